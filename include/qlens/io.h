@@ -1,0 +1,79 @@
+/* io.h — one interface to every tensor file.
+ *
+ *   ql_source *src;
+ *   if (ql_source_open("model.safetensors", NULL, &src, &err)) ...fail...
+ *   for (size_t i = 0; i < ql_source_count(src); i++) {
+ *       const ql_tensor *t = ql_source_tensor(src, i);   // header only
+ *       ...
+ *   }
+ *   ql_source_read(src, i, &err);   // makes t->data point at the bytes
+ *   ql_source_close(src);
+ *
+ * Opening reads and validates headers only; tensor data stays in the file's
+ * read-only mmap until a tensor is read. Every length, offset and dimension
+ * from a file is checked before use: a malformed file fails with a message
+ * "FILE: what is wrong", never a crash.
+ *
+ * Formats plug in as ql_source_backend entries (src/io/source.c lists them):
+ * a probe on the file's name and first bytes, and an open that fills the
+ * tensor list.
+ */
+#ifndef QLENS_IO_H
+#define QLENS_IO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "qlens/error.h"
+#include "qlens/tensor.h"
+
+typedef struct ql_source ql_source;
+
+/* Options for files that do not describe themselves. */
+typedef struct ql_open_opts {
+	const char *raw_dtype;   /* --raw DTYPE: file of bare values */
+	const char *raw_shape;   /* --shape 4x8 */
+} ql_open_opts;
+
+/* A metadata entry: key and a printable, possibly shortened, value. */
+typedef struct ql_meta {
+	char *key;
+	char *value;
+} ql_meta;
+
+int ql_source_open(const char *path, const ql_open_opts *opts, ql_source **out, ql_error *err);
+void ql_source_close(ql_source *src);
+
+const char *ql_source_path(const ql_source *src);
+const char *ql_source_format(const ql_source *src); /* "npy", "safetensors", ... */
+size_t ql_source_count(const ql_source *src);
+const ql_tensor *ql_source_tensor(const ql_source *src, size_t i);
+/* Index of the tensor called name, or -1. */
+long ql_source_find(const ql_source *src, const char *name);
+size_t ql_source_meta_count(const ql_source *src);
+const ql_meta *ql_source_meta(const ql_source *src, size_t i);
+
+/* Points tensor i's data at its bytes (mmapped: no copy). */
+int ql_source_read(ql_source *src, size_t i, ql_error *err);
+
+/* Reads tensor i and decodes it to float32, C order, into a new malloc'd
+ * buffer (*out, nelem floats; free() it). */
+int ql_source_read_f32(ql_source *src, size_t i, float **out, ql_error *err);
+
+/* Writing. A writer collects tensors and writes them all at close, to a
+ * temporary file in the destination's folder that is renamed into place.
+ * It refuses to replace an existing file unless force is set, and never
+ * replaces a file that is open as an input (same device and inode). */
+typedef struct ql_writer ql_writer;
+
+int ql_writer_open(const char *path, bool force, ql_writer **out, ql_error *err);
+/* Adds a tensor; data is copied (or referenced until close: see io.c). */
+int ql_writer_add(ql_writer *w, const char *name, ql_dtype dtype, const int64_t *shape, int ndim,
+		  const void *data, ql_error *err);
+int ql_writer_meta(ql_writer *w, const char *key, const char *value, ql_error *err);
+/* Writes and renames into place; frees w. On failure nothing is left behind. */
+int ql_writer_close(ql_writer *w, ql_error *err);
+/* Frees w without writing. */
+void ql_writer_abort(ql_writer *w);
+
+#endif
