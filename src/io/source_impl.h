@@ -1,0 +1,57 @@
+/* source_impl.h — what a file-format backend implements (private to src/io).
+ *
+ * A backend is one ql_source_backend entry in the table of src/io/source.c.
+ * ql_source_open() maps the file read-only (src->map, src->size), asks each
+ * backend's probe in turn, and calls the first one that accepts. open()
+ * validates the header and fills src->tensors (name, dtype, shape, nelem,
+ * nbytes, and offset: where the bytes are inside the map) and src->meta.
+ * Backends never read outside [map, map + size).
+ *
+ * A backend that needs more than one file (sharded safetensors) or must
+ * decompress (npz) keeps its own state in src->priv and provides read() to
+ * make a tensor's bytes available; the default read() points data at
+ * map + offset.
+ */
+#ifndef QLENS_SOURCE_IMPL_H
+#define QLENS_SOURCE_IMPL_H
+
+#include "qlens/io.h"
+
+typedef struct ql_source_entry {
+	ql_tensor t;        /* t.data stays NULL until read */
+	uint64_t offset;    /* of the data inside src->map (default read) */
+} ql_source_entry;
+
+struct ql_source {
+	char *path;
+	const char *format;          /* "npy", "safetensors", "gguf", ... */
+	const struct ql_source_backend *backend;
+	const uint8_t *map;          /* the whole file, read-only (NULL if empty) */
+	uint64_t size;
+	ql_source_entry *tensors;
+	size_t count, cap;
+	ql_meta *meta;
+	size_t meta_count, meta_cap;
+	void *priv;                  /* backend state */
+	ql_open_opts opts;
+};
+
+typedef struct ql_source_backend {
+	const char *name;
+	/* True if this backend reads the file (its name and first bytes). */
+	bool (*probe)(const char *path, const uint8_t *head, size_t n, const ql_open_opts *opts);
+	int (*open)(ql_source *src, ql_error *err);
+	/* Optional: make tensor i's bytes available (set t.data). */
+	int (*read)(ql_source *src, size_t i, ql_error *err);
+	/* Optional: free priv. */
+	void (*close)(ql_source *src);
+} ql_source_backend;
+
+/* Helpers for backends (src/io/source.c). */
+ql_source_entry *ql_source_add(ql_source *src, ql_error *err);
+int ql_source_add_meta(ql_source *src, const char *key, const char *value, ql_error *err);
+/* Maps a file read-only; an empty file gives map = NULL, size = 0. */
+int ql_map_file(const char *path, const uint8_t **map, uint64_t *size, ql_error *err);
+void ql_unmap_file(const uint8_t *map, uint64_t size);
+
+#endif
