@@ -15,6 +15,7 @@
 #ifndef QLENS_SOURCE_IMPL_H
 #define QLENS_SOURCE_IMPL_H
 
+#include <sys/types.h>
 #include "qlens/io.h"
 
 typedef struct ql_source_entry {
@@ -53,5 +54,8 @@ int ql_source_add_meta(ql_source *src, const char *key, const char *value, ql_er
 /* Maps a file read-only; an empty file gives map = NULL, size = 0. */
 int ql_map_file(const char *path, const uint8_t **map, uint64_t *size, ql_error *err);
 void ql_unmap_file(const uint8_t *map, uint64_t size);
+/* True if the file (device, inode) is mapped or open as an input right now:
+ * writers refuse to replace it. */
+bool ql_file_is_open_input(dev_t dev, ino_t ino);
 
 #endif

@@ -1,0 +1,426 @@
+/* source.c — opening tensor files: mapping, probing the backends, checking.
+ *
+ * ql_source_open() maps the file read-only, asks each backend of the table
+ * below whether it reads the file (by name and first bytes), lets the first
+ * that accepts fill the tensor list, then checks what it filled against the
+ * map: every tensor's byte count matches its dtype and shape and lies inside
+ * the file (for backends that read through the map), names are unique.
+ *
+ * Error messages: a backend's open() may say just what is wrong ("header is
+ * truncated"); ql_source_open() puts "FILE: " in front unless the backend
+ * already did.
+ *
+ * Also here: the registry of files open as inputs (device and inode), which
+ * the writers consult so an output never replaces an input.
+ */
+#include "source_impl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+extern const ql_source_backend ql_backend_npy;
+extern const ql_source_backend ql_backend_safetensors;
+
+/* Probed in order: formats with a magic number first, guessing ones last. */
+static const ql_source_backend *const backends[] = {
+	&ql_backend_npy,
+	NULL,
+};
+
+/* --- registry of open input files -------------------------------------- */
+
+typedef struct open_file {
+	const void *owner; /* the map, or the ql_source of an empty file */
+	dev_t dev;
+	ino_t ino;
+} open_file;
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static open_file *registry;
+static size_t registry_count, registry_cap;
+
+static int registry_add(const void *owner, dev_t dev, ino_t ino, ql_error *err)
+{
+	int rc = 0;
+	pthread_mutex_lock(&registry_lock);
+	if (registry_count == registry_cap) {
+		size_t cap = registry_cap ? registry_cap * 2 : 8;
+		open_file *p = realloc(registry, cap * sizeof *p);
+		if (!p) {
+			rc = ql_error_set(err, "out of memory");
+			goto out;
+		}
+		registry = p;
+		registry_cap = cap;
+	}
+	registry[registry_count++] = (open_file){ .owner = owner, .dev = dev, .ino = ino };
+out:
+	pthread_mutex_unlock(&registry_lock);
+	return rc;
+}
+
+static void registry_remove(const void *owner)
+{
+	pthread_mutex_lock(&registry_lock);
+	for (size_t i = 0; i < registry_count; i++) {
+		if (registry[i].owner == owner) {
+			registry[i] = registry[--registry_count];
+			break;
+		}
+	}
+	if (registry_count == 0) {
+		free(registry);
+		registry = NULL;
+		registry_cap = 0;
+	}
+	pthread_mutex_unlock(&registry_lock);
+}
+
+bool ql_file_is_open_input(dev_t dev, ino_t ino)
+{
+	bool found = false;
+	pthread_mutex_lock(&registry_lock);
+	for (size_t i = 0; i < registry_count && !found; i++)
+		found = registry[i].dev == dev && registry[i].ino == ino;
+	pthread_mutex_unlock(&registry_lock);
+	return found;
+}
+
+/* --- mapping ------------------------------------------------------------ */
+
+int ql_map_file(const char *path, const uint8_t **map, uint64_t *size, ql_error *err)
+{
+	*map = NULL;
+	*size = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ql_error_set(err, "%s: %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int e = errno;
+		close(fd);
+		return ql_error_set(err, "%s: %s", path, strerror(e));
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		return ql_error_set(err, "%s: is a directory, not a tensor file", path);
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return ql_error_set(err, "%s: not a regular file", path);
+	}
+	if (st.st_size == 0) {
+		close(fd);
+		return 0;
+	}
+	if ((uint64_t)st.st_size > SIZE_MAX) {
+		close(fd);
+		return ql_error_set(err, "%s: file is too large to map", path);
+	}
+	void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	int e = errno;
+	close(fd);
+	if (p == MAP_FAILED)
+		return ql_error_set(err, "%s: cannot map: %s", path, strerror(e));
+	if (registry_add(p, st.st_dev, st.st_ino, err)) {
+		munmap(p, (size_t)st.st_size);
+		return ql_error_prefix(err, "%s", path);
+	}
+	*map = p;
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
+void ql_unmap_file(const uint8_t *map, uint64_t size)
+{
+	if (!map)
+		return;
+	registry_remove(map);
+	munmap((void *)map, (size_t)size);
+}
+
+/* --- building the tensor list (for backends) ---------------------------- */
+
+ql_source_entry *ql_source_add(ql_source *src, ql_error *err)
+{
+	if (src->count == src->cap) {
+		size_t cap = src->cap ? src->cap * 2 : 16;
+		if (cap > SIZE_MAX / sizeof *src->tensors) {
+			ql_error_set(err, "too many tensors");
+			return NULL;
+		}
+		ql_source_entry *p = realloc(src->tensors, cap * sizeof *p);
+		if (!p) {
+			ql_error_set(err, "out of memory");
+			return NULL;
+		}
+		src->tensors = p;
+		src->cap = cap;
+	}
+	ql_source_entry *e = &src->tensors[src->count++];
+	memset(e, 0, sizeof *e);
+	return e;
+}
+
+int ql_source_add_meta(ql_source *src, const char *key, const char *value, ql_error *err)
+{
+	if (src->meta_count == src->meta_cap) {
+		size_t cap = src->meta_cap ? src->meta_cap * 2 : 8;
+		if (cap > SIZE_MAX / sizeof *src->meta)
+			return ql_error_set(err, "too many metadata entries");
+		ql_meta *p = realloc(src->meta, cap * sizeof *p);
+		if (!p)
+			return ql_error_set(err, "out of memory");
+		src->meta = p;
+		src->meta_cap = cap;
+	}
+	char *k = strdup(key), *v = strdup(value);
+	if (!k || !v) {
+		free(k);
+		free(v);
+		return ql_error_set(err, "out of memory");
+	}
+	src->meta[src->meta_count++] = (ql_meta){ .key = k, .value = v };
+	return 0;
+}
+
+/* --- checking what a backend filled -------------------------------------- */
+
+static int cmp_entry_name(const void *a, const void *b)
+{
+	const ql_source_entry *const *x = a, *const *y = b;
+	return strcmp((*x)->t.name, (*y)->t.name);
+}
+
+static int check_entry(const ql_source *src, const ql_source_entry *e, ql_error *err)
+{
+	const ql_tensor *t = &e->t;
+	if (memchr(t->name, '\0', sizeof t->name) == NULL)
+		return ql_error_set(err, "a tensor name is not terminated");
+	if (t->dtype < 0 || t->dtype >= QL_DT_COUNT)
+		return ql_error_set(err, "tensor '%s': invalid dtype", t->name);
+	if (t->ndim < 0 || t->ndim > QL_MAX_DIMS)
+		return ql_error_set(err, "tensor '%s': %d dimensions (at most %d)", t->name,
+				    t->ndim, QL_MAX_DIMS);
+	int64_t n = ql_shape_elems(t->shape, t->ndim);
+	if (n < 0)
+		return ql_error_set(err, "tensor '%s': shape is negative or too large", t->name);
+	if (n != t->nelem)
+		return ql_error_set(err, "tensor '%s': element count %lld does not match its shape",
+				    t->name, (long long)t->nelem);
+	if (t->dtype != QL_DT_OTHER) {
+		int64_t nb = ql_dtype_bytes(t->dtype, n);
+		if (nb < 0)
+			return ql_error_set(err, "tensor '%s': %lld elements are not a whole number of %s blocks",
+					    t->name, (long long)n, ql_dtypes[t->dtype].name);
+		if ((uint64_t)nb != t->nbytes)
+			return ql_error_set(err, "tensor '%s': %llu bytes of data, but %s %lld elements take %lld",
+					    t->name, (unsigned long long)t->nbytes,
+					    ql_dtypes[t->dtype].name, (long long)n, (long long)nb);
+	}
+	if (!src->backend->read) {
+		if (e->offset > src->size || t->nbytes > src->size - e->offset)
+			return ql_error_set(err, "tensor '%s': data [%llu, +%llu) lies outside the file (%llu bytes)",
+					    t->name, (unsigned long long)e->offset,
+					    (unsigned long long)t->nbytes, (unsigned long long)src->size);
+	}
+	return 0;
+}
+
+static int check_source(const ql_source *src, ql_error *err)
+{
+	for (size_t i = 0; i < src->count; i++)
+		if (check_entry(src, &src->tensors[i], err))
+			return -1;
+	if (src->count < 2)
+		return 0;
+	const ql_source_entry **sorted = malloc(src->count * sizeof *sorted);
+	if (!sorted)
+		return ql_error_set(err, "out of memory");
+	for (size_t i = 0; i < src->count; i++)
+		sorted[i] = &src->tensors[i];
+	qsort(sorted, src->count, sizeof *sorted, cmp_entry_name);
+	int rc = 0;
+	for (size_t i = 1; i < src->count; i++) {
+		if (strcmp(sorted[i - 1]->t.name, sorted[i]->t.name) == 0) {
+			rc = ql_error_set(err, "tensor name '%s' appears twice", sorted[i]->t.name);
+			break;
+		}
+	}
+	free(sorted);
+	return rc;
+}
+
+/* --- open / close --------------------------------------------------------- */
+
+/* "FILE: " in front of the message, unless it is there already. */
+static int error_with_path(ql_error *err, const char *path)
+{
+	if (!err)
+		return -1;
+	size_t n = strlen(path);
+	if (strncmp(err->msg, path, n) == 0 && err->msg[n] == ':')
+		return -1;
+	return ql_error_prefix(err, "%s", path);
+}
+
+int ql_source_open(const char *path, const ql_open_opts *opts, ql_source **out, ql_error *err)
+{
+	*out = NULL;
+	ql_source *src = calloc(1, sizeof *src);
+	if (!src)
+		return ql_error_set(err, "%s: out of memory", path);
+	src->path = strdup(path);
+	if (!src->path) {
+		free(src);
+		return ql_error_set(err, "%s: out of memory", path);
+	}
+	if (opts)
+		src->opts = *opts;
+	if (ql_map_file(path, &src->map, &src->size, err)) {
+		free(src->path);
+		free(src);
+		return -1;
+	}
+	if (!src->map) {
+		/* An empty file has no map to register; register its inode. */
+		struct stat st;
+		if (stat(path, &st) == 0 && registry_add(src, st.st_dev, st.st_ino, err)) {
+			free(src->path);
+			free(src);
+			return error_with_path(err, path);
+		}
+	}
+
+	static const uint8_t nothing[1];
+	const uint8_t *head = src->map ? src->map : nothing;
+	for (size_t i = 0; backends[i]; i++) {
+		if (backends[i]->probe(path, head, (size_t)src->size, &src->opts)) {
+			src->backend = backends[i];
+			break;
+		}
+	}
+	if (!src->backend) {
+		if (src->size == 0)
+			ql_error_set(err, "%s: file is empty", path);
+		else
+			ql_error_set(err, "%s: not a tensor file qlens can read "
+				     "(npy, npz, safetensors, gguf, text; --raw DTYPE for bare values)",
+				     path);
+		ql_source_close(src);
+		return -1;
+	}
+	src->format = src->backend->name;
+	if (src->backend->open(src, err) || check_source(src, err)) {
+		error_with_path(err, path);
+		ql_source_close(src);
+		return -1;
+	}
+	*out = src;
+	return 0;
+}
+
+void ql_source_close(ql_source *src)
+{
+	if (!src)
+		return;
+	if (src->backend && src->backend->close)
+		src->backend->close(src);
+	if (src->map)
+		ql_unmap_file(src->map, src->size);
+	else
+		registry_remove(src);
+	for (size_t i = 0; i < src->meta_count; i++) {
+		free(src->meta[i].key);
+		free(src->meta[i].value);
+	}
+	free(src->meta);
+	free(src->tensors);
+	free(src->path);
+	free(src);
+}
+
+/* --- accessors ------------------------------------------------------------ */
+
+const char *ql_source_path(const ql_source *src) { return src->path; }
+const char *ql_source_format(const ql_source *src) { return src->format; }
+size_t ql_source_count(const ql_source *src) { return src->count; }
+size_t ql_source_meta_count(const ql_source *src) { return src->meta_count; }
+
+const ql_tensor *ql_source_tensor(const ql_source *src, size_t i)
+{
+	return i < src->count ? &src->tensors[i].t : NULL;
+}
+
+const ql_meta *ql_source_meta(const ql_source *src, size_t i)
+{
+	return i < src->meta_count ? &src->meta[i] : NULL;
+}
+
+long ql_source_find(const ql_source *src, const char *name)
+{
+	for (size_t i = 0; i < src->count; i++)
+		if (strcmp(src->tensors[i].t.name, name) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* --- reading ---------------------------------------------------------------- */
+
+int ql_source_read(ql_source *src, size_t i, ql_error *err)
+{
+	if (i >= src->count)
+		return ql_error_set(err, "%s: no tensor number %zu", src->path, i);
+	ql_source_entry *e = &src->tensors[i];
+	if (e->t.data)
+		return 0;
+	if (src->backend->read) {
+		if (src->backend->read(src, i, err))
+			return error_with_path(err, src->path);
+		if (!e->t.data && e->t.nbytes == 0) {
+			static const uint8_t empty[1];
+			e->t.data = empty;
+		}
+		if (!e->t.data)
+			return ql_error_set(err, "%s: tensor '%s': no data", src->path, e->t.name);
+		return 0;
+	}
+	if (e->t.nbytes == 0) {
+		static const uint8_t empty[1];
+		e->t.data = empty;
+		return 0;
+	}
+	/* Checked at open, checked again: the list is writable by backends. */
+	if (e->offset > src->size || e->t.nbytes > src->size - e->offset)
+		return ql_error_set(err, "%s: tensor '%s': data lies outside the file", src->path,
+				    e->t.name);
+	e->t.data = src->map + e->offset;
+	return 0;
+}
+
+int ql_source_read_f32(ql_source *src, size_t i, float **out, ql_error *err)
+{
+	*out = NULL;
+	if (ql_source_read(src, i, err))
+		return -1;
+	const ql_tensor *t = &src->tensors[i].t;
+	if (t->nelem < 0 || (uint64_t)t->nelem > SIZE_MAX / sizeof(float))
+		return ql_error_set(err, "%s: tensor '%s' is too large", src->path, t->name);
+	float *buf = malloc(t->nelem ? (size_t)t->nelem * sizeof(float) : 1);
+	if (!buf)
+		return ql_error_set(err, "%s: tensor '%s': out of memory (%lld elements)", src->path,
+				    t->name, (long long)t->nelem);
+	if (ql_tensor_to_f32(t, buf, err)) {
+		free(buf);
+		return error_with_path(err, src->path);
+	}
+	*out = buf;
+	return 0;
+}
