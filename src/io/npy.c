@@ -18,6 +18,7 @@
  * Write: version 1.0 (2.0 when the header needs it), C order, host order.
  */
 #include "source_impl.h"
+#include "npy.h"
 #include "writer_impl.h"
 
 #include <ctype.h>
@@ -190,12 +191,7 @@ static int parse_descr(const char *d, ql_dtype *dt, bool *big, ql_error *err)
 	}
 }
 
-typedef struct npy_header {
-	ql_dtype dtype;
-	bool big, fortran;
-	int ndim;
-	int64_t shape[QL_MAX_DIMS];
-} npy_header;
+typedef ql_npy_header npy_header;
 
 static int parse_header(const char *text, size_t len, npy_header *h, ql_error *err)
 {
@@ -283,10 +279,10 @@ static void stem_of(const char *path, char *buf, size_t n)
 		snprintf(buf, n, "array");
 }
 
-static int npy_open(ql_source *src, ql_error *err)
+int ql_npy_parse_header(const uint8_t *m, uint64_t size, ql_npy_header *h, ql_error *err)
 {
-	const uint8_t *m = src->map;
-	uint64_t size = src->size;
+	if (size < NPY_MAGIC_LEN || memcmp(m, NPY_MAGIC, NPY_MAGIC_LEN) != 0)
+		return ql_error_set(err, "not a .npy array (no \\x93NUMPY magic)");
 	if (size < NPY_PREAMBLE_V1)
 		return ql_error_set(err, "npy preamble is truncated (%llu bytes)", (unsigned long long)size);
 	int major = m[6], minor = m[7];
@@ -307,8 +303,18 @@ static int npy_open(ql_source *src, ql_error *err)
 	if (hlen > size - start)
 		return ql_error_set(err, "npy header is truncated: it says %llu bytes, the file has %llu after the preamble",
 				    (unsigned long long)hlen, (unsigned long long)(size - start));
-	npy_header h = { 0 };
-	if (parse_header((const char *)m + start, (size_t)hlen, &h, err))
+	memset(h, 0, sizeof *h);
+	if (parse_header((const char *)m + start, (size_t)hlen, h, err))
+		return -1;
+	h->data_offset = start + hlen;
+	return 0;
+}
+
+static int npy_open(ql_source *src, ql_error *err)
+{
+	uint64_t size = src->size;
+	npy_header h;
+	if (ql_npy_parse_header(src->map, size, &h, err))
 		return -1;
 
 	ql_source_entry *e = ql_source_add(src, err);
@@ -327,7 +333,7 @@ static int npy_open(ql_source *src, ql_error *err)
 	if (nbytes < 0)
 		return ql_error_set(err, "npy array is too large: its byte count overflows");
 	e->t.nbytes = (uint64_t)nbytes;
-	e->offset = start + hlen;
+	e->offset = h.data_offset;
 	uint64_t avail = size - e->offset;
 	if (e->t.nbytes > avail)
 		return ql_error_set(err, "npy data is truncated: the shape needs %llu bytes, the file has %llu",
