@@ -22,6 +22,7 @@
 #include "writer_impl.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -392,13 +393,13 @@ int ql_npy_write(FILE *f, const ql_wtensor *t, ql_error *err)
 	uint8_t pre[NPY_PREAMBLE_V1] = { 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
 					 (uint8_t)(hlen & 0xff), (uint8_t)(hlen >> 8) };
 	if (fwrite(pre, 1, sizeof pre, f) != sizeof pre || fwrite(dict, 1, len, f) != len)
-		return ql_error_set(err, "write failed");
+		return ql_error_set(err, "write failed: %s", strerror(errno));
 	for (size_t i = 0; i < pad; i++)
 		if (fputc(' ', f) == EOF)
-			return ql_error_set(err, "write failed");
+			return ql_error_set(err, "write failed: %s", strerror(errno));
 	if (fputc('\n', f) == EOF)
-		return ql_error_set(err, "write failed");
+		return ql_error_set(err, "write failed: %s", strerror(errno));
 	if (t->nbytes && fwrite(t->data, 1, (size_t)t->nbytes, f) != t->nbytes)
-		return ql_error_set(err, "write failed");
+		return ql_error_set(err, "write failed: %s", strerror(errno));
 	return 0;
 }

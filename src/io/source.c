@@ -31,6 +31,7 @@ extern const ql_source_backend ql_backend_safetensors;
 /* Probed in order: formats with a magic number first, guessing ones last. */
 static const ql_source_backend *const backends[] = {
 	&ql_backend_npy,
+	&ql_backend_safetensors,
 	NULL,
 };
 
