@@ -25,13 +25,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+extern const ql_source_backend ql_backend_raw;
 extern const ql_source_backend ql_backend_npy;
 extern const ql_source_backend ql_backend_safetensors;
+extern const ql_source_backend ql_backend_gguf;
+extern const ql_source_backend ql_backend_text;
 
-/* Probed in order: formats with a magic number first, guessing ones last. */
+/* Probed in order: --raw first (it overrides everything), then formats with
+ * a magic number or their own extension, the guessing ones (text) last. */
 static const ql_source_backend *const backends[] = {
+	&ql_backend_raw,
 	&ql_backend_npy,
 	&ql_backend_safetensors,
+	&ql_backend_gguf,
+	&ql_backend_text,
 	NULL,
 };
 
