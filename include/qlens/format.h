@@ -172,15 +172,16 @@ typedef struct ql_finfo {
 	double resolution;         /* 10^-floor(-log10(eps)) */
 	int precision;             /* floor(-log10(eps)) decimal digits */
 	int exp_bits, man_bits, bias;
-	int levels;                /* number of distinct finite values */
+	double levels;             /* number of distinct finite values (±0 once) */
 } ql_finfo;
 
 void ql_finfo_get(ql_type t, ql_finfo *fi);
 
 /* Explains a code in one line of plain words, e.g.
  *   "+1 × 2^(125 - 127) × 1.01010101010101010101011b = 0.3333333432674407958984375"
- * Returns the length written (snprintf-style). */
-int ql_explain(ql_type t, uint64_t code, char *buf, size_t n);
+ * With utf8 false, ASCII only ("x" for "×"). Returns the length the full
+ * text needs (snprintf-style). */
+int ql_explain(ql_type t, uint64_t code, bool utf8, char *buf, size_t n);
 
 /* Writes the code as '0'/'1' characters, most significant first, with
  * `sep` (if non-zero) between sign, exponent and mantissa fields. */

@@ -26,6 +26,16 @@ int ql_error_prefix(ql_error *err, const char *fmt, ...)
 	vsnprintf(prefix, sizeof prefix, fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof old);
-	snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+	size_t k = strlen(prefix);
+	if (k > sizeof err->msg - 3)
+		k = sizeof err->msg - 3;
+	memcpy(err->msg, prefix, k);
+	memcpy(err->msg + k, ": ", 2);
+	k += 2;
+	size_t rest = strlen(old);
+	if (rest > sizeof err->msg - 1 - k)
+		rest = sizeof err->msg - 1 - k;
+	memcpy(err->msg + k, old, rest);
+	err->msg[k + rest] = '\0';
 	return -1;
 }

@@ -1,0 +1,205 @@
+/* commands.c — the command table and the CLI's entry point.
+ *
+ * One table serves the shell (`qlens bits 1/3`) and the TUI's ':' prompt
+ * (`:bits 1/3`). Each command lives in its own file (cmd_NAME.c) and parses
+ * its own options with args.h; this file only dispatches, prints help and
+ * splits prompt lines into words.
+ */
+#include "qlens/command.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "qlens/error.h"
+#include "qlens/tui.h"
+
+#include "cmds.h"
+
+static int cmd_help(ql_cmd_ctx *ctx, int argc, char **argv);
+
+const ql_command ql_commands[] = {
+	{"bits", "VALUE... [--types LIST] [--digits N] [--json] [--tui]",
+	 "how a value is stored in each format, bit by bit, with its exact decimal",
+	 ql_bits_help, ql_cmd_bits},
+	{"dtypes", "[--types LIST] [--json]",
+	 "the finfo/iinfo table of every format (eps, max, tiny, ...)", ql_dtypes_help,
+	 ql_cmd_dtypes},
+	{"help", "[COMMAND]", "list the commands, or show one command's help",
+	 "With a COMMAND, the same as `qlens COMMAND --help`.\n", cmd_help},
+};
+const int ql_command_count = (int)(sizeof ql_commands / sizeof ql_commands[0]);
+
+const ql_command *ql_command_find(const char *name)
+{
+	for (int i = 0; i < ql_command_count; i++)
+		if (strcmp(ql_commands[i].name, name) == 0)
+			return &ql_commands[i];
+	return NULL;
+}
+
+void ql_command_help(const ql_command *cmd, FILE *out)
+{
+	fprintf(out, "Usage: qlens %s %s\n%s.\n\n%s", cmd->name, cmd->synopsis, cmd->summary,
+		cmd->help);
+}
+
+static void overview(FILE *out)
+{
+	fprintf(out, "Usage: qlens [COMMAND [ARGS...]]\n"
+		     "qlens: see how numbers are stored, and what quantization does to them.\n"
+		     "With no COMMAND, qlens opens its full-screen explorer.\n\n"
+		     "Commands:\n");
+	for (int i = 0; i < ql_command_count; i++)
+		fprintf(out, "  %-10s %s\n", ql_commands[i].name, ql_commands[i].summary);
+	fprintf(out, "\nOptions:\n"
+		     "  -h, --help     this help; `qlens COMMAND --help` for a command's\n"
+		     "  --version      print the version\n\n"
+		     "Examples:\n"
+		     "  qlens bits 1/3 --types fp32,fp16,bf16,int8\n"
+		     "  qlens dtypes --json\n");
+}
+
+static int cmd_help(ql_cmd_ctx *ctx, int argc, char **argv)
+{
+	if (argc < 2) {
+		overview(ctx->out);
+		return QL_EXIT_OK;
+	}
+	const ql_command *c = ql_command_find(argv[1]);
+	if (!c)
+		return ql_usage_error(ctx, "help", "unknown command '%s'", argv[1]);
+	ql_command_help(c, ctx->out);
+	return QL_EXIT_OK;
+}
+
+int ql_usage_error(ql_cmd_ctx *ctx, const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(ctx->err, "qlens %s: ", cmd);
+	vfprintf(ctx->err, fmt, ap);
+	fprintf(ctx->err, " (see 'qlens %s --help')\n", cmd);
+	va_end(ap);
+	return QL_EXIT_USAGE;
+}
+
+int ql_fail(ql_cmd_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("qlens: ", ctx->err);
+	vfprintf(ctx->err, fmt, ap);
+	fputc('\n', ctx->err);
+	va_end(ap);
+	return QL_EXIT_FAIL;
+}
+
+int ql_command_run(ql_cmd_ctx *ctx, int argc, char **argv)
+{
+	if (argc < 1)
+		return QL_EXIT_OK;
+	const ql_command *c = ql_command_find(argv[0]);
+	if (!c) {
+		fprintf(ctx->err, "qlens: unknown command '%s' (see 'qlens --help')\n", argv[0]);
+		return QL_EXIT_USAGE;
+	}
+	return c->run(ctx, argc, argv);
+}
+
+/* --- prompt lines ----------------------------------------------------------- */
+
+void ql_free_words(int argc, char **argv)
+{
+	if (!argv)
+		return;
+	for (int i = 0; i < argc; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+int ql_split_words(const char *line, int *argc_out, char ***argv_out, struct ql_error *err)
+{
+	size_t len = strlen(line);
+	char **argv = calloc(len / 2 + 2, sizeof *argv);
+	char *word = malloc(len + 1);
+	int argc = 0;
+	if (!argv || !word) {
+		free(argv);
+		free(word);
+		return ql_error_set(err, "out of memory");
+	}
+	const char *p = line;
+	for (;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			break;
+		size_t k = 0;
+		char quote = 0;
+		while (*p && (quote || !isspace((unsigned char)*p))) {
+			if (quote) {
+				if (*p == quote)
+					quote = 0;
+				else if (*p == '\\' && quote == '"' && p[1])
+					word[k++] = *++p;
+				else
+					word[k++] = *p;
+			} else if (*p == '\'' || *p == '"') {
+				quote = *p;
+			} else if (*p == '\\' && p[1]) {
+				word[k++] = *++p;
+			} else {
+				word[k++] = *p;
+			}
+			p++;
+		}
+		if (quote) {
+			ql_free_words(argc, argv);
+			free(word);
+			return ql_error_set(err, "unbalanced %s quote", quote == '"' ? "double" : "single");
+		}
+		word[k] = '\0';
+		argv[argc++] = strdup(word);
+	}
+	free(word);
+	argv[argc] = NULL;
+	*argc_out = argc;
+	*argv_out = argv;
+	return 0;
+}
+
+/* --- main ------------------------------------------------------------------- */
+
+int ql_main(int argc, char **argv)
+{
+	ql_cmd_ctx ctx = {
+		.out = stdout,
+		.err = stderr,
+		.interactive = false,
+		.progress = isatty(STDERR_FILENO),
+	};
+	if (argc < 2)
+		return ql_tui_main(NULL, NULL);
+	const char *first = argv[1];
+	if (strcmp(first, "--help") == 0 || strcmp(first, "-h") == 0) {
+		overview(stdout);
+		return QL_EXIT_OK;
+	}
+	if (strcmp(first, "--version") == 0 || strcmp(first, "-V") == 0) {
+		printf("qlens %s\n", QLENS_VERSION);
+		return QL_EXIT_OK;
+	}
+	if (first[0] == '-') {
+		fprintf(stderr, "qlens: unknown option '%s' (see 'qlens --help')\n", first);
+		return QL_EXIT_USAGE;
+	}
+	int rc = ql_command_run(&ctx, argc - 1, argv + 1);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "qlens: writing the output failed\n");
+		return QL_EXIT_FAIL;
+	}
+	return rc;
+}

@@ -1,0 +1,136 @@
+/* jsonw.c — streaming JSON output (see qlens/jsonw.h). */
+#include "qlens/jsonw.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <inttypes.h>
+#include <string.h>
+
+void ql_jsonw_init(ql_jsonw *j, FILE *f)
+{
+	memset(j, 0, sizeof *j);
+	j->f = f;
+	j->first[0] = true;
+	j->pretty = true;
+}
+
+static void indent(ql_jsonw *j)
+{
+	if (!j->pretty)
+		return;
+	fputc('\n', j->f);
+	for (int i = 0; i < j->depth; i++)
+		fputs("  ", j->f);
+}
+
+/* Before any value: a comma and a newline, unless it follows a key. */
+static void before_value(ql_jsonw *j)
+{
+	if (j->after_key) {
+		j->after_key = false;
+		return;
+	}
+	if (!j->first[j->depth])
+		fputc(',', j->f);
+	if (j->depth > 0)
+		indent(j);
+	j->first[j->depth] = false;
+}
+
+static void open(ql_jsonw *j, char c)
+{
+	before_value(j);
+	fputc(c, j->f);
+	if (j->depth + 1 < QL_JSONW_DEPTH)
+		j->depth++;
+	j->first[j->depth] = true;
+}
+
+static void close_(ql_jsonw *j, char c)
+{
+	bool empty = j->first[j->depth];
+	if (j->depth > 0)
+		j->depth--;
+	if (!empty)
+		indent(j);
+	fputc(c, j->f);
+}
+
+void ql_json_begin_object(ql_jsonw *j) { open(j, '{'); }
+void ql_json_end_object(ql_jsonw *j) { close_(j, '}'); }
+void ql_json_begin_array(ql_jsonw *j) { open(j, '['); }
+void ql_json_end_array(ql_jsonw *j) { close_(j, ']'); }
+
+static void write_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '"': fputs("\\\"", f); break;
+		case '\\': fputs("\\\\", f); break;
+		case '\n': fputs("\\n", f); break;
+		case '\r': fputs("\\r", f); break;
+		case '\t': fputs("\\t", f); break;
+		default:
+			if (*p < 0x20)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
+void ql_json_key(ql_jsonw *j, const char *key)
+{
+	before_value(j);
+	write_string(j->f, key);
+	fputs(j->pretty ? ": " : ":", j->f);
+	j->after_key = true;
+}
+
+void ql_json_string(ql_jsonw *j, const char *s)
+{
+	before_value(j);
+	write_string(j->f, s);
+}
+
+void ql_json_number(ql_jsonw *j, double v)
+{
+	before_value(j);
+	if (!isfinite(v)) {
+		fputs("null", j->f);
+		return;
+	}
+	char tmp[40];
+	for (int p = 1; p <= 17; p++) {
+		snprintf(tmp, sizeof tmp, "%.*g", p, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
+	fputs(tmp, j->f);
+}
+
+void ql_json_int(ql_jsonw *j, int64_t v)
+{
+	before_value(j);
+	fprintf(j->f, "%" PRId64, v);
+}
+
+void ql_json_bool(ql_jsonw *j, bool v)
+{
+	before_value(j);
+	fputs(v ? "true" : "false", j->f);
+}
+
+void ql_json_null(ql_jsonw *j)
+{
+	before_value(j);
+	fputs("null", j->f);
+}
+
+void ql_jsonw_finish(ql_jsonw *j)
+{
+	fputc('\n', j->f);
+	fflush(j->f);
+}
