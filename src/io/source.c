@@ -30,12 +30,16 @@ extern const ql_source_backend ql_backend_npy;
 extern const ql_source_backend ql_backend_safetensors;
 extern const ql_source_backend ql_backend_gguf;
 extern const ql_source_backend ql_backend_text;
+extern const ql_source_backend ql_backend_npz;
+extern const ql_source_backend ql_backend_shards;
 
 /* Probed in order: --raw first (it overrides everything), then formats with
  * a magic number or their own extension, the guessing ones (text) last. */
 static const ql_source_backend *const backends[] = {
 	&ql_backend_raw,
 	&ql_backend_npy,
+	&ql_backend_npz,
+	&ql_backend_shards, /* before safetensors: a shard opens its whole checkpoint */
 	&ql_backend_safetensors,
 	&ql_backend_gguf,
 	&ql_backend_text,

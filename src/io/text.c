@@ -184,7 +184,7 @@ static int text_parse(ql_source *src, values *vs, size_t *rows_out, size_t *cols
 			const uint8_t *t = q;
 			while (q < stop && !is_space(*q) && *q != ',')
 				q++;
-			float x;
+			float x = 0;
 			if (parse_number(t, (size_t)(q - t), loc, line, &x, err) ||
 			    values_push(vs, x, err))
 				return -1;
