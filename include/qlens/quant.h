@@ -33,7 +33,7 @@
  *     zero: like PyTorch, the scale is floored at FLT_EPSILON (2^-23), so
  *     every code is the zero point and dequantizes to exactly 0. In the block
  *     formats an all-zero block gets d = 0 (Q8_0, Q4_0, as ggml), absmax 0
- *     (NF4: codes of 0.0 / 0 are taken as 0) or the smallest scale 2^-127
+ *     (NF4: every code is 7, the level 0.0) or the smallest scale 2^-127
  *     (MX), and dequantizes to zeros.
  *   - NaN and ±inf inputs are refused: ql_quantize fails with "N values are
  *     not finite (first at index I)" before writing anything. The low-level
@@ -205,7 +205,8 @@ typedef struct ql_qresult {
 	int64_t nscales;
 	int scale_ndim;
 	int64_t scale_shape[QL_MAX_DIMS];
-	/* Zero points, the scales' shape; NULL unless asymmetric integer. */
+	/* Zero points, the scales' shape: for asymmetric integer schemes and
+	 * for unsigned symmetric ones (uint8 sym: 128); NULL otherwise (0). */
 	int32_t *zero_points;
 
 	/* Raw blocks in the reference byte layout, NULL for other targets:

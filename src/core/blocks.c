@@ -1,0 +1,233 @@
+/* blocks.c — llama.cpp's block formats: Q8_0 and Q4_0 both ways, and the
+ * dequantizers of Q4_1, Q5_0 and Q5_1 (for reading GGUF files).
+ *
+ * These follow ggml's scalar reference code (quantize_row_q8_0_ref,
+ * quantize_row_q4_0_ref, dequantize_row_* in ggml-quants.c) operation for
+ * operation, so the bytes are the same as llama.cpp's:
+ *   - the scale d is computed in float32 and stored as fp16 (round to nearest
+ *     even), but the codes use id = 1/d of the float32 d, not of the stored
+ *     fp16 value;
+ *   - Q8_0 rounds with roundf (half away from zero);
+ *   - Q4_0 takes d = (the value of largest magnitude, with its sign) / -8 and
+ *     the code (int8_t)(x * id + 8.5f) (truncation), capped at 15.
+ * An all-zero block has d = 0 and id = 0, so its codes are 0 (Q8_0) and 8
+ * (Q4_0): no division by zero. The block layouts are in qlens/quant.h.
+ */
+#include "qlens/quant.h"
+
+#include <math.h>
+#include <string.h>
+
+/* ---- binary16 ------------------------------------------------------------- */
+
+static uint32_t f32_bits(float f)
+{
+	uint32_t u;
+	memcpy(&u, &f, sizeof u);
+	return u;
+}
+
+static float f32_from_bits(uint32_t u)
+{
+	float f;
+	memcpy(&f, &u, sizeof f);
+	return f;
+}
+
+uint16_t ql_fp16_from_f32(float f)
+{
+	uint32_t u = f32_bits(f);
+	uint16_t sign = (uint16_t)((u >> 16) & 0x8000);
+	uint32_t abs = u & 0x7fffffff;
+
+	if (abs >= 0x7f800000) /* inf or NaN (NaN stays a quiet NaN) */
+		return sign | (abs > 0x7f800000 ? 0x7e00 : 0x7c00);
+	if (abs >= 0x477ff000) /* rounds to 65536 or more: inf */
+		return sign | 0x7c00;
+	if (abs < 0x38800000) { /* below 2^-14: fp16 subnormal or zero */
+		/* value / 2^-24, rounded to nearest even, is the code. */
+		if (abs < 0x33000000) /* below 2^-25: rounds to zero (2^-25 is a tie -> 0) */
+			return sign;
+		uint32_t man = (abs & 0x7fffff) | 0x800000;
+		int shift = 126 - (int)(abs >> 23); /* man × 2^(E-150) / 2^-24 = man >> (126-E) */
+		uint32_t q = man >> shift;
+		uint32_t rem = man & ((1u << shift) - 1);
+		uint32_t half = 1u << (shift - 1);
+		if (rem > half || (rem == half && (q & 1)))
+			q++;
+		return sign | (uint16_t)q;
+	}
+	/* Normal: rebias the exponent, round the 23-bit mantissa to 10 bits. */
+	uint32_t h = ((abs >> 13) - ((127 - 15) << 10));
+	uint32_t rem = abs & 0x1fff;
+	if (rem > 0x1000 || (rem == 0x1000 && (h & 1)))
+		h++; /* a carry into the exponent is right, up to 0x7c00 = inf */
+	return sign | (uint16_t)h;
+}
+
+float ql_f32_from_fp16(uint16_t h)
+{
+	uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+	uint32_t exp = (h >> 10) & 0x1f;
+	uint32_t man = h & 0x3ff;
+
+	if (exp == 0x1f)
+		return f32_from_bits(sign | 0x7f800000 | (man << 13));
+	if (exp == 0) {
+		/* zero or subnormal: man × 2^-24, exact in float32 */
+		float v = (float)man * 0x1p-24f;
+		return sign ? -v : v;
+	}
+	return f32_from_bits(sign | ((exp + 127 - 15) << 23) | (man << 13));
+}
+
+/* ---- Q8_0 ------------------------------------------------------------------ */
+
+int64_t ql_quantize_row_q8_0(const float *x, ql_block_q8_0 *y, int64_t k)
+{
+	const int64_t nb = k / QL_QK8_0;
+
+	for (int64_t i = 0; i < nb; i++) {
+		const float *xb = x + i * QL_QK8_0;
+		float amax = 0.0f;
+		for (int j = 0; j < QL_QK8_0; j++)
+			amax = fmaxf(amax, fabsf(xb[j]));
+
+		const float d = amax / 127.0f;
+		const float id = d != 0.0f ? 1.0f / d : 0.0f;
+		y[i].d = ql_fp16_from_f32(d);
+		for (int j = 0; j < QL_QK8_0; j++)
+			y[i].qs[j] = (int8_t)roundf(xb[j] * id);
+	}
+	return 0;
+}
+
+void ql_dequantize_row_q8_0(const ql_block_q8_0 *x, float *y, int64_t k)
+{
+	const int64_t nb = k / QL_QK8_0;
+
+	for (int64_t i = 0; i < nb; i++) {
+		const float d = ql_f32_from_fp16(x[i].d);
+		for (int j = 0; j < QL_QK8_0; j++)
+			y[i * QL_QK8_0 + j] = (float)x[i].qs[j] * d;
+	}
+}
+
+/* ---- Q4_0 ------------------------------------------------------------------ */
+
+/* One Q4_0 code: (int8_t)(v + 8.5f) truncates toward zero; v is in
+ * [-8, 8] by construction (|x| <= amax = 8|d|), so the cast is defined and
+ * only v == 8 (x = -max, the opposite sign) can give 16, capped to 15. */
+static uint8_t q4_0_code(float v, int64_t *clipped)
+{
+	int c = (int8_t)(v + 8.5f);
+	if (c > 15) {
+		(*clipped)++;
+		c = 15;
+	}
+	return (uint8_t)c;
+}
+
+int64_t ql_quantize_row_q4_0(const float *x, ql_block_q4_0 *y, int64_t k)
+{
+	const int64_t nb = k / QL_QK4_0;
+	int64_t clipped = 0;
+
+	for (int64_t i = 0; i < nb; i++) {
+		const float *xb = x + i * QL_QK4_0;
+		float amax = 0.0f, max = 0.0f;
+		for (int j = 0; j < QL_QK4_0; j++) {
+			if (amax < fabsf(xb[j])) {
+				amax = fabsf(xb[j]);
+				max = xb[j];
+			}
+		}
+		const float d = max / -8.0f;
+		const float id = d != 0.0f ? 1.0f / d : 0.0f;
+		y[i].d = ql_fp16_from_f32(d);
+		for (int j = 0; j < QL_QK4_0 / 2; j++) {
+			uint8_t lo = q4_0_code(xb[j] * id, &clipped);
+			uint8_t hi = q4_0_code(xb[j + QL_QK4_0 / 2] * id, &clipped);
+			y[i].qs[j] = (uint8_t)(lo | hi << 4);
+		}
+	}
+	return clipped;
+}
+
+void ql_dequantize_row_q4_0(const ql_block_q4_0 *x, float *y, int64_t k)
+{
+	const int64_t nb = k / QL_QK4_0;
+
+	for (int64_t i = 0; i < nb; i++) {
+		const float d = ql_f32_from_fp16(x[i].d);
+		float *yb = y + i * QL_QK4_0;
+		for (int j = 0; j < QL_QK4_0 / 2; j++) {
+			yb[j] = (float)((x[i].qs[j] & 0x0f) - 8) * d;
+			yb[j + QL_QK4_0 / 2] = (float)((x[i].qs[j] >> 4) - 8) * d;
+		}
+	}
+}
+
+/* ---- Q4_1, Q5_0, Q5_1 (dequantize only) -------------------------------------- */
+
+void ql_dequantize_row_q4_1(const ql_block_q4_1 *x, float *y, int64_t k)
+{
+	const int64_t nb = k / QL_QK4_1;
+
+	for (int64_t i = 0; i < nb; i++) {
+		const float d = ql_f32_from_fp16(x[i].d);
+		const float m = ql_f32_from_fp16(x[i].m);
+		float *yb = y + i * QL_QK4_1;
+		for (int j = 0; j < QL_QK4_1 / 2; j++) {
+			/* Two statements, so no fused multiply-add: ggml's x0*d + m. */
+			float a = (float)(x[i].qs[j] & 0x0f) * d;
+			float b = (float)(x[i].qs[j] >> 4) * d;
+			yb[j] = a + m;
+			yb[j + QL_QK4_1 / 2] = b + m;
+		}
+	}
+}
+
+/* The 32 high bits of a Q5 block, little-endian. */
+static uint32_t q5_high_bits(const uint8_t qh[4])
+{
+	return (uint32_t)qh[0] | (uint32_t)qh[1] << 8 | (uint32_t)qh[2] << 16 |
+	       (uint32_t)qh[3] << 24;
+}
+
+void ql_dequantize_row_q5_0(const ql_block_q5_0 *x, float *y, int64_t k)
+{
+	const int64_t nb = k / QL_QK5_0;
+
+	for (int64_t i = 0; i < nb; i++) {
+		const float d = ql_f32_from_fp16(x[i].d);
+		const uint32_t qh = q5_high_bits(x[i].qh);
+		float *yb = y + i * QL_QK5_0;
+		for (int j = 0; j < QL_QK5_0 / 2; j++) {
+			int h0 = (int)((qh >> j) & 1) << 4;
+			int h1 = (int)((qh >> (j + 16)) & 1) << 4;
+			yb[j] = (float)(((x[i].qs[j] & 0x0f) | h0) - 16) * d;
+			yb[j + QL_QK5_0 / 2] = (float)(((x[i].qs[j] >> 4) | h1) - 16) * d;
+		}
+	}
+}
+
+void ql_dequantize_row_q5_1(const ql_block_q5_1 *x, float *y, int64_t k)
+{
+	const int64_t nb = k / QL_QK5_1;
+
+	for (int64_t i = 0; i < nb; i++) {
+		const float d = ql_f32_from_fp16(x[i].d);
+		const float m = ql_f32_from_fp16(x[i].m);
+		const uint32_t qh = q5_high_bits(x[i].qh);
+		float *yb = y + i * QL_QK5_1;
+		for (int j = 0; j < QL_QK5_1 / 2; j++) {
+			int h0 = (int)((qh >> j) & 1) << 4;
+			int h1 = (int)((qh >> (j + 16)) & 1) << 4;
+			float a = (float)((x[i].qs[j] & 0x0f) | h0) * d;
+			float b = (float)((x[i].qs[j] >> 4) | h1) * d;
+			yb[j] = a + m;
+			yb[j + QL_QK5_1 / 2] = b + m;
+		}
+	}
+}

@@ -1,0 +1,297 @@
+/* calib.c — choosing the clipping range of an integer quantizer.
+ *
+ *   minmax      the data's [min, max] (symmetric: [-absmax, absmax]).
+ *   percentile  NumPy's np.percentile(x, P) with linear interpolation
+ *               (symmetric: of |x|, giving [-p, p]; asymmetric: the
+ *               (100 - P)-th and P-th percentiles of x).
+ *   mse         the fraction k/100 (k = 1..100) of the minmax range whose
+ *               round trip through the quantizer (PyTorch's qparams and
+ *               kernel, quant.c) has the smallest mean squared error; ties go
+ *               to the wider range. Tensors of more than 2^20 values are
+ *               measured on 2^20 evenly spaced samples.
+ *   entropy     TensorRT's KL-divergence calibration as NVIDIA's
+ *               pytorch-quantization implements it (_compute_amax_entropy):
+ *               a 2048-bin histogram of |x| over [0, absmax]; for every
+ *               candidate edge i = nq..2048 the reference distribution (bins
+ *               0..i-1, the rest added to the last) is compared with its
+ *               nq-level quantization, and the edge with the smallest KL
+ *               divergence (the last such edge on ties) is the clip. nq is
+ *               half the number of codes (128 for 8 bits). Asymmetric
+ *               schemes clip [min, max] to [-t, t].
+ * Every method returns [0, 0] for an empty input.
+ */
+#include "qlens/quant.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- Selection ---------------------------------------------------------- */
+
+static void swapf(float *a, float *b)
+{
+	float t = *a;
+	*a = *b;
+	*b = t;
+}
+
+/* Puts the k-th smallest of a[0..n-1] at a[k], smaller ones before it and
+ * larger ones after (Hoare's quickselect, median-of-three pivots). */
+static void select_kth(float *a, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1;
+	while (hi > lo) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (a[mid] < a[lo])
+			swapf(&a[mid], &a[lo]);
+		if (a[hi] < a[lo])
+			swapf(&a[hi], &a[lo]);
+		if (a[hi] < a[mid])
+			swapf(&a[hi], &a[mid]);
+		float pivot = a[mid];
+		size_t i = lo, j = hi;
+		while (i <= j) {
+			while (a[i] < pivot)
+				i++;
+			while (a[j] > pivot)
+				j--;
+			if (i <= j) {
+				swapf(&a[i], &a[j]);
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		/* Now a[lo..j] <= pivot <= a[i..hi], and j < i. */
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return;
+	}
+}
+
+int ql_percentile(const float *x, size_t n, double p, bool abs, double *out, ql_error *err)
+{
+	if (n == 0) {
+		*out = 0;
+		return 0;
+	}
+	float *a = malloc(n * sizeof *a);
+	if (!a)
+		return ql_error_set(err, "percentile: out of memory for %zu values", n);
+	for (size_t i = 0; i < n; i++)
+		a[i] = abs ? fabsf(x[i]) : x[i];
+
+	/* NumPy: virtual index (n - 1) * p / 100, then linear interpolation
+	 * between its neighbours (_lerp, with its t >= 0.5 form). */
+	double idx = (double)(n - 1) * (p / 100.0);
+	size_t k = (size_t)floor(idx);
+	if (k > n - 1)
+		k = n - 1;
+	double t = idx - (double)k;
+	select_kth(a, n, k);
+	double lo = a[k], hi = lo;
+	if (k + 1 < n) {
+		float m = a[k + 1];
+		for (size_t i = k + 2; i < n; i++)
+			m = a[i] < m ? a[i] : m;
+		hi = m;
+	}
+	double diff = hi - lo;
+	*out = t >= 0.5 ? hi - diff * (1.0 - t) : lo + diff * t;
+	free(a);
+	return 0;
+}
+
+/* ---- MSE search ------------------------------------------------------------ */
+
+#define MSE_SAMPLES (1u << 20)
+#define MSE_STEPS 100
+
+/* Round-trip squared error of the samples through [lo, hi]. */
+static double roundtrip_sse(const float *x, size_t n, size_t step_num, size_t m, float lo,
+			    float hi, bool symmetric, int32_t qmin, int32_t qmax)
+{
+	float scale;
+	int32_t zp;
+	ql_qparams_from_range(lo, hi, qmin, qmax, symmetric, &scale, &zp);
+	const float inv = 1.0f / scale;
+	double sse = 0;
+	for (size_t s = 0; s < m; s++) {
+		float v = x[step_num == 1 ? s : (size_t)((double)s * (double)n / (double)m)];
+		float r = rintf(v * inv);
+		float q = (float)zp + r;
+		q = q < (float)qmin ? (float)qmin : q > (float)qmax ? (float)qmax : q;
+		float y = (q - (float)zp) * scale;
+		double e = (double)y - (double)v;
+		sse += e * e;
+	}
+	return sse;
+}
+
+static void calib_mse(const float *x, size_t n, bool symmetric, int32_t qmin, int32_t qmax,
+		      float lo0, float hi0, float *lo, float *hi)
+{
+	size_t m = n > MSE_SAMPLES ? MSE_SAMPLES : n;
+	size_t stride = n > MSE_SAMPLES ? 0 : 1;
+	double best = INFINITY;
+	*lo = lo0;
+	*hi = hi0;
+	for (int k = MSE_STEPS; k >= 1; k--) {
+		float a = (float)k / MSE_STEPS;
+		float l = lo0 * a, h = hi0 * a;
+		double sse = roundtrip_sse(x, n, stride, m, l, h, symmetric, qmin, qmax);
+		if (sse < best) { /* strict: on ties the wider range (seen first) stays */
+			best = sse;
+			*lo = l;
+			*hi = h;
+		}
+	}
+}
+
+/* ---- Entropy (KL divergence) ----------------------------------------------- */
+
+#define ENTROPY_BINS 2048
+
+static int calib_entropy(const float *x, size_t n, int nq, float amax, float *t_out,
+			 ql_error *err)
+{
+	ql_hist h;
+	if (ql_hist_init(&h, ENTROPY_BINS, 0.0, amax, err))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		int b = ql_hist_bin(&h, fabs((double)x[i]));
+		h.counts[b < ENTROPY_BINS ? b : ENTROPY_BINS - 1]++;
+	}
+
+	double *p = malloc(ENTROPY_BINS * sizeof *p);
+	double *q = malloc(ENTROPY_BINS * sizeof *q);
+	double *qsum = malloc((size_t)nq * sizeof *qsum);
+	int *qcnt = malloc((size_t)nq * sizeof *qcnt);
+	int *dig = malloc(ENTROPY_BINS * sizeof *dig);
+	if (!p || !q || !qsum || !qcnt || !dig) {
+		free(p), free(q), free(qsum), free(qcnt), free(dig);
+		ql_hist_free(&h);
+		return ql_error_set(err, "entropy calibration: out of memory");
+	}
+
+	double best = INFINITY;
+	int best_i = ENTROPY_BINS;
+	double edge_w = (double)amax / ENTROPY_BINS;
+	for (int i = nq; i <= ENTROPY_BINS; i++) {
+		double tail = 0; /* the outliers: Σ counts[i..] */
+		for (int k = i; k < ENTROPY_BINS; k++)
+			tail += (double)h.counts[k];
+		/* np.digitize(range(i), np.linspace(0, i, nq + 1)) - 1 */
+		double step = (double)i / nq;
+		memset(qsum, 0, (size_t)nq * sizeof *qsum);
+		memset(qcnt, 0, (size_t)nq * sizeof *qcnt);
+		for (int k = 0; k < i; k++) {
+			int d = (int)((double)k / step);
+			if (d > nq - 1)
+				d = nq - 1;
+			while (d > 0 && (double)k < d * step)
+				d--;
+			while (d + 1 < nq && (double)k >= (d + 1) * step)
+				d++;
+			if (h.counts[k] == 0) {
+				dig[k] = -1;
+				continue;
+			}
+			dig[k] = d;
+			qsum[d] += (double)h.counts[k];
+			qcnt[d]++;
+		}
+		double qtotal = 0, ptotal = 0;
+		for (int k = 0; k < i; k++) {
+			q[k] = dig[k] < 0 ? 0.0 : qsum[dig[k]] / qcnt[dig[k]];
+			qtotal += q[k];
+			p[k] = (double)h.counts[k];
+		}
+		p[i - 1] += tail;
+		for (int k = 0; k < i; k++)
+			ptotal += p[k];
+		double kl = 0;
+		if (ptotal > 0 && qtotal > 0) {
+			for (int k = 0; k < i; k++) {
+				double pk = p[k] / ptotal, qk = q[k] / qtotal;
+				if (pk > 0)
+					kl += qk > 0 ? pk * log(pk / qk) : INFINITY;
+			}
+		}
+		if (kl <= best) { /* <=: the last minimum, as pytorch-quantization */
+			best = kl;
+			best_i = i;
+		}
+	}
+	*t_out = (float)(best_i * edge_w);
+	if (best_i == ENTROPY_BINS)
+		*t_out = amax;
+
+	free(p), free(q), free(qsum), free(qcnt), free(dig);
+	ql_hist_free(&h);
+	return 0;
+}
+
+/* ---- Entry point -------------------------------------------------------------- */
+
+int ql_calibrate(const float *x, size_t n, ql_calib m, double percentile, bool symmetric,
+		 int32_t qmin, int32_t qmax, float *lo, float *hi, ql_error *err)
+{
+	*lo = *hi = 0.0f;
+	if (n == 0)
+		return 0;
+
+	float mn = x[0], mx = x[0];
+	for (size_t i = 1; i < n; i++) {
+		mn = x[i] < mn ? x[i] : mn;
+		mx = x[i] > mx ? x[i] : mx;
+	}
+	float amax = fmaxf(fabsf(mn), fabsf(mx));
+	float lo0 = symmetric ? -amax : mn, hi0 = symmetric ? amax : mx;
+
+	switch (m) {
+	case QL_CALIB_MINMAX:
+	case QL_CALIB_COUNT:
+		*lo = lo0;
+		*hi = hi0;
+		return 0;
+	case QL_CALIB_PERCENTILE: {
+		double a, b;
+		if (symmetric) {
+			if (ql_percentile(x, n, percentile, true, &a, err))
+				return -1;
+			*lo = -(float)a;
+			*hi = (float)a;
+		} else {
+			if (ql_percentile(x, n, 100.0 - percentile, false, &a, err) ||
+			    ql_percentile(x, n, percentile, false, &b, err))
+				return -1;
+			*lo = (float)a;
+			*hi = (float)b;
+		}
+		return 0;
+	}
+	case QL_CALIB_MSE:
+		calib_mse(x, n, symmetric, qmin, qmax, lo0, hi0, lo, hi);
+		return 0;
+	case QL_CALIB_ENTROPY: {
+		if (amax == 0.0f)
+			return 0;
+		int nq = (int)((qmax - qmin + 1) / 2);
+		if (nq < 1)
+			nq = 1;
+		float t;
+		if (calib_entropy(x, n, nq, amax, &t, err))
+			return -1;
+		*lo = symmetric ? -t : fmaxf(mn, -t);
+		*hi = symmetric ? t : fminf(mx, t);
+		return 0;
+	}
+	}
+	return 0;
+}

@@ -1,0 +1,228 @@
+/* stats.c — error metrics, histograms and storage cost (see qlens/stats.h).
+ *
+ * The metric sums are kept in double precision. ql_metrics_add works on
+ * eight independent lanes so that the compiler can keep several sums in
+ * flight (and vectorise them) without reassociating a single sum; the lanes
+ * are added together at the end of each call, in a fixed order, so a given
+ * input always gives the same bits.
+ */
+#include "qlens/stats.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LANES 8
+
+void ql_metrics_acc_init(ql_metrics_acc *a)
+{
+	memset(a, 0, sizeof *a);
+}
+
+void ql_metrics_add(ql_metrics_acc *a, const float *x, const float *y, size_t n)
+{
+	double sx2[LANES] = {0}, sy2[LANES] = {0}, sxy[LANES] = {0};
+	double se2[LANES] = {0}, sae[LANES] = {0}, mae[LANES] = {0};
+	size_t i = 0;
+
+	for (; i + LANES <= n; i += LANES) {
+		for (int l = 0; l < LANES; l++) {
+			double xv = x[i + l], yv = y[i + l];
+			double e = yv - xv;
+			double ae = fabs(e);
+			sx2[l] += xv * xv;
+			sy2[l] += yv * yv;
+			sxy[l] += xv * yv;
+			se2[l] += e * e;
+			sae[l] += ae;
+			mae[l] = ae > mae[l] ? ae : mae[l];
+		}
+	}
+	for (int l = 0; i < n; i++, l++) {
+		double xv = x[i], yv = y[i];
+		double e = yv - xv;
+		double ae = fabs(e);
+		sx2[l] += xv * xv;
+		sy2[l] += yv * yv;
+		sxy[l] += xv * yv;
+		se2[l] += e * e;
+		sae[l] += ae;
+		mae[l] = ae > mae[l] ? ae : mae[l];
+	}
+	for (int l = 0; l < LANES; l++) {
+		a->sum_x2 += sx2[l];
+		a->sum_y2 += sy2[l];
+		a->sum_xy += sxy[l];
+		a->sum_e2 += se2[l];
+		a->sum_abs_e += sae[l];
+		if (mae[l] > a->max_abs_e)
+			a->max_abs_e = mae[l];
+	}
+	a->n += (int64_t)n;
+}
+
+void ql_metrics_merge(ql_metrics_acc *a, const ql_metrics_acc *b)
+{
+	a->n += b->n;
+	a->sum_x2 += b->sum_x2;
+	a->sum_y2 += b->sum_y2;
+	a->sum_xy += b->sum_xy;
+	a->sum_e2 += b->sum_e2;
+	a->sum_abs_e += b->sum_abs_e;
+	if (b->max_abs_e > a->max_abs_e)
+		a->max_abs_e = b->max_abs_e;
+	a->clipped += b->clipped;
+}
+
+void ql_metrics_finish(const ql_metrics_acc *a, ql_metrics *m)
+{
+	memset(m, 0, sizeof *m);
+	m->n = a->n;
+	m->clipped = a->clipped;
+	m->max_abs_err = a->max_abs_e;
+	if (a->n > 0) {
+		m->mse = a->sum_e2 / (double)a->n;
+		m->mean_abs_err = a->sum_abs_e / (double)a->n;
+	}
+	m->rmse = sqrt(m->mse);
+
+	if (a->sum_e2 == 0)
+		m->sqnr_db = INFINITY;
+	else if (a->sum_x2 == 0)
+		m->sqnr_db = -INFINITY;
+	else
+		m->sqnr_db = 10.0 * log10(a->sum_x2 / a->sum_e2);
+
+	if (a->sum_x2 == 0 && a->sum_y2 == 0)
+		m->cosine = 1.0;
+	else if (a->sum_x2 == 0 || a->sum_y2 == 0)
+		m->cosine = 0.0;
+	else {
+		double c = a->sum_xy / (sqrt(a->sum_x2) * sqrt(a->sum_y2));
+		m->cosine = c > 1.0 ? 1.0 : c < -1.0 ? -1.0 : c;
+	}
+}
+
+void ql_metrics_compute(const float *x, const float *y, size_t n, ql_metrics *m)
+{
+	ql_metrics_acc a;
+	ql_metrics_acc_init(&a);
+	ql_metrics_add(&a, x, y, n);
+	ql_metrics_finish(&a, m);
+}
+
+/* ---- Histograms ---------------------------------------------------------- */
+
+int ql_hist_init(ql_hist *h, int nbins, double lo, double hi, ql_error *err)
+{
+	memset(h, 0, sizeof *h);
+	if (nbins < 1 || nbins > (1 << 20))
+		return ql_error_set(err, "histogram: %d bins (must be 1 to %d)", nbins, 1 << 20);
+	if (!isfinite(lo) || !isfinite(hi) || lo > hi)
+		return ql_error_set(err, "histogram: bad range [%g, %g]", lo, hi);
+	if (lo == hi) {
+		lo -= 0.5;
+		hi += 0.5;
+	}
+	h->counts = calloc((size_t)nbins, sizeof *h->counts);
+	if (!h->counts)
+		return ql_error_set(err, "histogram: out of memory");
+	h->nbins = nbins;
+	h->lo = lo;
+	h->hi = hi;
+	return 0;
+}
+
+void ql_hist_free(ql_hist *h)
+{
+	free(h->counts);
+	memset(h, 0, sizeof *h);
+}
+
+void ql_hist_clear(ql_hist *h)
+{
+	if (h->counts)
+		memset(h->counts, 0, (size_t)h->nbins * sizeof *h->counts);
+	h->below = h->above = h->nan = h->total = 0;
+}
+
+int ql_hist_bin(const ql_hist *h, double v)
+{
+	if (v < h->lo)
+		return -1;
+	if (v > h->hi)
+		return h->nbins;
+	if (v == h->hi)
+		return h->nbins - 1;
+	/* np.histogram computes the bin as (v - lo) / (hi - lo) * nbins and then
+	 * corrects by one against the exact edges lo + i * w; do the same. */
+	double w = (h->hi - h->lo) / h->nbins;
+	int b = (int)((v - h->lo) / (h->hi - h->lo) * h->nbins);
+	if (b >= h->nbins)
+		b = h->nbins - 1;
+	if (b > 0 && v < h->lo + b * w)
+		b--;
+	else if (b + 1 < h->nbins && v >= h->lo + (b + 1) * w)
+		b++;
+	return b;
+}
+
+static void hist_count(ql_hist *h, double v)
+{
+	h->total++;
+	if (isnan(v)) {
+		h->nan++;
+		return;
+	}
+	int b = ql_hist_bin(h, v);
+	if (b < 0)
+		h->below++;
+	else if (b >= h->nbins)
+		h->above++;
+	else
+		h->counts[b]++;
+}
+
+void ql_hist_add(ql_hist *h, const float *x, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		hist_count(h, x[i]);
+}
+
+void ql_hist_add_error(ql_hist *h, const float *x, const float *y, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		hist_count(h, (double)y[i] - (double)x[i]);
+}
+
+bool ql_range(const float *x, size_t n, float *min, float *max)
+{
+	bool any = false;
+	float lo = 0, hi = 0;
+	for (size_t i = 0; i < n; i++) {
+		float v = x[i];
+		if (isnan(v))
+			continue;
+		if (!any) {
+			lo = hi = v;
+			any = true;
+		} else {
+			lo = v < lo ? v : lo;
+			hi = v > hi ? v : hi;
+		}
+	}
+	*min = lo;
+	*max = hi;
+	return any;
+}
+
+/* ---- Storage cost ------------------------------------------------------------ */
+
+double ql_bits_per_weight(int elem_bits, int64_t n, int64_t nscales, int scale_bits,
+			  int64_t nzp, int zp_bits)
+{
+	if (n <= 0)
+		return 0.0;
+	double extra = (double)nscales * scale_bits + (double)nzp * zp_bits;
+	return elem_bits + extra / (double)n;
+}
