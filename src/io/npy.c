@@ -62,18 +62,17 @@ static int parse_string(cursor *c, char *buf, size_t n, ql_error *err)
 	if (c->p >= c->end || (*c->p != '\'' && *c->p != '"'))
 		return ql_error_set(err, "npy header: expected a quoted string");
 	char q = *c->p++;
-	size_t len = 0;
-	while (c->p < c->end && *c->p != q) {
-		if (*c->p == '\\')
-			return ql_error_set(err, "npy header: escape sequences in strings are not supported");
-		if (len + 1 >= n)
-			return ql_error_set(err, "npy header: string is too long");
-		buf[len++] = *c->p++;
-	}
-	if (c->p >= c->end)
+	const char *close = memchr(c->p, q, (size_t)(c->end - c->p));
+	if (!close)
 		return ql_error_set(err, "npy header: unterminated string");
-	c->p++;
+	size_t len = (size_t)(close - c->p);
+	if (memchr(c->p, '\\', len))
+		return ql_error_set(err, "npy header: escape sequences in strings are not supported");
+	if (len >= n)
+		return ql_error_set(err, "npy header: string is too long");
+	memcpy(buf, c->p, len);
 	buf[len] = '\0';
+	c->p = close + 1;
 	return 0;
 }
 

@@ -27,6 +27,8 @@
 
 extern const ql_source_backend ql_backend_raw;
 extern const ql_source_backend ql_backend_npy;
+extern const ql_source_backend ql_backend_npz;
+extern const ql_source_backend ql_backend_shards;
 extern const ql_source_backend ql_backend_safetensors;
 extern const ql_source_backend ql_backend_gguf;
 extern const ql_source_backend ql_backend_text;
@@ -34,7 +36,9 @@ extern const ql_source_backend ql_backend_npz;
 extern const ql_source_backend ql_backend_shards;
 
 /* Probed in order: --raw first (it overrides everything), then formats with
- * a magic number or their own extension, the guessing ones (text) last. */
+ * a magic number or their own extension, the guessing ones (text) last. The
+ * sharded reader comes before the plain safetensors one: it claims a
+ * .safetensors file only when an index beside it lists it. */
 static const ql_source_backend *const backends[] = {
 	&ql_backend_raw,
 	&ql_backend_npy,
