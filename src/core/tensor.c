@@ -6,15 +6,18 @@
  * into float32 in C order: floats exactly (fp16, bf16 and fp8 widen without
  * rounding; f64 rounds to nearest even), integers by C's conversion (exact up
  * to 2^24, then nearest even), bool as 0 or 1. The llama.cpp block formats
- * are handed to the block dequantizers of quant.h.
+ * (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1) go to the block dequantizers of quant.h.
  */
 #include "qlens/tensor.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+
+#include "qlens/quant.h"
 
 const ql_dtype_info ql_dtypes[QL_DT_COUNT] = {
 	[QL_DT_BOOL]    = { .name = "BOOL",    .block_elems = 1,  .block_bytes = 1,  .is_float = false },
@@ -216,7 +219,7 @@ static inline float decode_one(ql_dtype dt, const uint8_t *p, bool big)
 static void decode_run(ql_dtype dt, const uint8_t *p, int64_t n, bool big, float *out)
 {
 	size_t size = (size_t)ql_dtypes[dt].block_bytes;
-	if (dt == QL_DT_F32 && !big) {
+	if (dt == QL_DT_F32 && !big && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__) {
 		memcpy(out, p, (size_t)n * sizeof(float));
 		return;
 	}
@@ -263,6 +266,54 @@ static void decode_fortran(const ql_tensor *t, float *out)
 	}
 }
 
+/* llama.cpp blocks, through quant.h's dequantizers (ggml's byte layout,
+ * little-endian). Blocks hold uint16 fields, so data that is not 2-aligned
+ * (possible inside a mapped file) is copied to an aligned buffer a chunk at
+ * a time. */
+typedef void (*block_fn)(const void *x, float *y, int64_t k);
+
+static void deq_q8_0(const void *x, float *y, int64_t k) { ql_dequantize_row_q8_0(x, y, k); }
+static void deq_q4_0(const void *x, float *y, int64_t k) { ql_dequantize_row_q4_0(x, y, k); }
+static void deq_q4_1(const void *x, float *y, int64_t k) { ql_dequantize_row_q4_1(x, y, k); }
+static void deq_q5_0(const void *x, float *y, int64_t k) { ql_dequantize_row_q5_0(x, y, k); }
+static void deq_q5_1(const void *x, float *y, int64_t k) { ql_dequantize_row_q5_1(x, y, k); }
+
+static const block_fn block_decoders[QL_DT_COUNT] = {
+	[QL_DT_Q8_0] = deq_q8_0,
+	[QL_DT_Q4_0] = deq_q4_0,
+	[QL_DT_Q4_1] = deq_q4_1,
+	[QL_DT_Q5_0] = deq_q5_0,
+	[QL_DT_Q5_1] = deq_q5_1,
+};
+
+static int decode_blocks(const ql_tensor *t, float *out, ql_error *err)
+{
+	const ql_dtype_info *d = &ql_dtypes[t->dtype];
+	block_fn fn = block_decoders[t->dtype];
+	if (!fn)
+		return ql_error_set(err, "tensor '%s': cannot decode %s blocks yet", t->name, d->name);
+	if (t->big_endian || t->fortran_order)
+		return ql_error_set(err, "tensor '%s': %s blocks must be little-endian, C order",
+				    t->name, d->name);
+	int64_t nblocks = t->nelem / d->block_elems;
+	const uint8_t *p = t->data;
+	if ((uintptr_t)p % _Alignof(uint32_t) == 0) {
+		fn(p, out, t->nelem);
+		return 0;
+	}
+	enum { CHUNK = 1024 }; /* blocks per copy */
+	uint32_t *buf = malloc((size_t)CHUNK * (size_t)d->block_bytes);
+	if (!buf)
+		return ql_error_set(err, "out of memory");
+	for (int64_t b = 0; b < nblocks; b += CHUNK) {
+		int64_t m = nblocks - b < CHUNK ? nblocks - b : CHUNK;
+		memcpy(buf, p + (size_t)b * (size_t)d->block_bytes, (size_t)m * (size_t)d->block_bytes);
+		fn(buf, out + b * d->block_elems, m * d->block_elems);
+	}
+	free(buf);
+	return 0;
+}
+
 int ql_tensor_to_f32(const ql_tensor *t, float *out, ql_error *err)
 {
 	if (t->dtype < 0 || t->dtype >= QL_DT_COUNT)
@@ -286,7 +337,7 @@ int ql_tensor_to_f32(const ql_tensor *t, float *out, ql_error *err)
 	if (!t->data)
 		return ql_error_set(err, "tensor '%s': data not read", t->name);
 	if (d->block_elems != 1)
-		return ql_error_set(err, "tensor '%s': cannot decode %s blocks yet", t->name, d->name);
+		return decode_blocks(t, out, err);
 	if (t->dtype == QL_DT_F8_E4M3 || t->dtype == QL_DT_F8_E5M2)
 		pthread_once(&fp8_once, fp8_init);
 	if (t->fortran_order && t->ndim > 1)
