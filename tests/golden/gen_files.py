@@ -145,7 +145,7 @@ def e4m3fn_value(c):
     e = (c >> 3) & 0xF
     m = c & 0x7
     if e == 0xF and m == 0x7:
-        return math.nan
+        return math.copysign(math.nan, s)  # NaN keeps the code's sign
     if e == 0:
         return s * m / 8 * 2.0 ** (1 - 7)
     return s * (1 + m / 8) * 2.0 ** (e - 7)
@@ -156,7 +156,7 @@ def e5m2_value(c):
     e = (c >> 2) & 0x1F
     m = c & 0x3
     if e == 0x1F:
-        return s * math.inf if m == 0 else math.nan
+        return s * math.inf if m == 0 else math.copysign(math.nan, s)
     if e == 0:
         return s * m / 4 * 2.0 ** (1 - 15)
     return s * (1 + m / 4) * 2.0 ** (e - 15)
