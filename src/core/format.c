@@ -348,8 +348,8 @@ static uint64_t encode_float(const ql_format *f, double x, ql_round mode, unsign
 	if (isinf(x)) {
 		if (f->has_inf)
 			return float_pack(f, s, low_mask(f->exp_bits), 0);
-		*st |= QL_ST_INVALID;
-		return float_overflow(f, s, QL_ROUND_TOWARD_ZERO, x, st);
+		*st |= QL_ST_INVALID; /* e4m3fn: NaN (PyTorch's cast); fp6/fp4: ±max */
+		return float_overflow(f, s, mode, x, st);
 	}
 	if (x == 0)
 		return float_pack(f, s, 0, 0);
@@ -421,6 +421,8 @@ static uint64_t encode_int(const ql_format *f, double x, ql_round mode, unsigned
 		*st |= QL_ST_INVALID;
 		return 0;
 	}
+	if (isinf(x))
+		*st |= QL_ST_INVALID; /* clamped below, but an int has no inf */
 	double r = mode == QL_ROUND_NEAREST_EVEN ? nearbyint(x) : trunc(x);
 	if (r != x)
 		*st |= QL_ST_INEXACT;
@@ -449,6 +451,8 @@ static uint64_t encode_codebook(const ql_format *f, double x, ql_round mode, uns
 				return (uint64_t)c;
 		return 0;
 	}
+	if (isinf(x))
+		*st |= QL_ST_INVALID;
 	if (x < f->levels[0] || x > f->levels[n - 1])
 		*st |= QL_ST_OVERFLOW;
 	int code = 0;
@@ -560,7 +564,8 @@ bool ql_next(ql_type t, uint64_t code, int dir, uint64_t *out)
 		uint64_t next;
 		if (away) {
 			next = code + 1; /* same sign, one more magnitude */
-			if (ql_classify(t, next) == QL_CLASS_NAN || (mag + 1) > (sbit - 1))
+			ql_class nc = ql_classify(t, next);
+			if (nc == QL_CLASS_NAN || nc == QL_CLASS_INF || (mag + 1) > (sbit - 1))
 				return false;
 			if (ql_classify(t, code) == QL_CLASS_INF)
 				return false;
