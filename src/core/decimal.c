@@ -209,14 +209,48 @@ size_t ql_decimal_fixed(double x, int digits_after, char *buf, size_t n)
 	return layout(signbit(x), digits, len, frac, digits_after, buf, n);
 }
 
+/* The p-digit decimal just above |x|, in %g's exponent layout, if it reads
+ * back as x. Only powers of two need it: the gap below 2^k is half the gap
+ * above, so the nearest p-digit decimal can read back as the double below
+ * while the next one up reads back as x (2^-24 is 5.960464477539063e-08;
+ * %.16g gives ...062e-08, another double). For every power of two where
+ * this happens, %g uses the exponent layout. */
+static bool short_above(double x, int p, char *out, size_t n)
+{
+	char e[48], dig[24];
+	snprintf(e, sizeof e, "%.*e", p - 1, fabs(x));
+	char *ep = strchr(e, 'e');
+	int x10 = atoi(ep + 1), nd = 0, i;
+	if (x10 >= -4 && x10 < p)
+		return false;
+	for (const char *q = e; q < ep; q++)
+		if (*q != '.')
+			dig[nd++] = *q;
+	for (i = nd - 1; i >= 0 && dig[i] == '9'; i--)
+		dig[i] = '0';
+	if (i < 0)
+		return false;
+	dig[i]++;
+	while (nd > 1 && dig[nd - 1] == '0')
+		nd--;
+	dig[nd] = '\0';
+	snprintf(out, n, "%s%c%s%se%c%02d", signbit(x) ? "-" : "", dig[0], nd > 1 ? "." : "",
+		 dig + 1, x10 < 0 ? '-' : '+', abs(x10));
+	return strtod(out, NULL) == x;
+}
+
 size_t ql_decimal_short(double x, char *buf, size_t n)
 {
 	if (!isfinite(x))
 		return special(x, buf, n);
 	char tmp[64];
+	int e2;
+	bool pow2 = x != 0 && fabs(frexp(x, &e2)) == 0.5;
 	for (int p = 1; p <= 17; p++) {
 		snprintf(tmp, sizeof tmp, "%.*g", p, x);
 		if (strtod(tmp, NULL) == x)
+			break;
+		if (pow2 && short_above(x, p, tmp, sizeof tmp))
 			break;
 	}
 	return put(tmp, strlen(tmp), buf, n);
@@ -225,7 +259,7 @@ size_t ql_decimal_short(double x, char *buf, size_t n)
 /* Reads one number (the whole of [s, end)); false if it is not one. */
 static bool read_number(const char *s, size_t len, double *out)
 {
-	char tmp[256];
+	char tmp[2 * QL_DECIMAL_MAX]; /* room for any double's exact expansion */
 	if (len == 0 || len >= sizeof tmp)
 		return false;
 	memcpy(tmp, s, len);
