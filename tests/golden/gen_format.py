@@ -35,16 +35,17 @@ written without looking at src/core/format.c:
     E4M3 bias 7, no infinities, NaN only S.1111.111, max 448;
     E5M2 bias 15, IEEE-like: S.11111.00 = inf, S.11111.{01,10,11} = NaN,
     max 57344.
-  - OCP Microscaling Formats (MX) Specification v1.0, 2023, section 5:
+  - OCP Microscaling Formats (MX) Specification v1.0, 2023 (element and
+    scale data types):
     FP6 E2M3 bias 1 (max 7.5), FP6 E3M2 bias 3 (max 28), FP4 E2M1 bias 1
     (max 6), none with inf or NaN; E8M0 scale: 8-bit unsigned exponent,
     bias 127, value 2^(e-127), 0xFF = NaN, no sign, no zero.
   - NF4: the codebook of bitsandbytes, csrc/xpu_kernels.cpp, function
     dDequantizeNF4() (bitsandbytes-foundation/bitsandbytes, commit
-    00f064b8d602b82556721376fb7b56e3d6023c2a; the same literals appear in
-    csrc/kernels.cu). They were produced by create_normal_map(offset=
-    0.9677083) in bitsandbytes/functional.py; this script recomputes them
-    from that formula (with torch.erfinv for scipy's norm.ppf) as a check.
+    00f064b8d602b82556721376fb7b56e3d6023c2a). They were produced by
+    create_normal_map(offset=0.9677083) in bitsandbytes/functional.py; this
+    script recomputes them from that formula (torch.erfinv standing in for
+    scipy's norm.ppf) and checks each literal to 2e-7.
 """
 
 import decimal
