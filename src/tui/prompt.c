@@ -1,0 +1,410 @@
+/* prompt.c — GNU readline on the bottom line of a curses screen.
+ *
+ * readline's callback interface does the editing; curses keeps the
+ * terminal. The main loop hands each key to ql_prompt_key(), which queues
+ * its bytes and calls rl_callback_read_char() until readline has eaten them
+ * (rl_getc_function and rl_input_available_hook read the queue). readline's
+ * own terminal handling is switched off: no prep/deprep of the tty, no
+ * signal or SIGWINCH handlers, no LINES/COLUMNS in the environment, output
+ * to /dev/null (it writes a newline there when a line is accepted). The
+ * line is drawn from rl_line_buffer and rl_point at each frame.
+ *
+ * curses decodes the cursor keys (keypad is on for the whole program, so
+ * Esc alone can cancel the prompt); they are translated here into the
+ * readline functions they are bound to by default.
+ *
+ * History: command lines (not values) are kept in
+ * $XDG_STATE_HOME/qlens/history (default ~/.local/state/qlens/history),
+ * loaded at start, appended at each command, trimmed to 1000 lines.
+ * Tab completes command names (first word), type names (after --types,
+ * --type, -t, and for dtypes) and file paths (elsewhere).
+ */
+#include "tui_impl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "qlens/command.h"
+#include "qlens/format.h"
+
+#define HISTORY_MAX 1000
+
+struct ql_prompt {
+	bool active;
+	ql_prompt_kind kind;
+	char label[32];
+	ql_prompt_done_fn done;
+	void *data;
+	unsigned char queue[64];
+	int qhead, qlen;
+	FILE *devnull;
+	char history_path[4096];
+	char matches[256]; /* the last Tab's candidates, shown under the line */
+};
+
+/* readline's hooks take no user pointer: the one prompt in use. */
+static ql_prompt *current;
+static bool got_line;
+static char *line_got;
+
+static int prompt_getc(FILE *f)
+{
+	(void)f;
+	ql_prompt *p = current;
+	if (!p || p->qlen == 0)
+		return EOF;
+	int c = p->queue[p->qhead];
+	p->qhead = (p->qhead + 1) % (int)sizeof p->queue;
+	p->qlen--;
+	return c;
+}
+
+static int prompt_input_available(void)
+{
+	return current && current->qlen > 0;
+}
+
+static void prompt_redisplay(void)
+{
+	/* drawn by ql_prompt_draw() at the next frame */
+}
+
+static void line_handler(char *line)
+{
+	got_line = true;
+	line_got = line;
+	/* Leave callback mode from inside the handler, as readline allows. */
+	rl_callback_handler_remove();
+}
+
+static void display_matches(char **matches, int num, int max_length)
+{
+	(void)max_length;
+	ql_prompt *p = current;
+	if (!p)
+		return;
+	size_t k = 0;
+	p->matches[0] = '\0';
+	for (int i = 1; i <= num && k + 1 < sizeof p->matches; i++)
+		k += (size_t)snprintf(p->matches + k, sizeof p->matches - k, "%s%s", i > 1 ? "  " : "",
+				      matches[i]);
+}
+
+/* ---- completion ---------------------------------------------------------- */
+
+static int comp_index;
+static size_t comp_len;
+
+static char *command_generator(const char *text, int state)
+{
+	if (!state) {
+		comp_index = 0;
+		comp_len = strlen(text);
+	}
+	static const char *const builtins[] = {"quit"};
+	while (comp_index < ql_command_count + 1) {
+		int i = comp_index++;
+		const char *name = i < ql_command_count ? ql_commands[i].name : builtins[0];
+		if (strncmp(name, text, comp_len) == 0)
+			return strdup(name);
+	}
+	return NULL;
+}
+
+/* Type names, completing the last entry of a comma-separated list. */
+static char *type_generator(const char *text, int state)
+{
+	const char *last = strrchr(text, ',');
+	const char *word = last ? last + 1 : text;
+	size_t keep = (size_t)(word - text);
+	if (!state) {
+		comp_index = 0;
+		comp_len = strlen(word);
+	}
+	while (comp_index < QL_TYPE_COUNT) {
+		const char *name = ql_formats[comp_index++].name;
+		if (strncmp(name, word, comp_len) == 0) {
+			char *s = malloc(keep + strlen(name) + 1);
+			if (!s)
+				return NULL;
+			memcpy(s, text, keep);
+			strcpy(s + keep, name);
+			return s;
+		}
+	}
+	return NULL;
+}
+
+static bool wants_types(int start)
+{
+	/* The words before the one being completed. */
+	char buf[512];
+	int n = start < (int)sizeof buf - 1 ? start : (int)sizeof buf - 1;
+	memcpy(buf, rl_line_buffer, (size_t)n);
+	buf[n] = '\0';
+	char *words[64];
+	int nw = 0;
+	for (char *tok = strtok(buf, " \t"); tok && nw < 64; tok = strtok(NULL, " \t"))
+		words[nw++] = tok;
+	if (nw == 0)
+		return false;
+	const char *prev = words[nw - 1];
+	if (strcmp(prev, "--types") == 0 || strcmp(prev, "-t") == 0 || strcmp(prev, "--type") == 0 ||
+	    strcmp(prev, "--to") == 0 || strcmp(prev, "--dtype") == 0)
+		return true;
+	return strcmp(words[0], "dtypes") == 0 && prev[0] == '-';
+}
+
+static char **complete(const char *text, int start, int end)
+{
+	(void)end;
+	rl_attempted_completion_over = 1; /* no default fallback */
+	int first = 0;
+	while (first < start && (rl_line_buffer[first] == ' ' || rl_line_buffer[first] == '\t'))
+		first++;
+	if (first == start)
+		return rl_completion_matches(text, command_generator);
+	if (wants_types(start)) {
+		rl_completion_append_character = strchr(text, ',') ? '\0' : ' ';
+		return rl_completion_matches(text, type_generator);
+	}
+	return rl_completion_matches(text, rl_filename_completion_function);
+}
+
+/* ---- history file -------------------------------------------------------- */
+
+static int mkdir_p(char *path)
+{
+	for (char *s = path + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		int r = mkdir(path, 0700);
+		*s = '/';
+		if (r && errno != EEXIST)
+			return -1;
+	}
+	return mkdir(path, 0700) && errno != EEXIST ? -1 : 0;
+}
+
+static void history_setup(ql_prompt *p)
+{
+	const char *state = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+	char dir[4000];
+	if (state && state[0] == '/')
+		snprintf(dir, sizeof dir, "%s/qlens", state);
+	else if (home && home[0])
+		snprintf(dir, sizeof dir, "%s/.local/state/qlens", home);
+	else
+		return;
+	if (mkdir_p(dir))
+		return;
+	snprintf(p->history_path, sizeof p->history_path, "%s/history", dir);
+	int fd = open(p->history_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		p->history_path[0] = '\0';
+		return;
+	}
+	close(fd);
+	read_history(p->history_path);
+}
+
+const char *ql_prompt_history_path(const ql_prompt *p)
+{
+	return p->history_path;
+}
+
+/* ---- the prompt ---------------------------------------------------------- */
+
+ql_prompt *ql_prompt_new(void)
+{
+	ql_prompt *p = calloc(1, sizeof *p);
+	if (!p)
+		return NULL;
+	p->devnull = fopen("/dev/null", "w");
+	rl_readline_name = "qlens";
+	rl_catch_signals = 0;
+	rl_catch_sigwinch = 0;
+	rl_change_environment = 0;
+	rl_prep_term_function = NULL;
+	rl_deprep_term_function = NULL;
+	rl_getc_function = prompt_getc;
+	rl_input_available_hook = prompt_input_available;
+	rl_redisplay_function = prompt_redisplay;
+	rl_completion_display_matches_hook = display_matches;
+	rl_attempted_completion_function = complete;
+	if (p->devnull)
+		rl_outstream = p->devnull;
+	rl_variable_bind("bell-style", "none");
+	rl_variable_bind("enable-bracketed-paste", "off");
+	rl_variable_bind("show-all-if-ambiguous", "on");
+	using_history();
+	stifle_history(HISTORY_MAX);
+	history_setup(p);
+	current = p;
+	return p;
+}
+
+void ql_prompt_free(ql_prompt *p)
+{
+	if (!p)
+		return;
+	if (p->active)
+		rl_callback_handler_remove();
+	if (p->history_path[0])
+		history_truncate_file(p->history_path, HISTORY_MAX);
+	clear_history();
+	if (rl_outstream == p->devnull)
+		rl_outstream = NULL;
+	if (p->devnull)
+		fclose(p->devnull);
+	if (current == p)
+		current = NULL;
+	free(p);
+}
+
+bool ql_prompt_active(const ql_prompt *p)
+{
+	return p && p->active;
+}
+
+void ql_prompt_open(ql_prompt *p, ql_prompt_kind kind, const char *label, const char *initial,
+		    ql_prompt_done_fn done, void *data)
+{
+	current = p;
+	p->active = true;
+	p->kind = kind;
+	snprintf(p->label, sizeof p->label, "%s", label ? label : "");
+	p->done = done;
+	p->data = data;
+	p->qlen = p->qhead = 0;
+	p->matches[0] = '\0';
+	got_line = false;
+	line_got = NULL;
+	rl_callback_handler_install(p->label, line_handler);
+	if (initial && initial[0])
+		rl_insert_text(initial);
+}
+
+static void push_bytes(ql_prompt *p, const char *s, int n)
+{
+	for (int i = 0; i < n && p->qlen < (int)sizeof p->queue; i++) {
+		p->queue[(p->qhead + p->qlen) % (int)sizeof p->queue] = (unsigned char)s[i];
+		p->qlen++;
+	}
+}
+
+static void finish(ql_prompt *p, ql_app *app, char *line)
+{
+	p->active = false;
+	p->matches[0] = '\0';
+	if (line && line[0] && p->kind == QL_PROMPT_COMMAND) {
+		HIST_ENTRY *last = history_length > 0 ? history_get(history_base + history_length - 1) : NULL;
+		if (!last || strcmp(last->line, line) != 0) {
+			add_history(line);
+			if (p->history_path[0])
+				append_history(1, p->history_path);
+		}
+	}
+	if (p->done)
+		p->done(app, p->data, line);
+	free(line);
+}
+
+void ql_prompt_key(ql_prompt *p, ql_app *app, int key)
+{
+	if (!p->active)
+		return;
+	current = p;
+	p->matches[0] = '\0';
+	if (key == 27 || key == 3 || key == 7) { /* Esc, Ctrl-C, Ctrl-G: cancel */
+		rl_callback_handler_remove();
+		finish(p, app, NULL);
+		return;
+	}
+	bool history_keys = p->kind == QL_PROMPT_COMMAND;
+	switch (key) {
+	case KEY_UP:
+		if (history_keys)
+			rl_get_previous_history(1, 0);
+		return;
+	case KEY_DOWN:
+		if (history_keys)
+			rl_get_next_history(1, 0);
+		return;
+	case KEY_LEFT: rl_backward_char(1, 0); return;
+	case KEY_RIGHT: rl_forward_char(1, 0); return;
+	case KEY_HOME: rl_beg_of_line(1, 0); return;
+	case KEY_END: rl_end_of_line(1, 0); return;
+	case KEY_DC: rl_delete(1, 0); return;
+	case KEY_BACKSPACE: push_bytes(p, "\x7f", 1); break;
+	case KEY_ENTER: push_bytes(p, "\r", 1); break;
+	case KEY_MOUSE: case KEY_RESIZE: return;
+	default:
+		if (key & QL_KEY_META(0)) {
+			char seq[2] = {27, (char)(key & 0xFF)};
+			push_bytes(p, seq, 2);
+		} else if (key >= 0 && key < 256) {
+			char c = (char)key;
+			push_bytes(p, &c, 1);
+		} else {
+			return; /* another curses key: nothing to edit */
+		}
+	}
+	while (p->active && p->qlen > 0 && !got_line)
+		rl_callback_read_char();
+	if (got_line) {
+		got_line = false;
+		char *line = line_got;
+		line_got = NULL;
+		p->qlen = 0;
+		finish(p, app, line);
+	}
+}
+
+/* Columns taken by the first `bytes` bytes of s. */
+static int width_of(const ql_theme *th, const char *s, int bytes)
+{
+	char tmp[1024];
+	int n = bytes < (int)sizeof tmp - 1 ? bytes : (int)sizeof tmp - 1;
+	memcpy(tmp, s, (size_t)n);
+	tmp[n] = '\0';
+	return ql_text_width(th, tmp);
+}
+
+void ql_prompt_draw(ql_prompt *p, const ql_theme *th, WINDOW *w)
+{
+	int cols = getmaxx(w);
+	const char *line = rl_line_buffer ? rl_line_buffer : "";
+	int len = (int)strlen(line);
+	int point = rl_point < 0 ? 0 : rl_point > len ? len : rl_point;
+	ql_fill_row(th, w, 0, QL_R_NORMAL);
+	int x = ql_put(th, w, 0, 0, -1, QL_R_KEY, p->label);
+	int room = cols - x - 1;
+	/* Scroll the line so the editing point stays visible: skip whole
+	 * characters from the start until it fits. */
+	int skip = 0;
+	while (skip < point && width_of(th, line + skip, point - skip) > room) {
+		skip++;
+		while (skip < point && (line[skip] & 0xC0) == 0x80)
+			skip++;
+	}
+	ql_put(th, w, 0, x, room, QL_R_NORMAL, line + skip);
+	int cx = x + width_of(th, line + skip, point - skip);
+	if (p->matches[0]) {
+		int mx = x + ql_text_width(th, line + skip) + 3;
+		if (mx < cols - 4)
+			ql_put(th, w, 0, mx, cols - mx, QL_R_DIM, p->matches);
+	}
+	wmove(w, 0, cx < cols ? cx : cols - 1);
+}
