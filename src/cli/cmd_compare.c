@@ -1,0 +1,311 @@
+/* cmd_compare.c — `qlens compare FILE --tensor NAME`: one tensor quantized
+ * with many schemes, side by side, sorted by bits per weight.
+ *
+ * The tensor is read and decoded once; each scheme runs through
+ * ql_quantize() (the kernels of `qlens quantize`), so every row's metrics
+ * are exactly what `qlens quantize --json` reports for that scheme. A
+ * scheme that does not fit the tensor (q4_0 on a row of 20) shows its
+ * reason instead of numbers.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "filecmd.h"
+#include "qlens/args.h"
+#include "qlens/io.h"
+#include "qlens/jsonw.h"
+#include "qlens/quant.h"
+#include "qlens/stats.h"
+
+/* A list that teaches: per tensor vs per channel, group sizes, the
+ * codebook, llama.cpp's blocks, a float format and a microscaling one. */
+#define DEFAULT_SCHEMES "int8,int8/ch0,int4/g128,int4/g32,nf4,q8_0,q4_0,fp8_e4m3,mxfp4"
+#define MAX_SCHEMES 64
+
+const char ql_compare_help[] =
+	"Quantizes one tensor of FILE with each scheme of LIST and shows them side\n"
+	"by side, sorted by bits per weight (scales and zero points included):\n"
+	"storage, RMSE, max abs error, SQNR, cosine similarity, clipped values.\n"
+	"\n"
+	"Options:\n"
+	"  -t, --tensor NAME    the tensor (needed when FILE has more than one)\n"
+	"  --schemes LIST       schemes separated by commas (default:\n"
+	"                       " DEFAULT_SCHEMES ")\n"
+	"  --json               one JSON object: tensor, shape, schemes (scheme,\n"
+	"                       description, bits_per_weight, bytes, and metrics as\n"
+	"                       in qlens quantize --json)\n"
+	"  --threads N          worker threads (default: one per CPU)\n"
+	"  --raw DTYPE, --shape SHAPE   FILE holds bare values (see qlens info)\n"
+	"\n"
+	"Each scheme in LIST is one word.\n"
+	QL_CLI_SCHEME_HELP
+	"\n"
+	"Examples:\n"
+	"  qlens compare w.npy\n"
+	"  qlens compare model.safetensors -t layers.0.mlp.weight --schemes int8,int4/g32,nf4\n"
+	"  qlens compare model.gguf -t blk.0.ffn_up.weight --json\n";
+
+enum { OPT_TENSOR, OPT_SCHEMES, OPT_JSON, OPT_THREADS, OPT_RAW, OPT_SHAPE };
+
+static const ql_opt compare_opts[] = {
+	{"tensor", 't', QL_ARG_REQUIRED, OPT_TENSOR},
+	{"schemes", 0, QL_ARG_REQUIRED, OPT_SCHEMES},
+	{"json", 0, QL_ARG_NONE, OPT_JSON},
+	{"threads", 0, QL_ARG_REQUIRED, OPT_THREADS},
+	{"raw", 0, QL_ARG_REQUIRED, OPT_RAW},
+	{"shape", 0, QL_ARG_REQUIRED, OPT_SHAPE},
+	{0},
+};
+
+typedef struct entry {
+	char word[64];
+	char desc[160];
+	ql_scheme scheme;
+	bool failed;
+	char reason[200];
+	double bpw;
+	uint64_t bytes;
+	ql_metrics m;
+} entry;
+
+static int cmp_entries(const void *pa, const void *pb)
+{
+	const entry *a = pa, *b = pb;
+	if (a->failed != b->failed)
+		return a->failed ? 1 : -1;
+	if (a->bpw != b->bpw)
+		return a->bpw < b->bpw ? -1 : 1;
+	return a->m.sqnr_db > b->m.sqnr_db ? -1 : a->m.sqnr_db < b->m.sqnr_db;
+}
+
+/* Splits LIST into entries, parsing each scheme. */
+static int parse_list(ql_cmd_ctx *ctx, const char *cmd, const char *list, entry *e, int *n)
+{
+	*n = 0;
+	const char *p = list;
+	while (*p) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		if (len == 0)
+			return ql_usage_error(ctx, cmd, "--schemes: an empty item in '%s'", list);
+		if (len >= sizeof e->word)
+			return ql_usage_error(ctx, cmd, "--schemes: '%.*s' is too long", (int)len, p);
+		if (*n == MAX_SCHEMES)
+			return ql_usage_error(ctx, cmd, "--schemes: at most %d schemes", MAX_SCHEMES);
+		entry *x = &e[(*n)++];
+		memcpy(x->word, p, len);
+		x->word[len] = '\0';
+		ql_error err = { "" };
+		if (ql_cli_parse_scheme(x->word, &x->scheme, &err))
+			return ql_usage_error(ctx, cmd, "%s", err.msg);
+		ql_scheme_describe(&x->scheme, x->desc, sizeof x->desc);
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	if (*n == 0)
+		return ql_usage_error(ctx, cmd, "--schemes: the list is empty");
+	return -1;
+}
+
+static void json_metrics(ql_jsonw *j, const ql_metrics *m)
+{
+	ql_json_key(j, "metrics");
+	ql_json_begin_object(j);
+	ql_json_key(j, "mse");
+	ql_json_number(j, m->mse);
+	ql_json_key(j, "rmse");
+	ql_json_number(j, m->rmse);
+	ql_json_key(j, "sqnr_db");
+	ql_json_number(j, m->sqnr_db);
+	ql_json_key(j, "max_abs_err");
+	ql_json_number(j, m->max_abs_err);
+	ql_json_key(j, "mean_abs_err");
+	ql_json_number(j, m->mean_abs_err);
+	ql_json_key(j, "cosine");
+	ql_json_number(j, m->cosine);
+	ql_json_key(j, "clipped");
+	ql_json_int(j, m->clipped);
+	ql_json_end_object(j);
+}
+
+static void print_json(FILE *out, const char *file, const ql_tensor *t, const entry *e, int n)
+{
+	ql_jsonw j;
+	ql_jsonw_init(&j, out);
+	ql_json_begin_object(&j);
+	ql_json_key(&j, "file");
+	ql_json_string(&j, file);
+	ql_json_key(&j, "tensor");
+	ql_json_string(&j, t->name);
+	ql_json_key(&j, "dtype");
+	ql_json_string(&j, ql_cli_dtype_name(t));
+	ql_json_key(&j, "shape");
+	ql_json_begin_array(&j);
+	for (int d = 0; d < t->ndim; d++)
+		ql_json_int(&j, t->shape[d]);
+	ql_json_end_array(&j);
+	ql_json_key(&j, "schemes");
+	ql_json_begin_array(&j);
+	for (int i = 0; i < n; i++) {
+		ql_json_begin_object(&j);
+		ql_json_key(&j, "scheme");
+		ql_json_string(&j, e[i].word);
+		ql_json_key(&j, "description");
+		ql_json_string(&j, e[i].desc);
+		if (e[i].failed) {
+			ql_json_key(&j, "error");
+			ql_json_string(&j, e[i].reason);
+		} else {
+			ql_json_key(&j, "bits_per_weight");
+			ql_json_number(&j, e[i].bpw);
+			ql_json_key(&j, "bytes");
+			ql_json_int(&j, (int64_t)e[i].bytes);
+			json_metrics(&j, &e[i].m);
+		}
+		ql_json_end_object(&j);
+	}
+	ql_json_end_array(&j);
+	ql_json_end_object(&j);
+	ql_jsonw_finish(&j);
+}
+
+static void print_text(FILE *out, const char *file, const ql_tensor *t, const entry *e, int n)
+{
+	char shape[160];
+	ql_shape_string(t, shape, sizeof shape);
+	fputs("tensor  ", out);
+	ql_cli_put_line_safe(out, t->name);
+	fprintf(out, "  (%s, %s, %" PRId64 " elements, %" PRIu64 " bytes)  in %s\n\n",
+		ql_cli_dtype_name(t), shape, t->nelem, t->nbytes, file);
+	int w = 6;
+	for (int i = 0; i < n; i++) {
+		int l = (int)strlen(e[i].word);
+		w = l > w ? l : w;
+	}
+	fprintf(out, "%-*s %7s %12s %11s %11s %9s %10s %9s\n", w, "SCHEME", "BITS/W", "BYTES", "RMSE",
+		"MAX ERR", "SQNR dB", "COSINE", "CLIPPED");
+	for (int i = 0; i < n; i++) {
+		fprintf(out, "%-*s ", w, e[i].word);
+		if (e[i].failed) {
+			fputs("cannot: ", out);
+			ql_cli_put_line_safe(out, e[i].reason);
+			fputc('\n', out);
+			continue;
+		}
+		fprintf(out, "%7.3f %12" PRIu64 " %11.4g %11.4g %9.2f %10.6f %9" PRId64 "\n", e[i].bpw,
+			e[i].bytes, e[i].m.rmse, e[i].m.max_abs_err, e[i].m.sqnr_db, e[i].m.cosine,
+			e[i].m.clipped);
+	}
+	fputc('\n', out);
+	for (int i = 0; i < n; i++)
+		fprintf(out, "  %-*s %s\n", w, e[i].word, e[i].desc);
+}
+
+int ql_cmd_compare(ql_cmd_ctx *ctx, int argc, char **argv)
+{
+	const char *cmd = argv[0], *file = NULL, *tensor = NULL, *list = DEFAULT_SCHEMES;
+	ql_open_opts open = { 0 };
+	bool json = false;
+	int threads = 0;
+	ql_args a;
+	ql_args_init(&a, argc, argv, compare_opts);
+	int id;
+	while ((id = ql_args_next(&a)) != QL_ARGS_END) {
+		long v;
+		switch (id) {
+		case QL_ARGS_ERROR:
+			return ql_usage_error(ctx, cmd, "%s", a.error);
+		case QL_ARGS_HELP:
+			ql_command_help(ql_command_find(cmd), ctx->out);
+			return QL_EXIT_OK;
+		case QL_ARGS_POSITIONAL:
+			if (file)
+				return ql_usage_error(ctx, cmd, "one FILE at a time ('%s' and '%s')", file,
+						      a.value);
+			file = a.value;
+			break;
+		case OPT_TENSOR: tensor = a.value; break;
+		case OPT_SCHEMES: list = a.value; break;
+		case OPT_JSON: json = true; break;
+		case OPT_RAW: open.raw_dtype = a.value; break;
+		case OPT_SHAPE: open.raw_shape = a.value; break;
+		case OPT_THREADS:
+			if (!ql_parse_int(a.value, 1, 256, &v))
+				return ql_usage_error(ctx, cmd, "--threads needs an integer from 1 to 256, "
+						      "not '%s'", a.value);
+			threads = (int)v;
+			break;
+		}
+	}
+	if (!file)
+		return ql_usage_error(ctx, cmd, "which FILE?");
+	if (open.raw_shape && !open.raw_dtype)
+		return ql_usage_error(ctx, cmd, "--shape goes with --raw DTYPE");
+	entry *e = calloc(MAX_SCHEMES, sizeof *e);
+	if (!e)
+		return ql_fail(ctx, "out of memory");
+	int n = 0, rc = parse_list(ctx, cmd, list, e, &n);
+	if (rc >= 0) {
+		free(e);
+		return rc;
+	}
+	ql_source *src = NULL;
+	float *x = NULL;
+	rc = QL_EXIT_FAIL;
+	if (ql_cli_open(ctx, file, &open, &src))
+		goto out;
+	long ti = ql_cli_pick_tensor(ctx, src, tensor);
+	if (ti < 0)
+		goto out;
+	const ql_tensor *t = ql_source_tensor(src, (size_t)ti);
+	ql_error err = { "" };
+	if (t->dtype != QL_DT_OTHER && !ql_dtypes[t->dtype].is_float) {
+		ql_fail(ctx, "%s: tensor '%s' is %s, not a float tensor", file, t->name,
+			ql_cli_dtype_name(t));
+		goto out;
+	}
+	if (ql_source_read_f32(src, (size_t)ti, &x, &err)) {
+		ql_fail(ctx, "%s", err.msg);
+		goto out;
+	}
+	ql_progress pr;
+	ql_progress_start(&pr, ctx, n, t->nelem >= (1 << 22));
+	int ok = 0;
+	for (int i = 0; i < n; i++) {
+		ql_progress_step(&pr, i, (size_t)i + 1, (size_t)n, e[i].word);
+		ql_qopts qo = { .threads = threads };
+		ql_qresult q;
+		ql_error qe = { "" };
+		if (ql_scheme_validate(&e[i].scheme, t->shape, t->ndim, &qe) ||
+		    ql_quantize(x, t->shape, t->ndim, &e[i].scheme, &qo, &q, &qe)) {
+			e[i].failed = true;
+			snprintf(e[i].reason, sizeof e[i].reason, "%.199s", qe.msg);
+			continue;
+		}
+		e[i].bpw = q.bits_per_weight;
+		e[i].bytes = q.bytes;
+		e[i].m = q.metrics;
+		ql_qresult_free(&q);
+		ok++;
+	}
+	ql_progress_end(&pr);
+	qsort(e, (size_t)n, sizeof *e, cmp_entries);
+	if (json)
+		print_json(ctx->out, file, t, e, n);
+	else
+		print_text(ctx->out, file, t, e, n);
+	if (ok == 0)
+		rc = ql_fail(ctx, "%s: tensor '%s': no scheme could quantize it (%s)", file, t->name,
+			     e[0].reason);
+	else
+		rc = QL_EXIT_OK;
+out:
+	free(x);
+	free(e);
+	ql_source_close(src);
+	return rc;
+}
