@@ -11,4 +11,7 @@ extern const char ql_bits_help[];
 int ql_cmd_dtypes(ql_cmd_ctx *ctx, int argc, char **argv);
 extern const char ql_dtypes_help[];
 
+int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv);
+extern const char ql_quantize_help[];
+
 #endif

@@ -27,6 +27,10 @@ const ql_command ql_commands[] = {
 	{"dtypes", "[--types LIST] [--json]",
 	 "the finfo/iinfo table of every format (eps, max, tiny, ...)", ql_dtypes_help,
 	 ql_cmd_dtypes},
+	{"quantize", "FILE [--tensor NAME] [--dtype TYPE] [--sym|--asym] [--axis N|--group N] "
+	 "[--calib METHOD] [--scale S [--zero-point Z]] [-o OUT] [--dequant] [--pack] [--force] [--json]",
+	 "quantize a tensor of a file; show scales, errors and storage; write the result",
+	 ql_quantize_help, ql_cmd_quantize},
 	{"help", "[COMMAND]", "list the commands, or show one command's help",
 	 "With a COMMAND, the same as `qlens COMMAND --help`.\n", cmd_help},
 };

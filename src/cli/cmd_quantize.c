@@ -1,0 +1,813 @@
+/* cmd_quantize.c — `qlens quantize`: quantize one tensor of a file, show what
+ * it cost, and optionally write the result.
+ *
+ * Reads the tensor through io.h (mmapped; decoded to float32 once), runs the
+ * scheme with ql_quantize() — the same kernels the lessons and the TUI use —
+ * and reports the scheme, scales and zero points (summarised when there are
+ * many), the calibration's chosen range, the error metrics, the storage
+ * cost and a small histogram of the errors. -o writes a .safetensors with
+ * the quantized representation, or a .npy with the dequantized tensor,
+ * through ql_writer (temporary file + rename; never over an input; over an
+ * existing file only with --force).
+ */
+#include <errno.h>
+#include <float.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmds.h"
+#include "qlens/args.h"
+#include "qlens/command.h"
+#include "qlens/decimal.h"
+#include "qlens/io.h"
+#include "qlens/jsonw.h"
+#include "qlens/quant.h"
+#include "qlens/stats.h"
+
+const char ql_quantize_help[] =
+	"Quantizes one tensor of FILE (.npy, .safetensors, .gguf, .npz, text, or\n"
+	"--raw) and reports the scale(s), zero point(s), the range calibration\n"
+	"chose, the error metrics and the storage cost.\n"
+	"\n"
+	"Which tensor:\n"
+	"  -t, --tensor NAME    the tensor to quantize (needed when FILE has more than\n"
+	"                       one; a .npy file's tensor is named after the file)\n"
+	"  --raw DTYPE          FILE holds bare values of DTYPE (F32, F16, I8, ...)\n"
+	"  --shape SHAPE        their shape for --raw, e.g. 4x8\n"
+	"\n"
+	"Scheme:\n"
+	"  -d, --dtype TYPE     int8 uint8 int4 uint4 int2 uint2 fp8_e4m3 fp8_e5m2\n"
+	"                       mxfp8 mxfp4 mxint8 nf4 q8_0 q4_0 (default int8)\n"
+	"  --sym                symmetric: scale = absmax / qmax, zero point fixed\n"
+	"                       (the default for signed integers, floats and blocks)\n"
+	"  --asym               asymmetric: [min(x,0), max(x,0)] onto [qmin, qmax]\n"
+	"                       (the default for unsigned integers)\n"
+	"  --axis N             one scale per index along axis N (negative: from the\n"
+	"                       end); per channel\n"
+	"  --group N            one scale per N consecutive elements of the last axis\n"
+	"                       (a shorter last group when N does not divide it)\n"
+	"                       (neither --axis nor --group: one scale per tensor;\n"
+	"                       mxfp8/mxfp4/mxint8, nf4, q8_0 and q4_0 use their own\n"
+	"                       blocks of 32 or 64)\n"
+	"  --calib METHOD       minmax (default), percentile:P (e.g. percentile:99.9),\n"
+	"                       mse (the clip that minimises the round-trip MSE), or\n"
+	"                       entropy (TensorRT's KL-divergence method)\n"
+	"  --scale S            use this scale instead of calibrating (per tensor)\n"
+	"  --zero-point Z       and this zero point (asymmetric schemes)\n"
+	"\n"
+	"Output:\n"
+	"  -o, --output OUT     OUT.safetensors: the quantized representation, for a\n"
+	"                       tensor NAME: NAME.q (codes, I8 or U8, the input's\n"
+	"                       shape), NAME.scale (F32), NAME.zero_point (I32,\n"
+	"                       asymmetric only), NAME.blocks (U8, the raw blocks of\n"
+	"                       q8_0, q4_0, the MX formats and nf4, in the reference\n"
+	"                       byte layout), NAME.dequant (with --dequant), and the\n"
+	"                       scheme in __metadata__ (keys qlens.*).\n"
+	"                       OUT.npy: the dequantized tensor (F32).\n"
+	"  --dequant            also write NAME.dequant (F32, the input's shape)\n"
+	"  --pack               write NAME.q packed: sub-byte codes densely, lowest bits\n"
+	"                       first (int4: element 2i in the low nibble), as U8 [bytes]\n"
+	"  -f, --force          replace OUT if it exists (never the input file)\n"
+	"  --json               print one JSON object: tensor, shape, dtype, scheme,\n"
+	"                       qmin, qmax, scale, zero_point, calibration, metrics\n"
+	"                       (mse rmse sqnr_db max_abs_err mean_abs_err cosine\n"
+	"                       clipped), bits_per_weight, bytes, error_histogram\n"
+	"  --threads N          worker threads (default: one per CPU)\n"
+	"\n"
+	"The kernel is PyTorch's: q = clamp(zp + round_half_even(x * (1/scale)),\n"
+	"qmin, qmax) in float32, so codes match torch.quantize_per_tensor and\n"
+	"quantize_per_channel for the same scale and zero point; q8_0 and q4_0 match\n"
+	"llama.cpp's reference quantizers byte for byte. A tensor holding NaN or inf\n"
+	"is refused. An all-zero range gets the smallest scale (2^-23), as PyTorch.\n"
+	"\n"
+	"Examples:\n"
+	"  qlens quantize w.npy\n"
+	"  qlens quantize model.safetensors --tensor layers.0.weight --dtype int4 --group 32\n"
+	"  qlens quantize w.npy --dtype uint8 --asym --axis 0 --calib percentile:99.9 --json\n"
+	"  qlens quantize w.npy --dtype q4_0 -o w_q4_0.safetensors --dequant\n"
+	"  qlens quantize w.npy --dtype nf4 -o w_nf4.npy --force\n";
+
+enum {
+	OPT_TENSOR, OPT_RAW, OPT_SHAPE, OPT_DTYPE, OPT_SYM, OPT_ASYM, OPT_AXIS, OPT_GROUP,
+	OPT_CALIB, OPT_SCALE, OPT_ZP, OPT_OUTPUT, OPT_DEQUANT, OPT_PACK, OPT_FORCE, OPT_JSON,
+	OPT_THREADS,
+};
+
+static const ql_opt quantize_opts[] = {
+	{"tensor", 't', QL_ARG_REQUIRED, OPT_TENSOR},
+	{"raw", 0, QL_ARG_REQUIRED, OPT_RAW},
+	{"shape", 0, QL_ARG_REQUIRED, OPT_SHAPE},
+	{"dtype", 'd', QL_ARG_REQUIRED, OPT_DTYPE},
+	{"sym", 0, QL_ARG_NONE, OPT_SYM},
+	{"asym", 0, QL_ARG_NONE, OPT_ASYM},
+	{"axis", 0, QL_ARG_REQUIRED, OPT_AXIS},
+	{"group", 0, QL_ARG_REQUIRED, OPT_GROUP},
+	{"calib", 0, QL_ARG_REQUIRED, OPT_CALIB},
+	{"scale", 0, QL_ARG_REQUIRED, OPT_SCALE},
+	{"zero-point", 0, QL_ARG_REQUIRED, OPT_ZP},
+	{"output", 'o', QL_ARG_REQUIRED, OPT_OUTPUT},
+	{"dequant", 0, QL_ARG_NONE, OPT_DEQUANT},
+	{"pack", 0, QL_ARG_NONE, OPT_PACK},
+	{"force", 'f', QL_ARG_NONE, OPT_FORCE},
+	{"json", 0, QL_ARG_NONE, OPT_JSON},
+	{"threads", 0, QL_ARG_REQUIRED, OPT_THREADS},
+	{0},
+};
+
+typedef struct qopts {
+	const char *file, *tensor, *output;
+	ql_open_opts open;
+	ql_scheme scheme;
+	bool dequant, pack, force, json;
+	int threads;
+} qopts;
+
+/* Progress lines on a terminal, for tensors big enough to take a moment. */
+#define PROGRESS_MIN_ELEMS (1 << 22)
+
+static void progress(ql_cmd_ctx *ctx, bool on, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void progress(ql_cmd_ctx *ctx, bool on, const char *fmt, ...)
+{
+	if (!on)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("\rqlens: ", ctx->err);
+	vfprintf(ctx->err, fmt, ap);
+	fputs("\033[K", ctx->err);
+	fflush(ctx->err);
+	va_end(ap);
+}
+
+static void progress_done(ql_cmd_ctx *ctx, bool on)
+{
+	if (on) {
+		fputs("\r\033[K", ctx->err);
+		fflush(ctx->err);
+	}
+}
+
+/* The shortest text that reads back as the same float32. */
+static const char *f32_text(float v, char *buf, size_t n)
+{
+	if (isnan(v))
+		snprintf(buf, n, "nan");
+	else if (isinf(v))
+		snprintf(buf, n, v < 0 ? "-inf" : "inf");
+	else
+		for (int p = 1; p <= 9; p++) {
+			snprintf(buf, n, "%.*g", p, (double)v);
+			if (strtof(buf, NULL) == v)
+				break;
+		}
+	return buf;
+}
+
+static const char *gran_name(ql_granularity g)
+{
+	switch (g) {
+	case QL_GRAN_TENSOR: return "tensor";
+	case QL_GRAN_CHANNEL: return "channel";
+	case QL_GRAN_GROUP: return "group";
+	case QL_GRAN_BLOCK: return "block";
+	}
+	return "?";
+}
+
+/* The zero point of every scale when r has no array of them: the middle of
+ * the grid for symmetric integer schemes. False for non-integer targets. */
+static bool implied_zero_point(const ql_qresult *r, int32_t *zp)
+{
+	if (ql_qdtypes[r->scheme.dtype].kind != QL_QK_INT)
+		return false;
+	*zp = (r->qmin + r->qmax) / 2;
+	return true;
+}
+
+/* --- parsing --------------------------------------------------------------------- */
+
+static int parse_args(ql_cmd_ctx *ctx, int argc, char **argv, qopts *o, bool *help)
+{
+	const char *cmd = argv[0];
+	ql_args a;
+	ql_args_init(&a, argc, argv, quantize_opts);
+	ql_scheme_init(&o->scheme);
+	ql_error err;
+	bool saw_axis = false, saw_group = false, saw_sym = false, saw_asym = false;
+	int id;
+	while ((id = ql_args_next(&a)) != QL_ARGS_END) {
+		long v;
+		double d;
+		switch (id) {
+		case QL_ARGS_ERROR:
+			return ql_usage_error(ctx, cmd, "%s", a.error);
+		case QL_ARGS_HELP:
+			*help = true;
+			return QL_EXIT_OK;
+		case QL_ARGS_POSITIONAL:
+			if (o->file)
+				return ql_usage_error(ctx, cmd, "one FILE at a time ('%s' and '%s')",
+						      o->file, a.value);
+			o->file = a.value;
+			break;
+		case OPT_TENSOR: o->tensor = a.value; break;
+		case OPT_RAW: o->open.raw_dtype = a.value; break;
+		case OPT_SHAPE: o->open.raw_shape = a.value; break;
+		case OPT_DTYPE:
+			if (ql_scheme_parse_dtype(a.value, &o->scheme.dtype, &err))
+				return ql_usage_error(ctx, cmd, "%s", err.msg);
+			break;
+		case OPT_SYM: saw_sym = true; o->scheme.sym = QL_SYM; break;
+		case OPT_ASYM: saw_asym = true; o->scheme.sym = QL_ASYM; break;
+		case OPT_AXIS:
+			if (!ql_parse_int(a.value, -QL_MAX_DIMS, QL_MAX_DIMS - 1, &v))
+				return ql_usage_error(ctx, cmd, "--axis needs an integer from %d to %d, not '%s'",
+						      -QL_MAX_DIMS, QL_MAX_DIMS - 1, a.value);
+			saw_axis = true;
+			o->scheme.gran = QL_GRAN_CHANNEL;
+			o->scheme.axis = (int)v;
+			break;
+		case OPT_GROUP:
+			/* 0 and negatives parse: the scheme check says what is wrong */
+			if (!ql_parse_int(a.value, LONG_MIN, LONG_MAX, &v))
+				return ql_usage_error(ctx, cmd, "--group needs an integer, not '%s'", a.value);
+			saw_group = true;
+			o->scheme.gran = QL_GRAN_GROUP;
+			o->scheme.group = v;
+			break;
+		case OPT_CALIB:
+			if (ql_scheme_parse_calib(a.value, &o->scheme, &err))
+				return ql_usage_error(ctx, cmd, "%s", err.msg);
+			break;
+		case OPT_SCALE:
+			if (ql_parse_value(a.value, &d, &err))
+				return ql_usage_error(ctx, cmd, "--scale: %s", err.msg);
+			o->scheme.has_scale = true;
+			o->scheme.scale = (float)d;
+			break;
+		case OPT_ZP:
+			if (!ql_parse_int(a.value, INT32_MIN, INT32_MAX, &v))
+				return ql_usage_error(ctx, cmd, "--zero-point needs an integer, not '%s'", a.value);
+			o->scheme.has_zero_point = true;
+			o->scheme.zero_point = (int32_t)v;
+			break;
+		case OPT_OUTPUT: o->output = a.value; break;
+		case OPT_DEQUANT: o->dequant = true; break;
+		case OPT_PACK: o->pack = true; break;
+		case OPT_FORCE: o->force = true; break;
+		case OPT_JSON: o->json = true; break;
+		case OPT_THREADS:
+			if (!ql_parse_int(a.value, 1, 256, &v))
+				return ql_usage_error(ctx, cmd, "--threads needs an integer from 1 to 256, not '%s'",
+						      a.value);
+			o->threads = (int)v;
+			break;
+		}
+	}
+	if (!o->file)
+		return ql_usage_error(ctx, cmd, "which FILE?");
+	if (saw_axis && saw_group)
+		return ql_usage_error(ctx, cmd, "--axis and --group exclude each other");
+	if (saw_sym && saw_asym)
+		return ql_usage_error(ctx, cmd, "--sym and --asym exclude each other");
+	if (o->open.raw_shape && !o->open.raw_dtype)
+		return ql_usage_error(ctx, cmd, "--shape goes with --raw DTYPE");
+	if (o->scheme.has_zero_point && !o->scheme.has_scale)
+		return ql_usage_error(ctx, cmd, "--zero-point goes with --scale");
+	if ((o->pack || o->dequant) && o->output) {
+		size_t n = strlen(o->output);
+		if (n >= 4 && strcmp(o->output + n - 4, ".npy") == 0 && o->pack)
+			return ql_usage_error(ctx, cmd, "--pack applies to -o FILE.safetensors (a .npy "
+						       "output is the dequantized tensor)");
+	}
+	if (o->pack && !o->output)
+		return ql_usage_error(ctx, cmd, "--pack applies to -o FILE.safetensors");
+	return -1; /* parsed; go on */
+}
+
+/* "qlens: FILE: no tensor 'x' (it has: a, b, c, ... and 12 more)" */
+static int unknown_tensor(ql_cmd_ctx *ctx, const ql_source *src, const char *name)
+{
+	char list[400];
+	size_t len = 0, n = ql_source_count(src), shown = 0;
+	list[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		const char *tn = ql_source_tensor(src, i)->name;
+		if (len + strlen(tn) + 3 >= sizeof list - 24)
+			break;
+		len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", tn);
+		shown++;
+	}
+	if (shown < n)
+		snprintf(list + len, sizeof list - len, ", ... and %zu more", n - shown);
+	if (n == 0)
+		return ql_fail(ctx, "%s: holds no tensors", ql_source_path(src));
+	if (!name)
+		return ql_fail(ctx, "%s: has %zu tensors; choose one with --tensor NAME (%s)",
+			       ql_source_path(src), n, list);
+	return ql_fail(ctx, "%s: no tensor '%s' (it has: %s)", ql_source_path(src), name, list);
+}
+
+/* --- text output ------------------------------------------------------------------- */
+
+static void summary_f32(FILE *out, const char *label, const float *v, int64_t n)
+{
+	char b[40];
+	if (n == 1) {
+		fprintf(out, "%-13s%s\n", label, f32_text(v[0], b, sizeof b));
+		return;
+	}
+	if (n == 0) {
+		fprintf(out, "%-13s(none)\n", label);
+		return;
+	}
+	float lo = v[0], hi = v[0];
+	double sum = 0;
+	for (int64_t i = 0; i < n; i++) {
+		lo = v[i] < lo ? v[i] : lo;
+		hi = v[i] > hi ? v[i] : hi;
+		sum += v[i];
+	}
+	char c[40];
+	fprintf(out, "%-13s%" PRId64 " values: min %s, max %s, mean %.6g\n", label, n,
+		f32_text(lo, b, sizeof b), f32_text(hi, c, sizeof c), sum / (double)n);
+	fprintf(out, "%-13s", "");
+	int64_t show = n < 6 ? n : 6;
+	for (int64_t i = 0; i < show; i++)
+		fprintf(out, "%s%s", i ? ", " : "", f32_text(v[i], b, sizeof b));
+	fprintf(out, "%s\n", show < n ? ", ..." : "");
+}
+
+static void summary_i32(FILE *out, const char *label, const int32_t *v, int64_t n)
+{
+	if (n == 1) {
+		fprintf(out, "%-13s%" PRId32 "\n", label, v[0]);
+		return;
+	}
+	if (n == 0)
+		return;
+	int32_t lo = v[0], hi = v[0];
+	for (int64_t i = 0; i < n; i++) {
+		lo = v[i] < lo ? v[i] : lo;
+		hi = v[i] > hi ? v[i] : hi;
+	}
+	fprintf(out, "%-13s%" PRId64 " values: min %" PRId32 ", max %" PRId32 "\n%-13s", label, n, lo,
+		hi, "");
+	int64_t show = n < 8 ? n : 8;
+	for (int64_t i = 0; i < show; i++)
+		fprintf(out, "%s%" PRId32, i ? ", " : "", v[i]);
+	fprintf(out, "%s\n", show < n ? ", ..." : "");
+}
+
+enum { HIST_BINS = 11, HIST_WIDTH = 40 };
+
+/* The histogram of errors (dequant - x) over their own range; NULL-safe
+ * when every error is 0 or the tensor is empty (returns false). */
+static bool error_hist(const float *x, const float *y, int64_t n, ql_hist *h)
+{
+	double lo = 0, hi = 0;
+	for (int64_t i = 0; i < n; i++) {
+		double e = (double)y[i] - (double)x[i];
+		lo = e < lo ? e : lo;
+		hi = e > hi ? e : hi;
+	}
+	if (n == 0 || (lo == 0 && hi == 0))
+		return false;
+	if (ql_hist_init(h, HIST_BINS, lo, hi, NULL))
+		return false;
+	ql_hist_add_error(h, x, y, (size_t)n);
+	return true;
+}
+
+static void print_hist(FILE *out, const ql_hist *h)
+{
+	int64_t top = 0;
+	for (int i = 0; i < h->nbins; i++)
+		top = h->counts[i] > top ? h->counts[i] : top;
+	double w = (h->hi - h->lo) / h->nbins;
+	fprintf(out, "error histogram (dequantized - original):\n");
+	for (int i = 0; i < h->nbins; i++) {
+		int bar = top ? (int)((h->counts[i] * HIST_WIDTH + top - 1) / top) : 0;
+		fprintf(out, "  %+11.4g .. %+11.4g %c %-*.*s %" PRId64 "\n", h->lo + i * w,
+			h->lo + (i + 1) * w, i == h->nbins - 1 ? ']' : ')', HIST_WIDTH, bar,
+			"########################################", h->counts[i]);
+	}
+	if (h->below || h->above)
+		fprintf(out, "  (%" PRId64 " below, %" PRId64 " above the range)\n", h->below, h->above);
+}
+
+static void print_text(FILE *out, const qopts *o, const ql_tensor *t, const ql_qresult *r,
+		       const ql_hist *h, bool have_hist, const char *wrote)
+{
+	char shape[128], desc[160], b1[40], b2[40];
+	ql_shape_string(t, shape, sizeof shape);
+	ql_scheme_describe(&r->scheme, desc, sizeof desc);
+	fprintf(out, "%-13s%s  (%s, %s, %" PRId64 " elements)  in %s\n", "tensor", t->name,
+		ql_dtypes[t->dtype].name, shape, t->nelem, o->file);
+	fprintf(out, "%-13s%s\n", "scheme", desc);
+	fprintf(out, "%-13s[%" PRId32 ", %" PRId32 "]\n", "codes", r->qmin, r->qmax);
+	summary_f32(out, "scale", r->scales, r->nscales);
+	int32_t zp;
+	if (r->zero_points)
+		summary_i32(out, "zero point", r->zero_points, r->nscales);
+	else if (implied_zero_point(r, &zp))
+		fprintf(out, "%-13s%" PRId32 "%s\n", "zero point", zp, r->nscales > 1 ? " (all)" : "");
+
+	const char *method = ql_calib_name(r->calib);
+	if (r->scheme.has_scale)
+		method = "given --scale";
+	if (r->scheme.calib == QL_CALIB_PERCENTILE && !r->scheme.has_scale) {
+		snprintf(desc, sizeof desc, "percentile:%g", r->scheme.percentile);
+		method = desc;
+	}
+	fprintf(out, "%-13s%s; data range [%s, %s]", "calibration", method,
+		f32_text(r->data_min, b1, sizeof b1), f32_text(r->data_max, b2, sizeof b2));
+	if (r->nscales == 1 && r->clip_lo && r->clip_hi) {
+		fprintf(out, ", chose [%s, %s]\n", f32_text(r->clip_lo[0], b1, sizeof b1),
+			f32_text(r->clip_hi[0], b2, sizeof b2));
+	} else if (r->nscales > 1 && r->clip_lo && r->clip_hi) {
+		float lo = r->clip_lo[0], hi = r->clip_hi[0];
+		for (int64_t i = 1; i < r->nscales; i++) {
+			lo = r->clip_lo[i] < lo ? r->clip_lo[i] : lo;
+			hi = r->clip_hi[i] > hi ? r->clip_hi[i] : hi;
+		}
+		fprintf(out, ", chose %" PRId64 " ranges within [%s, %s]\n", r->nscales,
+			f32_text(lo, b1, sizeof b1), f32_text(hi, b2, sizeof b2));
+	} else {
+		fputc('\n', out);
+	}
+
+	const ql_metrics *m = &r->metrics;
+	fprintf(out, "%-13s%.6g\n", "mse", m->mse);
+	fprintf(out, "%-13s%.6g\n", "rmse", m->rmse);
+	fprintf(out, "%-13s%.4f dB\n", "sqnr", m->sqnr_db);
+	fprintf(out, "%-13s%.6g\n", "max |error|", m->max_abs_err);
+	fprintf(out, "%-13s%.6g\n", "mean |error|", m->mean_abs_err);
+	fprintf(out, "%-13s%.9f\n", "cosine", m->cosine);
+	fprintf(out, "%-13s%" PRId64 " of %" PRId64 " (%.3g%%)\n", "clipped", m->clipped, r->nelem,
+		r->nelem ? 100.0 * (double)m->clipped / (double)r->nelem : 0.0);
+	uint64_t f32_bytes = (uint64_t)r->nelem * 4;
+	fprintf(out, "%-13s%.4g bits per weight, %" PRIu64 " bytes", "storage", r->bits_per_weight,
+		r->bytes);
+	if (r->bytes)
+		fprintf(out, " (float32: %" PRIu64 " bytes, %.3gx smaller)", f32_bytes,
+			(double)f32_bytes / (double)r->bytes);
+	fputc('\n', out);
+	if (have_hist)
+		print_hist(out, h);
+	else if (r->nelem)
+		fprintf(out, "error histogram: every value is reconstructed exactly\n");
+	if (wrote)
+		fprintf(out, "wrote %s\n", wrote);
+}
+
+/* --- JSON output ------------------------------------------------------------------- */
+
+static void json_f32_array(ql_jsonw *j, const float *v, int64_t n)
+{
+	ql_json_begin_array(j);
+	for (int64_t i = 0; i < n; i++)
+		ql_json_number(j, (double)v[i]);
+	ql_json_end_array(j);
+}
+
+static void print_json(FILE *out, const qopts *o, const ql_tensor *t, const ql_qresult *r,
+		       const ql_hist *h, bool have_hist, const char *wrote)
+{
+	ql_jsonw j;
+	ql_jsonw_init(&j, out);
+	ql_json_begin_object(&j);
+	ql_json_key(&j, "file");
+	ql_json_string(&j, o->file);
+	ql_json_key(&j, "tensor");
+	ql_json_string(&j, t->name);
+	ql_json_key(&j, "shape");
+	ql_json_begin_array(&j);
+	for (int i = 0; i < t->ndim; i++)
+		ql_json_int(&j, t->shape[i]);
+	ql_json_end_array(&j);
+	ql_json_key(&j, "dtype");
+	ql_json_string(&j, ql_dtypes[t->dtype].name);
+
+	char desc[160];
+	ql_scheme_describe(&r->scheme, desc, sizeof desc);
+	const ql_scheme *s = &r->scheme;
+	ql_json_key(&j, "scheme");
+	ql_json_begin_object(&j);
+	ql_json_key(&j, "dtype");
+	ql_json_string(&j, ql_qdtype_name(s->dtype));
+	ql_json_key(&j, "symmetric");
+	ql_json_bool(&j, ql_scheme_symmetry(s) == QL_SYM);
+	ql_json_key(&j, "granularity");
+	ql_json_string(&j, gran_name(s->gran));
+	ql_json_key(&j, "axis");
+	if (s->gran == QL_GRAN_CHANNEL)
+		ql_json_int(&j, s->axis);
+	else
+		ql_json_null(&j);
+	ql_json_key(&j, "group");
+	if (s->gran == QL_GRAN_GROUP)
+		ql_json_int(&j, s->group);
+	else if (s->gran == QL_GRAN_BLOCK && ql_qdtypes[s->dtype].block)
+		ql_json_int(&j, ql_qdtypes[s->dtype].block);
+	else
+		ql_json_null(&j);
+	ql_json_key(&j, "calibration");
+	ql_json_string(&j, s->has_scale ? "scale" : ql_calib_name(s->calib));
+	ql_json_key(&j, "description");
+	ql_json_string(&j, desc);
+	ql_json_end_object(&j);
+
+	ql_json_key(&j, "qmin");
+	ql_json_int(&j, r->qmin);
+	ql_json_key(&j, "qmax");
+	ql_json_int(&j, r->qmax);
+	bool one = r->scale_ndim == 0;
+	ql_json_key(&j, "scale");
+	if (one && r->nscales == 1)
+		ql_json_number(&j, (double)r->scales[0]);
+	else
+		json_f32_array(&j, r->scales, r->nscales);
+	ql_json_key(&j, "zero_point");
+	int32_t zp;
+	if (r->zero_points) {
+		if (one && r->nscales == 1) {
+			ql_json_int(&j, r->zero_points[0]);
+		} else {
+			ql_json_begin_array(&j);
+			for (int64_t i = 0; i < r->nscales; i++)
+				ql_json_int(&j, r->zero_points[i]);
+			ql_json_end_array(&j);
+		}
+	} else if (implied_zero_point(r, &zp)) {
+		ql_json_int(&j, zp);
+	} else {
+		ql_json_null(&j);
+	}
+
+	ql_json_key(&j, "calibration");
+	ql_json_begin_object(&j);
+	ql_json_key(&j, "method");
+	ql_json_string(&j, s->has_scale ? "scale" : ql_calib_name(r->calib));
+	if (s->calib == QL_CALIB_PERCENTILE && !s->has_scale) {
+		ql_json_key(&j, "percentile");
+		ql_json_number(&j, s->percentile);
+	}
+	ql_json_key(&j, "data_range");
+	ql_json_begin_array(&j);
+	ql_json_number(&j, (double)r->data_min);
+	ql_json_number(&j, (double)r->data_max);
+	ql_json_end_array(&j);
+	ql_json_key(&j, "range");
+	if (r->clip_lo && r->clip_hi && r->nscales == 1 && one) {
+		ql_json_begin_array(&j);
+		ql_json_number(&j, (double)r->clip_lo[0]);
+		ql_json_number(&j, (double)r->clip_hi[0]);
+		ql_json_end_array(&j);
+	} else if (r->clip_lo && r->clip_hi) {
+		ql_json_begin_array(&j);
+		for (int64_t i = 0; i < r->nscales; i++) {
+			ql_json_begin_array(&j);
+			ql_json_number(&j, (double)r->clip_lo[i]);
+			ql_json_number(&j, (double)r->clip_hi[i]);
+			ql_json_end_array(&j);
+		}
+		ql_json_end_array(&j);
+	} else {
+		ql_json_null(&j);
+	}
+	ql_json_end_object(&j);
+
+	const ql_metrics *m = &r->metrics;
+	ql_json_key(&j, "metrics");
+	ql_json_begin_object(&j);
+	ql_json_key(&j, "mse");
+	ql_json_number(&j, m->mse);
+	ql_json_key(&j, "rmse");
+	ql_json_number(&j, m->rmse);
+	ql_json_key(&j, "sqnr_db");
+	ql_json_number(&j, m->sqnr_db);
+	ql_json_key(&j, "max_abs_err");
+	ql_json_number(&j, m->max_abs_err);
+	ql_json_key(&j, "mean_abs_err");
+	ql_json_number(&j, m->mean_abs_err);
+	ql_json_key(&j, "cosine");
+	ql_json_number(&j, m->cosine);
+	ql_json_key(&j, "clipped");
+	ql_json_int(&j, m->clipped);
+	ql_json_end_object(&j);
+	ql_json_key(&j, "bits_per_weight");
+	ql_json_number(&j, r->bits_per_weight);
+	ql_json_key(&j, "bytes");
+	ql_json_int(&j, (int64_t)r->bytes);
+
+	ql_json_key(&j, "error_histogram");
+	if (have_hist) {
+		ql_json_begin_object(&j);
+		ql_json_key(&j, "lo");
+		ql_json_number(&j, h->lo);
+		ql_json_key(&j, "hi");
+		ql_json_number(&j, h->hi);
+		ql_json_key(&j, "counts");
+		ql_json_begin_array(&j);
+		for (int i = 0; i < h->nbins; i++)
+			ql_json_int(&j, h->counts[i]);
+		ql_json_end_array(&j);
+		ql_json_end_object(&j);
+	} else {
+		ql_json_null(&j);
+	}
+	ql_json_key(&j, "output");
+	if (wrote)
+		ql_json_string(&j, wrote);
+	else
+		ql_json_null(&j);
+	ql_json_end_object(&j);
+	ql_jsonw_finish(&j);
+}
+
+/* --- writing ------------------------------------------------------------------------- */
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* Adds NAME.q, .scale, .zero_point, .blocks, .dequant and the metadata.
+ * *packed receives a buffer that must outlive the writer. */
+static int add_safetensors(ql_writer *w, const qopts *o, const ql_tensor *t, const ql_qresult *r,
+			   uint8_t **packed, ql_error *err)
+{
+	char name[512], value[160];
+	const ql_qdtype_info *qi = &ql_qdtypes[r->scheme.dtype];
+	snprintf(name, sizeof name, "%s.q", t->name);
+	if (o->pack && qi->bits < 8) {
+		size_t nb = ql_packed_bytes((size_t)r->nelem, qi->bits);
+		*packed = malloc(nb ? nb : 1);
+		if (!*packed)
+			return ql_error_set(err, "out of memory");
+		ql_pack_bits(r->codes, (size_t)r->nelem, qi->bits, *packed);
+		int64_t shape = (int64_t)nb;
+		if (ql_writer_add(w, name, QL_DT_U8, &shape, 1, *packed, err))
+			return -1;
+	} else if (ql_writer_add(w, name, r->codes_signed ? QL_DT_I8 : QL_DT_U8, r->shape, r->ndim,
+				 r->codes, err)) {
+		return -1;
+	}
+	snprintf(name, sizeof name, "%s.scale", t->name);
+	if (ql_writer_add(w, name, QL_DT_F32, r->scale_shape, r->scale_ndim, r->scales, err))
+		return -1;
+	if (r->zero_points) {
+		snprintf(name, sizeof name, "%s.zero_point", t->name);
+		if (ql_writer_add(w, name, QL_DT_I32, r->scale_shape, r->scale_ndim, r->zero_points, err))
+			return -1;
+	}
+	if (r->blocks) {
+		snprintf(name, sizeof name, "%s.blocks", t->name);
+		int64_t shape = (int64_t)r->blocks_bytes;
+		if (ql_writer_add(w, name, QL_DT_U8, &shape, 1, r->blocks, err))
+			return -1;
+	}
+	if (o->dequant) {
+		snprintf(name, sizeof name, "%s.dequant", t->name);
+		if (ql_writer_add(w, name, QL_DT_F32, r->shape, r->ndim, r->dequant, err))
+			return -1;
+	}
+	ql_scheme_describe(&r->scheme, value, sizeof value);
+	if (ql_writer_meta(w, "qlens.scheme", value, err) ||
+	    ql_writer_meta(w, "qlens.tensor", t->name, err) ||
+	    ql_writer_meta(w, "qlens.dtype", qi->name, err) ||
+	    ql_writer_meta(w, "qlens.symmetric", ql_scheme_symmetry(&r->scheme) == QL_SYM ? "true" : "false", err) ||
+	    ql_writer_meta(w, "qlens.granularity", gran_name(r->scheme.gran), err) ||
+	    ql_writer_meta(w, "qlens.calibration", r->scheme.has_scale ? "scale" : ql_calib_name(r->calib), err) ||
+	    ql_writer_meta(w, "qlens.packed", o->pack && qi->bits < 8 ? "true" : "false", err))
+		return -1;
+	snprintf(value, sizeof value, "%" PRId32, r->qmin);
+	if (ql_writer_meta(w, "qlens.qmin", value, err))
+		return -1;
+	snprintf(value, sizeof value, "%" PRId32, r->qmax);
+	if (ql_writer_meta(w, "qlens.qmax", value, err))
+		return -1;
+	if (r->scheme.gran == QL_GRAN_CHANNEL) {
+		snprintf(value, sizeof value, "%d", r->scheme.axis);
+		if (ql_writer_meta(w, "qlens.axis", value, err))
+			return -1;
+	}
+	if (r->scheme.gran == QL_GRAN_GROUP) {
+		snprintf(value, sizeof value, "%" PRId64, r->scheme.group);
+		if (ql_writer_meta(w, "qlens.group", value, err))
+			return -1;
+	}
+	return ql_writer_meta(w, "qlens.version", QLENS_VERSION, err);
+}
+
+/* --- the command ------------------------------------------------------------------------ */
+
+int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
+{
+	qopts o = {0};
+	bool help = false;
+	int rc = parse_args(ctx, argc, argv, &o, &help);
+	if (help) {
+		ql_command_help(ql_command_find("quantize"), ctx->out);
+		return QL_EXIT_OK;
+	}
+	if (rc >= 0)
+		return rc;
+
+	ql_error err = {{0}};
+	ql_source *src = NULL;
+	ql_writer *w = NULL;
+	float *x = NULL;
+	uint8_t *packed = NULL;
+	ql_qresult r;
+	bool have_r = false, have_hist = false;
+	ql_hist h = {0};
+	const char *wrote = NULL;
+
+	if (ql_source_open(o.file, o.open.raw_dtype ? &o.open : NULL, &src, &err)) {
+		rc = ql_fail(ctx, "%s", err.msg);
+		goto out;
+	}
+	long idx;
+	if (o.tensor)
+		idx = ql_source_find(src, o.tensor);
+	else
+		idx = ql_source_count(src) == 1 ? 0 : -1;
+	if (idx < 0) {
+		rc = unknown_tensor(ctx, src, o.tensor);
+		goto out;
+	}
+	const ql_tensor *t = ql_source_tensor(src, (size_t)idx);
+	if (ql_scheme_validate(&o.scheme, t->shape, t->ndim, &err)) {
+		rc = ql_fail(ctx, "%s: tensor '%s': %s", o.file, t->name, err.msg);
+		goto out;
+	}
+	if (o.output && ql_writer_open(o.output, o.force, &w, &err)) {
+		rc = ql_fail(ctx, "%s", err.msg);
+		goto out;
+	}
+	bool show = ctx->progress && t->nelem >= PROGRESS_MIN_ELEMS;
+	progress(ctx, show, "reading %s (%" PRId64 " elements)...", t->name, t->nelem);
+	if (ql_source_read_f32(src, (size_t)idx, &x, &err)) {
+		progress_done(ctx, show);
+		rc = ql_fail(ctx, "%s", err.msg);
+		goto out;
+	}
+	progress(ctx, show, "quantizing %s...", t->name);
+	ql_qopts qo = { .dequant = true, .threads = o.threads };
+	if (ql_quantize(x, t->shape, t->ndim, &o.scheme, &qo, &r, &err)) {
+		progress_done(ctx, show);
+		rc = ql_fail(ctx, "%s: tensor '%s': %s", o.file, t->name, err.msg);
+		goto out;
+	}
+	have_r = true;
+	have_hist = error_hist(x, r.dequant, r.nelem, &h);
+	if (w) {
+		progress(ctx, show, "writing %s...", o.output);
+		int wrc;
+		if (ends_with(o.output, ".npy"))
+			wrc = ql_writer_add(w, t->name, QL_DT_F32, r.shape, r.ndim, r.dequant, &err);
+		else
+			wrc = add_safetensors(w, &o, t, &r, &packed, &err);
+		if (wrc) {
+			progress_done(ctx, show);
+			ql_writer_abort(w);
+			w = NULL;
+			rc = ql_fail(ctx, "%s", err.msg);
+			goto out;
+		}
+		wrc = ql_writer_close(w, &err);
+		w = NULL;
+		if (wrc) {
+			progress_done(ctx, show);
+			rc = ql_fail(ctx, "%s", err.msg);
+			goto out;
+		}
+		wrote = o.output;
+	}
+	progress_done(ctx, show);
+	if (o.json)
+		print_json(ctx->out, &o, t, &r, &h, have_hist, wrote);
+	else
+		print_text(ctx->out, &o, t, &r, &h, have_hist, wrote);
+	rc = QL_EXIT_OK;
+out:
+	if (w)
+		ql_writer_abort(w);
+	if (have_hist)
+		ql_hist_free(&h);
+	if (have_r)
+		ql_qresult_free(&r);
+	free(packed);
+	free(x);
+	ql_source_close(src);
+	return rc;
+}
