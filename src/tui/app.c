@@ -436,7 +436,7 @@ static void draw_title(ql_app *app)
 		k += (size_t)snprintf(t + k, sizeof t - k, " %s %s", th->g.pointer,
 				      app->stack[i].ops->title);
 	ql_put(th, w, 0, 0, -1, QL_R_TITLE, t);
-	const char *right = "? help  : command  q back ";
+	const char *right = app->depth > 1 ? "? help  : command  q back " : "? help  : command  q quit ";
 	int rw = ql_text_width(th, right);
 	if (ql_text_width(th, t) + rw + 2 <= getmaxx(w))
 		ql_put(th, w, 0, getmaxx(w) - rw, -1, QL_R_TITLE, right);
@@ -526,22 +526,12 @@ static WINDOW *input_window(ql_app *app)
 	return !app->too_small && app->status ? app->status : stdscr;
 }
 
-/* One key; Esc followed at once by a byte is returned as QL_KEY_META. */
+/* One key. Esc is always Esc (back, or cancel the prompt): a terminal's
+ * Alt-x arrives as Esc x too, and telling the two apart by timing breaks on
+ * pasted or scripted input, so there are no Alt bindings. */
 static int read_key(ql_app *app)
 {
-	WINDOW *w = input_window(app);
-	int key = wgetch(w);
-	if (key != 27)
-		return key;
-	wtimeout(w, 0);
-	int next = wgetch(w);
-	wtimeout(w, app->vin ? 0 : KEY_TIMEOUT_MS);
-	if (next == ERR)
-		return 27;
-	if (next > 0 && next < 256)
-		return QL_KEY_META(next);
-	ungetch(next);
-	return 27;
+	return wgetch(input_window(app));
 }
 
 static void handle_click(ql_app *app)

@@ -63,8 +63,6 @@ const char *ql_key_label(int key, bool utf8, char *buf, size_t n)
 		snprintf(buf, n, "Ctrl-%c", key + '@');
 	else if (key > 32 && key < 127)
 		snprintf(buf, n, "%c", key);
-	else if (key & QL_KEY_META(0))
-		snprintf(buf, n, "Alt-%c", key & 0x7F);
 	else
 		snprintf(buf, n, "key %d", key);
 	return buf;

@@ -351,10 +351,7 @@ void ql_prompt_key(ql_prompt *p, ql_app *app, int key)
 	case KEY_ENTER: push_bytes(p, "\r", 1); break;
 	case KEY_MOUSE: case KEY_RESIZE: return;
 	default:
-		if (key & QL_KEY_META(0)) {
-			char seq[2] = {27, (char)(key & 0xFF)};
-			push_bytes(p, seq, 2);
-		} else if (key >= 0 && key < 256) {
+		if (key >= 0 && key < 256) {
 			char c = (char)key;
 			push_bytes(p, &c, 1);
 		} else {

@@ -14,8 +14,8 @@ typedef struct home_entry {
 } home_entry;
 
 static const home_entry entries[] = {
-	{&ql_screen_bits, "one number in fp32, fp16, bf16, int8 and every other format, bit by bit"},
-	{&ql_screen_types, "range and precision of every format, side by side on one axis"},
+	{&ql_screen_bits, "one number in fp32, fp16, bf16, int8 and more, bit by bit"},
+	{&ql_screen_types, "range and precision of every format, on one axis"},
 };
 enum { N_ENTRIES = sizeof entries / sizeof entries[0] };
 
@@ -82,16 +82,16 @@ static void home_draw(ql_app *app, void *vst, WINDOW *w)
 		if (sel)
 			ql_fill_row(th, w, y, QL_R_SELECTED);
 		ql_role r = sel ? QL_R_SELECTED : QL_R_NORMAL;
-		int x = 2;
-		x += ql_put(th, w, y, x, 2, r, sel ? th->g.pointer : " ");
+		ql_put(th, w, y, 2, 1, r, sel ? th->g.pointer : " ");
+		int x = 4;
 		x += ql_put(th, w, y, x, -1, sel ? QL_R_SELECTED : QL_R_LABEL, entries[i].ops->title);
-		x = x < 20 ? 20 : x + 2;
+		x = x < 22 ? 22 : x + 2;
 		ql_put(th, w, y, x, cols - x - 1, r, entries[i].what);
 	}
 	y += 2;
 	static const char *const tips[] = {
 		"Enter opens the entry (or click it); q or Esc goes back, and quits from here.",
-		"Type : for a command, the same as on the shell line:  :bits 0.1   :dtypes   :help",
+		"Type : for a command, as on the shell line:  :bits 0.1   :dtypes   :help",
 		"Up recalls earlier commands, Tab completes them. ? lists every key.",
 	};
 	for (size_t i = 0; i < sizeof tips / sizeof tips[0]; i++)

@@ -207,7 +207,7 @@ static void types_draw(ql_app *app, void *vst, WINDOW *w)
 	double lo, hi;
 	axis_range(&lo, &hi);
 	char title[160];
-	snprintf(title, sizeof title, "magnitudes on a log axis: %s subnormal  %s normal range   (fp64 runs off both ends)",
+	snprintf(title, sizeof title, "log axis of magnitudes: %s subnormal %s normal   (fp64 runs off both ends)",
 		 th->g.bar_sub, th->g.bar);
 	ql_put(th, w, y++, NAME_X, cols - NAME_X - 1, QL_R_LABEL, title);
 	st->axis_y = y;

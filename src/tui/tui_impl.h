@@ -27,9 +27,6 @@
 #define QL_TUI_MIN_COLS 80
 #define QL_TUI_MIN_LINES 24
 
-/* An Alt/Meta key: Esc followed at once by a byte. */
-#define QL_KEY_META(c) (0x100000 | (c))
-
 /* ---- actions (keys.c) ---------------------------------------------------- */
 
 /* Where an action applies. A key is looked up in the top screen's scope

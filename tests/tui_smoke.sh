@@ -1,0 +1,128 @@
+#!/bin/sh
+# tui_smoke.sh — the real qlens binary in a real terminal (tmux), briefly.
+#
+# The screens are tested in-process by test_tui.c; this only checks what
+# needs a terminal: the program starts full-screen, answers keys, follows a
+# resize, leaves on q, SIGTERM and Ctrl-C with the terminal given back
+# (alternate screen off, mouse reporting off) and the right exit status.
+# It runs on a private tmux server and skips (exit 0) when tmux is missing.
+set -u
+
+if ! command -v tmux >/dev/null 2>&1; then
+	echo "tui_smoke: tmux not found; skipped"
+	exit 0
+fi
+BIN=${QLENS_BIN:-build/qlens}
+case $BIN in /*) ;; *) BIN=$(pwd)/$BIN ;; esac
+[ -x "$BIN" ] || { echo "tui_smoke: $BIN is missing"; exit 1; }
+
+TMP=$(mktemp -d /tmp/qlens-smoke.XXXXXX) || exit 1
+n=0
+T=true
+fail=0
+cleanup() {
+	$T kill-server >/dev/null 2>&1
+	rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+# Runs qlens ARGS in a new 80x24 session; its exit status lands in $TMP/rc.
+start() {
+	rm -f "$TMP/rc"
+	$T kill-server >/dev/null 2>&1
+	n=$((n + 1))
+	T="tmux -L qlens-smoke-$$-$n -f /dev/null"
+	$T new-session -d -s q -x 80 -y 24 \
+		"env TERM=xterm-256color LANG=${SMOKE_LANG:-C.UTF-8} XDG_STATE_HOME=$TMP INPUTRC=/dev/null \
+		 $BIN $*; echo \$? > $TMP/rc; sleep 60" || return 1
+	$T set-option -t q remain-on-exit on >/dev/null 2>&1
+}
+
+screen() { $T capture-pane -t q -p; }
+
+# Waits up to 5 s for text on the screen.
+wait_for() {
+	i=0
+	while [ $i -lt 50 ]; do
+		screen | grep -qF -- "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "tui_smoke: '$1' never appeared; the screen was:"
+	screen
+	fail=1
+	return 1
+}
+
+wait_rc() {
+	i=0
+	while [ $i -lt 50 ] && [ ! -s "$TMP/rc" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	rc=$(cat "$TMP/rc" 2>/dev/null)
+	if [ "$rc" != "$1" ]; then
+		echo "tui_smoke: exit status '$rc', expected $1"
+		fail=1
+	fi
+}
+
+# After qlens left: no alternate screen, no mouse reporting, cursor shown.
+check_restored() {
+	alt=$($T display-message -p -t q '#{alternate_on}')
+	mouse=$($T display-message -p -t q '#{mouse_any_flag}#{mouse_button_flag}#{mouse_standard_flag}')
+	curs=$($T display-message -p -t q '#{cursor_flag}')
+	if [ "$alt" != 0 ] || [ "$mouse" != 000 ] || [ "$curs" != 1 ]; then
+		echo "tui_smoke: terminal not restored ($1): alternate=$alt mouse=$mouse cursor=$curs"
+		fail=1
+	fi
+}
+
+# A newcomer's path: home, bit explorer, flip, step, a command, recall it,
+# the format table, too small and back, quit.
+start || { echo "tui_smoke: tmux cannot start a session here; skipped"; exit 0; }
+wait_for "Bit explorer"
+$T send-keys -t q Enter
+wait_for "0.333251953125"
+$T send-keys -t q Space
+wait_for "-0.333251953125"
+$T send-keys -t q Space +
+wait_for "0.33349609375"
+$T send-keys -t q : 'bits 0.1' Enter
+wait_for "0.0999755859375"
+$T send-keys -t q : Up
+wait_for ":bits 0.1"
+$T send-keys -t q Escape q j Enter
+wait_for "Format table"
+wait_for "65504"
+$T resize-window -t q -x 60 -y 20
+wait_for "Terminal too small"
+$T resize-window -t q -x 80 -y 24
+wait_for "65504"
+$T send-keys -t q q q
+wait_rc 0
+check_restored "q"
+
+# SIGTERM: the terminal restored, status 128+15.
+start bits 0.1 --tui
+wait_for "0.0999755859375"
+pid=$($T display-message -p -t q '#{pane_pid}')
+# the pane runs sh, whose one child is qlens
+kill -TERM $(pgrep -P "$pid") 2>/dev/null
+wait_rc 143
+check_restored "SIGTERM"
+
+# Ctrl-C quits at once; under LANG=C everything is ASCII.
+SMOKE_LANG=C start
+wait_for "Bit explorer"
+if screen | LC_ALL=C grep -q '[^ -~]'; then
+	echo "tui_smoke: non-ASCII on the screen under LANG=C:"
+	screen
+	fail=1
+fi
+$T send-keys -t q C-c
+wait_rc 0
+check_restored "Ctrl-C"
+
+[ $fail -eq 0 ] && echo "tui_smoke: ok"
+exit $fail
