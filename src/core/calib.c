@@ -16,7 +16,7 @@
  *               0..i-1, the rest added to the last) is compared with its
  *               nq-level quantization, and the edge with the smallest KL
  *               divergence (the last such edge on ties) is the clip. nq is
- *               half the number of codes (128 for 8 bits). Asymmetric
+ *               2^(bits-1) (128 for 8 bits, as TensorRT). Asymmetric
  *               schemes clip [min, max] to [-t, t].
  * Every method returns [0, 0] for an empty input.
  */
@@ -282,7 +282,7 @@ int ql_calibrate(const float *x, size_t n, ql_calib m, double percentile, bool s
 	case QL_CALIB_ENTROPY: {
 		if (amax == 0.0f)
 			return 0;
-		int nq = (int)((qmax - qmin + 1) / 2);
+		int nq = (int)((qmax - qmin + 2) / 2); /* 2^(bits-1): 128 for 8 bits */
 		if (nq < 1)
 			nq = 1;
 		float t;

@@ -922,7 +922,8 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 	if (blocky)
 		r->scheme.gran = QL_GRAN_BLOCK;
 	r->ndim = ndim;
-	memcpy(r->shape, shape, (size_t)ndim * sizeof *shape);
+	if (ndim > 0)
+		memcpy(r->shape, shape, (size_t)ndim * sizeof *shape);
 	r->nelem = ql_shape_elems(shape, ndim);
 	ql_scheme_qrange(&r->scheme, &r->qmin, &r->qmax);
 	r->codes_signed = info->is_signed;
