@@ -270,7 +270,37 @@ static void test_byte_flips(void **state)
 	unlink(tmp);
 }
 
-static void run_corpus(const char *sub)
+/* Opens one corpus file: bad_* must fail to open (one line), badread_*
+ * must open and then fail to read, ok_* must open. */
+static void corpus_file(const char *path, const char *base)
+{
+	ql_source *src = NULL;
+	ql_error err = { "" };
+	bool bad = strncmp(base, "bad_", 4) == 0, badread = strncmp(base, "badread_", 8) == 0;
+	if (ql_source_open(path, NULL, &src, &err)) {
+		assert_null(strchr(err.msg, '\n'));
+		if (!bad)
+			fail_msg("%s: %s", base, err.msg);
+		return;
+	}
+	if (bad) {
+		ql_source_close(src);
+		fail_msg("%s opened, but it is malformed", base);
+	}
+	bool failed = false;
+	for (size_t i = 0; i < ql_source_count(src); i++) {
+		float *v = NULL;
+		if (ql_source_read_f32(src, i, &v, &err) == 0)
+			free(v);
+		else
+			failed = true;
+	}
+	ql_source_close(src);
+	if (badread && !failed)
+		fail_msg("%s: read cleanly, but its data is damaged", base);
+}
+
+static void run_corpus(const char *sub, bool folders)
 {
 	char cdir[1200];
 	const char *srcdir = getenv("QLENS_SRCDIR");
@@ -279,30 +309,20 @@ static void run_corpus(const char *sub)
 	if (!d)
 		fail_msg("no corpus folder %s", cdir);
 	struct dirent *de;
+	int seen = 0;
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
 		char path[2400];
-		snprintf(path, sizeof path, "%s/%s", cdir, de->d_name);
-		ql_source *src = NULL;
-		ql_error err = { "" };
-		if (ql_source_open(path, NULL, &src, &err)) {
-			assert_null(strchr(err.msg, '\n'));
-			continue;
-		}
-		bool bad = strncmp(de->d_name, "bad_", 4) == 0, failed = false;
-		for (size_t i = 0; i < ql_source_count(src); i++) {
-			float *v = NULL;
-			if (ql_source_read_f32(src, i, &v, &err) == 0)
-				free(v);
-			else
-				failed = true;
-		}
-		ql_source_close(src);
-		if (bad && !failed)
-			fail_msg("%s: opened and read, but it is malformed", de->d_name);
+		if (folders)
+			snprintf(path, sizeof path, "%s/%s/model.safetensors.index.json", cdir, de->d_name);
+		else
+			snprintf(path, sizeof path, "%s/%s", cdir, de->d_name);
+		corpus_file(path, de->d_name);
+		seen++;
 	}
 	closedir(d);
+	assert_true(seen >= 10);
 }
 
 static void test_corpus(void **state)
@@ -313,8 +333,8 @@ static void test_corpus(void **state)
 	snprintf(probe, sizeof probe, "%s/tests/corpus/npz", srcdir ? srcdir : ".");
 	if (access(probe, F_OK) != 0)
 		skip();
-	run_corpus("npz");
-	run_corpus("shards");
+	run_corpus("npz", false);
+	run_corpus("shards", true);
 }
 
 int main(void)
