@@ -17,6 +17,7 @@
 #include "qlens/tui.h"
 
 #include "cmds.h"
+#include "filecmd.h"
 
 static int cmd_help(ql_cmd_ctx *ctx, int argc, char **argv);
 
@@ -31,6 +32,17 @@ const ql_command ql_commands[] = {
 	 "[--calib METHOD] [--scale S [--zero-point Z]] [-o OUT] [--dequant] [--pack] [--force] [--json]",
 	 "quantize a tensor of a file; show scales, errors and storage; write the result",
 	 ql_quantize_help, ql_cmd_quantize},
+	{"info", "FILE [--json] [--raw DTYPE [--shape SHAPE]]",
+	 "what a tensor file holds: format, metadata, tensors (headers only)", ql_info_help, ql_cmd_info},
+	{"report", "FILE [SCHEME] [--sort name|error|size] [--json]",
+	 "quantize every tensor of a file or checkpoint with one scheme; errors and sizes",
+	 ql_report_help, ql_cmd_report},
+	{"compare", "FILE [--tensor NAME] [--schemes LIST] [--json]",
+	 "one tensor, many schemes side by side, sorted by bits per weight", ql_compare_help,
+	 ql_cmd_compare},
+	{"convert", "FILE [--tensor NAME] --to TYPE -o OUT [--force] [--json]",
+	 "cast a tensor to fp16/bf16/fp8 (or decode it to fp32) and write it, with the error",
+	 ql_convert_help, ql_cmd_convert},
 	{"help", "[COMMAND]", "list the commands, or show one command's help",
 	 "With a COMMAND, the same as `qlens COMMAND --help`.\n", cmd_help},
 };
