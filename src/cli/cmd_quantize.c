@@ -1,8 +1,9 @@
 /* cmd_quantize.c — `qlens quantize`: quantize one tensor of a file, show what
  * it cost, and optionally write the result.
  *
- * Reads the tensor through io.h (mmapped; decoded to float32 once), runs the
- * scheme with ql_quantize() — the same kernels the lessons and the TUI use —
+ * Reads the tensor through io.h (mmapped; float32 C-order data is used in
+ * place, anything else decoded to float32 once), runs the scheme with
+ * ql_quantize() — the same kernels the lessons and the TUI use —
  * and reports the scheme, scales and zero points (summarised when there are
  * many), the calibration's chosen range, the error metrics, the storage
  * cost and a small histogram of the errors. -o writes a .safetensors with
@@ -394,8 +395,11 @@ static void print_hist(FILE *out, const ql_hist *h)
 	fprintf(out, "error histogram (dequantized - original):\n");
 	for (int i = 0; i < h->nbins; i++) {
 		int bar = top ? (int)((h->counts[i] * HIST_WIDTH + top - 1) / top) : 0;
-		fprintf(out, "  %+11.4g .. %+11.4g %c %-*.*s %" PRId64 "\n", h->lo + i * w,
-			h->lo + (i + 1) * w, i == h->nbins - 1 ? ']' : ')', HIST_WIDTH, bar,
+		char lo[24], hi[24];
+		snprintf(lo, sizeof lo, "[%+.4g,", h->lo + i * w);
+		snprintf(hi, sizeof hi, "%+.4g%c", i == h->nbins - 1 ? h->hi : h->lo + (i + 1) * w,
+			 i == h->nbins - 1 ? ']' : ')');
+		fprintf(out, "  %-13s %-12s %-*.*s %" PRId64 "\n", lo, hi, HIST_WIDTH, bar,
 			"########################################", h->counts[i]);
 	}
 	if (h->below || h->above)
@@ -756,20 +760,31 @@ int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 	}
 	bool show = ctx->progress && t->nelem >= PROGRESS_MIN_ELEMS;
 	progress(ctx, show, "reading %s (%" PRId64 " elements)...", t->name, t->nelem);
-	if (ql_source_read_f32(src, (size_t)idx, &x, &err)) {
+	const float *xin = NULL;
+	if (ql_source_read(src, (size_t)idx, &err)) {
 		progress_done(ctx, show);
 		rc = ql_fail(ctx, "%s", err.msg);
 		goto out;
 	}
+	if (t->dtype == QL_DT_F32 && !t->big_endian && (!t->fortran_order || t->ndim <= 1) &&
+	    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && (uintptr_t)t->data % _Alignof(float) == 0) {
+		xin = t->data; /* float32 in C order already: quantize straight from the map */
+	} else if (ql_source_read_f32(src, (size_t)idx, &x, &err)) {
+		progress_done(ctx, show);
+		rc = ql_fail(ctx, "%s", err.msg);
+		goto out;
+	} else {
+		xin = x;
+	}
 	progress(ctx, show, "quantizing %s...", t->name);
 	ql_qopts qo = { .dequant = true, .threads = o.threads };
-	if (ql_quantize(x, t->shape, t->ndim, &o.scheme, &qo, &r, &err)) {
+	if (ql_quantize(xin, t->shape, t->ndim, &o.scheme, &qo, &r, &err)) {
 		progress_done(ctx, show);
 		rc = ql_fail(ctx, "%s: tensor '%s': %s", o.file, t->name, err.msg);
 		goto out;
 	}
 	have_r = true;
-	have_hist = error_hist(x, r.dequant, r.nelem, &h);
+	have_hist = error_hist(xin, r.dequant, r.nelem, &h);
 	if (w) {
 		progress(ctx, show, "writing %s...", o.output);
 		int wrc;
