@@ -15,7 +15,8 @@
  * Read: dtypes f2 f4 f8 i1 u1 i2 u2 i4 u4 i8 u8 b1 in either byte order, C
  * or Fortran order, 0-d and empty arrays. Refused with a message: object
  * arrays (pickles), structured dtypes, strings, complex, datetimes.
- * Write: version 1.0 (2.0 when the header needs it), C order, host order.
+ * Write: version 1.0 (a header of at most 8 dimensions always fits its
+ * 16-bit length), C order, host byte order, padded as np.save pads.
  */
 #include "source_impl.h"
 #include "npy.h"
