@@ -33,8 +33,8 @@
  *     zero: like PyTorch, the scale is floored at FLT_EPSILON (2^-23), so
  *     every code is the zero point and dequantizes to exactly 0. In the block
  *     formats an all-zero block gets d = 0 (Q8_0, Q4_0, as ggml), absmax 0
- *     (NF4: every code is 7, the level 0.0) or the smallest scale 2^-127
- *     (MX), and dequantizes to zeros.
+ *     (NF4: every code is 7, the level 0.0) or the scale the MX reference
+ *     gives (2^-127; 2^-126 for mxint8), and dequantizes to zeros.
  *   - NaN and ±inf inputs are refused: ql_quantize fails with "N values are
  *     not finite (first at index I)" before writing anything. The low-level
  *     kernels do not check; their result for non-finite input is unspecified
@@ -368,7 +368,8 @@ void ql_dequantize_row_q5_1(const ql_block_q5_1 *x, float *y, int64_t k);
  * (QL_Q_MXFP8, QL_Q_MXFP4, QL_Q_MXINT8), as the OCP MX v1.0 spec and its
  * reference code (microsoft/microxcaling) do: per block,
  *   shared_exp = floor(log2(absmax)) - emax_elem, clamped to [-127, 127]
- *   (absmax 0 gives -127), scale = 2^shared_exp stored as e8m0;
+ *   (absmax 0 counts as 2^-126, as in the reference), scale = 2^shared_exp
+ *   stored as e8m0;
  *   element = x / scale rounded to nearest even on the element grid
  *   (subnormals kept) and saturated to ±max_elem.
  * codes[n]: fp8/fp4 bit patterns, or int8 (k meaning k / 64) as int8_t.

@@ -3,7 +3,8 @@
  *
  * Per block, as in the spec's conversion (section 6.3) and its reference
  * code (microsoft/microxcaling, mx/mx_ops.py _quantize_mx):
- *   shared_exp = floor(log2(absmax)) - emax_elem     (absmax 0: -127)
+ *   shared_exp = floor(log2(absmax)) - emax_elem     (absmax 0: as if it
+ *                                                     were 2^-126, FLT_MIN)
  *   shared_exp clamped to [-127, 127]; the scale is 2^shared_exp, stored as
  *   the e8m0 code shared_exp + 127;
  *   each element x / 2^shared_exp is rounded to the element grid, to
@@ -21,6 +22,7 @@
  */
 #include "qlens/quant.h"
 
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -139,7 +141,9 @@ int64_t ql_mx_quantize(ql_qdtype t, const float *x, int64_t n, uint8_t *codes, u
 		for (int64_t j = 0; j < len; j++)
 			amax = fmaxf(amax, fabsf(x[start + j]));
 
-		int se = amax > 0.0f ? (int)floorf(log2f(amax)) - f->emax : -127;
+		/* An all-zero block: the reference takes log2 of the smallest
+		 * normal float instead of 0 (shared exp -126 - emax, clamped). */
+		int se = (int)floorf(log2f(amax > 0.0f ? amax : FLT_MIN)) - f->emax;
 		if (se < -127)
 			se = -127;
 		if (se > 127)

@@ -27,7 +27,8 @@ Where the numbers come from:
               float16 cast (round to nearest even).
   mx          a port of microsoft/microxcaling's _quantize_mx in torch
               float32 (shared exponent floor(log2(absmax)) - emax, element
-              rounding round="even", saturation) -- the OCP MX reference.
+              rounding round="even", saturation) -- the OCP MX reference;
+              the element rounding in float64 (see mx_ref).
   nf4         a port of bitsandbytes' blockwise NF4 quantizer (blocks of 64,
               x * (1 / absmax) in float32, dQuantizeNF4's thresholds).
   fp8         x * (1 / scale) in float32, then rounded to the fp8 grid with
@@ -270,8 +271,13 @@ def mx_ref(x, fmt):
     shared[shared > 127] = float("nan")
     shared[shared < -127] = -127
     A = A / (2 ** shared)
+    # The element rounding runs in float64: in float32 the reference's
+    # floor(|v| + 0.5) can itself round up (|v| = 0.49999997 gives 1.0), a
+    # double rounding that the spec's round-to-nearest-even does not have.
+    A = A.double()
+    shared = shared.double()
     if ebits != 0:
-        private = torch.floor(torch.log2(torch.abs(A) + (A == 0).float()))
+        private = torch.floor(torch.log2(torch.abs(A) + (A == 0).double()))
         min_exp = -(2 ** (ebits - 1)) + 2
         private = private.clip(min=min_exp)
         scale = 2 ** (mbits - 2 - private)
@@ -279,11 +285,11 @@ def mx_ref(x, fmt):
         scale = torch.full_like(A, 2.0 ** (mbits - 2))
     out = A * scale
     absA = torch.abs(out)
-    mask = ((absA - 0.5) % 2 == torch.zeros_like(out)).float()
+    mask = ((absA - 0.5) % 2 == torch.zeros_like(out)).double()
     out = torch.sign(out) * (torch.floor(absA + 0.5) - mask)
     out = out / scale
     out = torch.clamp(out, min=-max_norm, max=max_norm)
-    y = out * (2 ** shared)
+    y = (out * (2 ** shared)).float()
     return (shared + 127).numpy().astype(np.int64).ravel(), out.numpy().ravel(), y.numpy().ravel()
 
 
