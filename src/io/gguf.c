@@ -630,10 +630,10 @@ static int gguf_open(ql_source *src, ql_error *err)
 			continue; /* nothing to read; offset 0 is inside any file */
 		if (data_start > src->size || off > src->size - data_start ||
 		    e->t.nbytes > src->size - data_start - off) {
-			ql_error_set(err, "tensor '%s': data [%llu, +%llu) lies outside the file "
-				     "(%llu bytes)", e->t.name,
-				     (unsigned long long)(data_start + off),
-				     (unsigned long long)e->t.nbytes, (unsigned long long)src->size);
+			ql_error_set(err, "tensor '%s': %llu bytes at offset %llu of the data section "
+				     "(which starts at byte %llu) lie outside the file (%llu bytes)",
+				     e->t.name, (unsigned long long)e->t.nbytes, (unsigned long long)off,
+				     (unsigned long long)data_start, (unsigned long long)src->size);
 			goto out;
 		}
 		e->offset = data_start + off;

@@ -114,6 +114,8 @@ static int parse_number(const uint8_t *s, size_t len, locale_t c_locale, unsigne
 	double d = strtod_l(tok, &end, c_locale);
 	if (end == tok || *end != '\0')
 		return ql_error_set(err, "line %lu: '%s' is not a number", line, tok);
+	if (errno == ERANGE && isinf(d))
+		return ql_error_set(err, "line %lu: %s is beyond float32's range", line, tok);
 	if (isfinite(d) && fabs(d) > FLT_MAX) {
 		/* The float32 rounding of d: values a hair above FLT_MAX round
 		 * down to it; anything else overflows. */
