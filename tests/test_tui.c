@@ -495,6 +495,33 @@ static void test_prompt_command_and_history(void **state)
 	ql_tui_close(t);
 }
 
+static void test_output_pane_scrolls(void **state)
+{
+	(void)state;
+	ql_tui *t = open_at(H, W, NULL, NULL);
+	key(t, ':');
+	keys(t, "dtypes\r");
+	expect_text(t, "fp16");
+	expect_text(t, "65504");
+	/* wider than the pane: Right shows the rest, Left comes back */
+	expect_no_text(t, "-1.7976931348623157e+308");
+	for (int i = 0; i < 5; i++)
+		key(t, KEY_RIGHT);
+	expect_text(t, "-1.7976931348623157e+308");
+	for (int i = 0; i < 5; i++)
+		key(t, KEY_LEFT);
+	expect_no_text(t, "-1.7976931348623157e+308");
+	/* down to the integers */
+	key(t, KEY_END);
+	expect_text(t, "uint2");
+	key(t, 'g');
+	expect_text(t, "fp64");
+	key(t, 27);
+	expect_no_text(t, "65504");
+	expect_text(t, "Pick something to explore");
+	ql_tui_close(t);
+}
+
 static void test_prompt_error(void **state)
 {
 	(void)state;
@@ -557,6 +584,7 @@ static void test_help_overlay(void **state)
 	expect_text(t, "Help");
 	expect_text(t, "Flip the bit under the cursor");
 	expect_text(t, "Space");
+	key(t, KEY_NPAGE);
 	key(t, KEY_NPAGE);
 	expect_text(t, "dtypes");
 	key(t, 'q');
@@ -739,6 +767,7 @@ int main(void)
 		cmocka_unit_test(test_bits_more_formats),
 		cmocka_unit_test(test_edit_value),
 		cmocka_unit_test(test_prompt_command_and_history),
+		cmocka_unit_test(test_output_pane_scrolls),
 		cmocka_unit_test(test_prompt_error),
 		cmocka_unit_test(test_completion),
 		cmocka_unit_test(test_help_overlay),

@@ -58,7 +58,7 @@ struct ql_app {
 	overlay_kind overlay;
 	char ov_title[128];
 	char **ov_lines;
-	int ov_count, ov_scroll;
+	int ov_count, ov_scroll, ov_hscroll; /* hscroll: characters */
 	ql_prompt *prompt;
 	/* timing, for QLENS_TUI_STATS and the tests */
 	double t_start, first_frame_ms, key_ms_max, key_ms_sum;
@@ -144,7 +144,7 @@ static void overlay_free(ql_app *app)
 		free(app->ov_lines[i]);
 	free(app->ov_lines);
 	app->ov_lines = NULL;
-	app->ov_count = app->ov_scroll = 0;
+	app->ov_count = app->ov_scroll = app->ov_hscroll = 0;
 	app->overlay = OV_NONE;
 }
 
@@ -192,6 +192,35 @@ void ql_app_show_text(ql_app *app, const char *title, const char *text, size_t l
 	app->overlay = OV_TEXT;
 }
 
+/* "  KEYS           text", padded by columns (key names may be Unicode)
+ * and wrapped to the overlay's width. */
+static void help_line(ql_app *app, FILE *f, const char *keys, const char *text)
+{
+	enum { KEYS_W = 15 };
+	int width = COLS - 4 - 2 - KEYS_W - 1;
+	int pad = KEYS_W - ql_text_width(&app->theme, keys);
+	fprintf(f, "  %s%*s", keys, pad > 0 ? pad : 1, "");
+	if (width < 20)
+		width = 20;
+	const char *p = text;
+	while (*p) {
+		int n = (int)strlen(p);
+		if (n > width) {
+			n = width;
+			while (n > 0 && p[n] != ' ')
+				n--;
+			if (n == 0)
+				n = width;
+		}
+		fprintf(f, "%.*s\n", n, p);
+		p += n;
+		while (*p == ' ')
+			p++;
+		if (*p)
+			fprintf(f, "  %*s", KEYS_W, "");
+	}
+}
+
 /* The help overlay, made from the action table and the command table. */
 static void show_help(ql_app *app)
 {
@@ -224,14 +253,14 @@ static void show_help(ql_app *app)
 					 ql_key_label(ai->keys[k], app->theme.utf8, lab, sizeof lab));
 			}
 			if (keys[0])
-				fprintf(f, "  %-14s %s\n", keys, ai->help);
+				help_line(app, f, keys, ai->help);
 		}
 	}
 	fprintf(f, "\nMouse: click a bit to flip it, a list entry to open it; the wheel scrolls.\n");
 	fprintf(f, "\nCommands at the ':' prompt (the same as on the shell line)\n");
 	for (int i = 0; i < ql_command_count; i++)
-		fprintf(f, "  %-14s %s\n", ql_commands[i].name, ql_commands[i].summary);
-	fprintf(f, "  %-14s %s\n", "quit", "leave qlens");
+		help_line(app, f, ql_commands[i].name, ql_commands[i].summary);
+	help_line(app, f, "quit", "leave qlens");
 	fclose(f);
 	ql_app_show_text(app, "Help", buf, len);
 	free(buf);
@@ -261,6 +290,8 @@ static void overlay_action(ql_app *app, ql_action a)
 	case QL_ACT_PAGE_DOWN: case QL_ACT_FLIP: app->ov_scroll += page; break;
 	case QL_ACT_FIRST: app->ov_scroll = 0; break;
 	case QL_ACT_LAST: app->ov_scroll = max; break;
+	case QL_ACT_LEFT: app->ov_hscroll = app->ov_hscroll > 8 ? app->ov_hscroll - 8 : 0; break;
+	case QL_ACT_RIGHT: app->ov_hscroll += 8; break;
 	default: return;
 	}
 	if (app->ov_scroll > max)
@@ -293,8 +324,31 @@ static void draw_overlay(ql_app *app, WINDOW *w)
 	snprintf(t, sizeof t, " %s ", app->ov_title);
 	ql_put(th, w, 0, 2, cols - 4, QL_R_FRAME, t);
 	int page = h - 2;
-	for (int i = 0; i < page && app->ov_scroll + i < app->ov_count; i++)
-		ql_put(th, w, 1 + i, 2, cols - 4, QL_R_NORMAL, app->ov_lines[app->ov_scroll + i]);
+	bool cut_right = false;
+	int longest = 0;
+	for (int i = 0; i < app->ov_count; i++) {
+		int n = 0;
+		for (const char *q = app->ov_lines[i]; *q; q++)
+			n += (*q & 0xC0) != 0x80;
+		if (n > longest)
+			longest = n;
+	}
+	if (app->ov_hscroll > longest - (cols - 4))
+		app->ov_hscroll = longest - (cols - 4) > 0 ? longest - (cols - 4) : 0;
+	for (int i = 0; i < page && app->ov_scroll + i < app->ov_count; i++) {
+		const char *line = app->ov_lines[app->ov_scroll + i];
+		/* skip ov_hscroll characters (UTF-8 sequences count once) */
+		for (int k = 0; k < app->ov_hscroll && *line; k++)
+			do
+				line++;
+			while ((*line & 0xC0) == 0x80);
+		ql_put(th, w, 1 + i, 2, cols - 4, QL_R_NORMAL, line);
+		cut_right |= ql_text_width(th, line) > cols - 4;
+	}
+	if (app->ov_hscroll > 0)
+		ql_put(th, w, h - 1, 2, 1, QL_R_FRAME, g->more_left);
+	if (cut_right)
+		ql_put(th, w, h - 1, 3, 1, QL_R_FRAME, g->more_right);
 	if (app->ov_count > page) {
 		snprintf(t, sizeof t, " %d-%d of %d ", app->ov_scroll + 1,
 			 app->ov_scroll + page < app->ov_count ? app->ov_scroll + page : app->ov_count,
@@ -453,6 +507,8 @@ static void draw_hints(ql_app *app, WINDOW *w)
 	if (app->overlay) {
 		x += ql_put(th, w, 0, x, -1, QL_R_KEY, th->utf8 ? "↑↓ PgUp PgDn" : "Up Down PgUp PgDn");
 		x += ql_put(th, w, 0, x, -1, QL_R_STATUS, " scroll  ");
+		x += ql_put(th, w, 0, x, -1, QL_R_KEY, th->utf8 ? "←→" : "Left Right");
+		x += ql_put(th, w, 0, x, -1, QL_R_STATUS, " sideways  ");
 		x += ql_put(th, w, 0, x, -1, QL_R_KEY, "q");
 		ql_put(th, w, 0, x, -1, QL_R_STATUS, " close");
 		return;

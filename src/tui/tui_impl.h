@@ -46,13 +46,13 @@ enum {
 	X(QUIT, QL_SC_GLOBAL, 'q', 27, 0, "back", "Go back; on the home screen, quit") \
 	X(FORCE_QUIT, QL_SC_GLOBAL, 3, 0, 0, NULL, "Quit qlens at once") \
 	X(HELP, QL_SC_GLOBAL, '?', KEY_F(1), 0, "help", "Show this help") \
-	X(PROMPT, QL_SC_GLOBAL, ':', 0, 0, "command", "Command prompt: bits 0.1, dtypes, help, quit (Tab completes, Up recalls)") \
+	X(PROMPT, QL_SC_GLOBAL, ':', 0, 0, "command", "Command prompt: the CLI's commands (Tab completes, Up recalls)") \
 	X(REDRAW, QL_SC_GLOBAL, 12, 0, 0, NULL, "Redraw the whole screen") \
 	X(SUSPEND, QL_SC_GLOBAL, 26, 0, 0, NULL, "Suspend qlens (fg brings it back)") \
 	X(FLIP, QL_SC_BITS, ' ', 0, 0, "flip", "Flip the bit under the cursor; that row's value becomes the input") \
 	X(STEP_UP, QL_SC_BITS, '+', '=', 0, "next", "Step the row to the next representable value") \
 	X(STEP_DOWN, QL_SC_BITS, '-', '_', 0, "prev", "Step the row to the previous representable value") \
-	X(EDIT, QL_SC_BITS, 'e', 0, 0, "edit", "Type a new input: 0.1, 1/3, -2.5e-3, 0x1.8p-2, inf, nan (also Enter)") \
+	X(EDIT, QL_SC_BITS, 'e', 0, 0, "edit", "Type a new input (0.1, 1/3, -2.5e-3, 0x1.8p-2, inf, nan); Enter too") \
 	X(MORE, QL_SC_BITS, 'f', 0, 0, "formats", "Cycle in the next format (fp8, fp6, fp4, int4, nf4, fp64, ...)") \
 	X(DROP, QL_SC_BITS, 'x', 0, 0, NULL, "Remove the format under the cursor (not the first four)") \
 	X(DIGITS, QL_SC_BITS, 'd', 0, 0, "digits", "Show every digit of the exact values, or as many as fit") \
