@@ -129,7 +129,7 @@ test-exhaustive: $(BUILD)/asan/tests/test_format
 	QLENS_EXHAUSTIVE=1 $(BUILD)/asan/tests/test_format
 
 bench: $(BUILD)/qlens-bench
-	./$(BUILD)/qlens-bench $(ARGS)
+	$(BUILD)/qlens-bench $(ARGS)
 
 $(BUILD)/qlens-bench: $(BUILD)/obj/tests/bench/bench.o $(LIB_OBJ)
 	$(call msg,LINK,$@)
@@ -151,3 +151,40 @@ help:
 	@sed -n '1,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
 
 -include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(T_LIB_OBJ:.o=.d) $(TEST_BIN:=.d) $(T_SUP_OBJ:.o=.d)
+
+# --- Fuzzing the file readers (clang + libFuzzer) ------------------------------
+#   make fuzz [FUZZ_TIME=60]  builds tests/fuzz/fuzz_*.c against the core and
+#   io sources with -fsanitize=fuzzer,address,undefined and runs each target
+#   for FUZZ_TIME seconds, seeded from tests/golden/readers and tests/corpus.
+#   New inputs go to $(BUILD)/fuzz/corpus_NAME, crashes to $(BUILD)/fuzz/.
+#   (Debian/Ubuntu: apt-get install clang libclang-rt-14-dev.)
+FUZZ_CC   ?= clang
+FUZZ_TIME ?= 60
+FUZZ_SAN  := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_SRC  := $(sort $(wildcard src/core/*.c src/io/*.c))
+FUZZ_BIN  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: $(FUZZ_BIN)
+	@for t in $(FUZZ_BIN); do \
+		n=$${t##*/fuzz_}; \
+		case $$n in \
+		gguf) seeds="tests/golden/readers tests/corpus/gguf" ;; \
+		npz) seeds="tests/golden/readers tests/corpus/npz" ;; \
+		text) seeds="tests/golden/readers tests/corpus/text" ;; \
+		shards) seeds="tests/corpus/shards" ;; \
+		raw) seeds="tests/fuzz/seeds_raw" ;; \
+		*) seeds="" ;; \
+		esac; \
+		mkdir -p $(BUILD)/fuzz/corpus_$$n; \
+		echo "== fuzz_$$n for $(FUZZ_TIME)s"; \
+		$$t -max_total_time=$(FUZZ_TIME) -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+			-artifact_prefix=$(BUILD)/fuzz/$$n- $(BUILD)/fuzz/corpus_$$n $$seeds || exit 1; \
+	done
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_SRC) $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(QL_CPPFLAGS) -std=c11 -g -O1 $(FUZZ_SAN) -o $@ $< $(FUZZ_SRC) $(PKG_LIBS) -lm -pthread

@@ -183,6 +183,8 @@ int ql_scheme_describe(const ql_scheme *s, char *buf, size_t n);
 typedef struct ql_qopts {
 	bool dequant;   /* keep the dequantized tensor in result.dequant */
 	int threads;    /* worker threads; 0 = one per online CPU (at most 16) */
+	bool no_metrics; /* skip the error sums (result.metrics stays zero but
+	                    for clipped): faster when only codes are wanted */
 } ql_qopts;
 
 typedef struct ql_qresult {

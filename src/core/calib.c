@@ -285,7 +285,7 @@ int ql_calibrate(const float *x, size_t n, ql_calib m, double percentile, bool s
 		int nq = (int)((qmax - qmin + 2) / 2); /* 2^(bits-1): 128 for 8 bits */
 		if (nq < 1)
 			nq = 1;
-		float t;
+		float t = amax;
 		if (calib_entropy(x, n, nq, amax, &t, err))
 			return -1;
 		*lo = symmetric ? -t : fmaxf(mn, -t);

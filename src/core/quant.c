@@ -363,58 +363,78 @@ static inline float affine_code(float v, float lo, float hi, float zpf, float qm
 	return q;
 }
 
-int64_t ql_affine_quantize_s8(const float *x, size_t n, float scale, int32_t zp,
-			      int32_t qmin, int32_t qmax, int8_t *q)
-{
-	const float inv = 1.0f / scale;
-	const float zpf = (float)zp, qminf = (float)qmin, qmaxf = (float)qmax;
-	const float lo = qminf - zpf - 1.0f, hi = qmaxf - zpf + 1.0f;
-	int64_t clipped = 0;
-	for (size_t i = 0; i < n; i++) {
-		int c;
-		float v = affine_code(x[i] * inv, lo, hi, zpf, qminf, qmaxf, &c);
-		clipped += c;
-		q[i] = (int8_t)(int)v;
+/* VB values at a time with a fixed trip count and restrict pointers: that is
+ * what lets GCC's -O2 ("very cheap") vectoriser take the loop whole. */
+#define VB 16
+
+#define DEFINE_AFFINE_BLOCK(NAME, T)                                                              \
+	static inline int NAME(const float *restrict x, T *restrict q, float inv, float lo,       \
+			       float hi, float zpf, float qminf, float qmaxf)                     \
+	{                                                                                         \
+		int clipped = 0;                                                                  \
+		for (int j = 0; j < VB; j++) {                                                    \
+			int c;                                                                    \
+			float v = affine_code(x[j] * inv, lo, hi, zpf, qminf, qmaxf, &c);         \
+			clipped += c;                                                             \
+			q[j] = (T)(int)v;                                                         \
+		}                                                                                 \
+		return clipped;                                                                   \
 	}
-	return clipped;
-}
 
-int64_t ql_affine_quantize_u8(const float *x, size_t n, float scale, int32_t zp,
-			      int32_t qmin, int32_t qmax, uint8_t *q)
-{
-	const float inv = 1.0f / scale;
-	const float zpf = (float)zp, qminf = (float)qmin, qmaxf = (float)qmax;
-	const float lo = qminf - zpf - 1.0f, hi = qmaxf - zpf + 1.0f;
-	int64_t clipped = 0;
-	for (size_t i = 0; i < n; i++) {
-		int c;
-		float v = affine_code(x[i] * inv, lo, hi, zpf, qminf, qmaxf, &c);
-		clipped += c;
-		q[i] = (uint8_t)(int)v;
+DEFINE_AFFINE_BLOCK(affine_block_s8, int8_t)
+DEFINE_AFFINE_BLOCK(affine_block_u8, uint8_t)
+
+#define DEFINE_AFFINE_KERNEL(NAME, BLOCK, T)                                                      \
+	int64_t NAME(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,             \
+		     int32_t qmax, T *q)                                                           \
+	{                                                                                         \
+		const float inv = 1.0f / scale;                                                   \
+		const float zpf = (float)zp, qminf = (float)qmin, qmaxf = (float)qmax;            \
+		const float lo = qminf - zpf - 1.0f, hi = qmaxf - zpf + 1.0f;                     \
+		int64_t clipped = 0;                                                              \
+		size_t i = 0;                                                                     \
+		for (; i + VB <= n; i += VB)                                                      \
+			clipped += BLOCK(x + i, q + i, inv, lo, hi, zpf, qminf, qmaxf);           \
+		for (; i < n; i++) {                                                              \
+			int c;                                                                    \
+			float v = affine_code(x[i] * inv, lo, hi, zpf, qminf, qmaxf, &c);         \
+			clipped += c;                                                             \
+			q[i] = (T)(int)v;                                                         \
+		}                                                                                 \
+		return clipped;                                                                   \
 	}
-	return clipped;
-}
 
-void ql_affine_dequantize_s8(const int8_t *q, size_t n, float scale, int32_t zp, float *y)
-{
-	for (size_t i = 0; i < n; i++)
-		y[i] = (float)((int32_t)q[i] - zp) * scale;
-}
+DEFINE_AFFINE_KERNEL(ql_affine_quantize_s8, affine_block_s8, int8_t)
+DEFINE_AFFINE_KERNEL(ql_affine_quantize_u8, affine_block_u8, uint8_t)
 
-void ql_affine_dequantize_u8(const uint8_t *q, size_t n, float scale, int32_t zp, float *y)
-{
-	for (size_t i = 0; i < n; i++)
-		y[i] = (float)((int32_t)q[i] - zp) * scale;
-}
+#define DEFINE_DEQUANT_KERNEL(NAME, T)                                                            \
+	static inline void NAME##_block(const T *restrict q, float *restrict y, float scale,      \
+					float zpf)                                                \
+	{                                                                                         \
+		for (int j = 0; j < VB; j++)                                                      \
+			y[j] = ((float)q[j] - zpf) * scale;                                       \
+	}                                                                                         \
+	void NAME(const T *q, size_t n, float scale, int32_t zp, float *y)                        \
+	{                                                                                         \
+		const float zpf = (float)zp;                                                      \
+		size_t i = 0;                                                                     \
+		for (; i + VB <= n; i += VB)                                                      \
+			NAME##_block(q + i, y + i, scale, zpf);                                   \
+		for (; i < n; i++)                                                                \
+			y[i] = ((float)q[i] - zpf) * scale;                                       \
+	}
 
-/* Per-column parameters of the row kernels, a tile at a time. */
-#define COL_TILE 256
+/* (q - zp) is a small integer, exact in float32 either way. */
+DEFINE_DEQUANT_KERNEL(ql_affine_dequantize_s8, int8_t)
+DEFINE_DEQUANT_KERNEL(ql_affine_dequantize_u8, uint8_t)
 
+/* Per-column parameters of the row kernels: 1/scale, zero point and the
+ * pre-clamp bounds of each column. */
 typedef struct col_params {
-	float inv[COL_TILE], zpf[COL_TILE], lo[COL_TILE], hi[COL_TILE];
+	float *inv, *zpf, *lo, *hi;
 } col_params;
 
-static void col_params_fill(col_params *p, const float *scale, const int32_t *zp, size_t n,
+static void col_params_fill(const col_params *p, const float *scale, const int32_t *zp, size_t n,
 			    int32_t qmin, int32_t qmax)
 {
 	for (size_t j = 0; j < n; j++) {
@@ -426,33 +446,66 @@ static void col_params_fill(col_params *p, const float *scale, const int32_t *zp
 	}
 }
 
-#define DEFINE_ROWS_KERNEL(NAME, T)                                                                \
-	int64_t NAME(const float *x, size_t rows, size_t c, const float *scale,                   \
-		     const int32_t *zp, int32_t qmin, int32_t qmax, T *q)                          \
-	{                                                                                          \
-		const float qminf = (float)qmin, qmaxf = (float)qmax;                              \
-		int64_t clipped = 0;                                                               \
-		col_params p;                                                                      \
-		for (size_t c0 = 0; c0 < c; c0 += COL_TILE) {                                      \
-			size_t w = c - c0 < COL_TILE ? c - c0 : COL_TILE;                          \
-			col_params_fill(&p, scale + c0, zp ? zp + c0 : NULL, w, qmin, qmax);       \
-			for (size_t r = 0; r < rows; r++) {                                        \
-				const float *xr = x + r * c + c0;                                  \
-				T *qr = q + r * c + c0;                                            \
-				for (size_t j = 0; j < w; j++) {                                   \
-					int cl;                                                    \
-					float v = affine_code(xr[j] * p.inv[j], p.lo[j], p.hi[j],  \
-							      p.zpf[j], qminf, qmaxf, &cl);        \
-					clipped += cl;                                             \
-					qr[j] = (T)(int)v;                                         \
-				}                                                                  \
-			}                                                                          \
-		}                                                                                  \
-		return clipped;                                                                    \
+/* One row of w columns with their own parameters. */
+#define DEFINE_COLS_SPAN(NAME, T)                                                                 \
+	static inline int NAME##_block(const float *restrict x, T *restrict q,                    \
+				       const float *restrict inv, const float *restrict zpf,       \
+				       const float *restrict lo, const float *restrict hi,         \
+				       float qminf, float qmaxf)                                   \
+	{                                                                                         \
+		int clipped = 0;                                                                  \
+		for (int j = 0; j < VB; j++) {                                                    \
+			int c;                                                                    \
+			float v = affine_code(x[j] * inv[j], lo[j], hi[j], zpf[j], qminf, qmaxf,  \
+					      &c);                                                \
+			clipped += c;                                                             \
+			q[j] = (T)(int)v;                                                         \
+		}                                                                                 \
+		return clipped;                                                                   \
+	}                                                                                         \
+	static int64_t NAME(const float *x, size_t w, const col_params *p, size_t c0,             \
+			    float qminf, float qmaxf, T *q)                                       \
+	{                                                                                         \
+		int64_t clipped = 0;                                                              \
+		size_t j = 0;                                                                     \
+		for (; j + VB <= w; j += VB)                                                      \
+			clipped += NAME##_block(x + j, q + j, p->inv + c0 + j, p->zpf + c0 + j,   \
+						p->lo + c0 + j, p->hi + c0 + j, qminf, qmaxf);     \
+		for (; j < w; j++) {                                                              \
+			int c;                                                                    \
+			size_t k = c0 + j;                                                        \
+			float v = affine_code(x[j] * p->inv[k], p->lo[k], p->hi[k], p->zpf[k],    \
+					      qminf, qmaxf, &c);                                  \
+			clipped += c;                                                             \
+			q[j] = (T)(int)v;                                                         \
+		}                                                                                 \
+		return clipped;                                                                   \
 	}
 
-DEFINE_ROWS_KERNEL(ql_affine_quantize_rows_s8, int8_t)
-DEFINE_ROWS_KERNEL(ql_affine_quantize_rows_u8, uint8_t)
+DEFINE_COLS_SPAN(cols_span_s8, int8_t)
+DEFINE_COLS_SPAN(cols_span_u8, uint8_t)
+
+#define COL_TILE 256
+
+#define DEFINE_ROWS_KERNEL(NAME, SPAN, T)                                                         \
+	int64_t NAME(const float *x, size_t rows, size_t c, const float *scale,                   \
+		     const int32_t *zp, int32_t qmin, int32_t qmax, T *q)                          \
+	{                                                                                         \
+		float buf[4][COL_TILE];                                                           \
+		col_params p = {buf[0], buf[1], buf[2], buf[3]};                                  \
+		int64_t clipped = 0;                                                              \
+		for (size_t c0 = 0; c0 < c; c0 += COL_TILE) {                                     \
+			size_t w = c - c0 < COL_TILE ? c - c0 : COL_TILE;                         \
+			col_params_fill(&p, scale + c0, zp ? zp + c0 : NULL, w, qmin, qmax);      \
+			for (size_t r = 0; r < rows; r++)                                         \
+				clipped += SPAN(x + r * c + c0, w, &p, 0, (float)qmin,            \
+						(float)qmax, q + r * c + c0);                     \
+		}                                                                                 \
+		return clipped;                                                                   \
+	}
+
+DEFINE_ROWS_KERNEL(ql_affine_quantize_rows_s8, cols_span_s8, int8_t)
+DEFINE_ROWS_KERNEL(ql_affine_quantize_rows_u8, cols_span_u8, uint8_t)
 
 /* ---- Scaled float kernels ---------------------------------------------------------- */
 
@@ -554,6 +607,15 @@ typedef struct plan {
 	int64_t rows, L, G, ngroups;    /* TRAV_GROUPS: unit u = (u / ngroups, u % ngroups) */
 	int64_t nunits;                 /* scan units (chunks, channels, groups) */
 	int64_t units_per_job, njobs;
+	int64_t cal_per_job, cal_njobs; /* calibration jobs: ranges of scale units */
+	/* Channels along the last axis go by rows instead: each job takes
+	 * rows_per_job whole rows, with its own per-column min/max (jmin/jmax,
+	 * C per job, merged after the scan). */
+	bool by_rows;
+	int64_t rows_per_job;
+	float *jmin, *jmax;
+	col_params cp;                  /* per column 1/scale etc., for by_rows */
+	bool no_metrics;
 
 	float *umin, *umax;             /* per scan unit */
 	int64_t *bad, *first_bad;       /* per job: non-finite count and first index */
@@ -570,29 +632,66 @@ static void group_span(const plan *p, int64_t u, int64_t *start, int64_t *len)
 	*len = left < p->G ? left : p->G;
 }
 
+/* Job `job` of ranges of `per` out of `total`: [a, b). */
+static void part(int64_t job, int64_t per, int64_t total, int64_t *a, int64_t *b)
+{
+	*a = job * per;
+	*b = *a + per;
+	if (*b > total)
+		*b = total;
+}
+
 static void job_units(const plan *p, int64_t job, int64_t *u0, int64_t *u1)
 {
-	*u0 = job * p->units_per_job;
-	*u1 = *u0 + p->units_per_job;
-	if (*u1 > p->nunits)
-		*u1 = p->nunits;
+	if (p->by_rows)
+		part(job, p->rows_per_job, p->outer, u0, u1);
+	else
+		part(job, p->units_per_job, p->nunits, u0, u1);
 }
 
 /* -- 1. scan -- */
 
+static inline void scan_block(const float *restrict x, float *restrict lo, float *restrict hi,
+			      int *restrict bad)
+{
+	for (int j = 0; j < VB; j++) {
+		float v = x[j];
+		bad[j] += !(fabsf(v) <= FLT_MAX);
+		lo[j] = v < lo[j] ? v : lo[j];
+		hi[j] = v > hi[j] ? v : hi[j];
+	}
+}
+
 static void scan_span(const float *x, int64_t len, float *mn, float *mx, int64_t *bad)
 {
-	float lo = INFINITY, hi = -INFINITY;
-	int64_t nb = 0;
-	for (int64_t i = 0; i < len; i++) {
-		float v = x[i];
-		nb += !(fabsf(v) <= FLT_MAX);
-		lo = v < lo ? v : lo;
-		hi = v > hi ? v : hi;
+	float lo[VB], hi[VB];
+	int nb[VB];
+	for (int j = 0; j < VB; j++) {
+		lo[j] = INFINITY;
+		hi[j] = -INFINITY;
+		nb[j] = 0;
 	}
-	*mn = fminf(*mn, lo);
-	*mx = fmaxf(*mx, hi);
-	*bad += nb;
+	int64_t i = 0;
+	while (i + VB <= len) {
+		/* at most 2^20 blocks between flushes of the int counts */
+		int64_t end = len - i > ((int64_t)VB << 20) ? i + ((int64_t)VB << 20) : len;
+		for (; i + VB <= end; i += VB)
+			scan_block(x + i, lo, hi, nb);
+		for (int j = 0; j < VB; j++) {
+			*bad += nb[j];
+			nb[j] = 0;
+		}
+	}
+	for (; i < len; i++) {
+		float v = x[i];
+		*bad += !(fabsf(v) <= FLT_MAX);
+		lo[0] = v < lo[0] ? v : lo[0];
+		hi[0] = v > hi[0] ? v : hi[0];
+	}
+	for (int j = 0; j < VB; j++) {
+		*mn = fminf(*mn, lo[j]);
+		*mx = fmaxf(*mx, hi[j]);
+	}
 }
 
 static void scan_job(void *arg, int64_t job)
@@ -600,6 +699,30 @@ static void scan_job(void *arg, int64_t job)
 	plan *p = arg;
 	int64_t u0, u1, bad = 0;
 	job_units(p, job, &u0, &u1);
+	if (p->by_rows) {
+		/* rows [u0, u1), every column, into this job's own min/max */
+		float *mn = p->jmin + job * p->C, *mx = p->jmax + job * p->C;
+		for (int64_t c = 0; c < p->C; c++) {
+			mn[c] = INFINITY;
+			mx[c] = -INFINITY;
+		}
+		for (int64_t o = u0; o < u1; o++) {
+			const float *xr = p->x + o * p->C;
+			int nb[VB] = {0};
+			int64_t c = 0;
+			for (; c + VB <= p->C; c += VB)
+				scan_block(xr + c, mn + c, mx + c, nb);
+			for (; c < p->C; c++) {
+				float v = xr[c];
+				bad += !(fabsf(v) <= FLT_MAX);
+				mn[c] = v < mn[c] ? v : mn[c];
+				mx[c] = v > mx[c] ? v : mx[c];
+			}
+			for (int j = 0; j < VB; j++)
+				bad += nb[j];
+		}
+		u0 = u1 = 0; /* (the loops below then do nothing) */
+	}
 	for (int64_t u = u0; u < u1; u++) {
 		p->umin[u] = INFINITY;
 		p->umax[u] = -INFINITY;
@@ -614,17 +737,6 @@ static void scan_job(void *arg, int64_t job)
 			int64_t s, len;
 			group_span(p, u, &s, &len);
 			scan_span(p->x + s, len, &p->umin[u], &p->umax[u], &bad);
-		}
-	} else if (p->inner == 1) {
-		/* channels along the last axis: sweep each row's [u0, u1) */
-		for (int64_t o = 0; o < p->outer; o++) {
-			const float *xr = p->x + o * p->C;
-			for (int64_t c = u0; c < u1; c++) {
-				float v = xr[c];
-				bad += !(fabsf(v) <= FLT_MAX);
-				p->umin[c] = v < p->umin[c] ? v : p->umin[c];
-				p->umax[c] = v > p->umax[c] ? v : p->umax[c];
-			}
 		}
 	} else {
 		for (int64_t o = 0; o < p->outer; o++)
@@ -685,7 +797,7 @@ static void calib_job(void *arg, int64_t job)
 {
 	plan *p = arg;
 	int64_t u0, u1;
-	job_units(p, job, &u0, &u1);
+	part(job, p->cal_per_job, p->nunits, &u0, &u1);
 	float *buf = NULL;
 	p->job_err[job] = 0;
 	if (p->calib != QL_CALIB_MINMAX) {
@@ -734,47 +846,59 @@ static void quant_span(plan *p, int64_t off, int64_t len, int64_t s, ql_metrics_
 	for (int64_t t = 0; t < len; t += TILE) {
 		int64_t w = len - t < TILE ? len - t : TILE;
 		float *y = r->dequant ? r->dequant + off + t : tile;
+		bool deq = !p->no_metrics || r->dequant;
 		if (p->info->kind == QL_QK_FLOAT) {
 			acc->clipped += ql_float_quantize(p->info->elem, x + t, (size_t)w, scale,
 							  codes + t);
-			ql_float_dequantize(p->info->elem, codes + t, (size_t)w, scale, y);
+			if (deq)
+				ql_float_dequantize(p->info->elem, codes + t, (size_t)w, scale, y);
 		} else if (p->info->is_signed) {
 			acc->clipped += ql_affine_quantize_s8(x + t, (size_t)w, scale, z, p->qmin,
 							      p->qmax, (int8_t *)(codes + t));
-			ql_affine_dequantize_s8((const int8_t *)(codes + t), (size_t)w, scale, z, y);
+			if (deq)
+				ql_affine_dequantize_s8((const int8_t *)(codes + t), (size_t)w, scale,
+							z, y);
 		} else {
 			acc->clipped += ql_affine_quantize_u8(x + t, (size_t)w, scale, z, p->qmin,
 							      p->qmax, codes + t);
-			ql_affine_dequantize_u8(codes + t, (size_t)w, scale, z, y);
+			if (deq)
+				ql_affine_dequantize_u8(codes + t, (size_t)w, scale, z, y);
 		}
-		ql_metrics_add(acc, x + t, y, (size_t)w);
+		if (!p->no_metrics)
+			ql_metrics_add(acc, x + t, y, (size_t)w);
 	}
 }
 
 /* Channels along the last axis: columns [c0, c1) of row o. */
-static void quant_cols(plan *p, int64_t o, int64_t c0, int64_t c1, ql_metrics_acc *acc)
+static void quant_cols(plan *p, int64_t o, ql_metrics_acc *acc)
 {
 	ql_qresult *r = p->r;
-	for (int64_t t = c0; t < c1; t += TILE) {
-		int64_t w = c1 - t < TILE ? c1 - t : TILE;
+	const float qminf = (float)p->qmin, qmaxf = (float)p->qmax;
+	for (int64_t t = 0; t < p->C; t += TILE) {
+		int64_t w = p->C - t < TILE ? p->C - t : TILE;
 		int64_t off = o * p->C + t;
 		float tile[TILE];
 		float *y = r->dequant ? r->dequant + off : tile;
-		const int32_t *zp = r->zero_points ? r->zero_points + t : NULL;
+		if (p->info->is_signed)
+			acc->clipped += cols_span_s8(p->x + off, (size_t)w, &p->cp, (size_t)t, qminf,
+						     qmaxf, (int8_t *)r->codes + off);
+		else
+			acc->clipped += cols_span_u8(p->x + off, (size_t)w, &p->cp, (size_t)t, qminf,
+						     qmaxf, r->codes + off);
+		if (p->no_metrics && !r->dequant)
+			continue;
+		const float *zpf = p->cp.zpf + t, *sc = r->scales + t;
 		if (p->info->is_signed) {
-			int8_t *q = (int8_t *)r->codes + off;
-			acc->clipped += ql_affine_quantize_rows_s8(p->x + off, 1, (size_t)w, r->scales + t,
-								   zp, p->qmin, p->qmax, q);
+			const int8_t *q = (const int8_t *)r->codes + off;
 			for (int64_t j = 0; j < w; j++)
-				y[j] = (float)((int32_t)q[j] - (zp ? zp[j] : 0)) * r->scales[t + j];
+				y[j] = ((float)q[j] - zpf[j]) * sc[j];
 		} else {
-			uint8_t *q = r->codes + off;
-			acc->clipped += ql_affine_quantize_rows_u8(p->x + off, 1, (size_t)w, r->scales + t,
-								   zp, p->qmin, p->qmax, q);
+			const uint8_t *q = r->codes + off;
 			for (int64_t j = 0; j < w; j++)
-				y[j] = (float)((int32_t)q[j] - (zp ? zp[j] : 0)) * r->scales[t + j];
+				y[j] = ((float)q[j] - zpf[j]) * sc[j];
 		}
-		ql_metrics_add(acc, p->x + off, y, (size_t)w);
+		if (!p->no_metrics)
+			ql_metrics_add(acc, p->x + off, y, (size_t)w);
 	}
 }
 
@@ -874,9 +998,13 @@ static void quant_job(void *arg, int64_t job)
 			group_span(p, u, &s, &len);
 			quant_span(p, s, len, u, acc);
 		}
-	} else if (p->inner == 1 && p->info->kind == QL_QK_INT) {
-		for (int64_t o = 0; o < p->outer; o++)
-			quant_cols(p, o, u0, u1, acc);
+	} else if (p->by_rows && p->info->kind == QL_QK_INT) {
+		for (int64_t o = u0; o < u1; o++)
+			quant_cols(p, o, acc);
+	} else if (p->by_rows) {
+		for (int64_t o = u0; o < u1; o++)
+			for (int64_t c = 0; c < p->C; c++)
+				quant_span(p, o * p->C + c, 1, c, acc);
 	} else {
 		for (int64_t o = 0; o < p->outer; o++)
 			for (int64_t c = u0; c < u1; c++)
@@ -957,6 +1085,12 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 		p.nunits = p.C;
 		int64_t per = p.outer * p.inner;
 		p.units_per_job = per >= JOB_ELEMS ? 1 : per ? JOB_ELEMS / per : p.C + 1;
+		if (p.inner == 1 && p.C > 0) {
+			p.by_rows = true;
+			p.rows_per_job = JOB_ELEMS / p.C > 1 ? JOB_ELEMS / p.C : 1;
+			if ((p.outer + p.rows_per_job - 1) / p.rows_per_job > 64)
+				p.rows_per_job = (p.outer + 63) / 64;
+		}
 		r->nscales = p.C;
 		r->scale_ndim = 1;
 		r->scale_shape[0] = p.C;
@@ -986,7 +1120,10 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 			r->scale_shape[r->scale_ndim - 1] = p.ngroups;
 		}
 	}
-	p.njobs = (p.nunits + p.units_per_job - 1) / p.units_per_job;
+	p.cal_per_job = p.units_per_job;
+	p.cal_njobs = (p.nunits + p.units_per_job - 1) / p.units_per_job;
+	p.njobs = p.by_rows ? (p.outer + p.rows_per_job - 1) / p.rows_per_job : p.cal_njobs;
+	p.no_metrics = opts && opts->no_metrics;
 
 	/* Outputs. */
 	int64_t nu = p.nunits > r->nscales ? p.nunits : r->nscales;
@@ -1011,12 +1148,20 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 	p.bad = xcalloc((size_t)p.njobs, sizeof *p.bad);
 	p.first_bad = xcalloc((size_t)p.njobs, sizeof *p.first_bad);
 	p.acc = xcalloc((size_t)p.njobs, sizeof *p.acc);
-	p.job_err = xcalloc((size_t)p.njobs, sizeof *p.job_err);
+	p.job_err = xcalloc((size_t)(p.cal_njobs > p.njobs ? p.cal_njobs : p.njobs),
+			    sizeof *p.job_err);
+	if (p.by_rows) {
+		p.jmin = xcalloc((size_t)(p.njobs * p.C), sizeof *p.jmin);
+		p.jmax = xcalloc((size_t)(p.njobs * p.C), sizeof *p.jmax);
+		float *cp = xcalloc((size_t)(4 * p.C), sizeof *cp);
+		p.cp = (col_params){cp, cp + p.C, cp + 2 * p.C, cp + 3 * p.C};
+	}
 	int rc = -1;
 	if (!r->codes || !r->scales || !r->clip_lo || !r->clip_hi ||
 	    (has_zp && !r->zero_points) ||
 	    (r->blocks_bytes && !r->blocks) || (opts && opts->dequant && !r->dequant) || !p.umin ||
-	    !p.umax || !p.bad || !p.first_bad || !p.acc || !p.job_err) {
+	    !p.umax || !p.bad || !p.first_bad || !p.acc || !p.job_err ||
+	    (p.by_rows && (!p.jmin || !p.jmax || !p.cp.inv))) {
 		ql_error_set(err, "out of memory for a tensor of %lld values", (long long)n);
 		goto done;
 	}
@@ -1038,6 +1183,18 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 				  "quantizes finite values only", (long long)nbad,
 			     nbad == 1 ? " is" : "s are", (long long)first, (double)x[first]);
 		goto done;
+	}
+	if (p.by_rows) {
+		for (int64_t c = 0; c < p.C; c++) {
+			p.umin[c] = INFINITY;
+			p.umax[c] = -INFINITY;
+		}
+		for (int64_t j = 0; j < p.njobs; j++) {
+			for (int64_t c = 0; c < p.C; c++) {
+				p.umin[c] = fminf(p.umin[c], p.jmin[j * p.C + c]);
+				p.umax[c] = fmaxf(p.umax[c], p.jmax[j * p.C + c]);
+			}
+		}
 	}
 	r->data_min = r->data_max = 0.0f;
 	{
@@ -1079,8 +1236,8 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 				goto done;
 			unit_params(&p, 0, lo, hi);
 		} else {
-			run_jobs(threads, p.njobs, calib_job, &p);
-			for (int64_t j = 0; j < p.njobs; j++) {
+			run_jobs(threads, p.cal_njobs, calib_job, &p);
+			for (int64_t j = 0; j < p.cal_njobs; j++) {
 				if (p.job_err[j]) {
 					ql_error_set(err, "out of memory while calibrating");
 					goto done;
@@ -1088,6 +1245,9 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 			}
 		}
 	}
+
+	if (p.by_rows && info->kind == QL_QK_INT)
+		col_params_fill(&p.cp, r->scales, r->zero_points, (size_t)p.C, p.qmin, p.qmax);
 
 	/* 3. quantize, 4. merge */
 	run_jobs(threads, p.njobs, quant_job, &p);
@@ -1124,6 +1284,9 @@ done:
 	free(p.first_bad);
 	free(p.acc);
 	free(p.job_err);
+	free(p.jmin);
+	free(p.jmax);
+	free(p.cp.inv);
 	if (rc)
 		ql_qresult_free(r);
 	return rc;
