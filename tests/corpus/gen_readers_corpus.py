@@ -213,7 +213,7 @@ def npz_corpus():
         with zipfile.ZipFile(z, "w", zipfile.ZIP_STORED) as zf:
             b = io.BytesIO()
             np.save(b, arrs["w"])
-            zf.writestr("w.npy", b.getvalue())
+            zf.writestr(zinfo("w.npy", zipfile.ZIP_STORED), b.getvalue())
     finally:
         zipfile.ZIP64_LIMIT, zipfile.ZIP_FILECOUNT_LIMIT = old
     z64 = bytearray(z.getvalue())
@@ -228,8 +228,8 @@ def npz_corpus():
     put("npz", "ok_empty_arrays.npz", bytes(npz_bytes({"e": np.zeros((0, 5), np.float32), "s": np.float32(2.5)}, False)))
     zz = io.BytesIO()
     with zipfile.ZipFile(zz, "w") as zf:
-        zf.writestr("notes.txt", "hello")
-        zf.writestr("dir/", "")
+        zf.writestr(zinfo("notes.txt"), "hello")
+        zf.writestr(zinfo("dir/", zipfile.ZIP_STORED), "")
     put("npz", "ok_no_arrays.npz", zz.getvalue())
     put("npz", "ok_no_members.npz", bytes(npz_bytes({}, False)))
 
@@ -302,6 +302,13 @@ def text_corpus():
     }
     for name, data in t.items():
         put("text", name, data)
+
+
+def zinfo(name, compress=zipfile.ZIP_DEFLATED):
+    """A zip entry with a fixed date, so the archive is the same every run."""
+    zi = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    zi.compress_type = compress
+    return zi
 
 
 def main():

@@ -22,6 +22,8 @@ Everything lands in tests/golden/readers/. Nothing here uses qlens code:
   * Sharded safetensors: two shards and model.safetensors.index.json in the
     layout of huggingface/safetensors and transformers.
   * Text and raw files, with the float32 values NumPy reads from them.
+  * What `qlens convert` must write: NumPy's float16 and PyTorch's bfloat16
+    casts of one array.
 
 The script is deterministic (fixed seeds), so re-running it reproduces the
 committed files byte for byte.
@@ -348,8 +350,8 @@ def write_npz_files():
             for k in ("a", "c", "layers/0/w"):
                 buf = io.BytesIO()
                 np.save(buf, arrs[k])
-                z.writestr(k + ".npy", buf.getvalue())
-            z.writestr("README.txt", b"not an array")
+                z.writestr(zinfo(k + ".npy"), buf.getvalue())
+            z.writestr(zinfo("README.txt"), b"not an array")
     finally:
         zipfile.ZIP64_LIMIT, zipfile.ZIP_FILECOUNT_LIMIT = old
     check = np.load(os.path.join(OUT, "zip64.npz"))
@@ -435,12 +437,33 @@ def write_text_files():
     np.save(os.path.join(d, "bare_expect.npy"), r)
 
 
+def write_convert_expect():
+    """What `qlens convert` must write for npz member 'a': NumPy's float16
+    cast (round to nearest even) and PyTorch's bfloat16 cast, as raw bits."""
+    a = npz_arrays()["a"]
+    np.save(os.path.join(OUT, "convert_a_f16.npy"), a.astype(np.float16))
+    try:
+        import torch
+    except ImportError:  # the committed file stays as it is
+        return
+    bf = torch.from_numpy(a).to(torch.bfloat16).view(torch.int16).numpy().astype("<i2")
+    bf.tofile(os.path.join(OUT, "convert_a_bf16.bin"))
+
+
+def zinfo(name, compress=zipfile.ZIP_DEFLATED):
+    """A zip entry with a fixed date, so the archive is the same every run."""
+    zi = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    zi.compress_type = compress
+    return zi
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     write_gguf_files()
     write_npz_files()
     write_shards()
     write_text_files()
+    write_convert_expect()
 
 
 if __name__ == "__main__":
