@@ -83,6 +83,21 @@ float ql_f32_from_fp16(uint16_t h)
 
 /* ---- Q8_0 ------------------------------------------------------------------ */
 
+/* roundf(v) (half away from zero) converted to int8, for |v| <= 128 as Q8_0
+ * produces; inline, as roundf is a library call at -O2. v - trunc(v) is
+ * exact at these magnitudes, so the half-way test is exact too. NaN (from
+ * NaN input, which qlens refuses earlier) gives 0 instead of undefined
+ * behaviour. */
+static inline int8_t q8_code(float v)
+{
+	if (!(v >= -128.0f && v <= 127.0f))
+		return (int8_t)(v > 0 ? 127 : v < 0 ? -128 : 0);
+	int t = (int)v;
+	float f = v - (float)t;
+	t += f >= 0.5f ? 1 : f <= -0.5f ? -1 : 0;
+	return (int8_t)(t > 127 ? 127 : t);
+}
+
 int64_t ql_quantize_row_q8_0(const float *x, ql_block_q8_0 *y, int64_t k)
 {
 	const int64_t nb = k / QL_QK8_0;
@@ -90,14 +105,16 @@ int64_t ql_quantize_row_q8_0(const float *x, ql_block_q8_0 *y, int64_t k)
 	for (int64_t i = 0; i < nb; i++) {
 		const float *xb = x + i * QL_QK8_0;
 		float amax = 0.0f;
-		for (int j = 0; j < QL_QK8_0; j++)
-			amax = fmaxf(amax, fabsf(xb[j]));
+		for (int j = 0; j < QL_QK8_0; j++) {
+			float a = fabsf(xb[j]);
+			amax = a > amax ? a : amax;
+		}
 
 		const float d = amax / 127.0f;
 		const float id = d != 0.0f ? 1.0f / d : 0.0f;
 		y[i].d = ql_fp16_from_f32(d);
 		for (int j = 0; j < QL_QK8_0; j++)
-			y[i].qs[j] = (int8_t)roundf(xb[j] * id);
+			y[i].qs[j] = q8_code(xb[j] * id);
 	}
 	return 0;
 }
@@ -120,7 +137,10 @@ void ql_dequantize_row_q8_0(const ql_block_q8_0 *x, float *y, int64_t k)
  * only v == 8 (x = -max, the opposite sign) can give 16, capped to 15. */
 static uint8_t q4_0_code(float v, int64_t *clipped)
 {
-	int c = (int8_t)(v + 8.5f);
+	float w = v + 8.5f;
+	if (!(w >= 0.0f && w < 127.0f)) /* NaN input only */
+		w = 0.0f;
+	int c = (int8_t)w;
 	if (c > 15) {
 		(*clipped)++;
 		c = 15;

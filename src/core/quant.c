@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 /* ---- The table of targets --------------------------------------------------- */
@@ -71,6 +72,18 @@ const char *ql_qdtype_name(ql_qdtype t)
 const char *ql_calib_name(ql_calib c)
 {
 	return (unsigned)c < QL_CALIB_COUNT ? calib_names[c] : "?";
+}
+
+/* min and max without a libm call (fminf/fmaxf are calls at -O2 on x86-64);
+ * with a NaN first argument they return the second, like fminf/fmaxf. */
+static inline float minf(float a, float b)
+{
+	return a < b ? a : b;
+}
+
+static inline float maxf(float a, float b)
+{
+	return a > b ? a : b;
 }
 
 /* ---- Schemes ------------------------------------------------------------------ */
@@ -326,17 +339,17 @@ int ql_scheme_describe(const ql_scheme *s, char *buf, size_t n)
 void ql_qparams_from_range(float lo, float hi, int32_t qmin, int32_t qmax, bool symmetric,
 			   float *scale, int32_t *zero_point)
 {
-	float lo_neg = fminf(lo, 0.0f), hi_pos = fmaxf(hi, 0.0f);
+	float lo_neg = minf(lo, 0.0f), hi_pos = maxf(hi, 0.0f);
 	float s;
 	int32_t zp;
 	if (symmetric) {
-		float amax = fmaxf(-lo_neg, hi_pos);
+		float amax = maxf(-lo_neg, hi_pos);
 		s = amax / ((float)(qmax - qmin) / 2.0f);
-		s = fmaxf(s, FLT_EPSILON);
+		s = maxf(s, FLT_EPSILON);
 		zp = (qmin + qmax) / 2;
 	} else {
 		s = (hi_pos - lo_neg) / (float)(qmax - qmin);
-		s = fmaxf(s, FLT_EPSILON);
+		s = maxf(s, FLT_EPSILON);
 		float z = (float)qmin - rintf(lo_neg / s);
 		z = z < (float)qmin ? (float)qmin : z > (float)qmax ? (float)qmax : z;
 		zp = (int32_t)z;
@@ -616,9 +629,10 @@ typedef struct plan {
 	float *jmin, *jmax;
 	col_params cp;                  /* per column 1/scale etc., for by_rows */
 	bool no_metrics;
+	bool fused;                     /* scan + calibrate + quantize unit by unit */
 
 	float *umin, *umax;             /* per scan unit */
-	int64_t *bad, *first_bad;       /* per job: non-finite count and first index */
+	int64_t *bad;                   /* per job: non-finite values seen */
 	ql_metrics_acc *acc;            /* per job */
 	int *job_err;                   /* per job: calibration failed */
 } plan;
@@ -664,6 +678,20 @@ static inline void scan_block(const float *restrict x, float *restrict lo, float
 
 static void scan_span(const float *x, int64_t len, float *mn, float *mx, int64_t *bad)
 {
+	if (len < 4 * VB) { /* short spans (groups, blocks): no lanes to set up */
+		float l = *mn, h = *mx;
+		int64_t nb = 0;
+		for (int64_t i = 0; i < len; i++) {
+			float v = x[i];
+			nb += !(fabsf(v) <= FLT_MAX);
+			l = v < l ? v : l;
+			h = v > h ? v : h;
+		}
+		*mn = l;
+		*mx = h;
+		*bad += nb;
+		return;
+	}
 	float lo[VB], hi[VB];
 	int nb[VB];
 	for (int j = 0; j < VB; j++) {
@@ -689,8 +717,8 @@ static void scan_span(const float *x, int64_t len, float *mn, float *mx, int64_t
 		hi[0] = v > hi[0] ? v : hi[0];
 	}
 	for (int j = 0; j < VB; j++) {
-		*mn = fminf(*mn, lo[j]);
-		*mx = fmaxf(*mx, hi[j]);
+		*mn = minf(*mn, lo[j]);
+		*mx = maxf(*mx, hi[j]);
 	}
 }
 
@@ -745,15 +773,6 @@ static void scan_job(void *arg, int64_t job)
 					  &p->umax[c], &bad);
 	}
 	p->bad[job] = bad;
-	p->first_bad[job] = -1;
-	if (bad) { /* rare: find the first one for the message */
-		for (int64_t i = 0; i < p->n; i++) {
-			if (!isfinite(p->x[i])) {
-				p->first_bad[job] = i;
-				break;
-			}
-		}
-	}
 }
 
 /* -- 2. calibrate -- */
@@ -782,9 +801,9 @@ static void unit_params(plan *p, int64_t u, float lo, float hi)
 	r->clip_lo[u] = lo;
 	r->clip_hi[u] = hi;
 	if (p->info->kind == QL_QK_FLOAT) {
-		float amax = fmaxf(fabsf(lo), fabsf(hi));
+		float amax = maxf(fabsf(lo), fabsf(hi));
 		float s = amax / float_target_max(p->dtype);
-		r->scales[u] = amax == 0.0f ? 1.0f : fmaxf(s, FLT_MIN);
+		r->scales[u] = amax == 0.0f ? 1.0f : maxf(s, FLT_MIN);
 		return;
 	}
 	int32_t zp;
@@ -814,7 +833,7 @@ static void calib_job(void *arg, int64_t job)
 			lo = p->umin[u] == INFINITY ? 0.0f : p->umin[u];
 			hi = p->umax[u] == -INFINITY ? 0.0f : p->umax[u];
 			if (p->sym) {
-				float a = fmaxf(fabsf(lo), fabsf(hi));
+				float a = maxf(fabsf(lo), fabsf(hi));
 				lo = -a;
 				hi = a;
 			}
@@ -834,7 +853,12 @@ static void calib_job(void *arg, int64_t job)
 /* -- 3. quantize -- */
 
 /* Quantizes x[0..len) (element offset off) with scale unit s; adds errors. */
-static void quant_span(plan *p, int64_t off, int64_t len, int64_t s, ql_metrics_acc *acc)
+/* Quantizes x[off, off + len) with scale unit s. The dequantized values go
+ * to result.dequant, or to `defer` (len <= TILE) when the caller adds the
+ * errors of several short spans at once, or else to a tile here whose
+ * errors are added at once. */
+static void quant_span(plan *p, int64_t off, int64_t len, int64_t s, ql_metrics_acc *acc,
+		       float *defer)
 {
 	ql_qresult *r = p->r;
 	const float *x = p->x + off;
@@ -845,8 +869,8 @@ static void quant_span(plan *p, int64_t off, int64_t len, int64_t s, ql_metrics_
 
 	for (int64_t t = 0; t < len; t += TILE) {
 		int64_t w = len - t < TILE ? len - t : TILE;
-		float *y = r->dequant ? r->dequant + off + t : tile;
-		bool deq = !p->no_metrics || r->dequant;
+		float *y = r->dequant ? r->dequant + off + t : defer ? defer + t : tile;
+		bool deq = !p->no_metrics || r->dequant || defer;
 		if (p->info->kind == QL_QK_FLOAT) {
 			acc->clipped += ql_float_quantize(p->info->elem, x + t, (size_t)w, scale,
 							  codes + t);
@@ -864,7 +888,7 @@ static void quant_span(plan *p, int64_t off, int64_t len, int64_t s, ql_metrics_
 			if (deq)
 				ql_affine_dequantize_u8(codes + t, (size_t)w, scale, z, y);
 		}
-		if (!p->no_metrics)
+		if (!p->no_metrics && !defer)
 			ql_metrics_add(acc, x + t, y, (size_t)w);
 	}
 }
@@ -903,7 +927,7 @@ static void quant_cols(plan *p, int64_t o, ql_metrics_acc *acc)
 }
 
 /* One block-format unit (Q8_0/Q4_0 block, MX block, NF4 block). */
-static void quant_block(plan *p, int64_t u, ql_metrics_acc *acc)
+static void quant_block(plan *p, int64_t u, ql_metrics_acc *acc, float *defer)
 {
 	ql_qresult *r = p->r;
 	int64_t s, len;
@@ -911,8 +935,8 @@ static void quant_block(plan *p, int64_t u, ql_metrics_acc *acc)
 	const float *x = p->x + s;
 	uint8_t *codes = r->codes + s;
 	float tile[QL_NF4_BLOCK];
-	float *y = r->dequant ? r->dequant + s : tile;
-	float amax = fmaxf(fabsf(p->umin[u]), fabsf(p->umax[u]));
+	float *y = r->dequant ? r->dequant + s : defer ? defer : tile;
+	float amax = maxf(fabsf(p->umin[u]), fabsf(p->umax[u]));
 	if (len == 0)
 		amax = 0;
 
@@ -970,7 +994,79 @@ static void quant_block(plan *p, int64_t u, ql_metrics_acc *acc)
 	}
 	r->clip_lo[u] = -amax;
 	r->clip_hi[u] = amax;
-	ql_metrics_add(acc, x, y, (size_t)len);
+	if (!defer)
+		ql_metrics_add(acc, x, y, (size_t)len);
+}
+
+/* The contiguous element range of scale unit u when units are contiguous
+ * (groups and blocks; channels of the first axis). */
+static void unit_span(const plan *p, int64_t u, int64_t *start, int64_t *len)
+{
+	if (p->trav == TRAV_GROUPS) {
+		group_span(p, u, start, len);
+	} else {
+		*start = u * p->inner;
+		*len = p->inner;
+	}
+}
+
+/* Fused calibration (minmax, contiguous units): the unit's range is taken
+ * just before it is quantized, while its values are still in cache. Returns
+ * false at a non-finite value (the caller reports it). */
+static bool calib_unit_fused(plan *p, int64_t u, int64_t start, int64_t len)
+{
+	int64_t bad = 0;
+	p->umin[u] = INFINITY;
+	p->umax[u] = -INFINITY;
+	scan_span(p->x + start, len, &p->umin[u], &p->umax[u], &bad);
+	if (bad)
+		return false;
+	if (p->info->kind == QL_QK_MX || p->info->kind == QL_QK_NF4 || p->info->kind == QL_QK_GGML)
+		return true;
+	float lo = len ? p->umin[u] : 0.0f, hi = len ? p->umax[u] : 0.0f;
+	if (p->sym) {
+		float a = maxf(fabsf(lo), fabsf(hi));
+		lo = -a;
+		hi = a;
+	}
+	unit_params(p, u, lo, hi);
+	return true;
+}
+
+/* Units [u0, u1) of contiguous spans (groups, blocks, first-axis channels).
+ * Short units are quantized into a shared tile whose errors are added once
+ * it is full, not unit by unit. */
+static void quant_groups(plan *p, int64_t u0, int64_t u1, ql_metrics_acc *acc, bool blocky)
+{
+	ql_qresult *r = p->r;
+	float tile[TILE];
+	int64_t tstart = -1, tend = -1; /* the elements now in the tile */
+	bool defer_ok = !r->dequant && !p->no_metrics;
+
+	for (int64_t u = u0; u < u1; u++) {
+		int64_t s, len;
+		unit_span(p, u, &s, &len);
+		if (p->fused && !calib_unit_fused(p, u, s, len)) {
+			p->bad[acc - p->acc] = 1;
+			break;
+		}
+		bool defer = defer_ok && len <= TILE;
+		if (defer && tstart >= 0 && s + len - tstart > TILE) {
+			ql_metrics_add(acc, p->x + tstart, tile, (size_t)(tend - tstart));
+			tstart = -1;
+		}
+		if (defer && tstart < 0)
+			tstart = tend = s;
+		float *y = defer ? tile + (s - tstart) : NULL;
+		if (blocky)
+			quant_block(p, u, acc, y);
+		else
+			quant_span(p, s, len, u, acc, y);
+		if (defer)
+			tend = s + len;
+	}
+	if (tstart >= 0)
+		ql_metrics_add(acc, p->x + tstart, tile, (size_t)(tend - tstart));
 }
 
 static void quant_job(void *arg, int64_t job)
@@ -986,29 +1082,23 @@ static void quant_job(void *arg, int64_t job)
 	if (p->trav == TRAV_CHUNKS) {
 		for (int64_t u = u0; u < u1; u++) {
 			int64_t s = u * JOB_ELEMS, len = p->n - s < JOB_ELEMS ? p->n - s : JOB_ELEMS;
-			quant_span(p, s, len, 0, acc);
+			quant_span(p, s, len, 0, acc, NULL);
 		}
 	} else if (p->trav == TRAV_GROUPS) {
-		for (int64_t u = u0; u < u1; u++) {
-			if (blocky) {
-				quant_block(p, u, acc);
-				continue;
-			}
-			int64_t s, len;
-			group_span(p, u, &s, &len);
-			quant_span(p, s, len, u, acc);
-		}
+		quant_groups(p, u0, u1, acc, blocky);
+	} else if (p->fused) {
+		quant_groups(p, u0, u1, acc, blocky);
 	} else if (p->by_rows && p->info->kind == QL_QK_INT) {
 		for (int64_t o = u0; o < u1; o++)
 			quant_cols(p, o, acc);
 	} else if (p->by_rows) {
 		for (int64_t o = u0; o < u1; o++)
 			for (int64_t c = 0; c < p->C; c++)
-				quant_span(p, o * p->C + c, 1, c, acc);
+				quant_span(p, o * p->C + c, 1, c, acc, NULL);
 	} else {
 		for (int64_t o = 0; o < p->outer; o++)
 			for (int64_t c = u0; c < u1; c++)
-				quant_span(p, (o * p->C + c) * p->inner, p->inner, c, acc);
+				quant_span(p, (o * p->C + c) * p->inner, p->inner, c, acc, NULL);
 	}
 }
 
@@ -1017,6 +1107,21 @@ static void quant_job(void *arg, int64_t job)
 static void *xcalloc(size_t n, size_t size)
 {
 	return calloc(n ? n : 1, size);
+}
+
+/* An output buffer that is written whole (codes, dequantized values). Big
+ * ones are 2 MB aligned and offered to transparent huge pages: the first
+ * touch of 256 MB then costs 128 page faults instead of 65536. */
+static void *big_alloc(size_t size)
+{
+	const size_t huge = (size_t)2 << 20;
+	if (size < 2 * huge)
+		return malloc(size ? size : 1);
+	void *ptr = NULL;
+	if (posix_memalign(&ptr, huge, size))
+		return NULL;
+	madvise(ptr, size, MADV_HUGEPAGE); /* advice only: failure is harmless */
+	return ptr;
 }
 
 void ql_qresult_free(ql_qresult *r)
@@ -1127,7 +1232,7 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 
 	/* Outputs. */
 	int64_t nu = p.nunits > r->nscales ? p.nunits : r->nscales;
-	r->codes = xcalloc((size_t)n, 1);
+	r->codes = big_alloc((size_t)n);
 	r->scales = xcalloc((size_t)r->nscales, sizeof *r->scales);
 	r->clip_lo = xcalloc((size_t)r->nscales, sizeof *r->clip_lo);
 	r->clip_hi = xcalloc((size_t)r->nscales, sizeof *r->clip_hi);
@@ -1142,11 +1247,10 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 		r->blocks = xcalloc(r->blocks_bytes, 1);
 	}
 	if (opts && opts->dequant)
-		r->dequant = xcalloc((size_t)n, sizeof *r->dequant);
+		r->dequant = big_alloc((size_t)n * sizeof *r->dequant);
 	p.umin = xcalloc((size_t)nu, sizeof *p.umin);
 	p.umax = xcalloc((size_t)nu, sizeof *p.umax);
 	p.bad = xcalloc((size_t)p.njobs, sizeof *p.bad);
-	p.first_bad = xcalloc((size_t)p.njobs, sizeof *p.first_bad);
 	p.acc = xcalloc((size_t)p.njobs, sizeof *p.acc);
 	p.job_err = xcalloc((size_t)(p.cal_njobs > p.njobs ? p.cal_njobs : p.njobs),
 			    sizeof *p.job_err);
@@ -1160,7 +1264,7 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 	if (!r->codes || !r->scales || !r->clip_lo || !r->clip_hi ||
 	    (has_zp && !r->zero_points) ||
 	    (r->blocks_bytes && !r->blocks) || (opts && opts->dequant && !r->dequant) || !p.umin ||
-	    !p.umax || !p.bad || !p.first_bad || !p.acc || !p.job_err ||
+	    !p.umax || !p.bad || !p.acc || !p.job_err ||
 	    (p.by_rows && (!p.jmin || !p.jmax || !p.cp.inv))) {
 		ql_error_set(err, "out of memory for a tensor of %lld values", (long long)n);
 		goto done;
@@ -1170,15 +1274,31 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 	if (n < 4 * JOB_ELEMS)
 		threads = 1;
 
-	/* 1. scan */
-	run_jobs(threads, p.njobs, scan_job, &p);
+	/* Contiguous units calibrated by minmax go in one pass (steps 1-3 unit by
+	 * unit); everything else in separate passes. */
+	p.fused = !s->has_scale && s->calib == QL_CALIB_MINMAX &&
+		  (p.trav == TRAV_GROUPS || (p.trav == TRAV_CHANNELS && !p.by_rows && p.outer == 1));
 	int64_t nbad = 0, first = -1;
-	for (int64_t j = 0; j < p.njobs; j++) {
-		nbad += p.bad[j];
-		if (p.first_bad[j] >= 0 && first < 0)
-			first = p.first_bad[j];
+	if (p.fused) {
+		run_jobs(threads, p.njobs, quant_job, &p);
+		for (int64_t j = 0; j < p.njobs && !nbad; j++)
+			nbad = p.bad[j];
+	} else {
+		/* 1. scan */
+		run_jobs(threads, p.njobs, scan_job, &p);
+		for (int64_t j = 0; j < p.njobs; j++)
+			nbad += p.bad[j];
 	}
 	if (nbad) {
+		/* Count them all and find the first, for the message. */
+		nbad = 0;
+		for (int64_t i = 0; i < n; i++) {
+			if (!(fabsf(x[i]) <= FLT_MAX)) {
+				if (first < 0)
+					first = i;
+				nbad++;
+			}
+		}
 		ql_error_set(err, "%lld value%s not finite (the first at index %lld: %g); qlens "
 				  "quantizes finite values only", (long long)nbad,
 			     nbad == 1 ? " is" : "s are", (long long)first, (double)x[first]);
@@ -1191,8 +1311,8 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 		}
 		for (int64_t j = 0; j < p.njobs; j++) {
 			for (int64_t c = 0; c < p.C; c++) {
-				p.umin[c] = fminf(p.umin[c], p.jmin[j * p.C + c]);
-				p.umax[c] = fmaxf(p.umax[c], p.jmax[j * p.C + c]);
+				p.umin[c] = minf(p.umin[c], p.jmin[j * p.C + c]);
+				p.umax[c] = maxf(p.umax[c], p.jmax[j * p.C + c]);
 			}
 		}
 	}
@@ -1200,8 +1320,8 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 	{
 		float mn = INFINITY, mx = -INFINITY;
 		for (int64_t u = 0; u < p.nunits; u++) {
-			mn = fminf(mn, p.umin[u]);
-			mx = fmaxf(mx, p.umax[u]);
+			mn = minf(mn, p.umin[u]);
+			mx = maxf(mx, p.umax[u]);
 		}
 		if (n > 0) {
 			r->data_min = mn;
@@ -1210,7 +1330,9 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 	}
 
 	/* 2. calibrate */
-	if (!blocky) {
+	if (p.fused) {
+		/* done unit by unit */
+	} else if (!blocky) {
 		if (s->has_scale) {
 			r->scales[0] = s->scale;
 			int32_t zp = s->has_zero_point ? s->zero_point : p.sym ? (p.qmin + p.qmax) / 2 : 0;
@@ -1226,7 +1348,7 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 		} else if (p.trav == TRAV_CHUNKS) {
 			float lo = r->data_min, hi = r->data_max;
 			if (p.sym) {
-				float a = fmaxf(fabsf(lo), fabsf(hi));
+				float a = maxf(fabsf(lo), fabsf(hi));
 				lo = -a;
 				hi = a;
 			}
@@ -1250,7 +1372,8 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 		col_params_fill(&p.cp, r->scales, r->zero_points, (size_t)p.C, p.qmin, p.qmax);
 
 	/* 3. quantize, 4. merge */
-	run_jobs(threads, p.njobs, quant_job, &p);
+	if (!p.fused)
+		run_jobs(threads, p.njobs, quant_job, &p);
 	ql_metrics_acc total;
 	ql_metrics_acc_init(&total);
 	for (int64_t j = 0; j < p.njobs; j++)
@@ -1281,7 +1404,6 @@ done:
 	free(p.umin);
 	free(p.umax);
 	free(p.bad);
-	free(p.first_bad);
 	free(p.acc);
 	free(p.job_err);
 	free(p.jmin);

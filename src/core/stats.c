@@ -1,7 +1,7 @@
 /* stats.c — error metrics, histograms and storage cost (see qlens/stats.h).
  *
  * The metric sums are kept in double precision. ql_metrics_add works on
- * eight independent lanes so that the compiler can keep several sums in
+ * four independent lanes so that the compiler can keep several sums in
  * flight (and vectorise them) without reassociating a single sum; the lanes
  * are added together at the end of each call, in a fixed order, so a given
  * input always gives the same bits.
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LANES 8
+#define LANES 4
 
 void ql_metrics_acc_init(ql_metrics_acc *a)
 {
