@@ -18,7 +18,8 @@
  * is checked when it is read.
  *
  * Refused with a message: encryption, compression methods other than stored
- * and deflate, split archives, and any size or offset that points outside
+ * and deflate, split archives, array names that are not UTF-8 (numpy writes
+ * ASCII; qlens prints names and writes them into JSON), and any size or offset that points outside
  * the file or disagrees with the .npy header inside the member. A deflated
  * member whose stated size exceeds what deflate can produce from its
  * compressed bytes (about 1032:1) is refused before anything is allocated.
@@ -294,6 +295,40 @@ static int64_t inflate_member(const uint8_t *in, uint64_t csize, uint8_t *out, u
 	return (int64_t)out_done;
 }
 
+/* Strict UTF-8 (no overlong forms, surrogates or code points past U+10FFFF). */
+static bool utf8_valid(const uint8_t *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		uint8_t b = s[i];
+		size_t len;
+		uint32_t cp;
+		if (b < 0x80) {
+			i++;
+			continue;
+		} else if ((b & 0xE0) == 0xC0) {
+			len = 2, cp = b & 0x1F;
+		} else if ((b & 0xF0) == 0xE0) {
+			len = 3, cp = b & 0x0F;
+		} else if ((b & 0xF8) == 0xF0) {
+			len = 4, cp = b & 0x07;
+		} else {
+			return false;
+		}
+		if (len > n - i)
+			return false;
+		for (size_t k = 1; k < len; k++) {
+			if ((s[i + k] & 0xC0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3F);
+		}
+		static const uint32_t min_cp[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+		if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return false;
+		i += len;
+	}
+	return true;
+}
+
 static bool ends_with_npy(const uint8_t *name, size_t n)
 {
 	return n >= 4 && memcmp(name + n - 4, ".npy", 4) == 0;
@@ -315,8 +350,9 @@ static int add_member(ql_source *src, npz_state *st, const central_entry *ce, ui
 	if (base_len >= sizeof name)
 		return ql_error_set(err, "zip entry %llu: name of %zu bytes is too long",
 				    (unsigned long long)k, ce->name_len);
-	if (memchr(ce->name, '\0', base_len))
-		return ql_error_set(err, "zip entry %llu: name contains a NUL byte", (unsigned long long)k);
+	if (memchr(ce->name, '\0', base_len) || !utf8_valid(ce->name, base_len))
+		return ql_error_set(err, "zip entry %llu: the name is not valid UTF-8 text",
+				    (unsigned long long)k);
 	memcpy(name, ce->name, base_len);
 	name[base_len] = '\0';
 	if (base_len == 0)

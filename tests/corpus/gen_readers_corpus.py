@@ -173,6 +173,7 @@ def npz_corpus():
     put("npz", "bad_name_len_lies.npz", patched(stored, cds[0] + 28, "<H", 0xFFFF))
     put("npz", "bad_method_bzip2.npz", patched(stored, cds[0] + 10, "<H", 12))
     put("npz", "bad_encrypted.npz", patched(stored, cds[0] + 8, "<H", 1))
+    put("npz", "bad_name_not_utf8.npz", patched(stored, cds[0] + 46, "<B", 0xFF))
     # a stored member whose sizes disagree
     d = bytearray(stored)
     struct.pack_into("<I", d, cds[0] + 20, 0xFFFFFFFF)  # csize -> zip64 extra (absent)
