@@ -77,6 +77,9 @@ T_SUP_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/asan/%.o)
 
 .PHONY: all run test test-exhaustive bench install uninstall clean help
 .DEFAULT_GOAL := all
+# Keep the test objects: without this make deletes them as intermediates
+# and rebuilds every suite on each run.
+.SECONDARY: $(TEST_BIN:=.o)
 
 all: $(BUILD)/qlens
 
