@@ -427,19 +427,40 @@ static bool gguf_probe(const char *path, const uint8_t *head, size_t n, const ql
 
 static int is_power_of_two(uint64_t v) { return v && !(v & (v - 1)); }
 
+typedef struct key_ref {
+	const uint8_t *s;
+	uint64_t len;
+} key_ref;
+
+static int cmp_keys(const void *a, const void *b)
+{
+	const key_ref *x = a, *y = b;
+	uint64_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->s, y->s, (size_t)n);
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* Duplicate keys are refused (as ggml does); sorting keeps this
+ * O(n log n) however many keys a file claims. */
+static int check_duplicate_keys(key_ref *keys, uint64_t n, ql_error *err)
+{
+	if (n < 2)
+		return 0;
+	qsort(keys, (size_t)n, sizeof *keys, cmp_keys);
+	for (uint64_t i = 1; i < n; i++)
+		if (cmp_keys(&keys[i - 1], &keys[i]) == 0)
+			return ql_error_set(err, "metadata key '%.*s' appears twice",
+					    keys[i].len > 200 ? 200 : (int)keys[i].len, (const char *)keys[i].s);
+	return 0;
+}
+
 static int read_metadata(ql_source *src, cursor *c, uint64_t n_kv, uint64_t *alignment)
 {
-	/* Keys seen so far, to refuse duplicates (as ggml does). */
-	const uint8_t **keys = NULL;
-	uint64_t *key_lens = NULL;
+	key_ref *keys = NULL;
 	if (n_kv) {
 		keys = malloc(n_kv * sizeof *keys);
-		key_lens = malloc(n_kv * sizeof *key_lens);
-		if (!keys || !key_lens) {
-			free(keys);
-			free(key_lens);
+		if (!keys)
 			return ql_error_set(c->err, "out of memory");
-		}
 	}
 	int rc = -1;
 	for (uint64_t i = 0; i < n_kv; i++) {
@@ -462,14 +483,7 @@ static int read_metadata(ql_source *src, cursor *c, uint64_t n_kv, uint64_t *ali
 		}
 		char key[256];
 		snprintf(key, sizeof key, "%.*s", klen > 250 ? 250 : (int)klen, (const char *)k);
-		for (uint64_t j = 0; j < i; j++) {
-			if (key_lens[j] == klen && memcmp(keys[j], k, klen) == 0) {
-				ql_error_set(c->err, "metadata key '%s' appears twice", key);
-				goto out;
-			}
-		}
-		keys[i] = k;
-		key_lens[i] = klen;
+		keys[i] = (key_ref){ k, klen };
 		if (get_u32(c, &type, "a metadata value type"))
 			goto out;
 		const uint8_t *value_at = c->p;
@@ -496,10 +510,9 @@ static int read_metadata(ql_source *src, cursor *c, uint64_t n_kv, uint64_t *ali
 		if (ql_source_add_meta(src, key, b.buf, c->err))
 			goto out;
 	}
-	rc = 0;
+	rc = check_duplicate_keys(keys, n_kv, c->err);
 out:
 	free(keys);
-	free(key_lens);
 	return rc;
 }
 

@@ -328,6 +328,7 @@ static int shards_open(ql_source *src, ql_error *err)
 	json_t *wm = json_object_get(root, "weight_map");
 	size_t n = json_object_size(wm);
 	const char **names = calloc(n ? n : 1, sizeof *names);
+	const char **sorted = NULL;
 	shards_state *st = calloc(1, sizeof *st);
 	if (!dir || !names || !st) {
 		free(st);
@@ -389,9 +390,18 @@ static int shards_open(ql_source *src, ql_error *err)
 		}
 		free(path);
 	}
-	/* Every tensor the index lists must have been found. */
+	/* Every tensor the index lists must have been found (names sorted, so
+	 * this stays fast for an index of any size). */
+	sorted = malloc((src->count ? src->count : 1) * sizeof *sorted);
+	if (!sorted) {
+		ql_error_set(err, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < src->count; i++)
+		sorted[i] = src->tensors[i].t.name;
+	qsort(sorted, src->count, sizeof *sorted, cmp_str);
 	json_object_foreach(wm, key, v) {
-		if (ql_source_find(src, key) < 0) {
+		if (!bsearch(&key, sorted, src->count, sizeof *sorted, cmp_str)) {
 			ql_error_set(err, "index lists tensor '%s' in %s, which does not hold it", key,
 				     json_string_value(v));
 			goto out;
@@ -399,6 +409,7 @@ static int shards_open(ql_source *src, ql_error *err)
 	}
 	rc = 0;
 out:
+	free(sorted);
 	free(names);
 	free(dir);
 	free(index_path);
