@@ -11,6 +11,7 @@
  *
  * It is a measurement, not a test: it prints and never fails on speed.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +45,40 @@ static void report(const bench *b, const char *name, double t)
 	printf("  %-44s %8.1f ms %9.1f M elem/s  %5.2f x memcpy\n", name, t * 1e3, rate / 1e6,
 	       b->memcpy_rate > 0 ? rate / b->memcpy_rate : 0);
 	fflush(stdout);
+}
+
+/* The bare per-channel kernel over rows [r0, r1): channel = row (axis 0),
+ * given scales, into a buffer that is already mapped. */
+typedef struct kjob {
+	const bench *b;
+	const float *scales;
+	int64_t r0, r1;
+} kjob;
+
+static void *kernel_rows(void *arg)
+{
+	const kjob *k = arg;
+	const bench *b = k->b;
+	for (int64_t r = k->r0; r < k->r1; r++)
+		ql_affine_quantize_s8(b->x + r * b->cols, (size_t)b->cols, k->scales[r], 0, -127, 127,
+				      (int8_t *)b->dst + r * b->cols);
+	return NULL;
+}
+
+static double per_channel_kernel(const bench *b, const float *scales, int threads)
+{
+	pthread_t tid[16];
+	kjob jobs[16];
+	double t0 = now();
+	for (int t = 0; t < threads; t++) {
+		jobs[t] = (kjob){b, scales, b->rows * t / threads, b->rows * (t + 1) / threads};
+		if (t > 0)
+			pthread_create(&tid[t], NULL, kernel_rows, &jobs[t]);
+	}
+	kernel_rows(&jobs[0]);
+	for (int t = 1; t < threads; t++)
+		pthread_join(tid[t], NULL);
+	return now() - t0;
 }
 
 /* Runs ql_quantize REPS times with scheme s; reports the best time. */
@@ -137,6 +172,21 @@ int main(int argc, char **argv)
 		best = t < best ? t : best;
 	}
 	report(&b, "int8 affine kernel (1 thread, given scale)", best);
+
+	float *scales = malloc((size_t)b.rows * sizeof *scales);
+	for (int64_t r = 0; r < b.rows; r++)
+		scales[r] = (2.0f * (0.5f + (float)(r % 7))) / 127.0f;
+	int kt = threads > 0 ? threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	kt = kt < 1 ? 1 : kt > 16 ? 16 : kt;
+	best = 1e30;
+	for (int r = 0; r < REPS; r++) {
+		double t = per_channel_kernel(&b, scales, kt);
+		best = t < best ? t : best;
+	}
+	char kname[64];
+	snprintf(kname, sizeof kname, "int8 per-channel kernel (%d threads, scales)", kt);
+	report(&b, kname, best);
+	free(scales);
 
 	best = 1e30;
 	for (int r = 0; r < REPS; r++) {
