@@ -102,6 +102,10 @@ void ql_json_number(ql_jsonw *j, double v)
 		fputs("null", j->f);
 		return;
 	}
+	if (v == 0 && signbit(v)) { /* "-0" would read back as the integer 0 */
+		fputs("-0.0", j->f);
+		return;
+	}
 	char tmp[40];
 	for (int p = 1; p <= 17; p++) {
 		snprintf(tmp, sizeof tmp, "%.*g", p, v);
