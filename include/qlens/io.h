@@ -56,6 +56,13 @@ const ql_meta *ql_source_meta(const ql_source *src, size_t i);
 /* Points tensor i's data at its bytes (mmapped: no copy). */
 int ql_source_read(ql_source *src, size_t i, ql_error *err);
 
+/* Done with tensor i's bytes for now: unsets its data and tells the kernel
+ * the mapped pages may go (they are re-read from the file if the tensor is
+ * read again), so walking a whole checkpoint keeps about one tensor
+ * resident, not the file. Data that a backend made itself (inflated .npz
+ * members) stays with the backend, which frees it on its next read. */
+void ql_source_release(ql_source *src, size_t i);
+
 /* Reads tensor i and decodes it to float32, C order, into a new malloc'd
  * buffer (*out, nelem floats; free() it). */
 int ql_source_read_f32(ql_source *src, size_t i, float **out, ql_error *err);

@@ -134,6 +134,7 @@ static int run_tensor(ql_source *src, size_t i, const ql_scheme *s, int threads,
 	float *x = NULL;
 	if (ql_source_read_f32(src, i, &x, err))
 		return -1; /* a damaged file: stop */
+	ql_source_release(src, i); /* x is a copy: the file's pages can go */
 	ql_qopts qo = { .dequant = true, .threads = threads };
 	ql_qresult q;
 	if (ql_quantize(x, t->shape, t->ndim, s, &qo, &q, &e)) {

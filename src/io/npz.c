@@ -441,7 +441,7 @@ static void npz_close(ql_source *src)
 
 static int npz_open(ql_source *src, ql_error *err)
 {
-	zip_dir dir;
+	zip_dir dir = {0};
 	if (!src->map)
 		return ql_error_set(err, "zip archive is empty");
 	if (find_directory(src->map, src->size, &dir, err))
@@ -460,7 +460,7 @@ static int npz_open(ql_source *src, ql_error *err)
 	uint64_t skipped = 0;
 	bool any_stored = false, any_deflated = false;
 	for (uint64_t k = 0; k < dir.entries; k++) {
-		central_entry ce;
+		central_entry ce = {0};
 		if (read_central(src->map, &pos, end, k, &ce, err))
 			return -1;
 		int rc = add_member(src, st, &ce, k, err);

@@ -430,10 +430,22 @@ static int shards_read(ql_source *src, size_t i, ql_error *err)
 	return 0;
 }
 
+static void shards_release(ql_source *src, size_t i)
+{
+	shards_state *st = src->priv;
+	ql_source_entry *e = &src->tensors[i];
+	if (!st || !e->t.data)
+		return;
+	const shard *sh = &st->shards[st->tensor_shard[i]];
+	ql_map_release(sh->map, sh->size, e->t.data, e->t.nbytes);
+	e->t.data = NULL;
+}
+
 const ql_source_backend ql_backend_shards = {
 	.name = "safetensors-sharded",
 	.probe = shards_probe,
 	.open = shards_open,
 	.read = shards_read,
+	.release = shards_release,
 	.close = shards_close,
 };

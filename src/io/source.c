@@ -421,6 +421,34 @@ int ql_source_read(ql_source *src, size_t i, ql_error *err)
 	return 0;
 }
 
+void ql_map_release(const uint8_t *map, uint64_t size, const void *p, uint64_t n)
+{
+	const uint8_t *b = p;
+	if (!map || !b || n == 0 || b < map || (uint64_t)(b - map) > size || n > size - (uint64_t)(b - map))
+		return;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t lo = ((uintptr_t)b + page - 1) & ~(page - 1); /* whole pages only: */
+	uintptr_t hi = ((uintptr_t)b + n) & ~(page - 1);        /* neighbours keep theirs */
+	if (hi > lo)
+		madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+void ql_source_release(ql_source *src, size_t i)
+{
+	if (i >= src->count)
+		return;
+	ql_source_entry *e = &src->tensors[i];
+	if (src->backend->release) {
+		src->backend->release(src, i);
+		return;
+	}
+	const uint8_t *d = e->t.data;
+	if (d && src->map && d >= src->map && (uint64_t)(d - src->map) < src->size) {
+		ql_map_release(src->map, src->size, d, e->t.nbytes);
+		e->t.data = NULL; /* the next read points it at the map again */
+	}
+}
+
 int ql_source_read_f32(ql_source *src, size_t i, float **out, ql_error *err)
 {
 	*out = NULL;

@@ -44,6 +44,9 @@ typedef struct ql_source_backend {
 	int (*open)(ql_source *src, ql_error *err);
 	/* Optional: make tensor i's bytes available (set t.data). */
 	int (*read)(ql_source *src, size_t i, ql_error *err);
+	/* Optional: let go of tensor i's bytes (default: drop the pages of
+	 * src->map that hold them). */
+	void (*release)(ql_source *src, size_t i);
 	/* Optional: free priv. */
 	void (*close)(ql_source *src);
 } ql_source_backend;
@@ -54,6 +57,10 @@ int ql_source_add_meta(ql_source *src, const char *key, const char *value, ql_er
 /* Maps a file read-only; an empty file gives map = NULL, size = 0. */
 int ql_map_file(const char *path, const uint8_t **map, uint64_t *size, ql_error *err);
 void ql_unmap_file(const uint8_t *map, uint64_t size);
+/* Drops the whole pages of [p, p + n) that lie inside the read-only file
+ * mapping [map, map + size) (madvise MADV_DONTNEED; they are re-read from
+ * the file on the next access). Anything outside the mapping is left alone. */
+void ql_map_release(const uint8_t *map, uint64_t size, const void *p, uint64_t n);
 /* True if the file (device, inode) is mapped or open as an input right now:
  * writers refuse to replace it. */
 bool ql_file_is_open_input(dev_t dev, ino_t ino);
