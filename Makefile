@@ -38,7 +38,7 @@ ifneq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
 # with it, so the pkg-config flags are known from the first compile on.
 include $(BUILD)/config.mk
 endif
-ifneq ($(filter test test-% check fuzz,$(MAKECMDGOALS)),)
+ifneq ($(filter test test-% check fuzz,$(MAKECMDGOALS))$(findstring /asan/,$(MAKECMDGOALS)),)
 include $(BUILD)/config-test.mk
 endif
 
