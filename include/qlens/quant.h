@@ -284,6 +284,9 @@ int64_t ql_affine_quantize_rows_u8(const float *x, size_t rows, size_t c, const 
  * nearest even and saturated to ±max of the format; value = decode(code) *
  * scale. Returns the count saturated. */
 int64_t ql_float_quantize(ql_type fmt, const float *x, size_t n, float scale, uint8_t *codes);
+/* The same through ql_encode, value by value (the reference for the fast
+ * encoders; identical codes and count for every input, NaN and inf too). */
+int64_t ql_float_quantize_ref(ql_type fmt, const float *x, size_t n, float scale, uint8_t *codes);
 void ql_float_dequantize(ql_type fmt, const uint8_t *codes, size_t n, float scale, float *y);
 
 /* ---- Calibration (calib.c) --------------------------------------------- */
@@ -377,6 +380,9 @@ void ql_dequantize_row_q5_1(const ql_block_q5_1 *x, float *y, int64_t k);
  * codes[n]: fp8/fp4 bit patterns, or int8 (k meaning k / 64) as int8_t.
  * e8m0[ceil(n / 32)]: the scale codes. Returns the count saturated. */
 int64_t ql_mx_quantize(ql_qdtype t, const float *x, int64_t n, uint8_t *codes, uint8_t *e8m0);
+/* The same, as the reference code reads (libm per element): slow, kept to
+ * check the fast one against (bit-identical for finite x). */
+int64_t ql_mx_quantize_ref(ql_qdtype t, const float *x, int64_t n, uint8_t *codes, uint8_t *e8m0);
 void ql_mx_dequantize(ql_qdtype t, const uint8_t *codes, const uint8_t *e8m0, int64_t n, float *y);
 /* Element value of one code (without the block scale). */
 float ql_mx_elem_value(ql_qdtype t, uint8_t code);

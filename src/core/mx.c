@@ -19,12 +19,23 @@
  * emax 0). Ties: the reference code's default "nearest" rounds ties away
  * from zero; qlens uses ties-to-even as the spec and the issue ask (its
  * round="even" mode). The two differ only on exact ties.
+ *
+ * Two versions: ql_mx_quantize_ref is the code above, step by step with
+ * libm (frexpf, ldexpf, rintf, log2f per value); ql_mx_quantize is the one
+ * the program runs: floor(log2f(absmax)) from the exponent bits and a table
+ * of where log2f rounds up to the next integer (made once, from log2f
+ * itself), the division as a multiplication by 2^-shared_exp (the same
+ * single rounding), and the branch-free element encoders of elem.h.
+ * tests/test_fastpath.c checks that both give the same bytes.
  */
 #include "qlens/quant.h"
 
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
+
+#include "elem.h"
 
 typedef struct mx_elem {
 	int exp_bits;  /* 0 for int8 */
@@ -46,13 +57,6 @@ static const mx_elem *mx_elem_of(ql_qdtype t)
 	case QL_Q_MXFP4: return &mx_e2m1;
 	default: return &mx_int8;
 	}
-}
-
-float ql_e8m0_to_f32(uint8_t e)
-{
-	if (e == 0xff)
-		return NAN;
-	return ldexpf(1.0f, (int)e - 127);
 }
 
 /* Rounds v (already divided by the block scale) to the element grid; returns
@@ -129,7 +133,87 @@ float ql_mx_elem_value(ql_qdtype t, uint8_t code)
 	return mx_decode_elem(mx_elem_of(t), code);
 }
 
-int64_t ql_mx_quantize(ql_qdtype t, const float *x, int64_t n, uint8_t *codes, uint8_t *e8m0)
+/* ---- Tables ------------------------------------------------------------------ */
+
+static elem_tables tables;
+/* mx_log2_up[e]: the smallest float32 bit pattern of binade e (exponent
+ * field e, 1..254) whose float32 log2f rounds up to the next integer
+ * (floor(log2f(a)) = e - 126 instead of e - 127), or the first pattern of
+ * binade e + 1 if none does. */
+static uint32_t mx_log2_up[256];
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static int floor_log2f(float a)
+{
+	if (!(a <= FLT_MAX)) /* inf, NaN: not for MX, but no undefined cast */
+		return 128;
+	return (int)floorf(log2f(a));
+}
+
+static void tables_init(void)
+{
+	for (int c = 0; c < 256; c++) {
+		tables.e4m3[c] = (float)ql_decode(QL_FP8_E4M3, (uint64_t)c);
+		tables.e5m2[c] = (float)ql_decode(QL_FP8_E5M2, (uint64_t)c);
+		tables.mx_e4m3[c] = mx_decode_elem(&mx_e4m3, (uint8_t)c);
+		tables.mx_int8[c] = mx_decode_elem(&mx_int8, (uint8_t)c);
+		if (c < 16)
+			tables.mx_e2m1[c] = mx_decode_elem(&mx_e2m1, (uint8_t)c);
+	}
+	/* log2f is monotonic, so within a binade the patterns that round up form
+	 * a tail; find where it starts by bisection. */
+	for (uint32_t e = 1; e < 255; e++) {
+		uint32_t lo = e << 23, hi = (e + 1) << 23; /* answer in [lo, hi] */
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+			if (floor_log2f(elem_float(mid)) > (int)e - 127)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		mx_log2_up[e] = lo;
+	}
+}
+
+const elem_tables *ql_elem_tables(void)
+{
+	pthread_once(&tables_once, tables_init);
+	return &tables;
+}
+
+/* floor(log2f(a)) of a finite a > 0, as the reference computes it. */
+static int mx_floor_log2(float a)
+{
+	uint32_t u = elem_bits(a), e = u >> 23;
+	if (e == 0) /* subnormal: rare, so the library call */
+		return floor_log2f(a);
+	return (int)e - 127 + (u >= mx_log2_up[e]);
+}
+
+/* The shared exponent of a block of absmax amax (amax 0: as FLT_MIN). */
+static int mx_shared_exp(const mx_elem *f, float amax, bool ref)
+{
+	float a = amax > 0.0f ? amax : FLT_MIN;
+	int se = (ref ? floor_log2f(a) : mx_floor_log2(a)) - f->emax;
+	return se < -127 ? -127 : se > 127 ? 127 : se;
+}
+
+/* 2^k for k in [-127, 127], exactly (2^-127 is a float32 subnormal). */
+static float pow2f(int k)
+{
+	return k > -127 ? elem_float((uint32_t)(k + 127) << 23) : elem_float(0x00400000u);
+}
+
+float ql_e8m0_to_f32(uint8_t e)
+{
+	if (e == 0xff)
+		return NAN;
+	return pow2f((int)e - 127);
+}
+
+/* ---- Quantize ------------------------------------------------------------------ */
+
+int64_t ql_mx_quantize_ref(ql_qdtype t, const float *x, int64_t n, uint8_t *codes, uint8_t *e8m0)
 {
 	const mx_elem *f = mx_elem_of(t);
 	int64_t saturated = 0;
@@ -143,11 +227,7 @@ int64_t ql_mx_quantize(ql_qdtype t, const float *x, int64_t n, uint8_t *codes, u
 
 		/* An all-zero block: the reference takes log2 of the smallest
 		 * normal float instead of 0 (shared exp -126 - emax, clamped). */
-		int se = (int)floorf(log2f(amax > 0.0f ? amax : FLT_MIN)) - f->emax;
-		if (se < -127)
-			se = -127;
-		if (se > 127)
-			se = 127;
+		int se = mx_shared_exp(f, amax, true);
 		e8m0[b] = (uint8_t)(se + 127);
 
 		/* x / 2^se, as the reference divides by 2**shared_exp in float32;
@@ -161,14 +241,93 @@ int64_t ql_mx_quantize(ql_qdtype t, const float *x, int64_t n, uint8_t *codes, u
 	return saturated;
 }
 
-void ql_mx_dequantize(ql_qdtype t, const uint8_t *codes, const uint8_t *e8m0, int64_t n, float *y)
+/* One block of the fast path: x / 2^se is x * 2^-se (both exact powers of
+ * two, so the one rounding is the same), then the element encoders of
+ * elem.h; MXINT8 rounds with the 1.5 * 2^23 trick on a value clamped to
+ * [-128, 128] (|x / 2^se| < 2 anyway), which is rintf there. */
+#define MX_RNE_MAGIC 12582912.0f
+
+static int mx_block_fp8(const float *restrict x, uint8_t *restrict c, float inv)
+{
+	int sat = 0;
+	for (int j = 0; j < QL_MX_BLOCK; j++) {
+		float v = x[j] * inv;
+		c[j] = elem_e4m3_sat(v);
+		sat += elem_saturates(v, ELEM_E4M3_SAT_FIRST);
+	}
+	return sat;
+}
+
+static int mx_block_fp4(const float *restrict x, uint8_t *restrict c, float inv)
+{
+	int sat = 0;
+	for (int j = 0; j < QL_MX_BLOCK; j++) {
+		float v = x[j] * inv;
+		c[j] = elem_e2m1_sat(v);
+		sat += elem_saturates(v, ELEM_E2M1_SAT_FIRST);
+	}
+	return sat;
+}
+
+static int mx_block_int8(const float *restrict x, uint8_t *restrict c, float inv)
+{
+	int sat = 0;
+	for (int j = 0; j < QL_MX_BLOCK; j++) {
+		float v = x[j] * inv * 64.0f;
+		v = v > -128.0f ? v : -128.0f;
+		v = v < 128.0f ? v : 128.0f;
+		float r = (v + MX_RNE_MAGIC) - MX_RNE_MAGIC;
+		sat += (r > 127.0f) | (r < -127.0f);
+		r = r < 127.0f ? r : 127.0f;
+		r = r > -127.0f ? r : -127.0f;
+		c[j] = (uint8_t)(int8_t)(int)r;
+	}
+	return sat;
+}
+
+int64_t ql_mx_quantize(ql_qdtype t, const float *x, int64_t n, uint8_t *codes, uint8_t *e8m0)
 {
 	const mx_elem *f = mx_elem_of(t);
-	float lut[256];
-	for (int c = 0; c < (1 << f->bits); c++)
-		lut[c] = mx_decode_elem(f, (uint8_t)c);
+	int64_t saturated = 0;
+	ql_elem_tables();
 
-	const unsigned mask = (1u << f->bits) - 1;
+	for (int64_t b = 0; b * QL_MX_BLOCK < n; b++) {
+		int64_t start = b * QL_MX_BLOCK;
+		int64_t len = n - start < QL_MX_BLOCK ? n - start : QL_MX_BLOCK;
+		/* A short last block goes through a zero-padded copy. */
+		float pad[QL_MX_BLOCK] = {0};
+		uint8_t out[QL_MX_BLOCK];
+		const float *xb = x + start;
+		if (len < QL_MX_BLOCK) {
+			memcpy(pad, xb, (size_t)len * sizeof *pad);
+			xb = pad;
+		}
+		/* absmax on the bit patterns (finite values order as integers) */
+		uint32_t amax_bits = 0;
+		for (int j = 0; j < QL_MX_BLOCK; j++) {
+			uint32_t a = elem_bits(xb[j]) & 0x7fffffffu;
+			amax_bits = a > amax_bits ? a : amax_bits;
+		}
+		int se = mx_shared_exp(f, elem_float(amax_bits), false);
+		e8m0[b] = (uint8_t)(se + 127);
+		const float inv = pow2f(-se);
+		uint8_t *c = len < QL_MX_BLOCK ? out : codes + start;
+		int sat = t == QL_Q_MXFP8 ? mx_block_fp8(xb, c, inv)
+			: t == QL_Q_MXFP4 ? mx_block_fp4(xb, c, inv)
+					  : mx_block_int8(xb, c, inv);
+		if (len < QL_MX_BLOCK)
+			memcpy(codes + start, out, (size_t)len);
+		saturated += sat;
+	}
+	return saturated;
+}
+
+void ql_mx_dequantize(ql_qdtype t, const uint8_t *codes, const uint8_t *e8m0, int64_t n, float *y)
+{
+	const elem_tables *tb = ql_elem_tables();
+	const float *lut = t == QL_Q_MXFP8 ? tb->mx_e4m3 : t == QL_Q_MXFP4 ? tb->mx_e2m1
+									 : tb->mx_int8;
+	const unsigned mask = t == QL_Q_MXFP4 ? 0x0f : 0xff;
 	for (int64_t b = 0; b * QL_MX_BLOCK < n; b++) {
 		int64_t start = b * QL_MX_BLOCK;
 		int64_t len = n - start < QL_MX_BLOCK ? n - start : QL_MX_BLOCK;
