@@ -179,6 +179,7 @@ fuzz: $(FUZZ_BIN)
 		text) seeds="tests/golden/readers tests/corpus/text" ;; \
 		shards) seeds="tests/corpus/shards" ;; \
 		raw) seeds="tests/fuzz/seeds_raw" ;; \
+		npy|safetensors) seeds="tests/golden/files tests/corpus" ;; \
 		*) seeds="" ;; \
 		esac; \
 		mkdir -p $(BUILD)/fuzz/corpus_$$n; \
