@@ -440,6 +440,65 @@ static void test_mx_shared_exp(void **state)
 	}
 }
 
+/* ---- Q8_0, Q4_0, NF4 ------------------------------------------------------------------ */
+
+/* Random blocks of every scale, with ties of the codes, equal magnitudes of
+ * both signs (Q4_0 keeps the first), zero and subnormal blocks. */
+static void fill_blocks(float *x, int64_t n)
+{
+	for (int64_t b = 0; b * 32 < n; b++) {
+		int k = (int)(rnd() % 280) - 150;
+		int kind = (int)(rnd() % 5);
+		for (int j = 0; j < 32 && b * 32 + j < n; j++) {
+			float v;
+			if (kind == 0)
+				v = ldexpf((float)((int)(rnd() % 4001) - 2000) / 2000.0f, k);
+			else if (kind == 1) /* halves: roundf and (int) ties */
+				v = (float)((int)(rnd() % 33) - 16) * 0.5f;
+			else if (kind == 2) /* +m and -m both present */
+				v = (j % 3 == 0) ? ((j & 1) ? 3.0f : -3.0f) : (float)(rnd() % 3);
+			else if (kind == 3)
+				v = f32_of(rnd() & 0x807fffffu);
+			else
+				v = (rnd() & 1) ? 0.0f : -0.0f;
+			x[b * 32 + j] = isfinite(v) ? v : 1.0f;
+		}
+	}
+}
+
+static void test_ggml_nf4(void **state)
+{
+	(void)state;
+	enum { NB = 4096, N = NB * 32 };
+	float *x = malloc(N * sizeof *x);
+	ql_block_q8_0 *a8 = malloc(NB * sizeof *a8), *b8 = malloc(NB * sizeof *b8);
+	ql_block_q4_0 *a4 = malloc(NB * sizeof *a4), *b4 = malloc(NB * sizeof *b4);
+	uint8_t *c1 = malloc(N), *c2 = malloc(N);
+	float *m1 = malloc(N / 64 * sizeof *m1 + 4), *m2 = malloc(N / 64 * sizeof *m2 + 4);
+	for (int round = 0; round < 8; round++) {
+		fill_blocks(x, N);
+		assert_int_equal(ql_quantize_row_q8_0(x, a8, N), ql_quantize_row_q8_0_ref(x, b8, N));
+		assert_memory_equal(a8, b8, NB * sizeof *a8);
+		assert_int_equal(ql_quantize_row_q4_0(x, a4, N), ql_quantize_row_q4_0_ref(x, b4, N));
+		assert_memory_equal(a4, b4, NB * sizeof *a4);
+		for (int64_t n = N; n > N - 200; n -= 61) {
+			ql_nf4_quantize(x, n, c1, m1);
+			ql_nf4_quantize_ref(x, n, c2, m2);
+			assert_memory_equal(c1, c2, (size_t)n);
+			assert_memory_equal(m1, m2, (size_t)(n + 63) / 64 * sizeof *m1);
+		}
+	}
+	free(x);
+	free(a8);
+	free(b8);
+	free(a4);
+	free(b4);
+	free(c1);
+	free(c2);
+	free(m1);
+	free(m2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -447,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_encoders),
 		cmocka_unit_test(test_mx_blocks),
 		cmocka_unit_test(test_mx_shared_exp),
+		cmocka_unit_test(test_ggml_nf4),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -358,6 +358,10 @@ float ql_f32_from_fp16(uint16_t h);
  * clamped to 15; Q8_0 never clips). */
 int64_t ql_quantize_row_q8_0(const float *x, ql_block_q8_0 *y, int64_t k);
 int64_t ql_quantize_row_q4_0(const float *x, ql_block_q4_0 *y, int64_t k);
+/* The same written as ggml's reference reads (the scalar loops, roundf):
+ * kept to check the fast ones against, byte for byte. */
+int64_t ql_quantize_row_q8_0_ref(const float *x, ql_block_q8_0 *y, int64_t k);
+int64_t ql_quantize_row_q4_0_ref(const float *x, ql_block_q4_0 *y, int64_t k);
 /* ggml's dequantize_row_*: k values (a multiple of 32) from k / 32 blocks. */
 void ql_dequantize_row_q8_0(const ql_block_q8_0 *x, float *y, int64_t k);
 void ql_dequantize_row_q4_0(const ql_block_q4_0 *x, float *y, int64_t k);
@@ -398,6 +402,8 @@ float ql_e8m0_to_f32(uint8_t e);
  * mapped to the nearest NF4 level by bnb's thresholds (dQuantizeNF4).
  * codes[n] are 0..15; absmax[ceil(n / 64)]. */
 void ql_nf4_quantize(const float *x, int64_t n, uint8_t *codes, float *absmax);
+/* The same, one value at a time as bnb's loop reads (to check it against). */
+void ql_nf4_quantize_ref(const float *x, int64_t n, uint8_t *codes, float *absmax);
 void ql_nf4_dequantize(const uint8_t *codes, const float *absmax, int64_t n, float *y);
 /* The NF4 code of a value normalised to [-1, 1]. */
 uint8_t ql_nf4_code(float v);

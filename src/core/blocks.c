@@ -18,6 +18,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "simd.h"
+
 /* ---- binary16 ------------------------------------------------------------- */
 
 static uint32_t f32_bits(float f)
@@ -98,7 +100,25 @@ static inline int8_t q8_code(float v)
 	return (int8_t)t;
 }
 
-int64_t ql_quantize_row_q8_0(const float *x, ql_block_q8_0 *y, int64_t k)
+/* max |x[j]| of a block of 32, on 8 lanes (every |x| is >= 0, so the order
+ * of the comparisons cannot change the result; NaN is skipped either way,
+ * as by the "a > amax" of the reference loop). */
+static inline float absmax32(const float *restrict x)
+{
+	float m[8] = {0};
+	for (int j = 0; j < 32; j += 8) {
+		for (int l = 0; l < 8; l++) {
+			float a = fabsf(x[j + l]);
+			m[l] = a > m[l] ? a : m[l];
+		}
+	}
+	float amax = 0.0f;
+	for (int l = 0; l < 8; l++)
+		amax = m[l] > amax ? m[l] : amax;
+	return amax;
+}
+
+int64_t ql_quantize_row_q8_0_ref(const float *x, ql_block_q8_0 *y, int64_t k)
 {
 	const int64_t nb = k / QL_QK8_0;
 
@@ -110,6 +130,23 @@ int64_t ql_quantize_row_q8_0(const float *x, ql_block_q8_0 *y, int64_t k)
 			amax = a > amax ? a : amax;
 		}
 
+		const float d = amax / 127.0f;
+		const float id = d != 0.0f ? 1.0f / d : 0.0f;
+		y[i].d = ql_fp16_from_f32(d);
+		for (int j = 0; j < QL_QK8_0; j++)
+			y[i].qs[j] = q8_code(xb[j] * id);
+	}
+	return 0;
+}
+
+QL_SIMD_CLONES
+int64_t ql_quantize_row_q8_0(const float *x, ql_block_q8_0 *y, int64_t k)
+{
+	const int64_t nb = k / QL_QK8_0;
+
+	for (int64_t i = 0; i < nb; i++) {
+		const float *xb = x + i * QL_QK8_0;
+		const float amax = absmax32(xb);
 		const float d = amax / 127.0f;
 		const float id = d != 0.0f ? 1.0f / d : 0.0f;
 		y[i].d = ql_fp16_from_f32(d);
@@ -150,7 +187,7 @@ static uint8_t q4_0_code(float v, int64_t *clipped)
 	return (uint8_t)c;
 }
 
-int64_t ql_quantize_row_q4_0(const float *x, ql_block_q4_0 *y, int64_t k)
+int64_t ql_quantize_row_q4_0_ref(const float *x, ql_block_q4_0 *y, int64_t k)
 {
 	const int64_t nb = k / QL_QK4_0;
 	int64_t clipped = 0;
@@ -172,6 +209,53 @@ int64_t ql_quantize_row_q4_0(const float *x, ql_block_q4_0 *y, int64_t k)
 			uint8_t hi = q4_0_code(xb[j + QL_QK4_0 / 2] * id, &clipped);
 			y[i].qs[j] = (uint8_t)(lo | hi << 4);
 		}
+	}
+	return clipped;
+}
+
+/* q4_0_code without the branch, for a vectorised loop: w = v + 8.5 is in
+ * [0.5, 16.5] for finite x, so (int)w is the truncation the reference's
+ * (int8_t) cast does; a NaN gives 0 like the reference's guard. */
+static inline int q4_0_code_fast(float v)
+{
+	float w = v + 8.5f;
+	w = w >= 0.0f ? w : 0.0f; /* NaN and below 0 (only non-finite x) */
+	w = w < 127.0f ? w : 0.0f;
+	return (int)w;
+}
+
+QL_SIMD_CLONES
+int64_t ql_quantize_row_q4_0(const float *x, ql_block_q4_0 *y, int64_t k)
+{
+	const int64_t nb = k / QL_QK4_0;
+	int64_t clipped = 0;
+
+	for (int64_t i = 0; i < nb; i++) {
+		const float *xb = x + i * QL_QK4_0;
+		/* the reference keeps the first value of the largest magnitude */
+		const float amax = absmax32(xb);
+		float max = 0.0f;
+		for (int j = 0; j < QL_QK4_0; j++) {
+			if (fabsf(xb[j]) == amax) {
+				max = xb[j];
+				break;
+			}
+		}
+		if (amax == 0.0f)
+			max = 0.0f;
+		const float d = max / -8.0f;
+		const float id = d != 0.0f ? 1.0f / d : 0.0f;
+		y[i].d = ql_fp16_from_f32(d);
+		int c[QL_QK4_0];
+		int clip = 0;
+		for (int j = 0; j < QL_QK4_0; j++) {
+			int q = q4_0_code_fast(xb[j] * id);
+			clip += q > 15;
+			c[j] = q < 15 ? q : 15;
+		}
+		clipped += clip;
+		for (int j = 0; j < QL_QK4_0 / 2; j++)
+			y[i].qs[j] = (uint8_t)(c[j] | c[j + QL_QK4_0 / 2] << 4);
 	}
 	return clipped;
 }

@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "elem.h"
+#include "simd.h"
 
 typedef struct mx_elem {
 	int exp_bits;  /* 0 for int8 */
@@ -243,9 +244,11 @@ int64_t ql_mx_quantize_ref(ql_qdtype t, const float *x, int64_t n, uint8_t *code
 
 /* One block of the fast path: x / 2^se is x * 2^-se (both exact powers of
  * two, so the one rounding is the same), then the element encoders of
- * elem.h; MXINT8 rounds with the 1.5 * 2^23 trick on a value clamped to
- * [-128, 128] (|x / 2^se| < 2 anyway), which is rintf there. */
-#define MX_RNE_MAGIC 12582912.0f
+ * elem.h. MXINT8: |x / 2^se| < 2 for finite x (se >= floor(log2 absmax)),
+ * so x * 64 / 2^se is below 128 in magnitude and adding 1.5 * 2^23 rounds it
+ * to an integer (ties to even, like rintf) that the low bits then hold. */
+#define MX_RNE_MAGIC 12582912.0f /* 1.5 * 2^23 */
+#define MX_RNE_MAGIC_BITS 0x4b400000u
 
 static int mx_block_fp8(const float *restrict x, uint8_t *restrict c, float inv)
 {
@@ -273,18 +276,19 @@ static int mx_block_int8(const float *restrict x, uint8_t *restrict c, float inv
 {
 	int sat = 0;
 	for (int j = 0; j < QL_MX_BLOCK; j++) {
-		float v = x[j] * inv * 64.0f;
-		v = v > -128.0f ? v : -128.0f;
-		v = v < 128.0f ? v : 128.0f;
-		float r = (v + MX_RNE_MAGIC) - MX_RNE_MAGIC;
-		sat += (r > 127.0f) | (r < -127.0f);
-		r = r < 127.0f ? r : 127.0f;
-		r = r > -127.0f ? r : -127.0f;
-		c[j] = (uint8_t)(int8_t)(int)r;
+		float v = x[j] * inv;
+		/* (no clamps on v: GCC would split the loop at them and not
+		 * vectorise it; none is needed for finite x, see above) */
+		int k = (int)(elem_bits(v * 64.0f + MX_RNE_MAGIC) - MX_RNE_MAGIC_BITS);
+		sat += (k > 127) | (k < -127);
+		k = k < 127 ? k : 127;
+		k = k > -127 ? k : -127;
+		c[j] = (uint8_t)k;
 	}
 	return sat;
 }
 
+QL_SIMD_CLONES
 int64_t ql_mx_quantize(ql_qdtype t, const float *x, int64_t n, uint8_t *codes, uint8_t *e8m0)
 {
 	const mx_elem *f = mx_elem_of(t);

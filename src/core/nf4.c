@@ -14,6 +14,9 @@
 #include "qlens/quant.h"
 
 #include <math.h>
+#include <string.h>
+
+#include "simd.h"
 
 /* Midpoints between neighbouring NF4 levels, written as bitsandbytes writes
  * them (float32 constants): thresholds[i] separates code i from code i + 1. */
@@ -36,7 +39,7 @@ uint8_t ql_nf4_code(float v)
 	return (uint8_t)c;
 }
 
-void ql_nf4_quantize(const float *x, int64_t n, uint8_t *codes, float *absmax)
+void ql_nf4_quantize_ref(const float *x, int64_t n, uint8_t *codes, float *absmax)
 {
 	for (int64_t b = 0; b * QL_NF4_BLOCK < n; b++) {
 		int64_t start = b * QL_NF4_BLOCK;
@@ -54,6 +57,46 @@ void ql_nf4_quantize(const float *x, int64_t n, uint8_t *codes, float *absmax)
 		for (int64_t j = 0; j < len; j++)
 			codes[start + j] = ql_nf4_code(x[start + j] * inv);
 	}
+}
+
+/* A whole block: the absmax on 8 lanes (all |x| >= 0 and NaN skipped, so
+ * the same as fmaxf in order), the codes as a count of thresholds passed. */
+static float nf4_block(const float *restrict x, uint8_t *restrict codes)
+{
+	float m[8] = {0};
+	for (int j = 0; j < QL_NF4_BLOCK; j += 8) {
+		for (int l = 0; l < 8; l++) {
+			float a = fabsf(x[j + l]);
+			m[l] = a > m[l] ? a : m[l];
+		}
+	}
+	float amax = 0.0f;
+	for (int l = 0; l < 8; l++)
+		amax = m[l] > amax ? m[l] : amax;
+	if (amax == 0.0f) {
+		memset(codes, 7, QL_NF4_BLOCK);
+		return amax;
+	}
+	const float inv = 1.0f / amax;
+	for (int j = 0; j < QL_NF4_BLOCK; j++) {
+		float v = x[j] * inv;
+		unsigned c = 0;
+		for (int i = 0; i < 15; i++)
+			c += v > nf4_thresholds[i];
+		codes[j] = (uint8_t)c;
+	}
+	return amax;
+}
+
+QL_SIMD_CLONES
+void ql_nf4_quantize(const float *x, int64_t n, uint8_t *codes, float *absmax)
+{
+	int64_t b = 0;
+	for (; (b + 1) * QL_NF4_BLOCK <= n; b++)
+		absmax[b] = nf4_block(x + b * QL_NF4_BLOCK, codes + b * QL_NF4_BLOCK);
+	if (b * QL_NF4_BLOCK < n) /* a short last block */
+		ql_nf4_quantize_ref(x + b * QL_NF4_BLOCK, n - b * QL_NF4_BLOCK,
+				    codes + b * QL_NF4_BLOCK, absmax + b);
 }
 
 void ql_nf4_dequantize(const uint8_t *codes, const float *absmax, int64_t n, float *y)

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "elem.h"
+#include "simd.h"
 
 /* ---- The table of targets --------------------------------------------------- */
 
@@ -400,7 +401,7 @@ DEFINE_AFFINE_BLOCK(affine_block_s8, int8_t)
 DEFINE_AFFINE_BLOCK(affine_block_u8, uint8_t)
 
 #define DEFINE_AFFINE_KERNEL(NAME, BLOCK, T)                                                      \
-	int64_t NAME(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,             \
+	QL_SIMD_CLONES int64_t NAME(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,             \
 		     int32_t qmax, T *q)                                                           \
 	{                                                                                         \
 		const float inv = 1.0f / scale;                                                   \
@@ -429,7 +430,7 @@ DEFINE_AFFINE_KERNEL(ql_affine_quantize_u8, affine_block_u8, uint8_t)
 		for (int j = 0; j < VB; j++)                                                      \
 			y[j] = ((float)q[j] - zpf) * scale;                                       \
 	}                                                                                         \
-	void NAME(const T *q, size_t n, float scale, int32_t zp, float *y)                        \
+	QL_SIMD_CLONES void NAME(const T *q, size_t n, float scale, int32_t zp, float *y)         \
 	{                                                                                         \
 		const float zpf = (float)zp;                                                      \
 		size_t i = 0;                                                                     \
@@ -503,7 +504,7 @@ DEFINE_COLS_SPAN(cols_span_u8, uint8_t)
 #define COL_TILE 256
 
 #define DEFINE_ROWS_KERNEL(NAME, SPAN, T)                                                         \
-	int64_t NAME(const float *x, size_t rows, size_t c, const float *scale,                   \
+	QL_SIMD_CLONES int64_t NAME(const float *x, size_t rows, size_t c, const float *scale,                   \
 		     const int32_t *zp, int32_t qmin, int32_t qmax, T *q)                          \
 	{                                                                                         \
 		float buf[4][COL_TILE];                                                           \
@@ -561,6 +562,7 @@ int64_t ql_float_quantize_ref(ql_type fmt, const float *x, size_t n, float scale
 DEFINE_FLOAT_BLOCK(float_block_e4m3, elem_e4m3_sat, ELEM_E4M3_SAT_FIRST)
 DEFINE_FLOAT_BLOCK(float_block_e5m2, elem_e5m2_sat, ELEM_E5M2_SAT_FIRST)
 
+QL_SIMD_CLONES
 int64_t ql_float_quantize(ql_type fmt, const float *x, size_t n, float scale, uint8_t *codes)
 {
 	if (fmt != QL_FP8_E4M3 && fmt != QL_FP8_E5M2)
@@ -720,8 +722,41 @@ static inline void scan_block(const float *restrict x, float *restrict lo, float
 	}
 }
 
+QL_SIMD_CLONES
 static void scan_span(const float *x, int64_t len, float *mn, float *mx, int64_t *bad)
 {
+	if (len < 4 * VB && len % 8 == 0 && len > 0) {
+		/* Blocks of 32, 64 and short groups: 8 lanes. Equal values have the
+		 * same bits but for +0 and -0, where the one met first wins in
+		 * order; so a zero result is redone in order below. */
+		float l8[8], h8[8];
+		int nb8[8] = {0};
+		for (int j = 0; j < 8; j++) {
+			l8[j] = INFINITY;
+			h8[j] = -INFINITY;
+		}
+		for (int64_t i = 0; i < len; i += 8) {
+			for (int j = 0; j < 8; j++) {
+				float v = x[i + j];
+				nb8[j] += !(fabsf(v) <= FLT_MAX);
+				l8[j] = v < l8[j] ? v : l8[j];
+				h8[j] = v > h8[j] ? v : h8[j];
+			}
+		}
+		float l = *mn, h = *mx;
+		int nb = 0;
+		for (int j = 0; j < 8; j++) {
+			l = l8[j] < l ? l8[j] : l;
+			h = h8[j] > h ? h8[j] : h;
+			nb += nb8[j];
+		}
+		if (l != 0.0f && h != 0.0f) {
+			*mn = l;
+			*mx = h;
+			*bad += nb;
+			return;
+		}
+	}
 	if (len < 4 * VB) { /* short spans (groups, blocks): no lanes to set up */
 		float l = *mn, h = *mx;
 		int64_t nb = 0;
@@ -938,6 +973,7 @@ static void quant_span(plan *p, int64_t off, int64_t len, int64_t s, ql_metrics_
 }
 
 /* Channels along the last axis: columns [c0, c1) of row o. */
+QL_SIMD_CLONES
 static void quant_cols(plan *p, int64_t o, ql_metrics_acc *acc)
 {
 	ql_qresult *r = p->r;
@@ -1014,7 +1050,10 @@ static void quant_block(plan *p, int64_t u, ql_metrics_acc *acc, float *defer)
 		uint8_t *raw = r->blocks + (size_t)u * (size_t)p->info->block_bytes;
 		memset(raw, 0, (size_t)p->info->block_bytes);
 		raw[0] = e;
-		if (p->dtype == QL_Q_MXFP4) {
+		if (p->dtype == QL_Q_MXFP4 && len == QL_MX_BLOCK) {
+			for (int j = 0; j < QL_MX_BLOCK / 2; j++)
+				raw[1 + j] = (uint8_t)((codes[j] & 0x0f) | (codes[j + 16] & 0x0f) << 4);
+		} else if (p->dtype == QL_Q_MXFP4) {
 			for (int64_t j = 0; j < len; j++)
 				raw[1 + j % 16] |= (uint8_t)((codes[j] & 0x0f) << (j < 16 ? 0 : 4));
 		} else {
@@ -1285,10 +1324,10 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 		r->zero_points = xcalloc((size_t)r->nscales, sizeof *r->zero_points);
 	if (info->kind == QL_QK_GGML || info->kind == QL_QK_MX) {
 		r->blocks_bytes = (size_t)p.nunits * (size_t)info->block_bytes;
-		r->blocks = xcalloc(r->blocks_bytes, 1);
+		r->blocks = big_alloc(r->blocks_bytes); /* every byte is written */
 	} else if (info->kind == QL_QK_NF4) {
 		r->blocks_bytes = ql_packed_bytes((size_t)n, 4);
-		r->blocks = xcalloc(r->blocks_bytes, 1);
+		r->blocks = big_alloc(r->blocks_bytes);
 	}
 	if (opts && opts->dequant)
 		r->dequant = big_alloc((size_t)n * sizeof *r->dequant);

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "simd.h"
+
 #define LANES 4
 
 void ql_metrics_acc_init(ql_metrics_acc *a)
@@ -19,6 +21,7 @@ void ql_metrics_acc_init(ql_metrics_acc *a)
 	memset(a, 0, sizeof *a);
 }
 
+QL_SIMD_CLONES
 void ql_metrics_add(ql_metrics_acc *a, const float *x, const float *y, size_t n)
 {
 	double sx2[LANES] = {0}, sy2[LANES] = {0}, sxy[LANES] = {0};

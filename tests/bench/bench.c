@@ -1,17 +1,22 @@
 /* bench.c — `make bench`: the quantization kernels on a 64M-element float32
  * tensor, against a memcpy of the same buffer measured in the same run.
  *
- * For each kernel it prints the time (best of REPS runs), elements per
- * second, and the ratio of its speed to memcpy's (1.0 = as fast as copying
- * the 256 MB input to another buffer). Timed with CLOCK_MONOTONIC; buffers
- * are touched once before timing so page faults are not counted.
+ * For each kernel it prints the best and the median time of REPS runs,
+ * elements per second (of the best) and the ratio of its speed to memcpy's
+ * (1.0 = as fast as copying the 256 MB input to another buffer; best to
+ * best). Timed with CLOCK_MONOTONIC. The bare kernels write into buffers
+ * touched once before timing; ql_quantize allocates its outputs, so its
+ * times include their page faults, as a user's run does. The load average
+ * is printed first: on a busy machine the numbers mean less.
  *
- *   make bench                 64M elements, threads = online CPUs
- *   make bench ARGS="-n 16 -t 1"   16M elements, one thread
+ *   make bench                       64M elements, threads = online CPUs
+ *   make bench ARGS="-n 16 -t 1"     16M elements, one thread
+ *   make bench ARGS="-k mx"          only the kernels whose name has "mx"
  *
  * It is a measurement, not a test: it prints and never fails on speed.
  */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +26,7 @@
 #include "qlens/quant.h"
 #include "qlens/stats.h"
 
-#define REPS 3
+#define REPS 5
 
 static double now(void)
 {
@@ -31,47 +36,80 @@ static double now(void)
 }
 
 typedef struct bench {
+	const char *filter; /* run only names containing this, if set */
 	const float *x;
 	int64_t n;
 	int64_t rows, cols;
 	void *dst;
 	int threads;
+	int cpus;
 	double memcpy_rate; /* elements per second */
 } bench;
 
-static void report(const bench *b, const char *name, double t)
+static bool wanted(const bench *b, const char *name)
 {
-	double rate = (double)b->n / t;
-	printf("  %-44s %8.1f ms %9.1f M elem/s  %5.2f x memcpy\n", name, t * 1e3, rate / 1e6,
-	       b->memcpy_rate > 0 ? rate / b->memcpy_rate : 0);
+	return !b->filter || strstr(name, b->filter);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Reports the best and the median of t[0..n). */
+static void report(const bench *b, const char *name, double *t, int n, int threads)
+{
+	qsort(t, (size_t)n, sizeof *t, cmp_double);
+	double best = t[0], med = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
+	double rate = (double)b->n / best;
+	printf("  %-46s %2d %8.1f %8.1f %9.1f  %5.2f\n", name, threads, best * 1e3, med * 1e3,
+	       rate / 1e6, b->memcpy_rate > 0 ? rate / b->memcpy_rate : 0);
 	fflush(stdout);
 }
 
 /* The bare per-channel kernel over rows [r0, r1): channel = row (axis 0),
- * given scales, into a buffer that is already mapped. */
+ * given scales, into a buffer that is already mapped. With `fused`, each
+ * row is also dequantized into a small tile and its errors summed (the
+ * work of quantize + dequantize + metrics, without ql_quantize's scan and
+ * allocations). */
 typedef struct kjob {
 	const bench *b;
 	const float *scales;
 	int64_t r0, r1;
+	bool fused;
+	ql_metrics_acc acc;
 } kjob;
 
 static void *kernel_rows(void *arg)
 {
-	const kjob *k = arg;
+	kjob *k = arg;
 	const bench *b = k->b;
-	for (int64_t r = k->r0; r < k->r1; r++)
-		ql_affine_quantize_s8(b->x + r * b->cols, (size_t)b->cols, k->scales[r], 0, -127, 127,
-				      (int8_t *)b->dst + r * b->cols);
+	float tile[1024];
+	ql_metrics_acc_init(&k->acc);
+	for (int64_t r = k->r0; r < k->r1; r++) {
+		const float *x = b->x + r * b->cols;
+		int8_t *q = (int8_t *)b->dst + r * b->cols;
+		k->acc.clipped += ql_affine_quantize_s8(x, (size_t)b->cols, k->scales[r], 0, -127, 127, q);
+		if (!k->fused)
+			continue;
+		for (int64_t c = 0; c < b->cols; c += 1024) {
+			size_t w = (size_t)(b->cols - c < 1024 ? b->cols - c : 1024);
+			ql_affine_dequantize_s8(q + c, w, k->scales[r], 0, tile);
+			ql_metrics_add(&k->acc, x + c, tile, w);
+		}
+	}
 	return NULL;
 }
 
-static double per_channel_kernel(const bench *b, const float *scales, int threads)
+static double per_channel_kernel(const bench *b, const float *scales, int threads, bool fused)
 {
 	pthread_t tid[16];
 	kjob jobs[16];
 	double t0 = now();
 	for (int t = 0; t < threads; t++) {
-		jobs[t] = (kjob){b, scales, b->rows * t / threads, b->rows * (t + 1) / threads};
+		jobs[t] = (kjob){b, scales, b->rows * t / threads, b->rows * (t + 1) / threads, fused,
+				 {0}};
 		if (t > 0)
 			pthread_create(&tid[t], NULL, kernel_rows, &jobs[t]);
 	}
@@ -81,14 +119,19 @@ static double per_channel_kernel(const bench *b, const float *scales, int thread
 	return now() - t0;
 }
 
-/* Runs ql_quantize REPS times with scheme s; reports the best time. */
+/* Runs ql_quantize REPS times with scheme s (slow ones fewer times). */
 static void bench_scheme(const bench *b, const char *name, const ql_scheme *s, bool dequant,
 			 bool metrics)
 {
-	double best = 1e30;
+	if (!wanted(b, name))
+		return;
+	double t[REPS];
+	int done = 0;
 	ql_qopts o = {.dequant = dequant, .threads = b->threads, .no_metrics = !metrics};
 	int64_t shape[2] = {b->rows, b->cols};
-	for (int r = 0; r < REPS; r++) {
+	ql_metrics m = {0};
+	double spent = 0;
+	while (done < REPS && (done < 1 || spent < 10.0)) {
 		ql_qresult res;
 		ql_error err;
 		double t0 = now();
@@ -96,38 +139,42 @@ static void bench_scheme(const bench *b, const char *name, const ql_scheme *s, b
 			fprintf(stderr, "qlens-bench: %s: %s\n", name, err.msg);
 			exit(1);
 		}
-		double t = now() - t0;
-		best = t < best ? t : best;
-		bool last = r == REPS - 1 || t > 2.0; /* slow ones run once */
-		ql_metrics m = res.metrics;
+		t[done] = now() - t0;
+		spent += t[done++];
+		m = res.metrics;
 		ql_qresult_free(&res);
-		if (last) {
-			report(b, name, best);
-			if (metrics)
-				printf("  %-44s (sqnr %.2f dB, clipped %lld)\n", "",
-				       m.sqnr_db, (long long)m.clipped);
-			break;
-		}
 	}
+	report(b, name, t, done, b->threads ? b->threads : b->cpus);
+	if (metrics)
+		printf("  %-46s (sqnr %.2f dB, clipped %lld)\n", "", m.sqnr_db, (long long)m.clipped);
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: qlens-bench [-n MEGA-ELEMENTS] [-t THREADS] [-k NAME-PART]\n");
+	exit(2);
 }
 
 int main(int argc, char **argv)
 {
 	int64_t mega = 64;
 	int threads = 0;
+	const char *filter = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-n") && i + 1 < argc)
 			mega = atol(argv[++i]);
 		else if (!strcmp(argv[i], "-t") && i + 1 < argc)
 			threads = atoi(argv[++i]);
-		else {
-			fprintf(stderr, "usage: qlens-bench [-n MEGA-ELEMENTS] [-t THREADS]\n");
-			return 2;
-		}
+		else if (!strcmp(argv[i], "-k") && i + 1 < argc)
+			filter = argv[++i];
+		else
+			usage();
 	}
 	if (mega < 1)
 		mega = 1;
-	bench b = {.n = mega << 20, .cols = 4096, .threads = threads};
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	bench b = {.filter = filter, .n = mega << 20, .cols = 4096, .threads = threads,
+		   .cpus = cpus < 1 ? 1 : cpus > 16 ? 16 : (int)cpus};
 	b.rows = b.n / b.cols;
 	float *x = malloc((size_t)b.n * sizeof *x);
 	b.dst = malloc((size_t)b.n * sizeof(float));
@@ -148,83 +195,89 @@ int main(int argc, char **argv)
 	b.x = x;
 	memset(b.dst, 1, (size_t)b.n * sizeof(float));
 
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	printf("qlens-bench: %lld M float32 elements (%lld x %lld), %s threads (%ld CPUs)\n",
-	       (long long)mega, (long long)b.rows, (long long)b.cols,
-	       threads ? argv[argc - 1] : "auto", cpus);
+	double load[3] = {0};
+	getloadavg(load, 3);
+	printf("qlens-bench: %lld M float32 elements (%lld x %lld), %d CPUs, load average %.2f %.2f "
+	       "%.2f\n", (long long)mega, (long long)b.rows, (long long)b.cols, b.cpus, load[0],
+	       load[1], load[2]);
+	printf("  %-46s %2s %8s %8s %9s  %5s\n", "kernel", "th", "best ms", "median", "M elem/s",
+	       "x memcpy");
 
-	double best = 1e30;
+	double t[REPS + 2];
 	for (int r = 0; r < REPS + 2; r++) {
 		double t0 = now();
 		memcpy(b.dst, x, (size_t)b.n * sizeof *x);
-		double t = now() - t0;
-		best = t < best ? t : best;
+		t[r] = now() - t0;
 	}
-	b.memcpy_rate = (double)b.n / best;
-	report(&b, "memcpy (the yardstick)", best);
+	qsort(t, REPS + 2, sizeof *t, cmp_double);
+	b.memcpy_rate = (double)b.n / t[0];
+	report(&b, "memcpy (the yardstick)", t, REPS + 2, 1);
 
-	/* The bare kernel, one thread, one scale. */
-	best = 1e30;
-	for (int r = 0; r < REPS; r++) {
-		double t0 = now();
-		ql_affine_quantize_s8(x, (size_t)b.n, 0.01f, 0, -127, 127, (int8_t *)b.dst);
-		double t = now() - t0;
-		best = t < best ? t : best;
+	const char *name = "int8 affine kernel (given scale)";
+	if (wanted(&b, name)) {
+		for (int r = 0; r < REPS; r++) {
+			double t0 = now();
+			ql_affine_quantize_s8(x, (size_t)b.n, 0.01f, 0, -127, 127, (int8_t *)b.dst);
+			t[r] = now() - t0;
+		}
+		report(&b, name, t, REPS, 1);
 	}
-	report(&b, "int8 affine kernel (1 thread, given scale)", best);
 
 	float *scales = malloc((size_t)b.rows * sizeof *scales);
 	for (int64_t r = 0; r < b.rows; r++)
 		scales[r] = (2.0f * (0.5f + (float)(r % 7))) / 127.0f;
-	int kt = threads > 0 ? threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	int kt = threads > 0 ? threads : b.cpus;
 	kt = kt < 1 ? 1 : kt > 16 ? 16 : kt;
-	best = 1e30;
-	for (int r = 0; r < REPS; r++) {
-		double t = per_channel_kernel(&b, scales, kt);
-		best = t < best ? t : best;
+	for (int fused = 0; fused < 2; fused++) {
+		name = fused ? "int8 per-channel kernel, quant+dequant+metrics"
+			     : "int8 per-channel kernel (scales given)";
+		if (!wanted(&b, name))
+			continue;
+		for (int r = 0; r < REPS; r++)
+			t[r] = per_channel_kernel(&b, scales, kt, fused);
+		report(&b, name, t, REPS, kt);
 	}
-	char kname[64];
-	snprintf(kname, sizeof kname, "int8 per-channel kernel (%d threads, scales)", kt);
-	report(&b, kname, best);
 	free(scales);
 
-	best = 1e30;
-	for (int r = 0; r < REPS; r++) {
-		ql_metrics m;
-		double t0 = now();
-		ql_metrics_compute(x, x, (size_t)b.n, &m);
-		double t = now() - t0;
-		best = t < best ? t : best;
+	name = "metrics alone";
+	if (wanted(&b, name)) {
+		for (int r = 0; r < REPS; r++) {
+			ql_metrics m;
+			double t0 = now();
+			ql_metrics_compute(x, x, (size_t)b.n, &m);
+			t[r] = now() - t0;
+		}
+		report(&b, name, t, REPS, 1);
 	}
-	report(&b, "metrics alone (1 thread)", best);
 
 	ql_scheme s;
 	ql_scheme_init(&s);
 	s.gran = QL_GRAN_CHANNEL;
 	s.axis = 0;
-	printf("ql_quantize (scan for NaN/inf and min/max, calibrate, quantize):\n");
+	printf("ql_quantize (scan for NaN/inf and min/max, calibrate, quantize; allocates):\n");
 	bench_scheme(&b, "int8 per-channel quantize (codes only)", &s, false, false);
-	bench_scheme(&b, "int8 per-channel quantize + metrics", &s, false, true);
-	bench_scheme(&b, "int8 per-channel quant+dequant+metrics", &s, true, true);
+	bench_scheme(&b, "int8 per-channel quant+dequant+metrics", &s, false, true);
+	bench_scheme(&b, "int8 per-channel q+dq+metrics, keep dequant", &s, true, true);
 	ql_scheme_init(&s);
-	bench_scheme(&b, "int8 per-tensor quant+dequant+metrics", &s, true, true);
+	bench_scheme(&b, "int8 per-tensor q+dq+metrics, keep dequant", &s, true, true);
 	s.dtype = QL_Q_UINT8;
 	s.gran = QL_GRAN_CHANNEL;
 	s.axis = 1;
-	bench_scheme(&b, "uint8 asym per-channel (last axis), fused", &s, true, true);
+	bench_scheme(&b, "uint8 asym per-channel (last axis)", &s, true, true);
 	ql_scheme_init(&s);
 	s.dtype = QL_Q_INT4;
 	s.gran = QL_GRAN_GROUP;
 	s.group = 32;
-	bench_scheme(&b, "int4 per-group 32, fused", &s, true, true);
+	bench_scheme(&b, "int4 per-group 32", &s, true, true);
 	const ql_qdtype blocky[] = {QL_Q_Q8_0, QL_Q_Q4_0, QL_Q_NF4, QL_Q_MXFP4, QL_Q_MXFP8,
-				    QL_Q_FP8_E4M3};
+				    QL_Q_MXINT8, QL_Q_FP8_E4M3, QL_Q_FP8_E5M2};
 	for (size_t i = 0; i < sizeof blocky / sizeof blocky[0]; i++) {
 		ql_scheme_init(&s);
 		s.dtype = blocky[i];
-		char name[64];
-		snprintf(name, sizeof name, "%s, fused", ql_qdtype_name(blocky[i]));
-		bench_scheme(&b, name, &s, true, true);
+		char bname[64];
+		snprintf(bname, sizeof bname, "%s (q+dq+metrics, keep dequant)",
+			 ql_qdtype_name(blocky[i]));
+		bench_scheme(&b, bname, &s, true, true);
 	}
 	free(x);
 	free(b.dst);
