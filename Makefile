@@ -127,9 +127,11 @@ test: $(TEST_BIN) $(BUILD)/asan/qlens
 	echo "suites: $$pass passed, $$fail failed"; \
 	[ $$fail -eq 0 ]
 
-# The full 2^32 sweep of fp32 -> fp16/bf16 (minutes; not part of make test).
-test-exhaustive: $(BUILD)/asan/tests/test_format
+# The full 2^32 sweeps of fp32 -> fp16/bf16 and of the fast fp8/fp4/MX
+# encoders against the exact ones (minutes; not part of make test).
+test-exhaustive: $(BUILD)/asan/tests/test_format $(BUILD)/asan/tests/test_fastpath
 	QLENS_EXHAUSTIVE=1 $(BUILD)/asan/tests/test_format
+	QLENS_EXHAUSTIVE=1 $(BUILD)/asan/tests/test_fastpath
 
 bench: $(BUILD)/qlens-bench
 	$(BUILD)/qlens-bench $(ARGS)

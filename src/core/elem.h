@@ -54,6 +54,18 @@ static inline float elem_float(uint32_t u)
 
 /* The magnitude code (no sign) of |v|'s bits a, rounded to a float format
  * with M mantissa bits and bias B, for a below its saturation point. */
+/* All ones if c, else 0: selects written as masks, because GCC's -O2
+ * vectoriser gives up on loops with conditional expressions in them. */
+static inline uint32_t elem_mask(int c)
+{
+	return 0u - (uint32_t)c;
+}
+
+static inline uint32_t elem_select(uint32_t mask, uint32_t a, uint32_t b)
+{
+	return (a & mask) | (b & ~mask);
+}
+
 static inline uint32_t elem_round(uint32_t a, int M, int B)
 {
 	/* 2^(1 - B - M + 23): its float32 ulp is the target's subnormal step */
@@ -61,7 +73,7 @@ static inline uint32_t elem_round(uint32_t a, int M, int B)
 	uint32_t sub = elem_bits(elem_float(a) + elem_float(magic)) - magic;
 	uint32_t odd = (a >> (23 - M)) & 1u;
 	uint32_t nrm = (a - ((uint32_t)(127 - B) << 23) + ((1u << (22 - M)) - 1u) + odd) >> (23 - M);
-	return a < ((uint32_t)(128 - B) << 23) ? sub : nrm;
+	return elem_select(elem_mask(a < ((uint32_t)(128 - B) << 23)), sub, nrm);
 }
 
 /* fp8 e4m3 (OCP "fn": no inf, NaN S.1111.111, max 448). */
@@ -69,8 +81,8 @@ static inline uint8_t elem_e4m3_sat(float v)
 {
 	uint32_t u = elem_bits(v), a = u & 0x7fffffffu;
 	uint32_t c = elem_round(a, 3, 7);
-	c = a >= ELEM_E4M3_SAT_FIRST ? 0x7eu : c;
-	c = a > ELEM_F32_INF ? 0x7fu : c;
+	c = elem_select(elem_mask(a >= ELEM_E4M3_SAT_FIRST), 0x7eu, c);
+	c |= elem_mask(a > ELEM_F32_INF) & 0x7fu;
 	return (uint8_t)((u >> 24 & 0x80u) | c);
 }
 
@@ -79,8 +91,8 @@ static inline uint8_t elem_e5m2_sat(float v)
 {
 	uint32_t u = elem_bits(v), a = u & 0x7fffffffu;
 	uint32_t c = elem_round(a, 2, 15);
-	c = a >= ELEM_E5M2_SAT_FIRST ? 0x7bu : c;
-	c = a > ELEM_F32_INF ? (0x7eu | (a >> 21 & 1u)) : c;
+	c = elem_select(elem_mask(a >= ELEM_E5M2_SAT_FIRST), 0x7bu, c);
+	c = elem_select(elem_mask(a > ELEM_F32_INF), 0x7eu | (a >> 21 & 1u), c);
 	return (uint8_t)((u >> 24 & 0x80u) | c);
 }
 
@@ -89,9 +101,9 @@ static inline uint8_t elem_e2m1_sat(float v)
 {
 	uint32_t u = elem_bits(v), a = u & 0x7fffffffu;
 	uint32_t c = elem_round(a, 1, 1);
-	c = a >= ELEM_E2M1_SAT_FIRST ? 0x7u : c;
+	c = elem_select(elem_mask(a >= ELEM_E2M1_SAT_FIRST), 0x7u, c);
 	c |= u >> 28 & 0x8u;
-	c = a > ELEM_F32_INF ? 0u : c;
+	c &= ~elem_mask(a > ELEM_F32_INF);
 	return (uint8_t)c;
 }
 

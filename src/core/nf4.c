@@ -78,13 +78,19 @@ static float nf4_block(const float *restrict x, uint8_t *restrict codes)
 		return amax;
 	}
 	const float inv = 1.0f / amax;
+	float v[QL_NF4_BLOCK];
+	uint8_t c[QL_NF4_BLOCK];
 	for (int j = 0; j < QL_NF4_BLOCK; j++) {
-		float v = x[j] * inv;
-		unsigned c = 0;
-		for (int i = 0; i < 15; i++)
-			c += v > nf4_thresholds[i];
-		codes[j] = (uint8_t)c;
+		v[j] = x[j] * inv;
+		c[j] = 0;
 	}
+	/* thresholds outside, elements inside: the inner loop vectorises */
+	for (int i = 0; i < 15; i++) {
+		const float t = nf4_thresholds[i];
+		for (int j = 0; j < QL_NF4_BLOCK; j++)
+			c[j] = (uint8_t)(c[j] + (v[j] > t));
+	}
+	memcpy(codes, c, sizeof c);
 	return amax;
 }
 
