@@ -127,6 +127,18 @@ static void test_q8_0_hand(void **state)
 	ql_dequantize_row_q8_0(b, y, 64);
 	assert_true(y[17] == 8 * 0.1259765625f); /* fp16 d is 0.1259765625 */
 	assert_true(y[40] == 0.0f);
+
+	/* a block too small for 1/d: absmax 2^-125, d = 2^-125/127 is below
+	 * 2^-128, 1/d = inf, every x * id is ±inf or NaN; ggml on x86 stores
+	 * code 0 for each (cvttss2si's 0x80000000 truncated to a byte), d = 0 */
+	float tiny[32] = {0x1p-125f, -0x1p-126f, 0.0f, 0x1p-149f};
+	for (int pass = 0; pass < 2; pass++) {
+		ql_block_q8_0 bb;
+		(pass ? ql_quantize_row_q8_0_ref : ql_quantize_row_q8_0)(tiny, &bb, 32);
+		assert_int_equal(bb.d, 0);
+		for (int j = 0; j < 32; j++)
+			assert_int_equal(bb.qs[j], 0);
+	}
 }
 
 static void test_q4_0_hand(void **state)

@@ -87,12 +87,16 @@ float ql_f32_from_fp16(uint16_t h)
 
 /* roundf(v) (half away from zero) as an int8, without the library call and
  * without branches, so the 32 codes of a block vectorise: v - trunc(v) is
- * exact here, so the half-way test is exact too. v is clamped to
- * [-128, 127] first (Q8_0 never goes beyond ±127; NaN input, which qlens
- * refuses earlier, gives -128 instead of undefined behaviour). */
+ * exact here, so the half-way test is exact too. A non-finite v happens when a block's absmax is below about
+ * 2^-121: d = absmax / 127 is then so small that 1 / d overflows to inf and
+ * x * id is ±inf or NaN. ggml's (int8_t)roundf(v) converts that through
+ * x86's cvttss2si, whose "integer indefinite" 0x80000000 has the low byte 0,
+ * so every code of such a block is 0 (and d is 0 in fp16 anyway); qlens
+ * gives the same 0 without the undefined conversion. */
 static inline int8_t q8_code(float v)
 {
-	v = v > -128.0f ? v : -128.0f;
+	v = v - v == 0.0f ? v : 0.0f; /* ±inf and NaN: v - v is NaN */
+	v = v > -128.0f ? v : -128.0f; /* x * id can round a hair past ±127 */
 	v = v < 127.0f ? v : 127.0f;
 	int t = (int)v;
 	float f = v - (float)t;
