@@ -272,6 +272,14 @@ int64_t ql_affine_quantize_u8(const float *x, size_t n, float scale, int32_t zp,
 /* y[i] = (q[i] - zp) * scale, in float32. */
 void ql_affine_dequantize_s8(const int8_t *q, size_t n, float scale, int32_t zp, float *y);
 void ql_affine_dequantize_u8(const uint8_t *q, size_t n, float scale, int32_t zp, float *y);
+/* Quantize + dequantize + error sums in one pass: q as ql_affine_quantize_*;
+ * y[i] = (q[i] - zp) * scale if y is not NULL; if acc is not NULL, adds to
+ * it exactly (bit for bit) what ql_metrics_add(acc, x, y, n) would, but for
+ * acc->clipped, left to the caller. Returns the count clipped. */
+int64_t ql_affine_qdq_s8(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,
+			 int32_t qmax, int8_t *q, float *y, ql_metrics_acc *acc);
+int64_t ql_affine_qdq_u8(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,
+			 int32_t qmax, uint8_t *q, float *y, ql_metrics_acc *acc);
 
 /* Per channel along the LAST axis: element i of each row of C uses
  * scale[i] and zp[i] (zp may be NULL for 0). x is rows × C. */

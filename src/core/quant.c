@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "elem.h"
+#include "quant_avx2.h"
 #include "simd.h"
 
 /* ---- The table of targets --------------------------------------------------- */
@@ -420,8 +421,35 @@ DEFINE_AFFINE_BLOCK(affine_block_u8, uint8_t)
 		return clipped;                                                                   \
 	}
 
-DEFINE_AFFINE_KERNEL(ql_affine_quantize_s8, affine_block_s8, int8_t)
-DEFINE_AFFINE_KERNEL(ql_affine_quantize_u8, affine_block_u8, uint8_t)
+DEFINE_AFFINE_KERNEL(ql_affine_quantize_s8_c, affine_block_s8, int8_t)
+DEFINE_AFFINE_KERNEL(ql_affine_quantize_u8_c, affine_block_u8, uint8_t)
+
+/* The AVX2 kernels (quant_avx2.c) when the CPU has them; else the C above. */
+static inline bool use_avx2(int32_t zp)
+{
+	return QL_HAVE_AVX2_KERNELS && zp >= -QL_AVX2_MAX_ZP && zp <= QL_AVX2_MAX_ZP &&
+	       ql_avx2_active();
+}
+
+int64_t ql_affine_quantize_s8(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,
+			      int32_t qmax, int8_t *q)
+{
+#if QL_HAVE_AVX2_KERNELS
+	if (use_avx2(zp))
+		return ql_affine_quantize_s8_avx2(x, n, scale, zp, qmin, qmax, q);
+#endif
+	return ql_affine_quantize_s8_c(x, n, scale, zp, qmin, qmax, q);
+}
+
+int64_t ql_affine_quantize_u8(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,
+			      int32_t qmax, uint8_t *q)
+{
+#if QL_HAVE_AVX2_KERNELS
+	if (use_avx2(zp))
+		return ql_affine_quantize_u8_avx2(x, n, scale, zp, qmin, qmax, q);
+#endif
+	return ql_affine_quantize_u8_c(x, n, scale, zp, qmin, qmax, q);
+}
 
 #define DEFINE_DEQUANT_KERNEL(NAME, T)                                                            \
 	static inline void NAME##_block(const T *restrict q, float *restrict y, float scale,      \
@@ -443,6 +471,106 @@ DEFINE_AFFINE_KERNEL(ql_affine_quantize_u8, affine_block_u8, uint8_t)
 /* (q - zp) is a small integer, exact in float32 either way. */
 DEFINE_DEQUANT_KERNEL(ql_affine_dequantize_s8, int8_t)
 DEFINE_DEQUANT_KERNEL(ql_affine_dequantize_u8, uint8_t)
+
+/* ql_metrics_add's four double lanes, kept across the tiles of a fused call
+ * so that the sums come out as one ql_metrics_add(acc, x, y, n) would give
+ * (element i into lane i % 4; each tile but the last is a multiple of 4). */
+typedef struct metric_lanes {
+	double sx2[4], sy2[4], sxy[4], se2[4], sae[4], mae[4];
+} metric_lanes;
+
+static void metric_lanes_add(metric_lanes *s, const float *x, const float *y, size_t n)
+{
+	size_t i = 0;
+	for (; i + 4 <= n; i += 4) {
+		for (int l = 0; l < 4; l++) {
+			double xv = x[i + l], yv = y[i + l];
+			double e = yv - xv;
+			double ae = fabs(e);
+			s->sx2[l] += xv * xv;
+			s->sy2[l] += yv * yv;
+			s->sxy[l] += xv * yv;
+			s->se2[l] += e * e;
+			s->sae[l] += ae;
+			s->mae[l] = ae > s->mae[l] ? ae : s->mae[l];
+		}
+	}
+	for (int l = 0; i < n; i++, l++) {
+		double xv = x[i], yv = y[i];
+		double e = yv - xv;
+		double ae = fabs(e);
+		s->sx2[l] += xv * xv;
+		s->sy2[l] += yv * yv;
+		s->sxy[l] += xv * yv;
+		s->se2[l] += e * e;
+		s->sae[l] += ae;
+		s->mae[l] = ae > s->mae[l] ? ae : s->mae[l];
+	}
+}
+
+static void metric_lanes_flush(const metric_lanes *s, size_t n, ql_metrics_acc *acc)
+{
+	for (int l = 0; l < 4; l++) {
+		acc->sum_x2 += s->sx2[l];
+		acc->sum_y2 += s->sy2[l];
+		acc->sum_xy += s->sxy[l];
+		acc->sum_e2 += s->se2[l];
+		acc->sum_abs_e += s->sae[l];
+		if (s->mae[l] > acc->max_abs_e)
+			acc->max_abs_e = s->mae[l];
+	}
+	acc->n += (int64_t)n;
+}
+
+#define QDQ_TILE 256 /* a multiple of 4 */
+
+/* The portable fused kernel: a tile quantized, dequantized (into y, or a
+ * tile here) and summed while still in cache. */
+#define DEFINE_QDQ_C(NAME, T, QUANT, DEQUANT)                                                     \
+	int64_t NAME(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,             \
+		     int32_t qmax, T *q, float *y, ql_metrics_acc *acc)                            \
+	{                                                                                         \
+		metric_lanes s;                                                                   \
+		memset(&s, 0, sizeof s);                                                          \
+		float tile[QDQ_TILE];                                                             \
+		int64_t clipped = 0;                                                              \
+		for (size_t t = 0; t < n; t += QDQ_TILE) {                                        \
+			size_t w = n - t < QDQ_TILE ? n - t : QDQ_TILE;                           \
+			clipped += QUANT(x + t, w, scale, zp, qmin, qmax, q + t);                 \
+			if (!y && !acc)                                                           \
+				continue;                                                         \
+			float *yt = y ? y + t : tile;                                             \
+			DEQUANT(q + t, w, scale, zp, yt);                                         \
+			if (acc)                                                                  \
+				metric_lanes_add(&s, x + t, yt, w);                               \
+		}                                                                                 \
+		if (acc)                                                                          \
+			metric_lanes_flush(&s, n, acc);                                           \
+		return clipped;                                                                   \
+	}
+
+DEFINE_QDQ_C(ql_affine_qdq_s8_c, int8_t, ql_affine_quantize_s8_c, ql_affine_dequantize_s8)
+DEFINE_QDQ_C(ql_affine_qdq_u8_c, uint8_t, ql_affine_quantize_u8_c, ql_affine_dequantize_u8)
+
+int64_t ql_affine_qdq_s8(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,
+			 int32_t qmax, int8_t *q, float *y, ql_metrics_acc *acc)
+{
+#if QL_HAVE_AVX2_KERNELS
+	if (use_avx2(zp))
+		return ql_affine_qdq_s8_avx2(x, n, scale, zp, qmin, qmax, q, y, acc);
+#endif
+	return ql_affine_qdq_s8_c(x, n, scale, zp, qmin, qmax, q, y, acc);
+}
+
+int64_t ql_affine_qdq_u8(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,
+			 int32_t qmax, uint8_t *q, float *y, ql_metrics_acc *acc)
+{
+#if QL_HAVE_AVX2_KERNELS
+	if (use_avx2(zp))
+		return ql_affine_qdq_u8_avx2(x, n, scale, zp, qmin, qmax, q, y, acc);
+#endif
+	return ql_affine_qdq_u8_c(x, n, scale, zp, qmin, qmax, q, y, acc);
+}
 
 /* Per-column parameters of the row kernels: 1/scale, zero point and the
  * pre-clamp bounds of each column. */
@@ -955,20 +1083,20 @@ static void quant_span(plan *p, int64_t off, int64_t len, int64_t s, ql_metrics_
 							  codes + t);
 			if (deq)
 				ql_float_dequantize(p->info->elem, codes + t, (size_t)w, scale, y);
-		} else if (p->info->is_signed) {
-			acc->clipped += ql_affine_quantize_s8(x + t, (size_t)w, scale, z, p->qmin,
-							      p->qmax, (int8_t *)(codes + t));
-			if (deq)
-				ql_affine_dequantize_s8((const int8_t *)(codes + t), (size_t)w, scale,
-							z, y);
-		} else {
-			acc->clipped += ql_affine_quantize_u8(x + t, (size_t)w, scale, z, p->qmin,
-							      p->qmax, codes + t);
-			if (deq)
-				ql_affine_dequantize_u8(codes + t, (size_t)w, scale, z, y);
+			if (!p->no_metrics && !defer)
+				ql_metrics_add(acc, x + t, y, (size_t)w);
+			continue;
 		}
-		if (!p->no_metrics && !defer)
-			ql_metrics_add(acc, x + t, y, (size_t)w);
+		/* Affine: one fused pass; the dequantized values are stored only
+		 * if someone reads them, the sums are those of ql_metrics_add. */
+		float *yo = r->dequant || defer ? y : NULL;
+		ql_metrics_acc *sums = !p->no_metrics && !defer ? acc : NULL;
+		if (p->info->is_signed)
+			acc->clipped += ql_affine_qdq_s8(x + t, (size_t)w, scale, z, p->qmin, p->qmax,
+							 (int8_t *)(codes + t), yo, sums);
+		else
+			acc->clipped += ql_affine_qdq_u8(x + t, (size_t)w, scale, z, p->qmin, p->qmax,
+							 codes + t, yo, sums);
 	}
 }
 

@@ -70,9 +70,10 @@ static void report(const bench *b, const char *name, double *t, int n, int threa
 
 /* The bare per-channel kernel over rows [r0, r1): channel = row (axis 0),
  * given scales, into a buffer that is already mapped. With `fused`, each
- * row is also dequantized into a small tile and its errors summed (the
- * work of quantize + dequantize + metrics, without ql_quantize's scan and
- * allocations). */
+ * row goes through ql_affine_qdq_s8 instead, 1024 values a call as
+ * ql_quantize does: quantized, dequantized and its errors summed in one
+ * pass (the work of quantize + dequantize + metrics, without ql_quantize's
+ * scan and allocations). */
 typedef struct kjob {
 	const bench *b;
 	const float *scales;
@@ -85,18 +86,19 @@ static void *kernel_rows(void *arg)
 {
 	kjob *k = arg;
 	const bench *b = k->b;
-	float tile[1024];
 	ql_metrics_acc_init(&k->acc);
 	for (int64_t r = k->r0; r < k->r1; r++) {
 		const float *x = b->x + r * b->cols;
 		int8_t *q = (int8_t *)b->dst + r * b->cols;
-		k->acc.clipped += ql_affine_quantize_s8(x, (size_t)b->cols, k->scales[r], 0, -127, 127, q);
-		if (!k->fused)
+		if (!k->fused) {
+			k->acc.clipped += ql_affine_quantize_s8(x, (size_t)b->cols, k->scales[r], 0,
+								-127, 127, q);
 			continue;
+		}
 		for (int64_t c = 0; c < b->cols; c += 1024) {
 			size_t w = (size_t)(b->cols - c < 1024 ? b->cols - c : 1024);
-			ql_affine_dequantize_s8(q + c, w, k->scales[r], 0, tile);
-			ql_metrics_add(&k->acc, x + c, tile, w);
+			k->acc.clipped += ql_affine_qdq_s8(x + c, w, k->scales[r], 0, -127, 127, q + c,
+							   NULL, &k->acc);
 		}
 	}
 	return NULL;

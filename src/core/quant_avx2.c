@@ -1,0 +1,293 @@
+/* quant_avx2.c — the int8/uint8 affine kernels with AVX2 intrinsics: quantize
+ * (32 values a step: 4 × 8 floats to one 32-byte store of codes), and the
+ * fused quantize + dequantize + metric sums of ql_quantize's hot loop.
+ *
+ * They are chosen at run time (ql_avx2_active) by the public kernels in
+ * quant.c, whose portable C stays the reference: same codes, clipped
+ * counts, dequantized values and metric sums, bit for bit. Why the two
+ * agree is told in quant_avx2.h; tests/test_simd.c checks it over ties,
+ * clipping, ±0, subnormals, huge values and every code range.
+ *
+ * Compiled for "avx2" alone (no "fma"): the compiler cannot fuse a multiply
+ * and an add here, which would change the metric sums' last bits.
+ */
+#include "quant_avx2.h"
+
+#include <math.h>
+#include <stdatomic.h>
+
+#if QL_HAVE_AVX2_KERNELS
+
+#include <immintrin.h>
+
+#define AVX2 __attribute__((target("avx2")))
+
+/* 0 = not asked yet, 1 = usable, 2 = not usable (or switched off). */
+static atomic_int avx2_state;
+
+static int avx2_probe(void)
+{
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx2") ? 1 : 2;
+}
+
+bool ql_avx2_active(void)
+{
+	int s = atomic_load_explicit(&avx2_state, memory_order_relaxed);
+	if (s == 0) {
+		s = avx2_probe();
+		atomic_store_explicit(&avx2_state, s, memory_order_relaxed);
+	}
+	return s == 1;
+}
+
+void ql_avx2_enable(bool on)
+{
+	atomic_store(&avx2_state, on ? avx2_probe() : 2);
+}
+
+/* What every kernel needs, broadcast: see the C's affine_code(). */
+typedef struct qconst {
+	__m256 inv, lo, hi, scale;
+	__m256i zp, qmin, qmax;
+} qconst;
+
+AVX2 static inline qconst qconst_make(float scale, int32_t zp, int32_t qmin, int32_t qmax)
+{
+	/* the same float expressions as the C kernel */
+	const float inv = 1.0f / scale;
+	const float zpf = (float)zp, qminf = (float)qmin, qmaxf = (float)qmax;
+	qconst k = {
+		.inv = _mm256_set1_ps(inv),
+		.lo = _mm256_set1_ps(qminf - zpf - 1.0f),
+		.hi = _mm256_set1_ps(qmaxf - zpf + 1.0f),
+		.scale = _mm256_set1_ps(scale),
+		.zp = _mm256_set1_epi32(zp),
+		.qmin = _mm256_set1_epi32(qmin),
+		.qmax = _mm256_set1_epi32(qmax),
+	};
+	return k;
+}
+
+/* zp + rint(clamp(x * inv)) of 8 values, not yet clamped to [qmin, qmax]
+ * (it lies in [qmin - 1, qmax + 1]); *clip counts (negatively: a compare
+ * mask is -1) the lanes outside. */
+AVX2 static inline __m256i code8(__m256 x, const qconst *k, __m256i *clip)
+{
+	__m256 v = _mm256_mul_ps(x, k->inv);
+	v = _mm256_max_ps(v, k->lo); /* v > lo ? v : lo (NaN -> lo) */
+	v = _mm256_min_ps(v, k->hi); /* v < hi ? v : hi */
+	__m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(v), k->zp);
+	__m256i out = _mm256_or_si256(_mm256_cmpgt_epi32(k->qmin, q), _mm256_cmpgt_epi32(q, k->qmax));
+	*clip = _mm256_add_epi32(*clip, out);
+	return q;
+}
+
+/* 4 × 8 int32 codes (each in [-129, 256]) to 32 bytes in order: the packs
+ * work within 128-bit lanes, so the dwords come out as 0 4 1 5 2 6 3 7. */
+AVX2 static inline __m256i pack_s8(__m256i a, __m256i b, __m256i c, __m256i d)
+{
+	__m256i ab = _mm256_packs_epi32(a, b), cd = _mm256_packs_epi32(c, d);
+	__m256i v = _mm256_packs_epi16(ab, cd);
+	return _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+AVX2 static inline __m256i pack_u8(__m256i a, __m256i b, __m256i c, __m256i d)
+{
+	__m256i ab = _mm256_packs_epi32(a, b), cd = _mm256_packs_epi32(c, d);
+	__m256i v = _mm256_packus_epi16(ab, cd);
+	return _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+/* Sum of the 8 int32 lanes (each a negated count). */
+AVX2 static inline int64_t clip_total(__m256i c)
+{
+	int32_t t[8];
+	_mm256_storeu_si256((__m256i *)t, c);
+	int64_t s = 0;
+	for (int j = 0; j < 8; j++)
+		s -= t[j];
+	return s;
+}
+
+/* Steps of 32 between flushes of the int32 clip counters (4 per lane per
+ * step at most: far from overflow). */
+#define CLIP_FLUSH (1 << 20)
+
+/* Quantize only. Saturating packs then the clamp in bytes: saturation is
+ * monotone and [qmin, qmax] lies inside the byte's range, so
+ * clamp(saturate(q)) = clamp(q). */
+#define DEFINE_QUANT_AVX2(NAME, T, PACK, MAX8, MIN8, CREF)                                        \
+	AVX2 int64_t NAME(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,        \
+			  int32_t qmax, T *q)                                                     \
+	{                                                                                         \
+		const qconst k = qconst_make(scale, zp, qmin, qmax);                              \
+		const __m256i qmin8 = _mm256_set1_epi8((char)qmin);                               \
+		const __m256i qmax8 = _mm256_set1_epi8((char)qmax);                               \
+		int64_t clipped = 0;                                                              \
+		size_t i = 0;                                                                     \
+		while (i + 32 <= n) {                                                             \
+			__m256i clip = _mm256_setzero_si256();                                    \
+			size_t end = n - i > (size_t)CLIP_FLUSH * 32 ? i + (size_t)CLIP_FLUSH * 32 \
+								     : n;                         \
+			for (; i + 32 <= end; i += 32) {                                          \
+				__m256i a = code8(_mm256_loadu_ps(x + i), &k, &clip);             \
+				__m256i b = code8(_mm256_loadu_ps(x + i + 8), &k, &clip);         \
+				__m256i c = code8(_mm256_loadu_ps(x + i + 16), &k, &clip);        \
+				__m256i d = code8(_mm256_loadu_ps(x + i + 24), &k, &clip);        \
+				__m256i v = PACK(a, b, c, d);                                     \
+				v = MIN8(MAX8(v, qmin8), qmax8);                                  \
+				_mm256_storeu_si256((__m256i *)(q + i), v);                       \
+			}                                                                         \
+			clipped += clip_total(clip);                                              \
+		}                                                                                 \
+		if (i < n)                                                                        \
+			clipped += CREF(x + i, n - i, scale, zp, qmin, qmax, q + i);              \
+		return clipped;                                                                   \
+	}
+
+DEFINE_QUANT_AVX2(ql_affine_quantize_s8_avx2, int8_t, pack_s8, _mm256_max_epi8, _mm256_min_epi8,
+		  ql_affine_quantize_s8_c)
+DEFINE_QUANT_AVX2(ql_affine_quantize_u8_avx2, uint8_t, pack_u8, _mm256_max_epu8, _mm256_min_epu8,
+		  ql_affine_quantize_u8_c)
+
+/* The metric sums of ql_metrics_add in 4 double lanes. */
+typedef struct lanes {
+	__m256d sx2, sy2, sxy, se2, sae, mae;
+} lanes;
+
+/* Adds 4 pairs: element j into lane j, as ql_metrics_add's loop does. */
+AVX2 static inline void lanes_add4(lanes *s, __m128 x4, __m128 y4, __m256d absmask)
+{
+	__m256d xv = _mm256_cvtps_pd(x4), yv = _mm256_cvtps_pd(y4);
+	__m256d e = _mm256_sub_pd(yv, xv);
+	__m256d ae = _mm256_and_pd(e, absmask);
+	s->sx2 = _mm256_add_pd(s->sx2, _mm256_mul_pd(xv, xv));
+	s->sy2 = _mm256_add_pd(s->sy2, _mm256_mul_pd(yv, yv));
+	s->sxy = _mm256_add_pd(s->sxy, _mm256_mul_pd(xv, yv));
+	s->se2 = _mm256_add_pd(s->se2, _mm256_mul_pd(e, e));
+	s->sae = _mm256_add_pd(s->sae, ae);
+	s->mae = _mm256_max_pd(ae, s->mae); /* ae > mae ? ae : mae */
+}
+
+AVX2 static inline void lanes_add8(lanes *s, __m256 x, __m256 y, __m256d absmask)
+{
+	lanes_add4(s, _mm256_castps256_ps128(x), _mm256_castps256_ps128(y), absmask);
+	lanes_add4(s, _mm256_extractf128_ps(x, 1), _mm256_extractf128_ps(y, 1), absmask);
+}
+
+/* The tail (fewer than 32 values, starting at a multiple of 4 from the
+ * call's first element) in scalar code continuing the same lanes, then the
+ * flush into acc in lane order: ql_metrics_add's last two loops. */
+AVX2 static void lanes_finish(const lanes *s, const float *x, const float *y, size_t n,
+			      size_t total, ql_metrics_acc *acc)
+{
+	double sx2[4], sy2[4], sxy[4], se2[4], sae[4], mae[4];
+	_mm256_storeu_pd(sx2, s->sx2);
+	_mm256_storeu_pd(sy2, s->sy2);
+	_mm256_storeu_pd(sxy, s->sxy);
+	_mm256_storeu_pd(se2, s->se2);
+	_mm256_storeu_pd(sae, s->sae);
+	_mm256_storeu_pd(mae, s->mae);
+	size_t i = 0;
+	for (; i + 4 <= n; i += 4) {
+		for (int l = 0; l < 4; l++) {
+			double xv = x[i + l], yv = y[i + l];
+			double e = yv - xv;
+			double ae = fabs(e);
+			sx2[l] += xv * xv;
+			sy2[l] += yv * yv;
+			sxy[l] += xv * yv;
+			se2[l] += e * e;
+			sae[l] += ae;
+			mae[l] = ae > mae[l] ? ae : mae[l];
+		}
+	}
+	for (int l = 0; i < n; i++, l++) {
+		double xv = x[i], yv = y[i];
+		double e = yv - xv;
+		double ae = fabs(e);
+		sx2[l] += xv * xv;
+		sy2[l] += yv * yv;
+		sxy[l] += xv * yv;
+		se2[l] += e * e;
+		sae[l] += ae;
+		mae[l] = ae > mae[l] ? ae : mae[l];
+	}
+	for (int l = 0; l < 4; l++) {
+		acc->sum_x2 += sx2[l];
+		acc->sum_y2 += sy2[l];
+		acc->sum_xy += sxy[l];
+		acc->sum_e2 += se2[l];
+		acc->sum_abs_e += sae[l];
+		if (mae[l] > acc->max_abs_e)
+			acc->max_abs_e = mae[l];
+	}
+	acc->n += (int64_t)total;
+}
+
+/* Quantize, dequantize (into y if given) and sum the errors (into acc if
+ * given), 32 values a step, the dequantized values never leaving registers
+ * unless y asks for them. */
+#define DEFINE_QDQ_AVX2(NAME, T, PACK, QUANT, CREF)                                               \
+	AVX2 int64_t NAME(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,        \
+			  int32_t qmax, T *q, float *y, ql_metrics_acc *acc)                      \
+	{                                                                                         \
+		if (!acc && !y)                                                                   \
+			return QUANT(x, n, scale, zp, qmin, qmax, q);                             \
+		const qconst k = qconst_make(scale, zp, qmin, qmax);                              \
+		const __m256d absmask = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));       \
+		lanes s = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(),         \
+			   _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};        \
+		int64_t clipped = 0;                                                              \
+		size_t i = 0;                                                                     \
+		while (i + 32 <= n) {                                                             \
+			__m256i clip = _mm256_setzero_si256();                                    \
+			size_t end = n - i > (size_t)CLIP_FLUSH * 32 ? i + (size_t)CLIP_FLUSH * 32 \
+								     : n;                         \
+			for (; i + 32 <= end; i += 32) {                                          \
+				__m256i c[4];                                                     \
+				for (int b = 0; b < 4; b++) {                                     \
+					__m256 xv = _mm256_loadu_ps(x + i + 8 * b);               \
+					__m256i qv = code8(xv, &k, &clip);                        \
+					qv = _mm256_min_epi32(_mm256_max_epi32(qv, k.qmin),       \
+							      k.qmax);                            \
+					c[b] = qv;                                                \
+					__m256 yv = _mm256_mul_ps(                                \
+						_mm256_cvtepi32_ps(_mm256_sub_epi32(qv, k.zp)),   \
+						k.scale);                                         \
+					if (y)                                                    \
+						_mm256_storeu_ps(y + i + 8 * b, yv);              \
+					if (acc)                                                  \
+						lanes_add8(&s, xv, yv, absmask);                  \
+				}                                                                 \
+				_mm256_storeu_si256((__m256i *)(q + i), PACK(c[0], c[1], c[2], c[3])); \
+			}                                                                         \
+			clipped += clip_total(clip);                                              \
+		}                                                                                 \
+		float tail[32];                                                                   \
+		float *yt = y ? y + i : tail;                                                     \
+		clipped += CREF(x + i, n - i, scale, zp, qmin, qmax, q + i, yt, NULL);            \
+		if (acc)                                                                          \
+			lanes_finish(&s, x + i, yt, n - i, n, acc);                               \
+		return clipped;                                                                   \
+	}
+
+DEFINE_QDQ_AVX2(ql_affine_qdq_s8_avx2, int8_t, pack_s8, ql_affine_quantize_s8_avx2,
+		ql_affine_qdq_s8_c)
+DEFINE_QDQ_AVX2(ql_affine_qdq_u8_avx2, uint8_t, pack_u8, ql_affine_quantize_u8_avx2,
+		ql_affine_qdq_u8_c)
+
+#else /* !QL_HAVE_AVX2_KERNELS */
+
+bool ql_avx2_active(void)
+{
+	return false;
+}
+
+void ql_avx2_enable(bool on)
+{
+	(void)on;
+}
+
+#endif

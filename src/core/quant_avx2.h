@@ -1,0 +1,73 @@
+/* quant_avx2.h — the int8/uint8 affine kernels written with AVX2 intrinsics,
+ * and the portable C kernels they must equal (private to src/core).
+ *
+ * The public kernels of quant.h (ql_affine_quantize_s8/u8, ql_affine_qdq_s8/u8)
+ * pick one of the two at run time: the AVX2 one when the CPU has AVX2 and
+ * the zero point is small enough for both to be exact (|zp| <= 2^20, always
+ * so for zero points ql_quantize makes), else the C one. Both give the same
+ * codes, clipped counts, dequantized values and metric sums, bit for bit
+ * (tests/test_simd.c checks it):
+ *
+ *   - the AVX2 code does x * inv, the clamp to [qmin - zp - 1, qmax - zp + 1]
+ *     (maxps/minps select exactly as the C's `v > lo ? v : lo`, NaN and ±0
+ *     included), cvtps2dq (round half to even under the default MXCSR, as
+ *     the C's 1.5·2^23 trick is on that small range), + zp and the clamp in
+ *     int32, packs with saturation;
+ *   - dequantization is (q - zp) * scale, one float multiply either way;
+ *   - the metric sums go into 4 double lanes in the order ql_metrics_add
+ *     uses (element i into lane i % 4, multiply then add, no FMA: this file
+ *     is compiled for "avx2" only), flushed into the accumulator in lane
+ *     order at the end of the call.
+ *
+ * Elsewhere than x86-64 with GCC/Clang only the C kernels exist.
+ */
+#ifndef QLENS_CORE_QUANT_AVX2_H
+#define QLENS_CORE_QUANT_AVX2_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qlens/stats.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define QL_HAVE_AVX2_KERNELS 1
+#else
+#define QL_HAVE_AVX2_KERNELS 0
+#endif
+
+/* The largest |zero point| the AVX2 kernels take (beyond it the C kernel's
+ * float arithmetic is no longer exact, and they would differ). */
+#define QL_AVX2_MAX_ZP (1 << 20)
+
+/* True when the AVX2 kernels are built, the CPU has AVX2 and they are not
+ * switched off (ql_avx2_enable). */
+bool ql_avx2_active(void);
+/* Switches the AVX2 kernels off (false) or back on: for tests comparing the
+ * two paths through ql_quantize. Not thread-safe against running kernels. */
+void ql_avx2_enable(bool on);
+
+/* The portable kernels (quant.c): the reference. */
+int64_t ql_affine_quantize_s8_c(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,
+				int32_t qmax, int8_t *q);
+int64_t ql_affine_quantize_u8_c(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,
+				int32_t qmax, uint8_t *q);
+int64_t ql_affine_qdq_s8_c(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,
+			   int32_t qmax, int8_t *q, float *y, ql_metrics_acc *acc);
+int64_t ql_affine_qdq_u8_c(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,
+			   int32_t qmax, uint8_t *q, float *y, ql_metrics_acc *acc);
+
+#if QL_HAVE_AVX2_KERNELS
+/* The AVX2 kernels (quant_avx2.c). Call only when ql_avx2_active() and
+ * |zp| <= QL_AVX2_MAX_ZP; same contract as the public kernels. */
+int64_t ql_affine_quantize_s8_avx2(const float *x, size_t n, float scale, int32_t zp,
+				   int32_t qmin, int32_t qmax, int8_t *q);
+int64_t ql_affine_quantize_u8_avx2(const float *x, size_t n, float scale, int32_t zp,
+				   int32_t qmin, int32_t qmax, uint8_t *q);
+int64_t ql_affine_qdq_s8_avx2(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,
+			      int32_t qmax, int8_t *q, float *y, ql_metrics_acc *acc);
+int64_t ql_affine_qdq_u8_avx2(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,
+			      int32_t qmax, uint8_t *q, float *y, ql_metrics_acc *acc);
+#endif
+
+#endif
