@@ -226,9 +226,14 @@ AVX2 static void lanes_finish(const lanes *s, const float *x, const float *y, si
 	acc->n += (int64_t)total;
 }
 
+/* Values a fused step works on: quantized and dequantized first (into y or
+ * a tile here, still in L1), then summed. Two loops instead of one keep
+ * each within the 16 ymm registers: the six sums and the seven broadcast
+ * constants do not fit together without spilling a sum every step. */
+#define QDQ_STEP 256
+
 /* Quantize, dequantize (into y if given) and sum the errors (into acc if
- * given), 32 values a step, the dequantized values never leaving registers
- * unless y asks for them. */
+ * given). */
 #define DEFINE_QDQ_AVX2(NAME, T, PACK, QUANT, CREF)                                               \
 	AVX2 int64_t NAME(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,        \
 			  int32_t qmax, T *q, float *y, ql_metrics_acc *acc)                      \
@@ -239,34 +244,38 @@ AVX2 static void lanes_finish(const lanes *s, const float *x, const float *y, si
 		const __m256d absmask = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));       \
 		lanes s = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(),         \
 			   _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};        \
+		float tile[QDQ_STEP];                                                             \
 		int64_t clipped = 0;                                                              \
 		size_t i = 0;                                                                     \
-		while (i + 32 <= n) {                                                             \
+		for (; i + 32 <= n;) {                                                            \
+			size_t w = (n - i) / 32 * 32;                                             \
+			w = w < QDQ_STEP ? w : QDQ_STEP;                                          \
+			float *yt = y ? y + i : tile;                                             \
 			__m256i clip = _mm256_setzero_si256();                                    \
-			size_t end = n - i > (size_t)CLIP_FLUSH * 32 ? i + (size_t)CLIP_FLUSH * 32 \
-								     : n;                         \
-			for (; i + 32 <= end; i += 32) {                                          \
+			for (size_t j = 0; j < w; j += 32) {                                      \
 				__m256i c[4];                                                     \
 				for (int b = 0; b < 4; b++) {                                     \
-					__m256 xv = _mm256_loadu_ps(x + i + 8 * b);               \
+					__m256 xv = _mm256_loadu_ps(x + i + j + 8 * b);           \
 					__m256i qv = code8(xv, &k, &clip);                        \
 					qv = _mm256_min_epi32(_mm256_max_epi32(qv, k.qmin),       \
 							      k.qmax);                            \
 					c[b] = qv;                                                \
-					__m256 yv = _mm256_mul_ps(                                \
-						_mm256_cvtepi32_ps(_mm256_sub_epi32(qv, k.zp)),   \
-						k.scale);                                         \
-					if (y)                                                    \
-						_mm256_storeu_ps(y + i + 8 * b, yv);              \
-					if (acc)                                                  \
-						lanes_add8(&s, xv, yv, absmask);                  \
+					_mm256_storeu_ps(yt + j + 8 * b,                          \
+							 _mm256_mul_ps(_mm256_cvtepi32_ps(        \
+								 _mm256_sub_epi32(qv, k.zp)),     \
+								 k.scale));                       \
 				}                                                                 \
-				_mm256_storeu_si256((__m256i *)(q + i), PACK(c[0], c[1], c[2], c[3])); \
+				_mm256_storeu_si256((__m256i *)(q + i + j),                       \
+						    PACK(c[0], c[1], c[2], c[3]));                \
 			}                                                                         \
 			clipped += clip_total(clip);                                              \
+			if (acc)                                                                  \
+				for (size_t j = 0; j < w; j += 8)                                 \
+					lanes_add8(&s, _mm256_loadu_ps(x + i + j),                \
+						   _mm256_loadu_ps(yt + j), absmask);             \
+			i += w;                                                                   \
 		}                                                                                 \
-		float tail[32];                                                                   \
-		float *yt = y ? y + i : tail;                                                     \
+		float *yt = y ? y + i : tile;                                                     \
 		clipped += CREF(x + i, n - i, scale, zp, qmin, qmax, q + i, yt, NULL);            \
 		if (acc)                                                                          \
 			lanes_finish(&s, x + i, yt, n - i, n, acc);                               \
