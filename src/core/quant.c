@@ -17,7 +17,9 @@
  * The affine kernels are written so that GCC vectorises them at -O2 (no
  * calls, no branches in the loop): round-half-even is done with the
  * 1.5·2^23 trick on a value first clamped to a range of a few hundred, which
- * is exact and is the same as rintf there.
+ * is exact and is the same as rintf there. On CPUs with AVX2 the public
+ * int8/uint8 kernels run the intrinsics of quant_avx2.c instead; the C here
+ * stays the reference they equal bit for bit (tests/test_simd.c).
  */
 #include "qlens/quant.h"
 
