@@ -11,7 +11,10 @@
 #ifndef QLENS_CORE_SIMD_H
 #define QLENS_CORE_SIMD_H
 
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__has_attribute)
+/* GCC only: clang 14 emits no ifunc for a cloned function that another
+ * file calls, and the link fails; there the explicit AVX2 kernels of
+ * quant_avx2.c still apply. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__has_attribute)
 #if __has_attribute(target_clones)
 #define QL_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
 #endif
