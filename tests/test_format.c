@@ -29,6 +29,8 @@
 #include "qlens/decimal.h"
 #include "qlens/format.h"
 
+#include "half_ref.h"
+
 /* --- helpers ---------------------------------------------------------------- */
 
 static float f32_of(uint32_t u)
@@ -193,21 +195,16 @@ static const spec *spec_of(ql_type t)
 	return NULL;
 }
 
-/* fp16 through the compiler: (_Float16)f rounds to nearest even, keeps a
+/* fp16 through the compiler (half_ref.h): it rounds to nearest even, keeps a
  * NaN's sign and top payload bits and sets the quiet bit. */
 static uint16_t ref_fp16(uint32_t u)
 {
-	_Float16 h = (_Float16)f32_of(u);
-	uint16_t r;
-	memcpy(&r, &h, sizeof r);
-	return r;
+	return half_ref_from_f32(f32_of(u));
 }
 
 static double ref_fp16_decode(uint16_t c)
 {
-	_Float16 h;
-	memcpy(&h, &c, sizeof h);
-	return (double)h;
+	return (double)half_ref_to_f32(c);
 }
 
 /* bf16 by bit arithmetic: add 0x7fff plus the kept LSB and drop 16 bits
