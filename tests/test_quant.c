@@ -1014,6 +1014,54 @@ static void test_metrics_edges(void **state)
 	ql_hist_free(&h);
 }
 
+/* ql_hist_add_error (counters in lanes) against the plain definition: each
+ * error y - x, in double, binned by ql_hist_bin; NaNs, values off both ends,
+ * exact edges, and lengths that are not a multiple of the lane count. */
+static void test_hist_error_lanes(void **state)
+{
+	(void)state;
+	enum { N = 1003 };
+	float x[N], y[N];
+	uint32_t r = 12345;
+	for (int i = 0; i < N; i++) {
+		r = r * 1664525u + 1013904223u;
+		x[i] = (float)((int)(r >> 8) % 2001 - 1000) / 256.0f;
+		y[i] = x[i] + (float)((int)(r % 41) - 20) / 8.0f; /* errors on exact edges too */
+	}
+	y[5] = NAN;
+	y[17] = x[17] + 100.0f;
+	y[18] = x[18] - 100.0f;
+	for (int bins = 1; bins <= 300; bins += 37) {
+		for (size_t n = 0; n <= N; n += (n < 9 ? 1 : 331)) {
+			ql_hist h;
+			assert_int_equal(ql_hist_init(&h, bins, -2.5, 2.5, NULL), 0);
+			ql_hist_add_error(&h, x, y, n);
+			int64_t want[301] = {0}, below = 0, above = 0, nan = 0;
+			for (size_t i = 0; i < n; i++) {
+				double v = (double)y[i] - (double)x[i];
+				if (isnan(v)) {
+					nan++;
+					continue;
+				}
+				int b = ql_hist_bin(&h, v);
+				if (b < 0)
+					below++;
+				else if (b >= bins)
+					above++;
+				else
+					want[b]++;
+			}
+			for (int b = 0; b < bins; b++)
+				assert_int_equal(h.counts[b], want[b]);
+			assert_int_equal(h.below, below);
+			assert_int_equal(h.above, above);
+			assert_int_equal(h.nan, nan);
+			assert_int_equal(h.total, (int64_t)n);
+			ql_hist_free(&h);
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1032,6 +1080,7 @@ int main(void)
 		cmocka_unit_test(test_threads_deterministic),
 		cmocka_unit_test(test_calibration),
 		cmocka_unit_test(test_metrics_edges),
+		cmocka_unit_test(test_hist_error_lanes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
