@@ -1252,6 +1252,24 @@ static bool calib_unit_fused(plan *p, int64_t u, int64_t start, int64_t len)
 static void quant_groups(plan *p, int64_t u0, int64_t u1, ql_metrics_acc *acc, bool blocky)
 {
 	ql_qresult *r = p->r;
+#if QL_HAVE_AVX2_KERNELS
+	/* Q8_0 in whole blocks: one AVX2 call does all of the loop below, with
+	 * the metric sums flushed where it flushes them (every block when the
+	 * dequantized values are kept or no tile is used, else every tile). */
+	if (p->dtype == QL_Q_Q8_0 && p->fused && p->G == QL_QK8_0 && p->L % QL_QK8_0 == 0 &&
+	    ql_avx2_active()) {
+		int64_t s0 = u0 * QL_QK8_0, nb = u1 - u0;
+		bool tiled = !r->dequant && !p->no_metrics;
+		int64_t done = ql_q8_0_blocks_avx2(p->x + s0, nb, (ql_block_q8_0 *)r->blocks + u0,
+						   (int8_t *)r->codes + s0, p->umin + u0,
+						   p->umax + u0, r->clip_lo + u0, r->clip_hi + u0,
+						   r->scales + u0, r->dequant ? r->dequant + s0 : NULL,
+						   acc, tiled ? TILE / QL_QK8_0 : 1);
+		if (done < nb)
+			p->bad[acc - p->acc] = 1;
+		return;
+	}
+#endif
 	float tile[TILE];
 	int64_t tstart = -1, tend = -1; /* the elements now in the tile */
 	bool defer_ok = !r->dequant && !p->no_metrics;

@@ -13,6 +13,7 @@
  */
 #include "quant_avx2.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdatomic.h>
 
@@ -286,6 +287,125 @@ DEFINE_QDQ_AVX2(ql_affine_qdq_s8_avx2, int8_t, pack_s8, ql_affine_quantize_s8_av
 		ql_affine_qdq_s8_c)
 DEFINE_QDQ_AVX2(ql_affine_qdq_u8_avx2, uint8_t, pack_u8, ql_affine_quantize_u8_avx2,
 		ql_affine_qdq_u8_c)
+
+/* ---- Q8_0 blocks ------------------------------------------------------------- */
+
+/* The range of one block of 32 as scan_span gives it (quant.c): min and
+ * max by `v < l ? v : l` in order from ±inf. minps/maxps pick the same
+ * value whenever it is not zero (equal nonzero floats have equal bits); a
+ * zero result (where +0 and -0 differ) is redone in order. */
+AVX2 static inline void block_range(const float *x, __m256 a, __m256 b, __m256 c, __m256 d,
+				    float *mn, float *mx)
+{
+	__m256 lo = _mm256_min_ps(_mm256_min_ps(a, b), _mm256_min_ps(c, d));
+	__m256 hi = _mm256_max_ps(_mm256_max_ps(a, b), _mm256_max_ps(c, d));
+	__m128 l4 = _mm_min_ps(_mm256_castps256_ps128(lo), _mm256_extractf128_ps(lo, 1));
+	__m128 h4 = _mm_max_ps(_mm256_castps256_ps128(hi), _mm256_extractf128_ps(hi, 1));
+	l4 = _mm_min_ps(l4, _mm_movehl_ps(l4, l4));
+	h4 = _mm_max_ps(h4, _mm_movehl_ps(h4, h4));
+	l4 = _mm_min_ss(l4, _mm_shuffle_ps(l4, l4, 1));
+	h4 = _mm_max_ss(h4, _mm_shuffle_ps(h4, h4, 1));
+	float l = _mm_cvtss_f32(l4), h = _mm_cvtss_f32(h4);
+	if (l == 0.0f || h == 0.0f) {
+		l = INFINITY;
+		h = -INFINITY;
+		for (int j = 0; j < 32; j++) {
+			l = x[j] < l ? x[j] : l;
+			h = x[j] > h ? x[j] : h;
+		}
+	}
+	*mn = l;
+	*mx = h;
+}
+
+/* blocks.c's q8_code of 8 products v = x * id: ±inf and NaN to 0, clamp to
+ * [-128, 127] (v is finite then, so maxps/minps select as the C's
+ * conditionals), truncate (cvttps2dq, exact below 2^31), then one step away
+ * from zero where the exact fraction v - trunc(v) is >= 0.5 or <= -0.5. */
+AVX2 static inline __m256i q8_code8(__m256 v)
+{
+	const __m256 zero = _mm256_setzero_ps();
+	__m256 finite = _mm256_cmp_ps(_mm256_sub_ps(v, v), zero, _CMP_EQ_OQ);
+	v = _mm256_and_ps(v, finite);
+	v = _mm256_max_ps(v, _mm256_set1_ps(-128.0f));
+	v = _mm256_min_ps(v, _mm256_set1_ps(127.0f));
+	__m256i t = _mm256_cvttps_epi32(v);
+	__m256 f = _mm256_sub_ps(v, _mm256_cvtepi32_ps(t));
+	__m256i up = _mm256_castps_si256(_mm256_cmp_ps(f, _mm256_set1_ps(0.5f), _CMP_GE_OQ));
+	__m256i dn = _mm256_castps_si256(_mm256_cmp_ps(f, _mm256_set1_ps(-0.5f), _CMP_LE_OQ));
+	return _mm256_add_epi32(_mm256_sub_epi32(t, up), dn);
+}
+
+/* Sets the 4 double lanes to zero. */
+AVX2 static inline void lanes_zero(lanes *s)
+{
+	s->sx2 = s->sy2 = s->sxy = s->se2 = s->sae = s->mae = _mm256_setzero_pd();
+}
+
+AVX2 int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk, int8_t *codes,
+				 float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales, float *y, ql_metrics_acc *acc,
+				 int64_t flush)
+{
+	const __m256d absmask = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));
+	const __m256 fmax = _mm256_set1_ps(FLT_MAX);
+	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
+	lanes s;
+	lanes_zero(&s);
+	float tile[QL_QK8_0];
+	int64_t inlanes = 0; /* blocks summed since the last flush */
+
+	for (int64_t i = 0; i < nb; i++) {
+		const float *xb = x + i * QL_QK8_0;
+		__m256 v[4];
+		__m256 ok = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+		for (int k = 0; k < 4; k++) {
+			v[k] = _mm256_loadu_ps(xb + 8 * k);
+			ok = _mm256_and_ps(ok, _mm256_cmp_ps(_mm256_and_ps(v[k], absf), fmax,
+							      _CMP_LE_OQ));
+		}
+		if (_mm256_movemask_ps(ok) != 0xff) {
+			nb = i;
+			break;
+		}
+		float mn, mx;
+		block_range(xb, v[0], v[1], v[2], v[3], &mn, &mx);
+		float amax = fabsf(mn) > fabsf(mx) ? fabsf(mn) : fabsf(mx);
+		umin[i] = mn;
+		umax[i] = mx;
+		clip_lo[i] = -amax;
+		clip_hi[i] = amax;
+
+		/* blocks.c's ql_quantize_row_q8_0: absmax32 is this amax */
+		const float d = amax / 127.0f;
+		const float id = d != 0.0f ? 1.0f / d : 0.0f;
+		const uint16_t h = ql_fp16_from_f32(d);
+		const float d16 = ql_f32_from_fp16(h);
+		blk[i].d = h;
+		scales[i] = d16;
+		const __m256 idv = _mm256_set1_ps(id), dv = _mm256_set1_ps(d16);
+		float *yb = y ? y + i * QL_QK8_0 : tile;
+		__m256i c[4];
+		for (int k = 0; k < 4; k++) {
+			c[k] = q8_code8(_mm256_mul_ps(v[k], idv));
+			_mm256_storeu_ps(yb + 8 * k, _mm256_mul_ps(_mm256_cvtepi32_ps(c[k]), dv));
+		}
+		__m256i q = pack_s8(c[0], c[1], c[2], c[3]);
+		_mm256_storeu_si256((__m256i *)blk[i].qs, q);
+		_mm256_storeu_si256((__m256i *)(codes + i * QL_QK8_0), q);
+		if (!acc)
+			continue;
+		for (int k = 0; k < 4; k++)
+			lanes_add8(&s, v[k], _mm256_loadu_ps(yb + 8 * k), absmask);
+		if (++inlanes == flush) {
+			lanes_finish(&s, NULL, NULL, 0, (size_t)(inlanes * QL_QK8_0), acc);
+			lanes_zero(&s);
+			inlanes = 0;
+		}
+	}
+	if (acc && inlanes)
+		lanes_finish(&s, NULL, NULL, 0, (size_t)(inlanes * QL_QK8_0), acc);
+	return nb;
+}
 
 #else /* !QL_HAVE_AVX2_KERNELS */
 

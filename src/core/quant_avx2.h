@@ -28,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "qlens/quant.h"
 #include "qlens/stats.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -68,6 +69,21 @@ int64_t ql_affine_qdq_s8_avx2(const float *x, size_t n, float scale, int32_t zp,
 			      int32_t qmax, int8_t *q, float *y, ql_metrics_acc *acc);
 int64_t ql_affine_qdq_u8_avx2(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,
 			      int32_t qmax, uint8_t *q, float *y, ql_metrics_acc *acc);
+
+/* Q8_0 over nb contiguous blocks of 32 (ql_quantize's block loop, all of
+ * it for each block): the range as ql_quantize's scan finds it (min and
+ * max in order, so a zero's sign is the first zero's) into umin[i] and
+ * umax[i], -/+ max |x| into clip_lo[i]/clip_hi[i], the raw block into blk[i],
+ * the 32 codes into codes, the fp16 scale as a float into scales[i], the
+ * dequantized values into y (or into a tile here if y is NULL), and the
+ * metric sums into acc (unless NULL), flushed every `flush` blocks and at
+ * the end as one ql_metrics_add per run of `flush` blocks would. Bit for
+ * bit ql_quantize_row_q8_0 + ql_dequantize_row_q8_0 + ql_metrics_add.
+ * Returns nb, or the index of the first block with a non-finite value
+ * (where it stops: that block's outputs are not written). */
+int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk, int8_t *codes,
+			    float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales, float *y, ql_metrics_acc *acc,
+			    int64_t flush);
 #endif
 
 #endif

@@ -1,0 +1,310 @@
+/* test_blockspeed.c — the fast block-format paths of ql_quantize against the
+ * scalar reference kernels, bit for bit.
+ *
+ *   - ql_q8_0_blocks_avx2 (src/core/quant_avx2.c) against
+ *     ql_quantize_row_q8_0_ref + ql_dequantize_row_q8_0 + ql_metrics_add
+ *     (per block and per tile of 32 blocks) and an in-order min/max: raw
+ *     blocks, codes, scales, ranges, dequantized values and metric sums,
+ *     over random data, exact ties, all-zero and ±0 blocks, subnormals,
+ *     blocks whose 1/d overflows, huge values, wide exponent spreads;
+ *   - ql_quantize with the AVX2 kernels off, then on, for every block
+ *     format: the same result in every field, with the dequantized values
+ *     kept or not, metrics or none, one thread or two;
+ *   - a non-finite value is refused either way.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <float.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/core/quant_avx2.h"
+#include "qlens/quant.h"
+#include "qlens/stats.h"
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint32_t next_u32(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng >> 16);
+}
+
+static float uniform(void)
+{
+	return (float)(next_u32() >> 8) * (1.0f / 16777216.0f);
+}
+
+static float bits_f(uint32_t u)
+{
+	float f;
+	memcpy(&f, &u, sizeof f);
+	return f;
+}
+
+/* A finite float with a random sign, mantissa and an exponent field in
+ * [e0, e1] (0 gives subnormals and zeros). */
+static float rand_exp(uint32_t e0, uint32_t e1)
+{
+	uint32_t e = e0 + next_u32() % (e1 - e0 + 1);
+	return bits_f((next_u32() & 0x807fffffu) | e << 23);
+}
+
+enum { KINDS = 12 };
+
+/* Block b (32 values) of kind `kind`. */
+static void make_block(float *x, int kind, int b)
+{
+	for (int j = 0; j < 32; j++) {
+		switch (kind) {
+		case 0: /* plain random */
+			x[j] = (uniform() - 0.5f) * 4.0f;
+			break;
+		case 1: /* exact ties: amax 127 so id = 1, values k + 0.5 */
+			x[j] = j == 0 ? 127.0f : (float)((int)(next_u32() % 254) - 127) + 0.5f;
+			break;
+		case 2: /* ties under a power-of-two scale */
+			x[j] = (j == 5 ? -127.0f : (float)((int)(next_u32() % 252) - 126) + 0.5f) *
+			       0x1p-9f;
+			break;
+		case 3: /* all zero, mixed signs */
+			x[j] = (next_u32() & 1) ? -0.0f : 0.0f;
+			break;
+		case 4: /* ±0 around small values */
+			x[j] = j % 3 ? ((j & 1) ? -0.0f : 0.0f) : (uniform() - 0.5f);
+			break;
+		case 5: /* subnormals (and zeros) only: 1 / d overflows */
+			x[j] = rand_exp(0, 0);
+			break;
+		case 6: /* tiny normals: 1 / d overflows around here */
+			x[j] = rand_exp(1, 8);
+			break;
+		case 7: /* huge */
+			x[j] = rand_exp(250, 254);
+			break;
+		case 8: /* every exponent */
+			x[j] = rand_exp(0, 254);
+			break;
+		case 9: /* all equal */
+			x[j] = b & 1 ? -3.25f : 1e-3f;
+			break;
+		case 10: /* only non-negative, min exactly +0 or -0 */
+			x[j] = j == b % 32 ? ((b & 2) ? -0.0f : 0.0f) : uniform();
+			break;
+		default: /* near the rounding edges of x * id: values k ± 1 ulp + 0.5 */
+			x[j] = j == 0 ? -127.0f
+				      : nextafterf((float)((int)(next_u32() % 254) - 127) + 0.5f,
+						   (next_u32() & 1) ? INFINITY : -INFINITY);
+			break;
+		}
+	}
+}
+
+static bool same_float(float a, float b)
+{
+	return memcmp(&a, &b, sizeof a) == 0;
+}
+
+#if QL_HAVE_AVX2_KERNELS
+
+static void test_q8_0_kernel(void **state)
+{
+	(void)state;
+	if (!ql_avx2_active()) {
+		print_message("no AVX2 on this CPU: nothing to compare\n");
+		skip();
+	}
+	const int64_t nb = 64 * KINDS + 37; /* not a whole number of tiles */
+	const int64_t n = nb * 32;
+	float *x = malloc((size_t)n * sizeof *x), *y = malloc((size_t)n * sizeof *y);
+	float *yr = malloc((size_t)n * sizeof *yr);
+	ql_block_q8_0 *blk = malloc((size_t)nb * sizeof *blk), *ref = malloc((size_t)nb * sizeof *ref);
+	int8_t *codes = malloc((size_t)n);
+	float *f[5];
+	for (int i = 0; i < 5; i++)
+		f[i] = malloc((size_t)nb * sizeof(float));
+	assert_true(x && y && yr && blk && ref && codes && f[0] && f[1] && f[2] && f[3] && f[4]);
+
+	for (int round = 0; round < 20; round++) {
+		for (int64_t b = 0; b < nb; b++)
+			make_block(x + b * 32, (int)((b + round) % KINDS), (int)b);
+		assert_int_equal(ql_quantize_row_q8_0_ref(x, ref, n), 0);
+		ql_dequantize_row_q8_0(ref, yr, n);
+		for (int64_t flush = 1; flush <= 64; flush *= 32) {
+			ql_metrics_acc a, ar;
+			ql_metrics_acc_init(&a);
+			ql_metrics_acc_init(&ar);
+			memset(blk, 0xa5, (size_t)nb * sizeof *blk);
+			int64_t done = ql_q8_0_blocks_avx2(x, nb, blk, codes, f[0], f[1], f[2], f[3],
+							   f[4], flush == 1 ? y : NULL, &a, flush);
+			assert_int_equal(done, nb);
+			assert_memory_equal(blk, ref, (size_t)nb * sizeof *blk);
+			for (int64_t b = 0; b < nb; b++) {
+				const float *xb = x + b * 32;
+				assert_memory_equal(codes + b * 32, ref[b].qs, 32);
+				assert_true(same_float(f[4][b], ql_f32_from_fp16(ref[b].d)));
+				float lo = INFINITY, hi = -INFINITY;
+				for (int j = 0; j < 32; j++) {
+					lo = xb[j] < lo ? xb[j] : lo;
+					hi = xb[j] > hi ? xb[j] : hi;
+				}
+				float am = fabsf(lo) > fabsf(hi) ? fabsf(lo) : fabsf(hi);
+				assert_true(same_float(f[0][b], lo));
+				assert_true(same_float(f[1][b], hi));
+				assert_true(same_float(f[2][b], -am));
+				assert_true(same_float(f[3][b], am));
+			}
+			if (flush == 1)
+				assert_memory_equal(y, yr, (size_t)n * sizeof *y);
+			for (int64_t b = 0; b < nb; b += flush) {
+				int64_t k = nb - b < flush ? nb - b : flush;
+				ql_metrics_add(&ar, x + b * 32, yr + b * 32, (size_t)(k * 32));
+			}
+			assert_memory_equal(&a, &ar, sizeof a);
+		}
+	}
+	/* a non-finite value stops the kernel at its block */
+	for (int64_t b = 0; b < 8; b++)
+		make_block(x + b * 32, 0, (int)b);
+	const float bad[3] = {INFINITY, -INFINITY, NAN};
+	for (int i = 0; i < 3; i++) {
+		x[5 * 32 + 7 + i] = bad[i];
+		assert_int_equal(ql_q8_0_blocks_avx2(x, 8, blk, codes, f[0], f[1], f[2], f[3], f[4],
+						     NULL, NULL, 1),
+				 5);
+		x[5 * 32 + 7 + i] = 1.0f;
+	}
+	for (int i = 0; i < 5; i++)
+		free(f[i]);
+	free(x);
+	free(y);
+	free(yr);
+	free(blk);
+	free(ref);
+	free(codes);
+}
+
+#endif
+
+/* ql_quantize with the AVX2 kernels off, then on: every field the same. */
+static void compare_quantize(const float *x, const int64_t *shape, int ndim, ql_qdtype t)
+{
+	ql_scheme s;
+	ql_scheme_init(&s);
+	s.dtype = t;
+	for (int mode = 0; mode < 6; mode++) {
+		ql_qopts o = {.dequant = mode % 3 == 0, .no_metrics = mode % 3 == 2,
+			      .threads = 1 + mode / 3};
+		ql_qresult r[2];
+		ql_error err;
+		for (int on = 0; on < 2; on++) {
+			ql_avx2_enable(on);
+			assert_int_equal(ql_quantize(x, shape, ndim, &s, &o, &r[on], &err), 0);
+		}
+		ql_avx2_enable(true);
+		size_t n = (size_t)r[0].nelem;
+		assert_int_equal(r[0].nelem, r[1].nelem);
+		assert_int_equal(r[0].nscales, r[1].nscales);
+		assert_int_equal(r[0].blocks_bytes, r[1].blocks_bytes);
+		if (n) {
+			assert_memory_equal(r[0].codes, r[1].codes, n);
+			if (r[0].blocks_bytes)
+				assert_memory_equal(r[0].blocks, r[1].blocks, r[0].blocks_bytes);
+			if (o.dequant)
+				assert_memory_equal(r[0].dequant, r[1].dequant, n * sizeof(float));
+		}
+		size_t ns = (size_t)r[0].nscales * sizeof(float);
+		if (ns) {
+			assert_memory_equal(r[0].scales, r[1].scales, ns);
+			assert_memory_equal(r[0].clip_lo, r[1].clip_lo, ns);
+			assert_memory_equal(r[0].clip_hi, r[1].clip_hi, ns);
+		}
+		assert_true(same_float(r[0].data_min, r[1].data_min));
+		assert_true(same_float(r[0].data_max, r[1].data_max));
+		assert_memory_equal(&r[0].metrics, &r[1].metrics, sizeof r[0].metrics);
+		assert_int_equal(r[0].bytes, r[1].bytes);
+		ql_qresult_free(&r[0]);
+		ql_qresult_free(&r[1]);
+	}
+}
+
+static const ql_qdtype block_types[] = {QL_Q_Q8_0, QL_Q_Q4_0, QL_Q_NF4,
+					QL_Q_MXFP4, QL_Q_MXFP8, QL_Q_MXINT8};
+
+static void test_quantize_both_ways(void **state)
+{
+	(void)state;
+	int64_t shape[2] = {301, 1024}; /* more than 4 jobs of 2^16, odd rows */
+	size_t n = (size_t)(shape[0] * shape[1]);
+	float *x = malloc(n * sizeof *x);
+	assert_non_null(x);
+	for (size_t b = 0; b < n / 32; b++)
+		make_block(x + b * 32, (int)(b % KINDS), (int)b);
+	for (size_t i = 0; i < sizeof block_types / sizeof block_types[0]; i++)
+		compare_quantize(x, shape, 2, block_types[i]);
+	/* min and max of the tensor are zeros of the first sign met */
+	for (size_t i = 0; i < n; i++)
+		x[i] = (i / 32 + i) % 3 ? -0.0f : 0.0f;
+	for (size_t i = 0; i < sizeof block_types / sizeof block_types[0]; i++)
+		compare_quantize(x, shape, 2, block_types[i]);
+	/* small shapes, one block, and empty */
+	int64_t small[][2] = {{3, 32}, {1, 32}, {7, 64}, {0, 32}};
+	for (size_t k = 0; k < 4; k++)
+		for (size_t i = 0; i < sizeof block_types / sizeof block_types[0]; i++)
+			compare_quantize(x + 1, small[k], 2, block_types[i]);
+	free(x);
+}
+
+static void test_nonfinite_refused(void **state)
+{
+	(void)state;
+	int64_t shape[2] = {64, 256};
+	size_t n = (size_t)(shape[0] * shape[1]);
+	float *x = malloc(n * sizeof *x);
+	assert_non_null(x);
+	const float bad[3] = {INFINITY, -INFINITY, NAN};
+	for (int i = 0; i < 3; i++) {
+		for (size_t j = 0; j < n; j++)
+			x[j] = uniform() - 0.5f;
+		x[n - 40 + (size_t)i] = bad[i];
+		for (int on = 0; on < 2; on++) {
+			ql_avx2_enable(on);
+			ql_scheme s;
+			ql_scheme_init(&s);
+			s.dtype = QL_Q_Q8_0;
+			ql_qresult r;
+			ql_error err;
+			assert_int_equal(ql_quantize(x, shape, 2, &s, NULL, &r, &err), -1);
+		}
+	}
+	ql_avx2_enable(true);
+	free(x);
+}
+
+#if !QL_HAVE_AVX2_KERNELS
+static void test_q8_0_kernel(void **state)
+{
+	(void)state;
+	assert_false(ql_avx2_active());
+	skip();
+}
+#endif
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_q8_0_kernel),
+		cmocka_unit_test(test_quantize_both_ways),
+		cmocka_unit_test(test_nonfinite_refused),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
