@@ -1,11 +1,13 @@
 /* test_blockspeed.c — the fast block-format paths of ql_quantize against the
  * scalar reference kernels, bit for bit.
  *
- *   - ql_q8_0_blocks_avx2 (src/core/quant_avx2.c) against
- *     ql_quantize_row_q8_0_ref + ql_dequantize_row_q8_0 + ql_metrics_add
- *     (per block and per tile of 32 blocks) and an in-order min/max: raw
+ *   - ql_q8_0_blocks_avx2 / ql_q4_0_blocks_avx2 (src/core/quant_avx2.c)
+ *     against ql_quantize_row_q8_0_ref / _q4_0_ref, the row dequantizers,
+ *     ql_metrics_add (per block and per tile of 32 blocks) and an in-order
+ *     min/max: raw
  *     blocks, codes, scales, ranges, dequantized values and metric sums,
- *     over random data, exact ties, all-zero and ±0 blocks, subnormals,
+ *     and Q4_0's clipped count, over random data, exact ties, all-zero and
+ *     ±0 blocks, the largest magnitude twice with both signs, subnormals,
  *     blocks whose 1/d overflows, huge values, wide exponent spreads;
  *   - ql_quantize with the AVX2 kernels off, then on, for every block
  *     format: the same result in every field, with the dequantized values
@@ -59,7 +61,7 @@ static float rand_exp(uint32_t e0, uint32_t e1)
 	return bits_f((next_u32() & 0x807fffffu) | e << 23);
 }
 
-enum { KINDS = 12 };
+enum { KINDS = 13 };
 
 /* Block b (32 values) of kind `kind`. */
 static void make_block(float *x, int kind, int b)
@@ -100,6 +102,11 @@ static void make_block(float *x, int kind, int b)
 		case 10: /* only non-negative, min exactly +0 or -0 */
 			x[j] = j == b % 32 ? ((b & 2) ? -0.0f : 0.0f) : uniform();
 			break;
+		case 12: /* the largest magnitude twice, with both signs (Q4_0 keeps the first) */
+			x[j] = j == 3 + b % 5 ? ((b & 1) ? 5.0f : -5.0f)
+			       : j == 20 ? ((b & 1) ? -5.0f : 5.0f)
+					 : (uniform() - 0.5f) * 9.0f;
+			break;
 		default: /* near the rounding edges of x * id: values k ± 1 ulp + 0.5 */
 			x[j] = j == 0 ? -127.0f
 				      : nextafterf((float)((int)(next_u32() % 254) - 127) + 0.5f,
@@ -116,9 +123,24 @@ static bool same_float(float a, float b)
 
 #if QL_HAVE_AVX2_KERNELS
 
-static void test_q8_0_kernel(void **state)
+/* The in-order range of a block, as ql_quantize's scan finds it. */
+static void check_range(const float *xb, float lo_got, float hi_got, float clo, float chi)
 {
-	(void)state;
+	float lo = INFINITY, hi = -INFINITY;
+	for (int j = 0; j < 32; j++) {
+		lo = xb[j] < lo ? xb[j] : lo;
+		hi = xb[j] > hi ? xb[j] : hi;
+	}
+	float am = fabsf(lo) > fabsf(hi) ? fabsf(lo) : fabsf(hi);
+	assert_true(same_float(lo_got, lo));
+	assert_true(same_float(hi_got, hi));
+	assert_true(same_float(clo, -am));
+	assert_true(same_float(chi, am));
+}
+
+/* q4 = false: Q8_0, true: Q4_0. */
+static void kernel_vs_ref(bool q4)
+{
 	if (!ql_avx2_active()) {
 		print_message("no AVX2 on this CPU: nothing to compare\n");
 		skip();
@@ -127,43 +149,59 @@ static void test_q8_0_kernel(void **state)
 	const int64_t n = nb * 32;
 	float *x = malloc((size_t)n * sizeof *x), *y = malloc((size_t)n * sizeof *y);
 	float *yr = malloc((size_t)n * sizeof *yr);
-	ql_block_q8_0 *blk = malloc((size_t)nb * sizeof *blk), *ref = malloc((size_t)nb * sizeof *ref);
-	int8_t *codes = malloc((size_t)n);
+	ql_block_q8_0 *b8 = malloc((size_t)nb * sizeof *b8), *r8 = malloc((size_t)nb * sizeof *r8);
+	ql_block_q4_0 *b4 = malloc((size_t)nb * sizeof *b4), *r4 = malloc((size_t)nb * sizeof *r4);
+	uint8_t *codes = malloc((size_t)n);
 	float *f[5];
 	for (int i = 0; i < 5; i++)
 		f[i] = malloc((size_t)nb * sizeof(float));
-	assert_true(x && y && yr && blk && ref && codes && f[0] && f[1] && f[2] && f[3] && f[4]);
+	assert_true(x && y && yr && b8 && r8 && b4 && r4 && codes && f[0] && f[1] && f[2] && f[3] &&
+		    f[4]);
 
 	for (int round = 0; round < 20; round++) {
 		for (int64_t b = 0; b < nb; b++)
 			make_block(x + b * 32, (int)((b + round) % KINDS), (int)b);
-		assert_int_equal(ql_quantize_row_q8_0_ref(x, ref, n), 0);
-		ql_dequantize_row_q8_0(ref, yr, n);
+		int64_t clip_ref = 0;
+		if (q4) {
+			clip_ref = ql_quantize_row_q4_0_ref(x, r4, n);
+			ql_dequantize_row_q4_0(r4, yr, n);
+		} else {
+			assert_int_equal(ql_quantize_row_q8_0_ref(x, r8, n), 0);
+			ql_dequantize_row_q8_0(r8, yr, n);
+		}
 		for (int64_t flush = 1; flush <= 64; flush *= 32) {
 			ql_metrics_acc a, ar;
 			ql_metrics_acc_init(&a);
 			ql_metrics_acc_init(&ar);
-			memset(blk, 0xa5, (size_t)nb * sizeof *blk);
-			int64_t done = ql_q8_0_blocks_avx2(x, nb, blk, codes, f[0], f[1], f[2], f[3],
-							   f[4], flush == 1 ? y : NULL, &a, flush);
-			assert_int_equal(done, nb);
-			assert_memory_equal(blk, ref, (size_t)nb * sizeof *blk);
-			for (int64_t b = 0; b < nb; b++) {
-				const float *xb = x + b * 32;
-				assert_memory_equal(codes + b * 32, ref[b].qs, 32);
-				assert_true(same_float(f[4][b], ql_f32_from_fp16(ref[b].d)));
-				float lo = INFINITY, hi = -INFINITY;
-				for (int j = 0; j < 32; j++) {
-					lo = xb[j] < lo ? xb[j] : lo;
-					hi = xb[j] > hi ? xb[j] : hi;
-				}
-				float am = fabsf(lo) > fabsf(hi) ? fabsf(lo) : fabsf(hi);
-				assert_true(same_float(f[0][b], lo));
-				assert_true(same_float(f[1][b], hi));
-				assert_true(same_float(f[2][b], -am));
-				assert_true(same_float(f[3][b], am));
+			float *yo = flush == 1 ? y : NULL;
+			int64_t done, clip = 0;
+			if (q4) {
+				memset(b4, 0xa5, (size_t)nb * sizeof *b4);
+				done = ql_q4_0_blocks_avx2(x, nb, b4, codes, f[0], f[1], f[2], f[3],
+							   f[4], yo, &a, flush, &clip);
+				assert_memory_equal(b4, r4, (size_t)nb * sizeof *b4);
+			} else {
+				memset(b8, 0xa5, (size_t)nb * sizeof *b8);
+				done = ql_q8_0_blocks_avx2(x, nb, b8, (int8_t *)codes, f[0], f[1], f[2],
+							   f[3], f[4], yo, &a, flush);
+				assert_memory_equal(b8, r8, (size_t)nb * sizeof *b8);
 			}
-			if (flush == 1)
+			assert_int_equal(done, nb);
+			assert_int_equal(clip, clip_ref);
+			for (int64_t b = 0; b < nb; b++) {
+				if (q4) {
+					for (int j = 0; j < 16; j++) {
+						assert_int_equal(codes[b * 32 + j], r4[b].qs[j] & 15);
+						assert_int_equal(codes[b * 32 + j + 16], r4[b].qs[j] >> 4);
+					}
+				} else {
+					assert_memory_equal(codes + b * 32, r8[b].qs, 32);
+				}
+				uint16_t d = q4 ? r4[b].d : r8[b].d;
+				assert_true(same_float(f[4][b], ql_f32_from_fp16(d)));
+				check_range(x + b * 32, f[0][b], f[1][b], f[2][b], f[3][b]);
+			}
+			if (yo)
 				assert_memory_equal(y, yr, (size_t)n * sizeof *y);
 			for (int64_t b = 0; b < nb; b += flush) {
 				int64_t k = nb - b < flush ? nb - b : flush;
@@ -178,9 +216,12 @@ static void test_q8_0_kernel(void **state)
 	const float bad[3] = {INFINITY, -INFINITY, NAN};
 	for (int i = 0; i < 3; i++) {
 		x[5 * 32 + 7 + i] = bad[i];
-		assert_int_equal(ql_q8_0_blocks_avx2(x, 8, blk, codes, f[0], f[1], f[2], f[3], f[4],
-						     NULL, NULL, 1),
-				 5);
+		int64_t clip;
+		int64_t done = q4 ? ql_q4_0_blocks_avx2(x, 8, b4, codes, f[0], f[1], f[2], f[3], f[4],
+							NULL, NULL, 1, &clip)
+				  : ql_q8_0_blocks_avx2(x, 8, b8, (int8_t *)codes, f[0], f[1], f[2],
+							f[3], f[4], NULL, NULL, 1);
+		assert_int_equal(done, 5);
 		x[5 * 32 + 7 + i] = 1.0f;
 	}
 	for (int i = 0; i < 5; i++)
@@ -188,9 +229,23 @@ static void test_q8_0_kernel(void **state)
 	free(x);
 	free(y);
 	free(yr);
-	free(blk);
-	free(ref);
+	free(b8);
+	free(r8);
+	free(b4);
+	free(r4);
 	free(codes);
+}
+
+static void test_q8_0_kernel(void **state)
+{
+	(void)state;
+	kernel_vs_ref(false);
+}
+
+static void test_q4_0_kernel(void **state)
+{
+	(void)state;
+	kernel_vs_ref(true);
 }
 
 #endif
@@ -297,12 +352,14 @@ static void test_q8_0_kernel(void **state)
 	assert_false(ql_avx2_active());
 	skip();
 }
+#define test_q4_0_kernel test_q8_0_kernel
 #endif
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_q8_0_kernel),
+		cmocka_unit_test(test_q4_0_kernel),
 		cmocka_unit_test(test_quantize_both_ways),
 		cmocka_unit_test(test_nonfinite_refused),
 	};

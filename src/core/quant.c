@@ -1253,7 +1253,7 @@ static void quant_groups(plan *p, int64_t u0, int64_t u1, ql_metrics_acc *acc, b
 {
 	ql_qresult *r = p->r;
 #if QL_HAVE_AVX2_KERNELS
-	/* Q8_0 in whole blocks: one AVX2 call does all of the loop below, with
+	/* Q8_0, Q4_0 in whole blocks: one AVX2 call does all of the loop below, with
 	 * the metric sums flushed where it flushes them (every block when the
 	 * dequantized values are kept or no tile is used, else every tile). */
 	if (p->dtype == QL_Q_Q8_0 && p->fused && p->G == QL_QK8_0 && p->L % QL_QK8_0 == 0 &&
@@ -1265,6 +1265,20 @@ static void quant_groups(plan *p, int64_t u0, int64_t u1, ql_metrics_acc *acc, b
 						   p->umax + u0, r->clip_lo + u0, r->clip_hi + u0,
 						   r->scales + u0, r->dequant ? r->dequant + s0 : NULL,
 						   acc, tiled ? TILE / QL_QK8_0 : 1);
+		if (done < nb)
+			p->bad[acc - p->acc] = 1;
+		return;
+	}
+	if (p->dtype == QL_Q_Q4_0 && p->fused && p->G == QL_QK4_0 && p->L % QL_QK4_0 == 0 &&
+	    ql_avx2_active()) {
+		int64_t s0 = u0 * QL_QK4_0, nb = u1 - u0, clipped = 0;
+		bool tiled = !r->dequant && !p->no_metrics;
+		int64_t done = ql_q4_0_blocks_avx2(p->x + s0, nb, (ql_block_q4_0 *)r->blocks + u0,
+						   r->codes + s0, p->umin + u0, p->umax + u0,
+						   r->clip_lo + u0, r->clip_hi + u0, r->scales + u0,
+						   r->dequant ? r->dequant + s0 : NULL, acc,
+						   tiled ? TILE / QL_QK4_0 : 1, &clipped);
+		acc->clipped += clipped;
 		if (done < nb)
 			p->bad[acc - p->acc] = 1;
 		return;

@@ -407,6 +407,105 @@ AVX2 int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk,
 	return nb;
 }
 
+/* blocks.c's q4_0_code_fast of 8 products v = x * id, before the cap at 15:
+ * w = v + 8.5, NaN and w < 0 to 0 (maxps returns its second operand for a
+ * NaN; -0 and +0 truncate alike), w >= 127 to 0, then truncation. */
+AVX2 static inline __m256i q4_0_code8(__m256 v)
+{
+	__m256 w = _mm256_add_ps(v, _mm256_set1_ps(8.5f));
+	w = _mm256_max_ps(w, _mm256_setzero_ps());
+	w = _mm256_and_ps(w, _mm256_cmp_ps(w, _mm256_set1_ps(127.0f), _CMP_LT_OQ));
+	return _mm256_cvttps_epi32(w);
+}
+
+AVX2 int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk, uint8_t *codes,
+				 float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
+				 float *y, ql_metrics_acc *acc, int64_t flush, int64_t *clipped)
+{
+	const __m256d absmask = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));
+	const __m256 fmax = _mm256_set1_ps(FLT_MAX);
+	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
+	const __m256i fifteen = _mm256_set1_epi32(15), eight = _mm256_set1_epi32(8);
+	lanes s;
+	lanes_zero(&s);
+	float tile[QL_QK4_0];
+	int64_t inlanes = 0, clip = 0;
+
+	for (int64_t i = 0; i < nb; i++) {
+		const float *xb = x + i * QL_QK4_0;
+		__m256 v[4];
+		__m256 ok = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+		for (int k = 0; k < 4; k++) {
+			v[k] = _mm256_loadu_ps(xb + 8 * k);
+			ok = _mm256_and_ps(ok, _mm256_cmp_ps(_mm256_and_ps(v[k], absf), fmax,
+							      _CMP_LE_OQ));
+		}
+		if (_mm256_movemask_ps(ok) != 0xff) {
+			nb = i;
+			break;
+		}
+		float mn, mx;
+		block_range(xb, v[0], v[1], v[2], v[3], &mn, &mx);
+		float amax = fabsf(mn) > fabsf(mx) ? fabsf(mn) : fabsf(mx);
+		umin[i] = mn;
+		umax[i] = mx;
+		clip_lo[i] = -amax;
+		clip_hi[i] = amax;
+
+		/* the reference's max: the first value of the largest magnitude */
+		float max = 0.0f;
+		if (amax != 0.0f) {
+			const __m256 am = _mm256_set1_ps(amax);
+			for (int k = 0; k < 4; k++) {
+				int m = _mm256_movemask_ps(
+					_mm256_cmp_ps(_mm256_and_ps(v[k], absf), am, _CMP_EQ_OQ));
+				if (m) {
+					max = xb[8 * k + __builtin_ctz((unsigned)m)];
+					break;
+				}
+			}
+		}
+		const float d = max / -8.0f;
+		const float id = d != 0.0f ? 1.0f / d : 0.0f;
+		const uint16_t h = ql_fp16_from_f32(d);
+		const float d16 = ql_f32_from_fp16(h);
+		blk[i].d = h;
+		scales[i] = d16;
+		const __m256 idv = _mm256_set1_ps(id), dv = _mm256_set1_ps(d16);
+		float *yb = y ? y + i * QL_QK4_0 : tile;
+		__m256i c[4];
+		for (int k = 0; k < 4; k++) {
+			__m256i q = q4_0_code8(_mm256_mul_ps(v[k], idv));
+			__m256i over = _mm256_cmpgt_epi32(q, fifteen);
+			clip += __builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(over)));
+			c[k] = _mm256_min_epi32(q, fifteen);
+			_mm256_storeu_ps(yb + 8 * k, _mm256_mul_ps(_mm256_cvtepi32_ps(
+							     _mm256_sub_epi32(c[k], eight)), dv));
+		}
+		_mm256_storeu_si256((__m256i *)(codes + i * QL_QK4_0), pack_u8(c[0], c[1], c[2], c[3]));
+		/* byte j = code j | code j + 16 << 4 */
+		__m256i a = _mm256_or_si256(c[0], _mm256_slli_epi32(c[2], 4));
+		__m256i b = _mm256_or_si256(c[1], _mm256_slli_epi32(c[3], 4));
+		__m256i ab = _mm256_permute4x64_epi64(_mm256_packus_epi32(a, b), 0xd8);
+		__m128i nib = _mm_packus_epi16(_mm256_castsi256_si128(ab),
+					       _mm256_extracti128_si256(ab, 1));
+		_mm_storeu_si128((__m128i *)blk[i].qs, nib);
+		if (!acc)
+			continue;
+		for (int k = 0; k < 4; k++)
+			lanes_add8(&s, v[k], _mm256_loadu_ps(yb + 8 * k), absmask);
+		if (++inlanes == flush) {
+			lanes_finish(&s, NULL, NULL, 0, (size_t)(inlanes * QL_QK4_0), acc);
+			lanes_zero(&s);
+			inlanes = 0;
+		}
+	}
+	if (acc && inlanes)
+		lanes_finish(&s, NULL, NULL, 0, (size_t)(inlanes * QL_QK4_0), acc);
+	*clipped = clip;
+	return nb;
+}
+
 #else /* !QL_HAVE_AVX2_KERNELS */
 
 bool ql_avx2_active(void)

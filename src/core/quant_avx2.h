@@ -84,6 +84,12 @@ int64_t ql_affine_qdq_u8_avx2(const float *x, size_t n, float scale, int32_t zp,
 int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk, int8_t *codes,
 			    float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales, float *y, ql_metrics_acc *acc,
 			    int64_t flush);
+/* The same for Q4_0 (ql_quantize_row_q4_0 + ql_dequantize_row_q4_0): codes
+ * are the 4-bit values one a byte, and *clipped gets the number of codes
+ * capped at 15. */
+int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk, uint8_t *codes,
+			    float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
+			    float *y, ql_metrics_acc *acc, int64_t flush, int64_t *clipped);
 #endif
 
 #endif
