@@ -1,8 +1,9 @@
 /* test_blockspeed.c — the fast block-format paths of ql_quantize against the
  * scalar reference kernels, bit for bit.
  *
- *   - ql_q8_0_blocks_avx2 / ql_q4_0_blocks_avx2 (src/core/quant_avx2.c)
- *     against ql_quantize_row_q8_0_ref / _q4_0_ref, the row dequantizers,
+ *   - ql_q8_0_blocks_avx2 / ql_q4_0_blocks_avx2 / ql_nf4_blocks_avx2
+ *     (src/core/quant_avx2.c) against ql_quantize_row_q8_0_ref / _q4_0_ref /
+ *     ql_nf4_quantize_ref, the dequantizers,
  *     ql_metrics_add (per block and per tile of 32 blocks) and an in-order
  *     min/max: raw
  *     blocks, codes, scales, ranges, dequantized values and metric sums,
@@ -248,6 +249,73 @@ static void test_q4_0_kernel(void **state)
 	kernel_vs_ref(true);
 }
 
+static void test_nf4_kernel(void **state)
+{
+	(void)state;
+	if (!ql_avx2_active()) {
+		print_message("no AVX2 on this CPU: nothing to compare\n");
+		skip();
+	}
+	const int64_t nb = 32 * KINDS + 19, n = nb * 64;
+	float *x = malloc((size_t)n * sizeof *x), *y = malloc((size_t)n * sizeof *y);
+	float *yr = malloc((size_t)n * sizeof *yr), *am = malloc((size_t)nb * sizeof *am);
+	uint8_t *codes = malloc((size_t)n), *cr = malloc((size_t)n), *packed = malloc((size_t)n / 2);
+	float *f[5];
+	for (int i = 0; i < 5; i++)
+		f[i] = malloc((size_t)nb * sizeof(float));
+	assert_true(x && y && yr && am && codes && cr && packed && f[0] && f[1] && f[2] && f[3] &&
+		    f[4]);
+	for (int round = 0; round < 10; round++) {
+		for (int64_t b = 0; b < 2 * nb; b++)
+			make_block(x + b * 32, (int)((b / 2 + round + (b & 1) * 5) % KINDS), (int)b);
+		if (round == 9) /* NF4 thresholds exactly: amax 1, values on them */
+			for (int64_t i = 0; i < n; i++)
+				x[i] = i % 64 == 0 ? 1.0f : ql_nf4_thresholds[i % 15];
+		ql_nf4_quantize_ref(x, n, cr, am);
+		ql_nf4_dequantize(cr, am, n, yr);
+		for (int64_t flush = 1; flush <= 16; flush *= 16) {
+			ql_metrics_acc a, ar;
+			ql_metrics_acc_init(&a);
+			ql_metrics_acc_init(&ar);
+			float *yo = flush == 1 ? y : NULL;
+			assert_int_equal(ql_nf4_blocks_avx2(x, nb, packed, codes, f[0], f[1], f[2],
+							    f[3], f[4], yo, &a, flush),
+					 nb);
+			assert_memory_equal(codes, cr, (size_t)n);
+			for (int64_t i = 0; i < n; i += 2)
+				assert_int_equal(packed[i / 2], cr[i] << 4 | cr[i + 1]);
+			assert_memory_equal(f[4], am, (size_t)nb * sizeof *am);
+			for (int64_t b = 0; b < nb; b++) {
+				const float *xb = x + b * 64;
+				float lo = INFINITY, hi = -INFINITY;
+				for (int j = 0; j < 64; j++) {
+					lo = xb[j] < lo ? xb[j] : lo;
+					hi = xb[j] > hi ? xb[j] : hi;
+				}
+				/* a zero's sign is scan_span's (checked through ql_quantize) */
+				assert_true(f[0][b] == lo && f[1][b] == hi);
+				assert_true(same_float(f[3][b], am[b]) && same_float(f[2][b], -am[b]));
+			}
+			if (yo)
+				assert_memory_equal(y, yr, (size_t)n * sizeof *y);
+			for (int64_t b = 0; b < nb; b += flush) {
+				int64_t k = nb - b < flush ? nb - b : flush;
+				ql_metrics_add(&ar, x + b * 64, yr + b * 64, (size_t)(k * 64));
+			}
+			assert_memory_equal(&a, &ar, sizeof a);
+		}
+	}
+	for (int i = 0; i < 5; i++)
+		free(f[i]);
+	free(x);
+	free(y);
+	free(yr);
+	free(am);
+	free(codes);
+	free(cr);
+	free(packed);
+}
+
 #endif
 
 /* ql_quantize with the AVX2 kernels off, then on: every field the same. */
@@ -311,9 +379,17 @@ static void test_quantize_both_ways(void **state)
 		x[i] = (i / 32 + i) % 3 ? -0.0f : 0.0f;
 	for (size_t i = 0; i < sizeof block_types / sizeof block_types[0]; i++)
 		compare_quantize(x, shape, 2, block_types[i]);
+	/* one block of zeros of random signs: its range is the tensor's */
+	int64_t one[2][2] = {{1, 32}, {1, 64}};
+	for (int round = 0; round < 64; round++) {
+		for (size_t i = 0; i < 64; i++)
+			x[i] = (next_u32() & 1) ? -0.0f : 0.0f;
+		for (size_t i = 0; i < sizeof block_types / sizeof block_types[0]; i++)
+			compare_quantize(x, one[round & 1], 2, block_types[i]);
+	}
 	/* small shapes, one block, and empty */
-	int64_t small[][2] = {{3, 32}, {1, 32}, {7, 64}, {0, 32}};
-	for (size_t k = 0; k < 4; k++)
+	int64_t small[][2] = {{3, 32}, {1, 32}, {7, 64}, {0, 32}, {3001, 96}}; /* last: 2 jobs, NF4 ends short */
+	for (size_t k = 0; k < 5; k++)
 		for (size_t i = 0; i < sizeof block_types / sizeof block_types[0]; i++)
 			compare_quantize(x + 1, small[k], 2, block_types[i]);
 	free(x);
@@ -353,6 +429,7 @@ static void test_q8_0_kernel(void **state)
 	skip();
 }
 #define test_q4_0_kernel test_q8_0_kernel
+#define test_nf4_kernel test_q8_0_kernel
 #endif
 
 int main(void)
@@ -360,6 +437,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_q8_0_kernel),
 		cmocka_unit_test(test_q4_0_kernel),
+		cmocka_unit_test(test_nf4_kernel),
 		cmocka_unit_test(test_quantize_both_ways),
 		cmocka_unit_test(test_nonfinite_refused),
 	};

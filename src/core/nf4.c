@@ -16,11 +16,12 @@
 #include <math.h>
 #include <string.h>
 
+#include "quant_avx2.h"
 #include "simd.h"
 
 /* Midpoints between neighbouring NF4 levels, written as bitsandbytes writes
  * them (float32 constants): thresholds[i] separates code i from code i + 1. */
-static const float nf4_thresholds[15] = {
+const float ql_nf4_thresholds[15] = {
 	-0.8480964004993439f,  -0.6106329262256622f,  -0.4599952697753906f,
 	-0.33967943489551544f, -0.23460740596055984f, -0.13791173323988914f,
 	-0.045525018125772476f, 0.03979014977812767f,  0.1202552504837513f,
@@ -35,7 +36,7 @@ uint8_t ql_nf4_code(float v)
 	 * bnb. */
 	unsigned c = 0;
 	for (int i = 0; i < 15; i++)
-		c += v > nf4_thresholds[i];
+		c += v > ql_nf4_thresholds[i];
 	return (uint8_t)c;
 }
 
@@ -86,7 +87,7 @@ static float nf4_block(const float *restrict x, uint8_t *restrict codes)
 	}
 	/* thresholds outside, elements inside: the inner loop vectorises */
 	for (int i = 0; i < 15; i++) {
-		const float t = nf4_thresholds[i];
+		const float t = ql_nf4_thresholds[i];
 		for (int j = 0; j < QL_NF4_BLOCK; j++)
 			c[j] = (uint8_t)(c[j] + (v[j] > t));
 	}

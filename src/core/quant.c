@@ -1253,7 +1253,7 @@ static void quant_groups(plan *p, int64_t u0, int64_t u1, ql_metrics_acc *acc, b
 {
 	ql_qresult *r = p->r;
 #if QL_HAVE_AVX2_KERNELS
-	/* Q8_0, Q4_0 in whole blocks: one AVX2 call does all of the loop below, with
+	/* Q8_0, Q4_0, NF4 in whole blocks: one AVX2 call does all of the loop below, with
 	 * the metric sums flushed where it flushes them (every block when the
 	 * dequantized values are kept or no tile is used, else every tile). */
 	if (p->dtype == QL_Q_Q8_0 && p->fused && p->G == QL_QK8_0 && p->L % QL_QK8_0 == 0 &&
@@ -1279,6 +1279,21 @@ static void quant_groups(plan *p, int64_t u0, int64_t u1, ql_metrics_acc *acc, b
 						   r->dequant ? r->dequant + s0 : NULL, acc,
 						   tiled ? TILE / QL_QK4_0 : 1, &clipped);
 		acc->clipped += clipped;
+		if (done < nb)
+			p->bad[acc - p->acc] = 1;
+		return;
+	}
+	/* NF4: whole blocks only (a short last block goes the C way, and with
+	 * it the rest of its job, so the sums keep their order) */
+	if (p->dtype == QL_Q_NF4 && p->fused && p->G == QL_NF4_BLOCK &&
+	    (p->L % QL_NF4_BLOCK == 0 || u1 < p->nunits) && ql_avx2_active()) {
+		int64_t s0 = u0 * QL_NF4_BLOCK, nb = u1 - u0;
+		bool tiled = !r->dequant && !p->no_metrics;
+		int64_t done = ql_nf4_blocks_avx2(p->x + s0, nb, r->blocks + s0 / 2, r->codes + s0,
+						  p->umin + u0, p->umax + u0, r->clip_lo + u0,
+						  r->clip_hi + u0, r->scales + u0,
+						  r->dequant ? r->dequant + s0 : NULL, acc,
+						  tiled ? TILE / QL_NF4_BLOCK : 1);
 		if (done < nb)
 			p->bad[acc - p->acc] = 1;
 		return;

@@ -506,6 +506,129 @@ AVX2 int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk,
 	return nb;
 }
 
+/* ---- NF4 blocks --------------------------------------------------------------- */
+
+/* scan_span's result for a span of 64 when it is zero: 16 lanes, each the
+ * in-order min/max of elements j, j + 16, j + 32, j + 48, merged in lane
+ * order by minf/maxf (an equal later lane wins). */
+static void range64_lanes(const float *x, float *mn, float *mx)
+{
+	float lo[16], hi[16];
+	for (int j = 0; j < 16; j++) {
+		lo[j] = INFINITY;
+		hi[j] = -INFINITY;
+	}
+	for (int i = 0; i < 64; i += 16) {
+		for (int j = 0; j < 16; j++) {
+			float v = x[i + j];
+			lo[j] = v < lo[j] ? v : lo[j];
+			hi[j] = v > hi[j] ? v : hi[j];
+		}
+	}
+	float l = INFINITY, h = -INFINITY;
+	for (int j = 0; j < 16; j++) {
+		l = l < lo[j] ? l : lo[j];
+		h = h > hi[j] ? h : hi[j];
+	}
+	*mn = l;
+	*mx = h;
+}
+
+AVX2 int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uint8_t *codes,
+				float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
+				float *y, ql_metrics_acc *acc, int64_t flush)
+{
+	const __m256d absmask = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));
+	const __m256 fmax = _mm256_set1_ps(FLT_MAX);
+	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
+	const __m256 lv_lo = _mm256_loadu_ps(ql_nf4_levels), lv_hi = _mm256_loadu_ps(ql_nf4_levels + 8);
+	const __m256i seven = _mm256_set1_epi32(7), lowbyte = _mm256_set1_epi16(0xff);
+	__m256 th[15];
+	for (int t = 0; t < 15; t++)
+		th[t] = _mm256_set1_ps(ql_nf4_thresholds[t]);
+	lanes s;
+	lanes_zero(&s);
+	float tile[QL_NF4_BLOCK];
+	int64_t inlanes = 0;
+
+	for (int64_t i = 0; i < nb; i++) {
+		const float *xb = x + i * QL_NF4_BLOCK;
+		__m256 v[8];
+		__m256 ok = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+		__m256 lo = _mm256_set1_ps(INFINITY), hi = _mm256_set1_ps(-INFINITY);
+		for (int k = 0; k < 8; k++) {
+			v[k] = _mm256_loadu_ps(xb + 8 * k);
+			ok = _mm256_and_ps(ok, _mm256_cmp_ps(_mm256_and_ps(v[k], absf), fmax,
+							      _CMP_LE_OQ));
+			lo = _mm256_min_ps(lo, v[k]);
+			hi = _mm256_max_ps(hi, v[k]);
+		}
+		if (_mm256_movemask_ps(ok) != 0xff) {
+			nb = i;
+			break;
+		}
+		/* any order gives the same nonzero min/max; zeros as scan_span */
+		__m128 l4 = _mm_min_ps(_mm256_castps256_ps128(lo), _mm256_extractf128_ps(lo, 1));
+		__m128 h4 = _mm_max_ps(_mm256_castps256_ps128(hi), _mm256_extractf128_ps(hi, 1));
+		l4 = _mm_min_ps(l4, _mm_movehl_ps(l4, l4));
+		h4 = _mm_max_ps(h4, _mm_movehl_ps(h4, h4));
+		l4 = _mm_min_ss(l4, _mm_shuffle_ps(l4, l4, 1));
+		h4 = _mm_max_ss(h4, _mm_shuffle_ps(h4, h4, 1));
+		float mn = _mm_cvtss_f32(l4), mx = _mm_cvtss_f32(h4);
+		if (mn == 0.0f || mx == 0.0f)
+			range64_lanes(xb, &mn, &mx);
+		float amax = fabsf(mn) > fabsf(mx) ? fabsf(mn) : fabsf(mx);
+		umin[i] = mn;
+		umax[i] = mx;
+		clip_lo[i] = -amax;
+		clip_hi[i] = amax;
+		scales[i] = amax; /* nf4_block's absmax: max |x|, +0 for a zero block */
+
+		float *yb = y ? y + i * QL_NF4_BLOCK : tile;
+		const __m256 am = _mm256_set1_ps(amax);
+		const __m256 inv = _mm256_set1_ps(amax != 0.0f ? 1.0f / amax : 0.0f);
+		__m256i c[8];
+		for (int k = 0; k < 8; k++) {
+			__m256i q = seven;
+			if (amax != 0.0f) {
+				__m256 w = _mm256_mul_ps(v[k], inv);
+				q = _mm256_setzero_si256();
+				for (int t = 0; t < 15; t++)
+					q = _mm256_sub_epi32(q, _mm256_castps_si256(_mm256_cmp_ps(
+									w, th[t], _CMP_GT_OQ)));
+			}
+			c[k] = q;
+			__m256 l = _mm256_blendv_ps(_mm256_permutevar8x32_ps(lv_lo, q),
+						    _mm256_permutevar8x32_ps(lv_hi, q),
+						    _mm256_castsi256_ps(_mm256_cmpgt_epi32(q, seven)));
+			_mm256_storeu_ps(yb + 8 * k, _mm256_mul_ps(l, am));
+		}
+		uint8_t *cb = codes + i * QL_NF4_BLOCK;
+		__m256i b0 = pack_u8(c[0], c[1], c[2], c[3]), b1 = pack_u8(c[4], c[5], c[6], c[7]);
+		_mm256_storeu_si256((__m256i *)cb, b0);
+		_mm256_storeu_si256((__m256i *)(cb + 32), b1);
+		/* byte j of the packed block: code 2j << 4 | code 2j + 1 */
+		__m256i p0 = _mm256_or_si256(_mm256_slli_epi16(_mm256_and_si256(b0, lowbyte), 4),
+					     _mm256_srli_epi16(b0, 8));
+		__m256i p1 = _mm256_or_si256(_mm256_slli_epi16(_mm256_and_si256(b1, lowbyte), 4),
+					     _mm256_srli_epi16(b1, 8));
+		_mm256_storeu_si256((__m256i *)(packed + i * (QL_NF4_BLOCK / 2)),
+				    _mm256_permute4x64_epi64(_mm256_packus_epi16(p0, p1), 0xd8));
+		if (!acc)
+			continue;
+		for (int k = 0; k < 8; k++)
+			lanes_add8(&s, v[k], _mm256_loadu_ps(yb + 8 * k), absmask);
+		if (++inlanes == flush) {
+			lanes_finish(&s, NULL, NULL, 0, (size_t)(inlanes * QL_NF4_BLOCK), acc);
+			lanes_zero(&s);
+			inlanes = 0;
+		}
+	}
+	if (acc && inlanes)
+		lanes_finish(&s, NULL, NULL, 0, (size_t)(inlanes * QL_NF4_BLOCK), acc);
+	return nb;
+}
+
 #else /* !QL_HAVE_AVX2_KERNELS */
 
 bool ql_avx2_active(void)

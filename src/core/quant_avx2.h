@@ -58,6 +58,9 @@ int64_t ql_affine_qdq_s8_c(const float *x, size_t n, float scale, int32_t zp, in
 int64_t ql_affine_qdq_u8_c(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,
 			   int32_t qmax, uint8_t *q, float *y, ql_metrics_acc *acc);
 
+/* NF4's thresholds (nf4.c): threshold i separates code i from code i + 1. */
+extern const float ql_nf4_thresholds[15];
+
 #if QL_HAVE_AVX2_KERNELS
 /* The AVX2 kernels (quant_avx2.c). Call only when ql_avx2_active() and
  * |zp| <= QL_AVX2_MAX_ZP; same contract as the public kernels. */
@@ -90,6 +93,13 @@ int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk, int8
 int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk, uint8_t *codes,
 			    float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
 			    float *y, ql_metrics_acc *acc, int64_t flush, int64_t *clipped);
+/* The same for NF4 blocks of 64 (ql_nf4_quantize + ql_nf4_dequantize, the
+ * codes packed two a byte, the first in the high nibble, into packed[32 i]):
+ * scales[i] is the block's absmax. The range is the one scan_span gives
+ * a span of 64 (16 lanes merged in lane order: a zero's sign follows). */
+int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uint8_t *codes,
+			   float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
+			   float *y, ql_metrics_acc *acc, int64_t flush);
 #endif
 
 #endif
