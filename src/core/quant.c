@@ -1298,6 +1298,42 @@ static void quant_groups(plan *p, int64_t u0, int64_t u1, ql_metrics_acc *acc, b
 			p->bad[acc - p->acc] = 1;
 		return;
 	}
+	/* MX in whole blocks: the ranges, then a tile of blocks at a time
+	 * through the (multi-block) MX kernels, the sums flushed as above */
+	if (p->info->kind == QL_QK_MX && p->fused && p->G == QL_MX_BLOCK &&
+	    p->L % QL_MX_BLOCK == 0 && ql_avx2_active()) {
+		const int64_t bb = p->info->block_bytes;
+		float ytile[TILE];
+		for (int64_t u = u0; u < u1; u += TILE / QL_MX_BLOCK) {
+			int64_t k = u1 - u < TILE / QL_MX_BLOCK ? u1 - u : TILE / QL_MX_BLOCK;
+			int64_t s = u * QL_MX_BLOCK, w = k * QL_MX_BLOCK;
+			if (ql_block_ranges_avx2(p->x + s, k, p->umin + u, p->umax + u, r->clip_lo + u,
+						 r->clip_hi + u) < k) {
+				p->bad[acc - p->acc] = 1;
+				return;
+			}
+			uint8_t e[TILE / QL_MX_BLOCK];
+			uint8_t *codes = r->codes + s;
+			acc->clipped += ql_mx_quantize(p->dtype, p->x + s, w, codes, e);
+			float *y = r->dequant ? r->dequant + s : ytile;
+			ql_mx_dequantize(p->dtype, codes, e, w, y);
+			for (int64_t b = 0; b < k; b++) {
+				const uint8_t *cb = codes + b * QL_MX_BLOCK;
+				uint8_t *raw = r->blocks + (size_t)((u + b) * bb);
+				r->scales[u + b] = ql_e8m0_to_f32(e[b]);
+				raw[0] = e[b];
+				if (p->dtype == QL_Q_MXFP4)
+					for (int j = 0; j < QL_MX_BLOCK / 2; j++)
+						raw[1 + j] = (uint8_t)((cb[j] & 0x0f) |
+								       (cb[j + 16] & 0x0f) << 4);
+				else
+					memcpy(raw + 1, cb, QL_MX_BLOCK);
+			}
+			bool tiled = !r->dequant && !p->no_metrics;
+			ql_metrics_add_runs_avx2(acc, p->x + s, y, w, tiled ? w : QL_MX_BLOCK);
+		}
+		return;
+	}
 #endif
 	float tile[TILE];
 	int64_t tstart = -1, tend = -1; /* the elements now in the tile */

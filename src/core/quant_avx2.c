@@ -629,6 +629,48 @@ AVX2 int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uin
 	return nb;
 }
 
+/* ---- Any format in blocks of 32: ranges and metric sums ------------------------- */
+
+AVX2 int64_t ql_block_ranges_avx2(const float *x, int64_t nb, float *umin, float *umax,
+				  float *clip_lo, float *clip_hi)
+{
+	const __m256 fmax = _mm256_set1_ps(FLT_MAX);
+	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
+	for (int64_t i = 0; i < nb; i++) {
+		const float *xb = x + i * 32;
+		__m256 v[4];
+		__m256 ok = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+		for (int k = 0; k < 4; k++) {
+			v[k] = _mm256_loadu_ps(xb + 8 * k);
+			ok = _mm256_and_ps(ok, _mm256_cmp_ps(_mm256_and_ps(v[k], absf), fmax,
+							      _CMP_LE_OQ));
+		}
+		if (_mm256_movemask_ps(ok) != 0xff)
+			return i;
+		float mn, mx;
+		block_range(xb, v[0], v[1], v[2], v[3], &mn, &mx);
+		float amax = fabsf(mn) > fabsf(mx) ? fabsf(mn) : fabsf(mx);
+		umin[i] = mn;
+		umax[i] = mx;
+		clip_lo[i] = -amax;
+		clip_hi[i] = amax;
+	}
+	return nb;
+}
+
+AVX2 void ql_metrics_add_runs_avx2(ql_metrics_acc *acc, const float *x, const float *y, int64_t n,
+				   int64_t run)
+{
+	const __m256d absmask = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));
+	for (int64_t i = 0; i < n; i += run) {
+		lanes s;
+		lanes_zero(&s);
+		for (int64_t j = i; j < i + run; j += 8)
+			lanes_add8(&s, _mm256_loadu_ps(x + j), _mm256_loadu_ps(y + j), absmask);
+		lanes_finish(&s, NULL, NULL, 0, (size_t)run, acc);
+	}
+}
+
 #else /* !QL_HAVE_AVX2_KERNELS */
 
 bool ql_avx2_active(void)

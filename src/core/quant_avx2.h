@@ -100,6 +100,14 @@ int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk, uint
 int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uint8_t *codes,
 			   float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
 			   float *y, ql_metrics_acc *acc, int64_t flush);
+/* The ranges of nb blocks of 32 (as for Q8_0 above). Returns nb, or the
+ * index of the first block with a non-finite value. */
+int64_t ql_block_ranges_avx2(const float *x, int64_t nb, float *umin, float *umax,
+			     float *clip_lo, float *clip_hi);
+/* The metric sums of x[0..n) against y as one ql_metrics_add per run of
+ * `run` values (n and run multiples of 8). */
+void ql_metrics_add_runs_avx2(ql_metrics_acc *acc, const float *x, const float *y, int64_t n,
+			      int64_t run);
 #endif
 
 #endif
