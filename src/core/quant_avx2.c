@@ -277,7 +277,8 @@ AVX2 static void lanes_finish(const lanes *s, const float *x, const float *y, si
 			i += w;                                                                   \
 		}                                                                                 \
 		float *yt = y ? y + i : tile;                                                     \
-		clipped += CREF(x + i, n - i, scale, zp, qmin, qmax, q + i, yt, NULL);            \
+		if (i < n) /* short groups end here: no call for nothing */                       \
+			clipped += CREF(x + i, n - i, scale, zp, qmin, qmax, q + i, yt, NULL);    \
 		if (acc)                                                                          \
 			lanes_finish(&s, x + i, yt, n - i, n, acc);                               \
 		return clipped;                                                                   \
