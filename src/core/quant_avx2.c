@@ -1,6 +1,9 @@
 /* quant_avx2.c — the int8/uint8 affine kernels with AVX2 intrinsics: quantize
  * (32 values a step: 4 × 8 floats to one 32-byte store of codes), and the
- * fused quantize + dequantize + metric sums of ql_quantize's hot loop.
+ * fused quantize + dequantize + metric sums of ql_quantize's hot loop; and
+ * ql_quantize's block loops for Q8_0, Q4_0 and NF4 in one pass per block
+ * (range, scale, codes, raw block, dequantized values, metric sums), the
+ * block ranges and per-block metric sums it uses for MX.
  *
  * They are chosen at run time (ql_avx2_active) by the public kernels in
  * quant.c, whose portable C stays the reference: same codes, clipped

@@ -1,5 +1,6 @@
-/* quant_avx2.h — the int8/uint8 affine kernels written with AVX2 intrinsics,
- * and the portable C kernels they must equal (private to src/core).
+/* quant_avx2.h — the int8/uint8 affine kernels and ql_quantize's block
+ * loops written with AVX2 intrinsics, and the portable C kernels they must
+ * equal (private to src/core).
  *
  * The public kernels of quant.h (ql_affine_quantize_s8/u8, ql_affine_qdq_s8/u8)
  * pick one of the two at run time: the AVX2 one when the CPU has AVX2 and
@@ -18,6 +19,14 @@
  *     uses (element i into lane i % 4, multiply then add, no FMA: this file
  *     is compiled for "avx2" only), flushed into the accumulator in lane
  *     order at the end of the call.
+ *
+ * The block kernels (Q8_0, Q4_0, NF4) equal blocks.c's / nf4.c's row
+ * kernels followed by their dequantizers and ql_metrics_add, called as
+ * ql_quantize's C path calls them (tests/test_blockspeed.c checks it): the
+ * same float operations per element (x * id, the same selects, truncation
+ * by cvttps2dq where the C casts), the scale through the same fp16
+ * conversion, the sums in the lanes above flushed where the C path calls
+ * ql_metrics_add.
  *
  * Elsewhere than x86-64 with GCC/Clang only the C kernels exist.
  */
