@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "qlens/io.h"
+#include "testutil.h"
 #include "qlens/tensor.h"
 
 #define GOLDEN "tests/golden/files/"
@@ -33,38 +34,12 @@
 
 /* --- helpers ------------------------------------------------------------------------ */
 
-static uint8_t *slurp(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	uint8_t *buf = malloc(len > 0 ? (size_t)len : 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
-	fclose(f);
-	*n = (size_t)len;
-	return buf;
-}
-
-static void spew(const char *path, const void *data, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	if (n)
-		assert_int_equal(fwrite(data, 1, n, f), n);
-	assert_int_equal(fclose(f), 0);
-}
-
 static char tmpdir[64];
 
 static int make_tmpdir(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/qlens-npy-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return tu_make_tmpdir(tmpdir, sizeof tmpdir, "npy");
 }
 
 static int count_entries(const char *dir)
@@ -83,18 +58,7 @@ static int count_entries(const char *dir)
 static int remove_tmpdir(void **state)
 {
 	(void)state;
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-	char path[512];
-	while (d && (e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		snprintf(path, sizeof path, "%s/%s", tmpdir, e->d_name);
-		unlink(path);
-	}
-	if (d)
-		closedir(d);
-	rmdir(tmpdir);
+	tu_remove_tmpdir(tmpdir);
 	return 0;
 }
 
@@ -191,7 +155,7 @@ static void check_golden(const mcase *c)
 		fail_msg("%s", err.msg);
 	snprintf(expath, sizeof expath, "%s.f32", path);
 	size_t n;
-	uint8_t *want = slurp(expath, &n);
+	uint8_t *want = tu_slurp(expath, &n);
 	assert_non_null(want);
 	assert_int_equal(n, (size_t)t->nelem * 4);
 	for (int64_t k = 0; k < t->nelem; k++) {
@@ -244,12 +208,12 @@ static void test_corpus(void **state)
 static void truncate_all(const char *golden)
 {
 	size_t n;
-	uint8_t *data = slurp(golden, &n);
+	uint8_t *data = tu_slurp(golden, &n);
 	assert_non_null(data);
 	char path[256];
 	snprintf(path, sizeof path, "%s/cut.npy", tmpdir);
 	for (size_t len = 0; len < n; len++) {
-		spew(path, data, len);
+		tu_spew(path, data, len);
 		ql_source *src;
 		ql_error err;
 		if (ql_source_open(path, NULL, &src, &err) == 0) {
@@ -261,7 +225,7 @@ static void truncate_all(const char *golden)
 	uint8_t *more = malloc(n + 1);
 	memcpy(more, data, n);
 	more[n] = 0;
-	spew(path, more, n + 1);
+	tu_spew(path, more, n + 1);
 	expect_open_error(path, "bytes after the array");
 	free(more);
 	free(data);
@@ -300,7 +264,7 @@ static void write_like_numpy(const char *name, ql_dtype dt, const int64_t *shape
 	    ql_writer_close(w, &err))
 		fail_msg("%s", err.msg);
 	size_t a, b;
-	uint8_t *mine = slurp(path, &a), *theirs = slurp(golden, &b);
+	uint8_t *mine = tu_slurp(path, &a), *theirs = tu_slurp(golden, &b);
 	assert_non_null(mine);
 	assert_non_null(theirs);
 	assert_int_equal(a, b);
@@ -389,7 +353,7 @@ static void test_writer_rules(void **state)
 	assert_int_equal(ql_writer_meta(w, "k", "v", &err), -1);
 	assert_int_equal(ql_writer_close(w, &err), 0);
 	size_t n0;
-	uint8_t *orig = slurp(path, &n0);
+	uint8_t *orig = tu_slurp(path, &n0);
 
 	/* exists: refused without force, file unchanged */
 	assert_int_equal(ql_writer_open(path, false, &w, &err), -1);
@@ -411,7 +375,7 @@ static void test_writer_rules(void **state)
 	assert_non_null(strstr(err.msg, "input"));
 	ql_source_close(src);
 	size_t n1;
-	uint8_t *now = slurp(path, &n1);
+	uint8_t *now = tu_slurp(path, &n1);
 	assert_int_equal(n0, n1);
 	assert_memory_equal(orig, now, n0);
 	free(now);
@@ -420,7 +384,7 @@ static void test_writer_rules(void **state)
 	assert_int_equal(ql_writer_open(path, true, &w, &err), 0);
 	assert_int_equal(ql_writer_add(w, "a", QL_DT_F32, s, 1, v2, &err), 0);
 	assert_int_equal(ql_writer_close(w, &err), 0);
-	now = slurp(path, &n1);
+	now = tu_slurp(path, &n1);
 	assert_int_equal(n0, n1);
 	assert_memory_equal(now + n1 - 8, v2, 8);
 	free(now);
@@ -458,42 +422,7 @@ static void test_writer_rules(void **state)
 static void test_mutations(void **state)
 {
 	(void)state;
-	size_t n;
-	uint8_t *data = slurp(GOLDEN "fortran_i2_be.npy", &n);
-	assert_non_null(data);
-	uint8_t *m = malloc(n);
-	char path[256];
-	snprintf(path, sizeof path, "%s/mut.npy", tmpdir);
-	uint64_t seed = 0x9E3779B97F4A7C15u;
-	int opened = 0, refused = 0;
-	for (int round = 0; round < 3000; round++) {
-		memcpy(m, data, n);
-		int flips = 1 + round % 4;
-		for (int k = 0; k < flips; k++) {
-			seed = seed * 6364136223846793005u + 1442695040888963407u;
-			size_t at = (size_t)(seed >> 33) % (round % 2 ? n : (n < 160 ? n : 160));
-			m[at] ^= (uint8_t)(1u << ((seed >> 29) & 7));
-		}
-		spew(path, m, n);
-		ql_source *src;
-		ql_error err;
-		if (ql_source_open(path, NULL, &src, &err) != 0) {
-			assert_int_equal(strncmp(err.msg, path, strlen(path)), 0);
-			refused++;
-			continue;
-		}
-		opened++;
-		for (size_t i = 0; i < ql_source_count(src); i++) {
-			float *x;
-			if (ql_source_read_f32(src, i, &x, &err) == 0)
-				free(x);
-		}
-		ql_source_close(src);
-	}
-	assert_true(opened > 0 && refused > 0);
-	free(m);
-	free(data);
-	unlink(path);
+	tu_byte_flips(GOLDEN "fortran_i2_be.npy", tmpdir, "npy", 3000);
 }
 
 int main(void)

@@ -32,6 +32,7 @@
 
 #include "qlens/format.h"
 #include "qlens/io.h"
+#include "testutil.h"
 #include "qlens/quant.h"
 #include "qlens/tensor.h"
 
@@ -40,55 +41,18 @@
 
 /* --- helpers ------------------------------------------------------------------------ */
 
-static uint8_t *slurp(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	uint8_t *buf = malloc(len > 0 ? (size_t)len : 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
-	fclose(f);
-	*n = (size_t)len;
-	return buf;
-}
-
-static void spew(const char *path, const void *data, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	if (n)
-		assert_int_equal(fwrite(data, 1, n, f), n);
-	assert_int_equal(fclose(f), 0);
-}
-
 static char tmpdir[64];
 
 static int make_tmpdir(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/qlens-st-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return tu_make_tmpdir(tmpdir, sizeof tmpdir, "st");
 }
 
 static int remove_tmpdir(void **state)
 {
 	(void)state;
-	DIR *d = opendir(tmpdir);
-	struct dirent *e;
-	char path[512];
-	while (d && (e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		snprintf(path, sizeof path, "%s/%s", tmpdir, e->d_name);
-		unlink(path);
-	}
-	if (d)
-		closedir(d);
-	rmdir(tmpdir);
+	tu_remove_tmpdir(tmpdir);
 	return 0;
 }
 
@@ -171,7 +135,7 @@ static void test_golden_all_dtypes(void **state)
 		char expath[512];
 		snprintf(expath, sizeof expath, "%s.%s.f32", path, c.tensor);
 		size_t n;
-		uint8_t *want = slurp(expath, &n);
+		uint8_t *want = tu_slurp(expath, &n);
 		assert_non_null(want);
 		assert_int_equal(n, (size_t)t->nelem * 4);
 		for (int64_t k = 0; k < t->nelem; k++) {
@@ -246,12 +210,12 @@ static void test_truncations(void **state)
 {
 	(void)state;
 	size_t n;
-	uint8_t *data = slurp(GOLDEN "all_dtypes.safetensors", &n);
+	uint8_t *data = tu_slurp(GOLDEN "all_dtypes.safetensors", &n);
 	assert_non_null(data);
 	char path[256];
 	snprintf(path, sizeof path, "%s/cut.safetensors", tmpdir);
 	for (size_t len = 0; len < n; len++) {
-		spew(path, data, len);
+		tu_spew(path, data, len);
 		ql_source *src;
 		ql_error err;
 		if (ql_source_open(path, NULL, &src, &err) == 0) {
@@ -263,7 +227,7 @@ static void test_truncations(void **state)
 	uint8_t *more = malloc(n + 1);
 	memcpy(more, data, n);
 	more[n] = 0;
-	spew(path, more, n + 1);
+	tu_spew(path, more, n + 1);
 	expect_open_error(path, "data section is");
 	/* a lying header length, every value from 0 to past the end */
 	uint64_t hlen = 0;
@@ -275,7 +239,7 @@ static void test_truncations(void **state)
 		memcpy(more, data, n);
 		for (int i = 0; i < 8; i++)
 			more[i] = (uint8_t)(v >> (8 * i));
-		spew(path, more, n);
+		tu_spew(path, more, n);
 		ql_source *src;
 		ql_error err;
 		if (ql_source_open(path, NULL, &src, &err) == 0) {
@@ -306,7 +270,7 @@ static void write_and_compare(const char *name, const float *v, const int64_t *s
 	if (ql_writer_close(w, &err))
 		fail_msg("%s", err.msg);
 	size_t n;
-	uint8_t *got = slurp(path, &n);
+	uint8_t *got = tu_slurp(path, &n);
 	assert_int_equal(n, wn);
 	assert_memory_equal(got, want, wn);
 	free(got);
@@ -599,42 +563,7 @@ static void test_decode_ints(void **state)
 static void test_mutations(void **state)
 {
 	(void)state;
-	size_t n;
-	uint8_t *data = slurp(GOLDEN "all_dtypes.safetensors", &n);
-	assert_non_null(data);
-	uint8_t *m = malloc(n);
-	char path[256];
-	snprintf(path, sizeof path, "%s/mut.safetensors", tmpdir);
-	uint64_t seed = 0x9E3779B97F4A7C15u;
-	int opened = 0, refused = 0;
-	for (int round = 0; round < 3000; round++) {
-		memcpy(m, data, n);
-		int flips = 1 + round % 4;
-		for (int k = 0; k < flips; k++) {
-			seed = seed * 6364136223846793005u + 1442695040888963407u;
-			size_t at = (size_t)(seed >> 33) % (round % 2 ? n : (n < 160 ? n : 160));
-			m[at] ^= (uint8_t)(1u << ((seed >> 29) & 7));
-		}
-		spew(path, m, n);
-		ql_source *src;
-		ql_error err;
-		if (ql_source_open(path, NULL, &src, &err) != 0) {
-			assert_int_equal(strncmp(err.msg, path, strlen(path)), 0);
-			refused++;
-			continue;
-		}
-		opened++;
-		for (size_t i = 0; i < ql_source_count(src); i++) {
-			float *x;
-			if (ql_source_read_f32(src, i, &x, &err) == 0)
-				free(x);
-		}
-		ql_source_close(src);
-	}
-	assert_true(opened > 0 && refused > 0);
-	free(m);
-	free(data);
-	unlink(path);
+	tu_byte_flips(GOLDEN "all_dtypes.safetensors", tmpdir, "safetensors", 3000);
 }
 
 int main(void)

@@ -1,0 +1,103 @@
+/* testutil.c — helpers shared by the file-reader suites (see testutil.h). */
+#include "testutil.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "qlens/io.h"
+
+uint8_t *tu_slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	uint8_t *buf = malloc(len > 0 ? (size_t)len : 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	*n = (size_t)len;
+	return buf;
+}
+
+void tu_spew(const char *path, const void *data, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	if (n)
+		assert_int_equal(fwrite(data, 1, n, f), n);
+	assert_int_equal(fclose(f), 0);
+}
+
+int tu_make_tmpdir(char *dir, size_t size, const char *tag)
+{
+	snprintf(dir, size, "/tmp/qlens-%s-XXXXXX", tag);
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+void tu_remove_tmpdir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[512];
+	while (d && (e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+void tu_byte_flips(const char *golden, const char *dir, const char *ext, int rounds)
+{
+	size_t n;
+	uint8_t *data = tu_slurp(golden, &n);
+	assert_non_null(data);
+	uint8_t *m = malloc(n);
+	assert_non_null(m);
+	char path[256];
+	snprintf(path, sizeof path, "%s/mut.%s", dir, ext);
+	uint64_t seed = 0x9E3779B97F4A7C15u;
+	int opened = 0, refused = 0;
+	for (int round = 0; round < rounds; round++) {
+		memcpy(m, data, n);
+		int flips = 1 + round % 4;
+		for (int k = 0; k < flips; k++) {
+			seed = seed * 6364136223846793005u + 1442695040888963407u;
+			size_t at = (size_t)(seed >> 33) % (round % 2 ? n : (n < 160 ? n : 160));
+			m[at] ^= (uint8_t)(1u << ((seed >> 29) & 7));
+		}
+		tu_spew(path, m, n);
+		ql_source *src;
+		ql_error err;
+		if (ql_source_open(path, NULL, &src, &err) != 0) {
+			assert_int_equal(strncmp(err.msg, path, strlen(path)), 0);
+			refused++;
+			continue;
+		}
+		opened++;
+		for (size_t i = 0; i < ql_source_count(src); i++) {
+			float *x;
+			if (ql_source_read_f32(src, i, &x, &err) == 0)
+				free(x);
+		}
+		ql_source_close(src);
+	}
+	assert_true(opened > 0 && refused > 0);
+	free(m);
+	free(data);
+	unlink(path);
+}

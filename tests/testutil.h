@@ -1,0 +1,25 @@
+/* testutil.h — small helpers the file-reader suites share (tests/testutil.c,
+ * linked into every test program): whole-file read and write with cmocka
+ * assertions, a scratch folder, and the random byte-flip test. */
+#ifndef QLENS_TESTUTIL_H
+#define QLENS_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The whole file (malloc'd; NULL if it cannot be opened) and its size. */
+uint8_t *tu_slurp(const char *path, size_t *n);
+/* Writes n bytes to path (asserts on failure). */
+void tu_spew(const char *path, const void *data, size_t n);
+/* Makes /tmp/qlens-TAG-XXXXXX into dir[size]; 0 or -1. */
+int tu_make_tmpdir(char *dir, size_t size, const char *tag);
+/* Removes the files in dir, then dir. */
+void tu_remove_tmpdir(const char *dir);
+/* Opens `rounds` copies of the valid file `golden`, each with 1-4 random bit
+ * flips (fixed seed; half of them in the first 160 bytes, where headers
+ * are), written as DIR/mut.EXT, and decodes every tensor of those that
+ * open. Each must open or fail with a message naming the file; ASan and
+ * UBSan watch the rest. Asserts that both outcomes happened. */
+void tu_byte_flips(const char *golden, const char *dir, const char *ext, int rounds);
+
+#endif
