@@ -79,7 +79,7 @@ T_SUP_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/asan/%.o)
 .DEFAULT_GOAL := all
 # Keep the test objects: without this make deletes them as intermediates
 # and rebuilds every suite on each run.
-.SECONDARY: $(TEST_BIN:=.o)
+.SECONDARY: $(TEST_BIN:=.o) $(T_SUP_OBJ)
 
 all: $(BUILD)/qlens
 
