@@ -10,7 +10,9 @@
 #ifndef QLENS_TESTS_QGOLDEN_H
 #define QLENS_TESTS_QGOLDEN_H
 
+#include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +141,35 @@ static inline float *qg_floats(const qg_array *a)
 	for (size_t i = 0; i < a->n; i++)
 		f[i] = (float)a->v[i];
 	return f;
+}
+
+/* ---- failure helpers (need <cmocka.h> included first) ------------------------ */
+
+/* A line on stderr explaining the failure that follows. */
+static inline void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline void note(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+static inline uint32_t bits_of(float f)
+{
+	uint32_t u;
+	memcpy(&u, &f, sizeof u);
+	return u;
+}
+
+/* Bit-exact float comparison with a readable failure. */
+static inline void check_same_float(float got, float want, const char *what, size_t i)
+{
+	if (bits_of(got) != bits_of(want)) {
+		note("%s[%zu]: got %a (%.9g), want %a (%.9g)\n", what, i, (double)got,
+		     (double)got, (double)want, (double)want);
+		fail();
+	}
 }
 
 #endif

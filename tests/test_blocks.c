@@ -22,31 +22,6 @@
 #include "qlens/format.h"
 #include "qlens/quant.h"
 
-static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void note(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-}
-
-static uint32_t bits_of(float f)
-{
-	uint32_t u;
-	memcpy(&u, &f, sizeof u);
-	return u;
-}
-
-static void check_same_float(float got, float want, const char *what, size_t i)
-{
-	if (bits_of(got) != bits_of(want)) {
-		note("%s[%zu]: got %a (%.9g), want %a (%.9g)\n", what, i, (double)got, (double)got,
-		     (double)want, (double)want);
-		fail();
-	}
-}
-
 /* ---- fp16 ------------------------------------------------------------------------ */
 
 /* ql_fp16_from_f32 against the format core's (independently tested) encoder. */

@@ -18,33 +18,6 @@
 #include "qlens/quant.h"
 #include "qlens/stats.h"
 
-/* A line on stderr explaining the failure that follows. */
-static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void note(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-}
-
-static uint32_t bits_of(float f)
-{
-	uint32_t u;
-	memcpy(&u, &f, sizeof u);
-	return u;
-}
-
-/* Bit-exact float comparison with a readable failure. */
-static void check_same_float(float got, float want, const char *what, size_t i)
-{
-	if (bits_of(got) != bits_of(want)) {
-		note("%s[%zu]: got %a (%.9g), want %a (%.9g)\n", what, i, (double)got,
-			    (double)got, (double)want, (double)want);
-		fail();
-	}
-}
-
 static void check_close(double got, double want, double rel, const char *what)
 {
 	double tol = rel * fmax(1.0, fabs(want));
