@@ -40,9 +40,13 @@ if [ -f /etc/debian_version ] && command -v apt-get >/dev/null 2>&1; then
 	echo "qlens: installing with apt-get: $pkgs" >&2
 	export DEBIAN_FRONTEND=noninteractive
 	# shellcheck disable=SC2086
-	if ! $sudo apt-get install -y -q $pkgs >&2; then
+	# make -j runs this for the program's and the tests' libraries at once:
+	# wait for the other apt-get's lock instead of failing on it.
+	lock="-o DPkg::Lock::Timeout=600"
+	# shellcheck disable=SC2086
+	if ! $sudo apt-get $lock install -y -q $pkgs >&2; then
 		echo "qlens: apt-get install failed; updating the package lists and trying again" >&2
-		$sudo apt-get update -q >&2 && $sudo apt-get install -y -q $pkgs >&2 || {
+		$sudo apt-get $lock update -q >&2 && $sudo apt-get $lock install -y -q $pkgs >&2 || {
 			echo "qlens: could not install:$pkgs — install them by hand" >&2
 			exit 1
 		}
