@@ -10,8 +10,8 @@
  *
  * Commas and indentation are handled here. Numbers are written in the
  * shortest form that reads back as the same double; NaN and ±inf, which JSON
- * cannot hold, are written as null. Strings are escaped (UTF-8 passes
- * through; control characters become \u00XX).
+ * cannot hold, are written as null. Strings are escaped by the one rule of
+ * qlens/escape.h (QL_ESC_JSON): always valid UTF-8 JSON.
  */
 #ifndef QLENS_JSONW_H
 #define QLENS_JSONW_H

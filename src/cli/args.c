@@ -70,7 +70,8 @@ int ql_args_next(ql_args *a)
 			return QL_ARGS_HELP;
 		o = find_long(a->opts, name, len);
 		if (!o) {
-			snprintf(a->error, sizeof a->error, "unknown option '--%.*s'", (int)len, name);
+			snprintf(a->error, sizeof a->error, "unknown option '--%.*s'",
+				 (int)(len > 80 ? 80 : len), name);
 			return QL_ARGS_ERROR;
 		}
 		if (eq)
@@ -80,7 +81,8 @@ int ql_args_next(ql_args *a)
 			return QL_ARGS_HELP;
 		o = find_short(a->opts, w[1]);
 		if (!o) {
-			snprintf(a->error, sizeof a->error, "unknown option '-%c'", w[1]);
+			/* the whole word: w[1] may be the first byte of a UTF-8 letter */
+			snprintf(a->error, sizeof a->error, "unknown option '%.80s'", w);
 			return QL_ARGS_ERROR;
 		}
 		if (w[2])

@@ -179,8 +179,10 @@ static void print_text(FILE *out, const char *file, const ql_tensor *t, const en
 	ql_shape_string(t, shape, sizeof shape);
 	fputs("tensor  ", out);
 	ql_cli_put_line_safe(out, t->name);
-	fprintf(out, "  (%s, %s, %" PRId64 " elements, %" PRIu64 " bytes)  in %s\n\n",
-		ql_cli_dtype_name(t), shape, t->nelem, t->nbytes, file);
+	fprintf(out, "  (%s, %s, %" PRId64 " elements, %" PRIu64 " bytes)  in ",
+		ql_cli_dtype_name(t), shape, t->nelem, t->nbytes);
+	ql_cli_put_line_safe(out, file);
+	fputs("\n\n", out);
 	int w = 6;
 	for (int i = 0; i < n; i++) {
 		int l = (int)strlen(e[i].word);

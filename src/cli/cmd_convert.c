@@ -291,10 +291,12 @@ int ql_cmd_convert(ql_cmd_ctx *ctx, int argc, char **argv)
 		FILE *o = ctx->out;
 		fputs("tensor     ", o);
 		ql_cli_put_line_safe(o, t->name);
-		fprintf(o, "  (%s, %s, %" PRId64 " elements)  in %s\n", ql_cli_dtype_name(t), shape,
-			t->nelem, file);
-		fprintf(o, "converted  to %s -> %s (%" PRIu64 " bytes of data)\n",
-			ql_formats[tg.type].name, output, bytes);
+		fprintf(o, "  (%s, %s, %" PRId64 " elements)  in ", ql_cli_dtype_name(t), shape,
+			t->nelem);
+		ql_cli_put_line_safe(o, file);
+		fprintf(o, "\nconverted  to %s -> ", ql_formats[tg.type].name);
+		ql_cli_put_line_safe(o, output);
+		fprintf(o, " (%" PRIu64 " bytes of data)\n", bytes);
 		fprintf(o, "error      RMSE %.4g, max %.4g, SQNR %.2f dB, cosine %.8f\n", c.m.rmse,
 			c.m.max_abs_err, c.m.sqnr_db, c.m.cosine);
 		fprintf(o, "           %" PRId64 " overflowed, %" PRId64 " underflowed to zero, %" PRId64

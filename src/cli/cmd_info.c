@@ -90,7 +90,9 @@ static void print_json(FILE *out, const ql_source *src)
 static void print_text(FILE *out, const ql_source *src)
 {
 	const char *fmt = ql_source_format(src);
-	fprintf(out, "file      %s\n", ql_source_path(src));
+	fputs("file      ", out);
+	ql_cli_put_line_safe(out, ql_source_path(src));
+	fputc('\n', out);
 	fprintf(out, "format    %s", fmt);
 	if (strcmp(fmt, "gguf") == 0)
 		fprintf(out, "  (shapes in NumPy order: GGUF lists dimensions fastest first, "

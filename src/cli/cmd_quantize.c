@@ -24,6 +24,7 @@
 #include "qlens/args.h"
 #include "qlens/command.h"
 #include "qlens/decimal.h"
+#include "qlens/escape.h"
 #include "qlens/io.h"
 #include "qlens/jsonw.h"
 #include "qlens/quant.h"
@@ -412,8 +413,12 @@ static void print_text(FILE *out, const qopts *o, const ql_tensor *t, const ql_q
 	char shape[128], desc[160], b1[40], b2[40];
 	ql_shape_string(t, shape, sizeof shape);
 	ql_scheme_describe(&r->scheme, desc, sizeof desc);
-	fprintf(out, "%-13s%s  (%s, %s, %" PRId64 " elements)  in %s\n", "tensor", t->name,
-		ql_dtypes[t->dtype].name, shape, t->nelem, o->file);
+	fprintf(out, "%-13s", "tensor");
+	ql_escape_fputs(out, t->name, QL_ESC_TERM);
+	fprintf(out, "  (%s, %s, %" PRId64 " elements)  in ", ql_dtypes[t->dtype].name, shape,
+		t->nelem);
+	ql_escape_fputs(out, o->file, QL_ESC_TERM);
+	fputc('\n', out);
 	fprintf(out, "%-13s%s\n", "scheme", desc);
 	fprintf(out, "%-13s[%" PRId32 ", %" PRId32 "]\n", "codes", r->qmin, r->qmax);
 	summary_f32(out, "scale", r->scales, r->nscales);
@@ -467,8 +472,11 @@ static void print_text(FILE *out, const qopts *o, const ql_tensor *t, const ql_q
 		print_hist(out, h);
 	else if (r->nelem)
 		fprintf(out, "error histogram: every value is reconstructed exactly\n");
-	if (wrote)
-		fprintf(out, "wrote %s\n", wrote);
+	if (wrote) {
+		fputs("wrote ", out);
+		ql_escape_fputs(out, wrote, QL_ESC_TERM);
+		fputc('\n', out);
+	}
 }
 
 /* --- JSON output ------------------------------------------------------------------- */

@@ -348,8 +348,10 @@ int ql_cmd_report(ql_cmd_ctx *ctx, int argc, char **argv)
 	rp.name_width = rp.name_width > 48 ? 48 : rp.name_width;
 	bool stream = !json && sort == SORT_FILE;
 	if (!json) {
-		fprintf(ctx->out, "file    %s (%s, %zu tensors)\nscheme  %s  (%s)\n\n", file,
-			ql_source_format(src), n, scheme_word, desc);
+		fputs("file    ", ctx->out);
+		ql_cli_put_line_safe(ctx->out, file);
+		fprintf(ctx->out, " (%s, %zu tensors)\nscheme  %s  (%s)\n\n", ql_source_format(src), n,
+			scheme_word, desc);
 		if (stream)
 			text_header(&rp);
 	}

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "qlens/error.h"
+#include "qlens/escape.h"
 #include "qlens/tui.h"
 
 #include "cmds.h"
@@ -91,12 +92,26 @@ static int cmd_help(ql_cmd_ctx *ctx, int argc, char **argv)
 	return QL_EXIT_OK;
 }
 
+/* Messages carry names from files and words from the user: formatted
+ * whole, then escaped by the one rule (qlens/escape.h), so they stay one
+ * line and cannot reach the terminal as control sequences. */
+static void put_escaped(FILE *f, const char *fmt, va_list ap)
+{
+	char *msg = NULL;
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		fputs("(out of memory)", f);
+		return;
+	}
+	ql_escape_fputs(f, msg, QL_ESC_TERM);
+	free(msg);
+}
+
 int ql_usage_error(ql_cmd_ctx *ctx, const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	fprintf(ctx->err, "qlens %s: ", cmd);
-	vfprintf(ctx->err, fmt, ap);
+	put_escaped(ctx->err, fmt, ap);
 	fprintf(ctx->err, " (see 'qlens %s --help')\n", cmd);
 	va_end(ap);
 	return QL_EXIT_USAGE;
@@ -107,7 +122,7 @@ int ql_fail(ql_cmd_ctx *ctx, const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	fputs("qlens: ", ctx->err);
-	vfprintf(ctx->err, fmt, ap);
+	put_escaped(ctx->err, fmt, ap);
 	fputc('\n', ctx->err);
 	va_end(ap);
 	return QL_EXIT_FAIL;
@@ -119,7 +134,9 @@ int ql_command_run(ql_cmd_ctx *ctx, int argc, char **argv)
 		return QL_EXIT_OK;
 	const ql_command *c = ql_command_find(argv[0]);
 	if (!c) {
-		fprintf(ctx->err, "qlens: unknown command '%s' (see 'qlens --help')\n", argv[0]);
+		fputs("qlens: unknown command '", ctx->err);
+		ql_escape_fputs(ctx->err, argv[0], QL_ESC_TERM);
+		fputs("' (see 'qlens --help')\n", ctx->err);
 		return QL_EXIT_USAGE;
 	}
 	return c->run(ctx, argc, argv);
@@ -209,7 +226,9 @@ int ql_main(int argc, char **argv)
 		return QL_EXIT_OK;
 	}
 	if (first[0] == '-') {
-		fprintf(stderr, "qlens: unknown option '%s' (see 'qlens --help')\n", first);
+		fputs("qlens: unknown option '", stderr);
+		ql_escape_fputs(stderr, first, QL_ESC_TERM);
+		fputs("' (see 'qlens --help')\n", stderr);
 		return QL_EXIT_USAGE;
 	}
 	int rc = ql_command_run(&ctx, argc - 1, argv + 1);

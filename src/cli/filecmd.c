@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "qlens/args.h"
+#include "qlens/escape.h"
 
 int ql_cli_open(ql_cmd_ctx *ctx, const char *file, const ql_open_opts *opts, ql_source **out)
 {
@@ -145,16 +146,7 @@ void ql_progress_end(ql_progress *p)
 
 void ql_cli_put_line_safe(FILE *out, const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '\n')
-			fputs("\\n", out);
-		else if (*p == '\t')
-			fputs("\\t", out);
-		else if (*p < 0x20 || *p == 0x7F)
-			fprintf(out, "\\x%02X", *p);
-		else
-			fputc(*p, out);
-	}
+	ql_escape_fputs(out, s, QL_ESC_TERM);
 }
 
 const char *ql_cli_num(double v, char *buf, size_t n)

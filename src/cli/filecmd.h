@@ -70,7 +70,7 @@ void ql_progress_start(ql_progress *p, ql_cmd_ctx *ctx, double total, bool want)
 void ql_progress_step(ql_progress *p, double done, size_t i, size_t n, const char *what);
 void ql_progress_end(ql_progress *p);
 
-/* Writes s with control characters escaped (\n, \t, \xNN): one line. */
+/* Writes s escaped for the terminal (qlens/escape.h): one line. */
 void ql_cli_put_line_safe(FILE *out, const char *s);
 
 /* The shortest %g text that reads back as the same double / float. */

@@ -1,6 +1,8 @@
 /* jsonw.c — streaming JSON output (see qlens/jsonw.h). */
 #include "qlens/jsonw.h"
 
+#include "qlens/escape.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <inttypes.h>
@@ -64,20 +66,7 @@ void ql_json_end_array(ql_jsonw *j) { close_(j, ']'); }
 static void write_string(FILE *f, const char *s)
 {
 	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", f); break;
-		case '\\': fputs("\\\\", f); break;
-		case '\n': fputs("\\n", f); break;
-		case '\r': fputs("\\r", f); break;
-		case '\t': fputs("\\t", f); break;
-		default:
-			if (*p < 0x20)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
-		}
-	}
+	ql_escape_fputs(f, s, QL_ESC_JSON);
 	fputc('"', f);
 }
 

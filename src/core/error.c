@@ -5,28 +5,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "qlens/escape.h"
+
 /* Messages are one line: a control character (a newline in a tensor name
- * read from a file, say) is shown as an escape such as \n or \x01. */
+ * read from a file, say), a terminal escape or invalid UTF-8 is shown
+ * escaped, by the one rule of qlens/escape.h. */
 static void one_line(char *msg, size_t size)
 {
 	char tmp[QL_ERROR_MAX];
-	size_t j = 0;
-	for (size_t i = 0; msg[i] && j + 1 < sizeof tmp; i++) {
-		unsigned char c = (unsigned char)msg[i];
-		if (c >= 0x20 && c != 0x7F) {
-			tmp[j++] = (char)c;
-			continue;
-		}
-		char esc[8];
-		int k = c == '\n' ? snprintf(esc, sizeof esc, "\\n")
-			: c == '\t' ? snprintf(esc, sizeof esc, "\\t")
-			: snprintf(esc, sizeof esc, "\\x%02X", c);
-		if (j + (size_t)k + 1 > sizeof tmp)
-			break;
-		memcpy(tmp + j, esc, (size_t)k);
-		j += (size_t)k;
-	}
-	tmp[j] = '\0';
+	ql_escape(tmp, sizeof tmp, msg, QL_ESC_TERM);
 	snprintf(msg, size, "%s", tmp);
 }
 
