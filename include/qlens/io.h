@@ -35,6 +35,11 @@ typedef struct ql_open_opts {
 	const char *raw_shape;   /* --shape 4x8 */
 } ql_open_opts;
 
+/* Checks --raw and --shape before any file is opened (an argument error,
+ * not a file's): the dtype is known, the shape reads as at most
+ * QL_MAX_DIMS dimensions whose byte count fits. Returns 0 or -1. */
+int ql_open_opts_check(const ql_open_opts *opts, ql_error *err);
+
 /* A metadata entry: key and a printable, possibly shortened, value. */
 typedef struct ql_meta {
 	char *key;

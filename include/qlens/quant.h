@@ -131,12 +131,15 @@ typedef enum ql_calib {
 	QL_CALIB_COUNT
 } ql_calib;
 
+/* The largest group size a scheme takes (2^40): the limit --group states. */
+#define QL_MAX_GROUP (INT64_C(1) << 40)
+
 typedef struct ql_scheme {
 	ql_qdtype dtype;
 	ql_symmetry sym;
 	ql_granularity gran;
 	int axis;           /* QL_GRAN_CHANNEL: the axis; negative counts from the end */
-	int64_t group;      /* QL_GRAN_GROUP: elements per group (>= 1) */
+	int64_t group;      /* QL_GRAN_GROUP: elements per group, 1..QL_MAX_GROUP */
 	ql_calib calib;
 	double percentile;  /* QL_CALIB_PERCENTILE: P in (0, 100] */
 	bool has_scale;     /* --scale: use this scale (per tensor) instead of calibrating */
@@ -245,6 +248,11 @@ typedef struct ql_qresult {
 int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme *s,
 		const ql_qopts *opts, ql_qresult *out, ql_error *err);
 void ql_qresult_free(ql_qresult *r);
+
+/* 0 if r is an answer that may be shown or written; -1 with a message when
+ * it holds elements but no scales, a non-finite data range or a non-finite
+ * scale (src/core/qcheck.c). Every caller of ql_quantize checks with it. */
+int ql_qresult_check(const ql_qresult *r, ql_error *err);
 
 /* Dequantizes r's codes with its scales/zero points into out[r->nelem]. */
 void ql_qresult_dequantize(const ql_qresult *r, float *out);

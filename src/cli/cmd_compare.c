@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "argcheck.h"
 #include "filecmd.h"
 #include "qlens/args.h"
 #include "qlens/io.h"
@@ -247,6 +248,8 @@ int ql_cmd_compare(ql_cmd_ctx *ctx, int argc, char **argv)
 		return ql_usage_error(ctx, cmd, "which FILE?");
 	if (open.raw_shape && !open.raw_dtype)
 		return ql_usage_error(ctx, cmd, "--shape goes with --raw DTYPE");
+	if (ql_cli_check_open_opts(ctx, cmd, &open))
+		return QL_EXIT_USAGE;
 	entry *e = calloc(MAX_SCHEMES, sizeof *e);
 	if (!e)
 		return ql_fail(ctx, "out of memory");
@@ -283,7 +286,8 @@ int ql_cmd_compare(ql_cmd_ctx *ctx, int argc, char **argv)
 		ql_qresult q;
 		ql_error qe = { "" };
 		if (ql_scheme_validate(&e[i].scheme, t->shape, t->ndim, &qe) ||
-		    ql_quantize(x, t->shape, t->ndim, &e[i].scheme, &qo, &q, &qe)) {
+		    ql_quantize(x, t->shape, t->ndim, &e[i].scheme, &qo, &q, &qe) ||
+		    (ql_qresult_check(&q, &qe) && (ql_qresult_free(&q), 1))) {
 			e[i].failed = true;
 			snprintf(e[i].reason, sizeof e[i].reason, "%.199s", qe.msg);
 			continue;

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "argcheck.h"
 #include "filecmd.h"
 #include "qlens/args.h"
 #include "qlens/format.h"
@@ -222,6 +223,8 @@ int ql_cmd_convert(ql_cmd_ctx *ctx, int argc, char **argv)
 		return ql_usage_error(ctx, cmd, "-o OUT is needed (.npy or .safetensors)");
 	if (open.raw_shape && !open.raw_dtype)
 		return ql_usage_error(ctx, cmd, "--shape goes with --raw DTYPE");
+	if (ql_cli_check_open_opts(ctx, cmd, &open))
+		return QL_EXIT_USAGE;
 	target tg;
 	if (!target_of(to, &tg))
 		return ql_usage_error(ctx, cmd, "--to %s: not a float format qlens writes (fp32, fp16, "

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "argcheck.h"
 #include "filecmd.h"
 #include "qlens/args.h"
 #include "qlens/io.h"
@@ -184,6 +185,8 @@ int ql_cmd_info(ql_cmd_ctx *ctx, int argc, char **argv)
 		return ql_usage_error(ctx, cmd, "which FILE?");
 	if (open.raw_shape && !open.raw_dtype)
 		return ql_usage_error(ctx, cmd, "--shape goes with --raw DTYPE");
+	if (ql_cli_check_open_opts(ctx, cmd, &open))
+		return QL_EXIT_USAGE;
 	ql_source *src;
 	if (ql_cli_open(ctx, file, &open, &src))
 		return QL_EXIT_FAIL;

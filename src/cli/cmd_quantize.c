@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "argcheck.h"
 #include "cmds.h"
 #include "qlens/args.h"
 #include "qlens/command.h"
@@ -51,7 +52,8 @@ const char ql_quantize_help[] =
 	"  --axis N             one scale per index along axis N (negative: from the\n"
 	"                       end); per channel\n"
 	"  --group N            one scale per N consecutive elements of the last axis\n"
-	"                       (a shorter last group when N does not divide it)\n"
+	"                       (a shorter last group when N does not divide it;\n"
+	"                       N from 1 to 2^40 = 1099511627776)\n"
 	"                       (neither --axis nor --group: one scale per tensor;\n"
 	"                       mxfp8/mxfp4/mxint8, nf4, q8_0 and q4_0 use their own\n"
 	"                       blocks of 32 or 64)\n"
@@ -280,6 +282,13 @@ static int parse_args(ql_cmd_ctx *ctx, int argc, char **argv, qopts *o, bool *he
 		return ql_usage_error(ctx, cmd, "--sym and --asym exclude each other");
 	if (o->open.raw_shape && !o->open.raw_dtype)
 		return ql_usage_error(ctx, cmd, "--shape goes with --raw DTYPE");
+	if (ql_cli_check_open_opts(ctx, cmd, &o->open) || ql_cli_check_output(ctx, cmd, o->output))
+		return QL_EXIT_USAGE;
+	/* What the scheme says on its own (--group 0, --scale nan, --asym with
+	 * fp8, ...) is an argument error; what depends on the tensor (an axis
+	 * it lacks) is checked once it is read. */
+	if (ql_scheme_validate(&o->scheme, NULL, 0, &err))
+		return ql_usage_error(ctx, cmd, "%s", err.msg);
 	if (o->scheme.has_zero_point && !o->scheme.has_scale)
 		return ql_usage_error(ctx, cmd, "--zero-point goes with --scale");
 	if ((o->pack || o->dequant) && o->output) {
@@ -792,6 +801,11 @@ int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	have_r = true;
+	if (ql_qresult_check(&r, &err)) {
+		progress_done(ctx, show);
+		rc = ql_fail(ctx, "%s: tensor '%s': %s", o.file, t->name, err.msg);
+		goto out;
+	}
 	have_hist = error_hist(xin, r.dequant, r.nelem, &h);
 	if (w) {
 		progress(ctx, show, "writing %s...", o.output);

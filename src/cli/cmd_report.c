@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "argcheck.h"
 #include "filecmd.h"
 #include "qlens/args.h"
 #include "qlens/io.h"
@@ -137,7 +138,8 @@ static int run_tensor(ql_source *src, size_t i, const ql_scheme *s, int threads,
 	ql_source_release(src, i); /* x is a copy: the file's pages can go */
 	ql_qopts qo = { .dequant = true, .threads = threads };
 	ql_qresult q;
-	if (ql_quantize(x, t->shape, t->ndim, s, &qo, &q, &e)) {
+	if (ql_quantize(x, t->shape, t->ndim, s, &qo, &q, &e) ||
+	    (ql_qresult_check(&q, &e) && (ql_qresult_free(&q), 1))) {
 		free(x);
 		r->skipped = true;
 		snprintf(r->reason, sizeof r->reason, "%.199s", e.msg);
@@ -319,6 +321,8 @@ int ql_cmd_report(ql_cmd_ctx *ctx, int argc, char **argv)
 		return ql_usage_error(ctx, cmd, "which FILE?");
 	if (open.raw_shape && !open.raw_dtype)
 		return ql_usage_error(ctx, cmd, "--shape goes with --raw DTYPE");
+	if (ql_cli_check_open_opts(ctx, cmd, &open))
+		return QL_EXIT_USAGE;
 	if (!scheme_word)
 		scheme_word = "int8";
 	ql_scheme s;

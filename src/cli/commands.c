@@ -8,6 +8,7 @@
 #include "qlens/command.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,12 @@ static void overview(FILE *out)
 
 static int cmd_help(ql_cmd_ctx *ctx, int argc, char **argv)
 {
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		ql_command_help(ql_command_find("help"), ctx->out);
+		return QL_EXIT_OK;
+	}
+	if (argc > 2)
+		return ql_usage_error(ctx, "help", "one COMMAND at a time");
 	if (argc < 2) {
 		overview(ctx->out);
 		return QL_EXIT_OK;
@@ -217,23 +224,24 @@ int ql_main(int argc, char **argv)
 	if (argc < 2)
 		return ql_tui_main(NULL, NULL);
 	const char *first = argv[1];
+	int rc;
 	if (strcmp(first, "--help") == 0 || strcmp(first, "-h") == 0) {
 		overview(stdout);
-		return QL_EXIT_OK;
-	}
-	if (strcmp(first, "--version") == 0 || strcmp(first, "-V") == 0) {
+		rc = QL_EXIT_OK;
+	} else if (strcmp(first, "--version") == 0 || strcmp(first, "-V") == 0) {
 		printf("qlens %s\n", QLENS_VERSION);
-		return QL_EXIT_OK;
-	}
-	if (first[0] == '-') {
+		rc = QL_EXIT_OK;
+	} else if (first[0] == '-') {
 		fputs("qlens: unknown option '", stderr);
 		ql_escape_fputs(stderr, first, QL_ESC_TERM);
 		fputs("' (see 'qlens --help')\n", stderr);
 		return QL_EXIT_USAGE;
+	} else {
+		rc = ql_command_run(&ctx, argc - 1, argv + 1);
 	}
-	int rc = ql_command_run(&ctx, argc - 1, argv + 1);
+	/* --help > /dev/full must fail too: every path checks the flush. */
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "qlens: writing the output failed\n");
+		fprintf(stderr, "qlens: writing the output failed: %s\n", strerror(errno));
 		return QL_EXIT_FAIL;
 	}
 	return rc;

@@ -34,6 +34,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "qlens/checked.h"
+
 #include "elem.h"
 #include "quant_avx2.h"
 #include "simd.h"
@@ -239,8 +241,9 @@ int ql_scheme_validate(const ql_scheme *s, const int64_t *shape, int ndim, ql_er
 
 	if ((unsigned)s->calib >= QL_CALIB_COUNT)
 		return ql_error_set(err, "unknown calibration method");
-	if (s->gran == QL_GRAN_GROUP && s->group < 1)
-		return ql_error_set(err, "--group must be at least 1 (got %lld)", (long long)s->group);
+	if (s->gran == QL_GRAN_GROUP && (s->group < 1 || s->group > QL_MAX_GROUP))
+		return ql_error_set(err, "--group must be from 1 to %lld (got %lld)",
+				    (long long)QL_MAX_GROUP, (long long)s->group);
 	if (blocky && (s->gran == QL_GRAN_CHANNEL || s->gran == QL_GRAN_GROUP))
 		return ql_error_set(err, "%s has its own blocks of %d: --axis and --group do not apply",
 				    name, info->block);
@@ -1506,8 +1509,8 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 			p.rows = p.L ? n / p.L : 0;
 			p.G = blocky ? info->block : s->group;
 		}
-		p.ngroups = (p.L + p.G - 1) / p.G;
-		p.nunits = p.rows * p.ngroups;
+		p.ngroups = ql_ceil_div_i64(p.L, p.G); /* p.L + p.G - 1 overflows for a huge G */
+		p.nunits = p.rows * p.ngroups;        /* <= n: a group holds at least one element */
 		int64_t per = p.G < p.L ? p.G : (p.L ? p.L : 1);
 		p.units_per_job = per >= JOB_ELEMS ? 1 : JOB_ELEMS / per;
 		r->nscales = p.nunits;
@@ -1754,7 +1757,7 @@ void ql_qresult_dequantize(const ql_qresult *r, float *out)
 	} else if (s->gran == QL_GRAN_GROUP) {
 		L = r->ndim ? r->shape[r->ndim - 1] : 1;
 		G = s->group;
-		ng = (L + G - 1) / G;
+		ng = ql_ceil_div_i64(L, G);
 	}
 	for (int64_t i = 0; i < n; i++) {
 		int64_t u = 0;

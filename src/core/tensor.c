@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "qlens/checked.h"
 #include "qlens/quant.h"
 
 const ql_dtype_info ql_dtypes[QL_DT_COUNT] = {
@@ -85,18 +86,22 @@ int64_t ql_shape_elems(const int64_t *shape, int ndim)
 {
 	if (ndim < 0 || ndim > QL_MAX_DIMS)
 		return -1;
+	/* The product of the non-zero dimensions must fit even when another is
+	 * 0 (an empty tensor): code that walks a shape multiplies some of its
+	 * dimensions (the ones before an axis, after it), and [0, 2^40, 2^40]
+	 * would overflow there. */
+	bool empty = false;
+	int64_t n = 1;
 	for (int i = 0; i < ndim; i++) {
 		if (shape[i] < 0)
 			return -1;
 		if (shape[i] == 0)
-			return 0; /* empty, whatever the other dims are */
-	}
-	int64_t n = 1;
-	for (int i = 0; i < ndim; i++) {
-		if (n > INT64_MAX / shape[i])
+			empty = true;
+		else if (!ql_mul_i64(n, shape[i], &n))
 			return -1;
-		n *= shape[i];
 	}
+	if (empty)
+		return 0;
 	return n;
 }
 

@@ -86,6 +86,36 @@ static int parse_shape(const char *s, int64_t *shape, int *ndim, ql_error *err)
 	}
 }
 
+int ql_open_opts_check(const ql_open_opts *opts, ql_error *err)
+{
+	if (!opts)
+		return 0;
+	if (opts->raw_shape && !opts->raw_dtype)
+		return ql_error_set(err, "--shape goes with --raw DTYPE");
+	if (!opts->raw_dtype)
+		return 0;
+	ql_dtype dt;
+	if (!raw_dtype(opts->raw_dtype, &dt))
+		return ql_error_set(err, "--raw %s: unknown dtype (try F32, F16, BF16, I8, U8, "
+				    "Q8_0, Q4_0, fp8_e4m3)", opts->raw_dtype);
+	if (!opts->raw_shape)
+		return 0;
+	int64_t shape[QL_MAX_DIMS];
+	int ndim;
+	if (parse_shape(opts->raw_shape, shape, &ndim, err))
+		return -1;
+	int64_t nelem = ql_shape_elems(shape, ndim);
+	const ql_dtype_info *di = &ql_dtypes[dt];
+	if (nelem >= 0 && nelem % di->block_elems)
+		return ql_error_set(err, "--shape %s: %lld elements are not a whole number of %s "
+				    "blocks of %d", opts->raw_shape, (long long)nelem, di->name,
+				    di->block_elems);
+	if (nelem < 0 || ql_dtype_bytes(dt, nelem) < 0)
+		return ql_error_set(err, "--shape %s: too many elements for %s (at most 2^63 - 1 "
+				    "bytes)", opts->raw_shape, di->name);
+	return 0;
+}
+
 static void stem(const char *path, char *out, size_t n)
 {
 	const char *slash = strrchr(path, '/');

@@ -1,0 +1,29 @@
+/* qcheck.c — the last check on a quantization result before anyone shows
+ * or writes it (see ql_qresult_check in qlens/quant.h).
+ *
+ * A kernel fed a size it does not expect can "succeed" with nothing in it:
+ * no scales, a data range of [inf, -inf] (nothing was scanned), an SQNR of
+ * inf. That must never reach the user as an answer or a file.
+ */
+#include "qlens/quant.h"
+
+#include <math.h>
+
+int ql_qresult_check(const ql_qresult *r, ql_error *err)
+{
+	if (r->nelem < 0)
+		return ql_error_set(err, "internal error: a negative element count");
+	if (r->nelem == 0)
+		return 0; /* an empty tensor quantizes to nothing, by design */
+	if (r->nscales < 1 || !r->scales)
+		return ql_error_set(err, "internal error: %lld elements quantized with no scale",
+				    (long long)r->nelem);
+	if (!isfinite(r->data_min) || !isfinite(r->data_max) || r->data_min > r->data_max)
+		return ql_error_set(err, "internal error: the data range [%g, %g] is not finite",
+				    (double)r->data_min, (double)r->data_max);
+	for (int64_t i = 0; i < r->nscales; i++)
+		if (!isfinite(r->scales[i]) || r->scales[i] < 0)
+			return ql_error_set(err, "internal error: scale %lld is %g", (long long)i,
+					    (double)r->scales[i]);
+	return 0;
+}
