@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "qlens/cleanup.h"
 #include "qlens/error.h"
 #include "qlens/escape.h"
 #include "qlens/tui.h"
@@ -237,6 +238,7 @@ int ql_main(int argc, char **argv)
 		fputs("' (see 'qlens --help')\n", stderr);
 		return QL_EXIT_USAGE;
 	} else {
+		ql_cleanup_install_handlers(); /* temporary files go on SIGINT/TERM/HUP/QUIT */
 		rc = ql_command_run(&ctx, argc - 1, argv + 1);
 	}
 	/* --help > /dev/full must fail too: every path checks the flush. */

@@ -13,9 +13,13 @@
  * was. An existing destination is replaced only with force, and never when
  * it is a file open as an input (same device and inode as a mapped source),
  * force or not. Both are checked at open and again just before the rename.
+ * While the temporary file exists it is registered with qlens/cleanup.h,
+ * so a SIGINT/TERM/HUP/QUIT in the middle removes it too.
  */
 #include "source_impl.h"
 #include "writer_impl.h"
+
+#include "qlens/cleanup.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -187,7 +191,7 @@ static char *folder_of(const char *path)
 	return dir;
 }
 
-static int write_temp(ql_writer *w, const char *dir, char **tmp_out, ql_error *err)
+static int write_temp(ql_writer *w, const char *dir, char **tmp_out, int *slot, ql_error *err)
 {
 	const char *base = strrchr(w->path, '/');
 	base = base ? base + 1 : w->path;
@@ -196,9 +200,16 @@ static int write_temp(ql_writer *w, const char *dir, char **tmp_out, ql_error *e
 	if (!tmp)
 		return ql_error_set(err, "out of memory");
 	snprintf(tmp, n, "%s/.%s.XXXXXX", dir, base);
+	/* Registered for removal on SIGINT/TERM/HUP/QUIT (qlens/cleanup.h), with
+	 * those signals held off until it is, so no moment leaves it behind. */
+	sigset_t old;
+	ql_cleanup_block(&old);
 	int fd = mkstemp(tmp);
+	int e = errno;
+	if (fd >= 0)
+		*slot = ql_cleanup_add(tmp);
+	ql_cleanup_unblock(&old);
 	if (fd < 0) {
-		int e = errno;
 		free(tmp);
 		return ql_error_set(err, "cannot create a file in %s: %s", dir, strerror(e));
 	}
@@ -208,7 +219,7 @@ static int write_temp(ql_writer *w, const char *dir, char **tmp_out, ql_error *e
 	*tmp_out = tmp;
 	FILE *f = fdopen(fd, "wb");
 	if (!f) {
-		int e = errno;
+		e = errno;
 		close(fd);
 		return ql_error_set(err, "%s", strerror(e));
 	}
@@ -228,6 +239,7 @@ int ql_writer_close(ql_writer *w, ql_error *err)
 {
 	int rc = -1;
 	char *dir = NULL, *tmp = NULL;
+	int slot = -1;
 	if (w->format == WF_NPY && w->count != 1) {
 		ql_error_set(err, "%s: nothing to write", w->path);
 		goto out;
@@ -236,7 +248,7 @@ int ql_writer_close(ql_writer *w, ql_error *err)
 		ql_error_set(err, "%s: out of memory", w->path);
 		goto out;
 	}
-	if (write_temp(w, dir, &tmp, err)) {
+	if (write_temp(w, dir, &tmp, &slot, err)) {
 		ql_error_prefix(err, "%s", w->path);
 		goto out;
 	}
@@ -248,6 +260,8 @@ int ql_writer_close(ql_writer *w, ql_error *err)
 			     strerror(errno));
 		goto out;
 	}
+	ql_cleanup_remove(slot);
+	slot = -1;
 	free(tmp);
 	tmp = NULL;
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -261,6 +275,7 @@ out:
 		unlink(tmp);
 		free(tmp);
 	}
+	ql_cleanup_remove(slot);
 	free(dir);
 	ql_writer_abort(w);
 	return rc;
