@@ -40,6 +40,20 @@ typedef struct ql_open_opts {
  * QL_MAX_DIMS dimensions whose byte count fits. Returns 0 or -1. */
 int ql_open_opts_check(const ql_open_opts *opts, ql_error *err);
 
+/* A file truncated by another process while qlens reads its mapping
+ * raises SIGBUS. ql_map_guard_install() sets a SIGBUS handler that, for an
+ * address inside a file qlens mapped, prints "qlens: FILE: changed while
+ * it was being read", removes temporary outputs and exits with status 1
+ * (src/io/mapguard.c). ql_map_guard_message() is its async-signal-safe
+ * core, for other handlers (the TUI's): true if the address was in such a
+ * file (the message is then written to stderr). */
+void ql_map_guard_install(void);
+bool ql_map_guard_message(const void *fault_addr);
+
+/* The most qlens reads from a stream (a pipe, FIFO, character device or
+ * "-" for standard input), which cannot be mapped and is read into memory. */
+#define QL_STREAM_MAX ((uint64_t)1 << 30)
+
 /* A metadata entry: key and a printable, possibly shortened, value. */
 typedef struct ql_meta {
 	char *key;

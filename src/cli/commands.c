@@ -17,6 +17,7 @@
 #include "qlens/cleanup.h"
 #include "qlens/error.h"
 #include "qlens/escape.h"
+#include "qlens/io.h"
 #include "qlens/tui.h"
 
 #include "cmds.h"
@@ -239,6 +240,7 @@ int ql_main(int argc, char **argv)
 		return QL_EXIT_USAGE;
 	} else {
 		ql_cleanup_install_handlers(); /* temporary files go on SIGINT/TERM/HUP/QUIT */
+		ql_map_guard_install();        /* a file truncated under us: one line, exit 1 */
 		rc = ql_command_run(&ctx, argc - 1, argv + 1);
 	}
 	/* --help > /dev/full must fail too: every path checks the flush. */

@@ -101,11 +101,13 @@ static json_t *parse_index(const uint8_t *text, uint64_t n, ql_error *err)
 	return root;
 }
 
-static json_t *load_index(const char *path, ql_error *err)
+/* probing: the index was found by looking in the folder, not named by the
+ * user, so only a regular file is opened (a FIFO there must not hang us). */
+static json_t *load_index(const char *path, bool probing, ql_error *err)
 {
 	const uint8_t *map;
 	uint64_t size;
-	if (ql_map_file(path, &map, &size, err))
+	if ((probing ? ql_map_regular : ql_map_file)(path, &map, &size, err))
 		return NULL;
 	json_t *root = map ? parse_index(map, size, err) : NULL;
 	if (!map)
@@ -140,7 +142,7 @@ static char *find_index_for(const char *shard_path)
 			if (!ends_with(de->d_name, INDEX_SUFFIX))
 				continue;
 			char *p = join(dir, de->d_name);
-			json_t *root = p ? load_index(p, NULL) : NULL;
+			json_t *root = p ? load_index(p, true, NULL) : NULL;
 			if (root && index_lists(root, base_name(shard_path)))
 				found = p;
 			else
@@ -315,7 +317,7 @@ static int shards_open(ql_source *src, ql_error *err)
 		index_path = find_index_for(src->path);
 		if (!index_path)
 			return ql_error_set(err, "the index next to this shard has gone");
-		root = load_index(index_path, err);
+		root = load_index(index_path, true, err);
 		if (!root)
 			ql_error_prefix(err, "%s", index_path);
 	}
@@ -383,7 +385,7 @@ static int shards_open(ql_source *src, ql_error *err)
 			goto out;
 		}
 		st->count = i + 1;
-		if (ql_map_file(path, &sh->map, &sh->size, err) ||
+		if (ql_map_regular(path, &sh->map, &sh->size, err) ||
 		    add_shard(src, st, i, wm, path, err)) {
 			free(path);
 			goto out;

@@ -56,13 +56,14 @@ typedef struct open_file {
 	const void *owner; /* the map, or the ql_source of an empty file */
 	dev_t dev;
 	ino_t ino;
+	bool heap;         /* owner is a malloc'd copy of a stream, not a map */
 } open_file;
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static open_file *registry;
 static size_t registry_count, registry_cap;
 
-static int registry_add(const void *owner, dev_t dev, ino_t ino, ql_error *err)
+static int registry_add(const void *owner, dev_t dev, ino_t ino, bool heap, ql_error *err)
 {
 	int rc = 0;
 	pthread_mutex_lock(&registry_lock);
@@ -76,17 +77,20 @@ static int registry_add(const void *owner, dev_t dev, ino_t ino, ql_error *err)
 		registry = p;
 		registry_cap = cap;
 	}
-	registry[registry_count++] = (open_file){ .owner = owner, .dev = dev, .ino = ino };
+	registry[registry_count++] = (open_file){ .owner = owner, .dev = dev, .ino = ino, .heap = heap };
 out:
 	pthread_mutex_unlock(&registry_lock);
 	return rc;
 }
 
-static void registry_remove(const void *owner)
+/* Removes owner's entry; true if it was a stream's heap copy. */
+static bool registry_remove(const void *owner)
 {
+	bool heap = false;
 	pthread_mutex_lock(&registry_lock);
 	for (size_t i = 0; i < registry_count; i++) {
 		if (registry[i].owner == owner) {
+			heap = registry[i].heap;
 			registry[i] = registry[--registry_count];
 			break;
 		}
@@ -97,6 +101,18 @@ static void registry_remove(const void *owner)
 		registry_cap = 0;
 	}
 	pthread_mutex_unlock(&registry_lock);
+	return heap;
+}
+
+static bool registry_is_heap(const void *owner)
+{
+	bool heap = false;
+	pthread_mutex_lock(&registry_lock);
+	for (size_t i = 0; i < registry_count; i++)
+		if (registry[i].owner == owner)
+			heap = registry[i].heap;
+	pthread_mutex_unlock(&registry_lock);
+	return heap;
 }
 
 bool ql_file_is_open_input(dev_t dev, ino_t ino)
@@ -111,54 +127,139 @@ bool ql_file_is_open_input(dev_t dev, ino_t ino)
 
 /* --- mapping ------------------------------------------------------------ */
 
-int ql_map_file(const char *path, const uint8_t **map, uint64_t *size, ql_error *err)
+/* Reads a stream (pipe, FIFO, character device) to its end into memory. */
+static int read_stream(int fd, const char *path, const struct stat *st, const uint8_t **map,
+		       uint64_t *size, ql_error *err)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0, cap = 0;
+	for (;;) {
+		if (len == cap) {
+			if (cap >= QL_STREAM_MAX) {
+				free(buf);
+				return ql_error_set(err, "%s: a stream of more than %llu MiB (save it to a "
+						    "file: files are mapped, not read into memory)", path,
+						    (unsigned long long)(QL_STREAM_MAX >> 20));
+			}
+			size_t ncap = cap ? cap * 2 : 65536;
+			uint8_t *p = realloc(buf, ncap);
+			if (!p) {
+				free(buf);
+				return ql_error_set(err, "%s: out of memory reading the stream", path);
+			}
+			buf = p;
+			cap = ncap;
+		}
+		ssize_t n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			free(buf);
+			return ql_error_set(err, "%s: %s", path, strerror(e));
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len == 0) {
+		free(buf);
+		return 0; /* empty, as an empty file */
+	}
+	if (registry_add(buf, st->st_dev, st->st_ino, true, err)) {
+		free(buf);
+		return ql_error_prefix(err, "%s", path);
+	}
+	*map = buf;
+	*size = len;
+	return 0;
+}
+
+/* Maps the open regular file fd. */
+static int map_fd(int fd, const char *path, const struct stat *st, const uint8_t **map,
+		  uint64_t *size, ql_error *err)
+{
+	if (st->st_size == 0)
+		return 0;
+	if ((uint64_t)st->st_size > SIZE_MAX)
+		return ql_error_set(err, "%s: file is too large to map", path);
+	void *p = mmap(NULL, (size_t)st->st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (p == MAP_FAILED)
+		return ql_error_set(err, "%s: cannot map: %s", path, strerror(errno));
+	if (registry_add(p, st->st_dev, st->st_ino, false, err)) {
+		munmap(p, (size_t)st->st_size);
+		return ql_error_prefix(err, "%s", path);
+	}
+	ql_map_guard_add(p, (uint64_t)st->st_size, path);
+	*map = p;
+	*size = (uint64_t)st->st_size;
+	return 0;
+}
+
+static int map_any(const char *path, bool streams, const uint8_t **map, uint64_t *size,
+		   ql_error *err)
 {
 	*map = NULL;
 	*size = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (streams && strcmp(path, "-") == 0) {
+		if (fstat(STDIN_FILENO, &st) < 0)
+			return ql_error_set(err, "-: standard input: %s", strerror(errno));
+		if (S_ISREG(st.st_mode) && lseek(STDIN_FILENO, 0, SEEK_CUR) == 0)
+			return map_fd(STDIN_FILENO, path, &st, map, size, err); /* < file */
+		return read_stream(STDIN_FILENO, path, &st, map, size, err);
+	}
+	/* Look before opening: opening a FIFO waits for a writer. */
+	if (stat(path, &st) < 0)
+		return ql_error_set(err, "%s: %s", path, strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return ql_error_set(err, "%s: is a directory, not a tensor file", path);
+	bool stream = S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode);
+	if (!S_ISREG(st.st_mode) && !(streams && stream))
+		return ql_error_set(err, "%s: not a regular file%s", path,
+				    streams ? ", FIFO or character device" : "");
+	/* O_NONBLOCK: if the name now is a FIFO, do not wait on it; regular
+	 * files ignore the flag. A named FIFO is opened blocking (waiting for
+	 * its writer is what reading it means). */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | (stream ? 0 : O_NONBLOCK));
 	if (fd < 0)
 		return ql_error_set(err, "%s: %s", path, strerror(errno));
-	struct stat st;
+	int rc;
 	if (fstat(fd, &st) < 0) {
-		int e = errno;
-		close(fd);
-		return ql_error_set(err, "%s: %s", path, strerror(e));
+		rc = ql_error_set(err, "%s: %s", path, strerror(errno));
+	} else if (S_ISREG(st.st_mode)) {
+		rc = map_fd(fd, path, &st, map, size, err);
+	} else if (streams && (S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))) {
+		int fl = fcntl(fd, F_GETFL);
+		if (fl >= 0)
+			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+		rc = read_stream(fd, path, &st, map, size, err);
+	} else {
+		rc = ql_error_set(err, "%s: not a regular file", path);
 	}
-	if (S_ISDIR(st.st_mode)) {
-		close(fd);
-		return ql_error_set(err, "%s: is a directory, not a tensor file", path);
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return ql_error_set(err, "%s: not a regular file", path);
-	}
-	if (st.st_size == 0) {
-		close(fd);
-		return 0;
-	}
-	if ((uint64_t)st.st_size > SIZE_MAX) {
-		close(fd);
-		return ql_error_set(err, "%s: file is too large to map", path);
-	}
-	void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	int e = errno;
 	close(fd);
-	if (p == MAP_FAILED)
-		return ql_error_set(err, "%s: cannot map: %s", path, strerror(e));
-	if (registry_add(p, st.st_dev, st.st_ino, err)) {
-		munmap(p, (size_t)st.st_size);
-		return ql_error_prefix(err, "%s", path);
-	}
-	*map = p;
-	*size = (uint64_t)st.st_size;
-	return 0;
+	return rc;
+}
+
+int ql_map_file(const char *path, const uint8_t **map, uint64_t *size, ql_error *err)
+{
+	return map_any(path, true, map, size, err);
+}
+
+int ql_map_regular(const char *path, const uint8_t **map, uint64_t *size, ql_error *err)
+{
+	return map_any(path, false, map, size, err);
 }
 
 void ql_unmap_file(const uint8_t *map, uint64_t size)
 {
 	if (!map)
 		return;
-	registry_remove(map);
+	if (registry_remove(map)) {
+		free((void *)map);
+		return;
+	}
+	ql_map_guard_remove(map);
 	munmap((void *)map, (size_t)size);
 }
 
@@ -308,7 +409,8 @@ int ql_source_open(const char *path, const ql_open_opts *opts, ql_source **out, 
 	if (!src->map) {
 		/* An empty file has no map to register; register its inode. */
 		struct stat st;
-		if (stat(path, &st) == 0 && registry_add(src, st.st_dev, st.st_ino, err)) {
+		if (strcmp(path, "-") != 0 && stat(path, &st) == 0 &&
+		    registry_add(src, st.st_dev, st.st_ino, false, err)) {
 			free(src->path);
 			free(src);
 			return error_with_path(err, path);
@@ -424,6 +526,8 @@ int ql_source_read(ql_source *src, size_t i, ql_error *err)
 void ql_map_release(const uint8_t *map, uint64_t size, const void *p, uint64_t n)
 {
 	const uint8_t *b = p;
+	if (registry_is_heap(map))
+		return; /* a stream's copy: its pages cannot be read again */
 	if (!map || !b || n == 0 || b < map || (uint64_t)(b - map) > size || n > size - (uint64_t)(b - map))
 		return;
 	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);

@@ -54,8 +54,18 @@ typedef struct ql_source_backend {
 /* Helpers for backends (src/io/source.c). */
 ql_source_entry *ql_source_add(ql_source *src, ql_error *err);
 int ql_source_add_meta(ql_source *src, const char *key, const char *value, ql_error *err);
-/* Maps a file read-only; an empty file gives map = NULL, size = 0. */
+/* Maps a file read-only; an empty file gives map = NULL, size = 0. A file
+ * named explicitly may also be a stream: "-" (standard input), a FIFO or a
+ * character device is read into memory (at most QL_STREAM_MAX bytes) and
+ * handed out the same way. A directory or anything else is an error. */
 int ql_map_file(const char *path, const uint8_t **map, uint64_t *size, ql_error *err);
+/* The same for a file found by looking (an index beside a shard, shards
+ * named by an index): only a regular file is opened, never waited on. */
+int ql_map_regular(const char *path, const uint8_t **map, uint64_t *size, ql_error *err);
+/* The SIGBUS guard's table (src/io/mapguard.c): every mapping is added
+ * while it exists. */
+void ql_map_guard_add(const uint8_t *addr, uint64_t size, const char *path);
+void ql_map_guard_remove(const uint8_t *addr);
 void ql_unmap_file(const uint8_t *map, uint64_t size);
 /* Drops the whole pages of [p, p + n) that lie inside the read-only file
  * mapping [map, map + size) (madvise MADV_DONTNEED; they are re-read from
