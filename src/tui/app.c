@@ -12,8 +12,8 @@
  * "terminal too small" notice until the terminal grows.
  *
  * Signals: SIGINT/SIGTERM/SIGHUP only set a flag that the loop acts on (it
- * leaves curses and returns 128+signal); SIGSEGV/SIGBUS/SIGFPE/SIGABRT
- * restore the terminal and re-raise. The keyboard is in raw mode, so Ctrl-C
+ * leaves curses and returns 128+signal); every other default-fatal signal
+ * restores the terminal and re-raises (signals.c). The keyboard is in raw mode, so Ctrl-C
  * arrives as a key (quit) and Ctrl-Z is sent on to ncurses' SIGTSTP handler.
  *
  * Not here: what a screen shows (screen_*.c) and line editing (prompt.c).
@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,6 +63,8 @@ struct ql_app {
 	ql_prompt *prompt;
 	/* timing, for QLENS_TUI_STATS and the tests */
 	double t_start, first_frame_ms, key_ms_max, key_ms_sum;
+	double last_frame_at; /* now_ms() of the last frame drawn */
+	bool pushed_back;     /* bytes were given back to curses (ungetch) */
 	long keys;
 };
 
@@ -750,13 +753,78 @@ static void app_finish(ql_app *app)
 	app->title = app->body = app->status = NULL;
 }
 
+/* At most one frame per FRAME_MS while keys keep coming. */
+#define FRAME_MS 16
+
+/* True if another key arrives within wait_ms (0: is one already there?).
+ * A paste or keys typed ahead then cost one frame per FRAME_MS, not one per
+ * key: a 100 KB paste is drawn a handful of times, not 100,000. */
+static bool key_waiting(ql_app *app, int wait_ms)
+{
+	WINDOW *w = input_window(app);
+	int delay = wgetdelay(w);
+	wtimeout(w, wait_ms);
+	int k = wgetch(w);
+	wtimeout(w, delay);
+	if (k == ERR) {
+		app->pushed_back = false; /* curses holds nothing of ours now */
+		return false;
+	}
+	ungetch(k);
+	return true;
+}
+
+/* A paste into the prompt: curses reads the terminal one byte per read(),
+ * two system calls a key, which makes 100 KB take a second. The bytes that
+ * are already waiting are read here in blocks and handed to the prompt
+ * directly; at the first control byte (Enter, Esc, an arrow key's
+ * sequence) it and the rest of the block go back to curses (ungetch, at
+ * most one block), which decodes them as keys as usual, and blocks stop
+ * until curses has used them up. Real terminal only. */
+static void prompt_burst(ql_app *app)
+{
+	if (app->vin || app->pushed_back || !ql_prompt_active(app->prompt))
+		return;
+	unsigned char buf[64];
+	for (;;) {
+		int avail = 0;
+		if (ioctl(STDIN_FILENO, FIONREAD, &avail) != 0 || avail <= 0)
+			return;
+		ssize_t n = read(STDIN_FILENO, buf, avail < (int)sizeof buf ? (size_t)avail : sizeof buf);
+		if (n <= 0)
+			return;
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] < 0x20 || buf[i] == 0x7f || !ql_prompt_active(app->prompt)) {
+				for (ssize_t j = n - 1; j >= i; j--)
+					ungetch(buf[j]);
+				app->pushed_back = true;
+				return;
+			}
+			ql_prompt_key(app->prompt, app, buf[i]);
+		}
+	}
+}
+
 static void one_key(ql_app *app, int key)
 {
 	double t0 = now_ms();
 	handle_key(app, key);
-	if (!app->quit)
-		draw_frame(app);
-	double dt = now_ms() - t0;
+	prompt_burst(app);
+	double waited = 0;
+	if (!app->quit) {
+		/* Right after a frame, give the next key of a burst a moment to
+		 * arrive (real terminal only: the tests draw every key). */
+		double since = t0 - app->last_frame_at;
+		int wait = !app->vin && since < FRAME_MS ? (int)(FRAME_MS - since) + 1 : 0;
+		double w0 = wait ? now_ms() : 0;
+		bool more = key_waiting(app, wait);
+		waited = wait ? now_ms() - w0 : 0;
+		if (!more) {
+			draw_frame(app);
+			app->last_frame_at = now_ms();
+		}
+	}
+	double dt = now_ms() - t0 - waited; /* the explorer's own time, not the wait */
 	app->keys++;
 	app->key_ms_sum += dt;
 	if (dt > app->key_ms_max)
@@ -766,15 +834,6 @@ static void one_key(ql_app *app, int key)
 static void on_quit_signal(int sig)
 {
 	quit_signal = sig;
-}
-
-static void on_fatal_signal(int sig)
-{
-	/* Not async-signal-safe, but the process is dying anyway and a terminal
-	 * left in raw mode is worse (htop does the same). */
-	endwin();
-	signal(sig, SIG_DFL);
-	raise(sig);
 }
 
 static void set_handler(int sig, void (*fn)(int), int flags, struct sigaction *old)
@@ -790,8 +849,7 @@ static void set_handler(int sig, void (*fn)(int), int flags, struct sigaction *o
 int ql_tui_main(const char *start_screen, const char *start_value)
 {
 	static const int quit_sigs[] = {SIGINT, SIGTERM, SIGHUP};
-	static const int fatal_sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGABRT};
-	struct sigaction old_quit[3], old_fatal[4];
+	struct sigaction old_quit[3];
 	ql_error err = {{0}};
 	ql_app *app;
 	double t0 = now_ms();
@@ -823,8 +881,7 @@ int ql_tui_main(const char *start_screen, const char *start_value)
 	quit_signal = 0;
 	for (int i = 0; i < 3; i++)
 		set_handler(quit_sigs[i], on_quit_signal, 0, &old_quit[i]);
-	for (int i = 0; i < 4; i++)
-		set_handler(fatal_sigs[i], on_fatal_signal, SA_RESETHAND | SA_NODEFER, &old_fatal[i]);
+	ql_tui_signals_save_tty();
 
 	int rc = QL_EXIT_OK;
 	app->scr = newterm(NULL, stdout, stdin);
@@ -834,6 +891,7 @@ int ql_tui_main(const char *start_screen, const char *start_value)
 		rc = QL_EXIT_FAIL;
 		goto out;
 	}
+	ql_tui_signals_install();
 	if (app_start(app, ops, start_value, &err)) {
 		app_finish(app);
 		endwin();
@@ -854,16 +912,16 @@ int ql_tui_main(const char *start_screen, const char *start_value)
 	if (quit_signal)
 		rc = 128 + quit_signal;
 	if (getenv("QLENS_TUI_STATS"))
-		fprintf(stderr, "qlens: first frame %.2f ms; %ld keys, %.3f ms mean, %.3f ms max per key\n",
-			app->first_frame_ms, app->keys, app->keys ? app->key_ms_sum / (double)app->keys : 0.0,
-			app->key_ms_max);
+		fprintf(stderr, "qlens: first frame %.2f ms; %ld keys, %.3f ms mean, %.3f ms max per key, "
+			"%.2f ms in all\n", app->first_frame_ms, app->keys,
+			app->keys ? app->key_ms_sum / (double)app->keys : 0.0, app->key_ms_max,
+			app->key_ms_sum);
 out_screen:
 	delscreen(app->scr);
 out:
 	for (int i = 0; i < 3; i++)
 		sigaction(quit_sigs[i], &old_quit[i], NULL);
-	for (int i = 0; i < 4; i++)
-		sigaction(fatal_sigs[i], &old_fatal[i], NULL);
+	ql_tui_signals_remove();
 	free(app);
 	return rc;
 }

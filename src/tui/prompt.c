@@ -13,6 +13,11 @@
  * Esc alone can cancel the prompt); they are translated here into the
  * readline functions they are bound to by default.
  *
+ * A line holds at most QL_PROMPT_MAX bytes: keys that would insert more
+ * are dropped, and the hint beside the line says so. The line is drawn
+ * from its visible part only (the characters that fit before the cursor),
+ * so a long paste costs a frame per screenful, not per character squared.
+ *
  * History: command lines (not values) are kept in
  * $XDG_STATE_HOME/qlens/history (default ~/.local/state/qlens/history),
  * loaded at start, appended at each command, trimmed to 1000 lines.
@@ -48,7 +53,9 @@ struct ql_prompt {
 	int qhead, qlen;
 	FILE *devnull;
 	char history_path[4096];
-	char matches[256]; /* the last Tab's candidates, shown under the line */
+	char matches[256]; /* the last Tab's candidates, or the length notice,
+			      shown beside the line */
+	bool too_long;     /* keys were dropped at QL_PROMPT_MAX: matches says so */
 };
 
 /* readline's hooks take no user pointer: the one prompt in use. */
@@ -289,6 +296,7 @@ void ql_prompt_open(ql_prompt *p, ql_prompt_kind kind, const char *label, const 
 	p->data = data;
 	p->qlen = p->qhead = 0;
 	p->matches[0] = '\0';
+	p->too_long = false;
 	got_line = false;
 	line_got = NULL;
 	rl_callback_handler_install(p->label, line_handler);
@@ -308,6 +316,7 @@ static void finish(ql_prompt *p, ql_app *app, char *line)
 {
 	p->active = false;
 	p->matches[0] = '\0';
+	p->too_long = false;
 	if (line && line[0] && p->kind == QL_PROMPT_COMMAND) {
 		HIST_ENTRY *last = history_length > 0 ? history_get(history_base + history_length - 1) : NULL;
 		if (!last || strcmp(last->line, line) != 0) {
@@ -326,7 +335,8 @@ void ql_prompt_key(ql_prompt *p, ql_app *app, int key)
 	if (!p->active)
 		return;
 	current = p;
-	p->matches[0] = '\0';
+	if (!p->too_long)
+		p->matches[0] = '\0';
 	if (key == 27 || key == 3 || key == 7) { /* Esc, Ctrl-C, Ctrl-G: cancel */
 		rl_callback_handler_remove();
 		finish(p, app, NULL);
@@ -352,6 +362,17 @@ void ql_prompt_key(ql_prompt *p, ql_app *app, int key)
 	case KEY_MOUSE: case KEY_RESIZE: return;
 	default:
 		if (key >= 0 && key < 256) {
+			/* Printable bytes insert; at the limit they are dropped
+			 * (control keys still edit, Enter still runs). */
+			if ((key >= 0x20 && key != 0x7f) && rl_end >= QL_PROMPT_MAX) {
+				if (!p->too_long)
+					snprintf(p->matches, sizeof p->matches,
+						 "[line too long: at most %d bytes; the rest was "
+						 "dropped]", QL_PROMPT_MAX);
+				p->too_long = true;
+				return;
+			}
+			p->too_long = false;
 			char c = (char)key;
 			push_bytes(p, &c, 1);
 		} else {
@@ -388,20 +409,33 @@ void ql_prompt_draw(ql_prompt *p, const ql_theme *th, WINDOW *w)
 	ql_fill_row(th, w, 0, QL_R_NORMAL);
 	int x = ql_put(th, w, 0, 0, -1, QL_R_KEY, p->label);
 	int room = cols - x - 1;
-	/* Scroll the line so the editing point stays visible: skip whole
-	 * characters from the start until it fits. */
-	int skip = 0;
-	while (skip < point && width_of(th, line + skip, point - skip) > room) {
-		skip++;
-		while (skip < point && (line[skip] & 0xC0) == 0x80)
-			skip++;
+	/* Scroll the line so the editing point stays visible: walk back from
+	 * it, whole characters at a time, while they fit (only the visible
+	 * part is measured: the line may be QL_PROMPT_MAX bytes long). */
+	int skip = point, used = 0;
+	while (skip > 0) {
+		int prev = skip - 1;
+		while (prev > 0 && (line[prev] & 0xC0) == 0x80)
+			prev--;
+		int cw = width_of(th, line + prev, skip - prev);
+		if (used + cw > room)
+			break;
+		used += cw;
+		skip = prev;
 	}
 	ql_put(th, w, 0, x, room, QL_R_NORMAL, line + skip);
-	int cx = x + width_of(th, line + skip, point - skip);
+	int cx = x + used;
 	if (p->matches[0]) {
-		int mx = x + ql_text_width(th, line + skip) + 3;
-		if (mx < cols - 4)
+		int tail = len - skip < 4 * cols ? len - skip : 4 * cols; /* what fits, at most */
+		int mx = x + width_of(th, line + skip, tail) + 3;
+		if (rl_end >= QL_PROMPT_MAX) {
+			/* the length notice must show: over the end of the line */
+			int nw = ql_text_width(th, p->matches);
+			mx = cols - nw - 1 > x ? cols - nw - 1 : x;
+			ql_put(th, w, 0, mx, cols - mx, QL_R_WARN, p->matches);
+		} else if (mx < cols - 4) {
 			ql_put(th, w, 0, mx, cols - mx, QL_R_DIM, p->matches);
+		}
 	}
 	wmove(w, 0, cx < cols ? cx : cols - 1);
 }

@@ -188,7 +188,21 @@ void ql_app_show_text(ql_app *app, const char *title, const char *text, size_t l
 /* Asks the app to quit after this key. */
 void ql_app_quit(ql_app *app);
 
+/* ---- fatal signals (signals.c) --------------------------------------------- */
+
+/* Saves the tty modes the shell had (before curses changes them). */
+void ql_tui_signals_save_tty(void);
+/* After newterm: every default-fatal signal except SIGINT/TERM/HUP gives
+ * the terminal back, removes temporary outputs and dies as it would have. */
+void ql_tui_signals_install(void);
+/* Puts the previous handlers back. */
+void ql_tui_signals_remove(void);
+
 /* ---- the prompt (prompt.c) ---------------------------------------------- */
+
+/* The longest line the prompt takes, in bytes: a command line is far
+ * shorter; a paste beyond it is cut with a notice. */
+#define QL_PROMPT_MAX 4096
 
 typedef enum ql_prompt_kind {
 	QL_PROMPT_COMMAND, /* ':' — runs a command, kept in the history file */
