@@ -56,6 +56,8 @@ struct ql_prompt {
 	char matches[256]; /* the last Tab's candidates, or the length notice,
 			      shown beside the line */
 	bool too_long;     /* keys were dropped at QL_PROMPT_MAX: matches says so */
+	unsigned char mb[4]; /* a UTF-8 character arriving byte by byte */
+	int mb_len, mb_need;
 };
 
 /* readline's hooks take no user pointer: the one prompt in use. */
@@ -262,12 +264,21 @@ ql_prompt *ql_prompt_new(void)
 	return p;
 }
 
+/* Leaves readline's callback mode, also from the middle of a search
+ * (Ctrl-R): rl_callback_sigcleanup() ends the search and restores the
+ * prompt it saved, which removing the handler alone would leak. */
+static void leave_readline(void)
+{
+	rl_callback_sigcleanup();
+	rl_callback_handler_remove();
+}
+
 void ql_prompt_free(ql_prompt *p)
 {
 	if (!p)
 		return;
 	if (p->active)
-		rl_callback_handler_remove();
+		leave_readline();
 	if (p->history_path[0])
 		history_truncate_file(p->history_path, HISTORY_MAX);
 	clear_history();
@@ -297,6 +308,7 @@ void ql_prompt_open(ql_prompt *p, ql_prompt_kind kind, const char *label, const 
 	p->qlen = p->qhead = 0;
 	p->matches[0] = '\0';
 	p->too_long = false;
+	p->mb_len = p->mb_need = 0;
 	got_line = false;
 	line_got = NULL;
 	rl_callback_handler_install(p->label, line_handler);
@@ -338,7 +350,8 @@ void ql_prompt_key(ql_prompt *p, ql_app *app, int key)
 	if (!p->too_long)
 		p->matches[0] = '\0';
 	if (key == 27 || key == 3 || key == 7) { /* Esc, Ctrl-C, Ctrl-G: cancel */
-		rl_callback_handler_remove();
+		leave_readline();
+		p->mb_len = p->mb_need = 0;
 		finish(p, app, NULL);
 		return;
 	}
@@ -373,8 +386,28 @@ void ql_prompt_key(ql_prompt *p, ql_app *app, int key)
 				return;
 			}
 			p->too_long = false;
-			char c = (char)key;
-			push_bytes(p, &c, 1);
+			/* A UTF-8 character goes to readline whole: a search
+			 * (Ctrl-R) reads a multibyte character at once and would
+			 * take half of one for a whole one. */
+			unsigned char c = (unsigned char)key;
+			if (p->mb_need == 0 && c >= 0xC2 && c <= 0xF4) {
+				p->mb[0] = c;
+				p->mb_len = 1;
+				p->mb_need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+				return;
+			}
+			if (p->mb_need) {
+				if ((c & 0xC0) == 0x80) {
+					p->mb[p->mb_len++] = c;
+					if (p->mb_len < p->mb_need)
+						return;
+					push_bytes(p, (const char *)p->mb, p->mb_len);
+					p->mb_len = p->mb_need = 0;
+					break;
+				}
+				p->mb_len = p->mb_need = 0; /* a broken sequence: dropped */
+			}
+			push_bytes(p, (const char *)&c, 1);
 		} else {
 			return; /* another curses key: nothing to edit */
 		}
