@@ -125,7 +125,8 @@ static inline const ql_format *ql_format_of(ql_type t) { return &ql_formats[t]; 
 bool ql_type_from_name(const char *name, ql_type *out);
 
 /* Parses a comma-separated list of names into out[] (at most max entries).
- * Returns the count, or -1 and the offending name in *bad. */
+ * Returns the count; -1 with the offending name in *bad (unknown or empty);
+ * -2 when the list has more than max entries. */
 int ql_type_list(const char *list, ql_type *out, int max, const char **bad,
 		 size_t *bad_len);
 

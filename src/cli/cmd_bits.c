@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cmds.h"
 #include "qlens/args.h"
@@ -307,7 +308,7 @@ int ql_cmd_bits(ql_cmd_ctx *ctx, int argc, char **argv)
 			break;
 		}
 		case OPT_TYPES:
-			if (strcmp(a.value, "all") == 0) {
+			if (strcasecmp(a.value, "all") == 0) {
 				cfg.ntypes = 0;
 				for (int t = 0; t < QL_TYPE_COUNT; t++)
 					cfg.types[cfg.ntypes++] = (ql_type)t;
@@ -316,6 +317,11 @@ int ql_cmd_bits(ql_cmd_ctx *ctx, int argc, char **argv)
 			const char *bad;
 			size_t bad_len;
 			cfg.ntypes = ql_type_list(a.value, cfg.types, QL_TYPE_COUNT * 4, &bad, &bad_len);
+			if (cfg.ntypes == -2) {
+				rc = ql_usage_error(ctx, "bits", "--types lists more than %d formats",
+						    QL_TYPE_COUNT * 4);
+				goto done;
+			}
 			if (cfg.ntypes < 0) {
 				rc = ql_usage_error(ctx, "bits", "unknown type '%.*s' in --types",
 						    (int)bad_len, bad);
@@ -324,7 +330,7 @@ int ql_cmd_bits(ql_cmd_ctx *ctx, int argc, char **argv)
 			break;
 		case OPT_DIGITS: {
 			long d;
-			if (strcmp(a.value, "exact") == 0 || strcmp(a.value, "all") == 0) {
+			if (strcasecmp(a.value, "exact") == 0 || strcasecmp(a.value, "all") == 0) {
 				cfg.digits = -1;
 			} else if (ql_parse_int(a.value, 0, 1100, &d)) {
 				cfg.digits = (int)d;
@@ -351,8 +357,8 @@ int ql_cmd_bits(ql_cmd_ctx *ctx, int argc, char **argv)
 			have_type = true;
 			break;
 		case OPT_INT:
-			if (strcmp(a.value, "cast") == 0 || strcmp(a.value, "round") == 0) {
-				cfg.int_round = a.value[0] == 'r';
+			if (strcasecmp(a.value, "cast") == 0 || strcasecmp(a.value, "round") == 0) {
+				cfg.int_round = a.value[0] == 'r' || a.value[0] == 'R';
 			} else {
 				rc = ql_usage_error(ctx, "bits", "--int takes 'cast' or 'round', not '%s'",
 						    a.value);

@@ -227,6 +227,9 @@ int ql_cmd_dtypes(ql_cmd_ctx *ctx, int argc, char **argv)
 			const char *bad;
 			size_t bad_len;
 			n = ql_type_list(a.value, types, QL_TYPE_COUNT * 4, &bad, &bad_len);
+			if (n == -2)
+				return ql_usage_error(ctx, "dtypes", "--types lists more than %d formats",
+						      QL_TYPE_COUNT * 4);
 			if (n < 0)
 				return ql_usage_error(ctx, "dtypes", "unknown type '%.*s' in --types",
 						      (int)bad_len, bad);

@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cmds.h"
 #include "argcheck.h"
@@ -299,11 +300,11 @@ int ql_cmd_report(ql_cmd_ctx *ctx, int argc, char **argv)
 		case OPT_RAW: open.raw_dtype = a.value; break;
 		case OPT_SHAPE: open.raw_shape = a.value; break;
 		case OPT_SORT:
-			if (!strcmp(a.value, "name"))
+			if (!strcasecmp(a.value, "name"))
 				sort = SORT_NAME;
-			else if (!strcmp(a.value, "error"))
+			else if (!strcasecmp(a.value, "error"))
 				sort = SORT_ERROR;
-			else if (!strcmp(a.value, "size"))
+			else if (!strcasecmp(a.value, "size"))
 				sort = SORT_SIZE;
 			else
 				return ql_usage_error(ctx, cmd, "--sort takes name, error or size, not '%s'",
@@ -336,7 +337,11 @@ int ql_cmd_report(ql_cmd_ctx *ctx, int argc, char **argv)
 	if (ql_cli_open(ctx, file, &open, &src))
 		return QL_EXIT_FAIL;
 	size_t n = ql_source_count(src);
-	row *rows = calloc(n ? n : 1, sizeof *rows);
+	if (n == 0) { /* nothing to report: not a total of nothing ("SQNR inf") */
+		ql_source_close(src);
+		return ql_fail(ctx, "%s: holds no tensors", file);
+	}
+	row *rows = calloc(n, sizeof *rows);
 	if (!rows) {
 		ql_source_close(src);
 		return ql_fail(ctx, "%s: out of memory", file);

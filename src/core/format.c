@@ -171,10 +171,12 @@ int ql_type_list(const char *list, ql_type *out, int max, const char **bad, size
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 		char name[32];
 		bool ok = len > 0 && len < sizeof name;
+		if (ok && n >= max)
+			return -2; /* a known name or not: the list is too long */
 		if (ok) {
 			memcpy(name, p, len);
 			name[len] = '\0';
-			ok = n < max && ql_type_from_name(name, &out[n]);
+			ok = ql_type_from_name(name, &out[n]);
 		}
 		if (!ok) {
 			if (bad)

@@ -52,9 +52,16 @@ static int check_destination(const char *path, bool force, ql_error *err)
 {
 	struct stat st;
 	if (stat(path, &st) < 0) {
-		if (errno == ENOENT)
+		if (errno != ENOENT)
+			return ql_error_set(err, "%s: %s", path, strerror(errno));
+		/* Nothing there, or a symlink to nothing: the rename would
+		 * replace the link itself, so it counts as existing. */
+		if (lstat(path, &st) < 0)
 			return 0;
-		return ql_error_set(err, "%s: %s", path, strerror(errno));
+		if (!force)
+			return ql_error_set(err, "%s: already exists (a dangling symbolic link; "
+					    "use --force to replace it)", path);
+		return 0;
 	}
 	if (S_ISDIR(st.st_mode))
 		return ql_error_set(err, "%s: is a directory", path);
