@@ -1,0 +1,172 @@
+#!/bin/sh
+# cli_harden.sh — the command line against hostile arguments, files and
+# input kinds (issue 15). Each check here failed before the hardening:
+#
+# - exit status 2 and one line for every argument error, 1 for failures;
+# - sizes: --group 9223372036854775807 and friends are refused with the
+#   limit named, never "scale (none)" and exit 0;
+# - names with newline, ESC/OSC, BEL, C1, bidi overrides and 200 characters
+#   through quantize, convert, compare, info, report (text and --json): no
+#   raw control byte reaches the terminal, JSON stays valid (checked with
+#   Python's json module);
+# - input kinds: '-' (a pipe), a FIFO, a directory, a FIFO where a shard
+#   index would be (no hang);
+# - --help/--version to /dev/full fail; `help --help`; '-é' echoed whole;
+# - the smaller points: --types with too many entries, case-insensitive
+#   names, int tensors in compare/convert, report of an empty file, a
+#   dangling symlink as OUT.
+set -u
+Q=${QLENS_BIN:-build/qlens}
+W=$(mktemp -d /tmp/qlens-cli-harden.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+fails=0; passes=0
+ok() { passes=$((passes+1)); }
+bad() { echo "FAIL: $*"; fails=$((fails+1)); }
+PY=/usr/bin/python3
+[ -x $PY ] || PY=python3
+
+# NAME WANT CMD...: exit status WANT; on failure, stderr is one 'qlens' line
+# with no control character.
+expect_status() {
+	name=$1; want=$2; shift 2
+	timeout 20 "$@" >"$W/out" 2>"$W/err" </dev/null; got=$?
+	if [ "$got" -eq "$want" ]; then ok; else bad "$name: exit $got, want $want"; cat "$W/err"; fi
+	if [ "$want" -ne 0 ]; then
+		n=$(wc -l <"$W/err")
+		if [ "$n" -eq 1 ] && grep -q '^qlens' "$W/err"; then ok;
+		else bad "$name: stderr is not one 'qlens...' line:"; cat "$W/err"; fi
+	fi
+	if LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$W/out" "$W/err"; then
+		bad "$name: a raw control character reached the terminal"
+	else ok; fi
+}
+
+# --- files ------------------------------------------------------------------------
+$PY - "$W" <<'PYEOF'
+import json, struct, sys
+import numpy as np
+d = sys.argv[1]
+np.save(f"{d}/w.npy", (np.arange(64, dtype=np.float32).reshape(8, 8) - 31.5) / 7)
+np.save(f"{d}/i8.npy", np.arange(-32, 32, dtype=np.int8).reshape(8, 8))
+def st(path, names):
+    hdr, data, off = {}, b"", 0
+    for n in names:
+        hdr[n] = {"dtype": "F32", "shape": [2], "data_offsets": [off, off + 8]}
+        off += 8
+        data += struct.pack("<2f", 1.5, -2.25)
+    h = json.dumps(hdr).encode()
+    open(path, "wb").write(struct.pack("<Q", len(h)) + h + data)
+st(f"{d}/evil.safetensors", ["nl\nname", "esc\x1b[2Jx", "osc\x1b]0;PWNED\x07",
+                             "c1\u009b31m", "bidi\u202eevil", "L" + "x" * 199])
+st(f"{d}/empty.safetensors", [])
+PYEOF
+E=$W/evil.safetensors
+
+# --- exit statuses: argument errors are 2 ----------------------------------------
+for a in "--group 0" "--group -1" "--group 9223372036854775807" "--group 1099511627777" \
+	 "--scale 0" "--scale -1" "--scale nan" "--scale inf" "--raw NOPE" \
+	 "--raw F32 --shape 4x" "--raw F32 --shape x4" "--raw F32 --shape 4xx4" \
+	 "--raw F32 --shape 1x1x1x1x1x1x1x1x1" "--raw F32 --shape 99999999999x99999999999" \
+	 "--raw Q4_0 --shape 33" "-o $W/out.txt" "--axis 9" "--dtype nope" "--asym --dtype fp8_e4m3" \
+	 "--calib percentile:20"; do
+	# shellcheck disable=SC2086
+	expect_status "quantize $a" 2 "$Q" quantize "$W/w.npy" $a
+done
+expect_status "group limit named" 2 "$Q" quantize "$W/w.npy" --group 9223372036854775807
+grep -q 'from 1 to 1099511627776' "$W/err" && ok || bad "the --group error does not name the limit"
+for c in info report compare convert; do
+	expect_status "$c --raw NOPE" 2 "$Q" $c "$W/w.npy" --raw NOPE
+	expect_status "$c bad shape" 2 "$Q" $c "$W/w.npy" --raw F32 --shape 4xx4
+done
+expect_status "convert -o out.txt" 2 "$Q" convert "$W/w.npy" --to fp16 -o "$W/c.txt"
+expect_status "unknown option" 2 "$Q" quantize "$W/w.npy" --nope
+expect_status "-é whole" 2 "$Q" quantize "$W/w.npy" -é
+grep -q "'-é'" "$W/err" && ok || bad "-é is not echoed whole: $(cat "$W/err")"
+expect_status "unknown command" 2 "$Q" "$(printf 'x\033[2Jy')"
+grep -qF "x\\x1B[2Jy" "$W/err" && ok || bad "unknown command not escaped: $(cat -v "$W/err")"
+expect_status "help --help" 0 "$Q" help --help
+grep -q 'Usage: qlens help' "$W/out" && ok || bad "help --help shows no usage"
+expect_status "help two" 2 "$Q" help bits dtypes
+expect_status "failure is 1" 1 "$Q" quantize "$W/missing.npy"
+
+# --- sizes: never "scale (none)" ---------------------------------------------------
+expect_status "huge group within the limit" 0 "$Q" quantize "$W/w.npy" --group 1099511627776
+grep -q 'scale        8 values' "$W/out" && ok || bad "a group larger than a row: one scale per row expected"
+if grep -q 'none\|inf' "$W/out"; then bad "nonsense in: $(cat "$W/out")"; else ok; fi
+
+# --- names with control characters, every command ------------------------------------
+expect_status "quantize lists names" 1 "$Q" quantize "$E"
+grep -qF 'nl\nname, esc\x1B[2Jx, osc\x1B]0;PWNED\x07, c1\u{009B}31m, bidi\u{202E}evil' "$W/err" && ok \
+	|| bad "quantize: names not escaped: $(cat -v "$W/err")"
+expect_status "quantize no tensor" 1 "$Q" quantize "$E" -t "$(printf 'a\nb')"
+grep -qF "no tensor 'a\\nb'" "$W/err" && ok || bad "quantize: the asked name is not escaped"
+expect_status "quantize one" 0 "$Q" quantize "$E" -t "$(printf 'esc\033[2Jx')"
+grep -qF 'esc\x1B[2Jx' "$W/out" && ok || bad "quantize: the tensor line is not escaped"
+expect_status "convert lists names" 1 "$Q" convert "$E" --to fp16 -o "$W/c.npy"
+grep -qF 'esc\x1B[2Jx' "$W/err" && ok || bad "convert: names not escaped"
+expect_status "convert one" 0 "$Q" convert "$E" -t "$(printf 'nl\nname')" --to fp16 -o "$W/c.npy"
+expect_status "compare lists names" 1 "$Q" compare "$E"
+grep -qF 'bidi\u{202E}evil' "$W/err" && ok || bad "compare: names not escaped"
+expect_status "compare one" 0 "$Q" compare "$E" -t "$(printf 'osc\033]0;PWNED\007')"
+expect_status "info" 0 "$Q" info "$E"
+expect_status "report" 0 "$Q" report "$E"
+for c in info report; do
+	expect_status "$c --json" 0 "$Q" $c "$E" --json
+	$PY - "$W/out" <<'PYEOF' && ok || bad "$c --json: names do not read back"
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+names = {t["name"] for t in d["tensors"]} if "tensors" in d else set()
+want = {"nl\nname", "esc\x1b[2Jx", "osc\x1b]0;PWNED\x07", "c1\u009b31m", "bidi\u202eevil", "L" + "x" * 199}
+assert names == want, names
+PYEOF
+done
+expect_status "quantize --json" 0 "$Q" quantize "$E" -t "$(printf 'esc\033[2Jx')" --json
+$PY -c "import json,sys; assert json.load(open(sys.argv[1]))['tensor'] == 'esc\x1b[2Jx'" "$W/out" && ok \
+	|| bad "quantize --json: the name does not read back"
+
+# --- input kinds ---------------------------------------------------------------------
+$PY -c "import sys, struct; sys.stdout.buffer.write(struct.pack('<32f', *range(32)))" > "$W/raw.bin"
+timeout 20 "$Q" quantize - --raw F32 --shape 4x8 < "$W/raw.bin" > "$W/out" 2>"$W/err" && ok || bad "quantize - --raw from a file on stdin: $(cat "$W/err")"
+cat "$W/raw.bin" | timeout 20 "$Q" quantize - --raw F32 --shape 4x8 > "$W/out" 2>"$W/err" && ok || bad "quantize - --raw from a pipe: $(cat "$W/err")"
+grep -q '4x8, 32 elements' "$W/out" && ok || bad "the piped tensor: $(cat "$W/out")"
+printf '0.5\n-1.25\n3\n2.5\n' | timeout 20 "$Q" quantize - > "$W/out" 2>"$W/err" && ok || bad "a column of numbers on a pipe: $(cat "$W/err")"
+grep -q '4 elements' "$W/out" && ok || bad "the column: $(cat "$W/out")"
+mkfifo "$W/fifo.npy"
+( cat "$W/w.npy" > "$W/fifo.npy" ) &
+expect_status "info fifo" 0 "$Q" info "$W/fifo.npy"
+grep -q '8x8' "$W/out" && ok || bad "info of a FIFO: $(cat "$W/out")"
+wait
+expect_status "directory" 1 "$Q" info "$W"
+grep -q 'is a directory' "$W/err" && ok || bad "directory: $(cat "$W/err")"
+mkdir "$W/ck"
+cp "$W/evil.safetensors" "$W/ck/model.safetensors"
+mkfifo "$W/ck/other.safetensors.index.json"
+expect_status "FIFO index beside a shard" 0 "$Q" info "$W/ck/model.safetensors"
+expect_status "/dev/null" 1 "$Q" info /dev/null
+
+# --- write errors -----------------------------------------------------------------------
+for a in --help --version "bits --help" "dtypes"; do
+	# shellcheck disable=SC2086
+	"$Q" $a > /dev/full 2>"$W/err"; rc=$?
+	[ $rc -eq 1 ] && grep -q 'writing the output failed' "$W/err" && ok || bad "$a > /dev/full: exit $rc"
+done
+
+# --- smaller points ----------------------------------------------------------------------
+many=$(printf 'fp32,%.0s' $(seq 1 69)); many=${many%,}
+expect_status "--types too many" 2 "$Q" bits 1 --types "$many"
+grep -q 'more than' "$W/err" && ok || bad "--types x69: $(cat "$W/err")"
+expect_status "--digits EXACT" 0 "$Q" bits 0.5 --digits EXACT --types fp32
+expect_status "--int ROUND" 0 "$Q" bits 0.5 --int ROUND --types int8
+expect_status "--sort ERROR" 0 "$Q" report "$W/w.npy" --sort ERROR
+expect_status "compare an int tensor" 0 "$Q" compare "$W/i8.npy"
+expect_status "convert an int tensor" 0 "$Q" convert "$W/i8.npy" --to fp16 -o "$W/i8.npy.f16.npy"
+expect_status "quantize an int tensor" 0 "$Q" quantize "$W/i8.npy"
+expect_status "report of no tensors" 1 "$Q" report "$W/empty.safetensors"
+grep -q 'holds no tensors' "$W/err" && ok || bad "report of an empty file: $(cat "$W/err")"
+ln -s "$W/nowhere/x.npy" "$W/dangling.npy"
+expect_status "dangling symlink OUT" 1 "$Q" quantize "$W/w.npy" -o "$W/dangling.npy"
+[ -L "$W/dangling.npy" ] && ok || bad "the dangling symlink was replaced without --force"
+expect_status "dangling symlink OUT --force" 0 "$Q" quantize "$W/w.npy" -o "$W/dangling.npy" --force
+
+echo "cli_harden: $passes passed, $fails failed"
+[ $fails -eq 0 ]
