@@ -3,6 +3,7 @@
 #   make              build build/qlens
 #   make run          build and start it (ARGS="bits 1/3" passes arguments)
 #   make test         build every test suite with ASan+UBSan and run them all
+#   make test-robust  10,000 mutated files through the sanitized program
 #   make bench        build and run the kernel benchmark
 #   make install      install to $(DESTDIR)$(PREFIX)/bin (PREFIX=/usr/local)
 #   make uninstall    remove what install put there
@@ -75,7 +76,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/asan/tests/%)
 TEST_SUPPORT := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 T_SUP_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/asan/%.o)
 
-.PHONY: all run test test-exhaustive bench install uninstall clean help
+.PHONY: all run test test-exhaustive test-robust bench install uninstall clean help
 .DEFAULT_GOAL := all
 # Keep the test objects: without this make deletes them as intermediates
 # and rebuilds every suite on each run.
@@ -133,6 +134,12 @@ test-exhaustive: $(BUILD)/asan/tests/test_format $(BUILD)/asan/tests/test_fastpa
 	QLENS_EXHAUSTIVE=1 $(BUILD)/asan/tests/test_format
 	QLENS_EXHAUSTIVE=1 $(BUILD)/asan/tests/test_fastpath
 
+# 10,000 mutated files of every format through the sanitized program
+# (info + report/quantize/compare/convert; minutes; not part of make test).
+ROBUST_COUNT ?= 10000
+test-robust: $(BUILD)/asan/qlens
+	python3 tests/robust/robust.py --bin $(BUILD)/asan/qlens --count $(ROBUST_COUNT) --out $(BUILD)/robust
+
 bench: $(BUILD)/qlens-bench
 	$(BUILD)/qlens-bench $(ARGS)
 
@@ -181,6 +188,8 @@ fuzz: $(FUZZ_BIN)
 		text) seeds="tests/golden/readers tests/corpus/text" ;; \
 		shards) seeds="tests/corpus/shards" ;; \
 		raw) seeds="tests/fuzz/seeds_raw" ;; \
+		args) seeds="tests/fuzz/seeds_args" ;; \
+		scheme) seeds="tests/fuzz/seeds_scheme" ;; \
 		npy|safetensors) seeds="tests/golden/files tests/corpus" ;; \
 		*) seeds="" ;; \
 		esac; \
@@ -194,3 +203,11 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_SRC) $
 	@mkdir -p $(@D)
 	$(call msg,FUZZ,$@)
 	$(Q)$(FUZZ_CC) $(QL_CPPFLAGS) -std=c11 -g -O1 $(FUZZ_SAN) -o $@ $< $(FUZZ_SRC) $(PKG_LIBS) -lm -pthread
+
+# The command line's argument parser and the scheme language need the whole
+# program (less main.c), not just the readers.
+FUZZ_WHOLE := $(BUILD)/fuzz/fuzz_args $(BUILD)/fuzz/fuzz_scheme
+$(FUZZ_WHOLE): $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(QL_CPPFLAGS) -std=c11 -g -O1 $(FUZZ_SAN) -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lm -pthread

@@ -16,6 +16,7 @@
 #include "qlens/args.h"
 #include "qlens/command.h"
 #include "qlens/decimal.h"
+#include "qlens/escape.h"
 #include "qlens/format.h"
 #include "qlens/jsonw.h"
 #include "qlens/tui.h"
@@ -418,12 +419,13 @@ int ql_cmd_bits(ql_cmd_ctx *ctx, int argc, char **argv)
 		if (!cfg.json) {
 			char exact[QL_DECIMAL_MAX];
 			ql_decimal_exact(in->value, exact, sizeof exact);
+			/* the value as typed, escaped: strtod takes "nan\r " */
+			fputs(i ? "\n" : "", ctx->out);
+			ql_escape_fputs(ctx->out, in->text, QL_ESC_TERM);
 			if (in->is_hex)
-				fprintf(ctx->out, "%s%s (%s) = %s\n\n", i ? "\n" : "", in->text,
-					ql_formats[hex_type].name, exact);
+				fprintf(ctx->out, " (%s) = %s\n\n", ql_formats[hex_type].name, exact);
 			else
-				fprintf(ctx->out, "%s%s = %s (read as fp64)\n\n", i ? "\n" : "",
-					in->text, exact);
+				fprintf(ctx->out, " = %s (read as fp64)\n\n", exact);
 		}
 		for (int k = 0; k < cfg.ntypes; k++) {
 			row r = make_row(&cfg, cfg.types[k], in->value);
