@@ -84,6 +84,8 @@ expect_status "-é whole" 2 "$Q" quantize "$W/w.npy" -é
 grep -q "'-é'" "$W/err" && ok || bad "-é is not echoed whole: $(cat "$W/err")"
 expect_status "unknown command" 2 "$Q" "$(printf 'x\033[2Jy')"
 grep -qF "x\\x1B[2Jy" "$W/err" && ok || bad "unknown command not escaped: $(cat -v "$W/err")"
+expect_status "bits echoes the value escaped" 0 "$Q" bits "$(printf 'nan\r ')" --types fp16
+grep -qF 'nan\r  = nan' "$W/out" && ok || bad "bits: the value is not echoed escaped: $(cat -v "$W/out")"
 expect_status "help --help" 0 "$Q" help --help
 grep -q 'Usage: qlens help' "$W/out" && ok || bad "help --help shows no usage"
 expect_status "help two" 2 "$Q" help bits dtypes
