@@ -131,6 +131,10 @@ bool ql_file_is_open_input(dev_t dev, ino_t ino)
 static int read_stream(int fd, const char *path, const struct stat *st, const uint8_t **map,
 		       uint64_t *size, ql_error *err)
 {
+	/* A terminal is no file: reading it would wait for keys (and, from
+	 * the explorer's prompt, take them). */
+	if (isatty(fd))
+		return ql_error_set(err, "%s: is a terminal; give a file, or pipe one in", path);
 	uint8_t *buf = NULL;
 	size_t len = 0, cap = 0;
 	for (;;) {
