@@ -151,7 +151,8 @@ expect_status convert-force 0 "$Q" convert $G/compressed.npz -t a --to fp16 -o "
 expect_status convert-npy-bf16 2 "$Q" convert $G/compressed.npz -t a --to bf16 -o "$W/x.npy"
 expect_status convert-no-to 2 "$Q" convert $G/compressed.npz -t a -o "$W/x.npy"
 expect_status convert-bad-to 2 "$Q" convert $G/compressed.npz -t a --to int3 -o "$W/x.npy"
-expect_status convert-int 1 "$Q" convert $G/tiny_v3.gguf -t positions --to fp16 -o "$W/p.npy"
+# an int tensor named on the command line is taken, as quantize takes it (issue 15)
+expect_status convert-int 0 "$Q" convert $G/tiny_v3.gguf -t positions --to fp16 -o "$W/p.npy"
 cp $G/npz_expect/a.npy "$W/a.npy"
 expect_status convert-over-input 1 "$Q" convert "$W/a.npy" --to fp16 -o "$W/a.npy" --force
 cmp -s $G/npz_expect/a.npy "$W/a.npy" && ok || bad "convert replaced its own input"

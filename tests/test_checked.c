@@ -110,7 +110,11 @@ static void test_result_check(void **state)
 	r.data_min = -1.0f;
 	r.data_max = 2.0f;
 	assert_int_equal(ql_qresult_check(&r, &err), 0);
+	scale = -0.35f; /* Q4_0: d = max / -8 can be negative */
+	assert_int_equal(ql_qresult_check(&r, &err), 0);
 	scale = NAN;
+	assert_int_equal(ql_qresult_check(&r, &err), -1);
+	scale = -INFINITY;
 	assert_int_equal(ql_qresult_check(&r, &err), -1);
 }
 

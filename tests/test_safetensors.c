@@ -506,8 +506,13 @@ static void test_dtype_helpers(void **state)
 	assert_int_equal(ql_shape_elems(fits, 2), INT64_C(1) << 62);
 	int64_t neg[] = {2, -1};
 	assert_int_equal(ql_shape_elems(neg, 2), -1);
-	int64_t zero[] = {INT64_MAX, 0, INT64_MAX};
+	int64_t zero[] = {1 << 20, 0, 1 << 20};
 	assert_int_equal(ql_shape_elems(zero, 3), 0);
+	/* An empty shape whose other dimensions multiply past int64 is refused,
+	 * as NumPy refuses np.empty((2**62, 0, 2**62)) ("array is too big"):
+	 * code that walks a shape multiplies the dimensions around an axis. */
+	int64_t zero_huge[] = {INT64_MAX, 0, INT64_MAX};
+	assert_int_equal(ql_shape_elems(zero_huge, 3), -1);
 	assert_int_equal(ql_shape_elems(s, QL_MAX_DIMS + 1), -1);
 
 	assert_int_equal(ql_dtype_bytes(QL_DT_F32, 10), 40);

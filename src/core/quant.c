@@ -242,7 +242,7 @@ int ql_scheme_validate(const ql_scheme *s, const int64_t *shape, int ndim, ql_er
 	if ((unsigned)s->calib >= QL_CALIB_COUNT)
 		return ql_error_set(err, "unknown calibration method");
 	if (s->gran == QL_GRAN_GROUP && (s->group < 1 || s->group > QL_MAX_GROUP))
-		return ql_error_set(err, "--group must be from 1 to %lld (got %lld)",
+		return ql_error_set(err, "--group must be at least 1 and at most %lld (got %lld)",
 				    (long long)QL_MAX_GROUP, (long long)s->group);
 	if (blocky && (s->gran == QL_GRAN_CHANNEL || s->gran == QL_GRAN_GROUP))
 		return ql_error_set(err, "%s has its own blocks of %d: --axis and --group do not apply",

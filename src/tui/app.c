@@ -27,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,7 +63,7 @@ struct ql_app {
 	/* timing, for QLENS_TUI_STATS and the tests */
 	double t_start, first_frame_ms, key_ms_max, key_ms_sum;
 	double last_frame_at; /* now_ms() of the last frame drawn */
-	bool pushed_back;     /* bytes were given back to curses (ungetch) */
+	ql_burst burst;       /* a paste read in blocks while the prompt is open */
 	long keys;
 };
 
@@ -590,6 +589,11 @@ static WINDOW *input_window(ql_app *app)
  * pasted or scripted input, so there are no Alt bindings. */
 static int read_key(ql_app *app)
 {
+	if (ql_burst_pending(&app->burst)) {
+		int k = ql_burst_key(&app->burst, STDIN_FILENO);
+		if (k != ERR)
+			return k;
+	}
 	return wgetch(input_window(app));
 }
 
@@ -761,47 +765,35 @@ static void app_finish(ql_app *app)
  * key: a 100 KB paste is drawn a handful of times, not 100,000. */
 static bool key_waiting(ql_app *app, int wait_ms)
 {
+	if (ql_burst_pending(&app->burst))
+		return true;
 	WINDOW *w = input_window(app);
 	int delay = wgetdelay(w);
 	wtimeout(w, wait_ms);
 	int k = wgetch(w);
 	wtimeout(w, delay);
-	if (k == ERR) {
-		app->pushed_back = false; /* curses holds nothing of ours now */
+	if (k == ERR)
 		return false;
-	}
 	ungetch(k);
 	return true;
 }
 
-/* A paste into the prompt: curses reads the terminal one byte per read(),
- * two system calls a key, which makes 100 KB take a second. The bytes that
- * are already waiting are read here in blocks and handed to the prompt
- * directly; at the first control byte (Enter, Esc, an arrow key's
- * sequence) it and the rest of the block go back to curses (ungetch, at
- * most one block), which decodes them as keys as usual, and blocks stop
- * until curses has used them up. Real terminal only. */
+/* A paste into the prompt: the bytes already waiting are read in blocks
+ * (burst.c) and the printable ones handed straight to the prompt; the
+ * first other byte stops it and comes back through read_key() as a key.
+ * Real terminal only. */
 static void prompt_burst(ql_app *app)
 {
-	if (app->vin || app->pushed_back || !ql_prompt_active(app->prompt))
+	if (app->vin)
 		return;
-	unsigned char buf[64];
-	for (;;) {
-		int avail = 0;
-		if (ioctl(STDIN_FILENO, FIONREAD, &avail) != 0 || avail <= 0)
+	while (ql_prompt_active(app->prompt)) {
+		if (!ql_burst_pending(&app->burst) && !ql_burst_fill(&app->burst, STDIN_FILENO))
 			return;
-		ssize_t n = read(STDIN_FILENO, buf, avail < (int)sizeof buf ? (size_t)avail : sizeof buf);
-		if (n <= 0)
-			return;
-		for (ssize_t i = 0; i < n; i++) {
-			if (buf[i] < 0x20 || buf[i] == 0x7f || !ql_prompt_active(app->prompt)) {
-				for (ssize_t j = n - 1; j >= i; j--)
-					ungetch(buf[j]);
-				app->pushed_back = true;
-				return;
-			}
-			ql_prompt_key(app->prompt, app, buf[i]);
-		}
+		int c;
+		while (ql_prompt_active(app->prompt) && (c = ql_burst_printable(&app->burst)) >= 0)
+			ql_prompt_key(app->prompt, app, c);
+		if (ql_burst_pending(&app->burst))
+			return; /* a control byte or a key: read_key() takes it */
 	}
 }
 

@@ -188,6 +188,23 @@ void ql_app_show_text(ql_app *app, const char *title, const char *text, size_t l
 /* Asks the app to quit after this key. */
 void ql_app_quit(ql_app *app);
 
+/* ---- a paste read in blocks (burst.c) -------------------------------------- */
+
+typedef struct ql_burst {
+	unsigned char buf[4096];
+	int len, pos; /* bytes read, bytes used */
+} ql_burst;
+
+/* Reads what is already waiting on fd (never blocks); true if there are
+ * bytes to use. */
+bool ql_burst_fill(ql_burst *b, int fd);
+bool ql_burst_pending(const ql_burst *b);
+/* The next byte if it is printable (taken), else -1 (left). */
+int ql_burst_printable(ql_burst *b);
+/* The next key: a byte, or KEY_UP etc. for a cursor key's escape sequence
+ * (reading the rest of a cut sequence from fd); ERR when nothing is left. */
+int ql_burst_key(ql_burst *b, int fd);
+
 /* ---- fatal signals (signals.c) --------------------------------------------- */
 
 /* Saves the tty modes the shell had (before curses changes them). */
