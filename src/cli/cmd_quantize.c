@@ -142,10 +142,14 @@ static void progress(ql_cmd_ctx *ctx, bool on, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	fputs("\rqlens: ", ctx->err);
-	vfprintf(ctx->err, fmt, ap);
-	fputs("\033[K", ctx->err);
-	fflush(ctx->err);
+	char *msg = NULL; /* holds the tensor's name: escaped like every name */
+	if (vasprintf(&msg, fmt, ap) >= 0) {
+		fputs("\rqlens: ", ctx->err);
+		ql_escape_fputs(ctx->err, msg, QL_ESC_TERM);
+		fputs("\033[K", ctx->err);
+		fflush(ctx->err);
+		free(msg);
+	}
 	va_end(ap);
 }
 

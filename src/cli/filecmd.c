@@ -130,7 +130,9 @@ void ql_progress_step(ql_progress *p, double done, size_t i, size_t n, const cha
 	for (int k = 0; k < BAR; k++)
 		bar[k] = k < fill ? '#' : '.';
 	bar[BAR] = '\0';
-	fprintf(p->ctx->err, "\r[%s] %zu/%zu %.40s\033[K", bar, i, n, what);
+	char name[44]; /* a tensor name from the file: escaped, and short */
+	ql_escape_short(what, name, sizeof name);
+	fprintf(p->ctx->err, "\r[%s] %zu/%zu %s\033[K", bar, i, n, name);
 	fflush(p->ctx->err);
 }
 
