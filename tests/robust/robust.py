@@ -110,6 +110,8 @@ def check(bin_, args, env):
                            timeout=10, env=env)
     except subprocess.TimeoutExpired:
         return "hang (10 s)", 10.0
+    except OSError as e:
+        return f"could not run: {e}", 0.0
     dt = time.monotonic() - t0
     err = p.stderr
     if b"Sanitizer" in err or b"runtime error" in err:
@@ -138,6 +140,9 @@ def main():
     fmts = sorted(by_fmt)
     os.makedirs(a.out, exist_ok=True)
     work = tempfile.mkdtemp(prefix="qlens-robust-")
+    # a private copy: a rebuild meanwhile must not change the program under test
+    binary = os.path.join(work, "qlens")
+    shutil.copy2(a.bin, binary)
     env = dict(os.environ, ASAN_OPTIONS="detect_leaks=1:abort_on_error=0",
                UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1")
     jobs = []
@@ -164,11 +169,14 @@ def main():
     fails = []
     per_fmt = {}
     with cf.ThreadPoolExecutor(a.jobs) as ex:
-        futs = {ex.submit(lambda cs: [check(a.bin, c, env) for c in cs], cmds): (k, fmt, path, cmds)
+        futs = {ex.submit(lambda cs: [check(binary, c, env) for c in cs], cmds): (k, fmt, path, cmds)
                 for k, fmt, path, cmds in jobs}
-        for fu in cf.as_completed(futs):
+        for done, fu in enumerate(cf.as_completed(futs), 1):
             k, fmt, path, cmds = futs[fu]
             per_fmt[fmt] = per_fmt.get(fmt, 0) + 1
+            if done % 1000 == 0:
+                print(f"robust: {done} files, {len(fails)} failures, {time.monotonic() - t0:.0f} s",
+                      flush=True)
             for c, (why, _) in zip(cmds, fu.result()):
                 runs += 1
                 if why:
