@@ -141,9 +141,10 @@ $(BUILD)/qlens-bench: $(BUILD)/obj/tests/bench/bench.o $(LIB_OBJ)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LIBS)
 
 install: $(BUILD)/qlens
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/lessons $(DESTDIR)$(DATADIR)/assets
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/lessons $(DESTDIR)$(DATADIR)/assets \
+		$(DESTDIR)$(DATADIR)/assets/samples $(DESTDIR)$(DATADIR)/assets/licenses
 	install -m 755 $(BUILD)/qlens $(DESTDIR)$(BINDIR)/qlens
-	for f in lessons/* assets/*; do [ -f "$$f" ] && install -m 644 "$$f" "$(DESTDIR)$(DATADIR)/$$f"; done; true
+	for f in lessons/* assets/* assets/samples/* assets/licenses/*; do [ -f "$$f" ] && install -m 644 "$$f" "$(DESTDIR)$(DATADIR)/$$f"; done; true
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/qlens
