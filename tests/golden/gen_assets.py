@@ -14,6 +14,8 @@ Writes tests/golden/assets/, every number made by PyTorch/NumPy, never by qlens:
                          Markdown rows of assets/README.md's lesson table;
                          the test checks qlens's figures against them and
                          that the README holds these rows verbatim
+  lessons_precise.txt    the same figures with 6 decimals, one line per
+                         sample: NAME then the five SQNRs
   channels.txt           per-channel absmax of the samples with outlier
                          channels (median, largest, where), Markdown rows
                          of assets/README.md, from NumPy
@@ -86,13 +88,15 @@ per_tensor(h, 127)[1].astype("<f4").tofile(os.path.join(OUT, "hand12_int8.f32"))
 # --- the lesson table ---------------------------------------------------------
 ORDER = ["gnubg_contact_hidden.npy", "faceapi_conv64_1_conv1.npy", "synth_gaussian.npy",
          "synth_laplace.npy", "synth_uniform.npy", "synth_bimodal.npy", "synth_outliers.npy"]
-with open(os.path.join(OUT, "lessons.txt"), "w") as f:
+with open(os.path.join(OUT, "lessons.txt"), "w") as f, \
+        open(os.path.join(OUT, "lessons_precise.txt"), "w") as precise:
     for name in ORDER:
         x = np.load(os.path.join(SAMPLES, name))
         row = [sqnr(x, per_tensor(x, 127)[1]), sqnr(x, per_channel(x, 127, 0)),
                sqnr(x, per_channel(x, 127, 1)), sqnr(x, per_tensor(x, 7)[1]),
                sqnr(x, per_group(x, 7, 32))]
         f.write(f"| {name} | " + " | ".join(f"{v:.2f}" for v in row) + " |\n")
+        precise.write(name + " " + " ".join(f"{v:.6f}" for v in row) + "\n")
 
 # --- outlier channels ---------------------------------------------------------
 CHANNELS = [("gnubg_contact_hidden.npy", 1), ("gnubg_contact_hidden.npy", 0),
