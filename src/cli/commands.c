@@ -64,8 +64,10 @@ void ql_command_help(const ql_command *cmd, FILE *out)
 static void overview(FILE *out)
 {
 	fprintf(out, "Usage: qlens [COMMAND [ARGS...]]\n"
+		     "       qlens FILE [--tensor NAME]\n"
 		     "qlens: see how numbers are stored, and what quantization does to them.\n"
-		     "With no COMMAND, qlens opens its full-screen explorer.\n\n"
+		     "With no COMMAND, qlens opens its full-screen explorer; with a FILE, the\n"
+		     "explorer's tensor tree of that file.\n\n"
 		     "Commands:\n");
 	for (int i = 0; i < ql_command_count; i++)
 		fprintf(out, "  %-10s %s\n", ql_commands[i].name, ql_commands[i].summary);
@@ -210,7 +212,9 @@ int ql_main(ql_cmd_ctx *ctx, int argc, char **argv)
 		fprintf(ctx->err, "qlens: unknown option '%s' (see 'qlens --help')\n", first);
 		return QL_EXIT_USAGE;
 	}
-	int rc = ql_command_run(ctx, argc - 1, argv + 1);
+	int rc = !ql_command_find(first) && ql_cli_names_file(first)
+			 ? ql_cmd_open_file(ctx, argc - 1, argv + 1)
+			 : ql_command_run(ctx, argc - 1, argv + 1);
 	if (fflush(ctx->out) != 0 || ferror(ctx->out)) {
 		fprintf(ctx->err, "qlens: writing the output failed\n");
 		return QL_EXIT_FAIL;

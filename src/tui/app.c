@@ -128,6 +128,8 @@ int ql_app_push(ql_app *app, const ql_screen_ops *ops, int argc, char **argv)
 		return -1;
 	}
 	app->stack[app->depth++] = (ql_screen_slot){ops, st};
+	if (ops->opened)
+		ops->opened(app, st);
 	return 0;
 }
 

@@ -45,6 +45,9 @@
 	X(HOME, home, NULL) \
 	X(BITS, bits, "one number in fp32, fp16, bf16, int8 and more, bit by bit") \
 	X(TYPES, types, "range and precision of every format, on one axis") \
+	X(OPEN, open, "a checkpoint's tensors: tree, statistics (qlens FILE)") \
+	X(FILE, file, NULL) \
+	X(TENSOR, tensor, NULL) \
 	X(HELP, help, NULL) \
 	X(TEXT, text, NULL)
 
@@ -92,6 +95,16 @@ enum {
 	X(PAGE_UP, QL_SC_NAV, KEY_PPAGE, 0, 0, NULL, "Page up / step back") \
 	X(FIRST, QL_SC_NAV, KEY_HOME, 'g', 0, NULL, "Go to the first entry") \
 	X(LAST, QL_SC_NAV, KEY_END, 'G', 0, NULL, "Go to the last entry") \
+	X(PATH, QL_SC_OPEN, 'o', '/', 0, "path", "Type a file's path (Tab completes)") \
+	X(FORGET, QL_SC_OPEN, 'x', KEY_DC, 0, NULL, "Remove the file under the cursor from the recent list") \
+	X(SORT, QL_SC_FILE, 's', 0, 0, "sort", "Sort by name (layer 2 before 10) or by size") \
+	X(FILTER, QL_SC_FILE, '/', 0, 0, "filter", "Show only tensors whose name contains the text (as you type; Esc clears)") \
+	X(META, QL_SC_FILE, 'm', 0, 0, "metadata", "Show the file's metadata (GGUF key/values, safetensors __metadata__)") \
+	X(EXPAND_ALL, QL_SC_FILE, '*', 0, 0, "all", "Expand every group, or collapse them all") \
+	X(COLLAPSE, QL_SC_FILE, KEY_BACKSPACE, 127, 0, NULL, "Collapse the group (or go to the parent group)") \
+	X(HIST_LOG, QL_SC_TENSOR, 'L', 0, 0, "log", "Histogram counts on a log scale, or linear") \
+	X(NEXT_TENSOR, QL_SC_TENSOR, 'n', 0, 0, "next", "The next tensor of the file") \
+	X(PREV_TENSOR, QL_SC_TENSOR, 'p', 'N', 0, "prev", "The previous tensor of the file") \
 	X(OPEN, QL_SC_NAV, '\n', '\r', KEY_ENTER, "open", "Open the entry under the cursor")
 
 typedef enum ql_action {
@@ -207,6 +220,9 @@ typedef struct ql_screen_ops {
 	 * finishes in the background; returns true if the screen must be
 	 * redrawn. May be NULL. */
 	bool (*tick)(ql_app *app, void *st);
+	/* Called once when the screen is on the stack, after open: it may open
+	 * another screen on top (`qlens FILE --tensor NAME`). May be NULL. */
+	void (*opened)(ql_app *app, void *st);
 } ql_screen_ops;
 
 #define QL_SCR_DECL(id, name, home) extern const ql_screen_ops ql_screen_##name;
@@ -267,6 +283,7 @@ void ql_pager_draw(ql_pager *p, const ql_theme *th, WINDOW *w);
 typedef enum ql_prompt_kind {
 	QL_PROMPT_COMMAND, /* ':' — runs a command, kept in the history file */
 	QL_PROMPT_VALUE,   /* a value for a screen; not kept */
+	QL_PROMPT_PATH,    /* a file's path: Tab completes file names; not kept */
 } ql_prompt_kind;
 
 /* Called with the accepted line, or NULL if the prompt was cancelled. */
@@ -283,6 +300,9 @@ void ql_prompt_free(ql_prompt *p);
 void ql_prompt_open(ql_prompt *p, ql_prompt_kind kind, const char *label, const char *initial,
 		    ql_prompt_done_fn done, void *data);
 bool ql_prompt_active(const ql_prompt *p);
+/* The text being edited ("" when the prompt is not active): a screen that
+ * follows the typing (the tree's filter) reads it at each frame. */
+const char *ql_prompt_text(const ql_prompt *p);
 
 /* Hands one key to readline (bytes as they are; curses KEY_* codes are
  * translated). May call the done function. Esc cancels. */

@@ -7,6 +7,7 @@
  * KEY_RESIZE as a real resize does. No signal handlers are installed.
  */
 #include "app_impl.h"
+#include "inspect.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -205,6 +206,7 @@ void ql_tui_close(ql_tui *t)
 		return;
 	ql_app *app = &t->app;
 	ql_app_finish(app);
+	ql_inspect_wait_jobs(); /* cancelled jobs free what they hold */
 	endwin();
 	delscreen(app->scr);
 	fclose(app->vin);

@@ -1,0 +1,111 @@
+/* inspect.h — what the checkpoint inspector's screens share (private to
+ * src/tui):
+ *
+ *   doc.c          open files, shared by the screens that show them (one
+ *                  ql_source per path, reference-counted, with a lock for
+ *                  reading tensor data from a background thread), and the
+ *                  recently opened files under $XDG_STATE_HOME/qlens/recent
+ *   tree.c         the tensor tree: dotted names grouped, totals per group,
+ *                  natural or size order, the filter, the visible rows
+ *   screen_open.c  "Open a file": a path prompt and the recent files
+ *   screen_file.c  the tree of one file, and its metadata
+ *   screen_tensor.c one tensor: header, statistics, histogram, absmax
+ *                  strips, computed in a background thread
+ */
+#ifndef QLENS_TUI_INSPECT_H
+#define QLENS_TUI_INSPECT_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qlens/error.h"
+#include "qlens/io.h"
+
+/* ---- open files (doc.c) ------------------------------------------------- */
+
+typedef struct ql_doc {
+	char *path;          /* as given */
+	ql_source *src;      /* headers read; data mapped on demand */
+	pthread_mutex_t lock; /* held while a tensor's bytes are read */
+	int refs;            /* under the cache's lock */
+	double open_ms;      /* how long opening took */
+} ql_doc;
+
+/* The file at path, opened (headers only) or shared with a screen that has
+ * it open already. NULL with err "PATH: what is wrong". */
+ql_doc *ql_doc_open(const char *path, ql_error *err);
+void ql_doc_unref(ql_doc *d);
+/* Tensor i as float32 (malloc'd, nelem values), read under the doc's lock
+ * and released after (the mapped pages may go). */
+int ql_doc_read_f32(ql_doc *d, size_t i, float **out, ql_error *err);
+
+#define QL_RECENT_MAX 12
+
+/* The recent files, most recent first (at most QL_RECENT_MAX): fills
+ * paths[] with malloc'd strings, returns how many. */
+int ql_recent_load(char **paths, int max);
+/* Puts path (made absolute) first in the list file; drop: removes it. */
+void ql_recent_add(const char *path);
+void ql_recent_drop(const char *path);
+
+/* ---- the tensor tree (tree.c) ------------------------------------------- */
+
+typedef struct ql_tnode {
+	char *label;         /* "layers", "0", "q_proj.weight" */
+	int parent;          /* -1 for the root */
+	int *kids, nkids, capkids;
+	long tensor;         /* the source's index for a leaf, -1 for a group */
+	bool open;           /* a group's children are shown */
+	/* totals over the tensors below (all of them, and those the filter
+	 * keeps) */
+	int64_t ntensors, nelem;
+	uint64_t bytes;
+	uint64_t dtypes;     /* bit per ql_dtype */
+	int64_t f_ntensors, f_nelem;
+	uint64_t f_bytes, f_dtypes;
+} ql_tnode;
+
+typedef enum ql_tsort { QL_TSORT_NAME, QL_TSORT_SIZE } ql_tsort;
+
+typedef struct ql_ttree {
+	ql_tnode *nodes;     /* nodes[0] is the root */
+	int n, cap;
+	char filter[256];
+	ql_tsort sort;
+	int *rows;           /* the visible rows: node indices, depth-first */
+	int *depth;          /* the depth of each row (0: a child of the root) */
+	int nrows, caprows;
+} ql_ttree;
+
+/* Builds the tree of src's tensor names (groups open to depth 1...):
+ * "model.layers.0.self_attn.q_proj.weight" is model > layers > 0 >
+ * self_attn > q_proj.weight: the last two parts stay one leaf. */
+int ql_ttree_build(ql_ttree *t, const ql_source *src, ql_error *err);
+void ql_ttree_free(ql_ttree *t);
+/* Natural order: digit runs compare as numbers ("2" < "10"). */
+int ql_natural_cmp(const char *a, const char *b);
+/* Re-sorts, re-filters (case-insensitive substring of the full name) and
+ * lays out the visible rows. */
+void ql_ttree_set_sort(ql_ttree *t, const ql_source *src, ql_tsort s);
+void ql_ttree_set_filter(ql_ttree *t, const ql_source *src, const char *filter);
+void ql_ttree_layout(ql_ttree *t);
+/* The row showing tensor i (opening its groups), or -1. */
+int ql_ttree_reveal(ql_ttree *t, long tensor);
+/* Opens or closes every group. */
+void ql_ttree_open_all(ql_ttree *t, bool open);
+
+/* "4.19M", "1.2k", "512" */
+void ql_fmt_count(int64_t n, char *buf, size_t sz);
+/* "8.0 MiB", "512 B" */
+void ql_fmt_bytes(uint64_t n, char *buf, size_t sz);
+
+/* ---- background work (screen_tensor.c) ---------------------------------- */
+
+/* Waits until no background job of the inspector is running (the jobs of
+ * closed screens finish on their own after being cancelled); the virtual
+ * terminal calls it before it closes. */
+void ql_inspect_wait_jobs(void);
+
+#endif
