@@ -55,8 +55,10 @@ static void open_close(void *vst)
 static void open_path(ql_app *app, open_state *st, const char *path)
 {
 	char *args[] = {(char *)path, NULL};
-	if (ql_app_push(app, &ql_screen_file, 1, args) == 0)
-		reload(st); /* it is first now, for when we come back */
+	if (ql_app_push(app, &ql_screen_file, 1, args) == 0) {
+		reload(st); /* it is first now, selected for when we come back */
+		st->sel = st->n > 0 ? 1 : 0;
+	}
 }
 
 static void path_done(ql_app *app, void *data, const char *line)
