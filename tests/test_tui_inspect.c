@@ -461,6 +461,61 @@ static void test_tensor_cancel(void **state)
 	unlink(path);
 }
 
+
+/* Headers only: a 32 GiB checkpoint (sparse) of 1000 tensors, named as a
+ * 125-layer model's, shows its tree at once. The program (-O2) draws it in
+ * about 50 ms at 160x50 (QLENS_TUI_STATS=1, README); under the sanitizers,
+ * on a shared machine, the bound here is 250 ms: reading the tensors' data
+ * (32 GiB) would take minutes, an O(n^2) tree seconds. */
+static void test_tree_speed(void **state)
+{
+	(void)state;
+	char path[600];
+	snprintf(path, sizeof path, "%s/big.safetensors", state_dir);
+	size_t cap = 1 << 20, k = 0;
+	char *h = malloc(cap);
+	assert_non_null(h);
+	static const char *const parts[] = {"self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj",
+					    "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj",
+					    "mlp.down_proj", "input_layernorm"};
+	const uint64_t one = 4096ull * 4096 * 2;
+	k += (size_t)snprintf(h + k, cap - k, "{\"__metadata__\":{\"format\":\"pt\"}");
+	for (int i = 0; i < 1000; i++)
+		k += (size_t)snprintf(h + k, cap - k,
+				      ",\"model.layers.%d.%s.weight\":{\"dtype\":\"F16\",\"shape\":[4096,4096],"
+				      "\"data_offsets\":[%llu,%llu]}",
+				      i / 8, parts[i % 8], (unsigned long long)(one * (uint64_t)i),
+				      (unsigned long long)(one * (uint64_t)(i + 1)));
+	k += (size_t)snprintf(h + k, cap - k, "}");
+	while (k % 8)
+		h[k++] = ' ';
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	uint64_t hl = k;
+	unsigned char le[8];
+	for (int i = 0; i < 8; i++)
+		le[i] = (unsigned char)(hl >> (8 * i));
+	fwrite(le, 1, 8, f);
+	fwrite(h, 1, k, f);
+	free(h);
+	assert_int_equal(ftruncate(fileno(f), (off_t)(8 + k + one * 1000)), 0);
+	fclose(f);
+	struct timespec a, b;
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	ql_tui *t = open_file(50, 160, path);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	double ms = (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+	print_message("tree of 1000 tensors, 31.2 GiB: %.1f ms to the first frame\n", ms);
+	expect_text(t, "1000 tensors");
+	expect_text(t, "31.2 GiB");
+	key(t, '*');
+	key(t, 'G');
+	expect_text(t, "row 1377 of 1377"); /* model, layers, 125 x (layer, mlp, self_attn), 1000 tensors */
+	assert_true(ms < 250);
+	ql_tui_close(t);
+	unlink(path);
+}
+
 /* ---- opening ---------------------------------------------------------- */
 
 /* Home lists "Open a file"; a bad path is one line on the status line and
@@ -548,6 +603,7 @@ int main(void)
 		cmocka_unit_test(test_tensor_nonfinite),
 		cmocka_unit_test(test_open_on_tensor),
 		cmocka_unit_test(test_tensor_cancel),
+		cmocka_unit_test(test_tree_speed),
 		cmocka_unit_test(test_open_screen),
 		cmocka_unit_test(test_tree_ascii),
 	};
