@@ -9,6 +9,7 @@
  *                  natural or size order, the filter, the visible rows
  *   screen_open.c  "Open a file": a path prompt and the recent files
  *   screen_file.c  the tree of one file, and its metadata
+ *   jobs.c         background work on a tensor, cancelled by moving away
  *   screen_tensor.c one tensor: header, statistics, histogram, absmax
  *                  strips, computed in a background thread
  */
@@ -22,6 +23,7 @@
 
 #include "qlens/error.h"
 #include "qlens/io.h"
+#include "tui_impl.h"
 
 /* ---- open files (doc.c) ------------------------------------------------- */
 
@@ -101,11 +103,38 @@ void ql_fmt_count(int64_t n, char *buf, size_t sz);
 /* "8.0 MiB", "512 B" */
 void ql_fmt_bytes(uint64_t n, char *buf, size_t sz);
 
-/* ---- background work (screen_tensor.c) ---------------------------------- */
+/* ---- background work (jobs.c) ------------------------------------------- */
 
-/* Waits until no background job of the inspector is running (the jobs of
- * closed screens finish on their own after being cancelled); the virtual
- * terminal calls it before it closes. */
+typedef struct ql_job ql_job;
+enum { QL_JOB_RUNNING, QL_JOB_DONE, QL_JOB_FAILED };
+
+/* The work, in the job's thread: fills payload; 0, or -1 with err. It calls
+ * ql_job_progress now and then and stops (-1, "cancelled") when that
+ * returns false. */
+typedef int (*ql_job_fn)(ql_job *j, ql_doc *doc, size_t index, void *payload, ql_error *err);
+
+/* Runs fn on tensor `index` of doc in a thread. The payload is the job's
+ * from now on (freed with free_payload with the job, even on failure).
+ * NULL with err if no thread could start. */
+ql_job *ql_job_start(ql_doc *doc, size_t index, ql_job_fn fn, void *payload,
+		     void (*free_payload)(void *), ql_error *err);
+/* The screen is done with the job: it stops at its next check, and is
+ * freed by whichever of the two lets go last. NULL is fine. */
+void ql_job_cancel(ql_job *j);
+/* From fn: the share done (0..1); false once cancelled. */
+bool ql_job_progress(ql_job *j, double done);
+int ql_job_state(const ql_job *j);
+int ql_job_permille(const ql_job *j);
+/* The payload; read it only once the state is QL_JOB_DONE. */
+void *ql_job_payload(const ql_job *j);
+const char *ql_job_error(const ql_job *j);
+
+/* Waits until no job is running (cancelled jobs finish on their own); the
+ * virtual terminal calls it before it closes. */
 void ql_inspect_wait_jobs(void);
+
+/* A running job as one line at row y: "WHAT... 43% ████░░░" and, below,
+ * what the keys do meanwhile (screen_tensor.c). */
+void ql_draw_job_progress(const ql_theme *th, WINDOW *w, int y, const char *what, const ql_job *j);
 
 #endif

@@ -14,7 +14,6 @@
 #include "inspect.h"
 
 #include <math.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,40 +25,18 @@
 
 /* ---- the background job -------------------------------------------------- */
 
-enum { JOB_RUNNING, JOB_DONE, JOB_FAILED };
-
-typedef struct stats_job {
-	atomic_int refs;     /* the screen's and the thread's */
-	atomic_bool cancel;
-	atomic_int permille;
-	atomic_int state;
-	ql_doc *doc;         /* a reference of its own */
-	size_t index;
-	ql_tstats stats;     /* valid once state is JOB_DONE */
+typedef struct stats_payload {
+	ql_tstats stats;
 	int64_t loud[2];     /* the row and the column of largest absmax */
 	double median[2];    /* the median row and column absmax */
-	ql_error err;
-} stats_job;
+	ql_job *job;         /* for progress */
+} stats_payload;
 
-static pthread_mutex_t jobs_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t jobs_cond = PTHREAD_COND_INITIALIZER;
-static int jobs_running;
-
-void ql_inspect_wait_jobs(void)
+static void stats_free(void *p)
 {
-	pthread_mutex_lock(&jobs_lock);
-	while (jobs_running > 0)
-		pthread_cond_wait(&jobs_cond, &jobs_lock);
-	pthread_mutex_unlock(&jobs_lock);
-}
-
-static void job_unref(stats_job *j)
-{
-	if (!j || atomic_fetch_sub(&j->refs, 1) != 1)
-		return;
-	ql_tstats_free(&j->stats);
-	ql_doc_unref(j->doc);
-	free(j);
+	stats_payload *s = p;
+	ql_tstats_free(&s->stats);
+	free(s);
 }
 
 static int cmp_float(const void *a, const void *b)
@@ -85,84 +62,44 @@ static void loudest(const float *v, int64_t n, int64_t *at, double *median)
 	free(c);
 }
 
-static bool job_progress(void *data, double done)
+static bool stats_progress(void *data, double done)
 {
-	stats_job *j = data;
-	atomic_store(&j->permille, 100 + (int)(done * 900));
-	return !atomic_load(&j->cancel);
+	/* decoding the tensor counts as the first tenth */
+	return ql_job_progress(data, 0.1 + 0.9 * done);
 }
 
-static void *job_run(void *arg)
+static int stats_run(ql_job *j, ql_doc *doc, size_t index, void *payload, ql_error *err)
 {
-	stats_job *j = arg;
+	stats_payload *p = payload;
+	const ql_tensor *t = ql_source_tensor(doc->src, index);
 	float *x = NULL;
-	const ql_tensor *t = ql_source_tensor(j->doc->src, j->index);
-	int rc = -1;
-	if (!atomic_load(&j->cancel) && ql_doc_read_f32(j->doc, j->index, &x, &j->err) == 0) {
-		atomic_store(&j->permille, 100); /* decoding counts as the first tenth */
-		rc = ql_tstats_compute(x, t->shape, t->ndim, HIST_BINS, job_progress, j, &j->stats, &j->err);
-		if (rc == 0) {
-			loudest(j->stats.row_absmax, j->stats.rows, &j->loud[0], &j->median[0]);
-			loudest(j->stats.col_absmax, j->stats.cols, &j->loud[1], &j->median[1]);
-		}
-	} else if (atomic_load(&j->cancel)) {
-		ql_error_set(&j->err, "cancelled");
+	if (ql_doc_read_f32(doc, index, &x, err))
+		return -1;
+	if (!ql_job_progress(j, 0.1)) {
+		free(x);
+		return ql_error_set(err, "cancelled");
 	}
+	int rc = ql_tstats_compute(x, t->shape, t->ndim, HIST_BINS, stats_progress, j, &p->stats, err);
 	free(x);
-	atomic_store(&j->state, rc == 0 ? JOB_DONE : JOB_FAILED);
-	job_unref(j);
-	pthread_mutex_lock(&jobs_lock);
-	jobs_running--;
-	pthread_cond_broadcast(&jobs_cond);
-	pthread_mutex_unlock(&jobs_lock);
-	return NULL;
+	if (rc == 0) {
+		loudest(p->stats.row_absmax, p->stats.rows, &p->loud[0], &p->median[0]);
+		loudest(p->stats.col_absmax, p->stats.cols, &p->loud[1], &p->median[1]);
+	}
+	return rc;
 }
 
-/* Starts the statistics of tensor i; NULL (message in err) if no thread. */
-static stats_job *job_start(ql_doc *doc, size_t i, ql_error *err)
+void ql_draw_job_progress(const ql_theme *th, WINDOW *w, int y, const char *what, const ql_job *j)
 {
-	stats_job *j = calloc(1, sizeof *j);
-	if (!j) {
-		ql_error_set(err, "out of memory");
-		return NULL;
-	}
-	atomic_init(&j->refs, 2);
-	atomic_init(&j->cancel, false);
-	atomic_init(&j->permille, 0);
-	atomic_init(&j->state, JOB_RUNNING);
-	j->index = i;
-	j->doc = ql_doc_open(doc->path, err); /* shared: a reference, not a reopen */
-	if (!j->doc) {
-		free(j);
-		return NULL;
-	}
-	pthread_mutex_lock(&jobs_lock);
-	jobs_running++;
-	pthread_mutex_unlock(&jobs_lock);
-	pthread_t th;
-	pthread_attr_t at;
-	pthread_attr_init(&at);
-	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-	int rc = pthread_create(&th, &at, job_run, j);
-	pthread_attr_destroy(&at);
-	if (rc != 0) {
-		pthread_mutex_lock(&jobs_lock);
-		jobs_running--;
-		pthread_mutex_unlock(&jobs_lock);
-		ql_doc_unref(j->doc);
-		free(j);
-		ql_error_set(err, "cannot start a thread");
-		return NULL;
-	}
-	return j;
-}
-
-static void job_cancel(stats_job *j)
-{
-	if (!j)
-		return;
-	atomic_store(&j->cancel, true);
-	job_unref(j);
+	int cols = getmaxx(w), p = ql_job_permille(j);
+	char line[160];
+	snprintf(line, sizeof line, "%s... %d%%", what, p / 10);
+	int x = 2 + ql_put(th, w, y, 2, cols - 3, QL_R_INFO, line) + 1;
+	int bw = cols - x - 2 > 40 ? 40 : cols - x - 2;
+	for (int i = 0; i < bw; i++)
+		ql_put(th, w, y, x + i, 1, i < bw * p / 1000 ? QL_R_AXIS : QL_R_DIM,
+		       i < bw * p / 1000 ? th->g.bar : th->g.bar_sub);
+	ql_put(th, w, y + 2, 2, cols - 3, QL_R_DIM,
+	       "Keys work meanwhile: q goes back and stops it.");
 }
 
 /* ---- the screen ------------------------------------------------------------ */
@@ -170,7 +107,7 @@ static void job_cancel(stats_job *j)
 typedef struct tensor_state {
 	ql_doc *doc;
 	long index;
-	stats_job *job;
+	ql_job *job;
 	ql_error err;        /* the job could not start */
 	int shown_permille, shown_state;
 	bool log_hist;
@@ -181,16 +118,19 @@ static void tensor_close(void *vst)
 	tensor_state *st = vst;
 	if (!st)
 		return;
-	job_cancel(st->job);
+	ql_job_cancel(st->job);
 	ql_doc_unref(st->doc);
 	free(st);
 }
 
 static void start(tensor_state *st)
 {
-	job_cancel(st->job);
+	ql_job_cancel(st->job);
 	st->err.msg[0] = '\0';
-	st->job = job_start(st->doc, (size_t)st->index, &st->err);
+	stats_payload *p = calloc(1, sizeof *p);
+	st->job = p ? ql_job_start(st->doc, (size_t)st->index, stats_run, p, stats_free, &st->err) : NULL;
+	if (!p)
+		ql_error_set(&st->err, "out of memory");
 	st->shown_permille = -1;
 	st->shown_state = -1;
 }
@@ -275,8 +215,8 @@ static bool tensor_tick(ql_app *app, void *vst)
 	tensor_state *st = vst;
 	if (!st->job)
 		return false;
-	int s = atomic_load(&st->job->state), p = atomic_load(&st->job->permille);
-	if (s == st->shown_state && (s != JOB_RUNNING || p / 10 == st->shown_permille / 10))
+	int s = ql_job_state(st->job), p = ql_job_permille(st->job);
+	if (s == st->shown_state && (s != QL_JOB_RUNNING || p / 10 == st->shown_permille / 10))
 		return false;
 	return true;
 }
@@ -420,7 +360,7 @@ static void draw_hist(const ql_theme *th, WINDOW *w, tensor_state *st, const ql_
 	ql_put(th, w, y + h - 1, 2 + width - (int)strlen(hi), (int)strlen(hi), QL_R_DIM, hi);
 }
 
-static void draw_strips(const ql_theme *th, WINDOW *w, const stats_job *j, int y, int cols)
+static void draw_strips(const ql_theme *th, WINDOW *w, const stats_payload *j, int y, int cols)
 {
 	const ql_tstats *s = &j->stats;
 	int width = cols - 14;
@@ -463,35 +403,30 @@ static void tensor_draw(ql_app *app, void *vst, WINDOW *w)
 		 ql_source_count(st->doc->src));
 	ql_put(th, w, 1, 1, cols - 2, QL_R_NORMAL, line);
 
-	stats_job *j = st->job;
+	ql_job *j = st->job;
 	if (!j) {
 		ql_put(th, w, 3, 2, cols - 3, QL_R_ERROR, st->err.msg);
 		return;
 	}
-	int state = atomic_load(&j->state), p = atomic_load(&j->permille);
+	int state = ql_job_state(j);
 	st->shown_state = state;
-	st->shown_permille = p;
-	if (state == JOB_RUNNING) {
-		snprintf(line, sizeof line, "Computing statistics... %d%%", p / 10);
-		ql_put(th, w, 3, 2, 30, QL_R_INFO, line);
-		int bw = cols - 36 > 40 ? 40 : cols - 36;
-		for (int i = 0; i < bw; i++)
-			ql_put(th, w, 3, 33 + i, 1, i < bw * p / 1000 ? QL_R_AXIS : QL_R_DIM,
-			       i < bw * p / 1000 ? th->g.bar : th->g.bar_sub);
-		ql_put(th, w, 5, 2, cols - 3, QL_R_DIM, "Keys work meanwhile: q goes back and stops it, n / p move to the next or previous tensor.");
+	st->shown_permille = ql_job_permille(j);
+	if (state == QL_JOB_RUNNING) {
+		ql_draw_job_progress(th, w, 3, "Computing statistics", j);
 		return;
 	}
-	if (state == JOB_FAILED) {
-		snprintf(line, sizeof line, "Cannot compute the statistics: %s", j->err.msg);
+	if (state == QL_JOB_FAILED) {
+		snprintf(line, sizeof line, "Cannot compute the statistics: %s", ql_job_error(j));
 		ql_put(th, w, 3, 2, cols - 3, QL_R_ERROR, line);
 		return;
 	}
-	const ql_tstats *s = &j->stats;
+	const stats_payload *sp = ql_job_payload(j);
+	const ql_tstats *s = &sp->stats;
 	draw_stats(th, w, st, s, 3, cols);
 	int y = 3 + 7 + (s->nan || s->posinf || s->neginf);
 	int strips_y = h - 2;
 	draw_hist(th, w, st, s, y, strips_y - y, cols);
-	draw_strips(th, w, j, strips_y, cols);
+	draw_strips(th, w, sp, strips_y, cols);
 }
 
 const ql_screen_ops ql_screen_tensor = {
