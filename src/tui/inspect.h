@@ -133,6 +133,38 @@ const char *ql_job_error(const ql_job *j);
  * virtual terminal calls it before it closes. */
 void ql_inspect_wait_jobs(void);
 
+/* ---- quantizing a tensor in the background (qjob.c) --------------------- */
+
+#include "qlens/quant.h"
+#include "qlens/scheme_text.h"
+
+typedef struct ql_qjob {
+	ql_scheme scheme;
+	char word[QL_SCHEME_WORD_MAX]; /* the scheme as one word */
+	float *x;            /* the original, float32 */
+	ql_qresult r;        /* with the dequantized tensor */
+	int64_t worst;       /* flat index of the largest |error|, -1 if empty */
+} ql_qjob;
+
+/* Starts quantizing tensor `index` of doc with scheme s (the payload is a
+ * ql_qjob). */
+ql_job *ql_qjob_start(ql_doc *doc, size_t index, const ql_scheme *s, ql_error *err);
+
+/* The scale (and group) of flat element i of a result: its index in
+ * r->scales. */
+int64_t ql_qjob_scale_index(const ql_qresult *r, int64_t i);
+
+/* PATH --tensor NAME [--scheme WORD] (the cells and blocks views' words):
+ * the doc (a reference), the tensor's index, the scheme (int8 without
+ * --scheme). 0, or -1 with err (screen_cells.c). */
+int ql_inspect_parse_target(int argc, char **argv, ql_doc **doc, long *index, ql_scheme *s,
+			    ql_error *err);
+
+/* Writes tensor `index` of doc quantized with s, as `qlens quantize -o`
+ * does (it runs that command): asks for the path, and for a confirmation
+ * before it replaces a file (export.c). */
+void ql_inspect_export(ql_app *app, ql_doc *doc, long index, const ql_scheme *s);
+
 /* A running job as one line at row y: "WHAT... 43% ████░░░" and, below,
  * what the keys do meanwhile (screen_tensor.c). */
 void ql_draw_job_progress(const ql_theme *th, WINDOW *w, int y, const char *what, const ql_job *j);

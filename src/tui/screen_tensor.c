@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "qlens/blockfmt.h"
 #include "qlens/tensor.h"
 #include "qlens/tstats.h"
 
@@ -111,6 +112,7 @@ typedef struct tensor_state {
 	ql_error err;        /* the job could not start */
 	int shown_permille, shown_state;
 	bool log_hist;
+	char word[QL_SCHEME_WORD_MAX]; /* the scheme c and b use (S sets it) */
 } tensor_state;
 
 static void tensor_close(void *vst)
@@ -179,6 +181,7 @@ static void *tensor_open(ql_app *app, int argc, char **argv, ql_error *err)
 		ql_error_set(err, "%s holds %zu tensors: which one? (--tensor NAME)", path, count);
 		goto fail;
 	}
+	snprintf(st->word, sizeof st->word, "int8");
 	start(st);
 	return st;
 fail:
@@ -186,12 +189,57 @@ fail:
 	return NULL;
 }
 
+/* Opens a view of this tensor: screen ops with PATH --tensor NAME and, if
+ * word is not NULL, --scheme WORD. */
+static void open_view(ql_app *app, tensor_state *st, const ql_screen_ops *ops, const char *word)
+{
+	const ql_tensor *t = ql_source_tensor(st->doc->src, (size_t)st->index);
+	char *args[] = {st->doc->path, "--tensor", (char *)t->name, "--scheme", (char *)word, NULL};
+	ql_app_push(app, ops, word ? 5 : 3, args);
+}
+
+static void scheme_done(ql_app *app, void *data, const char *line)
+{
+	tensor_state *st = data;
+	ql_error err = {{0}};
+	ql_scheme s;
+	if (!line || !line[0])
+		return;
+	if (ql_scheme_parse_word(line, &s, &err)) {
+		ql_app_message(app, QL_R_ERROR, "qlens: %s", err.msg);
+		return;
+	}
+	ql_scheme_word(&s, st->word, sizeof st->word);
+	open_view(app, st, &ql_screen_cells, st->word);
+}
+
 static bool tensor_action(ql_app *app, void *vst, ql_action a)
 {
-	(void)app;
 	tensor_state *st = vst;
 	long count = (long)ql_source_count(st->doc->src);
 	switch (a) {
+	case QL_ACT_CELLS:
+		open_view(app, st, &ql_screen_cells, st->word);
+		return true;
+	case QL_ACT_COMPARE:
+		open_view(app, st, &ql_screen_compare, NULL);
+		return true;
+	case QL_ACT_BLOCKS: {
+		/* a tensor stored in a block format: its own blocks */
+		const ql_tensor *t = ql_source_tensor(st->doc->src, (size_t)st->index);
+		const ql_qdtype_info *qi = NULL;
+		ql_scheme s;
+		bool block_scheme = ql_scheme_parse_word(st->word, &s, NULL) == 0 && (qi = ql_qdtype_of(s.dtype)) &&
+				    (qi->block_bytes > 0 || qi->raw_packed);
+		if (ql_block_for_dtype(t->dtype))
+			open_view(app, st, &ql_screen_blocks, NULL);
+		else
+			open_view(app, st, &ql_screen_blocks, block_scheme ? st->word : "q4_0");
+		return true;
+	}
+	case QL_ACT_SCHEME:
+		ql_prompt_open(ql_app_prompt(app), QL_PROMPT_VALUE, "scheme: ", st->word, scheme_done, st);
+		return true;
 	case QL_ACT_HIST_LOG:
 		st->log_hist = !st->log_hist;
 		return true;

@@ -48,6 +48,9 @@
 	X(OPEN, open, "a checkpoint's tensors: tree, statistics (qlens FILE)") \
 	X(FILE, file, NULL) \
 	X(TENSOR, tensor, NULL) \
+	X(CELLS, cells, NULL) \
+	X(BLOCKS, blocks, NULL) \
+	X(COMPARE, compare, NULL) \
 	X(HELP, help, NULL) \
 	X(TEXT, text, NULL)
 
@@ -105,6 +108,15 @@ enum {
 	X(HIST_LOG, QL_SC_TENSOR, 'L', 0, 0, "log", "Histogram counts on a log scale, or linear") \
 	X(NEXT_TENSOR, QL_SC_TENSOR, 'n', 0, 0, "next", "The next tensor of the file") \
 	X(PREV_TENSOR, QL_SC_TENSOR, 'p', 'N', 0, "prev", "The previous tensor of the file") \
+	X(CELLS, QL_SC_TENSOR, 'c', 0, 0, "cells", "Quantize the tensor and show it value by value (the cells view)") \
+	X(COMPARE, QL_SC_TENSOR, 'C', 0, 0, "compare", "Compare quantization schemes on this tensor") \
+	X(BLOCKS, QL_SC_TENSOR | QL_SC_CELLS, 'b', 0, 0, "blocks", "The blocks view: raw bytes and decoded fields of the block formats") \
+	X(SCHEME, QL_SC_TENSOR | QL_SC_CELLS | QL_SC_BLOCKS, 'S', 0, 0, "scheme", "Type a scheme word (int4/g32, q4_0, nf4, uint8/asym/ch ...)") \
+	X(SHOW, QL_SC_CELLS, 'v', 0, 0, "show", "Show the original values, the codes, the dequantized values or the errors") \
+	X(HEAT, QL_SC_CELLS, 'H', 0, 0, "heat", "Heat map: shade the cells by |value| (or |error|), or back to numbers") \
+	X(WORST, QL_SC_CELLS | QL_SC_BLOCKS, 'E', 0, 0, "worst", "Go to the largest error") \
+	X(GOTO, QL_SC_CELLS | QL_SC_BLOCKS, 'i', 0, 0, "index", "Go to an index (row,col or every axis; a block number in the blocks view)") \
+	X(EXPORT, QL_SC_CELLS | QL_SC_COMPARE, 'w', 0, 0, "write", "Write the quantized tensor, as qlens quantize -o writes it") \
 	X(OPEN, QL_SC_NAV, '\n', '\r', KEY_ENTER, "open", "Open the entry under the cursor")
 
 typedef enum ql_action {
