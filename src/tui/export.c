@@ -139,9 +139,9 @@ static void path_done(ql_app *app, void *data, const char *line)
 		return;
 	}
 	if (access(r->out, F_OK) == 0) {
-		char q[128];
-		snprintf(q, sizeof q, "%s exists; replace it? (y/n) ", strlen(r->out) > 60 ? "the file" : r->out);
-		ql_prompt_open(ql_app_prompt(app), QL_PROMPT_VALUE, q, NULL, confirm_done, NULL);
+		/* the prompt's label is short: the path is the line just typed */
+		ql_prompt_open(ql_app_prompt(app), QL_PROMPT_VALUE, "exists; replace it? (y/n) ", NULL,
+			       confirm_done, NULL);
 		return;
 	}
 	pending = NULL;

@@ -165,6 +165,9 @@ int ql_inspect_parse_target(int argc, char **argv, ql_doc **doc, long *index, ql
  * before it replaces a file (export.c). */
 void ql_inspect_export(ql_app *app, ql_doc *doc, long index, const ql_scheme *s);
 
+/* Text over as many rows as it needs, broken at spaces; the rows used. */
+int ql_put_wrapped(const ql_theme *th, WINDOW *w, int y, int x, int width, ql_role r, const char *text);
+
 /* A running job as one line at row y: "WHAT... 43% ████░░░" and, below,
  * what the keys do meanwhile (screen_tensor.c). */
 void ql_draw_job_progress(const ql_theme *th, WINDOW *w, int y, const char *what, const ql_job *j);

@@ -333,7 +333,7 @@ static void blocks_draw(ql_app *app, void *vst, WINDOW *w)
 	}
 	if (st->shown_state == QL_JOB_FAILED) {
 		snprintf(line, sizeof line, "Cannot show the blocks: %s", ql_job_error(st->job));
-		ql_put(th, w, 2, 2, cols - 3, QL_R_ERROR, line);
+		ql_put_wrapped(th, w, 2, 2, cols - 4, QL_R_ERROR, line);
 		return;
 	}
 	const ql_qjob *q = qresult(st);

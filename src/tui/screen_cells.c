@@ -345,7 +345,7 @@ static void cells_draw(ql_app *app, void *vst, WINDOW *w)
 	snprintf(line, sizeof line, "%s %s %s", t->name, th->g.sep, word);
 	ql_put(th, w, 0, 1, cols - 2, QL_R_LABEL, line);
 	if (!st->job) {
-		ql_put(th, w, 2, 2, cols - 3, QL_R_ERROR, st->err.msg);
+		ql_put_wrapped(th, w, 2, 2, cols - 4, QL_R_ERROR, st->err.msg);
 		return;
 	}
 	st->shown_state = ql_job_state(st->job);
@@ -355,8 +355,8 @@ static void cells_draw(ql_app *app, void *vst, WINDOW *w)
 	}
 	if (st->shown_state == QL_JOB_FAILED) {
 		snprintf(line, sizeof line, "Cannot quantize %s: %s", t->name, ql_job_error(st->job));
-		ql_put(th, w, 2, 2, cols - 3, QL_R_ERROR, line);
-		ql_put(th, w, 4, 2, cols - 3, QL_R_DIM, "S types another scheme; q goes back.");
+		int n = ql_put_wrapped(th, w, 2, 2, cols - 4, QL_R_ERROR, line);
+		ql_put(th, w, 3 + n, 2, cols - 3, QL_R_DIM, "S types another scheme; q goes back.");
 		return;
 	}
 	const ql_qjob *q = ql_job_payload(st->job);
@@ -364,9 +364,9 @@ static void cells_draw(ql_app *app, void *vst, WINDOW *w)
 	char wt[64] = "";
 	if (q->worst >= 0)
 		index_text(t, q->worst, wt, sizeof wt);
-	snprintf(line, sizeof line, "SQNR %.2f dB %s %.4g bits/w %s max |error| %.3g at %s %s showing %s",
-		 r->metrics.sqnr_db, th->g.sep, r->bits_per_weight, th->g.sep, r->metrics.max_abs_err, wt,
-		 th->g.sep, show_names[st->show]);
+	snprintf(line, sizeof line, "showing %s %s SQNR %.1f dB %s %.4g bits/w %s max |err| %.3g at %s",
+		 show_names[st->show], th->g.sep, r->metrics.sqnr_db, th->g.sep, r->bits_per_weight, th->g.sep,
+		 r->metrics.max_abs_err, wt);
 	ql_put(th, w, 1, 1, cols - 2, QL_R_NORMAL, line);
 	if (t->nelem == 0) {
 		ql_put(th, w, 3, 2, cols - 3, QL_R_DIM, "The tensor is empty.");
@@ -431,7 +431,7 @@ static void cells_draw(ql_app *app, void *vst, WINDOW *w)
 				ql_put(th, w, y, x, 2, hr, (th->utf8 ? shade_u : shade_a)[lv]);
 			} else {
 				cell_text(st, q, i, buf, sizeof buf);
-				char cell[16];
+				char cell[80];
 				snprintf(cell, sizeof cell, "%*s", cw - 1, buf);
 				ql_put(th, w, y, x, cw - 1, role, cell);
 			}

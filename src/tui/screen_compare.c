@@ -206,7 +206,7 @@ static void compare_draw(ql_app *app, void *vst, WINDOW *w)
 	}
 	if (st->shown_state == QL_JOB_FAILED) {
 		snprintf(line, sizeof line, "Cannot compare: %s", ql_job_error(st->job));
-		ql_put(th, w, 2, 2, cols - 3, QL_R_ERROR, line);
+		ql_put_wrapped(th, w, 2, 2, cols - 4, QL_R_ERROR, line);
 		return;
 	}
 	const cmp_payload *p = ql_job_payload(st->job);
