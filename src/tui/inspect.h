@@ -83,7 +83,8 @@ typedef struct ql_ttree {
 
 /* Builds the tree of src's tensor names (groups open to depth 1...):
  * "model.layers.0.self_attn.q_proj.weight" is model > layers > 0 >
- * self_attn > q_proj.weight: the last two parts stay one leaf. */
+ * self_attn > q_proj.weight: the last two parts stay one leaf, unless the
+ * first of them is a number ("layers.0.w": layers > 0 > w). */
 int ql_ttree_build(ql_ttree *t, const ql_source *src, ql_error *err);
 void ql_ttree_free(ql_ttree *t);
 /* Natural order: digit runs compare as numbers ("2" < "10"). */

@@ -299,8 +299,8 @@ static void file_draw(ql_app *app, void *vst, WINDOW *w)
 
 	/* columns, from the right */
 	bool narrow = wd < 100;
-	int w_dt = narrow ? 14 : 18, w_bar = narrow ? 5 : 12, w_pct = 6, w_bytes = 10, w_el = 9,
-	    w_cnt = 7;
+	int w_dt = narrow ? 12 : 18, w_bar = narrow ? 5 : 12, w_pct = 6, w_bytes = narrow ? 9 : 10,
+	    w_el = narrow ? 8 : 9, w_cnt = 7;
 	int x_dt = wd - 1 - w_dt;
 	int x_bar = x_dt - 1 - w_bar;
 	int x_pct = x_bar - 1 - w_pct;
@@ -342,7 +342,25 @@ static void file_draw(ql_app *app, void *vst, WINDOW *w)
 		const char *mark = n->tensor >= 0 ? " " : n->open || filtering ? (th->utf8 ? "▾" : "-") : th->g.pointer;
 		x += ql_put(th, w, y, x, 2, sel ? base : QL_R_DIM, mark);
 		x++;
-		ql_put(th, w, y, x, w_name - x + 1, n->tensor >= 0 ? base : (sel ? base : QL_R_LABEL), n->label);
+		int room = w_name - x + 1;
+		ql_role lr = n->tensor >= 0 || sel ? base : QL_R_LABEL;
+		if (ql_text_width(th, n->label) > room && room > 3) {
+			/* clipped: the end of the name is what tells leaves apart */
+			int ew = ql_text_width(th, th->g.ellipsis);
+			x += ql_put(th, w, y, x, ew, QL_R_DIM, th->g.ellipsis);
+			const char *tail = n->label + strlen(n->label);
+			for (;;) {
+				const char *c = tail - 1; /* whole UTF-8 characters only */
+				while (c > n->label && ((unsigned char)*c & 0xC0) == 0x80)
+					c--;
+				if (c < n->label || ql_text_width(th, c) > room - ew)
+					break;
+				tail = c;
+			}
+			ql_put(th, w, y, x, room - ew, lr, tail);
+		} else {
+			ql_put(th, w, y, x, room, lr, n->label);
+		}
 		int64_t cnt = filtering ? n->f_ntensors : n->ntensors;
 		int64_t el = filtering ? n->f_nelem : n->nelem;
 		uint64_t by = filtering ? n->f_bytes : n->bytes;

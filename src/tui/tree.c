@@ -2,8 +2,9 @@
  *
  * Names are split at dots; every part but the last two is a group, the last
  * two stay one leaf ("q_proj.weight", "attn_q.weight"), so the leaves read
- * as the layer's weight and bias, as a model's code names them. A name with
- * no dot is a leaf of its own. Each group keeps the totals of what is below
+ * as the layer's weight and bias, as a model's code names them; but a
+ * number is always a group ("layers.0.w": layers > 0 > w). A name with no
+ * dot is a leaf of its own. Each group keeps the totals of what is below
  * it: tensors, elements, bytes, and the set of dtypes; with a filter, the
  * totals of the tensors the filter keeps too.
  */
@@ -219,6 +220,13 @@ int ql_ttree_build(ql_ttree *t, const ql_source *src, ql_error *err)
 			while (p > name && p[-1] != '.')
 				p--;
 			leaf = p > name ? p : name;
+			/* a number before the last part is a layer, not a module:
+			 * "layers.0.w" is layers > 0 > w */
+			bool digits = p < last;
+			for (const char *q = p; q < last; q++)
+				digits &= *q >= '0' && *q <= '9';
+			if (digits)
+				leaf = last + 1;
 		}
 		int parent = 0;
 		const char *s = name;
