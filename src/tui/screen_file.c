@@ -299,7 +299,8 @@ static void file_draw(ql_app *app, void *vst, WINDOW *w)
 
 	/* columns, from the right */
 	bool narrow = wd < 100;
-	int w_dt = narrow ? 12 : 18, w_bar = narrow ? 5 : 12, w_pct = 6, w_bytes = narrow ? 9 : 10,
+	/* at 80 columns the bar alone tells the share: the names need the room */
+	int w_dt = narrow ? 12 : 18, w_bar = narrow ? 5 : 12, w_pct = narrow ? -1 : 6, w_bytes = narrow ? 9 : 10,
 	    w_el = narrow ? 8 : 9, w_cnt = 7;
 	int x_dt = wd - 1 - w_dt;
 	int x_bar = x_dt - 1 - w_bar;
@@ -312,7 +313,7 @@ static void file_draw(ql_app *app, void *vst, WINDOW *w)
 	ql_put(th, w, 1, x_cnt + w_cnt - 7, 7, QL_R_DIM, "tensors");
 	ql_put(th, w, 1, x_el + w_el - 8, 8, QL_R_DIM, "elements");
 	ql_put(th, w, 1, x_bytes + w_bytes - 5, 5, QL_R_DIM, "bytes");
-	ql_put(th, w, 1, x_pct, w_pct + 1 + w_bar, QL_R_DIM, " share");
+	ql_put(th, w, 1, w_pct > 0 ? x_pct : x_bar, w_pct + 1 + w_bar, QL_R_DIM, w_pct > 0 ? " share" : "share");
 	ql_put(th, w, 1, x_dt, w_dt, QL_R_DIM, "dtypes");
 
 	int y0 = 2, rows = h - y0 - 1;
@@ -349,11 +350,11 @@ static void file_draw(ql_app *app, void *vst, WINDOW *w)
 			int ew = ql_text_width(th, th->g.ellipsis);
 			x += ql_put(th, w, y, x, ew, QL_R_DIM, th->g.ellipsis);
 			const char *tail = n->label + strlen(n->label);
-			for (;;) {
+			while (tail > n->label) {
 				const char *c = tail - 1; /* whole UTF-8 characters only */
 				while (c > n->label && ((unsigned char)*c & 0xC0) == 0x80)
 					c--;
-				if (c < n->label || ql_text_width(th, c) > room - ew)
+				if (ql_text_width(th, c) > room - ew)
 					break;
 				tail = c;
 			}
@@ -376,7 +377,8 @@ static void file_draw(ql_app *app, void *vst, WINDOW *w)
 		snprintf(pc, sizeof pc, "%5.1f%%", share * 100);
 		ql_put(th, w, y, x_el + w_el - (int)strlen(e), w_el, base, e);
 		ql_put(th, w, y, x_bytes + w_bytes - (int)strlen(bb), w_bytes, base, bb);
-		ql_put(th, w, y, x_pct, w_pct, base, pc);
+		if (w_pct > 0)
+			ql_put(th, w, y, x_pct, w_pct, base, pc);
 		draw_bar(th, w, y, x_bar, w_bar, share, sel ? QL_R_SELECTED : QL_R_AXIS);
 		dtype_list(dt, d, sizeof d);
 		ql_put(th, w, y, x_dt, w_dt, base, d);
