@@ -794,7 +794,7 @@ static void test_blocks_quantized(void **state)
 			n += snprintf(hex + n, sizeof hex - (size_t)n, "%02x%s", blocks[2 * bytes[k] + i],
 				      i == 15 ? "" : i == 7 ? "  " : " ");
 		expect_text(t, hex);
-		expect_text(t, "original  code      decoded      error");
+		expect_text(t, "original code   decoded     error");
 		ql_tui_close(t);
 		free(blocks);
 	}

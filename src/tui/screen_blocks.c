@@ -453,12 +453,12 @@ static void blocks_draw(ql_app *app, void *vst, WINDOW *w)
 
 	/* the values */
 	y++;
-	int colw = q ? 38 : 26;
+	int colw = q ? 39 : 26;
 	int per = (cols - 2) / colw;
 	if (per < 1)
 		per = 1;
 	ql_put(th, w, y++, 2, cols - 3, QL_R_LABEL,
-	       q ? (flatb ? "elem    original  code      decoded      error" : "col     original  code      decoded      error")
+	       q ? (flatb ? "elem   original code   decoded     error" : "col    original code   decoded     error")
 		 : "col  code      decoded (no original: stored)");
 	bool hex = st->qi && !st->bf && ql_formats[st->qi->elem].kind == QL_KIND_FLOAT;
 	int nrows = (len + per - 1) / per;
@@ -479,7 +479,7 @@ static void blocks_draw(ql_app *app, void *vst, WINDOW *w)
 					: st->qi && st->qi->is_signed ? (int)(int8_t)codes[i] : (int)codes[i]);
 		double v = st->is_stored ? (double)sd->y[e] : (double)vals[i];
 		if (q)
-			snprintf(line, sizeof line, "%-4lld %11.5g %5s %12.6g %10.2e", (long long)(flatb ? e : e % last),
+			snprintf(line, sizeof line, "%-4lld %9.4g %4s %9.4g %9.1e", (long long)(flatb ? e : e % last),
 				 (double)q->x[e], code, v, v - (double)q->x[e]);
 		else
 			snprintf(line, sizeof line, "%-4lld %4s %14.8g", (long long)(e % last), code, v);
