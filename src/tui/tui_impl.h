@@ -45,7 +45,7 @@
 	X(HOME, home, NULL) \
 	X(BITS, bits, "one number in fp32, fp16, bf16, int8 and more, bit by bit") \
 	X(TYPES, types, "range and precision of every format, on one axis") \
-	X(OPEN, open, "a checkpoint's tensors: tree, statistics (qlens FILE)") \
+	X(OPEN, open, "a checkpoint: tensor tree, statistics, cells, blocks (qlens FILE)") \
 	X(FILE, file, NULL) \
 	X(TENSOR, tensor, NULL) \
 	X(CELLS, cells, NULL) \
@@ -104,7 +104,7 @@ enum {
 	X(FILTER, QL_SC_FILE, '/', 0, 0, "filter", "Show only tensors whose name contains the text (as you type; Esc clears)") \
 	X(META, QL_SC_FILE, 'm', 0, 0, "metadata", "Show the file's metadata (GGUF key/values, safetensors __metadata__)") \
 	X(EXPAND_ALL, QL_SC_FILE, '*', 0, 0, "all", "Expand every group, or collapse them all") \
-	X(COLLAPSE, QL_SC_FILE, KEY_BACKSPACE, 127, 0, NULL, "Collapse the group (or go to the parent group)") \
+	X(COLLAPSE, QL_SC_FILE, KEY_BACKSPACE, 0, 0, NULL, "Collapse the group (or go to the parent group)") \
 	X(HIST_LOG, QL_SC_TENSOR, 'L', 0, 0, "log", "Histogram counts on a log scale, or linear") \
 	X(NEXT_TENSOR, QL_SC_TENSOR, 'n', 0, 0, "next", "The next tensor of the file") \
 	X(PREV_TENSOR, QL_SC_TENSOR, 'p', 'N', 0, "prev", "The previous tensor of the file") \
