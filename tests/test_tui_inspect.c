@@ -692,6 +692,35 @@ static void test_cells_keys(void **state)
 	ql_tui_close(t);
 }
 
+/* A 3-D tensor: any two axes as the grid (a), any slice (i), the cursor's
+ * element kept across. */
+static void test_cells_axes(void **state)
+{
+	(void)state;
+	char path[600];
+	snprintf(path, sizeof path, "%s/cube.npy", tstats_dir);
+	char *args[] = {path, "--scheme", "int8", NULL};
+	ql_tui *t = open_args(24, 80, "cells", 3, args);
+	wait_ready(t, "Quantizing");
+	expect_text(t, "5 x 7: [0, rows, cols]");
+	keys(t, "i2,4,6\r");
+	expect_text(t, "[2, 4, 6]  original");
+	expect_text(t, "5 x 7: [2, rows, cols]");
+	key(t, 'a');
+	expect_text(t, "3 x 5: [rows, cols, 6]");
+	expect_text(t, "[2, 4, 6]  original");
+	key(t, 'a');
+	expect_text(t, "3 x 7: [rows, 4, cols]");
+	expect_text(t, "[2, 4, 6]  original");
+	key(t, KEY_UP);
+	expect_text(t, "[1, 4, 6]  original");
+	key(t, 'a');
+	expect_text(t, "5 x 7: [1, rows, cols]");
+	keys(t, "i9,9\r");
+	expect_text(t, "outside the 5x7 slice");
+	ql_tui_close(t);
+}
+
 /* The stored blocks of a GGUF's Q4_0 and Q8_0 tensors decode to what the
  * Python port of ggml's dequantizer gives (gguf_expect/, gen_readers.py),
  * and their bytes are the file's. */
@@ -1010,6 +1039,7 @@ int main(void)
 		cmocka_unit_test(test_tree_speed),
 		cmocka_unit_test(test_cells_vs_quantize),
 		cmocka_unit_test(test_cells_keys),
+		cmocka_unit_test(test_cells_axes),
 		cmocka_unit_test(test_blocks_stored_gguf),
 		cmocka_unit_test(test_blocks_quantized),
 		cmocka_unit_test(test_compare_screen),

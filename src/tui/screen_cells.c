@@ -2,9 +2,9 @@
  *
  * Arguments: PATH --tensor NAME [--scheme WORD] (default int8). The tensor
  * is quantized in the background by ql_quantize (qjob.c), the function
- * `qlens quantize` runs. The view is a 2-D slice: the last two axes as
- * rows and columns, every other axis at an index (i goes to any index:
- * "row,col" or one number per axis). Each cell shows one of the original
+ * `qlens quantize` runs. The view is a 2-D slice: two axes as rows and
+ * columns (the last two to start; a takes the next pair), every other axis
+ * at an index (i goes to any index: "row,col" or one number per axis). Each cell shows one of the original
  * value, the code, the dequantized value and the error (v cycles); the
  * cursor's cell shows all four below the grid with its scale, zero point
  * and group, whose cells are marked in the grid. H shades the cells by
@@ -33,7 +33,11 @@ typedef struct cells_state {
 	int shown_state;
 	int show;
 	bool heat;
-	int64_t rows, cols, lead, nlead; /* the slice: rows x cols, lead of nlead */
+	/* the slice: axis ax_r as rows, ax_c as columns, every other axis at
+	 * its index in at[] (at[ax_r] and at[ax_c] follow the cursor) */
+	int ax_r, ax_c;
+	int64_t at[QL_MAX_DIMS];
+	int64_t rows, cols;
 	int64_t cr, cc, vr, vc;          /* cursor and the top-left cell shown */
 	int page_rows, page_cols;
 } cells_state;
@@ -49,6 +53,15 @@ static void start(cells_state *st)
 	st->err.msg[0] = '\0';
 	st->job = ql_qjob_start(st->doc, (size_t)st->index, &st->scheme, &st->err);
 	st->shown_state = -1;
+}
+
+/* Rows and columns from the axes (a 1-D tensor is one row, a scalar one
+ * cell). */
+static void set_axes(cells_state *st)
+{
+	const ql_tensor *t = tensor(st);
+	st->rows = st->ax_r >= 0 ? t->shape[st->ax_r] : 1;
+	st->cols = st->ax_c >= 0 ? t->shape[st->ax_c] : 1;
 }
 
 static void cells_close(void *vst)
@@ -111,9 +124,9 @@ static void *cells_open(ql_app *app, int argc, char **argv, ql_error *err)
 		return NULL;
 	}
 	const ql_tensor *t = tensor(st);
-	st->cols = t->ndim >= 1 ? t->shape[t->ndim - 1] : 1;
-	st->rows = t->ndim >= 2 ? t->shape[t->ndim - 2] : 1;
-	st->nlead = st->rows * st->cols > 0 ? t->nelem / (st->rows * st->cols) : 0;
+	st->ax_c = t->ndim - 1;
+	st->ax_r = t->ndim - 2;
+	set_axes(st);
 	st->show = SHOW_CODE;
 	start(st);
 	return st;
@@ -126,18 +139,27 @@ static const ql_qjob *result(const cells_state *st)
 
 static int64_t flat(const cells_state *st, int64_t r, int64_t c)
 {
-	return (st->lead * st->rows + r) * st->cols + c;
+	const ql_tensor *t = tensor(st);
+	int64_t f = 0;
+	for (int d = 0; d < t->ndim; d++) {
+		int64_t i = d == st->ax_r ? r : d == st->ax_c ? c : st->at[d];
+		f = f * t->shape[d] + i;
+	}
+	return f;
 }
 
 /* Puts the cursor on flat index i (its slice too). */
 static void go_flat(cells_state *st, int64_t i)
 {
-	int64_t per = st->rows * st->cols;
-	if (per <= 0 || i < 0)
+	const ql_tensor *t = tensor(st);
+	if (i < 0 || i >= t->nelem)
 		return;
-	st->lead = i / per;
-	st->cr = (i % per) / st->cols;
-	st->cc = i % st->cols;
+	for (int d = t->ndim - 1; d >= 0; d--) {
+		st->at[d] = i % t->shape[d];
+		i /= t->shape[d];
+	}
+	st->cr = st->ax_r >= 0 ? st->at[st->ax_r] : 0;
+	st->cc = st->ax_c >= 0 ? st->at[st->ax_c] : 0;
 }
 
 static void goto_done(ql_app *app, void *data, const char *line)
@@ -219,6 +241,24 @@ static bool cells_action(ql_app *app, void *vst, ql_action a)
 	case QL_ACT_LAST: st->cr = st->rows - 1; break;
 	case QL_ACT_SHOW: st->show = (st->show + 1) % SHOW_COUNT; break;
 	case QL_ACT_HEAT: st->heat = !st->heat; break;
+	case QL_ACT_AXES: {
+		/* the next pair of axes (rows < columns), keeping the element */
+		const ql_tensor *t = tensor(st);
+		if (t->ndim < 3)
+			break;
+		int64_t cur = flat(st, st->cr, st->cc);
+		do {
+			if (++st->ax_c >= t->ndim) {
+				if (++st->ax_r >= t->ndim - 1)
+					st->ax_r = 0;
+				st->ax_c = st->ax_r + 1;
+			}
+		} while (st->ax_c <= st->ax_r);
+		set_axes(st);
+		go_flat(st, cur);
+		st->vr = st->vc = 0;
+		break;
+	}
 	case QL_ACT_WORST:
 		if (q && q->worst >= 0)
 			go_flat(st, q->worst);
@@ -297,7 +337,7 @@ static void group_text(const cells_state *st, const ql_qresult *r, int64_t i, ch
 {
 	const ql_qdtype_info *qi = ql_qdtype_of(r->scheme.dtype);
 	int64_t si = ql_qjob_scale_index(r, i);
-	int64_t last = st->cols;
+	int64_t last = r->ndim ? r->shape[r->ndim - 1] : 1;
 	switch (r->scheme.gran) {
 	case QL_GRAN_TENSOR:
 		snprintf(buf, n, "one scale for the tensor");
@@ -455,13 +495,22 @@ static void cells_draw(ql_app *app, void *vst, WINDOW *w)
 		 grp, (long long)r->nscales, r->nscales == 1 ? "" : "s");
 	ql_put(th, w, y + 1, 1, cols - 2, QL_R_NORMAL, line);
 	char slice[256] = "";
-	if (st->nlead > 1) {
-		char at0[96];
-		index_text(t, flat(st, 0, 0), at0, sizeof at0);
-		snprintf(slice, sizeof slice, " (slice %lld of %lld, from %s; i: another)", (long long)st->lead + 1,
-			 (long long)st->nlead, at0);
+	if (t->ndim > 2) {
+		size_t k = (size_t)snprintf(slice, sizeof slice, "[");
+		for (int d = 0; d < t->ndim && k < sizeof slice; d++) {
+			if (d == st->ax_r || d == st->ax_c)
+				k += (size_t)snprintf(slice + k, sizeof slice - k, "%s%s", d ? ", " : "",
+						      d == st->ax_r ? "rows" : "cols");
+			else
+				k += (size_t)snprintf(slice + k, sizeof slice - k, "%s%lld", d ? ", " : "",
+						      (long long)st->at[d]);
+		}
+		if (k < sizeof slice)
+			snprintf(slice + k, sizeof slice - k, "] (a: other axes, i: another slice)");
+	} else {
+		snprintf(slice, sizeof slice, "rows x columns");
 	}
-	snprintf(line, sizeof line, "%lld x %lld: the last two axes%s; marked: the cursor's %s",
+	snprintf(line, sizeof line, "%lld x %lld: %s; marked: the cursor's %s",
 		 (long long)st->rows, (long long)st->cols, slice,
 		 r->scheme.gran == QL_GRAN_TENSOR ? "tensor" : r->scheme.gran == QL_GRAN_CHANNEL ? "channel" :
 		 r->scheme.gran == QL_GRAN_BLOCK ? "block" : "group");

@@ -114,6 +114,7 @@ enum {
 	X(SCHEME, QL_SC_TENSOR | QL_SC_CELLS | QL_SC_BLOCKS, 'S', 0, 0, "scheme", "Type a scheme word (int4/g32, q4_0, nf4, uint8/asym/ch ...)") \
 	X(SHOW, QL_SC_CELLS, 'v', 0, 0, "show", "Show the original values, the codes, the dequantized values or the errors") \
 	X(HEAT, QL_SC_CELLS, 'H', 0, 0, "heat", "Heat map: shade the cells by |value| (or |error|), or back to numbers") \
+	X(AXES, QL_SC_CELLS, 'a', 0, 0, "axes", "Show another pair of axes as rows and columns (3-D and more)") \
 	X(WORST, QL_SC_CELLS | QL_SC_BLOCKS, 'E', 0, 0, "worst", "Go to the largest error") \
 	X(GOTO, QL_SC_CELLS | QL_SC_BLOCKS, 'i', 0, 0, "index", "Go to an index (row,col or every axis; a block number in the blocks view)") \
 	X(EXPORT, QL_SC_CELLS | QL_SC_COMPARE, 'w', 0, 0, "write", "Write the quantized tensor, as qlens quantize -o writes it") \
