@@ -90,10 +90,47 @@ void ql_doc_unref(ql_doc *d)
 	free(d);
 }
 
-int ql_doc_read_f32(ql_doc *d, size_t i, float **out, ql_error *err)
+#define DECODE_CHUNK ((int64_t)1 << 22) /* a multiple of every block length */
+
+int ql_doc_read_f32(ql_doc *d, size_t i, float **out, ql_job *j, double share, ql_error *err)
 {
+	*out = NULL;
 	pthread_mutex_lock(&d->lock);
-	int rc = ql_source_read_f32(d->src, i, out, err);
+	if (j && !ql_job_progress(j, 0)) {
+		pthread_mutex_unlock(&d->lock);
+		return ql_error_set(err, "cancelled");
+	}
+	const ql_tensor *t = ql_source_tensor(d->src, i);
+	const ql_dtype_info *di = &ql_dtypes[t->dtype];
+	bool chunked = j && !t->fortran_order && t->dtype != QL_DT_OTHER && t->nelem > DECODE_CHUNK &&
+		       DECODE_CHUNK % di->block_elems == 0;
+	int rc;
+	if (!chunked) {
+		rc = ql_source_read_f32(d->src, i, out, err);
+	} else if ((rc = ql_source_read(d->src, i, err)) == 0) {
+		/* in pieces, so a big tensor shows progress and can be left */
+		float *buf = malloc((size_t)t->nelem * sizeof *buf);
+		if (!buf)
+			rc = ql_error_set(err, "%s: tensor '%s': out of memory (%lld elements)", d->path,
+					  t->name, (long long)t->nelem);
+		for (int64_t at = 0; rc == 0 && at < t->nelem; at += DECODE_CHUNK) {
+			ql_tensor piece = *t;
+			int64_t n = t->nelem - at < DECODE_CHUNK ? t->nelem - at : DECODE_CHUNK;
+			piece.ndim = 1;
+			piece.shape[0] = n;
+			piece.nelem = n;
+			piece.nbytes = (uint64_t)(n / di->block_elems * di->block_bytes);
+			piece.data = (const uint8_t *)t->data + at / di->block_elems * di->block_bytes;
+			if (ql_tensor_to_f32(&piece, buf + at, err))
+				rc = ql_error_prefix(err, "%s", d->path);
+			else if (!ql_job_progress(j, share * (double)(at + n) / (double)t->nelem))
+				rc = ql_error_set(err, "cancelled");
+		}
+		if (rc)
+			free(buf);
+		else
+			*out = buf;
+	}
 	ql_source_release(d->src, i);
 	pthread_mutex_unlock(&d->lock);
 	return rc;

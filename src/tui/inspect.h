@@ -39,9 +39,12 @@ typedef struct ql_doc {
  * it open already. NULL with err "PATH: what is wrong". */
 ql_doc *ql_doc_open(const char *path, ql_error *err);
 void ql_doc_unref(ql_doc *d);
+struct ql_job;
 /* Tensor i as float32 (malloc'd, nelem values), read under the doc's lock
- * and released after (the mapped pages may go). */
-int ql_doc_read_f32(ql_doc *d, size_t i, float **out, ql_error *err);
+ * and released after (the mapped pages may go). From a job j (NULL: none):
+ * decoded in pieces, reporting progress up to `share` of the job, and
+ * stopped ("cancelled") when the job is. */
+int ql_doc_read_f32(ql_doc *d, size_t i, float **out, struct ql_job *j, double share, ql_error *err);
 
 #define QL_RECENT_MAX 12
 

@@ -25,7 +25,7 @@ static int qjob_run(ql_job *j, ql_doc *doc, size_t index, void *payload, ql_erro
 {
 	ql_qjob *q = payload;
 	const ql_tensor *t = ql_source_tensor(doc->src, index);
-	if (ql_doc_read_f32(doc, index, &q->x, err))
+	if (ql_doc_read_f32(doc, index, &q->x, j, 0.2, err))
 		return -1;
 	if (!ql_job_progress(j, 0.2))
 		return ql_error_set(err, "cancelled");

@@ -40,6 +40,9 @@ typedef struct cells_state {
 	int64_t rows, cols;
 	int64_t cr, cc, vr, vc;          /* cursor and the top-left cell shown */
 	int page_rows, page_cols;
+	const ql_qjob *top_of; /* the heat map's scale: of this result ... */
+	int top_show;          /* ... in this mode */
+	double top;
 } cells_state;
 
 static const ql_tensor *tensor(const cells_state *st)
@@ -53,6 +56,7 @@ static void start(cells_state *st)
 	st->err.msg[0] = '\0';
 	st->job = ql_qjob_start(st->doc, (size_t)st->index, &st->scheme, &st->err);
 	st->shown_state = -1;
+	st->top_of = NULL;
 }
 
 /* Rows and columns from the axes (a 1-D tensor is one row, a scalar one
@@ -440,15 +444,20 @@ static void cells_draw(ql_app *app, void *vst, WINDOW *w)
 	}
 	int64_t cur = flat(st, st->cr, st->cc);
 	int64_t cur_scale = ql_qjob_scale_index(r, cur);
-	double top = 0;
-	if (st->heat) {
-		/* shade against the largest |value| (|error|) of the tensor */
+	if (st->heat && (st->top_of != q || st->top_show != st->show)) {
+		/* shade against the largest |value| (|error|) of the tensor,
+		 * found once per result and mode, not at every frame */
+		double top = 0;
 		for (int64_t i = 0; i < r->nelem; i++) {
 			double v = st->show == SHOW_ERR ? fabs((double)r->dequant[i] - q->x[i])
 				   : fabs(st->show == SHOW_DEQ ? (double)r->dequant[i] : (double)q->x[i]);
 			top = v > top ? v : top;
 		}
+		st->top = top;
+		st->top_of = q;
+		st->top_show = st->show;
 	}
+	double top = st->top;
 	static const char *const shade_u[5] = {"  ", "░░", "▒▒", "▓▓", "██"};
 	static const char *const shade_a[5] = {"  ", "..", "::", "++", "##"};
 	for (int rr = 0; rr < nr && st->vr + rr < st->rows; rr++) {

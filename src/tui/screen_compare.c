@@ -38,7 +38,7 @@ static int cmp_run(ql_job *j, ql_doc *doc, size_t index, void *payload, ql_error
 	cmp_payload *p = payload;
 	const ql_tensor *t = ql_source_tensor(doc->src, index);
 	float *x = NULL;
-	if (ql_doc_read_f32(doc, index, &x, err))
+	if (ql_doc_read_f32(doc, index, &x, j, 0.1, err))
 		return -1;
 	int rc = 0;
 	for (int i = 0; i < p->n; i++) {

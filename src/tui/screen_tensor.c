@@ -74,7 +74,7 @@ static int stats_run(ql_job *j, ql_doc *doc, size_t index, void *payload, ql_err
 	stats_payload *p = payload;
 	const ql_tensor *t = ql_source_tensor(doc->src, index);
 	float *x = NULL;
-	if (ql_doc_read_f32(doc, index, &x, err))
+	if (ql_doc_read_f32(doc, index, &x, j, 0.1, err))
 		return -1;
 	if (!ql_job_progress(j, 0.1)) {
 		free(x);
