@@ -146,7 +146,6 @@ static inline int teardown_env(void **state)
 }
 
 
-/* Lets the tensor view's statistics finish (at most 10 s). */
 
 /* Runs a CLI command in-process (the command table); its status. */
 static inline int run_cli(int argc, char **argv)
