@@ -145,8 +145,6 @@ static inline int teardown_env(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-
-
 /* Runs a CLI command in-process (the command table); its status. */
 static inline int run_cli(int argc, char **argv)
 {
