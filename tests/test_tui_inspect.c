@@ -293,6 +293,13 @@ static void test_open_on_tensor(void **state)
 	key(t, 'p');
 	expect_text(t, "model.layers.10.self_attn.k_proj.weight");
 	wait_stats(t);
+	/* e: the quantization explorer with the scheme, or the cells view
+	 * where the program has no explorer */
+	key(t, 'e');
+	if (!strstr(row(t, 0), "Quantize a tensor"))
+		expect_text(t, "Cells");
+	key(t, 'q');
+	expect_text(t, "model.layers.10.self_attn.k_proj.weight");
 	key(t, 'q');
 	expect_text(t, "model.layers.10.mlp.down_proj.weight 32x96");
 	ql_tui_close(t);

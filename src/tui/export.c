@@ -1,4 +1,5 @@
-/* export.c — writing a quantized tensor from the inspector (see inspect.h).
+/* export.c — writing a quantized tensor from the inspector, and opening the
+ * quantization explorer on it (see inspect.h).
  *
  * The write is `qlens quantize FILE --tensor NAME SCHEME-OPTIONS -o OUT`,
  * run through the command table with its output captured: the same
@@ -6,6 +7,9 @@
  * input), so the file is byte for byte what the command writes. The path
  * prompt proposes NAME_SCHEME.safetensors beside the input; a path that
  * exists is replaced only after a "y" to the question that follows.
+ *
+ * The quantization explorer (screen "quantize", when the program has it)
+ * takes the same words; without it the cells view stands in.
  */
 #include "inspect.h"
 
@@ -33,8 +37,7 @@ static void req_free(export_req *r)
 	free(r);
 }
 
-/* The scheme as `quantize` options, into argv from *n on. */
-static void scheme_args(const ql_scheme *s, char **argv, int *n, char bufs[6][64])
+void ql_inspect_scheme_args(const ql_scheme *s, char **argv, int *n, char bufs[4][64])
 {
 	argv[(*n)++] = "--dtype";
 	argv[(*n)++] = (char *)ql_qdtype_name(s->dtype);
@@ -73,13 +76,13 @@ static void scheme_args(const ql_scheme *s, char **argv, int *n, char bufs[6][64
 
 static void run(ql_app *app, export_req *r)
 {
-	char *argv[32], bufs[6][64];
+	char *argv[32], bufs[4][64];
 	int n = 0;
 	argv[n++] = "quantize";
 	argv[n++] = r->file;
 	argv[n++] = "--tensor";
 	argv[n++] = r->tensor;
-	scheme_args(&r->scheme, argv, &n, bufs);
+	ql_inspect_scheme_args(&r->scheme, argv, &n, bufs);
 	argv[n++] = "-o";
 	argv[n++] = r->out;
 	argv[n++] = "--force"; /* asked already; the writer still never replaces an input */
@@ -147,6 +150,27 @@ static void path_done(ql_app *app, void *data, const char *line)
 	pending = NULL;
 	run(app, r);
 	req_free(r);
+}
+
+void ql_inspect_explore(ql_app *app, ql_doc *doc, long index, const ql_scheme *s)
+{
+	const ql_tensor *t = ql_source_tensor(doc->src, (size_t)index);
+	const ql_screen_ops *explorer = ql_screen_find("quantize");
+	if (!explorer) {
+		char w[QL_SCHEME_WORD_MAX];
+		ql_scheme_word(s, w, sizeof w);
+		char *args[] = {doc->path, "--tensor", (char *)t->name, "--scheme", w, NULL};
+		ql_app_push(app, &ql_screen_cells, 5, args);
+		return;
+	}
+	char *argv[32], bufs[4][64];
+	int n = 0;
+	argv[n++] = doc->path;
+	argv[n++] = "--tensor";
+	argv[n++] = (char *)t->name;
+	ql_inspect_scheme_args(s, argv, &n, bufs);
+	argv[n] = NULL;
+	ql_app_push(app, explorer, n, argv);
 }
 
 void ql_inspect_export(ql_app *app, ql_doc *doc, long index, const ql_scheme *s)

@@ -172,6 +172,15 @@ void ql_inspect_export(ql_app *app, ql_doc *doc, long index, const ql_scheme *s)
 /* Text over as many rows as it needs, broken at spaces; the rows used. */
 int ql_put_wrapped(const ql_theme *th, WINDOW *w, int y, int x, int width, ql_role r, const char *text);
 
+/* The scheme as `qlens quantize` options (--dtype, --sym/--asym, --axis or
+ * --group, --calib, --scale, --zero-point), appended to argv at *n; the
+ * numbers are written into bufs (export.c). */
+void ql_inspect_scheme_args(const ql_scheme *s, char **argv, int *n, char bufs[4][64]);
+
+/* Opens the quantization explorer (the screen called "quantize") on tensor
+ * `index` with scheme s, or the cells view where there is no explorer. */
+void ql_inspect_explore(ql_app *app, ql_doc *doc, long index, const ql_scheme *s);
+
 /* A running job as one line at row y: "WHAT... 43% ████░░░" and, below,
  * what the keys do meanwhile (screen_tensor.c). */
 void ql_draw_job_progress(const ql_theme *th, WINDOW *w, int y, const char *what, const ql_job *j);

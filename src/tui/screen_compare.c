@@ -5,8 +5,9 @@
  * one after the other (cancelled between two by moving away). One row per
  * scheme: its bits per weight and its SQNR, each as a bar, and a
  * rate-distortion plot below: bits per weight across, SQNR up, each scheme
- * a numbered point. Up/Down pick a scheme, Enter opens the cells view with
- * it, w writes the tensor quantized with it (as `qlens quantize -o`).
+ * a numbered point. Up/Down pick a scheme, Enter opens the quantization
+ * explorer with it (the cells view where there is none), w writes the
+ * tensor quantized with it (as `qlens quantize -o`).
  */
 #include "tui_impl.h"
 #include "inspect.h"
@@ -155,15 +156,9 @@ static bool compare_action(ql_app *app, void *vst, ql_action a)
 	case QL_ACT_DOWN: st->sel = st->sel < st->n - 1 ? st->sel + 1 : st->n - 1; return true;
 	case QL_ACT_FIRST: st->sel = 0; return true;
 	case QL_ACT_LAST: st->sel = st->n - 1; return true;
-	case QL_ACT_OPEN: {
-		/* the quantization explorer is not on main yet: the cells view */
-		char w[QL_SCHEME_WORD_MAX];
-		ql_scheme_word(&st->schemes[st->sel], w, sizeof w);
-		const ql_tensor *t = ql_source_tensor(st->doc->src, (size_t)st->index);
-		char *args[] = {st->doc->path, "--tensor", (char *)t->name, "--scheme", w, NULL};
-		ql_app_push(app, &ql_screen_cells, 5, args);
+	case QL_ACT_OPEN:
+		ql_inspect_explore(app, st->doc, st->index, &st->schemes[st->sel]);
 		return true;
-	}
 	case QL_ACT_EXPORT:
 		ql_inspect_export(app, st->doc, st->index, &st->schemes[st->sel]);
 		return true;
@@ -256,7 +251,7 @@ static void compare_draw(ql_app *app, void *vst, WINDOW *w)
 	int ph = h - y - 2, pw = cols - 12;
 	if (ph < 3 || max_bpw <= 0)
 		return;
-	ql_put(th, w, y++, 1, cols - 2, QL_R_LABEL, "SQNR dB (up) against bits per weight (across); Enter: the cells view of the scheme");
+	ql_put(th, w, y++, 1, cols - 2, QL_R_LABEL, "SQNR dB (up) against bits per weight (across); Enter: explore the scheme");
 	double lo = floor(fmin(min_sqnr, max_sqnr) / 5) * 5, hi = ceil(max_sqnr / 5) * 5;
 	if (hi <= lo)
 		hi = lo + 5;

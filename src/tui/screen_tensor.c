@@ -247,6 +247,12 @@ static bool tensor_action(ql_app *app, void *vst, ql_action a)
 	case QL_ACT_COMPARE:
 		open_view(app, st, &ql_screen_compare, NULL);
 		return true;
+	case QL_ACT_EXPLORE: {
+		ql_scheme s;
+		if (ql_scheme_parse_word(st->word, &s, NULL) == 0)
+			ql_inspect_explore(app, st->doc, st->index, &s);
+		return true;
+	}
 	case QL_ACT_BLOCKS: {
 		/* a tensor stored in a block format: its own blocks */
 		const ql_tensor *t = ql_source_tensor(st->doc->src, (size_t)st->index);

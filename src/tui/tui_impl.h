@@ -110,6 +110,7 @@ enum {
 	X(PREV_TENSOR, QL_SC_TENSOR, 'p', 'N', 0, "prev", "The previous tensor of the file") \
 	X(CELLS, QL_SC_TENSOR, 'c', 0, 0, "cells", "Quantize the tensor and show it value by value (the cells view)") \
 	X(COMPARE, QL_SC_TENSOR, 'C', 0, 0, "compare", "Compare quantization schemes on this tensor") \
+	X(EXPLORE, QL_SC_TENSOR, 'e', 0, 0, "explore", "Open the quantization explorer on this tensor with the scheme (the cells view until there is one)") \
 	X(BLOCKS, QL_SC_TENSOR | QL_SC_CELLS, 'b', 0, 0, "blocks", "The blocks view: raw bytes and decoded fields of the block formats") \
 	X(SCHEME, QL_SC_TENSOR | QL_SC_CELLS | QL_SC_BLOCKS, 'S', 0, 0, "scheme", "Type a scheme word (int4/g32, q4_0, nf4, uint8/asym/ch ...)") \
 	X(SHOW, QL_SC_CELLS, 'v', 0, 0, "show", "Show the original values, the codes, the dequantized values or the errors") \
