@@ -93,12 +93,14 @@ typedef struct ql_qdtype_info {
 	bool scales_stored; /* the scales are stored beside the raw bytes (NF4's
 	                       absmax), so count in the bytes */
 	ql_qblock_fn quantize_block;                    /* block targets; NULL otherwise */
-	void (*dequantize)(const struct ql_qresult *r, float *out); /* a whole result */
+	void (*dequantize)(const struct ql_qdtype_info *t, const struct ql_qresult *r,
+			   float *out); /* a whole result of this target */
 	int (*describe)(const struct ql_scheme *s, char *buf, size_t n);
 	/* The driver's fused loop over whole blocks (AVX2), private to
 	 * src/core; returns false where it does not apply. NULL: none. */
 	bool (*fast_units)(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc);
 	int bfmt;           /* index in ql_block_formats[] (blockfmt.h), -1 if none */
+	ql_qdtype id;       /* the target's own number (set by ql_qdtype_of) */
 } ql_qdtype_info;
 
 /* The built-in targets. Block formats of blockfmt.h that have a quantizer

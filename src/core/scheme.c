@@ -79,6 +79,7 @@ static void targets_init(void)
 	memcpy(all_targets, ql_qdtypes, sizeof ql_qdtypes);
 	n_targets = QL_Q_COUNT;
 	for (int t = 0; t < QL_Q_COUNT; t++) {
+		all_targets[t].id = (ql_qdtype)t;
 		if (all_targets[t].bfmt != -2)
 			continue;
 		const ql_block_traits *bf = ql_block_find(all_targets[t].name);
@@ -98,7 +99,7 @@ static void targets_init(void)
 			.quantize_block = ql_qt_block_ggml, .dequantize = ql_qt_dequantize_ggml,
 			.describe = ql_qt_describe_block, .bits = bits < 1 ? 1 : bits > 8 ? 8 : bits,
 			.is_signed = bf->codes_signed, .elem = bf->codes_signed ? QL_INT8 : QL_UINT8,
-			.qmin = bf->qmin, .qmax = bf->qmax, .bfmt = i,
+			.qmin = bf->qmin, .qmax = bf->qmax, .bfmt = i, .id = (ql_qdtype)n_targets,
 		};
 	}
 }
