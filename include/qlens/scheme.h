@@ -179,7 +179,8 @@ void ql_scheme_qrange(const ql_scheme *s, int32_t *qmin, int32_t *qmax);
  * group >= 1, axis in range, asymmetric only for integer targets, a user
  * scale finite and > 0 and only per tensor, a zero point inside [qmin, qmax]
  * and only for asymmetric schemes, no --axis/--group for the block formats,
- * Q8_0/Q4_0 need the last axis to be a multiple of 32, percentile in (0, 100].
+ * the ggml block formats (Q8_0, Q4_0, those of blockfmt.h) need the last
+ * axis to be a multiple of their block, percentile in (0, 100].
  * Returns 0, or -1 with a message such as "--group must be at least 1". */
 int ql_scheme_validate(const ql_scheme *s, const int64_t *shape, int ndim, ql_error *err);
 
