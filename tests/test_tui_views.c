@@ -299,8 +299,15 @@ static void test_compare_screen(void **state)
 	expect_text(t, "SQNR dB (up) against bits per weight");
 	key(t, KEY_DOWN);
 	key(t, '\r');
-	expect_text(t, "Cells");
-	expect_text(t, "int4/g32");
+	/* the quantization explorer where the program has it (merged with
+	 * issue 10's screen: tested there), else the cells view */
+	if (strstr(row(t, 0), "Quantize a tensor")) {
+		expect_text(t, "--dtype int4");
+		expect_text(t, "--group 32");
+	} else {
+		expect_text(t, "Cells");
+		expect_text(t, "int4/g32");
+	}
 	ql_tui_close(t);
 }
 
