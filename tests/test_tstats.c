@@ -114,6 +114,21 @@ static void check_case(const char *name)
 	}
 	fclose(f);
 	assert_true(checked >= 7);
+	/* in place: the same numbers, bit for bit */
+	ql_tstats s2;
+	float *y = malloc((size_t)(t.nelem > 0 ? t.nelem : 1) * sizeof *y);
+	assert_non_null(y);
+	memcpy(y, x, (size_t)t.nelem * sizeof *y);
+	assert_int_equal(ql_tstats_compute_inplace(y, t.shape, t.ndim, 16, NULL, NULL, &s2, &err), 0);
+	assert_memory_equal(s.pct, s2.pct, sizeof s.pct);
+	assert_true(s.mean == s2.mean && s.std == s2.std && s.min == s2.min && s.max == s2.max &&
+		    s.nan == s2.nan && s.zeros == s2.zeros && s.first_nonfinite == s2.first_nonfinite);
+	if (s.hist.counts)
+		assert_memory_equal(s.hist.counts, s2.hist.counts, 16 * sizeof *s.hist.counts);
+	assert_memory_equal(s.row_absmax, s2.row_absmax, (size_t)s.rows * sizeof *s.row_absmax);
+	assert_memory_equal(s.col_absmax, s2.col_absmax, (size_t)s.cols * sizeof *s.col_absmax);
+	ql_tstats_free(&s2);
+	free(y);
 	if (s.finite == 0) {
 		assert_true(s.min == 0 && s.max == 0 && s.mean == 0 && s.std == 0);
 	}

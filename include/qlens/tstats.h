@@ -56,6 +56,10 @@ typedef bool (*ql_tstats_progress_fn)(void *data, double done);
  * (out of memory, cancelled) with s holding nothing to free. */
 int ql_tstats_compute(const float *x, const int64_t *shape, int ndim, int nbins,
 		      ql_tstats_progress_fn progress, void *data, ql_tstats *s, ql_error *err);
+/* The same, with x itself as the scratch (its values are reordered: the
+ * finite ones first, partly sorted): no second copy of a big tensor. */
+int ql_tstats_compute_inplace(float *x, const int64_t *shape, int ndim, int nbins,
+			      ql_tstats_progress_fn progress, void *data, ql_tstats *s, ql_error *err);
 void ql_tstats_free(ql_tstats *s);
 
 #endif

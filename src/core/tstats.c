@@ -9,6 +9,8 @@
  * increasing order, each by quickselect on the part of the copy not yet
  * ordered, so the whole costs a few passes, not a sort. Work is done in
  * chunks between which progress is reported and cancellation is honoured.
+ * ql_tstats_compute_inplace uses the input itself as the copy: no second
+ * tensor in memory when the caller is done with the values anyway.
  */
 #include "qlens/tstats.h"
 
@@ -135,8 +137,33 @@ void ql_tstats_free(ql_tstats *s)
 	memset(s, 0, sizeof *s);
 }
 
+/* The work of both entry points: a is the scratch for the finite values,
+ * x itself or a copy (pass 1 writes a[m] only after reading x[i], m <= i). */
+static int compute(const float *x, float *a, bool own_a, const int64_t *shape, int ndim, int nbins,
+		   ql_tstats_progress_fn progress, void *data, ql_tstats *s, ql_error *err);
+
 int ql_tstats_compute(const float *x, const int64_t *shape, int ndim, int nbins,
 		      ql_tstats_progress_fn progress, void *data, ql_tstats *s, ql_error *err)
+{
+	int64_t n = 1;
+	for (int d = 0; d < ndim; d++)
+		n *= shape[d];
+	float *a = malloc((n > 0 ? (size_t)n : 1) * sizeof *a);
+	if (!a) {
+		memset(s, 0, sizeof *s);
+		return ql_error_set(err, "statistics: out of memory for %lld values", (long long)n);
+	}
+	return compute(x, a, true, shape, ndim, nbins, progress, data, s, err);
+}
+
+int ql_tstats_compute_inplace(float *x, const int64_t *shape, int ndim, int nbins,
+			      ql_tstats_progress_fn progress, void *data, ql_tstats *s, ql_error *err)
+{
+	return compute(x, x, false, shape, ndim, nbins, progress, data, s, err);
+}
+
+static int compute(const float *x, float *a, bool own_a, const int64_t *shape, int ndim, int nbins,
+		   ql_tstats_progress_fn progress, void *data, ql_tstats *s, ql_error *err)
 {
 	memset(s, 0, sizeof *s);
 	int64_t n = 1;
@@ -148,11 +175,11 @@ int ql_tstats_compute(const float *x, const int64_t *shape, int ndim, int nbins,
 	s->rows = rows;
 	s->cols = cols;
 	s->first_nonfinite = -1;
-	float *a = malloc((n > 0 ? (size_t)n : 1) * sizeof *a);
 	s->row_absmax = calloc(rows > 0 ? (size_t)rows : 1, sizeof *s->row_absmax);
 	s->col_absmax = calloc(cols > 0 ? (size_t)cols : 1, sizeof *s->col_absmax);
-	if (!a || !s->row_absmax || !s->col_absmax) {
-		free(a);
+	if (!s->row_absmax || !s->col_absmax) {
+		if (own_a)
+			free(a);
 		ql_tstats_free(s);
 		return ql_error_set(err, "statistics: out of memory for %lld values", (long long)n);
 	}
@@ -215,7 +242,8 @@ int ql_tstats_compute(const float *x, const int64_t *shape, int ndim, int nbins,
 	j.done = 2.0 * (double)n;
 	if (nbins > 0) {
 		if (ql_hist_init(&s->hist, nbins, s->min, s->max, err)) {
-			free(a);
+			if (own_a)
+				free(a);
 			ql_tstats_free(s);
 			return -1;
 		}
@@ -226,12 +254,14 @@ int ql_tstats_compute(const float *x, const int64_t *shape, int ndim, int nbins,
 	}
 	if (m > 0 && !percentiles(a, m, s->pct, &j))
 		goto cancelled;
-	free(a);
+	if (own_a)
+		free(a);
 	if (progress)
 		progress(data, 1.0);
 	return 0;
 cancelled:
-	free(a);
+	if (own_a)
+		free(a);
 	ql_tstats_free(s);
 	return ql_error_set(err, "cancelled");
 }

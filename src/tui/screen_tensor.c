@@ -80,7 +80,8 @@ static int stats_run(ql_job *j, ql_doc *doc, size_t index, void *payload, ql_err
 		free(x);
 		return ql_error_set(err, "cancelled");
 	}
-	int rc = ql_tstats_compute(x, t->shape, t->ndim, HIST_BINS, stats_progress, j, &p->stats, err);
+	/* x is ours and goes after: it is the scratch too (one tensor in memory) */
+	int rc = ql_tstats_compute_inplace(x, t->shape, t->ndim, HIST_BINS, stats_progress, j, &p->stats, err);
 	free(x);
 	if (rc == 0) {
 		loudest(p->stats.row_absmax, p->stats.rows, &p->loud[0], &p->median[0]);
