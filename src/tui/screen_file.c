@@ -380,8 +380,18 @@ static void file_draw(ql_app *app, void *vst, WINDOW *w)
 		if (w_pct > 0)
 			ql_put(th, w, y, x_pct, w_pct, base, pc);
 		draw_bar(th, w, y, x_bar, w_bar, share, sel ? QL_R_SELECTED : QL_R_AXIS);
-		dtype_list(dt, d, sizeof d);
-		ql_put(th, w, y, x_dt, w_dt, base, d);
+		if (n->tensor >= 0 && ql_source_tensor(src, (size_t)n->tensor)->dtype == QL_DT_OTHER)
+			snprintf(d, sizeof d, "%s", ql_source_tensor(src, (size_t)n->tensor)->other_name);
+		else
+			dtype_list(dt, d, sizeof d);
+		if ((int)strlen(d) > w_dt) {
+			/* clipped: say so */
+			int ew = ql_text_width(th, th->g.ellipsis);
+			ql_put(th, w, y, x_dt, w_dt - ew, base, d);
+			ql_put(th, w, y, x_dt + w_dt - ew, ew, base, th->g.ellipsis);
+		} else {
+			ql_put(th, w, y, x_dt, w_dt, base, d);
+		}
 	}
 	if (tr->nrows == 0)
 		ql_put(th, w, y0, 3, wd - 4, QL_R_DIM,
