@@ -171,7 +171,7 @@ typedef struct parser {
 
 static int fail(parser *p, const char *fmt, const char *arg)
 {
-	char msg[QL_ERROR_MAX];
+	char msg[QL_ERROR_MAX + 64];
 	snprintf(msg, sizeof msg, fmt, arg ? arg : "");
 	return ql_error_set(p->err, "%s:%d: %s", p->path, p->line, msg);
 }
@@ -465,6 +465,8 @@ static int parse_line(parser *p, char *line)
 			return 0;
 		}
 		ql_lesson_block *b = last_block(p);
+		if (check_expand(p, line) != 0)
+			return -1;
 		return append_text(p, &b->text, line, b->level++ ? "\n" : "");
 	}
 	if (line[0] == ';')

@@ -45,6 +45,7 @@
 	X(HOME, home, NULL) \
 	X(BITS, bits, "one number in fp32, fp16, bf16, int8 and more, bit by bit") \
 	X(TYPES, types, "range and precision of every format, on one axis") \
+	X(LESSON, lesson, NULL) \
 	X(HELP, help, NULL) \
 	X(TEXT, text, NULL)
 
@@ -92,7 +93,19 @@ enum {
 	X(PAGE_UP, QL_SC_NAV, KEY_PPAGE, 0, 0, NULL, "Page up / step back") \
 	X(FIRST, QL_SC_NAV, KEY_HOME, 'g', 0, NULL, "Go to the first entry") \
 	X(LAST, QL_SC_NAV, KEY_END, 'G', 0, NULL, "Go to the last entry") \
-	X(OPEN, QL_SC_NAV, '\n', '\r', KEY_ENTER, "open", "Open the entry under the cursor")
+	X(OPEN, QL_SC_NAV, '\n', '\r', KEY_ENTER, "open", "Open the entry under the cursor") \
+	X(L_NEXT, QL_SC_LESSON, KEY_NPAGE, ' ', KEY_RIGHT, "next", "Next step (PgDn, Space, Right; Enter too when nothing is selected)") \
+	X(L_PREV, QL_SC_LESSON, KEY_PPAGE, KEY_LEFT, 0, "prev", "Previous step") \
+	X(L_ENTER, QL_SC_LESSON, '\n', '\r', KEY_ENTER, NULL, "Open the selected widget, answer the selected quiz, edit and run the selected task; nothing selected: next step") \
+	X(L_SELECT, QL_SC_LESSON, '\t', KEY_BTAB, 0, "select", "Select the next widget, quiz or task of the step (Shift-Tab: the one before)") \
+	X(L_GOTO, QL_SC_LESSON, 'g', 0, 0, "go to", "Go to a step by its number (typing digits jumps too: 1, then 2 for step 12)") \
+	X(L_DIGIT1, QL_SC_LESSON, '1', '2', '3', NULL, "Jump to step 1, 2, 3 (digits in a row: 12)") \
+	X(L_DIGIT2, QL_SC_LESSON, '4', '5', '6', NULL, "Jump to step 4, 5, 6") \
+	X(L_DIGIT3, QL_SC_LESSON, '7', '8', '9', NULL, "Jump to step 7, 8, 9 (0 after a digit: 10, 20)") \
+	X(L_DIGIT0, QL_SC_LESSON, '0', 0, 0, NULL, "A second digit 0 (step 10)") \
+	X(L_PRESENT, QL_SC_LESSON, 'p', 0, 0, "present", "Presenter mode on or off: large, centred, no bars") \
+	X(L_BLANK, QL_SC_LESSON, 'b', 0, 0, NULL, "Blank the screen (presenter mode); b again shows it") \
+	X(L_EDIT, QL_SC_LESSON, 'e', 0, 0, NULL, "Edit the selected task's command")
 
 typedef enum ql_action {
 	QL_ACT_NONE,
@@ -207,6 +220,9 @@ typedef struct ql_screen_ops {
 	 * finishes in the background; returns true if the screen must be
 	 * redrawn. May be NULL. */
 	bool (*tick)(ql_app *app, void *st);
+	/* True when the screen wants the whole terminal, no title or status
+	 * bar (presenter mode). May be NULL. */
+	bool (*fullscreen)(const void *st);
 } ql_screen_ops;
 
 #define QL_SCR_DECL(id, name, home) extern const ql_screen_ops ql_screen_##name;
@@ -235,6 +251,10 @@ void ql_app_pop(ql_app *app);
  * keys have now. */
 const ql_screen_ops *ql_app_top(const ql_app *app, void **st);
 unsigned ql_app_key_scope(const ql_app *app);
+
+/* The key being handled (for screens whose action covers several keys,
+ * the digits). */
+int ql_app_last_key(const ql_app *app);
 
 /* The depth of the screen stack (1: only the first screen). */
 int ql_app_depth(const ql_app *app);

@@ -1,0 +1,737 @@
+/* lesson_view.c — playing a lesson: widgets through the command table,
+ * quizzes and tasks, and each step laid out as lines (lessonview.h).
+ */
+#include "qlens/lessonview.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qlens/command.h"
+#include "qlens/datadir.h"
+
+/* ---- finding a lesson --------------------------------------------------- */
+
+bool ql_lesson_command_ok(const char *name)
+{
+	return ql_command_find(name) && strcmp(name, "lesson") != 0 && strcmp(name, "lessons") != 0;
+}
+
+/* The commands of @run and @try are the command table's (a screen's name
+ * of @open is checked by the player, which knows the screens). */
+static int validate(ql_lesson *l, ql_error *err)
+{
+	for (int s = 0; s < l->nsteps; s++)
+		for (int b = 0; b < l->steps[s].nblocks; b++) {
+			const ql_lesson_block *x = &l->steps[s].blocks[b];
+			if ((x->kind == QL_LB_RUN || x->kind == QL_LB_TASK) && x->argc &&
+			    !ql_lesson_command_ok(x->argv[0]))
+				return ql_error_set(err, "%s:%d: '%s' is not a command a lesson can run",
+						    l->path, x->line, x->argv[0]);
+		}
+	return 0;
+}
+
+int ql_lesson_open_file(const char *path, ql_lesson **out, ql_error *err)
+{
+	if (ql_lesson_load(path, out, err) != 0)
+		return -1;
+	if (validate(*out, err) != 0) {
+		ql_lesson_free(*out);
+		*out = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int ql_lesson_find(const char *which, ql_lesson **out, ql_error *err)
+{
+	size_t wl = strlen(which);
+	if (strchr(which, '/') || (wl > 7 && strcmp(which + wl - 7, ".lesson") == 0))
+		return ql_lesson_open_file(which, out, err);
+	char dir[4096], path[4400];
+	if (ql_data_path("lessons", dir, sizeof dir, err) != 0)
+		return -1;
+	char **names;
+	int n;
+	if (ql_lesson_list(dir, &names, &n, err) != 0)
+		return -1;
+	char *end;
+	long num = strtol(which, &end, 10);
+	bool numeric = *which && !*end;
+	int found = -1;
+	for (int i = 0; i < n && found < 0; i++) {
+		size_t len = strlen(names[i]) - 7; /* without .lesson */
+		if (numeric ? strtol(names[i], NULL, 10) == num
+			    : ((len == wl && strncmp(names[i], which, wl) == 0) ||
+			       (len == wl + 3 && strncmp(names[i] + 3, which, wl) == 0)))
+			found = i;
+	}
+	if (found < 0) {
+		ql_lesson_list_free(names, n);
+		return ql_error_set(err, "no lesson '%s' in %s (see 'qlens lessons')", which, dir);
+	}
+	snprintf(path, sizeof path, "%s/%s", dir, names[found]);
+	ql_lesson_list_free(names, n);
+	return ql_lesson_open_file(path, out, err);
+}
+
+/* ---- running widgets ---------------------------------------------------- */
+
+int ql_lesson_exec(int argc, char **argv, bool json, char **out)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f) {
+		*out = strdup("qlens: out of memory\n");
+		return QL_EXIT_FAIL;
+	}
+	int rc;
+	if (argc < 1 || !ql_lesson_command_ok(argv[0])) {
+		fprintf(f, "qlens: '%s' is not a command a lesson can run\n", argc ? argv[0] : "");
+		rc = QL_EXIT_USAGE;
+	} else {
+		char **v = calloc((size_t)argc + 2, sizeof *v);
+		char (*paths)[4096] = calloc((size_t)argc, sizeof *paths);
+		if (!v || !paths) {
+			fprintf(f, "qlens: out of memory\n");
+			rc = QL_EXIT_FAIL;
+		} else {
+			int n = 0;
+			for (int i = 0; i < argc; i++) {
+				v[n++] = argv[i];
+				/* the course's data files, wherever qlens is installed */
+				if ((strncmp(argv[i], "assets/", 7) == 0 ||
+				     strncmp(argv[i], "lessons/", 8) == 0) &&
+				    ql_data_path(argv[i], paths[i], sizeof paths[i], NULL) == 0)
+					v[n - 1] = paths[i];
+			}
+			if (json)
+				v[n++] = "--json";
+			ql_cmd_ctx ctx = {.out = f, .err = f};
+			rc = ql_command_run(&ctx, n, v);
+		}
+		free(v);
+		free(paths);
+	}
+	fclose(f);
+	*out = buf;
+	return rc;
+}
+
+static ql_lv_block *blk(ql_lesson_run *r, int step, int block)
+{
+	return &r->blocks[step][block];
+}
+
+ql_lesson_run *ql_lesson_run_new(ql_lesson *l, bool print, bool save, ql_error *err)
+{
+	ql_lesson_run *r = calloc(1, sizeof *r);
+	if (r)
+		r->blocks = calloc((size_t)l->nsteps, sizeof *r->blocks);
+	if (!r || !r->blocks) {
+		free(r);
+		ql_lesson_free(l);
+		ql_error_set(err, "out of memory");
+		return NULL;
+	}
+	r->l = l;
+	r->print = print;
+	r->save = save;
+	for (int s = 0; s < l->nsteps; s++) {
+		r->blocks[s] = calloc((size_t)l->steps[s].nblocks + 1, sizeof **r->blocks);
+		if (!r->blocks[s]) {
+			ql_lesson_run_free(r);
+			ql_error_set(err, "out of memory");
+			return NULL;
+		}
+		for (int b = 0; b < l->steps[s].nblocks; b++)
+			r->blocks[s][b].picked = -1;
+	}
+	if (save) {
+		ql_error e;
+		if (ql_lesson_progress_load(l->name, &r->prog, &e) != 0)
+			memset(&r->prog, 0, sizeof r->prog); /* unreadable: start over */
+		if (r->prog.step >= l->nsteps)
+			r->prog.step = l->nsteps - 1;
+	}
+	return r;
+}
+
+void ql_lesson_run_free(ql_lesson_run *r)
+{
+	if (!r)
+		return;
+	for (int s = 0; s < r->l->nsteps && r->blocks; s++) {
+		for (int b = 0; r->blocks[s] && b < r->l->steps[s].nblocks; b++) {
+			ql_lv_block *x = &r->blocks[s][b];
+			free(x->out);
+			free(x->check_err);
+			free(x->entered);
+			ql_lesson_free_words(x->argc, x->argv);
+		}
+		free(r->blocks[s]);
+	}
+	free(r->blocks);
+	ql_lesson_free(r->l);
+	free(r);
+}
+
+static void save(ql_lesson_run *r)
+{
+	if (r->save)
+		ql_lesson_progress_save(r->l->name, &r->prog, NULL); /* best effort */
+}
+
+void ql_lesson_goto(ql_lesson_run *r, int step)
+{
+	if (step < 0)
+		step = 0;
+	if (step >= r->l->nsteps)
+		step = r->l->nsteps - 1;
+	r->prog.step = step;
+	if (r->prog.seen < step + 1)
+		r->prog.seen = step + 1;
+	save(r);
+}
+
+const char *ql_lesson_output(ql_lesson_run *r, int step, int block, bool confirm, int *rc)
+{
+	const ql_lesson_block *b = &r->l->steps[step].blocks[block];
+	ql_lv_block *x = blk(r, step, block);
+	if (!x->ran) {
+		if (b->writes && (!confirm || r->print))
+			return NULL;
+		x->rc = ql_lesson_exec(b->argc, b->argv, false, &x->out);
+		x->ran = true;
+	}
+	if (rc)
+		*rc = x->rc;
+	return x->out;
+}
+
+/* ---- quizzes and tasks -------------------------------------------------- */
+
+int ql_lesson_quiz_value(const ql_lesson_block *b, double *v, ql_error *err)
+{
+	if (!b->answer)
+		return ql_error_set(err, "not a numeric quiz");
+	return ql_lesson_calc(b->answer, v, err);
+}
+
+static char mark(ql_lesson_run *r, int step, int block, bool right)
+{
+	char m = right ? 'r' : 'w';
+	ql_lesson_mark_set(&r->prog, step, block, m);
+	save(r);
+	return m;
+}
+
+char ql_lesson_answer_choice(ql_lesson_run *r, int step, int block, int choice)
+{
+	const ql_lesson_block *b = &r->l->steps[step].blocks[block];
+	blk(r, step, block)->picked = choice;
+	return mark(r, step, block, choice == b->right);
+}
+
+char ql_lesson_answer_text(ql_lesson_run *r, int step, int block, const char *text)
+{
+	const ql_lesson_block *b = &r->l->steps[step].blocks[block];
+	ql_lv_block *x = blk(r, step, block);
+	free(x->entered);
+	x->entered = strdup(text);
+	double want, got;
+	/* what the learner types is read as a number or an expression */
+	if (ql_lesson_quiz_value(b, &want, NULL) != 0 || ql_lesson_calc(text, &got, NULL) != 0)
+		return mark(r, step, block, false);
+	bool ok = got == want || fabs(got - want) <= b->tol || (isnan(got) && isnan(want));
+	return mark(r, step, block, ok);
+}
+
+static void task_words(ql_lesson_run *r, int step, int block)
+{
+	const ql_lesson_block *b = &r->l->steps[step].blocks[block];
+	ql_lv_block *x = blk(r, step, block);
+	if (x->argv)
+		return;
+	x->argv = calloc((size_t)b->argc + 1, sizeof *x->argv);
+	if (!x->argv)
+		return;
+	for (int i = 0; i < b->argc; i++)
+		x->argv[i] = strdup(b->argv[i]);
+	x->argc = b->argc;
+}
+
+char *ql_lesson_task_line(ql_lesson_run *r, int step, int block)
+{
+	task_words(r, step, block);
+	ql_lv_block *x = blk(r, step, block);
+	size_t n = 1;
+	for (int i = 0; i < x->argc; i++)
+		n += strlen(x->argv[i]) * 2 + 3;
+	char *s = malloc(n), *o = s;
+	if (!s)
+		return NULL;
+	for (int i = 0; i < x->argc; i++) {
+		const char *w = x->argv[i];
+		bool q = !*w || strpbrk(w, " \t'\"\\");
+		if (i)
+			*o++ = ' ';
+		if (q)
+			*o++ = '\'';
+		for (; *w; w++) {
+			if (*w == '\'')
+				o += sprintf(o, "'\\''");
+			else
+				*o++ = *w;
+		}
+		if (q)
+			*o++ = '\'';
+	}
+	*o = '\0';
+	return s;
+}
+
+/* Runs the task's current words with --json and checks them. */
+static void task_check(ql_lesson_run *r, int step, int block)
+{
+	const ql_lesson_block *b = &r->l->steps[step].blocks[block];
+	ql_lv_block *x = blk(r, step, block);
+	task_words(r, step, block);
+	char *out = NULL;
+	free(x->check_err);
+	x->check_err = NULL;
+	x->checked = true;
+	x->met = false;
+	int rc = ql_lesson_exec(x->argc, x->argv, true, &out);
+	ql_error e = {""};
+	if (rc != 0) {
+		/* the command's own one-line message */
+		size_t k = out ? strcspn(out, "\n") : 0;
+		x->check_err = out ? strndup(out, k) : strdup("the command failed");
+	} else if (ql_lesson_check(b, out, &x->met, &x->value, &e) != 0) {
+		x->check_err = strdup(e.msg);
+	}
+	free(out);
+	if (x->met)
+		mark(r, step, block, true);
+}
+
+int ql_lesson_task_try(ql_lesson_run *r, int step, int block, const char *line, ql_error *err)
+{
+	const ql_lesson_block *b = &r->l->steps[step].blocks[block];
+	int argc;
+	char **argv;
+	if (ql_lesson_split(line, &argc, &argv, err) != 0)
+		return -1;
+	const char *why = NULL;
+	if (argc < 1 || strcmp(argv[0], b->argv[0]) != 0)
+		why = "keep the task's command";
+	else if (!ql_lesson_keeps(b, argc, argv))
+		why = "the task asks to keep";
+	else if (ql_lesson_words_write(argc, argv))
+		why = "a task writes no file";
+	if (why) {
+		if (strcmp(why, "the task asks to keep") == 0) {
+			char k[256] = "";
+			for (int i = 0; i < b->nkeep; i++)
+				snprintf(k + strlen(k), sizeof k - strlen(k), "%s%s", i ? ", " : "", b->keep[i]);
+			ql_error_set(err, "%s: %s", why, k);
+		} else {
+			ql_error_set(err, "%s (%s)", why, b->argv[0]);
+		}
+		ql_lesson_free_words(argc, argv);
+		return -1;
+	}
+	ql_lv_block *x = blk(r, step, block);
+	ql_lesson_free_words(x->argc, x->argv);
+	x->argc = argc;
+	x->argv = argv;
+	task_check(r, step, block);
+	return 0;
+}
+
+/* ---- layout ------------------------------------------------------------- */
+
+void ql_lv_lines_free(ql_lv_lines *ls)
+{
+	for (int i = 0; i < ls->n; i++)
+		free(ls->v[i].text);
+	free(ls->v);
+	memset(ls, 0, sizeof *ls);
+}
+
+static int add(ql_lv_lines *ls, ql_lv_role role, int block, int choice, unsigned attrs,
+	       const char *text, size_t n)
+{
+	if (ls->n == ls->cap) {
+		int cap = ls->cap ? 2 * ls->cap : 32;
+		ql_lv_line *v = realloc(ls->v, (size_t)cap * sizeof *v);
+		if (!v)
+			return -1;
+		ls->v = v;
+		ls->cap = cap;
+	}
+	char *t = strndup(text, n);
+	if (!t)
+		return -1;
+	ls->v[ls->n++] = (ql_lv_line){role, block, choice, attrs, t};
+	return 0;
+}
+
+static int addf(ql_lv_lines *ls, ql_lv_role role, int block, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int addf(ql_lv_lines *ls, ql_lv_role role, int block, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	return add(ls, role, block, -1, 0, buf, strlen(buf));
+}
+
+void ql_lv_spans(const char *text, unsigned *attrs, ql_lv_span_fn fn, void *ctx)
+{
+	unsigned a = *attrs;
+	const char *run = text;
+	for (const char *p = text; *p; p++) {
+		bool marker = false;
+		if (*p == '`') {
+			marker = true;
+		} else if (*p == '*' && !(a & QL_LV_INLINE_CODE)) {
+			if (!(a & QL_LV_EMPH))
+				marker = p[1] && p[1] != ' ' && p[1] != '*';
+			else
+				marker = p > text && p[-1] != ' ';
+		}
+		if (!marker)
+			continue;
+		if (p > run && fn)
+			fn(ctx, run, (size_t)(p - run), a);
+		a ^= *p == '`' ? QL_LV_INLINE_CODE : QL_LV_EMPH;
+		run = p + 1;
+	}
+	if (*run && fn)
+		fn(ctx, run, strlen(run), a);
+	*attrs = a;
+}
+
+static void count_span(void *ctx, const char *s, size_t n, unsigned attrs)
+{
+	(void)attrs;
+	for (size_t i = 0; i < n; i++)
+		*(int *)ctx += ((unsigned char)s[i] & 0xC0) != 0x80;
+}
+
+int ql_lv_width(const char *s)
+{
+	int w = 0;
+	unsigned a = 0;
+	ql_lv_spans(s, &a, count_span, &w);
+	return w;
+}
+
+/* Word-wraps text into lines of at most width columns, first line after
+ * `first`, the next ones after `indent` (both counted in the width). */
+static int wrap(ql_lv_lines *ls, ql_lv_role role, int block, int choice, const char *first,
+		const char *indent, const char *text, int width)
+{
+	size_t tl = strlen(text);
+	char *line = malloc(tl + strlen(first) + strlen(indent) + 2);
+	if (!line)
+		return -1;
+	unsigned attrs = 0, start_attrs = 0;
+	const char *p = text;
+	int rc = 0;
+	bool firstline = true;
+	while (*p && rc == 0) {
+		strcpy(line, firstline ? first : indent);
+		size_t o = strlen(line);
+		int lw = ql_lv_width(line);
+		bool any = false;
+		while (*p) {
+			while (*p == ' ')
+				p++;
+			size_t wl = strcspn(p, " ");
+			if (!wl)
+				break;
+			char word[1024];
+			snprintf(word, sizeof word, "%.*s", (int)(wl < 1023 ? wl : 1023), p);
+			unsigned a2 = attrs;
+			int ww = 0;
+			ql_lv_spans(word, &a2, count_span, &ww);
+			if (any && lw + 1 + ww > width)
+				break;
+			if (any)
+				line[o++] = ' ', lw++;
+			memcpy(line + o, p, wl);
+			o += wl;
+			lw += ww;
+			attrs = a2;
+			any = true;
+			p += wl;
+		}
+		line[o] = '\0';
+		rc = add(ls, role, block, choice, start_attrs, line, o);
+		start_attrs = attrs;
+		firstline = false;
+	}
+	if (!*text)
+		rc = add(ls, role, block, choice, 0, first, strlen(first));
+	free(line);
+	return rc;
+}
+
+static int add_text_lines(ql_lv_lines *ls, ql_lv_role role, int block, const char *prefix,
+			  const char *text)
+{
+	int rc = 0;
+	size_t pl = strlen(prefix);
+	for (const char *p = text; *p && rc == 0;) {
+		size_t n = strcspn(p, "\n");
+		char *l = malloc(pl + n + 1);
+		if (!l)
+			return -1;
+		memcpy(l, prefix, pl);
+		memcpy(l + pl, p, n);
+		rc = add(ls, role, block, -1, 0, l, pl + n);
+		free(l);
+		p += n + (p[n] == '\n');
+	}
+	return rc;
+}
+
+static int wrap_expanded(ql_lv_lines *ls, ql_lv_role role, int block, int choice,
+			 const char *first, const char *indent, const char *text, int width,
+			 ql_error *err)
+{
+	char *t;
+	if (ql_lesson_expand(text, &t, err) != 0)
+		return -1;
+	int rc = wrap(ls, role, block, choice, first, indent, t, width);
+	free(t);
+	return rc;
+}
+
+static char *join_words(int argc, char **argv)
+{
+	size_t n = 1;
+	for (int i = 0; i < argc; i++)
+		n += strlen(argv[i]) + 1;
+	char *s = malloc(n);
+	if (!s)
+		return NULL;
+	s[0] = '\0';
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+static const char *const op_names[] = {"<", "<=", ">", ">=", "=", "!="};
+
+static int render_quiz(ql_lesson_run *r, int s, int bi, int width, ql_lv_lines *ls, ql_error *err)
+{
+	const ql_lesson_block *b = &r->l->steps[s].blocks[bi];
+	ql_lv_block *x = blk(r, s, bi);
+	if (wrap_expanded(ls, QL_LV_QUIZ, bi, -1, "? ", "  ", b->text, width, err) != 0)
+		return -1;
+	for (int c = 0; c < b->nchoices; c++) {
+		char first[16];
+		snprintf(first, sizeof first, "  %c) ", 'a' + c);
+		if (wrap_expanded(ls, QL_LV_CHOICE, bi, c, first, "     ", b->choices[c], width, err))
+			return -1;
+	}
+	char m = ql_lesson_mark_get(&r->prog, s, bi);
+	double v = 0;
+	char val[128] = "";
+	if (b->answer) {
+		if (ql_lesson_quiz_value(b, &v, err) != 0)
+			return -1;
+		ql_lesson_format(v, "", val, sizeof val, NULL);
+	}
+	if (r->print) {
+		if (b->answer)
+			addf(ls, QL_LV_RIGHT, bi, "  Answer: %s%s", val,
+			     b->tol > 0 ? " (give or take a little)" : "");
+		else
+			addf(ls, QL_LV_RIGHT, bi, "  Answer: %c) %s", 'a' + b->right,
+			     b->choices[b->right]);
+		if (b->explain)
+			return wrap_expanded(ls, QL_LV_DIM, bi, -1, "  ", "  ", b->explain, width, err);
+		return 0;
+	}
+	if (b->answer && !m)
+		return addf(ls, QL_LV_DIM, bi, "  Your answer: (select and press Enter to type it)");
+	if (b->answer)
+		addf(ls, QL_LV_DIM, bi, "  Your answer: %s", x->entered ? x->entered : "");
+	if (m == 'r') {
+		addf(ls, QL_LV_RIGHT, bi, "  Right!%s%s", b->answer ? " It is " : "", b->answer ? val : "");
+		if (b->explain)
+			return wrap_expanded(ls, QL_LV_RIGHT, bi, -1, "  ", "  ", b->explain, width, err);
+	} else if (m == 'w') {
+		addf(ls, QL_LV_WRONG, bi, "  Not quite: try again.");
+		if (b->hint)
+			return wrap_expanded(ls, QL_LV_WRONG, bi, -1, "  Hint: ", "  ", b->hint, width, err);
+	}
+	return 0;
+}
+
+static int render_task(ql_lesson_run *r, int s, int bi, int width, ql_lv_lines *ls, ql_error *err)
+{
+	const ql_lesson_block *b = &r->l->steps[s].blocks[bi];
+	ql_lv_block *x = blk(r, s, bi);
+	if (wrap_expanded(ls, QL_LV_QUIZ, bi, -1, "Task: ", "      ", b->text, width, err) != 0)
+		return -1;
+	char *line = ql_lesson_task_line(r, s, bi);
+	addf(ls, QL_LV_WIDGET, bi, "  $ qlens %s", line ? line : "");
+	free(line);
+	if (r->print && !x->checked)
+		task_check(r, s, bi);
+	char goal[128];
+	double want = 0;
+	ql_lesson_calc(b->check_expr, &want, NULL);
+	char wv[64];
+	ql_lesson_format(want, "", wv, sizeof wv, NULL);
+	snprintf(goal, sizeof goal, "%s %s %s", b->check_key, op_names[b->check_op], wv);
+	bool done = ql_lesson_mark_get(&r->prog, s, bi) == 'd' || x->met;
+	if (x->checked && x->check_err)
+		addf(ls, QL_LV_ERROR, bi, "  %s", x->check_err);
+	else if (x->checked) {
+		char got[64];
+		ql_lesson_format(x->value, "g6", got, sizeof got, NULL);
+		addf(ls, x->met ? QL_LV_RIGHT : QL_LV_WRONG, bi, "  %s %s = %s (goal: %s)",
+		     x->met ? "Done!" : "Not yet:", b->check_key, got, goal);
+	} else {
+		addf(ls, QL_LV_DIM, bi, "  Goal: %s. %s", goal,
+		     done ? "Done before." : r->print ? "" : "Select it and press Enter to edit and run.");
+	}
+	if (x->checked && !x->met && b->hint)
+		return wrap_expanded(ls, QL_LV_WRONG, bi, -1, "  Hint: ", "  ", b->hint, width, err);
+	if (x->met && b->explain)
+		return wrap_expanded(ls, QL_LV_RIGHT, bi, -1, "  ", "  ", b->explain, width, err);
+	return 0;
+}
+
+int ql_lesson_render(ql_lesson_run *r, int s, int width, ql_lv_lines *ls, ql_error *err)
+{
+	const ql_lesson_step *st = &r->l->steps[s];
+	memset(ls, 0, sizeof *ls);
+	if (width < 20)
+		width = 20;
+	int rc = wrap_expanded(ls, QL_LV_TITLE, -1, -1, "", "", st->title, width, err);
+	for (int bi = 0; bi < st->nblocks && rc == 0; bi++) {
+		const ql_lesson_block *b = &st->blocks[bi];
+		/* a blank line between blocks, but list items stay together */
+		if (!(b->kind == QL_LB_LIST && bi > 0 && st->blocks[bi - 1].kind == QL_LB_LIST))
+			add(ls, QL_LV_TEXT, -1, -1, 0, "", 0);
+		char *words;
+		const char *out;
+		int orc = 0;
+		switch (b->kind) {
+		case QL_LB_TEXT:
+			rc = wrap_expanded(ls, QL_LV_TEXT, bi, -1, "", "", b->text, width, err);
+			break;
+		case QL_LB_LIST:
+			rc = wrap_expanded(ls, QL_LV_TEXT, bi, -1, "- ", "  ", b->text, width, err);
+			break;
+		case QL_LB_HEADING:
+			rc = wrap_expanded(ls, QL_LV_HEADING, bi, -1, "", "", b->text, width, err);
+			break;
+		case QL_LB_CODE: {
+			char *t = NULL;
+			if ((rc = ql_lesson_expand(b->text, &t, err)) == 0)
+				rc = add_text_lines(ls, QL_LV_CODE, bi, "  ", t);
+			free(t);
+			break;
+		}
+		case QL_LB_RUN:
+		case QL_LB_OPEN:
+			words = join_words(b->argc, b->argv);
+			if (b->kind == QL_LB_OPEN && !r->print) {
+				addf(ls, QL_LV_WIDGET, bi, "[ %s ]  Enter opens it, Esc comes back",
+				     words ? words : "");
+				free(words);
+				break;
+			}
+			if (b->kind == QL_LB_OPEN && !ql_lesson_command_ok(b->argv[0])) {
+				addf(ls, QL_LV_WIDGET, bi, "[ %s ]  (a screen: open it in the player)",
+				     words ? words : "");
+				free(words);
+				break;
+			}
+			addf(ls, QL_LV_WIDGET, bi, "$ qlens %s", words ? words : "");
+			free(words);
+			out = ql_lesson_output(r, s, bi, false, &orc);
+			if (!out && r->print)
+				addf(ls, QL_LV_DIM, bi, "  (writes a file: not run in print)");
+			else if (!out)
+				addf(ls, QL_LV_DIM, bi, "  (writes a file: select it and press Enter to run it)");
+			else
+				rc = add_text_lines(ls, orc ? QL_LV_ERROR : QL_LV_OUTPUT, bi, "", out);
+			break;
+		case QL_LB_QUIZ:
+			rc = render_quiz(r, s, bi, width, ls, err);
+			break;
+		case QL_LB_TASK:
+			rc = render_task(r, s, bi, width, ls, err);
+			break;
+		}
+	}
+	if (rc == 0 && s == r->l->nsteps - 1 && r->l->nsources) {
+		add(ls, QL_LV_TEXT, -1, -1, 0, "", 0);
+		add(ls, QL_LV_HEADING, -1, -1, 0, "Sources", 7);
+		for (int i = 0; i < r->l->nsources && rc == 0; i++)
+			rc = wrap(ls, QL_LV_TEXT, -1, -1, "- ", "  ", r->l->sources[i], width);
+	}
+	if (rc != 0) {
+		if (!err || !err->msg[0])
+			ql_error_set(err, "out of memory");
+		ql_lv_lines_free(ls);
+	}
+	return rc;
+}
+
+static void print_span(void *ctx, const char *s, size_t n, unsigned attrs)
+{
+	FILE *f = ctx;
+	if (attrs & QL_LV_INLINE_CODE)
+		fprintf(f, "`%.*s`", (int)n, s);
+	else
+		fwrite(s, 1, n, f);
+}
+
+int ql_lesson_print(ql_lesson_run *r, int width, FILE *out, ql_error *err)
+{
+	const ql_lesson *l = r->l;
+	fprintf(out, "%s\n", l->title);
+	for (size_t i = strlen(l->title); i > 0; i--)
+		fputc('=', out);
+	fputc('\n', out);
+	if (l->summary)
+		fprintf(out, "%s\n", l->summary);
+	for (int s = 0; s < l->nsteps; s++) {
+		ql_lv_lines ls;
+		if (ql_lesson_render(r, s, width, &ls, err) != 0)
+			return -1;
+		fprintf(out, "\n--- Step %d of %d: ", s + 1, l->nsteps);
+		for (int i = 0; i < ls.n; i++) {
+			unsigned a = ls.v[i].attrs;
+			if (ls.v[i].role == QL_LV_TEXT || ls.v[i].role == QL_LV_TITLE ||
+			    ls.v[i].role == QL_LV_HEADING || ls.v[i].role == QL_LV_QUIZ ||
+			    ls.v[i].role == QL_LV_CHOICE)
+				ql_lv_spans(ls.v[i].text, &a, print_span, out);
+			else
+				fputs(ls.v[i].text, out);
+			fputc('\n', out);
+		}
+		ql_lv_lines_free(&ls);
+	}
+	return 0;
+}
