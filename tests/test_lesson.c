@@ -75,7 +75,7 @@ static void test_expand_golden(void **state)
 		checked++;
 	}
 	free(copy);
-	assert_int_equal(checked, 8);
+	assert_int_equal(checked, 9);
 }
 
 static void test_calc_errors(void **state)

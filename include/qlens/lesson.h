@@ -9,6 +9,7 @@
  *   # Heading   - list item          light markup; ``` fences a code block
  *   1/3 as fp32 is {=.60 cast(fp32, 1/3)}.     a number computed by the core
  *   @run bits 1/3 --types fp32       a command's output, in place
+ *   @run lines=1-12 quantize ...     only lines 1 to 12 of its output
  *   @open bits 0.1                   a screen, entered with Enter
  *   @note Ask who has used fp16.     speaker notes (qlens lesson N --notes)
  *   @quiz Question?  @choice A  @right B  @answer EXPR  @hint H  @explain E
@@ -51,6 +52,7 @@ typedef struct ql_lesson_block {
 	int argc;
 	char **argv;
 	bool writes; /* the words ask for a file to be written */
+	int from, to; /* @run lines=A-B: only output lines A..B (1-based); 0: all */
 	/* QUIZ */
 	char **choices;
 	int nchoices;
@@ -121,7 +123,8 @@ int ql_lesson_calc(const char *expr, double *out, ql_error *err);
  * digits; "exact" every digit; "," an integer with thousands separators. */
 int ql_lesson_format(double v, const char *spec, char *buf, size_t n, ql_error *err);
 
-/* Replaces every {=SPEC EXPR} of text by its value (malloc'd result). */
+/* Replaces every {=SPEC EXPR} of text by its value (malloc'd result).
+ * SPEC may end in >N: padded on the left to N columns ({=g3>8 x}). */
 int ql_lesson_expand(const char *text, char **out, ql_error *err);
 
 /* ---- tasks ----------------------------------------------------------------- */

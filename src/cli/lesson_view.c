@@ -486,13 +486,18 @@ static int wrap(ql_lv_lines *ls, ql_lv_role role, int block, int choice, const c
 	return rc;
 }
 
-static int add_text_lines(ql_lv_lines *ls, ql_lv_role role, int block, const char *prefix,
-			  const char *text)
+static int add_some_lines(ql_lv_lines *ls, ql_lv_role role, int block, const char *prefix,
+			  const char *text, int from, int to)
 {
-	int rc = 0;
+	int rc = 0, k = 0;
 	size_t pl = strlen(prefix);
 	for (const char *p = text; *p && rc == 0;) {
 		size_t n = strcspn(p, "\n");
+		k++;
+		if (from && (k < from || k > to)) {
+			p += n + (p[n] == '\n');
+			continue;
+		}
 		char *l = malloc(pl + n + 1);
 		if (!l)
 			return -1;
@@ -503,6 +508,12 @@ static int add_text_lines(ql_lv_lines *ls, ql_lv_role role, int block, const cha
 		p += n + (p[n] == '\n');
 	}
 	return rc;
+}
+
+static int add_text_lines(ql_lv_lines *ls, ql_lv_role role, int block, const char *prefix,
+			  const char *text)
+{
+	return add_some_lines(ls, role, block, prefix, text, 0, 0);
 }
 
 static int wrap_expanded(ql_lv_lines *ls, ql_lv_role role, int block, int choice,
@@ -674,7 +685,8 @@ int ql_lesson_render(ql_lesson_run *r, int s, int width, ql_lv_lines *ls, ql_err
 			else if (!out)
 				addf(ls, QL_LV_DIM, bi, "  (writes a file: select it and press Enter to run it)");
 			else
-				rc = add_text_lines(ls, orc ? QL_LV_ERROR : QL_LV_OUTPUT, bi, "", out);
+				rc = add_some_lines(ls, orc ? QL_LV_ERROR : QL_LV_OUTPUT, bi, "", out,
+						    orc ? 0 : b->from, b->to);
 			break;
 		case QL_LB_QUIZ:
 			rc = render_quiz(r, s, bi, width, ls, err);

@@ -273,6 +273,20 @@ static int words_block(parser *p, ql_lesson_kind kind, const char *rest, const c
 	ql_error e;
 	if (ql_lesson_split(rest, &b->argc, &b->argv, &e) != 0)
 		return fail(p, "%s", e.msg);
+	if (kind == QL_LB_RUN && strncmp(b->argv[0], "lines=", 6) == 0) {
+		char *end;
+		long a = strtol(b->argv[0] + 6, &end, 10), z = a;
+		if (*end == '-')
+			z = strtol(end + 1, &end, 10);
+		if (*end || a < 1 || z < a || z > 100000)
+			return fail(p, "lines=A-B takes line numbers, 1 <= A <= B: '%s'", b->argv[0]);
+		b->from = (int)a;
+		b->to = (int)z;
+		free(b->argv[0]);
+		memmove(b->argv, b->argv + 1, (size_t)b->argc * sizeof *b->argv);
+		if (--b->argc == 0)
+			return fail(p, "%s needs a command after lines=", what);
+	}
 	b->writes = ql_lesson_words_write(b->argc, b->argv);
 	b->text = dup(rest);
 	return b->text ? 0 : fail(p, "out of memory", NULL);

@@ -365,19 +365,40 @@ int ql_lesson_expand(const char *text, char **out, ql_error *err)
 			char spec[16] = "";
 			const char *e = inner;
 			if (inner[0] == '.' || inner[0] == 'g' || inner[0] == ',' ||
-			    strncmp(inner, "exact ", 6) == 0) {
+			    strncmp(inner, "exact", 5) == 0) {
 				size_t sl = strcspn(inner, " ");
 				if (inner[0] != 'g' || (sl > 1 && isdigit((unsigned char)inner[1]))) {
 					snprintf(spec, sizeof spec, "%.*s", (int)sl, inner);
 					e = inner + sl;
 				}
 			}
+			/* a trailing >N pads on the left to N columns (tables) */
+			int pad = 0;
+			char *gt = strchr(spec, '>');
+			if (!gt && inner[0] == '>') {
+				size_t sl = strcspn(inner, " ");
+				snprintf(spec, sizeof spec, "%.*s", (int)sl, inner);
+				e = inner + sl;
+				gt = spec;
+			}
+			if (gt) {
+				pad = atoi(gt + 1);
+				*gt = '\0';
+				if (pad < 1 || pad > 60) {
+					free(r);
+					return ql_error_set(err, "in {=%s}: >N pads to 1..60 columns", inner);
+				}
+			}
 			double v;
+			char tmp[QL_DECIMAL_MAX - 64];
 			if (ql_lesson_calc(e, &v, err) != 0 ||
-			    ql_lesson_format(v, spec, val, sizeof val, err) != 0) {
+			    ql_lesson_format(v, spec, tmp, sizeof tmp, err) != 0) {
 				free(r);
 				return -1;
 			}
+			size_t tl = strlen(tmp), fill = tl < (size_t)pad ? (size_t)pad - tl : 0;
+			memset(val, ' ', fill);
+			memcpy(val + fill, tmp, tl + 1); /* fill <= 60, tl < sizeof tmp */
 			next = close + 1;
 		}
 		size_t need = o + lit + strlen(val) + 1;

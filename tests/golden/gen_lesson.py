@@ -80,3 +80,4 @@ print(f"text\t{{=, 7e9}} weights, {{= 7e9*2/1e9}} GB\t{7_000_000_000:,} weights,
 print(f"text\tcode {{= quant(0.5, 0.01, 3, int8)}}, eps {{=g3 eps(fp16)}}\tcode "
       f"{qpt(0.5, 0.01, 3, torch.qint8)}, eps {torch.finfo(torch.float16).eps:.3g}")
 print(f"text\t{{=exact cast(fp16, 0.1)}}\t{__import__('decimal').Decimal(torch.tensor(0.1, dtype=torch.float16).item())}")
+print(f"text\t|{{=,>14 175e9}}|{{=g3>6 0.1234}}|{{=>4 7}}|\t|{175_000_000_000:>14,}|{0.1234:>6.3g}|{7:>4}|")
