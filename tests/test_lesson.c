@@ -169,7 +169,10 @@ static void test_parse_good(void **state)
 	assert_string_equal(l->title, "A test lesson");
 	assert_string_equal(l->summary, "what it is");
 	assert_int_equal(l->nsources, 1);
-	assert_int_equal(l->nsteps, 2);
+	assert_int_equal(l->nsteps, 3); /* the sources are the last step */
+	assert_string_equal(l->steps[2].title, "Sources");
+	assert_int_equal(l->steps[2].nblocks, 1);
+	assert_string_equal(l->steps[2].blocks[0].text, "Somebody, https://example.org");
 	ql_lesson_step *s = &l->steps[0];
 	assert_string_equal(s->title, "First step");
 	assert_int_equal(s->nblocks, 6);

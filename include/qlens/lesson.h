@@ -14,7 +14,8 @@
  *   @note Ask who has used fp16.     speaker notes (qlens lesson N --notes)
  *   @quiz Question?  @choice A  @right B  @answer EXPR  @hint H  @explain E
  *   @task Goal  @try COMMAND  @check KEY OP EXPR  @keep WORD...
- *   @source Name, URL                the lesson's sources (shown at the end)
+ *   @source Name, URL                the lesson's sources: the parser adds
+ *                                    them as a last step, "Sources"
  *   ; a comment
  *
  * Widgets name qlens's own commands and screens only; the words are split
@@ -114,7 +115,7 @@ void ql_lesson_list_free(char **names, int n);
  *   ascale(lo, hi, T), azp(lo, hi, T)   PyTorch's MinMaxObserver, asym
  *   max(T) min(T) eps(T) tiny(T) subnormal(T) bits(T)   finfo/iinfo
  *   pack(b, c0, c1, ...) codes of b bits packed lowest first into a byte
- *   abs sqrt log2 log10 exp floor ceil rint   of one number
+ *   abs sqrt ln log2 log10 exp floor ceil rint   of one number
  * Returns 0, or -1 with err saying where. */
 int ql_lesson_calc(const char *expr, double *out, ql_error *err);
 

@@ -112,7 +112,7 @@ char *ql_lesson_task_line(ql_lesson_run *r, int step, int block);
 void ql_lesson_goto(ql_lesson_run *r, int step);
 
 /* Lays out a step for `width` columns (prose wrapped, output clipped by the
- * drawer). The last step is followed by the sources in the same step. */
+ * drawer). The sources are the last step (the parser adds it). */
 int ql_lesson_render(ql_lesson_run *r, int step, int width, ql_lv_lines *out, ql_error *err);
 
 /* The width of text as drawn: *emphasis* and `code` markers not counted,

@@ -25,7 +25,8 @@ const char ql_lessons_help[] =
 	"Options:\n"
 	"  --check     lint every lesson: it parses, each widget's command runs,\n"
 	"              each quiz's answer is computed by the core, each step fits\n"
-	"              80x24; one line per problem, status 1 if any\n"
+	"              80x24 (a command's wide output may be clipped: Enter shows\n"
+	"              it whole); one line per problem, status 1 if any\n"
 	"\n"
 	"Lists the course in lessons/ with each lesson's steps and your progress\n"
 	"(kept in $XDG_STATE_HOME/qlens/lessons/). A broken lesson file is named\n"
@@ -146,6 +147,8 @@ static int lint_lesson(ql_cmd_ctx *ctx, ql_lesson *l)
 			problems++;
 		}
 		for (int i = 0; i < ls.n; i++) {
+			if (ls.v[i].role == QL_LV_OUTPUT)
+				continue; /* clipped, and whole in the player's pager */
 			int w = ql_lv_width(ls.v[i].text);
 			if (w > PAGE_COLS) {
 				fprintf(ctx->err, "qlens: %s:%d: step %d, line %d is %d columns; at 80x24 "
@@ -233,7 +236,7 @@ int ql_cmd_lessons(ql_cmd_ctx *ctx, int argc, char **argv)
 		}
 		char prog[128];
 		progress_words(l, prog, sizeof prog);
-		fprintf(ctx->out, "%3d  %-34s %2d steps  %s\n", l->number, l->title, l->nsteps, prog);
+		fprintf(ctx->out, "%3d  %-36s %2d steps  %s\n", l->number, l->title, l->nsteps, prog);
 		ql_lesson_free(l);
 	}
 	if (check)

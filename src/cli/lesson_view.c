@@ -80,6 +80,18 @@ int ql_lesson_find(const char *which, ql_lesson **out, ql_error *err)
 
 /* ---- running widgets ---------------------------------------------------- */
 
+/* Replaces every `full` in buf by `word` (never longer: a suffix of it). */
+static void shorten(char *buf, const char *full, const char *word)
+{
+	size_t fl = strlen(full), wl = strlen(word);
+	if (wl > fl)
+		return;
+	for (char *p = strstr(buf, full); p; p = strstr(p + wl, full)) {
+		memmove(p + wl, p + fl, strlen(p + fl) + 1);
+		memcpy(p, word, wl);
+	}
+}
+
 int ql_lesson_exec(int argc, char **argv, bool json, char **out)
 {
 	char *buf = NULL;
@@ -113,11 +125,18 @@ int ql_lesson_exec(int argc, char **argv, bool json, char **out)
 				v[n++] = "--json";
 			ql_cmd_ctx ctx = {.out = f, .err = f};
 			rc = ql_command_run(&ctx, n, v);
+			fclose(f);
+			f = NULL;
+			/* the output names the data files as the lesson did */
+			for (int i = 0; i < argc && buf; i++)
+				if (paths[i][0])
+					shorten(buf, paths[i], argv[i]);
 		}
 		free(v);
 		free(paths);
 	}
-	fclose(f);
+	if (f)
+		fclose(f);
 	*out = buf;
 	return rc;
 }
@@ -486,8 +505,39 @@ static int wrap(ql_lv_lines *ls, ql_lv_role role, int block, int choice, const c
 	return rc;
 }
 
+/* Wraps a line of output at blanks (runs of blanks kept), next lines
+ * after `indent`; a word longer than the width is cut. */
+static int wrap_raw(ql_lv_lines *ls, ql_lv_role role, int block, const char *indent,
+		    const char *line, int width)
+{
+	size_t il = strlen(indent);
+	const char *p = line;
+	bool first = true;
+	while (*p) {
+		int room = width - (first ? 0 : (int)il);
+		size_t n = strlen(p);
+		size_t cut = n;
+		if ((int)n > room) {
+			cut = (size_t)room;
+			while (cut > 0 && p[cut] != ' ')
+				cut--;
+			if (cut == 0)
+				cut = (size_t)room;
+		}
+		char buf[1024];
+		snprintf(buf, sizeof buf, "%s%.*s", first ? "" : indent, (int)cut, p);
+		if (add(ls, role, block, -1, 0, buf, strlen(buf)) != 0)
+			return -1;
+		p += cut;
+		while (*p == ' ')
+			p++;
+		first = false;
+	}
+	return 0;
+}
+
 static int add_some_lines(ql_lv_lines *ls, ql_lv_role role, int block, const char *prefix,
-			  const char *text, int from, int to)
+			  const char *text, int from, int to, int width)
 {
 	int rc = 0, k = 0;
 	size_t pl = strlen(prefix);
@@ -503,6 +553,10 @@ static int add_some_lines(ql_lv_lines *ls, ql_lv_role role, int block, const cha
 			return -1;
 		memcpy(l, prefix, pl);
 		memcpy(l + pl, p, n);
+		l[pl + n] = '\0';
+		/* a wide line (a table) is kept whole: the player clips it and
+		 * shows the whole output in its pager */
+		(void)width;
 		rc = add(ls, role, block, -1, 0, l, pl + n);
 		free(l);
 		p += n + (p[n] == '\n');
@@ -513,7 +567,7 @@ static int add_some_lines(ql_lv_lines *ls, ql_lv_role role, int block, const cha
 static int add_text_lines(ql_lv_lines *ls, ql_lv_role role, int block, const char *prefix,
 			  const char *text)
 {
-	return add_some_lines(ls, role, block, prefix, text, 0, 0);
+	return add_some_lines(ls, role, block, prefix, text, 0, 0, 0);
 }
 
 static int wrap_expanded(ql_lv_lines *ls, ql_lv_role role, int block, int choice,
@@ -601,7 +655,12 @@ static int render_task(ql_lesson_run *r, int s, int bi, int width, ql_lv_lines *
 	if (wrap_expanded(ls, QL_LV_QUIZ, bi, -1, "Task: ", "      ", b->text, width, err) != 0)
 		return -1;
 	char *line = ql_lesson_task_line(r, s, bi);
-	addf(ls, QL_LV_WIDGET, bi, "  $ qlens %s", line ? line : "");
+	char *dl = malloc(strlen(line ? line : "") + 16);
+	if (dl) {
+		sprintf(dl, "  $ qlens %s", line ? line : "");
+		wrap_raw(ls, QL_LV_WIDGET, bi, "        ", dl, width);
+	}
+	free(dl);
 	free(line);
 	if (r->print && !x->checked)
 		task_check(r, s, bi);
@@ -677,7 +736,14 @@ int ql_lesson_render(ql_lesson_run *r, int s, int width, ql_lv_lines *ls, ql_err
 				free(words);
 				break;
 			}
-			addf(ls, QL_LV_WIDGET, bi, "$ qlens %s", words ? words : "");
+			{
+				char *dl = malloc(strlen(words ? words : "") + 16);
+				if (dl) {
+					sprintf(dl, "$ qlens %s", words ? words : "");
+					rc = wrap_raw(ls, QL_LV_WIDGET, bi, "      ", dl, width);
+				}
+				free(dl);
+			}
 			free(words);
 			out = ql_lesson_output(r, s, bi, false, &orc);
 			if (!out && r->print)
@@ -686,7 +752,7 @@ int ql_lesson_render(ql_lesson_run *r, int s, int width, ql_lv_lines *ls, ql_err
 				addf(ls, QL_LV_DIM, bi, "  (writes a file: select it and press Enter to run it)");
 			else
 				rc = add_some_lines(ls, orc ? QL_LV_ERROR : QL_LV_OUTPUT, bi, "", out,
-						    orc ? 0 : b->from, b->to);
+						    orc ? 0 : b->from, b->to, width);
 			break;
 		case QL_LB_QUIZ:
 			rc = render_quiz(r, s, bi, width, ls, err);
@@ -695,12 +761,6 @@ int ql_lesson_render(ql_lesson_run *r, int s, int width, ql_lv_lines *ls, ql_err
 			rc = render_task(r, s, bi, width, ls, err);
 			break;
 		}
-	}
-	if (rc == 0 && s == r->l->nsteps - 1 && r->l->nsources) {
-		add(ls, QL_LV_TEXT, -1, -1, 0, "", 0);
-		add(ls, QL_LV_HEADING, -1, -1, 0, "Sources", 7);
-		for (int i = 0; i < r->l->nsources && rc == 0; i++)
-			rc = wrap(ls, QL_LV_TEXT, -1, -1, "- ", "  ", r->l->sources[i], width);
 	}
 	if (rc != 0) {
 		if (!err || !err->msg[0])

@@ -623,6 +623,29 @@ int ql_lesson_parse(const char *path, const char *text, size_t len, ql_lesson **
 		ql_lesson_free(l);
 		return -1;
 	}
+	/* the sources make the last step */
+	if (l->nsteps > 0 && l->nsources > 0) {
+		if (grow((void **)&l->steps, l->nsteps, sizeof *l->steps) != 0) {
+			ql_lesson_free(l);
+			return ql_error_set(err, "out of memory");
+		}
+		ql_lesson_step *st = &l->steps[l->nsteps++];
+		memset(st, 0, sizeof *st);
+		st->line = p.line;
+		st->title = dup("Sources");
+		for (int k = 0; k < l->nsources && st->title; k++) {
+			ql_lesson_block *b = new_block(&p, QL_LB_LIST);
+			if (!b || !(b->text = dup(l->sources[k]))) {
+				ql_lesson_free(l);
+				return ql_error_set(err, "out of memory");
+			}
+			b->line = p.line;
+		}
+		if (!st->title) {
+			ql_lesson_free(l);
+			return ql_error_set(err, "out of memory");
+		}
+	}
 	p.line = 1;
 	if (!l->title) {
 		ql_lesson_free(l);

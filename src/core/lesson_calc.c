@@ -105,7 +105,7 @@ static int call(calc *c, const char *name, double *v)
 	unsigned status;
 	ql_finfo fi;
 	static const struct { const char *name; double (*fn)(double); } one[] = {
-		{"abs", fabs}, {"sqrt", sqrt}, {"log2", log2}, {"log10", log10},
+		{"abs", fabs}, {"sqrt", sqrt}, {"log2", log2}, {"log10", log10}, {"ln", log},
 		{"exp", exp}, {"floor", floor}, {"ceil", ceil}, {"rint", rint},
 	};
 	for (size_t i = 0; i < sizeof one / sizeof one[0]; i++)

@@ -41,7 +41,7 @@ static bool selectable(lesson_state *st, int b)
 {
 	const ql_lesson_block *x = block(st, b);
 	return x->kind == QL_LB_OPEN || x->kind == QL_LB_QUIZ || x->kind == QL_LB_TASK ||
-	       (x->kind == QL_LB_RUN && x->writes);
+	       x->kind == QL_LB_RUN;
 }
 
 static void present_sync(lesson_state *st)
@@ -209,10 +209,15 @@ static void enter(ql_app *app, lesson_state *st)
 		return;
 	}
 	case QL_LB_RUN: {
+		/* a file-writing widget runs now (Enter is the confirmation);
+		 * one that ran shows its whole output in the pager */
+		bool ran = st->run->blocks[st->step][st->sel].ran;
 		int rc;
 		const char *out = ql_lesson_output(st->run, st->step, st->sel, true, &rc);
 		if (out && rc != 0)
 			ql_app_message(app, QL_R_ERROR, "%.*s", (int)strcspn(out, "\n"), out);
+		else if (out && (ran || !x->writes))
+			ql_app_show_text(app, x->text, out, strlen(out));
 		return;
 	}
 	case QL_LB_QUIZ:
@@ -452,6 +457,8 @@ static void lesson_draw(ql_app *app, void *vst, WINDOW *w)
 		if (in_sel && x0 > 0)
 			ql_put(th, w, top + i, x0 - 1, 1, QL_R_SELECTED, th->g.pointer);
 		draw_line(app, w, ln, top + i, x0, x0 + width, sel_line);
+		if (ql_lv_width(ln->text) > width && x0 + width < cols)
+			ql_put(th, w, top + i, x0 + width, 1, QL_R_DIM, th->g.more_right);
 	}
 	ql_lv_lines_free(&ls);
 }

@@ -66,6 +66,7 @@ add("-(2 + 3) * 4 - 1", -21)
 add("2^3^1", 8)
 add("sqrt(2)", np.sqrt(2))
 add("log10(65504)", np.log10(65504))
+add("ln(8)", np.log(8))
 
 for e, v in rows:
     print(f"{e}\t{v}")
