@@ -220,14 +220,21 @@ static void test_home(void **state)
 	expect_text(t, ":bits 0.1");
 	expect_row(t, H - 1, "? help");
 	expect_row(t, H - 1, "q quit");
-	/* the first entry is selected; Down moves, Up comes back, Enter opens */
+	/* the course comes first: its first lesson is selected; End goes to
+	 * the last entry (the format table), Up to the bit explorer, Down
+	 * back, Enter opens */
+	expect_text(t, "The course, in order:");
+	assert_true(find_row(t, 0, "0  Why quantize") < find_row(t, 0, "Bit explorer"));
+	assert_non_null(strstr(row(t, find_row(t, 0, "0  Why quantize")), "▸"));
 	int y = find_row(t, 0, "Bit explorer");
-	assert_non_null(strstr(row(t, y), "▸"));
-	key(t, KEY_DOWN);
+	key(t, 'G');
 	assert_null(strstr(row(t, y), "▸"));
 	assert_non_null(strstr(row(t, y + 1), "▸"));
 	key(t, 'k');
 	assert_non_null(strstr(row(t, y), "▸"));
+	key(t, KEY_DOWN);
+	assert_null(strstr(row(t, y), "▸"));
+	key(t, 'k');
 	key(t, '\r');
 	expect_row(t, 0, "Bit explorer");
 	/* q goes back, q on home quits */

@@ -335,8 +335,10 @@ static void task_check(ql_lesson_run *r, int step, int block)
 		x->check_err = strdup(e.msg);
 	}
 	free(out);
-	if (x->met)
-		mark(r, step, block, true);
+	if (x->met) {
+		ql_lesson_mark_set(&r->prog, step, block, 'd');
+		save(r);
+	}
 }
 
 int ql_lesson_task_try(ql_lesson_run *r, int step, int block, const char *line, ql_error *err)
