@@ -163,11 +163,12 @@ static void home_draw(ql_app *app, void *vst, WINDOW *w)
 	st->first_y = y;
 	for (int i = 0; i < st->n; i++, y++) {
 		if (i == 0 && st->nlessons)
-			ql_put(th, w, y++, 2, -1, QL_R_NORMAL, "The course, in order:");
+			ql_put(th, w, y++, 2, -1, QL_R_NORMAL, "Pick something to explore. The course, in order:");
 		if (i == st->nlessons) {
 			if (i)
 				y++;
-			ql_put(th, w, y++, 2, -1, QL_R_NORMAL, "Explore on your own:");
+			ql_put(th, w, y++, 2, -1, QL_R_NORMAL,
+			       i ? "Explore on your own:" : "Pick something to explore:");
 		}
 		st->ys[i] = y;
 		bool sel = i == st->sel;
