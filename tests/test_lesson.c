@@ -254,6 +254,7 @@ static void test_parse_errors(void **state)
 		{"title: T\n--- A\n@task T\n@try bits 1\n@check x ~ 1\n", 5, "no comparison"},
 		{"title: T\n--- A\n@task T\n@try convert w.npy -o x.npy\n@check a > 1\n", 3, "may not write"},
 		{"title: T\n--- A\n@check a > 1\n", 3, "outside a @task"},
+		{"title: T\n--- A\n@task T\n@try bits 1\n@check a > 1\n@check b < 2\n", 6, "one @check"},
 		{"title: T\n--- A\n@hint h\n", 3, "outside"},
 		{"title: T\n--- A\n@source\n", 3, "needs text"},
 		{"title: T\n--- A\nx\0y\n", 0, "NUL"},
@@ -345,6 +346,83 @@ static void test_progress(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Every course file, mutated: bytes flipped, lines cut and duplicated,
+ * directives swapped. Each must parse or fail with "PATH:" and a reason;
+ * ASan and UBSan watch the rest. A lesson file from anyone is safe. */
+static void test_mutations(void **state)
+{
+	(void)state;
+	const char *dir = getenv("QLENS_SRCDIR");
+	char ldir[512], path[700];
+	snprintf(ldir, sizeof ldir, "%s/lessons", dir ? dir : ".");
+	char **names;
+	int n;
+	assert_int_equal(ql_lesson_list(ldir, &names, &n, NULL), 0);
+	assert_true(n >= 7);
+	static const char *const junk[] = {
+		"@quiz", "@choice x", "@right", "@answer", "@task t", "@try", "@check a >",
+		"@keep", "@run", "@open", "```", "--- ", "{=", "{= 1/0}", "{=.99999 1}", "@note",
+		"{= cast(int8, nan)}", "{= pack(4, -9, 1)}", "@run lines=5-2 bits 1", "\\@x", "#",
+	};
+	unsigned seed = 12345;
+	int ok = 0, failed = 0;
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof path, "%s/%s", ldir, names[i]);
+		size_t len;
+		uint8_t *orig = tu_slurp(path, &len);
+		assert_non_null(orig);
+		for (int round = 0; round < 150; round++) {
+			char *m = malloc(len + 64);
+			memcpy(m, orig, len);
+			size_t ml = len;
+			seed = seed * 1103515245u + 12345u;
+			int kind = (int)((seed >> 16) % 4);
+			size_t at = (seed >> 8) % ml;
+			if (kind == 0) {
+				for (int k = 0; k < 4; k++) {
+					seed = seed * 1103515245u + 12345u;
+					m[(seed >> 8) % ml] ^= (char)(1u << ((seed >> 4) % 8));
+				}
+			} else if (kind == 1) {
+				ml = at; /* cut */
+			} else {
+				/* a junk line at the start of some line */
+				while (at > 0 && m[at - 1] != '\n')
+					at--;
+				const char *j = junk[(seed >> 3) % (sizeof junk / sizeof junk[0])];
+				size_t jl = strlen(j);
+				if (jl + 1 + ml <= len + 64) {
+					memmove(m + at + jl + 1, m + at, ml - at);
+					memcpy(m + at, j, jl);
+					m[at + jl] = '\n';
+					ml += jl + 1;
+				}
+			}
+			ql_lesson *l = NULL;
+			ql_error err = {""};
+			if (ql_lesson_parse(path, m, ml, &l, &err) == 0) {
+				char *out;
+				for (int st = 0; st < l->nsteps; st++)
+					for (int b = 0; b < l->steps[st].nblocks; b++)
+						if (ql_lesson_expand(l->steps[st].blocks[b].text
+								     ? l->steps[st].blocks[b].text : "",
+								     &out, NULL) == 0)
+							free(out);
+				ql_lesson_free(l);
+				ok++;
+			} else {
+				if (strncmp(err.msg, path, strlen(path)) != 0)
+					fail_msg("message without the file: '%s'", err.msg);
+				failed++;
+			}
+			free(m);
+		}
+		free(orig);
+	}
+	ql_lesson_list_free(names, n);
+	assert_true(ok > 50 && failed > 50);
+}
+
 int main(void)
 {
 	load_golden();
@@ -356,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_progress),
+		cmocka_unit_test(test_mutations),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 	free(golden_text);

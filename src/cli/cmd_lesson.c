@@ -95,7 +95,7 @@ static int lint_lesson(ql_cmd_ctx *ctx, ql_lesson *l)
 					problems++;
 				}
 			}
-			if (x->kind == QL_LB_OPEN && ql_lesson_command_ok(x->argv[0])) {
+			if (x->kind == QL_LB_OPEN && !x->writes && ql_lesson_command_ok(x->argv[0])) {
 				char *out;
 				rc = ql_lesson_exec(x->argc, x->argv, false, &out);
 				if (rc != 0) {

@@ -727,7 +727,8 @@ int ql_lesson_render(ql_lesson_run *r, int s, int width, ql_lv_lines *ls, ql_err
 		case QL_LB_OPEN:
 			words = join_words(b->argc, b->argv);
 			if (b->kind == QL_LB_OPEN && !r->print) {
-				addf(ls, QL_LV_WIDGET, bi, "[ %s ]  Enter opens it, Esc comes back",
+				addf(ls, QL_LV_WIDGET, bi, b->writes ? "[ %s ]  writes a file: Enter runs it"
+								     : "[ %s ]  Enter opens it, Esc comes back",
 				     words ? words : "");
 				free(words);
 				break;

@@ -430,6 +430,8 @@ static int parse_directive(parser *p, const char *line)
 	if ((r = directive(line, "@check"))) {
 		if (!(b = last_of(p, QL_LB_TASK)))
 			return fail(p, "@check outside a @task", NULL);
+		if (b->check_key)
+			return fail(p, "a task has one @check", NULL);
 		return parse_check(p, b, r);
 	}
 	if ((r = directive(line, "@keep"))) {

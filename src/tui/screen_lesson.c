@@ -199,6 +199,8 @@ static void enter(ql_app *app, lesson_state *st)
 			ql_app_push(app, ops, x->argc - 1, x->argv + 1);
 			return;
 		}
+		/* a command's output in the pager (Enter was the confirmation
+		 * of one that writes a file: the step says so) */
 		char *out;
 		int rc = ql_lesson_exec(x->argc, x->argv, false, &out);
 		if (rc == 0)
