@@ -57,6 +57,9 @@ L
 grep -qx "It is 65504." "$T/out" && grep -qx "  Answer: 0.000976562" "$T/out" && ok || bad "own lesson text: $(cat "$T/out")"
 "$Q" lesson "$T/07-mine.lesson" --check >/dev/null 2>&1 && ok || bad "own lesson lint"
 
+printf 'title: x\n@source s\n--- Only words\nJust text.\n' >"$T/08-idle.lesson"
+"$Q" lesson "$T/08-idle.lesson" --check >"$T/out" 2>"$T/err"; [ $? -eq 1 ] && grep -q "08-idle.lesson:3: step 1 has nothing to do" "$T/err" && ok || bad "a step with nothing to do passes the lint"
+
 # 5. A broken lesson in the course: named with file:line, the rest works.
 mkdir -p "$T/data/lessons" && cp "$SRC"/lessons/*.lesson "$T/data/lessons/" && cp -r "$SRC/assets" "$T/data/"
 printf 'title: Broken\n--- A\n@quiz Q?\n@choice a\n@choice b\n' >"$T/data/lessons/08-broken.lesson"

@@ -23,7 +23,8 @@ enum { PAGE_COLS = 78, PAGE_LINES = 21 };
 
 const char ql_lessons_help[] =
 	"Options:\n"
-	"  --check     lint every lesson: it parses, each widget's command runs,\n"
+	"  --check     lint every lesson: it parses, each step has a widget, quiz or\n"
+	"              task, each widget's command runs,\n"
 	"              each quiz's answer is computed by the core, each step fits\n"
 	"              80x24 (a command's wide output may be clipped: Enter shows\n"
 	"              it whole); one line per problem, status 1 if any\n"
@@ -133,7 +134,18 @@ static int lint_lesson(ql_cmd_ctx *ctx, ql_lesson *l)
 					problems++;
 				}
 				r->blocks[s][b].checked = false;
+				free(line);
 			}
+		}
+		/* each step has something to do (the sources' step aside) */
+		int todo = 0;
+		for (int b = 0; b < st->nblocks; b++)
+			todo += st->blocks[b].kind == QL_LB_RUN || st->blocks[b].kind == QL_LB_OPEN ||
+				st->blocks[b].kind == QL_LB_QUIZ || st->blocks[b].kind == QL_LB_TASK;
+		if (!todo && !(s == l->nsteps - 1 && l->nsources)) {
+			fprintf(ctx->err, "qlens: %s:%d: step %d has nothing to do (a widget, quiz or "
+				"task)\n", path, st->line, s + 1);
+			problems++;
 		}
 		ql_lv_lines ls;
 		if (ql_lesson_render(r, s, PAGE_COLS, &ls, &err) != 0) {
@@ -367,7 +379,7 @@ int ql_cmd_lesson(ql_cmd_ctx *ctx, int argc, char **argv)
 		return ql_fail(ctx, "%s", err.msg);
 	if (check) {
 		int p = lint_lesson(ctx, l);
-		fprintf(ctx->out, "%s: %d problems\n", which, p);
+		fprintf(ctx->out, "%s: %d problem%s\n", which, p, p == 1 ? "" : "s");
 		return p ? QL_EXIT_FAIL : QL_EXIT_OK;
 	}
 	if (notes_mode) {
