@@ -327,16 +327,20 @@ static void test_presenter_and_notes(void **state)
 	ql_tui *t = open_lesson(60, 200, "3", true);
 	expect_no_text(t, "qlens >"); /* no title bar */
 	expect_no_text(t, "? help");  /* no status bar */
-	int y = find_row(t, 0, "Absmax: the symmetric scale");
-	assert_true(y > 3); /* centred vertically */
-	assert_true(strstr(row(t, y), "Absmax") - row_buf > 30); /* and across */
+	/* the title in the block font, the text centred under it */
+	int yb = find_row(t, 0, "█");
+	assert_true(yb > 3); /* centred vertically */
+	expect_no_text(t, "Absmax: the symmetric scale");
+	int y = find_row(t, 0, "The simplest scale maps");
+	assert_int_equal(y, yb + 6);
+	assert_true(strstr(row(t, y), "The simplest") - row_buf > 30); /* and across */
 	char *notes;
 	run_notes(&notes);
 	assert_non_null(strstr(notes, "Quantization basics -- step 1 of 8"));
 	assert_non_null(strstr(notes, "Show the formula on the board"));
 	free(notes);
 	key(t, KEY_NPAGE);
-	expect_text(t, "Zero point: the asymmetric range");
+	expect_text(t, "After a ReLU");
 	run_notes(&notes);
 	assert_non_null(strstr(notes, "step 2 of 8"));
 	free(notes);
@@ -350,9 +354,9 @@ static void test_presenter_and_notes(void **state)
 	assert_non_null(strstr(notes, "(screen blanked)"));
 	free(notes);
 	key(t, 'b');
-	expect_text(t, "Zero point: the asymmetric range");
+	expect_text(t, "After a ReLU");
 	key(t, KEY_PPAGE);
-	expect_text(t, "Absmax: the symmetric scale");
+	expect_text(t, "The simplest scale maps");
 	/* p leaves presenter mode: the bars come back */
 	key(t, 'p');
 	expect_text(t, "? help");
@@ -379,11 +383,13 @@ static void check_lesson(int n, int lines, int cols, bool present)
 	for (int s = 0; s < l->nsteps; s++) {
 		ql_lv_lines ls;
 		assert_int_equal(ql_lesson_render(r, s, width, &ls, &err), 0);
-		assert_true(ls.n <= (present ? lines - 1 : lines - 3));
+		assert_true(ls.n + (present && cols >= 150 ? 5 : 0) <= (present ? lines - 1 : lines - 3));
 		/* the step's title, and its last non-empty line, are on screen */
 		char probe[48];
 		snprintf(probe, sizeof probe, "%.40s", ls.v[0].text);
-		if (find_row(t, 0, probe) < 0) {
+		/* on a large terminal the presenter draws it in the block font */
+		bool big = present && cols >= 150 && find_row(t, 0, "█") >= 0;
+		if (find_row(t, 0, probe) < 0 && !big) {
 			dump(t);
 			fail_msg("lesson %d step %d (%dx%d%s): no title '%s'", n, s + 1, cols, lines,
 				 present ? ", presenter" : "", probe);
@@ -394,8 +400,6 @@ static void check_lesson(int n, int lines, int cols, bool present)
 		const char *txt = ls.v[last].text;
 		while (*txt == ' ')
 			txt++;
-		unsigned a = 0;
-		(void)a;
 		snprintf(probe, sizeof probe, "%.20s", txt);
 		if (!strpbrk(probe, "*`") && find_row(t, 0, probe) < 0) {
 			dump(t);

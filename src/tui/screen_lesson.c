@@ -10,7 +10,8 @@
  * and answer; the lesson resumes where it was left.
  *
  * Presenter mode (p, or --present): the whole terminal, no bars, the step
- * centred and as wide as reads well; b blanks the screen; each step is
+ * centred and as wide as reads well, its title in a 5-row block font when
+ * the terminal is large (150x40 and up); b blanks the screen; each step is
  * written to the presenter file that `qlens lesson N --notes` follows.
  */
 #include "tui_impl.h"
@@ -383,6 +384,23 @@ static void draw_line(ql_app *app, WINDOW *w, const ql_lv_line *ln, int y, int x
 		wattroff(w, A_BOLD);
 }
 
+typedef struct strip_ctx {
+	char *buf;
+	size_t o, n;
+} strip_ctx;
+
+/* Collects text without its markup (for the block-font title). */
+static void strip_span(void *vctx, const char *s, size_t n, unsigned attrs)
+{
+	(void)attrs;
+	strip_ctx *c = vctx;
+	if (c->o + n + 1 > c->n)
+		n = c->n - c->o - 1;
+	memcpy(c->buf + c->o, s, n);
+	c->o += n;
+	c->buf[c->o] = '\0';
+}
+
 static void lesson_draw(ql_app *app, void *vst, WINDOW *w)
 {
 	lesson_state *st = vst;
@@ -407,8 +425,30 @@ static void lesson_draw(ql_app *app, void *vst, WINDOW *w)
 		ql_put(th, w, 1, 1, cols - 2, QL_R_ERROR, err.msg);
 		return;
 	}
+	/* presenter mode on a large terminal: the title in the block font,
+	 * when it fits, and the rest below it */
+	int skip = 0, big_w = -1;
+	char plain[256] = "";
+	if (st->present && cols >= 150 && h >= 40) {
+		while (skip < ls.n && ls.v[skip].role == QL_LV_TITLE) {
+			unsigned a = 0;
+			strip_ctx sc = {plain, strlen(plain), sizeof plain};
+			if (skip && sc.o + 1 < sc.n)
+				plain[sc.o++] = ' ', plain[sc.o] = '\0';
+			ql_lv_spans(ls.v[skip].text, &a, strip_span, &sc);
+			skip++;
+		}
+		big_w = ql_bigfont_width(plain);
+		if (big_w <= 0 || big_w > cols - 4) {
+			skip = 0;
+			big_w = -1;
+		} else {
+			rows -= QL_BIGFONT_ROWS; /* the step's blank line follows */
+		}
+	}
 	st->page = rows;
-	int max_scroll = ls.n > rows ? ls.n - rows : 0;
+	int body_n = ls.n - skip;
+	int max_scroll = body_n > rows ? body_n - rows : 0;
 	if (st->scroll > max_scroll)
 		st->scroll = max_scroll;
 	/* keep the selected block in view */
@@ -420,6 +460,8 @@ static void lesson_draw(ql_app *app, void *vst, WINDOW *w)
 					first = i;
 				last = i;
 			}
+		first -= skip;
+		last -= skip;
 		if (last >= st->scroll + rows)
 			st->scroll = last - rows + 1;
 		if (first >= 0 && first < st->scroll)
@@ -436,8 +478,12 @@ static void lesson_draw(ql_app *app, void *vst, WINDOW *w)
 		if (widest > width)
 			widest = width;
 		x0 = (cols - widest) / 2;
-		int n = ls.n - st->scroll < rows ? ls.n - st->scroll : rows;
+		int n = body_n - st->scroll < rows ? body_n - st->scroll : rows;
 		top = (rows - n) / 2;
+		if (big_w > 0) {
+			ql_bigfont_draw(th, w, top, (cols - big_w) / 2, QL_R_LABEL, plain);
+			top += QL_BIGFONT_ROWS;
+		}
 		ql_put(th, w, h - 1, cols - ql_text_width(th, counter) - 1, -1, QL_R_DIM, counter);
 	} else {
 		x0 = 1;
@@ -451,8 +497,8 @@ static void lesson_draw(ql_app *app, void *vst, WINDOW *w)
 			 st->scroll > 0 ? (th->utf8 ? "↑" : "^") : "", counter);
 		ql_put(th, w, 0, cols - ql_text_width(th, right), -1, QL_R_FRAME, right);
 	}
-	for (int i = 0; i < rows && st->scroll + i < ls.n; i++) {
-		const ql_lv_line *ln = &ls.v[st->scroll + i];
+	for (int i = 0; i < rows && st->scroll + i < body_n; i++) {
+		const ql_lv_line *ln = &ls.v[skip + st->scroll + i];
 		bool in_sel = st->sel >= 0 && ln->block == st->sel;
 		bool sel_line = in_sel && (ln->role == QL_LV_CHOICE ? ln->choice == st->choice
 					   : ln->role == QL_LV_WIDGET || ln->role == QL_LV_QUIZ);

@@ -185,6 +185,15 @@ int ql_text_width(const ql_theme *th, const char *s);
 /* Fills row y of w with blanks in role r. */
 void ql_fill_row(const ql_theme *th, WINDOW *w, int y, ql_role r);
 
+/* ---- large titles (bigfont.c) --------------------------------------------- */
+
+#define QL_BIGFONT_ROWS 5
+/* Columns text takes in the 5x5 block font (6 per character), or -1 when
+ * it holds a character beyond ASCII. */
+int ql_bigfont_width(const char *text);
+/* Draws text in the block font with its top-left corner at (y, x). */
+void ql_bigfont_draw(const ql_theme *th, WINDOW *w, int y, int x, ql_role r, const char *text);
+
 /* ---- the application (app.c) -------------------------------------------- */
 
 typedef struct ql_app ql_app;
