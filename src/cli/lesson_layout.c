@@ -273,8 +273,8 @@ static int render_quiz(ql_lesson_run *r, int s, int bi, int width, ql_lv_lines *
 	}
 	if (b->answer && !m)
 		return addf(ls, QL_LV_DIM, bi, "  Your answer: (select and press Enter to type it)");
-	if (b->answer)
-		addf(ls, QL_LV_DIM, bi, "  Your answer: %s", x->entered ? x->entered : "");
+	if (b->answer && x->entered)
+		addf(ls, QL_LV_DIM, bi, "  Your answer: %s", x->entered);
 	if (m == 'r') {
 		addf(ls, QL_LV_RIGHT, bi, "  Right!%s%s", b->answer ? " It is " : "", b->answer ? val : "");
 		if (b->explain)
