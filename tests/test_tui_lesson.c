@@ -288,6 +288,33 @@ static void test_widgets(void **state)
 	ql_tui_close(t);
 }
 
+/* On a large terminal the screen widget is drawn live in the step; Enter
+ * gives it the keys, Esc takes them back, and the step stays. */
+static void test_inline_widget(void **state)
+{
+	(void)state;
+	reset_state();
+	ql_tui *t = open_lesson(60, 200, "1", true);
+	key(t, '3');
+	expect_text(t, "A float is sign");
+	expect_text(t, "cursor: fp16 bit 15"); /* the bit explorer, live */
+	expect_text(t, "= 0.333251953125");
+	key(t, ' '); /* not focused: Space is the next step... */
+	expect_text(t, "torch.finfo and torch.iinfo describe");
+	key(t, KEY_PPAGE);
+	key(t, '\t');
+	key(t, '\r'); /* focus the widget */
+	key(t, ' ');   /* its Space: flip the sign bit */
+	expect_text(t, "= -0.333251953125");
+	expect_text(t, "A float is sign"); /* still in the step */
+	key(t, 27);    /* Esc: the keys come back */
+	expect_text(t, "A float is sign");
+	expect_text(t, "= -0.333251953125");
+	key(t, KEY_NPAGE);
+	expect_text(t, "torch.finfo and torch.iinfo describe");
+	ql_tui_close(t);
+}
+
 static void test_writing_widget_asks(void **state)
 {
 	(void)state;
@@ -469,6 +496,7 @@ int main(void)
 		cmocka_unit_test(test_quiz_numeric),
 		cmocka_unit_test(test_task_met),
 		cmocka_unit_test(test_widgets),
+		cmocka_unit_test(test_inline_widget),
 		cmocka_unit_test(test_writing_widget_asks),
 		cmocka_unit_test(test_presenter_and_notes),
 		cmocka_unit_test(test_every_step_fits),

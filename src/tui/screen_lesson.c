@@ -31,6 +31,13 @@ typedef struct lesson_state {
 	bool present, blank;
 	int digits; /* step number being typed, 0: none */
 	int prompt_block;
+	/* a screen widget drawn live inside the step when the window has room
+	 * for it (its min_lines x min_cols); Enter focuses it, Esc leaves */
+	const ql_screen_ops *wops;
+	void *wst;
+	int wblock;    /* its block, -1: none open */
+	bool wshown;   /* drawn at the last frame */
+	bool wfocused; /* keys go to it */
 } lesson_state;
 
 static const ql_lesson_block *block(lesson_state *st, int b)
@@ -43,6 +50,36 @@ static bool selectable(lesson_state *st, int b)
 	const ql_lesson_block *x = block(st, b);
 	return x->kind == QL_LB_OPEN || x->kind == QL_LB_QUIZ || x->kind == QL_LB_TASK ||
 	       x->kind == QL_LB_RUN;
+}
+
+static int ops_min_cols(const ql_screen_ops *ops)
+{
+	return ops ? ops->min_cols : 0;
+}
+
+static void widget_close(lesson_state *st)
+{
+	if (st->wst)
+		st->wops->close(st->wst);
+	st->wst = NULL;
+	st->wops = NULL;
+	st->wblock = -1;
+	st->wshown = st->wfocused = false;
+}
+
+/* The step's first screen widget (not home, not a lesson), or -1. */
+static int screen_widget(lesson_state *st, const ql_screen_ops **ops)
+{
+	const ql_lesson_step *s = &st->run->l->steps[st->step];
+	for (int b = 0; b < s->nblocks; b++) {
+		const ql_lesson_block *x = &s->blocks[b];
+		const ql_screen_ops *o = x->kind == QL_LB_OPEN ? ql_screen_find(x->argv[0]) : NULL;
+		if (o && o != &ql_screen_home && o != &ql_screen_lesson) {
+			*ops = o;
+			return b;
+		}
+	}
+	return -1;
 }
 
 static void present_sync(lesson_state *st)
@@ -64,6 +101,7 @@ static void go(ql_app *app, lesson_state *st, int step)
 		st->scroll = 0;
 		st->sel = -1;
 		st->choice = 0;
+		widget_close(st);
 	}
 	st->step = step;
 	ql_lesson_goto(st->run, step);
@@ -101,6 +139,7 @@ static void *lesson_open(ql_app *app, int argc, char **argv, ql_error *err)
 		return NULL;
 	}
 	st->sel = -1;
+	st->wblock = -1;
 	st->page = 1;
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--present") == 0)
@@ -116,6 +155,7 @@ static void *lesson_open(ql_app *app, int argc, char **argv, ql_error *err)
 static void lesson_close(void *vst)
 {
 	lesson_state *st = vst;
+	widget_close(st);
 	ql_lesson_run_free(st->run);
 	free(st);
 }
@@ -196,6 +236,11 @@ static void enter(ql_app *app, lesson_state *st)
 	switch (x->kind) {
 	case QL_LB_OPEN: {
 		const ql_screen_ops *ops = ql_screen_find(x->argv[0]);
+		if (st->wshown && st->wblock == st->sel) {
+			/* drawn in the step: the keys go to it until Esc */
+			st->wfocused = true;
+			return;
+		}
 		if (ops && ops != &ql_screen_home && ops != &ql_screen_lesson) {
 			ql_app_push(app, ops, x->argc - 1, x->argv + 1);
 			return;
@@ -264,6 +309,15 @@ static void digit(ql_app *app, lesson_state *st)
 static bool lesson_action(ql_app *app, void *vst, ql_action a)
 {
 	lesson_state *st = vst;
+	if (st->wfocused) {
+		if (a == QL_ACT_QUIT) {
+			st->wfocused = false;
+			return true;
+		}
+		if (a == QL_ACT_HELP)
+			return false; /* the help screen, of the widget's keys */
+		return st->wops->action(app, st->wst, a);
+	}
 	bool keep_digits = false;
 	bool handled = true;
 	const ql_lesson_block *x = st->sel >= 0 ? block(st, st->sel) : NULL;
@@ -401,6 +455,43 @@ static void strip_span(void *vctx, const char *s, size_t n, unsigned attrs)
 	c->buf[c->o] = '\0';
 }
 
+/* The step's screen widget, live below the text from row y when the
+ * window has room for the screen's smallest size; else nothing (Enter then
+ * opens it as a screen of its own). */
+static void draw_widget(ql_app *app, lesson_state *st, WINDOW *w, int y, int x0, int cols)
+{
+	const ql_screen_ops *ops = NULL;
+	int b = screen_widget(st, &ops);
+	int h = getmaxy(w) - (st->present ? 1 : 0) - y;
+	int x = x0 > 1 ? x0 - 1 : 0;
+	int wd = cols - x - (x0 > 1 ? x0 - 1 : 0);
+	if (wd < ops_min_cols(ops))
+		x = 0, wd = cols;
+	st->wshown = false;
+	if (b < 0 || y < 0 || h < ops->min_lines || wd < ops->min_cols) {
+		st->wfocused = false;
+		return;
+	}
+	if (!st->wst || st->wblock != b) {
+		widget_close(st);
+		const ql_lesson_block *xb = block(st, b);
+		ql_error err = {""};
+		st->wst = ops->open(app, xb->argc - 1, xb->argv + 1, &err);
+		if (!st->wst)
+			return;
+		st->wops = ops;
+		st->wblock = b;
+	}
+	if (h > ops->min_lines + 4)
+		h = ops->min_lines + 4;
+	WINDOW *sub = derwin(w, h, wd, y, x);
+	if (!sub)
+		return;
+	st->wops->draw(app, st->wst, sub);
+	delwin(sub);
+	st->wshown = true;
+}
+
 static void lesson_draw(ql_app *app, void *vst, WINDOW *w)
 {
 	lesson_state *st = vst;
@@ -479,7 +570,14 @@ static void lesson_draw(ql_app *app, void *vst, WINDOW *w)
 			widest = width;
 		x0 = (cols - widest) / 2;
 		int n = body_n - st->scroll < rows ? body_n - st->scroll : rows;
-		top = (rows - n) / 2;
+		/* room under the text for a live screen widget, when it fits */
+		const ql_screen_ops *wo = NULL;
+		int need = screen_widget(st, &wo) >= 0 && cols >= wo->min_cols ? wo->min_lines + 1 : 0;
+		if (big_w > 0)
+			need += QL_BIGFONT_ROWS;
+		top = n + need <= rows + (big_w > 0 ? QL_BIGFONT_ROWS : 0) ? (rows - n - need) / 2 : (rows - n) / 2;
+		if (top < 0)
+			top = 0;
 		if (big_w > 0) {
 			ql_bigfont_draw(th, w, top, (cols - big_w) / 2, QL_R_LABEL, plain);
 			top += QL_BIGFONT_ROWS;
@@ -497,7 +595,9 @@ static void lesson_draw(ql_app *app, void *vst, WINDOW *w)
 			 st->scroll > 0 ? (th->utf8 ? "↑" : "^") : "", counter);
 		ql_put(th, w, 0, cols - ql_text_width(th, right), -1, QL_R_FRAME, right);
 	}
+	int wy = -1;
 	for (int i = 0; i < rows && st->scroll + i < body_n; i++) {
+		wy = top + i + 2;
 		const ql_lv_line *ln = &ls.v[skip + st->scroll + i];
 		bool in_sel = st->sel >= 0 && ln->block == st->sel;
 		bool sel_line = in_sel && (ln->role == QL_LV_CHOICE ? ln->choice == st->choice
@@ -509,6 +609,15 @@ static void lesson_draw(ql_app *app, void *vst, WINDOW *w)
 			ql_put(th, w, top + i, x0 + width, 1, QL_R_DIM, th->g.more_right);
 	}
 	ql_lv_lines_free(&ls);
+	draw_widget(app, st, w, wy, x0, cols);
+}
+
+static unsigned lesson_key_scope(const void *vst)
+{
+	const lesson_state *st = vst;
+	if (st->wfocused && st->wops)
+		return st->wops->key_scope ? st->wops->key_scope(st->wst) : st->wops->scope;
+	return QL_SC_LESSON;
 }
 
 static bool lesson_fullscreen(const void *vst)
@@ -527,5 +636,6 @@ const ql_screen_ops ql_screen_lesson = {
 	.close = lesson_close,
 	.action = lesson_action,
 	.draw = lesson_draw,
+	.key_scope = lesson_key_scope,
 	.fullscreen = lesson_fullscreen,
 };
