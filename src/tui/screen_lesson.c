@@ -239,6 +239,8 @@ static void enter(ql_app *app, lesson_state *st)
 		if (st->wshown && st->wblock == st->sel) {
 			/* drawn in the step: the keys go to it until Esc */
 			st->wfocused = true;
+			ql_app_message(app, QL_R_INFO, "Keys go to the %s now; Esc comes back to the step.",
+				       st->wops->title);
 			return;
 		}
 		if (ops && ops != &ql_screen_home && ops != &ql_screen_lesson) {
