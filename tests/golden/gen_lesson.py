@@ -2,7 +2,10 @@
 """Golden values for the lesson expressions (tests/test_lesson.c).
 
 Each line: EXPRESSION <TAB> value as a hex float (float.hex), computed here
-with PyTorch and NumPy, independently of qlens. Run:
+with PyTorch and NumPy, independently of qlens; then lines "text <TAB> TEXT
+<TAB> EXPANDED": lesson text with {=...} and what it must read, the digits
+from PyTorch's own format() (tests/lessons.sh takes lesson 1's from here).
+Run:
     /usr/bin/python3 tests/golden/gen_lesson.py > tests/golden/lesson.txt
 """
 import numpy as np
