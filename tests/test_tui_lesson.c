@@ -217,7 +217,7 @@ static void test_quiz_numeric(void **state)
 	ql_tui *t = open_lesson(24, 80, "2", false);
 	key(t, '3');
 	expect_text(t, "What is the int8 code of 0.5 with scale 0.01 and zero point 3?");
-	expect_text(t, "Your answer: (select and press Enter to type it)");
+	expect_text(t, "Your answer: (Tab selects this quiz, Enter types it)");
 	key(t, '\t');
 	key(t, '\r');
 	expect_text(t, "your answer:");
@@ -265,7 +265,7 @@ static void test_widgets(void **state)
 	reset_state();
 	ql_tui *t = open_lesson(24, 80, "1", false);
 	key(t, '3');
-	expect_text(t, "[ bits 1/3 ]  Enter opens it, Esc comes back");
+	expect_text(t, "[ bits 1/3 ]  Tab, then Enter opens it; Esc comes back");
 	key(t, '\t');
 	key(t, '\r');
 	expect_text(t, "Bit explorer"); /* the real screen, on top */
@@ -325,7 +325,7 @@ static void test_writing_widget_asks(void **state)
 	ql_tui *t = open_lesson(24, 80, "6", false);
 	assert_int_equal(chdir(dir), 0);
 	key(t, '6');
-	expect_text(t, "(writes a file: select it and press Enter to run it)");
+	expect_text(t, "(writes a file: Tab selects it, Enter runs it)");
 	assert_int_equal(access("hand12_int4.safetensors", F_OK), -1);
 	key(t, '\t');
 	key(t, '\r'); /* the confirmation */

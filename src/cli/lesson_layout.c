@@ -272,7 +272,9 @@ static int render_quiz(ql_lesson_run *r, int s, int bi, int width, ql_lv_lines *
 		return 0;
 	}
 	if (b->answer && !m)
-		return addf(ls, QL_LV_DIM, bi, "  Your answer: (select and press Enter to type it)");
+		return addf(ls, QL_LV_DIM, bi, "  Your answer: (Tab selects this quiz, Enter types it)");
+	if (!b->answer && !m)
+		return addf(ls, QL_LV_DIM, bi, "  (Tab selects this quiz, Up/Down a choice, Enter answers)");
 	if (b->answer && x->entered)
 		addf(ls, QL_LV_DIM, bi, "  Your answer: %s", x->entered);
 	if (m == 'r') {
@@ -319,7 +321,7 @@ static int render_task(ql_lesson_run *r, int s, int bi, int width, ql_lv_lines *
 		     x->met ? "Done!" : "Not yet:", b->check_key, got, goal);
 	} else {
 		addf(ls, QL_LV_DIM, bi, "  Goal: %s. %s", goal,
-		     done ? "Done before." : r->print ? "" : "Select it and press Enter to edit and run.");
+		     done ? "Done before." : r->print ? "" : "Tab selects it, Enter edits and runs it.");
 	}
 	if (x->checked && !x->met && b->hint)
 		return wrap_expanded(ls, QL_LV_WRONG, bi, -1, "  Hint: ", "  ", b->hint, width, err);
@@ -365,7 +367,7 @@ int ql_lesson_render(ql_lesson_run *r, int s, int width, ql_lv_lines *ls, ql_err
 			words = join_words(b->argc, b->argv);
 			if (b->kind == QL_LB_OPEN && !r->print) {
 				addf(ls, QL_LV_WIDGET, bi, b->writes ? "[ %s ]  writes a file: Enter runs it"
-								     : "[ %s ]  Enter opens it, Esc comes back",
+								     : "[ %s ]  Tab, then Enter opens it; Esc comes back",
 				     words ? words : "");
 				free(words);
 				break;
@@ -389,7 +391,7 @@ int ql_lesson_render(ql_lesson_run *r, int s, int width, ql_lv_lines *ls, ql_err
 			if (!out && r->print)
 				addf(ls, QL_LV_DIM, bi, "  (writes a file: not run in print)");
 			else if (!out)
-				addf(ls, QL_LV_DIM, bi, "  (writes a file: select it and press Enter to run it)");
+				addf(ls, QL_LV_DIM, bi, "  (writes a file: Tab selects it, Enter runs it)");
 			else
 				rc = add_some_lines(ls, orc ? QL_LV_ERROR : QL_LV_OUTPUT, bi, "", out,
 						    orc ? 0 : b->from, b->to, width);
