@@ -478,12 +478,14 @@ static void test_home_opens_lesson(void **state)
 	ql_error err = {{0}};
 	ql_tui *t = ql_tui_open_virtual("xterm-256color", 24, 80, NULL, NULL, &err);
 	assert_non_null(t);
-	expect_text(t, "1  Data types");
+	expect_text(t, "1  Data types                       11 steps");
 	key(t, KEY_DOWN);
 	key(t, '\r');
 	expect_text(t, "One third, four ways");
+	keys(t, "  ");
 	key(t, 'q');
 	expect_text(t, "The course, in order:");
+	expect_text(t, "11 steps, at step 3"); /* the progress, current */
 	ql_tui_close(t);
 }
 

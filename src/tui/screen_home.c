@@ -24,6 +24,8 @@ typedef struct home_entry {
 	char *path;  /* a lesson: its file */
 	char *label; /* a lesson: "N  Title" */
 	char *error; /* a broken lesson: why */
+	char name[128]; /* a lesson: its name, for its progress file */
+	int nsteps;
 } home_entry;
 
 typedef struct home_state {
@@ -33,17 +35,17 @@ typedef struct home_state {
 	int ys[QL_SCR_COUNT + HOME_LESSONS_MAX];
 } home_state;
 
-static char *progress_line(const ql_lesson *l)
+/* A lesson's progress, read again at every frame (a small file), so the
+ * list is current when a lesson closes. */
+static void progress_line(const home_entry *e, char *buf, size_t n)
 {
 	ql_lesson_progress p;
-	char buf[160];
-	if (ql_lesson_progress_load(l->name, &p, NULL) != 0 || p.seen == 0)
-		snprintf(buf, sizeof buf, "%d steps", l->nsteps);
-	else if (p.seen >= l->nsteps)
-		snprintf(buf, sizeof buf, "%d steps, all seen", l->nsteps);
+	if (ql_lesson_progress_load(e->name, &p, NULL) != 0 || p.seen == 0)
+		snprintf(buf, n, "%d steps", e->nsteps);
+	else if (p.seen >= e->nsteps)
+		snprintf(buf, n, "%d steps, all seen", e->nsteps);
 	else
-		snprintf(buf, sizeof buf, "%d steps, at step %d", l->nsteps, p.step + 1);
-	return strdup(buf);
+		snprintf(buf, n, "%d steps, at step %d", e->nsteps, p.step + 1);
 }
 
 static void load_lessons(home_state *st)
@@ -68,7 +70,8 @@ static void load_lessons(home_state *st)
 		} else {
 			snprintf(label, sizeof label, "%d  %s", l->number, l->title);
 			e->path = strdup(path);
-			e->what = progress_line(l);
+			snprintf(e->name, sizeof e->name, "%s", l->name);
+			e->nsteps = l->nsteps;
 			ql_lesson_free(l);
 		}
 		e->label = strdup(label);
@@ -92,7 +95,7 @@ static void *home_open(ql_app *app, int argc, char **argv, ql_error *err)
 	for (int i = 0; i < QL_SCR_COUNT; i++)
 		if (ql_screen_home_line[i])
 			st->entries[st->n++] =
-				(home_entry){ql_screen_table[i], ql_screen_home_line[i], NULL, NULL, NULL};
+				(home_entry){.ops = ql_screen_table[i], .what = ql_screen_home_line[i]};
 	return st;
 }
 
@@ -103,10 +106,7 @@ static void home_close(void *vst)
 		home_entry *e = &st->entries[i];
 		free(e->path);
 		free(e->label);
-		if (e->error)
-			free(e->error);
-		else
-			free((char *)e->what);
+		free(e->error);
 	}
 	free(st);
 }
@@ -180,7 +180,13 @@ static void home_draw(ql_app *app, void *vst, WINDOW *w)
 		x += ql_put(th, w, y, x, -1, sel ? QL_R_SELECTED : QL_R_LABEL,
 			    st->entries[i].ops ? st->entries[i].ops->title : st->entries[i].label);
 		x = x < (st->nlessons ? 40 : 22) ? (st->nlessons ? 40 : 22) : x + 2;
-		ql_put(th, w, y, x, cols - x - 1, r, st->entries[i].what);
+		char prog[160];
+		const char *what = st->entries[i].what;
+		if (!what && st->entries[i].path) {
+			progress_line(&st->entries[i], prog, sizeof prog);
+			what = prog;
+		}
+		ql_put(th, w, y, x, cols - x - 1, r, what ? what : "");
 	}
 	y++;
 	static const char *const tips[] = {
