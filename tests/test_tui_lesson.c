@@ -388,7 +388,11 @@ static void test_presenter_and_notes(void **state)
 	key(t, 'p');
 	expect_text(t, "? help");
 	expect_text(t, "step 1/8");
+	key(t, 'p'); /* presenting again, then closing: the notes wait */
 	ql_tui_close(t);
+	run_notes(&notes);
+	assert_non_null(strstr(notes, "Waiting for 03-basics to be presented"));
+	free(notes);
 }
 
 /* Every step of every lesson is drawn whole: at 80x24 in the player (no

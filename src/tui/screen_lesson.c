@@ -156,6 +156,8 @@ static void lesson_close(void *vst)
 {
 	lesson_state *st = vst;
 	widget_close(st);
+	if (st->present) /* the notes stop following a closed presentation */
+		ql_lesson_present_write("-", 0, false, NULL);
 	ql_lesson_run_free(st->run);
 	free(st);
 }
