@@ -41,8 +41,8 @@ static void put_at(const ql_theme *th, WINDOW *w, int y, int x0, int width, int 
 static void draw_header(const ql_theme *th, WINDOW *w, int cols, const quant_state *st)
 {
 	char line[1200], words[256], desc[160];
-	snprintf(line, sizeof line, "%s  tensor %s [%s], %lld values%s", st->file, st->tensor,
-		 st->shape_text, (long long)st->n, st->outlier ? ", one outlier added" : "");
+	snprintf(line, sizeof line, "%s  %s [%s] %lld values%s", st->file, st->tensor,
+		 st->shape_text, (long long)st->n, st->outlier ? "  +1 outlier" : "");
 	ql_put(th, w, 0, 1, cols - 2, QL_R_LABEL, line);
 	const ql_scheme *s = st->res ? &st->res->r.scheme : &st->scheme;
 	ql_qview_scheme_args(s, words, sizeof words);
@@ -342,12 +342,12 @@ void ql_quant_draw(ql_app *app, void *vst, WINDOW *w)
 	const ql_theme *th = ql_app_theme(app);
 	int h = getmaxy(w), cols = getmaxx(w);
 	draw_header(th, w, cols, st);
-	unsigned g;
-	const char *stage = qx_stage(st->w, &g);
-	if (stage[0] && (!st->res || g == st->want)) {
+	if (!st->res || st->res->gen != st->want) {
+		/* the newest key's work is not in yet */
+		const char *stage = qx_stage(st->w, NULL);
 		char s[96];
-		snprintf(s, sizeof s, " %s %lld values... ", stage, (long long)st->n);
-		ql_put(th, w, 0, cols - 1 - ql_text_width(th, s), -1, QL_R_INFO, s);
+		snprintf(s, sizeof s, "%s %lld values...", stage[0] ? stage : "queued", (long long)st->n);
+		ql_put(th, w, 2, 1, cols - 2, QL_R_INFO, s);
 	}
 	if (!st->res)
 		return;
@@ -370,6 +370,9 @@ void ql_quant_draw(ql_app *app, void *vst, WINDOW *w)
 	if (eh < 2)
 		eh = 2;
 	int y = 2;
+	double cnt[1024];
+	ql_plot_columns(&res->values, vlo, vhi, width, cnt);
+	ql_plot_bars(th, w, y, x0, vh, cnt, NULL, width, st->logc, QL_R_AXIS, QL_R_AXIS);
 	if (res->r.nscales > 1) {
 		char s[96];
 		snprintf(s, sizeof s, "%s %lld of %lld (Up/Down): its values and grid",
@@ -378,9 +381,6 @@ void ql_quant_draw(ql_app *app, void *vst, WINDOW *w)
 			 (long long)res->unit, (long long)res->r.nscales);
 		ql_put(th, w, y, cols - 1 - ql_text_width(th, s), -1, QL_R_DIM, s);
 	}
-	double cnt[1024];
-	ql_plot_columns(&res->values, vlo, vhi, width, cnt);
-	ql_plot_bars(th, w, y, x0, vh, cnt, NULL, width, st->logc, QL_R_AXIS, QL_R_AXIS);
 	y += vh;
 	draw_grid(th, w, y, x0, width, res, vlo, vhi);
 	draw_value_labels(th, w, y + 2, x0, width, st, vlo, vhi);

@@ -206,6 +206,13 @@ static void *run(void *arg)
 		pthread_mutex_unlock(&w->mu);
 
 		qx_result *res = compute(w, &job);
+		/* marks() reads only plain fields of the result (the scheme, the
+		 * code range, the shape, the unit), so a copy made now stays good
+		 * after the UI takes the result and frees its arrays */
+		bool go_on = res && !res->failed;
+		qx_result copy;
+		if (go_on)
+			copy = *res;
 
 		pthread_mutex_lock(&w->mu);
 		if (res && !w->pending) {
@@ -214,20 +221,12 @@ static void *run(void *arg)
 			res = NULL;
 		}
 		w->stage = "";
+		go_on = go_on && !w->pending;
 		pthread_cond_broadcast(&w->cv);
-		bool go_on = !w->pending && w->ready && w->ready->gen == job.gen && !w->ready->failed;
-		qx_result copy;
-		if (go_on)
-			copy = *w->ready; /* the fields marks() reads; the arrays stay put while
-					     ready is ours (the UI frees only what it took) */
 		pthread_mutex_unlock(&w->mu);
 		qx_result_free(res);
-		if (go_on) {
-			/* marks() reads only r.scheme, r.qmin/qmax, r's units (via
-			 * ql_qview_gather over r.shape) and unit; the UI may have taken
-			 * and freed `ready` by now, so give it a private view. */
+		if (go_on)
 			marks(w, &copy);
-		}
 		pthread_mutex_lock(&w->mu);
 		w->stage = "";
 		pthread_cond_broadcast(&w->cv);
