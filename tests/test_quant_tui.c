@@ -147,6 +147,8 @@ static int setup_env(void **state)
 {
 	(void)state;
 	setenv("INPUTRC", "/dev/null", 1);
+	/* a key waits for its result however slow the sanitized build is */
+	setenv("QLENS_TUI_WAIT_MS", "20000", 1);
 	unsetenv("NO_COLOR");
 	unsetenv("QLENS_DATADIR");
 	setlocale(LC_CTYPE, "C.UTF-8");

@@ -216,6 +216,11 @@ int ql_qview_error_hists(const float *x, const ql_qresult *r, int nbins, ql_hist
 		ql_hist_free(round);
 		return -1;
 	}
+	if (ql_qdtypes[r->scheme.dtype].kind == QL_QK_INT && r->metrics.clipped == 0) {
+		/* the kernel clamped nothing: every error is a rounding error */
+		ql_hist_add_error(round, x, y, (size_t)r->nelem);
+		return 0;
+	}
 	reach re = unit_reach(r);
 	int64_t start = 0;
 	bool run_clip = false;

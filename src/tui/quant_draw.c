@@ -127,8 +127,11 @@ static void draw_marks(const ql_theme *th, WINDOW *w, int y, int x0, int width, 
 {
 	static const char letter[QL_CALIB_COUNT] = {'M', 'P', 'E', 'K'};
 	if (!res->have_marks) {
-		if (ql_qdtypes[res->r.scheme.dtype].kind == QL_QK_INT && !res->r.scheme.has_scale)
-			ql_put(th, w, y, x0, width, QL_R_DIM, "calibration marks: computing...");
+		if (ql_qdtypes[res->r.scheme.dtype].kind != QL_QK_INT || res->r.scheme.has_scale)
+			return;
+		ql_put(th, w, y, x0, width, QL_R_DIM,
+		       res->unit_n > QX_MARKS_MAX ? "calibration marks: only up to 16M values"
+						 : "calibration marks: computing...");
 		return;
 	}
 	bool used[1024] = {false};

@@ -6,8 +6,8 @@
  * qview.h and stats.h. A newer job cancels the one running (checked between
  * steps and inside the error histograms) and a result that is not the
  * newest is thrown away, so keys are never blocked. The calibration marks
- * come in a second step (sorting for percentile takes longest) and are
- * kept while the values and code range they depend on stay the same.
+ * come from a second thread (mse and entropy take longest) and are kept
+ * while the values and code range they depend on stay the same.
  *
  * Nothing here draws; nothing in the screen computes.
  */
@@ -24,6 +24,9 @@
 
 #define QX_VALUE_BINS 2048
 #define QX_ERROR_BINS 512
+/* Calibration marks for at most this many shown values (sorting 64M for
+ * the percentile would take the marks thread seconds per change). */
+#define QX_MARKS_MAX (INT64_C(1) << 24)
 
 typedef struct qx_job {
 	ql_scheme scheme;
@@ -68,8 +71,9 @@ unsigned qx_submit(qx_worker *w, qx_job *job);
 /* Waits up to ms for the result of job gen (0: just look). */
 bool qx_wait(qx_worker *w, unsigned gen, int ms);
 
-/* Takes the newest finished result if it is newer than *have (NULL: none
- * new), and the marks of it once they are there (qx_take_marks). */
+/* Takes the newest finished result if it is newer than after_gen (NULL:
+ * none new). qx_take_marks fills res's marks once the marks thread has
+ * them for its values and code range; false while not (or none wanted). */
 qx_result *qx_take(qx_worker *w, unsigned after_gen);
 bool qx_take_marks(qx_worker *w, qx_result *res);
 void qx_result_free(qx_result *r);

@@ -3,8 +3,10 @@
  * One thread per explorer. The UI submits jobs; the thread takes the newest,
  * runs it step by step (the outlier, ql_quantize, the shown unit's values,
  * their histogram and grid, the error histograms), and publishes the result
- * under the mutex unless a newer job arrived meanwhile. Then it computes the
- * calibration marks, reusing the last ones when their inputs are the same.
+ * under the mutex unless a newer job arrived meanwhile. A second thread
+ * computes the calibration marks from a copy of the shown values, only when
+ * their inputs change (a new calibration method or clip needs none), and
+ * drops a request as soon as a newer one comes.
  */
 #include "qx.h"
 
@@ -13,6 +15,50 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* What the marks depend on: the values (tensor, outlier, unit and how units
+ * are cut) and the calibration's inputs (symmetry, code range, P). */
+typedef struct mkey {
+	int64_t unit;
+	bool outlier;
+	ql_granularity gran;
+	int axis;
+	int64_t group;
+	bool sym;
+	int32_t qmin, qmax;
+	double percentile;
+} mkey;
+
+static mkey key_of(const qx_result *res)
+{
+	const ql_scheme *s = &res->r.scheme;
+	mkey k;
+	memset(&k, 0, sizeof k);
+	k.unit = res->unit;
+	k.outlier = res->job.outlier;
+	k.gran = s->gran;
+	k.axis = s->gran == QL_GRAN_CHANNEL ? s->axis : 0;
+	k.group = s->gran == QL_GRAN_GROUP ? s->group : 0;
+	k.sym = ql_scheme_symmetry(s) == QL_SYM;
+	k.qmin = res->r.qmin;
+	k.qmax = res->r.qmax;
+	k.percentile = s->percentile;
+	return k;
+}
+
+static bool same_key(const mkey *a, const mkey *b)
+{
+	return a->unit == b->unit && a->outlier == b->outlier && a->gran == b->gran &&
+	       a->axis == b->axis && a->group == b->group && a->sym == b->sym && a->qmin == b->qmin &&
+	       a->qmax == b->qmax && a->percentile == b->percentile;
+}
+
+/* Integer targets only: the calibration methods choose a clip for those. */
+static bool wants_marks(const qx_result *res)
+{
+	return ql_qdtypes[res->r.scheme.dtype].kind == QL_QK_INT && !res->r.scheme.has_scale &&
+	       res->unit_n <= QX_MARKS_MAX;
+}
 
 struct qx_worker {
 	pthread_t thread;
@@ -25,8 +71,19 @@ struct qx_worker {
 	const char *stage;
 	unsigned stage_gen;
 	qx_result *ready;      /* the newest finished result, not yet taken */
-	unsigned marks_gen;
+	/* the marks: computed by their own thread, so that the slow methods
+	 * (mse, entropy, percentile's sort) never hold up a result */
+	pthread_t marks_thread;
+	pthread_cond_t marks_cv;
+	mkey want_key;         /* the newest request ... */
+	float *want_x;         /* ... its values (owned) */
+	int64_t want_n;
+	bool marks_pending;
+	bool have_marks;       /* the last finished marks, for done_key */
+	mkey done_key;
 	float mark_lo[QL_CALIB_COUNT], mark_hi[QL_CALIB_COUNT];
+	mkey sent_key;         /* the last key requested (worker thread only) */
+	bool sent;
 	/* the worker thread's own */
 	float *x;
 	int64_t shape[QL_MAX_DIMS];
@@ -36,11 +93,11 @@ struct qx_worker {
 	float outlier_value, outlier_saved;
 	bool outlier_on;
 	float *gather;         /* room for one unit's values */
-	/* the marks' inputs, to reuse them */
-	bool key_valid;
-	ql_scheme key_scheme;
-	int64_t key_unit;
-	bool key_outlier;
+	/* the last value histogram, kept while its values and axis stay */
+	ql_hist vcache;
+	mkey vkey;
+	double vlo, vhi;
+	bool vcached;
 };
 
 static double now_ms(void)
@@ -133,7 +190,31 @@ static qx_result *compute(qx_worker *w, const qx_job *job)
 		res->failed = true;
 		return res;
 	}
-	ql_hist_add(&res->values, v, (size_t)res->unit_n);
+	/* a new scheme over the same values and axis: the same histogram */
+	mkey vk = key_of(res);
+	vk.sym = false, vk.qmin = vk.qmax = 0, vk.percentile = 0;
+	if (w->vcached && same_key(&vk, &w->vkey) && w->vlo == lo && w->vhi == hi) {
+		memcpy(res->values.counts, w->vcache.counts, QX_VALUE_BINS * sizeof *res->values.counts);
+		res->values.below = w->vcache.below;
+		res->values.above = w->vcache.above;
+		res->values.nan = w->vcache.nan;
+		res->values.total = w->vcache.total;
+	} else {
+		ql_hist_add(&res->values, v, (size_t)res->unit_n);
+		if (w->vcached)
+			ql_hist_free(&w->vcache);
+		w->vcached = ql_hist_init(&w->vcache, QX_VALUE_BINS, lo, hi, NULL) == 0;
+		if (w->vcached) {
+			memcpy(w->vcache.counts, res->values.counts, QX_VALUE_BINS * sizeof *res->values.counts);
+			w->vcache.below = res->values.below;
+			w->vcache.above = res->values.above;
+			w->vcache.nan = res->values.nan;
+			w->vcache.total = res->values.total;
+			w->vkey = vk;
+			w->vlo = lo;
+			w->vhi = hi;
+		}
+	}
 	int rc = ql_qview_error_hists(w->x, &res->r, QX_ERROR_BINS, &res->err_round, &res->err_clip,
 				      &w->cancel, &res->err);
 	if (rc) {
@@ -154,41 +235,76 @@ cancelled:
 	return NULL;
 }
 
-/* Step 6: the marks, for integer targets (the calibration methods choose a
- * clip for those only). */
-static void marks(qx_worker *w, const qx_result *res)
+/* Step 6: asks the marks thread for the marks of res, with a copy of the
+ * values, unless they are the ones asked for last. */
+static void request_marks(qx_worker *w, const qx_result *res)
 {
-	const ql_scheme *s = &res->r.scheme;
-	if (ql_qdtypes[s->dtype].kind != QL_QK_INT || s->has_scale)
+	if (!wants_marks(res))
 		return;
-	bool same = w->key_valid && w->key_unit == res->unit && w->key_outlier == res->job.outlier &&
-		    w->key_scheme.dtype == s->dtype && w->key_scheme.gran == s->gran &&
-		    w->key_scheme.axis == s->axis && w->key_scheme.group == s->group &&
-		    ql_scheme_symmetry(&w->key_scheme) == ql_scheme_symmetry(s) &&
-		    w->key_scheme.percentile == s->percentile;
-	float lo[QL_CALIB_COUNT], hi[QL_CALIB_COUNT];
-	if (same) {
-		memcpy(lo, w->mark_lo, sizeof lo);
-		memcpy(hi, w->mark_hi, sizeof hi);
-	} else {
-		set_stage(w, "calibration marks", res->gen);
-		qx_result tmp = *res;
-		const float *v = unit_values(w, &tmp);
-		ql_error err;
-		if (ql_qview_calib_marks(v, (size_t)tmp.unit_n, s, res->r.qmin, res->r.qmax, lo, hi, &err))
-			return;
-	}
+	mkey k = key_of(res);
+	if (w->sent && same_key(&k, &w->sent_key))
+		return;
+	qx_result tmp = *res;
+	const float *v = unit_values(w, &tmp);
+	float *copy = malloc((size_t)(tmp.unit_n > 0 ? tmp.unit_n : 1) * sizeof *copy);
+	if (!copy)
+		return;
+	memcpy(copy, v, (size_t)tmp.unit_n * sizeof *copy);
 	pthread_mutex_lock(&w->mu);
-	if (!w->pending) {
-		memcpy(w->mark_lo, lo, sizeof lo);
-		memcpy(w->mark_hi, hi, sizeof hi);
-		w->marks_gen = res->gen;
-		w->key_valid = true;
-		w->key_scheme = *s;
-		w->key_unit = res->unit;
-		w->key_outlier = res->job.outlier;
+	free(w->want_x);
+	w->want_x = copy;
+	w->want_n = tmp.unit_n;
+	w->want_key = k;
+	w->marks_pending = true;
+	pthread_cond_broadcast(&w->marks_cv);
+	pthread_mutex_unlock(&w->mu);
+	w->sent_key = k;
+	w->sent = true;
+}
+
+static void *run_marks(void *arg)
+{
+	qx_worker *w = arg;
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->quit && !w->marks_pending)
+			pthread_cond_wait(&w->marks_cv, &w->mu);
+		if (w->quit)
+			break;
+		mkey k = w->want_key;
+		float *x = w->want_x;
+		int64_t n = w->want_n;
+		w->want_x = NULL;
+		w->marks_pending = false;
+		pthread_mutex_unlock(&w->mu);
+
+		ql_scheme s;
+		ql_scheme_init(&s);
+		s.sym = k.sym ? QL_SYM : QL_ASYM;
+		s.percentile = k.percentile;
+		float lo[QL_CALIB_COUNT], hi[QL_CALIB_COUNT];
+		ql_error err;
+		bool ok = true;
+		for (int m = 0; m < QL_CALIB_COUNT && ok; m++) {
+			pthread_mutex_lock(&w->mu);
+			bool newer = w->marks_pending || w->quit;
+			pthread_mutex_unlock(&w->mu);
+			ok = !newer && ql_calibrate(x, (size_t)n, (ql_calib)m, s.percentile, k.sym, k.qmin,
+						    k.qmax, &lo[m], &hi[m], &err) == 0;
+		}
+		free(x);
+
+		pthread_mutex_lock(&w->mu);
+		if (ok) {
+			memcpy(w->mark_lo, lo, sizeof lo);
+			memcpy(w->mark_hi, hi, sizeof hi);
+			w->done_key = k;
+			w->have_marks = true;
+		}
+		pthread_cond_broadcast(&w->cv);
 	}
 	pthread_mutex_unlock(&w->mu);
+	return NULL;
 }
 
 static void *run(void *arg)
@@ -206,13 +322,8 @@ static void *run(void *arg)
 		pthread_mutex_unlock(&w->mu);
 
 		qx_result *res = compute(w, &job);
-		/* marks() reads only plain fields of the result (the scheme, the
-		 * code range, the shape, the unit), so a copy made now stays good
-		 * after the UI takes the result and frees its arrays */
-		bool go_on = res && !res->failed;
-		qx_result copy;
-		if (go_on)
-			copy = *res;
+		if (res && !res->failed)
+			request_marks(w, res);
 
 		pthread_mutex_lock(&w->mu);
 		if (res && !w->pending) {
@@ -221,15 +332,10 @@ static void *run(void *arg)
 			res = NULL;
 		}
 		w->stage = "";
-		go_on = go_on && !w->pending;
 		pthread_cond_broadcast(&w->cv);
 		pthread_mutex_unlock(&w->mu);
 		qx_result_free(res);
-		if (go_on)
-			marks(w, &copy);
 		pthread_mutex_lock(&w->mu);
-		w->stage = "";
-		pthread_cond_broadcast(&w->cv);
 	}
 	pthread_mutex_unlock(&w->mu);
 	return NULL;
@@ -263,9 +369,26 @@ qx_worker *qx_worker_new(float *x, const int64_t *shape, int ndim, int64_t outli
 	}
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
-	if (pthread_create(&w->thread, NULL, run, w)) {
+	pthread_cond_init(&w->marks_cv, NULL);
+	if (pthread_create(&w->marks_thread, NULL, run_marks, w)) {
 		pthread_mutex_destroy(&w->mu);
 		pthread_cond_destroy(&w->cv);
+		pthread_cond_destroy(&w->marks_cv);
+		free(w->gather);
+		free(x);
+		free(w);
+		ql_error_set(err, "cannot start the computing thread");
+		return NULL;
+	}
+	if (pthread_create(&w->thread, NULL, run, w)) {
+		pthread_mutex_lock(&w->mu);
+		w->quit = true;
+		pthread_cond_broadcast(&w->marks_cv);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->marks_thread, NULL);
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->cv);
+		pthread_cond_destroy(&w->marks_cv);
 		free(w->gather);
 		free(x);
 		free(w);
@@ -283,11 +406,17 @@ void qx_worker_free(qx_worker *w)
 	w->quit = true;
 	w->cancel = 1;
 	pthread_cond_broadcast(&w->cv);
+	pthread_cond_broadcast(&w->marks_cv);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);
+	pthread_join(w->marks_thread, NULL);
 	qx_result_free(w->ready);
+	free(w->want_x);
+	if (w->vcached)
+		ql_hist_free(&w->vcache);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
+	pthread_cond_destroy(&w->marks_cv);
 	free(w->gather);
 	free(w->x);
 	free(w);
@@ -340,8 +469,11 @@ qx_result *qx_take(qx_worker *w, unsigned after_gen)
 bool qx_take_marks(qx_worker *w, qx_result *res)
 {
 	bool got = false;
+	if (res->failed || !wants_marks(res))
+		return false;
+	mkey k = key_of(res);
 	pthread_mutex_lock(&w->mu);
-	if (!res->have_marks && w->marks_gen == res->gen) {
+	if (!res->have_marks && w->have_marks && same_key(&w->done_key, &k)) {
 		memcpy(res->mark_lo, w->mark_lo, sizeof res->mark_lo);
 		memcpy(res->mark_hi, w->mark_hi, sizeof res->mark_hi);
 		res->have_marks = got = true;

@@ -38,8 +38,19 @@
 #include "qlens/quantize_cmd.h"
 #include "quant_screen.h"
 
+/* Up to 1M values a key waits for its result (a few ms; at most
+ * QLENS_TUI_WAIT_MS, default 100, so that a loaded machine never freezes
+ * the keys), and the frame after the key shows it. Larger tensors come in
+ * when ready. */
 #define SYNC_MAX (INT64_C(1) << 20)
-#define SYNC_WAIT_MS 5000
+#define SYNC_WAIT_MS 100
+
+static int sync_wait_ms(void)
+{
+	const char *e = getenv("QLENS_TUI_WAIT_MS");
+	int ms = e ? atoi(e) : SYNC_WAIT_MS;
+	return ms > 0 ? ms : SYNC_WAIT_MS;
+}
 
 static const char *const samples[] = {
 	"small", "gaussian", "laplace", "uniform", "bimodal", "outliers", "faceapi_conv64", "mobilenet_pw11",
@@ -225,7 +236,7 @@ static void recompute(ql_app *app, quant_state *st)
 	}
 	qx_job job = {.scheme = s, .outlier = st->outlier, .unit = st->unit, .threads = st->threads};
 	st->want = qx_submit(st->w, &job);
-	if (st->n <= SYNC_MAX && qx_wait(st->w, st->want, SYNC_WAIT_MS))
+	if (st->n <= SYNC_MAX && qx_wait(st->w, st->want, sync_wait_ms()))
 		take(app, st);
 }
 
