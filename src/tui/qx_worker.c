@@ -84,6 +84,7 @@ struct qx_worker {
 	float mark_lo[QL_CALIB_COUNT], mark_hi[QL_CALIB_COUNT];
 	mkey sent_key;         /* the last key requested (worker thread only) */
 	bool sent;
+	int refs;              /* the owner and the threads running (see release) */
 	/* the worker thread's own */
 	float *x;
 	int64_t shape[QL_MAX_DIMS];
@@ -99,6 +100,8 @@ struct qx_worker {
 	double vlo, vhi;
 	bool vcached;
 };
+
+static void release(qx_worker *w);
 
 static double now_ms(void)
 {
@@ -304,6 +307,7 @@ static void *run_marks(void *arg)
 		pthread_cond_broadcast(&w->cv);
 	}
 	pthread_mutex_unlock(&w->mu);
+	release(w);
 	return NULL;
 }
 
@@ -338,6 +342,7 @@ static void *run(void *arg)
 		pthread_mutex_lock(&w->mu);
 	}
 	pthread_mutex_unlock(&w->mu);
+	release(w);
 	return NULL;
 }
 
@@ -370,6 +375,7 @@ qx_worker *qx_worker_new(float *x, const int64_t *shape, int ndim, int64_t outli
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cv, NULL);
 	pthread_cond_init(&w->marks_cv, NULL);
+	w->refs = 3;
 	if (pthread_create(&w->marks_thread, NULL, run_marks, w)) {
 		pthread_mutex_destroy(&w->mu);
 		pthread_cond_destroy(&w->cv);
@@ -384,6 +390,7 @@ qx_worker *qx_worker_new(float *x, const int64_t *shape, int ndim, int64_t outli
 		pthread_mutex_lock(&w->mu);
 		w->quit = true;
 		pthread_cond_broadcast(&w->marks_cv);
+		w->refs = 2; /* the marks thread lets go of its hold; this frees */
 		pthread_mutex_unlock(&w->mu);
 		pthread_join(w->marks_thread, NULL);
 		pthread_mutex_destroy(&w->mu);
@@ -395,7 +402,35 @@ qx_worker *qx_worker_new(float *x, const int64_t *shape, int ndim, int64_t outli
 		ql_error_set(err, "cannot start the computing thread");
 		return NULL;
 	}
+	pthread_detach(w->thread);
+	pthread_detach(w->marks_thread);
 	return w;
+}
+
+static void destroy(qx_worker *w)
+{
+	qx_result_free(w->ready);
+	free(w->want_x);
+	if (w->vcached)
+		ql_hist_free(&w->vcache);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	pthread_cond_destroy(&w->marks_cv);
+	free(w->gather);
+	free(w->x);
+	free(w);
+}
+
+/* The owner and the two threads each hold the worker; the last to let go
+ * frees it. So closing the explorer never waits for a ql_quantize of a
+ * large tensor to finish: the threads see `quit` and clean up after it. */
+static void release(qx_worker *w)
+{
+	pthread_mutex_lock(&w->mu);
+	bool last = --w->refs == 0;
+	pthread_mutex_unlock(&w->mu);
+	if (last)
+		destroy(w);
 }
 
 void qx_worker_free(qx_worker *w)
@@ -408,18 +443,7 @@ void qx_worker_free(qx_worker *w)
 	pthread_cond_broadcast(&w->cv);
 	pthread_cond_broadcast(&w->marks_cv);
 	pthread_mutex_unlock(&w->mu);
-	pthread_join(w->thread, NULL);
-	pthread_join(w->marks_thread, NULL);
-	qx_result_free(w->ready);
-	free(w->want_x);
-	if (w->vcached)
-		ql_hist_free(&w->vcache);
-	pthread_mutex_destroy(&w->mu);
-	pthread_cond_destroy(&w->cv);
-	pthread_cond_destroy(&w->marks_cv);
-	free(w->gather);
-	free(w->x);
-	free(w);
+	release(w);
 }
 
 unsigned qx_submit(qx_worker *w, qx_job *job)
