@@ -41,8 +41,14 @@ static void put_at(const ql_theme *th, WINDOW *w, int y, int x0, int width, int 
 static void draw_header(const ql_theme *th, WINDOW *w, int cols, const quant_state *st)
 {
 	char line[1200], words[256], desc[160];
-	snprintf(line, sizeof line, "%s  %s [%s] %lld values%s", st->file, st->tensor,
-		 st->shape_text, (long long)st->n, st->outlier ? "  +1 outlier" : "");
+	/* the file's name, and the tensor's when it is not the file's */
+	const char *base = strrchr(st->file, '/');
+	base = base ? base + 1 : st->file;
+	size_t stem = strcspn(base, ".");
+	bool same = strlen(st->tensor) == stem && strncmp(base, st->tensor, stem) == 0;
+	snprintf(line, sizeof line, "%s%s%s [%s] %lld values%s", base, same ? "" : " : ",
+		 same ? "" : st->tensor, st->shape_text, (long long)st->n,
+		 st->outlier ? "  +1 outlier" : "");
 	ql_put(th, w, 0, 1, cols - 2, QL_R_LABEL, line);
 	const ql_scheme *s = st->res ? &st->res->r.scheme : &st->scheme;
 	ql_qview_scheme_args(s, words, sizeof words);
@@ -321,22 +327,30 @@ static void draw_readout(const ql_theme *th, WINDOW *w, int y, int cols, quant_s
 	else
 		snprintf(s, sizeof s, "clipped %lld (%s%%)", (long long)m->clipped, num(pct, a, sizeof a));
 	item(&f, m->clipped ? QL_R_WARN : QL_R_NORMAL, s);
-	metric(&f, "bits/weight", r->bits_per_weight, p, st->prev_bpw, "");
 	if (p)
-		snprintf(s, sizeof s, "%llu bytes, was %llu", (unsigned long long)r->bytes,
-			 (unsigned long long)st->prev_bytes);
+		snprintf(s, sizeof s, "bits/weight %s (%llu bytes), was %s", num(r->bits_per_weight, a, sizeof a),
+			 (unsigned long long)r->bytes, num(st->prev_bpw, b, sizeof b));
 	else
-		snprintf(s, sizeof s, "%llu bytes", (unsigned long long)r->bytes);
+		snprintf(s, sizeof s, "bits/weight %s (%llu bytes)", num(r->bits_per_weight, a, sizeof a),
+			 (unsigned long long)r->bytes);
 	item(&f, QL_R_NORMAL, s);
-	if (st->cursor >= 0 && st->width > 0) {
-		float x = (float)(vlo + (st->cursor + 0.5) * (vhi - vlo) / st->width), xh;
-		int32_t code;
-		if (ql_qview_point(r, res->unit, x, &code, &xh) == 0) {
-			snprintf(s, sizeof s, "cursor x %s %s code %d %s %s", num(x, a, sizeof a),
-				 th->utf8 ? "→" : "->", (int)code, th->utf8 ? "→" : "->", num(xh, b, sizeof b));
-			item(&f, QL_R_CURSOR, s);
-		}
-	}
+}
+
+/* x -> code -> x̂ of the value under the cursor, at the right of row 0. */
+static void draw_cursor(const ql_theme *th, WINDOW *w, int cols, const quant_state *st, double vlo,
+			double vhi)
+{
+	const qx_result *res = st->res;
+	if (st->cursor < 0 || st->width <= 0)
+		return;
+	float x = (float)(vlo + (st->cursor + 0.5) * (vhi - vlo) / st->width), xh;
+	int32_t code;
+	char s[128], a[32], b[32];
+	if (ql_qview_point(&res->r, res->unit, x, &code, &xh))
+		return;
+	snprintf(s, sizeof s, " %s %s %s code %d %s %s ", th->utf8 ? "▲" : "^", num(x, a, sizeof a),
+		 th->utf8 ? "→" : "->", (int)code, th->utf8 ? "→" : "->", num(xh, b, sizeof b));
+	ql_put(th, w, 0, cols - 1 - ql_text_width(th, s), -1, QL_R_CURSOR, s);
 }
 
 void ql_quant_draw(ql_app *app, void *vst, WINDOW *w)
@@ -394,4 +408,5 @@ void ql_quant_draw(ql_app *app, void *vst, WINDOW *w)
 	draw_errors(th, w, y, x0, width, eh, st);
 	y += eh + 1;
 	draw_readout(th, w, y, cols, st, vlo, vhi);
+	draw_cursor(th, w, cols, st, vlo, vhi);
 }
