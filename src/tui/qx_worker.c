@@ -182,6 +182,10 @@ static qx_result *compute(qx_worker *w, const qx_job *job)
 		lo = fmin(lo, res->r.clip_lo[res->unit]);
 		hi = fmax(hi, res->r.clip_hi[res->unit]);
 	}
+	if (res->nlevels > 0) { /* k * scale may round just past the clip */
+		lo = fmin(lo, res->levels[0]);
+		hi = fmax(hi, res->levels[res->nlevels - 1]);
+	}
 	if (!(hi > lo)) {
 		lo -= 0.5;
 		hi += 0.5;
