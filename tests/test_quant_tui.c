@@ -526,6 +526,10 @@ static void test_entry_points(void **state)
 	expect_text(t, "small.npy");
 	key(t, 'n');
 	expect_text(t, "gaussian.npy");
+	/* f: any file, with quantize's words */
+	ql_tui_feed_keys(t, "fassets/samples/bimodal.npy --dtype int2\r");
+	expect_text(t, "bimodal.npy");
+	expect_text(t, "qmin -1  qmax 1");
 	key(t, 'q');
 	ql_tui_feed_keys(t, ":quantize assets/samples/uniform.npy --dtype int4 --asym --tui\r");
 	expect_text(t, "uniform.npy");
@@ -536,6 +540,33 @@ static void test_entry_points(void **state)
 	ql_tui_feed_keys(t, ":quantize assets/samples/uniform.npy --dtype int5 --tui\r");
 	expect_text(t, "int5");
 	expect_text(t, "Pick something to explore");
+	ql_tui_close(t);
+}
+
+/* Embedded as a widget: drawn into a 100x30 part of a 140x45 terminal,
+ * the explorer stays inside it, and fits its picture to it. */
+static void test_embedded(void **state)
+{
+	(void)state;
+	ql_tui *t = open_q(45, 140, "assets/samples/small.npy --dtype int4");
+	char before[45][512];
+	for (int y = 0; y < 45; y++)
+		snprintf(before[y], sizeof before[y], "%s", row(t, y));
+	ql_tui_draw_embedded(t, 8, 20, 30, 100);
+	for (int y = 0; y < 45; y++) {
+		const char *r = row(t, y);
+		if (y < 8 || y >= 38) {
+			assert_string_equal(r, before[y]);
+			continue;
+		}
+		/* the columns left of the widget are as before */
+		assert_int_equal(strncmp(r, before[y], 20 - 1), 0);
+	}
+	/* its ticks span the widget's width: 15 levels, codes -7 .. 7 */
+	int y = find_row(t, "-7   ");
+	assert_true(y >= 8 && y < 38);
+	const char *r = row(t, y);
+	assert_non_null(strstr(r, " 7"));
 	ql_tui_close(t);
 }
 
@@ -552,6 +583,7 @@ int main(void)
 		cmocka_unit_test(test_mono_ascii),
 		cmocka_unit_test(test_background),
 		cmocka_unit_test(test_entry_points),
+		cmocka_unit_test(test_embedded),
 	};
 	return cmocka_run_group_tests(tests, setup_env, teardown_env);
 }

@@ -78,3 +78,27 @@ void ql_plot_bars(const ql_theme *th, WINDOW *w, int y0, int x0, int rows, const
 			ql_put(th, w, y, x0 + c, 1, rb, th->utf8 ? "▒" : "x");
 	}
 }
+
+void ql_plot_strip(const ql_theme *th, WINDOW *w, int y, int x0, int width, const float *v, int64_t n,
+		   int64_t sel, ql_role r, ql_role rs)
+{
+	static const char *const ramp = " .:-=+*#@";
+	if (n <= 0 || width <= 0)
+		return;
+	int cols = n < width ? (int)n : width;
+	double top = 0;
+	for (int64_t i = 0; i < n; i++)
+		top = fabs(v[i]) > top ? fabs(v[i]) : top;
+	if (!(top > 0))
+		return;
+	for (int c = 0; c < cols; c++) {
+		int64_t a = (int64_t)c * n / cols, b = (int64_t)(c + 1) * n / cols;
+		double m = 0;
+		for (int64_t i = a; i < b; i++)
+			m = fabs(v[i]) > m ? fabs(v[i]) : m;
+		int e = (int)ceil(m / top * 8);
+		e = e < 1 ? 1 : e > 8 ? 8 : e;
+		char g[2] = {ramp[e], 0};
+		ql_put(th, w, y, x0 + c, 1, sel >= a && sel < b ? rs : r, th->utf8 ? eighths[e] : g);
+	}
+}

@@ -387,15 +387,23 @@ void ql_quant_draw(ql_app *app, void *vst, WINDOW *w)
 	if (eh < 2)
 		eh = 2;
 	int y = 2;
+	if (res->r.nscales > 1) {
+		/* a strip of every unit's scale, the selected one marked; below
+		 * it the selected unit's values */
+		ql_plot_strip(th, w, y, x0, width, res->r.scales, res->r.nscales, res->unit, QL_R_AXIS_SUB,
+			      QL_R_CURSOR);
+		y++;
+		vh--;
+	}
 	double cnt[1024];
 	ql_plot_columns(&res->values, vlo, vhi, width, cnt);
 	ql_plot_bars(th, w, y, x0, vh, cnt, NULL, width, st->logc, QL_R_AXIS, QL_R_AXIS);
 	if (res->r.nscales > 1) {
 		char s[96];
-		snprintf(s, sizeof s, "%s %lld of %lld (Up/Down): its values and grid",
+		snprintf(s, sizeof s, " %s %lld of %lld (Up/Down): its values and grid; %s every scale ",
 			 res->r.scheme.gran == QL_GRAN_CHANNEL ? "channel" :
 			 res->r.scheme.gran == QL_GRAN_GROUP ? "group" : "block",
-			 (long long)res->unit, (long long)res->r.nscales);
+			 (long long)res->unit, (long long)res->r.nscales, th->utf8 ? "↑" : "^");
 		ql_put(th, w, y, cols - 1 - ql_text_width(th, s), -1, QL_R_DIM, s);
 	}
 	y += vh;

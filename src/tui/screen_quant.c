@@ -242,10 +242,6 @@ static void recompute(ql_app *app, quant_state *st)
 
 /* ---- keys ----------------------------------------------------------------- */
 
-static const ql_qdtype families[] = {
-	QL_Q_INT8, QL_Q_FP8_E4M3, QL_Q_FP8_E5M2, QL_Q_NF4, QL_Q_Q8_0, QL_Q_Q4_0,
-	QL_Q_MXFP4, QL_Q_MXFP8, QL_Q_MXINT8,
-};
 static const double percentiles[] = {90, 95, 98, 99, 99.5, 99.9, 99.99};
 
 static bool is_int(ql_qdtype t)
@@ -271,19 +267,30 @@ static void set_bits(quant_state *st, int dir)
 		st->scheme.gran = QL_GRAN_TENSOR;
 }
 
+/* The next format family of the core's table (quant.h): int (at the bits
+ * in use), then every other target in table order, so a format the core
+ * gains joins the cycle by itself. */
 static void next_family(quant_state *st)
 {
 	ql_qdtype t = st->scheme.dtype;
-	int i = 0;
-	for (int k = 0; k < (int)(sizeof families / sizeof families[0]); k++)
-		if (families[k] == t)
-			i = k;
-	i = (i + 1) % (int)(sizeof families / sizeof families[0]);
-	st->scheme.dtype = families[i];
+	ql_qdtype next = QL_Q_INT8;
+	for (int k = 1; k <= QL_Q_COUNT; k++) {
+		ql_qdtype c = (ql_qdtype)((t + k) % QL_Q_COUNT);
+		if (!is_int(c)) {
+			next = c;
+			break;
+		}
+		if (c == QL_Q_INT8 && !is_int(t)) {
+			next = c;
+			break;
+		}
+	}
+	if (is_int(t) && is_int(next))
+		next = t; /* no other family: stay */
+	st->scheme.dtype = next;
 	st->scheme.sym = QL_SYM_DEFAULT;
-	st->scheme.gran = is_int(families[i]) ? QL_GRAN_TENSOR : QL_GRAN_BLOCK;
-	if (ql_qdtypes[families[i]].kind == QL_QK_FLOAT)
-		st->scheme.gran = QL_GRAN_TENSOR;
+	st->scheme.gran = (is_int(next) || ql_qdtypes[next].kind == QL_QK_FLOAT) ? QL_GRAN_TENSOR
+										 : QL_GRAN_BLOCK;
 	st->manual = false;
 }
 

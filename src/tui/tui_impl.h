@@ -306,6 +306,13 @@ void ql_plot_columns(const struct ql_hist *h, double lo, double hi, int width, d
 void ql_plot_bars(const ql_theme *th, WINDOW *w, int y0, int x0, int rows, const double *a,
 		  const double *b, int width, bool logc, ql_role ra, ql_role rb);
 
+/* One row of eighth blocks (ASCII " .:-=+*#@") for n values over at most
+ * width columns, each column the largest |v| of its share, scaled to the
+ * largest of all: a glance at many scales, outliers standing up. The
+ * column holding element `sel` is drawn in role rs. */
+void ql_plot_strip(const ql_theme *th, WINDOW *w, int y, int x0, int width, const float *v, int64_t n,
+		   int64_t sel, ql_role r, ql_role rs);
+
 /* ---- the prompt (prompt.c) ---------------------------------------------- */
 
 typedef enum ql_prompt_kind {
