@@ -8,6 +8,7 @@
 #include "qlens/qview.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,31 +295,43 @@ int ql_qview_point(const ql_qresult *r, int64_t unit, float x, int32_t *code, fl
 	return 0;
 }
 
+/* snprintf at buf + *k, keeping *k the length it would have. */
+static void append(char *buf, size_t n, int *k, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void append(char *buf, size_t n, int *k, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	size_t at = *k >= 0 && (size_t)*k < n ? (size_t)*k : n;
+	int m = vsnprintf(at < n ? buf + at : NULL, at < n ? n - at : 0, fmt, ap);
+	va_end(ap);
+	if (m > 0)
+		*k += m;
+}
+
 int ql_qview_scheme_args(const ql_scheme *s, char *buf, size_t n)
 {
-	int k = snprintf(buf, n, "--dtype %s", ql_qdtype_name(s->dtype));
-#define ADD(...) \
-	do { \
-		if (k >= 0 && (size_t)k < n) \
-			k += snprintf(buf + k, n - (size_t)k, __VA_ARGS__); \
-	} while (0)
+	int k = 0;
+	if (n)
+		buf[0] = '\0';
+	append(buf, n, &k, "--dtype %s", ql_qdtype_name(s->dtype));
 	if (s->sym == QL_SYM)
-		ADD(" --sym");
+		append(buf, n, &k, " --sym");
 	else if (s->sym == QL_ASYM)
-		ADD(" --asym");
+		append(buf, n, &k, " --asym");
 	if (s->gran == QL_GRAN_CHANNEL)
-		ADD(" --axis %d", s->axis);
+		append(buf, n, &k, " --axis %d", s->axis);
 	else if (s->gran == QL_GRAN_GROUP)
-		ADD(" --group %lld", (long long)s->group);
+		append(buf, n, &k, " --group %lld", (long long)s->group);
 	if (s->has_scale) {
-		ADD(" --scale %.9g", (double)s->scale);
+		append(buf, n, &k, " --scale %.9g", (double)s->scale);
 		if (s->has_zero_point)
-			ADD(" --zero-point %d", (int)s->zero_point);
+			append(buf, n, &k, " --zero-point %d", (int)s->zero_point);
 	} else if (s->calib == QL_CALIB_PERCENTILE) {
-		ADD(" --calib percentile:%g", s->percentile);
+		append(buf, n, &k, " --calib percentile:%g", s->percentile);
 	} else if (s->calib != QL_CALIB_MINMAX) {
-		ADD(" --calib %s", ql_calib_name(s->calib));
+		append(buf, n, &k, " --calib %s", ql_calib_name(s->calib));
 	}
-#undef ADD
 	return k;
 }
