@@ -536,6 +536,19 @@ static void test_entry_points(void **state)
 	expect_text(t, "--dtype int4 --asym");
 	key(t, 'q');
 	expect_text(t, "Pick something to explore");
+	/* a tensor with NaN: the core's refusal, nothing opened */
+	char path[300], cmd[400];
+	snprintf(path, sizeof path, "%s/nan.npy", state_dir);
+	float v[3] = {1.0f, NAN, 2.0f};
+	int64_t shape[1] = {3};
+	ql_writer *w;
+	assert_int_equal(ql_writer_open(path, true, &w, &err), 0);
+	assert_int_equal(ql_writer_add(w, "nan", QL_DT_F32, shape, 1, v, &err), 0);
+	assert_int_equal(ql_writer_close(w, &err), 0);
+	snprintf(cmd, sizeof cmd, ":quantize %s --tui\r", path);
+	ql_tui_feed_keys(t, cmd);
+	expect_text(t, "not finite");
+	expect_text(t, "Pick something to explore");
 	/* a bad option: the command's own message, nothing opened */
 	ql_tui_feed_keys(t, ":quantize assets/samples/uniform.npy --dtype int5 --tui\r");
 	expect_text(t, "int5");

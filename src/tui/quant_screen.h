@@ -18,6 +18,7 @@ typedef struct quant_state {
 	int threads;
 	bool outlier, logc, manual;
 	bool busy; /* the worker was busy at the last tick */
+	char failure[QL_ERROR_MAX]; /* the last result's error, if it failed */
 	float clip_lo, clip_hi;
 	int64_t unit;
 	qx_result *res;

@@ -190,6 +190,7 @@ static bool take(ql_app *app, quant_state *st)
 	qx_result *r = qx_take(st->w, st->res ? st->res->gen : 0);
 	if (r && r->failed) {
 		ql_app_message(app, QL_R_ERROR, "qlens: %s", r->err.msg);
+		snprintf(st->failure, sizeof st->failure, "%s", r->err.msg);
 		if (r->gen == st->want)
 			st->scheme = st->good; /* back to what is shown */
 		qx_result_free(r);
@@ -468,6 +469,8 @@ static bool quant_tick(ql_app *app, void *vst)
 	return take(app, st) || redraw;
 }
 
+static void quant_close(void *vst);
+
 /* `:quantize ... --tui` arrives through the screen hook; plain `:quantize
  * FILE ...` on this screen shows its output as usual. */
 static void *quant_open(ql_app *app, int argc, char **argv, ql_error *err)
@@ -485,6 +488,13 @@ static void *quant_open(ql_app *app, int argc, char **argv, ql_error *err)
 	if (argc > 0)
 		st->sample = -1;
 	recompute(app, st);
+	if (!st->res && st->failure[0]) {
+		/* refused at once (a tensor with NaN or inf, say): say so, open
+		 * nothing */
+		ql_error_set(err, "%s: %s", st->file, st->failure);
+		quant_close(st);
+		return NULL;
+	}
 	return st;
 }
 
