@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define READOUT_ROWS 5
 
@@ -362,8 +363,12 @@ void ql_quant_draw(ql_app *app, void *vst, WINDOW *w)
 	if (!st->res || st->res->gen != st->want) {
 		/* the newest key's work is not in yet */
 		const char *stage = qx_stage(st->w, NULL);
-		char s[96];
-		snprintf(s, sizeof s, "%s %lld values...", stage[0] ? stage : "queued", (long long)st->n);
+		char s[128];
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		double now = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+		snprintf(s, sizeof s, "%s %lld values... %.1f s (keys still work; a new one cancels this)",
+			 stage[0] ? stage : "queued", (long long)st->n, (now - st->submitted_ms) / 1e3);
 		ql_put(th, w, 2, 1, cols - 2, QL_R_INFO, s);
 	}
 	if (!st->res)

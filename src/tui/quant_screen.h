@@ -28,6 +28,8 @@ typedef struct quant_state {
 	uint64_t prev_bytes;
 	float prev_scale;
 	unsigned want;
+	double submitted_ms; /* when the newest job went (CLOCK_MONOTONIC) */
+	double note_ms;      /* when the progress note was last redrawn */
 	double zoom, centre;
 	int cursor, width; /* the cursor's column; plot width at the last draw */
 } quant_state;

@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "qlens/io.h"
@@ -80,9 +81,20 @@ static int load(quant_state *st, const ql_quantize_request *rq, ql_error *err)
 		return -1;
 	long idx = rq->tensor ? ql_source_find(src, rq->tensor) : ql_source_count(src) == 1 ? 0 : -1;
 	if (idx < 0) {
-		ql_error_set(err, "%s: %s", rq->file,
-			     rq->tensor ? "no such tensor (see `qlens info FILE`)"
-					: "has several tensors; choose one with --tensor NAME");
+		char list[300] = "";
+		size_t n = ql_source_count(src), k = 0;
+		for (size_t i = 0; i < n && k + 40 < sizeof list; i++)
+			k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "",
+					      ql_source_tensor(src, i)->name);
+		if (k + 40 >= sizeof list)
+			snprintf(list + k, sizeof list - k, ", ...");
+		if (n == 0)
+			ql_error_set(err, "%s: holds no tensors", rq->file);
+		else if (rq->tensor)
+			ql_error_set(err, "%s: no tensor '%s' (it has: %s)", rq->file, rq->tensor, list);
+		else
+			ql_error_set(err, "%s: has %zu tensors; choose one with --tensor NAME (%s)", rq->file, n,
+				     list);
 		ql_source_close(src);
 		return -1;
 	}
@@ -237,6 +249,9 @@ static void recompute(ql_app *app, quant_state *st)
 	}
 	qx_job job = {.scheme = s, .outlier = st->outlier, .unit = st->unit, .threads = st->threads};
 	st->want = qx_submit(st->w, &job);
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	st->submitted_ms = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 	if (st->n <= SYNC_MAX && qx_wait(st->w, st->want, sync_wait_ms()))
 		take(app, st);
 }
@@ -466,10 +481,29 @@ static bool quant_tick(ql_app *app, void *vst)
 	bool busy = qx_stage(st->w, NULL)[0] != '\0';
 	bool redraw = busy != st->busy; /* the progress note comes and goes */
 	st->busy = busy;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	double now = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	if (busy && now - st->note_ms >= 250) { /* its clock moves 4 times a second */
+		st->note_ms = now;
+		redraw = true;
+	}
 	return take(app, st) || redraw;
 }
 
 static void quant_close(void *vst);
+
+/* A click moves the cursor to that column. */
+static bool quant_click(ql_app *app, void *vst, int y, int x)
+{
+	(void)app;
+	(void)y;
+	quant_state *st = vst;
+	if (x < 1 || x > st->width)
+		return false;
+	st->cursor = x - 1;
+	return true;
+}
 
 /* `:quantize ... --tui` arrives through the screen hook; plain `:quantize
  * FILE ...` on this screen shows its output as usual. */
@@ -515,7 +549,7 @@ const ql_screen_ops ql_screen_quantize = {
 	.open = quant_open,
 	.close = quant_close,
 	.action = quant_action,
-	.click = NULL,
+	.click = quant_click,
 	.draw = ql_quant_draw,
 	.tick = quant_tick,
 };
