@@ -3,7 +3,7 @@
 (tests/test_quant_tui.c, tests/test_qview.c), computed by PyTorch (torch
 1.13, Debian's python3-torch) and NumPy, independently of qlens.
 
-The sample assets/samples/small.npy quantized to int4 symmetric per tensor,
+NumPy 1.24. The sample assets/samples/small.npy quantized to int4 symmetric per tensor,
 as torch.quantize_per_tensor does with PyTorch's MinMaxObserver parameters
 (qint8 restricted to [-7, 7]: scale = absmax / 7, zero point 0): every level,
 every code, the metrics; and the error split: which elements the clamp
@@ -44,6 +44,8 @@ def metrics(deq):
     return mse, np.sqrt(mse), sq, e.abs().max().item(), e.abs().mean().item(), cos
 
 
+print("# made by tests/golden/gen_quant_tui.py with torch %s and numpy %s"
+      % (torch.__version__, np.__version__))
 scale = float(np.float32(np.abs(x).max()) / np.float32(7))
 codes, deq, clipped = q_int4(scale)
 mse, rmse, sq, mx, mean, cos = metrics(deq)
