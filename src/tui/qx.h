@@ -81,6 +81,11 @@ void qx_result_free(qx_result *r);
 /* What the worker is doing: "" when idle, else "quantizing" ... */
 const char *qx_stage(qx_worker *w, unsigned *gen);
 
+/* How many results were published, and how many jobs were dropped (a
+ * newer one came before they started, while they ran, or before their
+ * result was out). */
+void qx_counts(qx_worker *w, unsigned *published, unsigned *dropped);
+
 /* The number of elements. */
 int64_t qx_nelem(const qx_worker *w);
 

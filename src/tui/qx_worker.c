@@ -85,6 +85,7 @@ struct qx_worker {
 	mkey sent_key;         /* the last key requested (worker thread only) */
 	bool sent;
 	int refs;              /* the owner and the threads running (see release) */
+	unsigned published, dropped; /* results shown / jobs cancelled or skipped */
 	/* the worker thread's own */
 	float *x;
 	int64_t shape[QL_MAX_DIMS];
@@ -338,6 +339,9 @@ static void *run(void *arg)
 			qx_result_free(w->ready);
 			w->ready = res;
 			res = NULL;
+			w->published++;
+		} else {
+			w->dropped++; /* cancelled on the way, or done but already old */
 		}
 		w->stage = "";
 		pthread_cond_broadcast(&w->cv);
@@ -454,6 +458,8 @@ unsigned qx_submit(qx_worker *w, qx_job *job)
 {
 	pthread_mutex_lock(&w->mu);
 	job->gen = ++w->next_gen;
+	if (w->pending)
+		w->dropped++; /* the one waiting never starts */
 	w->job = *job;
 	w->pending = true;
 	w->cancel = 1;
@@ -518,6 +524,14 @@ const char *qx_stage(qx_worker *w, unsigned *gen)
 		*gen = w->stage_gen;
 	pthread_mutex_unlock(&w->mu);
 	return s;
+}
+
+void qx_counts(qx_worker *w, unsigned *published, unsigned *dropped)
+{
+	pthread_mutex_lock(&w->mu);
+	*published = w->published;
+	*dropped = w->dropped;
+	pthread_mutex_unlock(&w->mu);
 }
 
 int64_t qx_nelem(const qx_worker *w)
