@@ -211,6 +211,61 @@ static void test_units(void **state)
 	}
 }
 
+/* The error split over many units (the unit of each element found by
+ * counters there, by ql_qview_unit_of here): per channel of either axis and
+ * per group with a percentile clip (the clipping total is the kernel's own
+ * count), MX blocks of a row that 32 does not divide (saturation), Q4_0. */
+static void test_split_units(void **state)
+{
+	(void)state;
+	enum { R = 4, C = 96 };
+	static float x[R * C];
+	for (int i = 0; i < R * C; i++)
+		x[i] = (float)(((i * 7919) % 1009) - 504) / 100.0f * ((i % 13) ? 0.1f : 1.0f);
+	int64_t shape[2] = {R, C};
+	struct {
+		ql_qdtype t;
+		ql_granularity g;
+		int axis;
+		int64_t group;
+	} cases[] = {
+		{QL_Q_INT4, QL_GRAN_CHANNEL, 0, 0}, {QL_Q_INT4, QL_GRAN_CHANNEL, 1, 0},
+		{QL_Q_UINT4, QL_GRAN_GROUP, 0, 40}, {QL_Q_MXFP4, QL_GRAN_BLOCK, 0, 0},
+		{QL_Q_Q4_0, QL_GRAN_BLOCK, 0, 0}, {QL_Q_NF4, QL_GRAN_BLOCK, 0, 0},
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		ql_scheme s;
+		ql_scheme_init(&s);
+		s.dtype = cases[k].t;
+		s.gran = cases[k].g;
+		s.axis = cases[k].axis;
+		if (cases[k].group)
+			s.group = cases[k].group;
+		if (ql_qdtypes[s.dtype].kind == QL_QK_INT) {
+			s.calib = QL_CALIB_PERCENTILE;
+			s.percentile = 80;
+		}
+		ql_qresult r;
+		ql_qopts o = {.dequant = true};
+		ql_error err;
+		assert_int_equal(ql_quantize(x, shape, 2, &s, &o, &r, &err), 0);
+		ql_hist rnd, clp;
+		assert_int_equal(ql_qview_error_hists(x, &r, 32, &rnd, &clp, NULL, &err), 0);
+		int64_t n = 0;
+		for (int i = 0; i < R * C; i++)
+			n += ql_qview_is_clipped(&r, i, x[i]);
+		assert_int_equal(clp.total, r.metrics.clipped ? n : 0);
+		assert_int_equal(rnd.total + clp.total, R * C);
+		if (ql_qdtypes[s.dtype].kind == QL_QK_INT) {
+			assert_true(r.metrics.clipped > 0);
+			assert_int_equal(clp.total, r.metrics.clipped);
+		}
+		ql_hist_free(&rnd);
+		ql_hist_free(&clp);
+		ql_qresult_free(&r);
+	}
+}
+
 /* The percentile mark is NumPy's; minmax's is the absmax; a symmetric
  * scheme's marks are symmetric. */
 static void test_marks(void **state)
@@ -285,6 +340,7 @@ int main(void)
 		cmocka_unit_test(test_small_grid),
 		cmocka_unit_test(test_error_split),
 		cmocka_unit_test(test_units),
+		cmocka_unit_test(test_split_units),
 		cmocka_unit_test(test_marks),
 		cmocka_unit_test(test_scheme_args),
 	};

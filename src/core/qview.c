@@ -197,6 +197,68 @@ bool ql_qview_is_clipped(const ql_qresult *r, int64_t i, float xi)
 
 #define CHUNK (1 << 16)
 
+/* The units of elements 0, 1, 2, ... in turn, without a division each:
+ * ql_qview_unit_of's rules as counters. */
+typedef struct unit_iter {
+	int64_t u;      /* the unit of the next element */
+	int64_t k;      /* elements left before the unit changes */
+	int64_t span;   /* elements per step of the unit */
+	int64_t wrap;   /* units before u wraps to 0 (channels), or 0 */
+	int64_t row_left, row_len, per_row, row; /* along the last axis */
+	bool rows;
+} unit_iter;
+
+static void iter_init(unit_iter *it, const ql_qresult *r)
+{
+	memset(it, 0, sizeof *it);
+	const ql_scheme *s = &r->scheme;
+	int64_t last = last_len(r), per = 0;
+	if (s->gran == QL_GRAN_TENSOR) {
+		it->span = INT64_MAX;
+	} else if (s->gran == QL_GRAN_CHANNEL) {
+		it->span = 1;
+		for (int d = s->axis + 1; d < r->ndim; d++)
+			it->span *= r->shape[d];
+		it->wrap = r->shape[s->axis];
+	} else if (s->gran == QL_GRAN_BLOCK && s->dtype == QL_Q_NF4) {
+		it->span = QL_NF4_BLOCK;
+	} else {
+		per = s->gran == QL_GRAN_GROUP ? s->group : ql_qdtypes[s->dtype].block;
+		it->rows = true;
+		it->span = per > 0 ? per : 1;
+		it->row_len = last;
+		it->row_left = last;
+		it->per_row = last > 0 ? (last + it->span - 1) / it->span : 0;
+	}
+	if (it->span <= 0)
+		it->span = 1;
+	it->k = it->span;
+}
+
+static inline int64_t iter_next(unit_iter *it)
+{
+	int64_t u = it->u;
+	if (it->rows) {
+		if (--it->row_left == 0) { /* next row: its first group */
+			it->row++;
+			it->row_left = it->row_len;
+			it->u = it->row * it->per_row;
+			it->k = it->span;
+		} else if (--it->k == 0) {
+			it->u++;
+			it->k = it->span;
+		}
+		return u;
+	}
+	if (--it->k == 0) {
+		it->k = it->span;
+		it->u++;
+		if (it->wrap && it->u == it->wrap)
+			it->u = 0;
+	}
+	return u;
+}
+
 int ql_qview_error_hists(const float *x, const ql_qresult *r, int nbins, ql_hist *round,
 			 ql_hist *clip, const volatile int *cancel, ql_error *err)
 {
@@ -217,16 +279,40 @@ int ql_qview_error_hists(const float *x, const ql_qresult *r, int nbins, ql_hist
 		ql_hist_free(round);
 		return -1;
 	}
-	if (ql_qdtypes[r->scheme.dtype].kind == QL_QK_INT && r->metrics.clipped == 0) {
-		/* the kernel clamped nothing: every error is a rounding error */
+	if (r->metrics.clipped == 0) {
+		/* the kernel clamped (saturated) nothing: every error is a
+		 * rounding error */
 		ql_hist_add_error(round, x, y, (size_t)r->nelem);
 		return 0;
 	}
 	reach re = unit_reach(r);
+	unit_iter it;
+	iter_init(&it, r);
+	bool affine = ql_qdtypes[r->scheme.dtype].kind == QL_QK_INT;
+	int64_t cur = -1;
+	float inv = 0, zp = 0, ulo = 0, uhi = 0;
 	int64_t start = 0;
 	bool run_clip = false;
 	for (int64_t i = 0; i <= r->nelem; i++) {
-		bool c = i < r->nelem && clipped_with(r, &re, i, x[i]);
+		bool c = false;
+		if (i < r->nelem) {
+			int64_t u = iter_next(&it);
+			if (u != cur) { /* the unit's numbers, once per unit */
+				cur = u;
+				float scale = r->scales[u];
+				inv = 1.0f / scale;
+				zp = (float)zero_point_of(r, u);
+				double a = re.lo * scale, b = re.hi * scale;
+				ulo = (float)(a < b ? a : b);
+				uhi = (float)(a < b ? b : a);
+			}
+			if (affine) { /* the kernel's clamp, in its float32 arithmetic */
+				float q = zp + rintf(x[i] * inv);
+				c = q < (float)r->qmin || q > (float)r->qmax;
+			} else {
+				c = x[i] < ulo || x[i] > uhi;
+			}
+		}
 		if (i == r->nelem || c != run_clip) {
 			if (i > start)
 				ql_hist_add_error(run_clip ? clip : round, x + start, y + start,
