@@ -61,12 +61,32 @@ enum { N_SAMPLES = sizeof samples / sizeof samples[0] };
 
 /* ---- opening a tensor ----------------------------------------------------- */
 
+/* Where the samples are: $QLENS_DATADIR/assets/samples; else beside a
+ * source-tree binary (build/qlens -> ./assets/samples) or in the current
+ * folder; else the installed data folder. */
 static void samples_dir(char *buf, size_t n)
 {
 	const char *env = getenv("QLENS_DATADIR");
-	if (env && env[0])
+	char exe[400], probe[512];
+	if (env && env[0]) {
 		snprintf(buf, n, "%s/assets/samples", env);
-	else if (access("assets/samples/small.npy", R_OK) == 0)
+		return;
+	}
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (len > 0) {
+		exe[len] = '\0';
+		char *slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(probe, sizeof probe, "%s/../assets/samples/small.npy", exe);
+			if (access(probe, R_OK) == 0) {
+				probe[strlen(probe) - strlen("/small.npy")] = '\0';
+				snprintf(buf, n, "%s", probe);
+				return;
+			}
+		}
+	}
+	if (access("assets/samples/small.npy", R_OK) == 0)
 		snprintf(buf, n, "assets/samples");
 	else
 		snprintf(buf, n, "%s/assets/samples", QLENS_DATADIR);
