@@ -192,7 +192,7 @@ static int load_args(quant_state *st, int argc, char **argv, ql_error *err)
 
 static int load_sample(quant_state *st, int i, ql_error *err)
 {
-	char dir[400], path[512];
+	char dir[640], path[700];
 	samples_dir(dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/%s.npy", dir, samples[i]);
 	ql_quantize_request rq = {.file = path};
