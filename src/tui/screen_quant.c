@@ -243,7 +243,8 @@ static bool take(ql_app *app, quant_state *st)
 		qx_result_free(st->res);
 		st->res = r;
 		st->good = r->job.scheme;
-		st->unit = r->unit;
+		if (r->gen == st->want) /* the unit clamped to those there are */
+			st->unit = r->unit;
 		changed = true;
 	}
 	if (st->res && qx_take_marks(st->w, st->res))
@@ -295,12 +296,14 @@ static void set_bits(quant_state *st, int dir)
 	for (int k = 0; k < 3; k++)
 		if (sig[k] == t || uns[k] == t)
 			i = k;
-	if (!is_int(t))
-		i = dir < 0 ? 3 : -1;
+	if (!is_int(t)) { /* from another family: int8 */
+		st->scheme.dtype = QL_Q_INT8;
+		st->scheme.sym = QL_SYM_DEFAULT;
+		st->scheme.gran = QL_GRAN_TENSOR;
+		return;
+	}
 	i = (i + dir + 3) % 3;
 	st->scheme.dtype = u ? uns[i] : sig[i];
-	if (!is_int(t))
-		st->scheme.gran = QL_GRAN_TENSOR;
 }
 
 /* The next format family of the core's table (quant.h): int (at the bits
