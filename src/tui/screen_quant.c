@@ -448,10 +448,17 @@ static bool quant_action(ql_app *app, void *vst, ql_action a)
 		break;
 	case QL_ACT_CLIP_AUTO: st->manual = false; break;
 	case QL_ACT_OUTLIER: st->outlier = !st->outlier; st->manual = false; break;
-	case QL_ACT_UP: st->unit = st->unit > 0 ? st->unit - 1 : 0; break;
-	case QL_ACT_DOWN: st->unit++; break;
-	case QL_ACT_PAGE_UP: st->unit = st->unit > 10 ? st->unit - 10 : 0; break;
-	case QL_ACT_PAGE_DOWN: st->unit += 10; break;
+	case QL_ACT_UP: case QL_ACT_DOWN: case QL_ACT_PAGE_UP: case QL_ACT_PAGE_DOWN: {
+		if (!st->res || st->res->r.nscales <= 1)
+			return true; /* one scale: no unit to pick */
+		int64_t step = a == QL_ACT_UP ? -1 : a == QL_ACT_DOWN ? 1 : a == QL_ACT_PAGE_UP ? -10 : 10;
+		int64_t u = st->unit + step, last = st->res->r.nscales - 1;
+		u = u < 0 ? 0 : u > last ? last : u;
+		if (u == st->unit)
+			return true;
+		st->unit = u;
+		break;
+	}
 	case QL_ACT_SAMPLE:
 		if (load_sample(st, (st->sample + 1) % N_SAMPLES, &err)) {
 			ql_app_message(app, QL_R_ERROR, "qlens: %s", err.msg);
