@@ -180,35 +180,65 @@ static int teardown_env(void **state)
 
 /* The hand-readable sample at int4: fifteen ticks with their codes, the
  * clip marks at both ends, the mapping, PyTorch's figures. */
-static void test_small_exact(void **state)
+static void test_hand12_exact(void **state)
 {
 	(void)state;
-	ql_tui *t = open_q(H, W, "assets/samples/small.npy --dtype int4");
+	ql_tui *t = open_q(H, W, "assets/samples/hand12.npy --dtype int4");
 	expect_text(t, "--dtype int4 --sym   (int4 sym per-tensor minmax)");
 	int y = find_row(t, "┴");
 	assert_true(y > 0);
 	assert_string_equal(row(t, y), " [────┴─────┴────┴─────┴────┴─────┴─────┴────┴─────┴────┴─────┴────┴─────┴────]");
 	assert_string_equal(row(t, y + 1), " -7  -6    -5   -4    -3   -2    -1     0    1     2    3     4    5     6    7");
-	assert_string_equal(row(t, y + 2), " -1.4                                   ▲                                   1.4");
+	assert_string_equal(row(t, y + 2), " -3.5                                   ▲                                   3.5");
 	/* every calibration's clip, side by side at both ends */
 	wait_marks(t);
 	assert_string_equal(row(t, y + 3), " MPEK                                                                      KEPM");
 	expect_text(t, "├-7────");
 	expect_text(t, "zero point 0");
 	char s[64];
-	snprintf(s, sizeof s, "scale %s", golden("small_scale"));
+	snprintf(s, sizeof s, "scale %s", golden("hand12_scale"));
 	expect_text(t, s);
-	snprintf(s, sizeof s, "SQNR %s dB", golden("small_sqnr"));
+	snprintf(s, sizeof s, "SQNR %s dB", golden("hand12_sqnr"));
 	expect_text(t, s);
-	snprintf(s, sizeof s, "MSE %s", golden("small_mse"));
+	snprintf(s, sizeof s, "MSE %s", golden("hand12_mse"));
 	expect_text(t, s);
-	snprintf(s, sizeof s, "cosine %s", golden("small_cosine"));
+	snprintf(s, sizeof s, "cosine %s", golden("hand12_cosine"));
 	expect_text(t, s);
 	expect_text(t, "clipped 0 (0%)");
-	/* the cursor reads a value through the grid: at 0.3, code 2 (1.5 to even) */
-	for (int i = 0; i < 9; i++)
+	/* the cursor reads a value through the grid: from 0 rightwards to the
+	 * end, each column's x gives code round(x / 0.5) (PyTorch's scale) and
+	 * x̂ = code * 0.5; columns within 0.01 of a tie are skipped (x is
+	 * printed to four digits) */
+	double scale = strtod(golden("hand12_scale"), NULL);
+	int checked = 0;
+	for (int i = 0; i < 45; i++) {
 		key(t, KEY_RIGHT);
-	expect_text(t, "→ code 2 → 0.4");
+		const char *r = strstr(row(t, 1), "▲ ");
+		assert_non_null(r);
+		double x, xh;
+		int code;
+		/* "▲ X → code C → X̂" (parsed by hand: glibc's sscanf does not
+		 * match the arrows as literal bytes) */
+		const char *c = strstr(r, " code "), *a = c ? strstr(c, "→ ") : NULL;
+		if (!c || !a) {
+			dump(t);
+			fail_msg("no cursor readout");
+		}
+		x = strtod(r + strlen("▲ "), NULL);
+		code = (int)strtol(c + strlen(" code "), NULL, 10);
+		xh = strtod(a + strlen("→ "), NULL);
+		double u = x / scale;
+		if (fabs(u - floor(u) - 0.5) < 0.01)
+			continue;
+		long want = lround(u);
+		want = want > 7 ? 7 : want;
+		if (code != want || xh != (double)want * scale) {
+			dump(t);
+			fail_msg("cursor at %g: code %d -> %g, want %ld -> %g", x, code, xh, want, want * scale);
+		}
+		checked++;
+	}
+	assert_true(checked > 30);
 	ql_tui_close(t);
 }
 
@@ -276,12 +306,12 @@ static void check_against_cli(const char *file, const char *opts)
 static void test_readout_equals_cli(void **state)
 {
 	(void)state;
-	check_against_cli("assets/samples/faceapi_conv64.npy", "--dtype int4 --group 32");
-	check_against_cli("assets/samples/mobilenet_pw11.npy", "--dtype int8 --axis 0 --calib percentile:99.9");
-	check_against_cli("assets/samples/laplace.npy", "--dtype uint8 --asym --calib mse");
-	check_against_cli("assets/samples/outliers.npy", "--dtype nf4");
-	check_against_cli("assets/samples/gaussian.npy", "--dtype fp8_e4m3");
-	check_against_cli("assets/samples/bimodal.npy", "--dtype q4_0");
+	check_against_cli("assets/samples/faceapi_conv64_1_conv1.npy", "--dtype int4 --group 32");
+	check_against_cli("assets/samples/gnubg_contact_hidden.npy", "--dtype int8 --axis 0 --calib percentile:99.9");
+	check_against_cli("assets/samples/synth_laplace.npy", "--dtype uint8 --asym --calib mse");
+	check_against_cli("assets/samples/synth_outliers.npy", "--dtype nf4");
+	check_against_cli("assets/samples/synth_gaussian.npy", "--dtype fp8_e4m3");
+	check_against_cli("assets/samples/synth_bimodal.npy", "--dtype q4_0");
 }
 
 /* b: 8 -> 4 -> 2 bits; the grid coarsens and SQNR falls, each step showing
@@ -289,7 +319,7 @@ static void test_readout_equals_cli(void **state)
 static void test_bits_and_symmetry(void **state)
 {
 	(void)state;
-	ql_tui *t = open_q(H, W, "assets/samples/gaussian.npy");
+	ql_tui *t = open_q(H, W, "assets/samples/synth_gaussian.npy");
 	expect_text(t, "qmin -127  qmax 127");
 	double s8 = figure(t, "SQNR");
 	key(t, 'b');
@@ -320,13 +350,15 @@ static void test_bits_and_symmetry(void **state)
 }
 
 /* A manual clip: the hi bound moved in (symmetric, so lo follows) to
- * [-c, c] with 1.0 <= c < 1.2 clamps the two end values, as PyTorch's
- * kernel does with c = 1.0; the count rises 0, 1, 2 on the way; 'a' comes
+ * [-c, c] with 1.0 <= c < 1.15 clamps the six values beyond 1.0 (the
+ * clamp starts past 7.5 * c / 7 >= 1.07; 1.25 is clamped while c < 1.167),
+ * as PyTorch's kernel does with c = 1.0; the count rises one at a time on
+ * the way; 'a' comes
  * back to the calibration's clip. */
 static void test_manual_clip(void **state)
 {
 	(void)state;
-	ql_tui *t = open_q(H, W, "assets/samples/small.npy --dtype int4");
+	ql_tui *t = open_q(H, W, "assets/samples/hand12.npy --dtype int4");
 	expect_text(t, "clipped 0 (0%)");
 	long last = 0;
 	bool checked = false;
@@ -339,7 +371,7 @@ static void test_manual_clip(void **state)
 		long n = (long)figure(t, "clipped");
 		assert_true(n >= last && n <= last + 1);
 		last = n;
-		if (c >= 1.0 && c < 1.2) {
+		if (c >= 1.0 && c < 1.15) {
 			assert_int_equal(n, atol(golden("clip1_clipped")));
 			checked = true;
 		}
@@ -357,7 +389,7 @@ static void test_manual_clip(void **state)
 static void test_calibration_marks(void **state)
 {
 	(void)state;
-	ql_tui *t = open_q(H, W, "assets/samples/laplace.npy --dtype int4");
+	ql_tui *t = open_q(H, W, "assets/samples/synth_laplace.npy --dtype int4");
 	wait_marks(t);
 	int y = find_row(t, "┴") + 3;
 	const char *r = row(t, y);
@@ -386,7 +418,7 @@ static void test_calibration_marks(void **state)
 static void test_outlier(void **state)
 {
 	(void)state;
-	ql_tui *t = open_q(H, W, "assets/samples/gaussian.npy --dtype int4");
+	ql_tui *t = open_q(H, W, "assets/samples/synth_gaussian.npy --dtype int4");
 	double s0 = figure(t, "scale"), q0 = figure(t, "SQNR");
 	key(t, 'o');
 	expect_text(t, "+1 outlier");
@@ -400,26 +432,35 @@ static void test_outlier(void **state)
 }
 
 /* Per channel: a unit is picked with Down, its values and grid shown; the
- * real weights' outlier channel 55 has the largest scale. */
+ * real weights' outlier channel (gnubg's hidden unit with the largest
+ * absmax, PyTorch's per-channel observer's largest scale) is reached with
+ * PageDown and Down and shows that scale. */
 static void test_per_channel(void **state)
 {
 	(void)state;
-	ql_tui *t = open_q(H, W, "assets/samples/mobilenet_pw11.npy --dtype int8");
+	ql_tui *t = open_q(H, W, "assets/samples/gnubg_contact_hidden.npy --dtype int8");
+	long nch = atol(golden("gnubg_axis0_channels")), big = atol(golden("gnubg_axis0_max_channel"));
+	char s[64];
 	key(t, 'g');
 	expect_text(t, "--axis 0");
-	expect_text(t, "channel 0 of 512");
-	expect_text(t, "512 scales");
+	snprintf(s, sizeof s, "channel 0 of %ld", nch);
+	expect_text(t, s);
+	snprintf(s, sizeof s, "%ld scales", nch);
+	expect_text(t, s);
 	key(t, KEY_DOWN);
-	expect_text(t, "channel 1 of 512");
+	snprintf(s, sizeof s, "channel 1 of %ld", nch);
+	expect_text(t, s);
 	expect_text(t, "#1: ");
-	for (int i = 0; i < 5; i++)
+	key(t, KEY_UP);
+	for (long i = 0; i < big / 10; i++)
 		key(t, KEY_NPAGE);
-	for (int i = 0; i < 4; i++)
+	for (long i = 0; i < big % 10; i++)
 		key(t, KEY_DOWN);
-	expect_text(t, "channel 55 of 512");
-	/* channel 55's scale is the largest: its range over 127 */
-	expect_text(t, "..0.021");
-	expect_text(t, "#55: 0.021");
+	snprintf(s, sizeof s, "channel %ld of %ld", big, nch);
+	expect_text(t, s);
+	/* the outlier channel's scale, the largest: its absmax over 127 */
+	snprintf(s, sizeof s, "#%ld: %s", big, golden("gnubg_axis0_max_scale"));
+	expect_text(t, s);
 	key(t, 'g');
 	expect_text(t, "--axis 1");
 	key(t, 'g');
@@ -433,13 +474,13 @@ static void test_mono_ascii(void **state)
 {
 	(void)state;
 	setenv("NO_COLOR", "1", 1);
-	ql_tui *t = open_q(H, W, "assets/samples/outliers.npy --dtype int4 --group 32");
+	ql_tui *t = open_q(H, W, "assets/samples/synth_outliers.npy --dtype int4 --group 32");
 	assert_false(ql_tui_uses_color(t));
 	expect_text(t, "█ rounding  ▒ clipping");
 	ql_tui_close(t);
 	unsetenv("NO_COLOR");
 	setlocale(LC_CTYPE, "C");
-	t = open_q(H, W, "assets/samples/small.npy --dtype int4");
+	t = open_q(H, W, "assets/samples/hand12.npy --dtype int4");
 	for (int y = 0; y < H; y++)
 		for (const unsigned char *p = (const unsigned char *)row(t, y); *p; p++)
 			if (*p >= 0x80) {
@@ -511,8 +552,9 @@ static void test_background(void **state)
 	unlink(path);
 }
 
-/* From home: "Quantize a tensor" opens the first sample; n steps on; the
- * prompt's `quantize FILE --tui` opens the explorer on top. */
+/* From home: "Quantize a tensor" opens the first sample (hand12.npy); n
+ * steps on; the prompt's `quantize FILE --tui` opens the explorer on top;
+ * with QLENS_DATADIR pointing elsewhere the samples are not found. */
 static void test_entry_points(void **state)
 {
 	(void)state;
@@ -523,16 +565,16 @@ static void test_entry_points(void **state)
 	key(t, KEY_DOWN);
 	key(t, KEY_DOWN);
 	key(t, '\r');
-	expect_text(t, "small.npy");
+	expect_text(t, "hand12.npy");
 	key(t, 'n');
-	expect_text(t, "gaussian.npy");
+	expect_text(t, "synth_gaussian.npy");
 	/* f: any file, with quantize's words */
-	ql_tui_feed_keys(t, "fassets/samples/bimodal.npy --dtype int2\r");
-	expect_text(t, "bimodal.npy");
+	ql_tui_feed_keys(t, "fassets/samples/synth_bimodal.npy --dtype int2\r");
+	expect_text(t, "synth_bimodal.npy");
 	expect_text(t, "qmin -1  qmax 1");
 	key(t, 'q');
-	ql_tui_feed_keys(t, ":quantize assets/samples/uniform.npy --dtype int4 --asym --tui\r");
-	expect_text(t, "uniform.npy");
+	ql_tui_feed_keys(t, ":quantize assets/samples/synth_uniform.npy --dtype int4 --asym --tui\r");
+	expect_text(t, "synth_uniform.npy");
 	expect_text(t, "--dtype int4 --asym");
 	key(t, 'q');
 	expect_text(t, "Pick something to explore");
@@ -550,10 +592,22 @@ static void test_entry_points(void **state)
 	expect_text(t, "not finite");
 	expect_text(t, "Pick something to explore");
 	/* a bad option: the command's own message, nothing opened */
-	ql_tui_feed_keys(t, ":quantize assets/samples/uniform.npy --dtype int5 --tui\r");
+	ql_tui_feed_keys(t, ":quantize assets/samples/synth_uniform.npy --dtype int5 --tui\r");
 	expect_text(t, "int5");
 	expect_text(t, "Pick something to explore");
 	ql_tui_close(t);
+	/* the samples are found with ql_data_path: a $QLENS_DATADIR without
+	 * them is an error naming it, and home stays */
+	setenv("QLENS_DATADIR", state_dir, 1);
+	t = ql_tui_open_virtual("xterm-256color", H, W, NULL, NULL, &err);
+	assert_non_null(t);
+	key(t, KEY_DOWN);
+	key(t, KEY_DOWN);
+	key(t, '\r');
+	expect_text(t, "not in $QLENS_DATADIR");
+	expect_text(t, "Pick something to explore");
+	ql_tui_close(t);
+	unsetenv("QLENS_DATADIR");
 }
 
 /* Embedded as a widget: drawn into a 100x30 part of a 140x45 terminal,
@@ -561,7 +615,7 @@ static void test_entry_points(void **state)
 static void test_embedded(void **state)
 {
 	(void)state;
-	ql_tui *t = open_q(45, 140, "assets/samples/small.npy --dtype int4");
+	ql_tui *t = open_q(45, 140, "assets/samples/hand12.npy --dtype int4");
 	char before[45][512];
 	for (int y = 0; y < 45; y++)
 		snprintf(before[y], sizeof before[y], "%s", row(t, y));
@@ -586,7 +640,7 @@ static void test_embedded(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_small_exact),
+		cmocka_unit_test(test_hand12_exact),
 		cmocka_unit_test(test_readout_equals_cli),
 		cmocka_unit_test(test_bits_and_symmetry),
 		cmocka_unit_test(test_manual_clip),

@@ -2,7 +2,7 @@
  *
  * Against PyTorch and NumPy (tests/golden/gen_quant_tui.py ->
  * tests/golden/quant_tui.txt) on the hand-readable sample
- * assets/samples/small.npy: the int4 grid's every level, each value's code,
+ * assets/samples/hand12.npy: the int4 grid's every level, each value's code,
  * which values a manual clip clamps, the percentile mark. Against index
  * arithmetic written out here: which scale each element uses. And the
  * scheme's options read back by quantize's own parser give the scheme.
@@ -44,7 +44,7 @@ static const char *golden(const char *key)
 	return "";
 }
 
-static float small_x[12];
+static float hand12_x[12];
 
 static int setup(void **state)
 {
@@ -58,53 +58,53 @@ static int setup(void **state)
 	size_t n = fread(golden_text, 1, sizeof golden_text - 1, f);
 	golden_text[n] = '\0';
 	fclose(f);
-	snprintf(path, sizeof path, "%s/assets/samples/small.npy", dir ? dir : ".");
+	snprintf(path, sizeof path, "%s/assets/samples/hand12.npy", dir ? dir : ".");
 	ql_source *src;
 	ql_error err;
 	float *x;
 	if (ql_source_open(path, NULL, &src, &err) || ql_source_read_f32(src, 0, &x, &err))
 		return -1;
-	memcpy(small_x, x, sizeof small_x);
+	memcpy(hand12_x, x, sizeof hand12_x);
 	free(x);
 	ql_source_close(src);
 	return 0;
 }
 
-static void quantize_small(const ql_scheme *s, ql_qresult *r)
+static void quantize_hand12(const ql_scheme *s, ql_qresult *r)
 {
 	int64_t shape[1] = {12};
 	ql_qopts o = {.dequant = true, .threads = 1};
 	ql_error err;
-	if (ql_quantize(small_x, shape, 1, s, &o, r, &err))
+	if (ql_quantize(hand12_x, shape, 1, s, &o, r, &err))
 		fail_msg("ql_quantize: %s", err.msg);
 }
 
 /* The int4 grid: fifteen levels k * scale, each with its code, exactly;
  * each value's code as PyTorch's kernel gives it. */
-static void test_small_grid(void **state)
+static void test_hand12_grid(void **state)
 {
 	(void)state;
 	ql_scheme s;
 	ql_scheme_init(&s);
 	s.dtype = QL_Q_INT4;
 	ql_qresult r;
-	quantize_small(&s, &r);
+	quantize_hand12(&s, &r);
 	double lv[QL_QVIEW_MAX_LEVELS];
 	int32_t codes[QL_QVIEW_MAX_LEVELS];
 	int n = ql_qview_levels(&r, 0, lv, codes, QL_QVIEW_MAX_LEVELS);
 	assert_int_equal(n, 15);
-	char *p = (char *)golden("small_levels");
+	char *p = (char *)golden("hand12_levels");
 	for (int i = 0; i < n; i++) {
 		double want = strtod(p, &p);
 		assert_true(lv[i] == want);
 		assert_int_equal(codes[i], i - 7);
 	}
-	p = (char *)golden("small_codes");
+	p = (char *)golden("hand12_codes");
 	for (int i = 0; i < 12; i++) {
 		long want = strtol(p, &p, 10);
 		int32_t code;
 		float xh;
-		assert_int_equal(ql_qview_point(&r, 0, small_x[i], &code, &xh), 0);
+		assert_int_equal(ql_qview_point(&r, 0, hand12_x[i], &code, &xh), 0);
 		assert_int_equal(code, want);
 		assert_int_equal(code, (int8_t)r.codes[i]);
 		assert_true(xh == r.dequant[i]);
@@ -128,10 +128,10 @@ static void test_error_split(void **state)
 	s.has_scale = true;
 	s.scale = 1.0f / 7.0f;
 	ql_qresult r;
-	quantize_small(&s, &r);
+	quantize_hand12(&s, &r);
 	ql_hist rnd, clp;
 	ql_error err;
-	assert_int_equal(ql_qview_error_hists(small_x, &r, 16, &rnd, &clp, NULL, &err), 0);
+	assert_int_equal(ql_qview_error_hists(hand12_x, &r, 16, &rnd, &clp, NULL, &err), 0);
 	long want = atol(golden("clip1_clipped"));
 	assert_int_equal(clp.total, want);
 	assert_int_equal(r.metrics.clipped, want);
@@ -142,12 +142,12 @@ static void test_error_split(void **state)
 	for (long k = 0; k < want; k++)
 		clipped[strtol(p, &p, 10)] = true;
 	for (int i = 0; i < 12; i++)
-		assert_int_equal(ql_qview_is_clipped(&r, i, small_x[i]), clipped[i]);
+		assert_int_equal(ql_qview_is_clipped(&r, i, hand12_x[i]), clipped[i]);
 	ql_hist_free(&rnd);
 	ql_hist_free(&clp);
 	/* a cancelled run stops and frees */
 	volatile int cancel = 1;
-	assert_int_equal(ql_qview_error_hists(small_x, &r, 16, &rnd, &clp, &cancel, &err), 1);
+	assert_int_equal(ql_qview_error_hists(hand12_x, &r, 16, &rnd, &clp, &cancel, &err), 1);
 	ql_qresult_free(&r);
 	/* all-equal data: no error at all, one bin of zeros */
 	float z[5] = {0.25f, 0.25f, 0.25f, 0.25f, 0.25f};
@@ -276,14 +276,14 @@ static void test_marks(void **state)
 	s.dtype = QL_Q_INT4;
 	float lo[QL_CALIB_COUNT], hi[QL_CALIB_COUNT];
 	ql_error err;
-	assert_int_equal(ql_qview_calib_marks(small_x, 12, &s, -7, 7, lo, hi, &err), 0);
-	assert_true(hi[QL_CALIB_PERCENTILE] == (float)strtod(golden("small_p999"), NULL));
-	assert_true(hi[QL_CALIB_MINMAX] == 1.4f);
+	assert_int_equal(ql_qview_calib_marks(hand12_x, 12, &s, -7, 7, lo, hi, &err), 0);
+	assert_true(hi[QL_CALIB_PERCENTILE] == (float)strtod(golden("hand12_p999"), NULL));
+	assert_true(hi[QL_CALIB_MINMAX] == 3.5f);
 	for (int m = 0; m < QL_CALIB_COUNT; m++)
 		assert_true(lo[m] == -hi[m]);
 	s.percentile = 90;
-	assert_int_equal(ql_qview_calib_marks(small_x, 12, &s, -7, 7, lo, hi, &err), 0);
-	assert_true(hi[QL_CALIB_PERCENTILE] == (float)strtod(golden("small_p90"), NULL));
+	assert_int_equal(ql_qview_calib_marks(hand12_x, 12, &s, -7, 7, lo, hi, &err), 0);
+	assert_true(hi[QL_CALIB_PERCENTILE] == (float)strtod(golden("hand12_p90"), NULL));
 }
 
 /* The options the explorer shows read back, through quantize's parser, as
@@ -337,7 +337,7 @@ static void test_scheme_args(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_small_grid),
+		cmocka_unit_test(test_hand12_grid),
 		cmocka_unit_test(test_error_split),
 		cmocka_unit_test(test_units),
 		cmocka_unit_test(test_split_units),

@@ -33,8 +33,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "qlens/datadir.h"
 #include "qlens/io.h"
 #include "qlens/quantize_cmd.h"
 #include "quant_screen.h"
@@ -53,44 +53,19 @@ static int sync_wait_ms(void)
 	return ms > 0 ? ms : SYNC_WAIT_MS;
 }
 
+/* The samples of assets/samples (assets/README.md), in the order n steps
+ * through them: the hand-readable one first (the explorer's default, at
+ * int4: scale 0.5, every code checkable by hand), the synthetic lessons,
+ * then the two real weight matrices (gnubg's with outlier input channels,
+ * face-api's well-behaved conv). */
 static const char *const samples[] = {
-	"small", "gaussian", "laplace", "uniform", "bimodal", "outliers", "faceapi_conv64", "mobilenet_pw11",
+	"hand12", "synth_gaussian", "synth_laplace", "synth_uniform", "synth_bimodal", "synth_outliers",
+	"gnubg_contact_hidden", "faceapi_conv64_1_conv1",
 };
 enum { N_SAMPLES = sizeof samples / sizeof samples[0] };
 
 
 /* ---- opening a tensor ----------------------------------------------------- */
-
-/* Where the samples are: $QLENS_DATADIR/assets/samples; else beside a
- * source-tree binary (build/qlens -> ./assets/samples) or in the current
- * folder; else the installed data folder. */
-static void samples_dir(char *buf, size_t n)
-{
-	const char *env = getenv("QLENS_DATADIR");
-	char exe[400], probe[512];
-	if (env && env[0]) {
-		snprintf(buf, n, "%s/assets/samples", env);
-		return;
-	}
-	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (len > 0) {
-		exe[len] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(probe, sizeof probe, "%s/../assets/samples/small.npy", exe);
-			if (access(probe, R_OK) == 0) {
-				probe[strlen(probe) - strlen("/small.npy")] = '\0';
-				snprintf(buf, n, "%s", probe);
-				return;
-			}
-		}
-	}
-	if (access("assets/samples/small.npy", R_OK) == 0)
-		snprintf(buf, n, "assets/samples");
-	else
-		snprintf(buf, n, "%s/assets/samples", QLENS_DATADIR);
-}
 
 /* Reads the request's tensor as float32 and starts a worker on it. */
 static int load(quant_state *st, const ql_quantize_request *rq, ql_error *err)
@@ -192,9 +167,10 @@ static int load_args(quant_state *st, int argc, char **argv, ql_error *err)
 
 static int load_sample(quant_state *st, int i, ql_error *err)
 {
-	char dir[640], path[700];
-	samples_dir(dir, sizeof dir);
-	snprintf(path, sizeof path, "%s/%s.npy", dir, samples[i]);
+	char rel[128], path[4096];
+	snprintf(rel, sizeof rel, "assets/samples/%s.npy", samples[i]);
+	if (ql_data_path(rel, path, sizeof path, err))
+		return -1;
 	ql_quantize_request rq = {.file = path};
 	ql_scheme_init(&rq.scheme);
 	if (i == 0)

@@ -3,11 +3,15 @@
 (tests/test_quant_tui.c, tests/test_qview.c), computed by PyTorch (torch
 1.13, Debian's python3-torch) and NumPy, independently of qlens.
 
-NumPy 1.24. The sample assets/samples/small.npy quantized to int4 symmetric per tensor,
-as torch.quantize_per_tensor does with PyTorch's MinMaxObserver parameters
-(qint8 restricted to [-7, 7]: scale = absmax / 7, zero point 0): every level,
-every code, the metrics; and the error split: which elements the clamp
-changes, for small.npy with a manual clip [-1.0, 1.0] (scale 1/7).
+NumPy 1.24. The hand-readable sample assets/samples/hand12.npy quantized to
+int4 symmetric per tensor, as torch.quantize_per_tensor does with PyTorch's
+MinMaxObserver parameters (qint8 restricted to [-7, 7]: scale = absmax / 7 =
+0.5, zero point 0): every level, every code, the metrics; and the error
+split: which elements the clamp changes, for hand12.npy with a manual clip
+[-1.0, 1.0] (scale 1/7). And the real weights with outlier channels,
+gnubg_contact_hidden.npy, int8 per channel along axis 0 (torch's
+PerChannelMinMaxObserver, symmetric: scale = absmax / 127): the channel with
+the largest scale, and that scale.
 
     /usr/bin/python3 tests/golden/gen_quant_tui.py > tests/golden/quant_tui.txt
 """
@@ -17,7 +21,7 @@ import numpy as np
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-x = np.load(os.path.join(HERE, "..", "..", "assets", "samples", "small.npy"))
+x = np.load(os.path.join(HERE, "..", "..", "assets", "samples", "hand12.npy"))
 t = torch.from_numpy(x)
 
 
@@ -49,17 +53,17 @@ print("# made by tests/golden/gen_quant_tui.py with torch %s and numpy %s"
 scale = float(np.float32(np.abs(x).max()) / np.float32(7))
 codes, deq, clipped = q_int4(scale)
 mse, rmse, sq, mx, mean, cos = metrics(deq)
-print("small_scale\t%s" % g(np.float32(scale)))
-print("small_codes\t%s" % " ".join(str(c) for c in codes.tolist()))
-print("small_levels\t%s" % " ".join(repr(float(np.float32(k) * np.float32(scale)))
+print("hand12_scale\t%s" % g(np.float32(scale)))
+print("hand12_codes\t%s" % " ".join(str(c) for c in codes.tolist()))
+print("hand12_levels\t%s" % " ".join(repr(float(np.float32(k) * np.float32(scale)))
                                      for k in range(-7, 8)))
-print("small_sqnr\t%s" % g(sq))
-print("small_mse\t%s" % g(mse))
-print("small_rmse\t%s" % g(rmse))
-print("small_max\t%s" % g(mx))
-print("small_mean\t%s" % g(mean))
-print("small_cosine\t%s" % g(cos))
-print("small_clipped\t%d" % clipped)
+print("hand12_sqnr\t%s" % g(sq))
+print("hand12_mse\t%s" % g(mse))
+print("hand12_rmse\t%s" % g(rmse))
+print("hand12_max\t%s" % g(mx))
+print("hand12_mean\t%s" % g(mean))
+print("hand12_cosine\t%s" % g(cos))
+print("hand12_clipped\t%d" % clipped)
 
 # A manual clip [-1, 1]: scale = 1/7 in float32; the clamp changes the codes
 # of the values beyond +-(7.5 * scale).
@@ -72,5 +76,16 @@ print("clip1_clipped_index\t%s" % " ".join(
                                  .int_repr().tolist()) if c < -7 or c > 7))
 print("clip1_sqnr\t%s" % g(metrics(deq1)[2]))
 # The percentile calibration's clip (symmetric: of |x|), NumPy's linear rule.
-print("small_p999\t%r" % float(np.float32(np.percentile(np.abs(x).astype(np.float64), 99.9))))
-print("small_p90\t%r" % float(np.float32(np.percentile(np.abs(x).astype(np.float64), 90))))
+print("hand12_p999\t%r" % float(np.float32(np.percentile(np.abs(x).astype(np.float64), 99.9))))
+print("hand12_p90\t%r" % float(np.float32(np.percentile(np.abs(x).astype(np.float64), 90))))
+
+# gnubg's contact net, one scale per hidden unit (axis 0).
+w = torch.from_numpy(np.load(os.path.join(HERE, "..", "..", "assets", "samples",
+                                          "gnubg_contact_hidden.npy")))
+obs = torch.ao.quantization.PerChannelMinMaxObserver(
+    ch_axis=0, dtype=torch.qint8, qscheme=torch.per_channel_symmetric, quant_min=-127, quant_max=127)
+obs(w)
+scales, _ = obs.calculate_qparams()
+print("gnubg_axis0_channels\t%d" % scales.numel())
+print("gnubg_axis0_max_channel\t%d" % int(scales.argmax()))
+print("gnubg_axis0_max_scale\t%s" % g(float(scales.max())))
