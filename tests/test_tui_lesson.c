@@ -313,6 +313,24 @@ static void test_inline_widget(void **state)
 	key(t, KEY_NPAGE);
 	expect_text(t, "torch.finfo and torch.iinfo describe");
 	ql_tui_close(t);
+
+	/* the quantization explorer, whose results come from a worker: the
+	 * lesson passes its ticks on */
+	t = open_lesson(60, 200, "3", true);
+	key(t, '6');
+	ql_tui_idle(t, 3000);
+	expect_text(t, "Or live: the explorer");
+	expect_text(t, "SQNR 10.21 dB");
+	key(t, '\t');
+	key(t, '\t');
+	key(t, '\r');
+	key(t, 'c'); /* its key: the next calibration */
+	ql_tui_idle(t, 3000);
+	expect_no_text(t, "SQNR 10.21 dB");
+	expect_text(t, "int4 sym per-tensor percentile");
+	key(t, 27);
+	expect_text(t, "Or live: the explorer");
+	ql_tui_close(t);
 }
 
 static void test_writing_widget_asks(void **state)

@@ -366,9 +366,14 @@ int ql_lesson_render(ql_lesson_run *r, int s, int width, ql_lv_lines *ls, ql_err
 		case QL_LB_OPEN:
 			words = join_words(b->argc, b->argv);
 			if (b->kind == QL_LB_OPEN && !r->print) {
-				addf(ls, QL_LV_WIDGET, bi, b->writes ? "[ %s ]  writes a file: Enter runs it"
-								     : "[ %s ]  Tab, then Enter opens it; Esc comes back",
-				     words ? words : "");
+				char *dl = malloc(strlen(words ? words : "") + 64);
+				if (dl) {
+					sprintf(dl, b->writes ? "[ %s ]  writes a file: Enter runs it"
+							      : "[ %s ]  Tab, then Enter opens it; Esc comes back",
+						words ? words : "");
+					rc = wrap_raw(ls, QL_LV_WIDGET, bi, "    ", dl, width);
+				}
+				free(dl);
 				free(words);
 				break;
 			}

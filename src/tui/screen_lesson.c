@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "qlens/command.h"
+#include "qlens/datadir.h"
 #include "qlens/lessonview.h"
 
 typedef struct lesson_state {
@@ -50,6 +51,62 @@ static bool selectable(lesson_state *st, int b)
 	const ql_lesson_block *x = block(st, b);
 	return x->kind == QL_LB_OPEN || x->kind == QL_LB_QUIZ || x->kind == QL_LB_TASK ||
 	       x->kind == QL_LB_RUN;
+}
+
+/* A screen widget's arguments with the course's data paths ("assets/...")
+ * found wherever qlens is installed, as a command widget's are. The
+ * result is one allocation (free it). */
+static char **widget_args(const ql_lesson_block *x, int *argc)
+{
+	int n = x->argc - 1;
+	size_t size = (size_t)(n + 1) * sizeof(char *);
+	char (*paths)[4096] = calloc((size_t)(n ? n : 1), sizeof *paths);
+	for (int i = 0; i < n; i++)
+		size += strlen(x->argv[i + 1]) + 1 + 4096;
+	char **v = malloc(size);
+	if (!v || !paths) {
+		free(v);
+		free(paths);
+		return NULL;
+	}
+	char *o = (char *)(v + n + 1);
+	for (int i = 0; i < n; i++) {
+		const char *a = x->argv[i + 1];
+		if ((strncmp(a, "assets/", 7) == 0 || strncmp(a, "lessons/", 8) == 0) &&
+		    ql_data_path(a, paths[i], sizeof paths[i], NULL) == 0)
+			a = paths[i];
+		v[i] = strcpy(o, a);
+		o += strlen(a) + 1;
+	}
+	v[n] = NULL;
+	free(paths);
+	*argc = n;
+	return v;
+}
+
+static void *widget_open(ql_app *app, const ql_screen_ops *ops, const ql_lesson_block *x,
+			 ql_error *err)
+{
+	int n;
+	char **v = widget_args(x, &n);
+	if (!v) {
+		ql_error_set(err, "out of memory");
+		return NULL;
+	}
+	void *w = ops->open(app, n, v, err);
+	free(v);
+	return w;
+}
+
+static int widget_push(ql_app *app, const ql_screen_ops *ops, const ql_lesson_block *x)
+{
+	int n;
+	char **v = widget_args(x, &n);
+	if (!v)
+		return -1;
+	int rc = ql_app_push(app, ops, n, v);
+	free(v);
+	return rc;
 }
 
 static int ops_min_cols(const ql_screen_ops *ops)
@@ -246,7 +303,7 @@ static void enter(ql_app *app, lesson_state *st)
 			return;
 		}
 		if (ops && ops != &ql_screen_home && ops != &ql_screen_lesson) {
-			ql_app_push(app, ops, x->argc - 1, x->argv + 1);
+			widget_push(app, ops, x);
 			return;
 		}
 		/* a command's output in the pager (Enter was the confirmation
@@ -480,7 +537,7 @@ static void draw_widget(ql_app *app, lesson_state *st, WINDOW *w, int y, int x0,
 		widget_close(st);
 		const ql_lesson_block *xb = block(st, b);
 		ql_error err = {""};
-		st->wst = ops->open(app, xb->argc - 1, xb->argv + 1, &err);
+		st->wst = widget_open(app, ops, xb, &err);
 		if (!st->wst)
 			return;
 		st->wops = ops;
@@ -624,6 +681,13 @@ static unsigned lesson_key_scope(const void *vst)
 	return QL_SC_LESSON;
 }
 
+/* A live widget's background work (the quantization explorer's worker). */
+static bool lesson_tick(ql_app *app, void *vst)
+{
+	lesson_state *st = vst;
+	return st->wst && st->wops->tick && st->wops->tick(app, st->wst);
+}
+
 static bool lesson_fullscreen(const void *vst)
 {
 	const lesson_state *st = vst;
@@ -641,5 +705,6 @@ const ql_screen_ops ql_screen_lesson = {
 	.action = lesson_action,
 	.draw = lesson_draw,
 	.key_scope = lesson_key_scope,
+	.tick = lesson_tick,
 	.fullscreen = lesson_fullscreen,
 };
