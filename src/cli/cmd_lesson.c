@@ -200,11 +200,13 @@ static void progress_words(const ql_lesson *l, char *buf, size_t n)
 		}
 	int seen = p.seen > l->nsteps ? l->nsteps : p.seen;
 	if (seen == 0)
-		snprintf(buf, n, "not started");
-	else
-		snprintf(buf, n, "%s step %d, seen %d/%d, quizzes %d/%d, tasks %d/%d",
-			 seen == l->nsteps ? "done:" : "at", p.step + 1, seen, l->nsteps, right,
+		snprintf(buf, n, "not started, %d steps", l->nsteps);
+	else if (seen == l->nsteps)
+		snprintf(buf, n, "all %d steps seen, quizzes %d/%d, tasks %d/%d", l->nsteps, right,
 			 quizzes, done, tasks);
+	else
+		snprintf(buf, n, "step %d of %d, quizzes %d/%d, tasks %d/%d", p.step + 1, l->nsteps,
+			 right, quizzes, done, tasks);
 }
 
 int ql_cmd_lessons(ql_cmd_ctx *ctx, int argc, char **argv)
@@ -248,7 +250,7 @@ int ql_cmd_lessons(ql_cmd_ctx *ctx, int argc, char **argv)
 		}
 		char prog[128];
 		progress_words(l, prog, sizeof prog);
-		fprintf(ctx->out, "%3d  %-36s %2d steps  %s\n", l->number, l->title, l->nsteps, prog);
+		fprintf(ctx->out, "%2d  %-34s  %s\n", l->number, l->title, prog);
 		ql_lesson_free(l);
 	}
 	if (check)
