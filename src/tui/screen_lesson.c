@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "qlens/command.h"
 #include "qlens/datadir.h"
@@ -31,6 +32,7 @@ typedef struct lesson_state {
 	int choice; /* cursor over the selected quiz's choices */
 	bool present, blank;
 	int digits; /* step number being typed, 0: none */
+	double digit_ms; /* when its last digit came */
 	int prompt_block;
 	/* a screen widget drawn live inside the step when the window has room
 	 * for it (its min_lines x min_cols); Enter focuses it, Esc leaves */
@@ -359,9 +361,14 @@ static void digit(ql_app *app, lesson_state *st)
 	if (d < 0 || d > 9)
 		return;
 	int n = st->run->l->nsteps;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	double now = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 	int v = st->digits * 10 + d;
-	if (st->digits == 0 || v > n)
+	/* a second digit within 1.5 s makes a two-digit step number */
+	if (st->digits == 0 || v > n || now - st->digit_ms > 1500)
 		v = d;
+	st->digit_ms = now;
 	st->digits = v;
 	if (v >= 1 && v <= n)
 		go(app, st, v - 1);

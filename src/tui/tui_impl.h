@@ -125,7 +125,7 @@ enum {
 	X(L_ENTER, QL_SC_LESSON, '\n', '\r', KEY_ENTER, NULL, "Open the selected widget, answer the selected quiz, edit and run the selected task; nothing selected: next step") \
 	X(L_SELECT, QL_SC_LESSON, '\t', KEY_BTAB, 0, "select", "Select the next widget, quiz or task of the step (Shift-Tab: the one before)") \
 	X(L_GOTO, QL_SC_LESSON, 'g', 0, 0, "go to", "Go to a step by its number (typing digits jumps too: 1, then 2 for step 12)") \
-	X(L_DIGIT1, QL_SC_LESSON, '1', '2', '3', NULL, "Jump to step 1, 2, 3 (digits in a row: 12)") \
+	X(L_DIGIT1, QL_SC_LESSON, '1', '2', '3', NULL, "Jump to step 1, 2, 3 (two digits within 1.5 s: 12)") \
 	X(L_DIGIT2, QL_SC_LESSON, '4', '5', '6', NULL, "Jump to step 4, 5, 6") \
 	X(L_DIGIT3, QL_SC_LESSON, '7', '8', '9', NULL, "Jump to step 7, 8, 9 (0 after a digit: 10, 20)") \
 	X(L_DIGIT0, QL_SC_LESSON, '0', 0, 0, NULL, "A second digit 0 (step 10)") \
