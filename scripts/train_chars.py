@@ -2,7 +2,7 @@
 """train_chars.py - the `chars` model of assets/models/chars.
 
 A character-level language model: the previous 4 characters, each embedded
-in 16 dimensions, concatenated (64) -> 128 (tanh) -> 28 logits. Trained on
+in 32 dimensions, concatenated (128) -> 128 (tanh) -> 28 logits. Trained on
 the English word list of Debian's `wamerican` package
 (/usr/share/dict/american-english, SCOWL), lower-cased, words of letters
 and apostrophes only, de-duplicated, shuffled with a fixed seed and written
@@ -32,7 +32,7 @@ import st_io  # noqa: E402
 SRC = "/usr/share/dict/american-english"
 OUT = sys.argv[1] if len(sys.argv) > 1 else "assets/models/chars"
 VOCAB = "\nabcdefghijklmnopqrstuvwxyz'"
-CTX, EMB, HID = 4, 16, 128
+CTX, EMB, HID = 4, 32, 128
 
 
 def tokens_of(words):

@@ -43,6 +43,13 @@ const ql_command ql_commands[] = {
 	{"convert", "FILE [--tensor NAME] --to TYPE -o OUT [--force] [--json]",
 	 "cast a tensor to fp16/bf16/fp8 (or decode it to fp32) and write it, with the error",
 	 ql_convert_help, ql_cmd_convert},
+	{"eval", "MODEL [SCHEME] [--schemes LIST] [--keep PATTERNS] [--act none|int8-dynamic|"
+	 "int8-static] [--json]",
+	 "a tiny real model before and after quantization: accuracy, KL, flips, Δp",
+	 ql_eval_help, ql_cmd_eval},
+	{"divergence", "BASE QUANT [--labels FILE] [--json]",
+	 "two models' logits files compared: KL divergence, top-1 agreement, perplexity, Δp",
+	 ql_divergence_help, ql_cmd_divergence},
 	{"help", "[COMMAND]", "list the commands, or show one command's help",
 	 "With a COMMAND, the same as `qlens COMMAND --help`.\n", cmd_help},
 };
