@@ -284,7 +284,7 @@ int ql_model_load(const char *name_or_dir, ql_model *m, ql_error *err)
 				    "or give a model directory)", name_or_dir);
 	const char *base = strrchr(m->dir, '/');
 	base = base && base[1] ? base + 1 : m->dir;
-	snprintf(m->name, sizeof m->name, "%s", plain_name(name_or_dir) ? name_or_dir : base);
+	snprintf(m->name, sizeof m->name, "%.63s", plain_name(name_or_dir) ? name_or_dir : base);
 	char path[1100];
 	snprintf(path, sizeof path, "%s/model.safetensors", m->dir);
 	if (load_weights(m, path, err))

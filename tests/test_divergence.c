@@ -1,0 +1,398 @@
+/* test_divergence.c — the output statistics (divergence.h) and
+ * `qlens divergence`, against NumPy.
+ *
+ * tests/golden/gen_eval.py computes KL divergence (from log-softmax in
+ * float64), top-1 agreement, perplexity, flips and Δp with llama-perplexity's
+ * formulas ported to Python (mean_and_uncertainty, its percentile lambda, the
+ * median, RMS Δp, same top p) on random logits, logits in the thousands,
+ * ties and all-equal rows, one-hot rows, identical models, and fewer than 11
+ * rows (uncertainties 0). The command is run in-process on .npy (f32) and
+ * .safetensors (f16) logits files the same script wrote, and on broken
+ * inputs made here: every failure is one line and the right exit status.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "evgolden.h"
+#include "qlens/divergence.h"
+
+typedef struct field {
+	const char *key;
+	size_t off;
+	bool is_int;
+	bool labels; /* only with labels */
+} field;
+
+#define D(k, l) { #k, offsetof(ql_div_stats, k), false, l }
+#define I(k, l) { #k, offsetof(ql_div_stats, k), true, l }
+
+static const field fields[] = {
+	I(n, false), D(kld_mean, false), D(kld_unc, false), D(kld_median, false),
+	D(kld_p01, false), D(kld_p05, false), D(kld_p10, false), D(kld_p90, false),
+	D(kld_p95, false), D(kld_p99, false), D(kld_p999, false), D(kld_max, false),
+	D(kld_min, false), I(same_top, false), D(same_top_p, false), D(same_top_unc, false),
+	D(ppl_base, true), D(ppl_base_unc, true), D(ppl_quant, true), D(ppl_quant_unc, true),
+	D(ln_ppl_ratio, true), D(ln_ppl_ratio_unc, true), I(correct_base, true),
+	I(correct_quant, true), I(flips, true), I(flips_to_wrong, true), I(flips_to_right, true),
+	D(dp_mean, true), D(dp_unc, true), D(dp_rms, true), D(dp_rms_unc, true),
+	D(dp_median, true), D(dp_p01, true), D(dp_p05, true), D(dp_p10, true), D(dp_p25, true),
+	D(dp_p75, true), D(dp_p90, true), D(dp_p95, true), D(dp_p99, true), D(dp_min, true),
+	D(dp_max, true),
+};
+
+static double field_value(const ql_div_stats *s, const field *f)
+{
+	const char *p = (const char *)s + f->off;
+	if (f->is_int) {
+		int64_t v;
+		memcpy(&v, p, sizeof v);
+		return (double)v;
+	}
+	double v;
+	memcpy(&v, p, sizeof v);
+	return v;
+}
+
+/* Every expected key of c against s; returns how many were compared. */
+static int check_stats(const eg_case *c, const ql_div_stats *s, double abs_tol, double rel_tol)
+{
+	int compared = 0, bad = 0;
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+		double want;
+		if (!eg_expect(c, fields[i].key, &want)) {
+			if (!fields[i].labels || s->labels)
+				fprintf(stderr, "%s: golden has no %s\n", c->head, fields[i].key), bad++;
+			continue;
+		}
+		char what[300];
+		snprintf(what, sizeof what, "%s: %s", c->head, fields[i].key);
+		double got = field_value(s, &fields[i]);
+		bool ok = fields[i].is_int ? got == want : eg_close(what, got, want, abs_tol, rel_tol);
+		if (!ok && fields[i].is_int)
+			fprintf(stderr, "%s: got %g, want %g\n", what, got, want);
+		bad += !ok;
+		compared++;
+	}
+	if (bad)
+		fail_msg("%s: %d statistics differ from NumPy", c->head, bad);
+	return compared;
+}
+
+static void test_cases(void **state)
+{
+	(void)state;
+	FILE *f = eg_open("divcases.txt");
+	assert_non_null(f);
+	eg_case c;
+	int ncases = 0;
+	while (eg_next(f, &c)) {
+		char name[64];
+		long T, V, has_labels;
+		assert_int_equal(sscanf(c.head, "%63s %ld %ld %ld", name, &T, &V, &has_labels), 4);
+		size_t nb, nq, nl = 0;
+		double *b = eg_numbers(eg_line(&c, "base"), &nb);
+		double *q = eg_numbers(eg_line(&c, "quant"), &nq);
+		double *l = has_labels ? eg_numbers(eg_line(&c, "labels"), &nl) : NULL;
+		assert_int_equal(nb, (size_t)(T * V));
+		assert_int_equal(nq, (size_t)(T * V));
+		float *bf = malloc(nb * sizeof *bf), *qf = malloc(nq * sizeof *qf);
+		for (size_t i = 0; i < nb; i++) {
+			bf[i] = (float)b[i];
+			qf[i] = (float)q[i];
+		}
+		ql_div_acc acc;
+		ql_div_init(&acc, has_labels);
+		ql_error err = { "" };
+		for (long r = 0; r < T; r++) {
+			ql_div_row row;
+			int64_t lab = has_labels ? (int64_t)l[r] : -1;
+			ql_div_row_compute(bf + r * V, qf + r * V, V, lab, &row);
+			assert_int_equal(ql_div_add(&acc, &row, lab, &err), 0);
+		}
+		ql_div_stats s;
+		assert_int_equal(ql_div_finish(&acc, &s, &err), 0);
+		int n = check_stats(&c, &s, 1e-9, 1e-9);
+		assert_true(n >= (has_labels ? 40 : 15));
+		if (strcmp(name, "identical") == 0) {
+			assert_true(s.kld_max == 0.0 && s.kld_min == 0.0);
+			assert_int_equal(s.flips, 0);
+			assert_int_equal(s.top_changed, 0);
+		}
+		if (strcmp(name, "small") == 0)
+			assert_true(s.kld_unc == 0.0);
+		ql_div_free(&acc);
+		free(b);
+		free(q);
+		free(l);
+		free(bf);
+		free(qf);
+		eg_free(&c);
+		ncases++;
+	}
+	fclose(f);
+	assert_int_equal(ncases, 6);
+}
+
+/* Extremes by hand: a one-hot model against its opposite has KL = the logit
+ * gap; equal logits give exactly uniform probabilities. */
+static void test_by_hand(void **state)
+{
+	(void)state;
+	float b[2] = { 1000, -1000 }, q[2] = { -1000, 1000 };
+	ql_div_row r;
+	ql_div_row_compute(b, q, 2, 0, &r);
+	assert_true(fabs(r.kld - 2000.0) < 1e-9);
+	assert_int_equal(r.top_base, 0);
+	assert_int_equal(r.top_quant, 1);
+	assert_true(r.nll_base == 0.0 && fabs(r.nll_quant - 2000.0) < 1e-9);
+	float e[4] = { 3, 3, 3, 3 };
+	ql_div_row_compute(e, e, 4, 2, &r);
+	assert_true(r.kld == 0.0);
+	assert_int_equal(r.top_base, 0); /* ties: the first index */
+	assert_true(fabs(r.p_base - 0.25) < 1e-15);
+	/* ±0 logits are the same logits. */
+	float z1[3] = { 0.0f, -0.0f, 1 }, z2[3] = { -0.0f, 0.0f, 1 };
+	ql_div_row_compute(z1, z2, 3, -1, &r);
+	assert_true(r.kld == 0.0);
+	/* subnormal differences: KL tiny but not negative beyond rounding */
+	float s1[2] = { 1e-45f, 0 }, s2[2] = { 0, 1e-45f };
+	ql_div_row_compute(s1, s2, 2, -1, &r);
+	assert_true(fabs(r.kld) < 1e-40);
+	/* percentile: linear between neighbours, ends clamp */
+	double v[5] = { 0, 1, 2, 3, 10 };
+	assert_true(ql_div_percentile(v, 5, 0.5) == 2.0);
+	assert_true(fabs(ql_div_percentile(v, 5, 0.9) - 7.2) < 1e-12);
+	assert_true(ql_div_percentile(v, 5, 0) == 0 && ql_div_percentile(v, 5, 1) == 10);
+	ql_div_acc acc;
+	ql_div_stats s;
+	ql_error err = { "" };
+	ql_div_init(&acc, false);
+	assert_int_equal(ql_div_finish(&acc, &s, &err), -1); /* no rows */
+	ql_div_free(&acc);
+}
+
+/* --- the command --------------------------------------------------------------- */
+
+static char tmpdir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/qlens-div-XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	const char *names[] = { "nan.npy", "short.npy", "labels_bad.npy", "i32.npy", "one.npy" };
+	char p[256];
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		snprintf(p, sizeof p, "%s/%s", tmpdir, names[i]);
+		unlink(p);
+	}
+	rmdir(tmpdir);
+	return 0;
+}
+
+static const char *gpath(const char *file)
+{
+	static char buf[4][512];
+	static int k;
+	const char *dir = getenv("QLENS_SRCDIR");
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof buf[k], "%s/tests/golden/eval/%s", dir ? dir : ".", file);
+	return buf[k];
+}
+
+static double jnum(json_t *root, const char *obj, const char *key)
+{
+	json_t *o = obj ? json_object_get(root, obj) : root;
+	json_t *v = o ? json_object_get(o, key) : NULL;
+	if (!v)
+		fail_msg("JSON has no %s.%s", obj ? obj : "", key);
+	return json_number_value(v);
+}
+
+static void check_json(const char *head, json_t *j)
+{
+	FILE *f = eg_open("divfiles.txt");
+	assert_non_null(f);
+	eg_case c;
+	bool found = false;
+	while (eg_next(f, &c)) {
+		if (strncmp(c.head, head, strlen(head)) == 0) {
+			static const struct { const char *obj, *key, *golden; } map[] = {
+				{ "kl", "mean", "kld_mean" },       { "kl", "uncertainty", "kld_unc" },
+				{ "kl", "median", "kld_median" },   { "kl", "p90", "kld_p90" },
+				{ "kl", "p99", "kld_p99" },         { "kl", "max", "kld_max" },
+				{ "top1", "same", "same_top" },     { "top1", "same_p", "same_top_p" },
+				{ "perplexity", "original", "ppl_base" },
+				{ "perplexity", "quantized", "ppl_quant" },
+				{ "perplexity", "ln_ratio", "ln_ppl_ratio" },
+				{ "flips", "count", "flips" },      { "delta_p", "mean", "dp_mean" },
+				{ "delta_p", "rms", "dp_rms" },     { "delta_p", "median", "dp_median" },
+				{ "delta_p", "p1", "dp_p01" },      { "delta_p", "p99", "dp_p99" },
+			};
+			for (size_t i = 0; i < sizeof map / sizeof map[0]; i++) {
+				double want;
+				assert_true(eg_expect(&c, map[i].golden, &want));
+				char what[100];
+				snprintf(what, sizeof what, "%s %s.%s", head, map[i].obj, map[i].key);
+				assert_true(eg_close(what, jnum(j, map[i].obj, map[i].key), want, 1e-9,
+						     1e-9));
+			}
+			found = true;
+		}
+		eg_free(&c);
+	}
+	fclose(f);
+	assert_true(found);
+}
+
+static void run_json(const char *head, const char *b, const char *q, const char *l)
+{
+	char *argv[] = { "divergence", (char *)b, (char *)q, "--labels", (char *)l, "--json",
+			 "--threads", "2", NULL };
+	char *out, *err;
+	int rc = eg_run(&out, &err, 8, argv);
+	if (rc != 0)
+		fail_msg("divergence %s %s: status %d: %s", b, q, rc, err);
+	json_error_t je;
+	json_t *j = json_loads(out, 0, &je);
+	if (!j)
+		fail_msg("not JSON (%s): %s", je.text, out);
+	assert_int_equal((int64_t)jnum(j, NULL, "tokens"), 97);
+	assert_int_equal((int64_t)jnum(j, NULL, "vocab"), 300);
+	check_json(head, j);
+	json_decref(j);
+	free(out);
+	free(err);
+}
+
+static void test_command(void **state)
+{
+	(void)state;
+	run_json("f32", gpath("div_base.npy"), gpath("div_quant.npy"), gpath("div_labels.npy"));
+	run_json("f16", gpath("div_base_f16.safetensors"), gpath("div_quant_f16.safetensors"),
+		 gpath("div_labels.npy"));
+	/* the text form says the same things */
+	char *argv[] = { "divergence", (char *)gpath("div_base.npy"), (char *)gpath("div_quant.npy"),
+			 NULL };
+	char *out, *err;
+	assert_int_equal(eg_run(&out, &err, 3, argv), 0);
+	assert_non_null(strstr(out, "KL divergence    mean"));
+	assert_non_null(strstr(out, "no labels"));
+	assert_null(strstr(out, "flips  "));
+	free(out);
+	free(err);
+}
+
+/* A float32 .npy of rows x cols (C order) with the given values. */
+static void write_npy(const char *name, const char *descr, int64_t rows, int64_t cols,
+		      const void *data, size_t bytes)
+{
+	char path[256], header[128];
+	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+	int n;
+	if (cols > 0)
+		n = snprintf(header, sizeof header,
+			     "{'descr': '%s', 'fortran_order': False, 'shape': (%lld, %lld), }",
+			     descr, (long long)rows, (long long)cols);
+	else
+		n = snprintf(header, sizeof header,
+			     "{'descr': '%s', 'fortran_order': False, 'shape': (%lld,), }", descr,
+			     (long long)rows);
+	int total = ((10 + n + 1) + 63) / 64 * 64;
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	fwrite("\x93NUMPY\x01\x00", 1, 8, f);
+	uint16_t hl = (uint16_t)(total - 10);
+	fwrite(&hl, 2, 1, f);
+	fwrite(header, 1, (size_t)n, f);
+	for (int i = 10 + n; i < total - 1; i++)
+		fputc(' ', f);
+	fputc('\n', f);
+	fwrite(data, 1, bytes, f);
+	fclose(f);
+}
+
+static void expect_fail(int want_rc, const char *want, int argc, char **argv)
+{
+	char *out, *err;
+	int rc = eg_run(&out, &err, argc, argv);
+	size_t len = strlen(err);
+	if (rc != want_rc || strncmp(err, "qlens", 5) != 0 || !strstr(err, want) || len == 0 ||
+	    strchr(err, '\n') != err + len - 1 || out[0])
+		fail_msg("divergence %s %s: status %d (want %d), stderr '%s' (want one line with "
+			 "'%s')", argc > 1 ? argv[1] : "", argc > 2 ? argv[2] : "", rc, want_rc, err,
+			 want);
+	free(out);
+	free(err);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	float x[4 * 5];
+	for (int i = 0; i < 20; i++)
+		x[i] = (float)i * 0.25f;
+	x[13] = NAN;
+	write_npy("nan.npy", "<f4", 4, 5, x, sizeof x);
+	x[13] = 1;
+	write_npy("one.npy", "<f4", 4, 5, x, sizeof x);
+	write_npy("short.npy", "<f4", 5, 4, x, sizeof x);
+	int32_t lab[4] = { 0, 4, 5, 1 };
+	write_npy("labels_bad.npy", "<i4", 4, 0, lab, sizeof lab);
+	write_npy("i32.npy", "<i4", 4, 0, lab, sizeof lab);
+	char p[6][256];
+	const char *names[] = { "nan.npy", "one.npy", "short.npy", "labels_bad.npy", "i32.npy",
+				"missing.npy" };
+	for (int i = 0; i < 6; i++)
+		snprintf(p[i], sizeof p[i], "%s/%s", tmpdir, names[i]);
+	char *a1[] = { "divergence", p[1], p[0], NULL };
+	expect_fail(1, "logit [2, 3] is NaN", 3, a1);
+	char *a2[] = { "divergence", p[1], p[2], NULL };
+	expect_fail(1, "the same tokens and vocabulary", 3, a2);
+	char *a3[] = { "divergence", p[1], p[1], "--labels", p[3], NULL };
+	expect_fail(1, "label 2 is 5, outside the vocabulary [0, 5)", 5, a3);
+	char *a4[] = { "divergence", p[4], p[1], NULL };
+	expect_fail(1, "logits must be F32, F16 or BF16", 3, a4);
+	char *a5[] = { "divergence", p[5], p[1], NULL };
+	expect_fail(1, "missing.npy", 3, a5);
+	char *a6[] = { "divergence", p[1], NULL };
+	expect_fail(2, "two logits files", 2, a6);
+	char *a7[] = { "divergence", p[1], p[1], p[1], NULL };
+	expect_fail(2, "third", 4, a7);
+	char *a8[] = { "divergence", p[1], p[1], "--bogus", NULL };
+	expect_fail(2, "--bogus", 4, a8);
+	char *a9[] = { "divergence", p[1], p[1], "--labels", p[1], NULL };
+	expect_fail(1, "labels must be integer token ids", 5, a9);
+	/* the same file twice is fine: KL 0 */
+	char *ok[] = { "divergence", p[1], p[1], "--json", NULL };
+	char *out, *err;
+	assert_int_equal(eg_run(&out, &err, 4, ok), 0);
+	assert_non_null(strstr(out, "\"mean\": 0"));
+	free(out);
+	free(err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_by_hand),
+		cmocka_unit_test(test_command),
+		cmocka_unit_test(test_errors),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
