@@ -6,7 +6,8 @@
  * log p_quant[i]), whether their top-1 answers agree, and, with a label
  * (the correct class or next token), each model's negative log-likelihood
  * and Δp = p_quant[label] - p_base[label]. Log-softmax is computed in double
- * precision and stably (max subtracted before exp).
+ * precision and stably (max subtracted before exp), the sums in four fixed
+ * lanes whatever the CPU (AVX2 or not).
  *
  * Rows are summed into a ql_div_acc in order; ql_div_finish gives the
  * statistics with llama.cpp's formulas (tools/perplexity/perplexity.cpp,
@@ -86,6 +87,14 @@ typedef struct ql_div_stats {
 /* The statistics of everything added (n >= 1). The per-row arrays are
  * sorted in place. */
 int ql_div_finish(ql_div_acc *a, ql_div_stats *s, ql_error *err);
+
+/* exp(x) for x <= 0 (0 below -708), within 2 ulp of libm's: the kernel of
+ * the softmax sums (portable; the AVX2 path gives the same bits). */
+double ql_div_exp_neg(double x);
+
+/* Whether rows use the AVX2 kernel: set 0 turns it off, 1 back on where
+ * the CPU has it, -1 only asks. Same results either way. */
+bool ql_div_simd(int set);
 
 /* llama.cpp's percentile of sorted v[n]: linear at fraction * (n - 1). */
 double ql_div_percentile(const double *sorted, int64_t n, double fraction);

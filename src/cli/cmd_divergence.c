@@ -143,6 +143,17 @@ static int decode_rows(const logits_file *f, int64_t r0, int64_t n, float *out, 
 		       float *badv)
 {
 	const ql_tensor *t = f->t;
+	if (t->dtype == QL_DT_F32 && !t->big_endian && !t->fortran_order) {
+		/* the common case: the rows are the bytes */
+		memcpy(out, (const float *)t->data + r0 * f->vocab, (size_t)(n * f->vocab) * sizeof *out);
+		for (int64_t k = 0; k < n * f->vocab; k++)
+			if (!isfinite(out[k])) {
+				*bad = r0 * f->vocab + k;
+				*badv = out[k];
+				return -1;
+			}
+		return 0;
+	}
 	for (int64_t r = 0; r < n; r++)
 		for (int64_t c = 0; c < f->vocab; c++) {
 			int64_t k = t->fortran_order ? c * f->rows + (r0 + r) : (r0 + r) * f->vocab + c;
