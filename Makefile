@@ -4,6 +4,7 @@
 #   make run          build and start it (ARGS="bits 1/3" passes arguments)
 #   make test         build every test suite with ASan+UBSan and run them all
 #   make bench        build and run the kernel benchmark
+#   make bench-eval   time qlens eval and qlens divergence (scripts/bench_eval.sh)
 #   make install      install to $(DESTDIR)$(PREFIX)/bin (PREFIX=/usr/local)
 #   make uninstall    remove what install put there
 #   make clean        remove build/
@@ -75,7 +76,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/asan/tests/%)
 TEST_SUPPORT := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 T_SUP_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/asan/%.o)
 
-.PHONY: all run test test-exhaustive bench install uninstall clean help
+.PHONY: all run test test-exhaustive bench bench-eval install uninstall clean help
 .DEFAULT_GOAL := all
 # Keep the test objects: without this make deletes them as intermediates
 # and rebuilds every suite on each run.
@@ -136,6 +137,10 @@ test-exhaustive: $(BUILD)/asan/tests/test_format $(BUILD)/asan/tests/test_fastpa
 bench: $(BUILD)/qlens-bench
 	$(BUILD)/qlens-bench $(ARGS)
 
+# The speed targets of qlens eval and qlens divergence (wall time, best of 5).
+bench-eval: $(BUILD)/qlens
+	scripts/bench_eval.sh $(BUILD)/qlens
+
 $(BUILD)/qlens-bench: $(BUILD)/obj/tests/bench/bench.o $(LIB_OBJ)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LIBS)
@@ -144,6 +149,8 @@ install: $(BUILD)/qlens
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/lessons $(DESTDIR)$(DATADIR)/assets
 	install -m 755 $(BUILD)/qlens $(DESTDIR)$(BINDIR)/qlens
 	for f in lessons/* assets/*; do [ -f "$$f" ] && install -m 644 "$$f" "$(DESTDIR)$(DATADIR)/$$f"; done; true
+	for d in assets/models/*/; do [ -d "$$d" ] || continue; install -d "$(DESTDIR)$(DATADIR)/$$d"; \
+		for f in "$$d"*; do [ -f "$$f" ] && install -m 644 "$$f" "$(DESTDIR)$(DATADIR)/$$f"; done; done; true
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/qlens
