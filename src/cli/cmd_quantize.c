@@ -185,7 +185,7 @@ static const char *gran_name(ql_granularity g)
  * the grid for symmetric integer schemes. False for non-integer targets. */
 static bool implied_zero_point(const ql_qresult *r, int32_t *zp)
 {
-	if (ql_qdtypes[r->scheme.dtype].kind != QL_QK_INT)
+	if (ql_qdtype_of(r->scheme.dtype)->kind != QL_QK_INT)
 		return false;
 	*zp = (r->qmin + r->qmax) / 2;
 	return true;
@@ -518,8 +518,8 @@ static void print_json(FILE *out, const qopts *o, const ql_tensor *t, const ql_q
 	ql_json_key(&j, "group");
 	if (s->gran == QL_GRAN_GROUP)
 		ql_json_int(&j, s->group);
-	else if (s->gran == QL_GRAN_BLOCK && ql_qdtypes[s->dtype].block)
-		ql_json_int(&j, ql_qdtypes[s->dtype].block);
+	else if (s->gran == QL_GRAN_BLOCK && ql_qdtype_of(s->dtype)->block)
+		ql_json_int(&j, ql_qdtype_of(s->dtype)->block);
 	else
 		ql_json_null(&j);
 	ql_json_key(&j, "calibration");
@@ -650,9 +650,11 @@ static int add_safetensors(ql_writer *w, const qopts *o, const ql_tensor *t, con
 			   uint8_t **packed, ql_error *err)
 {
 	char name[512], value[160];
-	const ql_qdtype_info *qi = &ql_qdtypes[r->scheme.dtype];
+	const ql_qdtype_info *qi = ql_qdtype_of(r->scheme.dtype);
 	snprintf(name, sizeof name, "%s.q", t->name);
-	if (o->pack && qi->bits < 8) {
+	if (!r->codes) {
+		/* a block format without per-element codes: its blocks say it all */
+	} else if (o->pack && qi->bits < 8) {
 		size_t nb = ql_packed_bytes((size_t)r->nelem, qi->bits);
 		*packed = malloc(nb ? nb : 1);
 		if (!*packed)
