@@ -1,6 +1,6 @@
 /* evgolden.h — reads the case files of tests/golden/eval/ (made by
- * tests/golden/gen_eval.py) for test_model.c and test_divergence.c, and
- * runs a command of the table in-process with its output captured.
+ * tests/golden/gen_eval.py) for test_model.c, test_divergence.c and
+ * test_cli_eval.c.
  *
  * A case file is a list of blocks:
  *     case WORD...            (the words are the case's header)
@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "qlens/command.h"
 
 #define EG_MAX_LINES 64
 
@@ -135,19 +134,6 @@ static inline bool eg_close(const char *what, double got, double want, double ab
 		return true;
 	fprintf(stderr, "%s: got %.17g, want %.17g (diff %.3g)\n", what, got, want, got - want);
 	return false;
-}
-
-/* Runs `qlens ARGV...` through the command table; stdout and stderr into
- * malloc'd strings. */
-static inline int eg_run(char **out, char **err, int argc, char **argv)
-{
-	size_t no, ne;
-	FILE *fo = open_memstream(out, &no), *fe = open_memstream(err, &ne);
-	ql_cmd_ctx ctx = { .out = fo, .err = fe, .interactive = false, .progress = false };
-	int rc = ql_command_run(&ctx, argc, argv);
-	fclose(fo);
-	fclose(fe);
-	return rc;
 }
 
 #endif

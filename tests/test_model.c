@@ -13,7 +13,7 @@
  *
  * Also: the model cards' figures, the float32 "scheme" (everything kept),
  * thread-count independence, static calibration, --keep, loading errors,
- * and the command's output and errors.
+ * (the command: test_cli_eval.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,7 +21,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,7 +258,7 @@ static void test_eval_golden(void **state)
 			bool found = false;
 			for (int k = 0; k < r.nmats; k++)
 				if (strcmp(r.mats[k].name, mat) == 0) {
-					char what[128];
+					char what[400];
 					snprintf(what, sizeof what, "%s: %s SQNR", c.head, mat);
 					bad += !eg_close(what, r.mats[k].metrics.sqnr_db, want, 1e-6, 1e-9);
 					assert_false(r.mats[k].kept);
@@ -278,7 +277,7 @@ static void test_eval_golden(void **state)
 			} else {
 				memcpy(&got, p, sizeof got);
 			}
-			char what[128];
+			char what[400];
 			snprintf(what, sizeof what, "%s: %s", c.head, sfields[i].key);
 			bad += sfields[i].is_int ? !eg_close(what, got, want, 0, 0)
 						 : !eg_close(what, got, want, 2e-6, 1e-3);
@@ -442,73 +441,6 @@ static void test_load_errors(void **state)
 	rmdir(tmpdir);
 }
 
-/* --- the command ------------------------------------------------------------------ */
-
-static void expect_fail(int want_rc, const char *want, int argc, char **argv)
-{
-	char *out, *err;
-	int rc = eg_run(&out, &err, argc, argv);
-	size_t len = strlen(err);
-	if (rc != want_rc || strncmp(err, "qlens", 5) != 0 || !strstr(err, want) || len == 0 ||
-	    strchr(err, '\n') != err + len - 1 || out[0])
-		fail_msg("eval %s: status %d (want %d), stderr '%s' (want one line with '%s')",
-			 argc > 1 ? argv[1] : "", rc, want_rc, err, want);
-	free(out);
-	free(err);
-}
-
-static void test_command(void **state)
-{
-	(void)state;
-	char *a1[] = { "eval", "digits", "int4/g32", "--json", NULL };
-	char *out, *err;
-	assert_int_equal(eg_run(&out, &err, 4, a1), 0);
-	json_error_t je;
-	json_t *j = json_loads(out, 0, &je);
-	assert_non_null(j);
-	json_t *r0 = json_array_get(json_object_get(j, "results"), 0);
-	assert_non_null(r0);
-	double acc = json_number_value(json_object_get(json_object_get(r0, "accuracy"), "original"));
-	assert_true(eg_close("json accuracy", acc, digits.card_accuracy, 5e-5, 0));
-	assert_int_equal(json_array_size(json_object_get(r0, "matrices")), 3);
-	assert_non_null(json_object_get(json_object_get(r0, "kl"), "p99"));
-	assert_non_null(json_object_get(json_object_get(r0, "flips"), "count"));
-	json_decref(j);
-	free(out);
-	free(err);
-	/* a sweep is sorted by bits per weight */
-	char *a2[] = { "eval", "chars", "--schemes", "q8_0,int4/g32,nf4", "--keep", "embed.*", NULL };
-	assert_int_equal(eg_run(&out, &err, 6, a2), 0);
-	char *p1 = strstr(out, "\nnf4 "), *p2 = strstr(out, "\nint4/g32 "), *p3 = strstr(out, "\nq8_0 ");
-	assert_true(p1 && p2 && p3 && p1 < p2 && p2 < p3);
-	assert_non_null(strstr(out, "PPL"));
-	free(out);
-	free(err);
-	/* one scheme in detail */
-	char *a3[] = { "eval", "digits", "int8/ch0", "--act", "int8-static", NULL };
-	assert_int_equal(eg_run(&out, &err, 5, a3), 0);
-	assert_non_null(strstr(out, "activation scales (int8, calibrated): fc1 "));
-	assert_non_null(strstr(out, "fc2.weight"));
-	assert_non_null(strstr(out, "flips "));
-	assert_non_null(strstr(out, "KL divergence    mean "));
-	free(out);
-	free(err);
-	char *e1[] = { "eval", NULL };
-	expect_fail(2, "which MODEL", 1, e1);
-	char *e2[] = { "eval", "nosuch", NULL };
-	expect_fail(1, "no such model", 2, e2);
-	char *e3[] = { "eval", "digits", "--act", "int4", NULL };
-	expect_fail(2, "--act takes none, int8-dynamic or int8-static", 4, e3);
-	char *e4[] = { "eval", "digits", "int7", NULL };
-	expect_fail(2, "int7", 3, e4);
-	char *e5[] = { "eval", "digits", "int8", "--schemes", "int4", NULL };
-	expect_fail(2, "not both", 5, e5);
-	char *e6[] = { "eval", "digits", "--schemes", "int8,,int4", NULL };
-	expect_fail(2, "empty item", 4, e6);
-	char *e7[] = { "eval", "digits", "int8", "extra", NULL };
-	expect_fail(2, "third", 4, e7);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -520,7 +452,6 @@ int main(void)
 		cmocka_unit_test(test_static_calibration),
 		cmocka_unit_test(test_keep),
 		cmocka_unit_test(test_load_errors),
-		cmocka_unit_test(test_command),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -103,9 +103,8 @@ typedef struct ql_model {
 	double card_perplexity;
 } ql_model;
 
-/* NAME ("digits", "chars") or a directory. A name is looked for in
- * $QLENS_MODELS, ./assets/models, the assets beside the executable
- * (../assets/models) and the installed data folder. */
+/* NAME ("digits", "chars") or a directory. A name is assets/models/NAME
+ * in the data folder (datadir.h). */
 int ql_model_load(const char *name_or_dir, ql_model *m, ql_error *err);
 void ql_model_free(ql_model *m);
 

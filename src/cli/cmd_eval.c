@@ -14,6 +14,7 @@
 #include "qlens/eval.h"
 #include "qlens/jsonw.h"
 #include "qlens/model.h"
+#include "qlens/scheme_text.h"
 
 #define MAX_SCHEMES 64
 
@@ -100,7 +101,7 @@ static int add_schemes(ql_cmd_ctx *ctx, const char *cmd, const char *list, entry
 		memcpy(x->word, p, len);
 		x->word[len] = '\0';
 		ql_error err = { "" };
-		if (ql_cli_parse_scheme(x->word, &x->scheme, &err))
+		if (ql_scheme_parse_word(x->word, &x->scheme, &err))
 			return ql_usage_error(ctx, cmd, "%s", err.msg);
 		ql_scheme_describe(&x->scheme, x->desc, sizeof x->desc);
 		p += len;

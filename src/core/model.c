@@ -4,20 +4,14 @@
  */
 #include "qlens/model.h"
 
-#include <errno.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
+#include "qlens/datadir.h"
 #include "qlens/io.h"
-
-#ifndef QLENS_DATADIR
-#define QLENS_DATADIR "/usr/local/share/qlens"
-#endif
 
 static bool is_dir(const char *p)
 {
@@ -35,32 +29,14 @@ static bool plain_name(const char *s)
 	return true;
 }
 
-/* Where a model called `name` lives; 0 and the directory, or -1. */
+/* Where a model called `name` lives: assets/models/NAME in the data
+ * folder (datadir.h: $QLENS_DATADIR, the source tree, the installed one). */
 static int find_dir(const char *name, char *out, size_t n)
 {
-	char cand[4][1024];
-	int k = 0;
-	const char *env = getenv("QLENS_MODELS");
-	if (env && *env)
-		snprintf(cand[k++], sizeof cand[0], "%s/%s", env, name);
-	snprintf(cand[k++], sizeof cand[0], "assets/models/%s", name);
-	char exe[900];
-	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-	if (len > 0) {
-		exe[len] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(cand[k++], sizeof cand[0], "%s/../assets/models/%s", exe, name);
-		}
-	}
-	snprintf(cand[k++], sizeof cand[0], "%s/assets/models/%s", QLENS_DATADIR, name);
-	for (int i = 0; i < k; i++)
-		if (is_dir(cand[i])) {
-			snprintf(out, n, "%s", cand[i]);
-			return 0;
-		}
-	return -1;
+	char rel[128];
+	ql_error e = { "" };
+	snprintf(rel, sizeof rel, "assets/models/%s", name);
+	return ql_data_path(rel, out, n, &e);
 }
 
 static const char *meta(const ql_source *src, const char *key)
