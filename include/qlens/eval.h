@@ -46,7 +46,8 @@ typedef struct ql_eval_opts {
 	ql_act_quant act;
 	const char *keep;   /* patterns of matrices kept in float32, or NULL */
 	int threads;        /* 0: one per CPU */
-	bool keep_logits;   /* keep the quantized logits and per-row results */
+	bool keep_logits;   /* keep the quantized logits, per-row results and
+	                       the dequantized weights in the result */
 } ql_eval_opts;
 
 typedef struct ql_eval_mat {
@@ -72,6 +73,7 @@ typedef struct ql_eval_result {
 	/* opts.keep_logits: */
 	float *quant_logits;      /* test.n * nout */
 	ql_div_row *rows;         /* test.n */
+	float *deq[QL_MODEL_MAX_MATS]; /* the weights as run (dequantized) */
 } ql_eval_result;
 
 int ql_eval_run(const ql_eval_ctx *c, const ql_scheme *s, const ql_eval_opts *o,

@@ -46,6 +46,7 @@ const char ql_eval_help[] =
 	"                     scale per layer, calibrated on the calibration split\n"
 	"                     with the scheme's calibration method)\n"
 	"  --json             one JSON object: model, results (one per scheme)\n"
+	"  --tui              open the evaluation screen on MODEL and SCHEME\n"
 	"  --tui              open the evaluation screen instead\n"
 	"  --threads N        worker threads (default: one per CPU)\n"
 	"\n"
@@ -57,13 +58,14 @@ const char ql_eval_help[] =
 	"  qlens eval digits --schemes int8,int8/ch0,int4/g32,int2/g32,nf4,q4_0\n"
 	"  qlens eval digits int8/ch0 --act int8-static --json\n";
 
-enum { OPT_SCHEMES, OPT_KEEP, OPT_ACT, OPT_JSON, OPT_THREADS };
+enum { OPT_SCHEMES, OPT_KEEP, OPT_ACT, OPT_JSON, OPT_TUI, OPT_THREADS };
 
 static const ql_opt eval_opts[] = {
 	{"schemes", 0, QL_ARG_REQUIRED, OPT_SCHEMES},
 	{"keep", 0, QL_ARG_REQUIRED, OPT_KEEP},
 	{"act", 0, QL_ARG_REQUIRED, OPT_ACT},
 	{"json", 0, QL_ARG_NONE, OPT_JSON},
+	{"tui", 0, QL_ARG_NONE, OPT_TUI},
 	{"threads", 0, QL_ARG_REQUIRED, OPT_THREADS},
 	{0},
 };
@@ -280,7 +282,7 @@ int ql_cmd_eval(ql_cmd_ctx *ctx, int argc, char **argv)
 {
 	const char *cmd = argv[0], *model = NULL, *scheme = NULL, *list = NULL, *keep = NULL;
 	ql_act_quant act = QL_ACTQ_NONE;
-	bool json = false;
+	bool json = false, tui = false;
 	int threads = 0;
 	ql_args a;
 	ql_args_init(&a, argc, argv, eval_opts);
@@ -305,6 +307,7 @@ int ql_cmd_eval(ql_cmd_ctx *ctx, int argc, char **argv)
 		case OPT_SCHEMES: list = a.value; break;
 		case OPT_KEEP: keep = a.value; break;
 		case OPT_JSON: json = true; break;
+		case OPT_TUI: tui = true; break;
 		case OPT_ACT:
 			if (ql_act_quant_parse(a.value, &act))
 				return ql_usage_error(ctx, cmd, "--act takes none, int8-dynamic or "
@@ -322,6 +325,13 @@ int ql_cmd_eval(ql_cmd_ctx *ctx, int argc, char **argv)
 		return ql_usage_error(ctx, cmd, "which MODEL? (digits, chars, or a model directory)");
 	if (scheme && list)
 		return ql_usage_error(ctx, cmd, "a SCHEME or --schemes LIST, not both");
+	if (tui) {
+		if (list || keep)
+			return ql_usage_error(ctx, cmd, "--tui takes MODEL, SCHEME and --act only");
+		char *args[4] = { (char *)model, (char *)(scheme ? scheme : "int8"),
+				  (char *)ql_act_quant_name(act), NULL };
+		return ql_cmd_open_screen(ctx, "eval", 3, args);
+	}
 	entry *e = calloc(MAX_SCHEMES, sizeof *e);
 	if (!e)
 		return ql_fail(ctx, "out of memory");

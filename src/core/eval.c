@@ -58,6 +58,10 @@ void ql_eval_result_free(ql_eval_result *r)
 	free(r->rows);
 	r->quant_logits = NULL;
 	r->rows = NULL;
+	for (int k = 0; k < QL_MODEL_MAX_MATS; k++) {
+		free(r->deq[k]);
+		r->deq[k] = NULL;
+	}
 }
 
 /* Quantizes matrix k (or keeps it) into deq[k]; fills r->mats[k]. */
@@ -149,6 +153,10 @@ int ql_eval_run(const ql_eval_ctx *c, const ql_scheme *s, const ql_eval_opts *o,
 		r->rows = rows;
 		logits = NULL;
 		rows = NULL;
+		for (int k = 0; k < m->nmats; k++) {
+			r->deq[k] = deq[k];
+			deq[k] = NULL;
+		}
 	}
 	rc = 0;
 done:

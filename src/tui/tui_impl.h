@@ -45,6 +45,7 @@
 	X(HOME, home, NULL) \
 	X(BITS, bits, "one number in fp32, fp16, bf16, int8 and more, bit by bit") \
 	X(TYPES, types, "range and precision of every format, on one axis") \
+	X(EVAL, eval, "a tiny real model before and after quantization: accuracy, KL, flips") \
 	X(HELP, help, NULL) \
 	X(TEXT, text, NULL)
 
@@ -84,6 +85,10 @@ enum {
 	X(MORE, QL_SC_BITS, 'f', 0, 0, "formats", "Cycle in the next format (fp8, fp6, fp4, int4, nf4, fp64, ...)") \
 	X(DROP, QL_SC_BITS, 'x', 0, 0, NULL, "Remove the format under the cursor (not the first four)") \
 	X(DIGITS, QL_SC_BITS, 'd', 0, 0, "digits", "Show every digit of the exact values, or as many as fit") \
+	X(EV_MODEL, QL_SC_EVAL, 'm', 0, 0, "model", "Switch the model: digits or chars") \
+	X(EV_NEXT, QL_SC_EVAL, 's', '>', 0, "scheme", "Next scheme") \
+	X(EV_PREV, QL_SC_EVAL, 'S', '<', 0, NULL, "Previous scheme") \
+	X(EV_ACT, QL_SC_EVAL, 'a', 0, 0, "activations", "Activations: none, int8-dynamic, int8-static") \
 	X(UP, QL_SC_NAV, KEY_UP, 'k', 0, NULL, "Move up") \
 	X(DOWN, QL_SC_NAV, KEY_DOWN, 'j', 0, NULL, "Move down") \
 	X(LEFT, QL_SC_NAV, KEY_LEFT, 'h', 0, NULL, "Move left (in the bit explorer: to the next bit up)") \
