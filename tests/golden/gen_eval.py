@@ -220,7 +220,7 @@ def main():
             logits = forward(w, meta, x)
             k = 24
             idx = np.sort(np.concatenate([np.arange(8), rng.choice(len(y), k - 8, replace=False)]))
-            f.write("model %s %d %d\n" % (name, len(idx), logits.shape[1]))
+            f.write("case %s %d %d\n" % (name, len(idx), logits.shape[1]))
             f.write("index %s\n" % " ".join(str(i) for i in idx))
             f.write("logits %s\n" % hexs(logits[idx]))
             ls = log_softmax(logits)
