@@ -93,12 +93,14 @@ typedef struct ql_qdtype_info {
 	bool scales_stored; /* the scales are stored beside the raw bytes (NF4's
 	                       absmax), so count in the bytes */
 	ql_qblock_fn quantize_block;                    /* block targets; NULL otherwise */
-	void (*dequantize)(const struct ql_qresult *r, float *out); /* a whole result */
+	void (*dequantize)(const struct ql_qdtype_info *t, const struct ql_qresult *r,
+			   float *out); /* a whole result of this target */
 	int (*describe)(const struct ql_scheme *s, char *buf, size_t n);
 	/* The driver's fused loop over whole blocks (AVX2), private to
 	 * src/core; returns false where it does not apply. NULL: none. */
 	bool (*fast_units)(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc);
 	int bfmt;           /* index in ql_block_formats[] (blockfmt.h), -1 if none */
+	ql_qdtype id;       /* the target's own number (set by ql_qdtype_of) */
 } ql_qdtype_info;
 
 /* The built-in targets. Block formats of blockfmt.h that have a quantizer
@@ -177,7 +179,8 @@ void ql_scheme_qrange(const ql_scheme *s, int32_t *qmin, int32_t *qmax);
  * group >= 1, axis in range, asymmetric only for integer targets, a user
  * scale finite and > 0 and only per tensor, a zero point inside [qmin, qmax]
  * and only for asymmetric schemes, no --axis/--group for the block formats,
- * Q8_0/Q4_0 need the last axis to be a multiple of 32, percentile in (0, 100].
+ * the ggml block formats (Q8_0, Q4_0, those of blockfmt.h) need the last
+ * axis to be a multiple of their block, percentile in (0, 100].
  * Returns 0, or -1 with a message such as "--group must be at least 1". */
 int ql_scheme_validate(const ql_scheme *s, const int64_t *shape, int ndim, ql_error *err);
 

@@ -368,24 +368,6 @@ static void summary_i32(FILE *out, const char *label, const int32_t *v, int64_t 
 
 enum { HIST_BINS = 11, HIST_WIDTH = 40 };
 
-/* The histogram of errors (dequant - x) over their own range; NULL-safe
- * when every error is 0 or the tensor is empty (returns false). */
-static bool error_hist(const float *x, const float *y, int64_t n, ql_hist *h)
-{
-	double lo = 0, hi = 0;
-	for (int64_t i = 0; i < n; i++) {
-		double e = (double)y[i] - (double)x[i];
-		lo = e < lo ? e : lo;
-		hi = e > hi ? e : hi;
-	}
-	if (n == 0 || (lo == 0 && hi == 0))
-		return false;
-	if (ql_hist_init(h, HIST_BINS, lo, hi, NULL))
-		return false;
-	ql_hist_add_error(h, x, y, (size_t)n);
-	return true;
-}
-
 static void print_hist(FILE *out, const ql_hist *h)
 {
 	int64_t top = 0;
@@ -786,7 +768,7 @@ int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	have_r = true;
-	have_hist = error_hist(xin, r.dequant, r.nelem, &h);
+	have_hist = ql_error_hist(&h, xin, r.dequant, (size_t)r.nelem, HIST_BINS, NULL) > 0;
 	if (w) {
 		progress(ctx, show, "writing %s...", o.output);
 		int wrc;

@@ -20,18 +20,27 @@
 
 #define QL_LANES 4
 
+/* Inlined even into the AVX2 clones of QL_SIMD_CLONES functions (GCC does
+ * not inline a plain inline function into a function of another target, and
+ * the sums would then run unvectorised in a call). */
+#if defined(__GNUC__)
+#define QL_INLINE static inline __attribute__((always_inline))
+#else
+#define QL_INLINE static inline
+#endif
+
 /* VB values at a time with a fixed trip count and restrict pointers: that is
  * what lets GCC's -O2 ("very cheap") vectoriser take a loop whole. */
 #define VB 16
 
 /* min and max without a libm call (fminf/fmaxf are calls at -O2 on x86-64);
  * with a NaN first argument they return the second, like fminf/fmaxf. */
-static inline float minf(float a, float b)
+QL_INLINE float minf(float a, float b)
 {
 	return a < b ? a : b;
 }
 
-static inline float maxf(float a, float b)
+QL_INLINE float maxf(float a, float b)
 {
 	return a > b ? a : b;
 }
@@ -45,7 +54,7 @@ typedef struct ql_lanes {
 
 /* Adds x[0..n) against y[0..n): whole groups of 4 lane by lane, then the
  * tail from lane 0. */
-static inline void ql_lanes_add(ql_lanes *restrict s, const float *restrict x,
+QL_INLINE void ql_lanes_add(ql_lanes *restrict s, const float *restrict x,
 				const float *restrict y, size_t n)
 {
 	size_t i = 0;
@@ -76,7 +85,7 @@ static inline void ql_lanes_add(ql_lanes *restrict s, const float *restrict x,
 }
 
 /* Adds the lanes into acc, in lane order, and n to its count. */
-static inline void ql_lanes_flush(const ql_lanes *s, size_t n, ql_metrics_acc *acc)
+QL_INLINE void ql_lanes_flush(const ql_lanes *s, size_t n, ql_metrics_acc *acc)
 {
 	for (int l = 0; l < QL_LANES; l++) {
 		acc->sum_x2 += s->sx2[l];

@@ -17,7 +17,7 @@
 void ql_qt_block_mx(const ql_qdtype_info *t, const ql_block_traits *bf, const float *x,
 		    int64_t len, ql_qunit *u)
 {
-	ql_qdtype dt = (ql_qdtype)(t - ql_qdtype_of(QL_Q_INT8));
+	ql_qdtype dt = t->id;
 	uint8_t e, *codes = u->codes, *raw = u->raw;
 	u->clipped += ql_mx_quantize(dt, x, len, codes, &e);
 	ql_mx_dequantize(dt, codes, &e, len, u->y);
@@ -67,9 +67,8 @@ void ql_qt_block_ggml(const ql_qdtype_info *t, const ql_block_traits *bf, const 
 /* ---- A whole result --------------------------------------------------------- */
 
 /* Affine and scaled-float: each code times the scale of its unit. */
-void ql_qt_dequantize_scaled(const ql_qresult *r, float *out)
+void ql_qt_dequantize_scaled(const ql_qdtype_info *info, const ql_qresult *r, float *out)
 {
-	const ql_qdtype_info *info = ql_qdtype_of(r->scheme.dtype);
 	const ql_scheme *s = &r->scheme;
 	int64_t n = r->nelem;
 	int64_t C = 1, inner = 1, L = 1, G = 1, ng = 1;
@@ -98,9 +97,8 @@ void ql_qt_dequantize_scaled(const ql_qresult *r, float *out)
 	}
 }
 
-void ql_qt_dequantize_mx(const ql_qresult *r, float *out)
+void ql_qt_dequantize_mx(const ql_qdtype_info *info, const ql_qresult *r, float *out)
 {
-	const ql_qdtype_info *info = ql_qdtype_of(r->scheme.dtype);
 	int64_t n = r->nelem;
 	int64_t L = r->ndim ? r->shape[r->ndim - 1] : 1;
 	int64_t ng = (L + QL_MX_BLOCK - 1) / QL_MX_BLOCK;
@@ -115,13 +113,12 @@ void ql_qt_dequantize_mx(const ql_qresult *r, float *out)
 	}
 }
 
-void ql_qt_dequantize_nf4(const ql_qresult *r, float *out)
+void ql_qt_dequantize_nf4(const ql_qdtype_info *info, const ql_qresult *r, float *out)
 {
 	ql_nf4_dequantize(r->codes, r->scales, r->nelem, out);
 }
 
-void ql_qt_dequantize_ggml(const ql_qresult *r, float *out)
+void ql_qt_dequantize_ggml(const ql_qdtype_info *info, const ql_qresult *r, float *out)
 {
-	const ql_qdtype_info *info = ql_qdtype_of(r->scheme.dtype);
 	ql_block_formats[info->bfmt].dequantize_row(r->blocks, out, r->nelem);
 }

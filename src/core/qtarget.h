@@ -1,7 +1,8 @@
 /* qtarget.h — the behaviour the type table of scheme.c points to (private to
  * src/core): quantizing one block unit, dequantizing a whole result,
  * describing a scheme, and the driver's fused AVX2 loops over whole blocks.
- * qtarget.c has the per-kind functions, quantize_fast.c the fused loops,
+ * These get their table entry as an argument and call nothing in scheme.c
+ * (no call cycle with the table). qtarget.c has the per-kind functions, quantize_fast.c the fused loops,
  * scheme.c the describe functions.
  */
 #ifndef QLENS_CORE_QTARGET_H
@@ -19,10 +20,10 @@ void ql_qt_block_ggml(const ql_qdtype_info *t, const struct ql_block_traits *bf,
 		      int64_t len, ql_qunit *u);
 
 /* Affine and scaled-float results: codes times their unit's scale. */
-void ql_qt_dequantize_scaled(const ql_qresult *r, float *out);
-void ql_qt_dequantize_mx(const ql_qresult *r, float *out);
-void ql_qt_dequantize_nf4(const ql_qresult *r, float *out);
-void ql_qt_dequantize_ggml(const ql_qresult *r, float *out);
+void ql_qt_dequantize_scaled(const ql_qdtype_info *t, const ql_qresult *r, float *out);
+void ql_qt_dequantize_mx(const ql_qdtype_info *t, const ql_qresult *r, float *out);
+void ql_qt_dequantize_nf4(const ql_qdtype_info *t, const ql_qresult *r, float *out);
+void ql_qt_dequantize_ggml(const ql_qdtype_info *t, const ql_qresult *r, float *out);
 
 int ql_qt_describe_block(const ql_scheme *s, char *buf, size_t n);
 int ql_qt_describe_scaled(const ql_scheme *s, char *buf, size_t n);

@@ -374,5 +374,6 @@ void ql_qresult_dequantize(const ql_qresult *r, float *out)
 {
 	if (r->nelem == 0)
 		return;
-	ql_qdtype_of(r->scheme.dtype)->dequantize(r, out);
+	const ql_qdtype_info *info = ql_qdtype_of(r->scheme.dtype);
+	info->dequantize(info, r, out);
 }

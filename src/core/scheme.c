@@ -79,6 +79,7 @@ static void targets_init(void)
 	memcpy(all_targets, ql_qdtypes, sizeof ql_qdtypes);
 	n_targets = QL_Q_COUNT;
 	for (int t = 0; t < QL_Q_COUNT; t++) {
+		all_targets[t].id = (ql_qdtype)t;
 		if (all_targets[t].bfmt != -2)
 			continue;
 		const ql_block_traits *bf = ql_block_find(all_targets[t].name);
@@ -91,14 +92,17 @@ static void targets_init(void)
 			known |= !strcasecmp(ql_qdtypes[t].name, bf->name);
 		if (known || !bf->quantize_row_ref)
 			continue;
-		int bits = (int)(ql_block_bits_per_weight(bf) + 0.5);
+		/* code width: what the codes' range needs, as a packable 1, 2, 4 or 8 */
+		int bits = 1;
+		while (bits < 8 && ((int64_t)1 << bits) < (int64_t)bf->qmax - bf->qmin + 1)
+			bits *= 2;
 		all_targets[n_targets++] = (ql_qdtype_info){
 			.name = bf->name, .kind = QL_QK_GGML, .block = bf->block,
 			.block_bytes = bf->bytes, .raw_unit_bytes = bf->bytes,
 			.quantize_block = ql_qt_block_ggml, .dequantize = ql_qt_dequantize_ggml,
-			.describe = ql_qt_describe_block, .bits = bits < 1 ? 1 : bits > 8 ? 8 : bits,
+			.describe = ql_qt_describe_block, .bits = bits,
 			.is_signed = bf->codes_signed, .elem = bf->codes_signed ? QL_INT8 : QL_UINT8,
-			.qmin = bf->qmin, .qmax = bf->qmax, .bfmt = i,
+			.qmin = bf->qmin, .qmax = bf->qmax, .bfmt = i, .id = (ql_qdtype)n_targets,
 		};
 	}
 }

@@ -204,6 +204,23 @@ void ql_hist_add_error(ql_hist *h, const float *x, const float *y, size_t n)
 	}
 }
 
+int ql_error_hist(ql_hist *h, const float *x, const float *y, size_t n, int nbins, ql_error *err)
+{
+	memset(h, 0, sizeof *h);
+	double lo = 0, hi = 0;
+	for (size_t i = 0; i < n; i++) {
+		double e = (double)y[i] - (double)x[i];
+		lo = e < lo ? e : lo;
+		hi = e > hi ? e : hi;
+	}
+	if (n == 0 || (lo == 0 && hi == 0))
+		return 0;
+	if (ql_hist_init(h, nbins, lo, hi, err))
+		return -1;
+	ql_hist_add_error(h, x, y, n);
+	return 1;
+}
+
 bool ql_range(const float *x, size_t n, float *min, float *max)
 {
 	bool any = false;
