@@ -225,7 +225,47 @@ static void eval_close(void *vst)
 }
 
 /* Arguments as `qlens eval` takes them: [MODEL [SCHEME]] [--act MODE]
- * (a bare int8-dynamic / int8-static / none works too). */
+ * (a bare int8-dynamic / int8-static / none works too). A scheme not in
+ * the list is added to it. Fills *j; 0, or -1 with a message. */
+static int parse_args(eval_state *st, int argc, char **argv, job *j, ql_error *err)
+{
+	int pos = 0;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--act") == 0 && i + 1 < argc)
+			a = argv[++i];
+		ql_act_quant act;
+		if (ql_act_quant_parse(a, &act) == 0) {
+			j->act = act;
+			continue;
+		}
+		if (pos == 0) {
+			if (strcmp(a, "digits") && strcmp(a, "chars"))
+				return ql_error_set(err, "the evaluation screen has the models digits and "
+						    "chars, not '%s'", a);
+			j->model = strcmp(a, "chars") == 0;
+		} else if (pos == 1) {
+			ql_scheme s;
+			if (ql_scheme_parse_word(a, &s, err))
+				return -1;
+			int k = 0;
+			while (k < st->nschemes && strcmp(st->schemes[k], a) != 0)
+				k++;
+			if (k == st->nschemes) {
+				if (k == NSCHEMES_MAX)
+					k = NSCHEMES_MAX - 1; /* the last slot is the user's */
+				snprintf(st->schemes[k], QL_SCHEME_WORD_MAX, "%s", a);
+				st->nschemes = k + 1;
+			}
+			j->scheme = k;
+		} else {
+			return ql_error_set(err, "eval screen: unexpected '%s'", a);
+		}
+		pos++;
+	}
+	return 0;
+}
+
 static void *eval_open(ql_app *app, int argc, char **argv, ql_error *err)
 {
 	eval_state *st = calloc(1, sizeof *st);
@@ -236,44 +276,12 @@ static void *eval_open(ql_app *app, int argc, char **argv, ql_error *err)
 	for (size_t i = 0; i < sizeof default_schemes / sizeof default_schemes[0]; i++)
 		snprintf(st->schemes[st->nschemes++], QL_SCHEME_WORD_MAX, "%s", default_schemes[i]);
 	st->want = (job){ 0, 4, QL_ACTQ_NONE }; /* digits int4/g32 */
-	int pos = 0;
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--act") == 0 && i + 1 < argc)
-			a = argv[++i];
-		ql_act_quant act;
-		if (ql_act_quant_parse(a, &act) == 0) {
-			st->want.act = act;
-			continue;
-		}
-		if (pos == 0) {
-			if (strcmp(a, "digits") && strcmp(a, "chars")) {
-				ql_error_set(err, "the evaluation screen has the models digits and chars, "
-					     "not '%s'", a);
-				goto fail;
-			}
-			st->want.model = strcmp(a, "chars") == 0;
-		} else if (pos == 1) {
-			ql_scheme s;
-			if (ql_scheme_parse_word(a, &s, err))
-				goto fail;
-			int k = 0;
-			while (k < st->nschemes && strcmp(st->schemes[k], a) != 0)
-				k++;
-			if (k == st->nschemes)
-				snprintf(st->schemes[st->nschemes++], QL_SCHEME_WORD_MAX, "%s", a);
-			st->want.scheme = k;
-		} else {
-			ql_error_set(err, "eval screen: unexpected '%s'", a);
-			goto fail;
-		}
-		pos++;
+	if (parse_args(st, argc, argv, &st->want, err)) {
+		free(st);
+		return NULL;
 	}
 	start(st);
 	return st;
-fail:
-	free(st);
-	return NULL;
 }
 
 static int64_t shown_count(const eval_state *st)
@@ -554,6 +562,6 @@ const ql_screen_ops ql_screen_eval = {
 	.action = eval_action,
 	.click = NULL,
 	.draw = eval_draw,
-	.command = NULL,
+	.command = NULL, /* `:eval MODEL SCHEME --tui` opens another one */
 	.tick = eval_tick,
 };
