@@ -59,10 +59,11 @@ static const char *text(ql_tui *t)
 	return screen;
 }
 
-/* Lets the worker finish: idles until `want` is on screen (10 s at most). */
+/* Lets the worker finish: idles until `want` is on screen (60 s at most:
+ * a loaded machine running ASan builds is slow). */
 static void wait_for(ql_tui *t, const char *want)
 {
-	for (int i = 0; i < 200; i++) {
+	for (int i = 0; i < 1200; i++) {
 		if (strstr(text(t), want) && !strstr(screen, "computing"))
 			return;
 		ql_tui_idle(t, 50);
