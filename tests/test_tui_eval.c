@@ -113,7 +113,17 @@ static void test_digits(void **state)
 	/* int2 flips digits: the first tile is a flip (label → two answers that
 	 * differ in correctness); the panel shows its ten classes */
 	assert_true(s.flips > 0);
-	assert_non_null(strstr(screen, "label orig→quant; flipped first"));
+	assert_non_null(strstr(screen, "bars p(label) orig|quant; flips first"));
+	/* the first tile is the most interesting: a flip (int2 has 86); a click
+	 * on the second selects it, and the panel follows */
+	char before[128];
+	const char *p = strstr(screen, "test #");
+	assert_non_null(p);
+	snprintf(before, sizeof before, "%.12s", p);
+	assert_int_equal(ql_tui_feed_click(t, 8, 13), 0);
+	p = strstr(text(t), "test #");
+	assert_non_null(p);
+	assert_true(strncmp(p, before, strlen(before)) != 0);
 	/* the next scheme: a key returns at once, the figures follow */
 	ql_tui_feed_key(t, 's');
 	wait_for(t, "int8: 8.01 bits/weight"); /* the list wraps around */

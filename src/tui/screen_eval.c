@@ -6,8 +6,9 @@
  * output metrics: accuracy or perplexity of both models, flips, top-1
  * changes, KL divergence and Δp. Below, for digits: a gallery of test
  * digits drawn with half-block glyphs, the flipped ones first and in the
- * warning colour, and for the selected one each class's probability under
- * the original and the quantized model as bars. For chars: the held-out
+ * warning colour, each with bars of the correct class's probability under
+ * both models; for the selected one (arrows or a click) each class's
+ * probability under the original and the quantized model. For chars: the held-out
  * text with each character shaded by the KL divergence of its prediction,
  * and greedy continuations of a few prompts by both models side by side.
  *
@@ -71,6 +72,7 @@ typedef struct eval_state {
 	int64_t *order;           /* digits: test examples, the interesting first */
 	char error[QL_ERROR_MAX];
 	int sel, top;             /* gallery selection / text scroll */
+	int per_row, gallery_y, gallery_rows; /* the gallery as last drawn */
 } eval_state;
 
 /* ---- the worker ------------------------------------------------------------ */
@@ -276,6 +278,7 @@ static void *eval_open(ql_app *app, int argc, char **argv, ql_error *err)
 	for (size_t i = 0; i < sizeof default_schemes / sizeof default_schemes[0]; i++)
 		snprintf(st->schemes[st->nschemes++], QL_SCHEME_WORD_MAX, "%s", default_schemes[i]);
 	st->want = (job){ 0, 4, QL_ACTQ_NONE }; /* digits int4/g32 */
+	st->per_row = 1;
 	if (parse_args(st, argc, argv, &st->want, err)) {
 		free(st);
 		return NULL;
@@ -302,10 +305,10 @@ static bool eval_action(ql_app *app, void *vst, ql_action a)
 	case QL_ACT_EV_ACT: st->want.act = (ql_act_quant)((st->want.act + 1) % QL_ACTQ_COUNT); break;
 	case QL_ACT_LEFT: st->sel--; break;
 	case QL_ACT_RIGHT: st->sel++; break;
-	case QL_ACT_UP: st->sel -= 7; st->top--; break;
-	case QL_ACT_DOWN: st->sel += 7; st->top++; break;
-	case QL_ACT_PAGE_DOWN: st->sel += 21; st->top += 10; break;
-	case QL_ACT_PAGE_UP: st->sel -= 21; st->top -= 10; break;
+	case QL_ACT_UP: st->sel -= st->per_row; st->top--; break;
+	case QL_ACT_DOWN: st->sel += st->per_row; st->top++; break;
+	case QL_ACT_PAGE_DOWN: st->sel += 3 * st->per_row; st->top += 10; break;
+	case QL_ACT_PAGE_UP: st->sel -= 3 * st->per_row; st->top -= 10; break;
 	case QL_ACT_FIRST: st->sel = st->top = 0; break;
 	case QL_ACT_LAST: st->sel = (int)shown_count(st) - 1; st->top = 1 << 20; break;
 	default: return false;
@@ -319,6 +322,22 @@ static bool eval_action(ql_app *app, void *vst, ql_action a)
 		st->top = 0;
 	if (!same_job(before, st->want))
 		start(st);
+	return true;
+}
+
+/* A click on a digit of the gallery selects it. */
+static bool eval_click(ql_app *app, void *vst, int y, int x)
+{
+	eval_state *st = vst;
+	if (!st->have || st->models[st->shown.model].kind != QL_MODEL_CLASSIFIER)
+		return false;
+	int r = (y - st->gallery_y) / 6, c = x / 10;
+	if (y < st->gallery_y || r >= st->gallery_rows || c >= st->per_row)
+		return false;
+	int64_t k = (int64_t)(st->top + r) * st->per_row + c;
+	if (k >= shown_count(st))
+		return false;
+	st->sel = (int)k;
 	return true;
 }
 
@@ -389,19 +408,20 @@ static void draw_figures(ql_app *app, eval_state *st, WINDOW *w, int cols)
 	}
 	if (m->kind == QL_MODEL_CLASSIFIER)
 		put(app, w, 2, 0, cols, QL_R_NORMAL,
-		    "accuracy %.2f%% → %.2f%%   flips %lld (%.2f%%: %lld ✓→✗, %lld ✗→✓)   "
-		    "same top %.2f%%", 100 * s->acc_base, 100 * s->acc_quant, (long long)s->flips,
-		    100 * s->flip_rate, (long long)s->flips_to_wrong, (long long)s->flips_to_right,
-		    100 * s->same_top_p);
+		    "accuracy %.2f%% → %.2f%%   flips %lld (%.2f%%: %lld ✓→✗, %lld ✗→✓)",
+		    100 * s->acc_base, 100 * s->acc_quant, (long long)s->flips, 100 * s->flip_rate,
+		    (long long)s->flips_to_wrong, (long long)s->flips_to_right);
 	else
 		put(app, w, 2, 0, cols, QL_R_NORMAL,
-		    "perplexity %.4f → %.4f (%+.4f)   top-1 changed %lld of %lld   same top %.2f%%",
+		    "perplexity %.4f → %.4f (%+.4f)   top-1 changed %lld of %lld (%.1f%%)",
 		    s->ppl_base, s->ppl_quant, s->ppl_quant - s->ppl_base, (long long)s->top_changed,
-		    (long long)s->n, 100 * s->same_top_p);
+		    (long long)s->n, 100.0 * (double)s->top_changed / (double)s->n);
 	put(app, w, 3, 0, cols, QL_R_NORMAL,
-	    "KL mean %.3g ± %.2g  median %.2g  p90 %.2g  p99 %.2g  max %.2g   Δp mean %+.2f%%  "
-	    "RMS %.2f%%", s->kld_mean, s->kld_unc, s->kld_median, s->kld_p90, s->kld_p99,
-	    s->kld_max, 100 * s->dp_mean, 100 * s->dp_rms);
+	    "KL divergence  mean %.3g ± %.2g  median %.2g  p90 %.2g  p99 %.2g  max %.2g",
+	    s->kld_mean, s->kld_unc, s->kld_median, s->kld_p90, s->kld_p99, s->kld_max);
+	put(app, w, 4, 0, cols, QL_R_NORMAL,
+	    "Δp (correct answer)  mean %+.2f%% ± %.2f%%  RMS %.2f%%   same top %.2f%%",
+	    100 * s->dp_mean, 100 * s->dp_unc, 100 * s->dp_rms, 100 * s->same_top_p);
 }
 
 /* One 8x8 digit in 4 rows of half blocks (top pixel, bottom pixel). */
@@ -423,6 +443,9 @@ static void draw_digits(ql_app *app, eval_state *st, WINDOW *w, int y0, int line
 	int gw = cols - PANEL_W - 1, per_row = gw / 10, rows = (lines - 1) / 6;
 	if (per_row < 1 || rows < 1 || !st->order)
 		return;
+	st->per_row = per_row;
+	st->gallery_y = y0;
+	st->gallery_rows = rows;
 	int64_t n = m->test.n;
 	/* keep the selection in view */
 	int sel_row = st->sel / per_row;
@@ -443,9 +466,12 @@ static void draw_digits(ql_app *app, eval_state *st, WINDOW *w, int y0, int line
 			draw_digit(app, w, y, x, m->test.x + i * 64, role);
 			put(app, w, y + 4, x, 9, k == st->sel ? QL_R_SELECTED : role, "%d %lld→%lld",
 			    m->test.y[i], (long long)d->top_base, (long long)d->top_quant);
+			/* p(label): original, quantized */
+			bar(app, w, y + 5, x, 4, d->p_base, QL_R_GOOD);
+			bar(app, w, y + 5, x + 5, 4, d->p_quant, flip == 2 ? QL_R_WARN : QL_R_GOOD);
 		}
 	put(app, w, y0 + lines - 1, 0, gw, QL_R_DIM,
-	    "label orig→quant; flipped first (warning colour), then changed, then by KL");
+	    "label orig→quant, bars p(label) orig|quant; flips first");
 	/* the selected digit's probabilities */
 	int64_t i = st->order[st->sel < n ? st->sel : 0];
 	int px = gw + 1;
@@ -546,9 +572,9 @@ static void eval_draw(ql_app *app, void *vst, WINDOW *w)
 	draw_figures(app, st, w, cols);
 	const ql_model *m = &st->models[st->shown.model];
 	if (m->kind == QL_MODEL_CLASSIFIER)
-		draw_digits(app, st, w, 5, lines - 5, cols);
+		draw_digits(app, st, w, 6, lines - 6, cols);
 	else
-		draw_chars(app, st, w, 5, lines - 5, cols);
+		draw_chars(app, st, w, 6, lines - 6, cols);
 }
 
 const ql_screen_ops ql_screen_eval = {
@@ -560,7 +586,7 @@ const ql_screen_ops ql_screen_eval = {
 	.open = eval_open,
 	.close = eval_close,
 	.action = eval_action,
-	.click = NULL,
+	.click = eval_click,
 	.draw = eval_draw,
 	.command = NULL, /* `:eval MODEL SCHEME --tui` opens another one */
 	.tick = eval_tick,
