@@ -417,7 +417,7 @@ static void draw_figures(ql_app *app, eval_state *st, WINDOW *w, int cols)
 		    s->ppl_base, s->ppl_quant, s->ppl_quant - s->ppl_base, (long long)s->top_changed,
 		    (long long)s->n, 100.0 * (double)s->top_changed / (double)s->n);
 	put(app, w, 3, 0, cols, QL_R_NORMAL,
-	    "KL divergence  mean %.3g ± %.2g  median %.2g  p90 %.2g  p99 %.2g  max %.2g",
+	    "KL mean %.3g ± %.2g  median %.2g  p90 %.2g  p99 %.2g  max %.2g  (nats)",
 	    s->kld_mean, s->kld_unc, s->kld_median, s->kld_p90, s->kld_p99, s->kld_max);
 	put(app, w, 4, 0, cols, QL_R_NORMAL,
 	    "Δp (correct answer)  mean %+.2f%% ± %.2f%%  RMS %.2f%%   same top %.2f%%",
