@@ -19,6 +19,7 @@
 #include "evgolden.h"
 #include "qlens/command.h"
 #include "qlens/model.h"
+#include "qlens/quant.h"
 
 /* Runs `qlens ARGV...` through the command table; stdout and stderr into
  * malloc'd strings. */
@@ -124,7 +125,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	const char *names[] = { "nan.npy", "short.npy", "labels_bad.npy", "i32.npy", "one.npy" };
+	const char *names[] = { "nan.npy", "short.npy", "labels_bad.npy", "i32.npy", "one.npy",
+				"le_b.npy", "le_q.npy", "be_b.npy", "be_q.npy", "f16_b.npy", "f16_q.npy",
+				"lab_be.npy" };
 	char p[256];
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
 		snprintf(p, sizeof p, "%s/%s", tmpdir, names[i]);
@@ -235,10 +238,13 @@ static void write_npy(const char *name, const char *descr, int64_t rows, int64_t
 	char path[256], header[128];
 	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
 	int n;
+	bool fortran = strncmp(descr, "F:", 2) == 0; /* "F:>f4": Fortran order */
+	if (fortran)
+		descr += 2;
 	if (cols > 0)
 		n = snprintf(header, sizeof header,
-			     "{'descr': '%s', 'fortran_order': False, 'shape': (%lld, %lld), }",
-			     descr, (long long)rows, (long long)cols);
+			     "{'descr': '%s', 'fortran_order': %s, 'shape': (%lld, %lld), }",
+			     descr, fortran ? "True" : "False", (long long)rows, (long long)cols);
 	else
 		n = snprintf(header, sizeof header,
 			     "{'descr': '%s', 'fortran_order': False, 'shape': (%lld,), }", descr,
@@ -317,12 +323,73 @@ static void test_errors(void **state)
 	free(err);
 }
 
+/* The same logits as little-endian C order, big-endian Fortran order and
+ * (exactly representable) float16: the same figures to the last digit. */
+static void test_layouts(void **state)
+{
+	(void)state;
+	enum { T = 13, V = 7 };
+	float b[T * V], q[T * V];
+	uint32_t bb[T * V], qb[T * V];   /* big-endian, Fortran order */
+	uint16_t bh[T * V], qh[T * V];   /* float16 */
+	int32_t lab[T], labbe[T];
+	for (int r = 0; r < T; r++) {
+		lab[r] = (r * 5) % V;
+		labbe[r] = (int32_t)__builtin_bswap32((uint32_t)lab[r]);
+		for (int c = 0; c < V; c++) {
+			/* multiples of 1/8 up to 8: exact in float16 */
+			b[r * V + c] = (float)(((r * 7 + c * 3) % 17) - 8) / 8.0f * 8.0f;
+			q[r * V + c] = b[r * V + c] + (float)((r + c) % 3 - 1) * 0.125f;
+		}
+	}
+	for (int r = 0; r < T; r++)
+		for (int c = 0; c < V; c++) {
+			uint32_t u, v;
+			memcpy(&u, &b[r * V + c], 4);
+			memcpy(&v, &q[r * V + c], 4);
+			bb[c * T + r] = __builtin_bswap32(u);
+			qb[c * T + r] = __builtin_bswap32(v);
+			bh[r * V + c] = ql_fp16_from_f32(b[r * V + c]);
+			qh[r * V + c] = ql_fp16_from_f32(q[r * V + c]);
+		}
+	write_npy("le_b.npy", "<f4", T, V, b, sizeof b);
+	write_npy("le_q.npy", "<f4", T, V, q, sizeof q);
+	write_npy("be_b.npy", "F:>f4", T, V, bb, sizeof bb);
+	write_npy("be_q.npy", "F:>f4", T, V, qb, sizeof qb);
+	write_npy("f16_b.npy", "<f2", T, V, bh, sizeof bh);
+	write_npy("f16_q.npy", "<f2", T, V, qh, sizeof qh);
+	write_npy("labels_bad.npy", "<i4", T, 0, lab, sizeof lab);
+	write_npy("lab_be.npy", ">i4", T, 0, labbe, sizeof labbe);
+	char p[8][256];
+	const char *names[] = { "le_b.npy", "le_q.npy", "be_b.npy", "be_q.npy", "f16_b.npy",
+				"f16_q.npy", "labels_bad.npy", "lab_be.npy" };
+	for (int i = 0; i < 8; i++)
+		snprintf(p[i], sizeof p[i], "%s/%s", tmpdir, names[i]);
+	char *outs[3];
+	for (int k = 0; k < 3; k++) {
+		char *argv[] = { "divergence", p[2 * k], p[2 * k + 1], "--labels", p[k == 1 ? 7 : 6],
+				 "--json", NULL };
+		char *err;
+		assert_int_equal(eg_run(&outs[k], &err, 6, argv), 0);
+		free(err);
+		/* drop the file names: the rest must be the same */
+		char *tok = strstr(outs[k], "\"tokens\"");
+		assert_non_null(tok);
+		memmove(outs[k], tok, strlen(tok) + 1);
+	}
+	assert_string_equal(outs[0], outs[1]);
+	assert_string_equal(outs[0], outs[2]);
+	for (int k = 0; k < 3; k++)
+		free(outs[k]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_eval),
 		cmocka_unit_test(test_divergence),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_layouts),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
