@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #define MAX_WIDTH QL_MODEL_MAX_WIDTH
+#define MAX_THREADS 8
 
 static float dot(const float *a, const float *b, int64_t n)
 {
@@ -131,8 +132,10 @@ void ql_model_forward_range(const ql_model *m, const float *const *mats, const q
 	}
 	if (threads <= 0) {
 		long c = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = c < 1 ? 1 : c > 8 ? 8 : (int)c;
+		threads = c < 1 ? 1 : (int)(c > MAX_THREADS ? MAX_THREADS : c);
 	}
+	if (threads > MAX_THREADS)
+		threads = MAX_THREADS;
 	/* Threads only pay off beyond a few hundred thousand multiply-adds. */
 	int64_t work = 0;
 	for (int l = 0; l < m->nlayers; l++)
@@ -141,9 +144,9 @@ void ql_model_forward_range(const ql_model *m, const float *const *mats, const q
 		threads = 1;
 	if (threads > count)
 		threads = count > 0 ? (int)count : 1;
-	job jobs[8];
-	pthread_t tid[8];
-	bool started[8] = { false };
+	job jobs[MAX_THREADS];
+	pthread_t tid[MAX_THREADS];
+	bool started[MAX_THREADS] = { false };
 	int64_t per = count / threads, extra = count % threads, at = first;
 	for (int t = 0; t < threads; t++) {
 		int64_t c = per + (t < extra);
