@@ -28,7 +28,7 @@ const ql_command ql_commands[] = {
 	 "the finfo/iinfo table of every format (eps, max, tiny, ...)", ql_dtypes_help,
 	 ql_cmd_dtypes},
 	{"quantize", "FILE [--tensor NAME] [--dtype TYPE] [--sym|--asym] [--axis N|--group N] "
-	 "[--calib METHOD] [--scale S [--zero-point Z]] [-o OUT] [--dequant] [--pack] [--force] [--json]",
+	 "[--calib METHOD] [--scale S [--zero-point Z]] [-o OUT] [--dequant] [--pack] [--force] [--json] [--tui]",
 	 "quantize a tensor of a file; show scales, errors and storage; write the result",
 	 ql_quantize_help, ql_cmd_quantize},
 	{"info", "FILE [--json] [--raw DTYPE [--shape SHAPE]]",
