@@ -87,6 +87,14 @@ static void test_shapes(void **state)
 	assert_int_equal(chars.vocab_chars[0], '\n');
 	assert_int_equal(chars.vocab_chars[1], 'a');
 	assert_true(chars.test.n > 5000);
+	/* a model directory by its path is the same model */
+	ql_model d;
+	ql_error err = { "" };
+	assert_int_equal(ql_model_load("assets/models/digits/", &d, &err), 0);
+	assert_string_equal(d.name, "digits");
+	assert_int_equal(d.test.n, digits.test.n);
+	assert_memory_equal(d.mats[1].w, digits.mats[1].w, 64 * 128 * sizeof(float));
+	ql_model_free(&d);
 }
 
 static void test_forward_golden(void **state)

@@ -258,6 +258,9 @@ int ql_model_load(const char *name_or_dir, ql_model *m, ql_error *err)
 	else if (!plain_name(name_or_dir) || find_dir(name_or_dir, m->dir, sizeof m->dir))
 		return ql_error_set(err, "%s: no such model (the models are digits and chars, "
 				    "or give a model directory)", name_or_dir);
+	size_t dl = strlen(m->dir);
+	while (dl > 1 && m->dir[dl - 1] == '/')
+		m->dir[--dl] = '\0'; /* "models/digits/" is called digits */
 	const char *base = strrchr(m->dir, '/');
 	base = base && base[1] ? base + 1 : m->dir;
 	snprintf(m->name, sizeof m->name, "%.63s", plain_name(name_or_dir) ? name_or_dir : base);
