@@ -5,6 +5,7 @@
 #   make test         build every test suite with ASan+UBSan and run them all
 #   make check        the same as make test
 #   make bench        build and run the kernel benchmark
+#   make bench-eval   time qlens eval and qlens divergence (scripts/bench_eval.sh)
 #   make install      install the program, its data, man page and bash
 #                     completion under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local)
 #   make uninstall    remove what install put there
@@ -138,7 +139,7 @@ $(UI_OBJ) $(T_UI_OBJ) $(MAIN_OBJ) $(T_MAIN_OBJ): LAYER_CFLAGS = $(CORE_PKG_CFLAG
 $(BUILD)/obj/src/core/datadir.o $(BUILD)/asan/src/core/datadir.o: DATADIR_DEF = -DQLENS_DATADIR='"$(DATADIR)"'
 $(BUILD)/obj/src/core/datadir.o $(BUILD)/asan/src/core/datadir.o: $(DATADIR_STAMP)
 
-.PHONY: all run test check test-exhaustive bench install uninstall clean help FORCE
+.PHONY: all run test check test-exhaustive bench bench-eval install uninstall clean help FORCE
 .DEFAULT_GOAL := all
 # Keep the test objects: without this make deletes them as intermediates
 # and rebuilds every suite on each run.
@@ -214,6 +215,10 @@ test-exhaustive: $(BUILD)/asan/tests/test_format $(BUILD)/asan/tests/test_fastpa
 
 bench: $(BUILD)/qlens-bench
 	$(BUILD)/qlens-bench $(ARGS)
+
+# The speed targets of qlens eval and qlens divergence (wall time, best of 5).
+bench-eval: $(BUILD)/qlens
+	scripts/bench_eval.sh $(BUILD)/qlens
 
 $(BUILD)/qlens-bench: $(BUILD)/obj/tests/bench/bench.o $(CORE_LIB)
 	$(call msg,LINK,$@)

@@ -84,8 +84,9 @@ check_restored() {
 start || { echo "tui_smoke: tmux cannot start a session here; skipped"; exit 0; }
 wait_for "Bit explorer"
 # the course is listed first: End, then up past "Open a file", the
-# quantization explorer and the format table to the bit explorer
-$T send-keys -t q G k k k Enter
+# evaluation, the quantization explorer and the format table to the bit
+# explorer
+$T send-keys -t q G k k k k Enter
 wait_for "0.333251953125"
 $T send-keys -t q Space
 wait_for "-0.333251953125"

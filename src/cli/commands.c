@@ -47,6 +47,13 @@ const ql_command ql_commands[] = {
 	{"lesson", "LESSON [--print [--width N]|--present|--notes [--once]|--check]",
 	 "play a lesson of the course (N, NAME or FILE); --print for a handout",
 	 ql_lesson_help, ql_cmd_lesson},
+	{"eval", "MODEL [SCHEME] [--schemes LIST] [--keep PATTERNS] [--act none|int8-dynamic|"
+	 "int8-static] [--json]",
+	 "a tiny real model before and after quantization: accuracy, KL, flips, Δp",
+	 ql_eval_help, ql_cmd_eval},
+	{"divergence", "BASE QUANT [--labels FILE] [--json]",
+	 "two models' logits files compared: KL divergence, top-1 agreement, perplexity, Δp",
+	 ql_divergence_help, ql_cmd_divergence},
 	{"help", "[COMMAND]", "list the commands, or show one command's help",
 	 "With a COMMAND, the same as `qlens COMMAND --help`.\n", cmd_help},
 };

@@ -49,6 +49,7 @@
 	X(TYPES, types, "range and precision of every format, on one axis") \
 	X(QUANT, quantize, "a tensor's range, the grid, clipping and the error, live") \
 	X(LESSON, lesson, NULL) \
+	X(EVAL, eval, "a tiny real model before and after quantization: accuracy, KL, flips") \
 	X(OPEN, open, "a checkpoint: tensor tree, statistics, cells, blocks (qlens FILE)") \
 	X(FILE, file, NULL) \
 	X(TENSOR, tensor, NULL) \
@@ -117,6 +118,10 @@ enum {
 	X(PAN_RIGHT, QL_SC_QUANT, '>', '.', 0, NULL, "Pan right") \
 	X(SAMPLE, QL_SC_QUANT, 'n', 0, 0, "sample", "Next sample tensor (assets/samples)") \
 	X(OPEN_FILE, QL_SC_QUANT, 'f', 0, 0, NULL, "Open a file: FILE [--tensor NAME] [quantize's scheme options]") \
+	X(EV_MODEL, QL_SC_EVAL, 'm', 0, 0, "model", "Switch the model: digits or chars") \
+	X(EV_NEXT, QL_SC_EVAL, 's', '>', 0, "scheme", "Next scheme") \
+	X(EV_PREV, QL_SC_EVAL, 'S', '<', 0, NULL, "Previous scheme") \
+	X(EV_ACT, QL_SC_EVAL, 'a', 0, 0, "activations", "Activations: none, int8-dynamic, int8-static") \
 	X(UP, QL_SC_NAV, KEY_UP, 'k', 0, NULL, "Move up") \
 	X(DOWN, QL_SC_NAV, KEY_DOWN, 'j', 0, NULL, "Move down") \
 	X(LEFT, QL_SC_NAV, KEY_LEFT, 'h', 0, NULL, "Move left (in the bit explorer: to the next bit up)") \
