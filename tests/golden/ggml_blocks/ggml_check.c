@@ -76,15 +76,17 @@ static float gauss(void)
 }
 
 /* The input sets, n values each (n a multiple of 256). */
-enum { N = 4096 };
+enum { N = 4096, NG = 512 };
 static const char *const set_names[] = {
 	"random", "weights", "outliers", "zero", "constant", "tiny", "huge", "signed_zero",
 	"subnormal", "ties", "mixed_blocks", "nonfinite",
 };
 #define NSETS (int)(sizeof set_names / sizeof set_names[0])
 
+/* set s is the same for every format: the generator restarts per set */
 static void make_set(int s, float *x)
 {
+	rng = 0x9E3779B97F4A7C15ull + (uint64_t)s * 0x2545F4914F6CDD1Dull;
 	for (int i = 0; i < N; i++) {
 		switch (s) {
 		case 0: x[i] = 2.0f * uniform() - 1.0f; break;
@@ -182,15 +184,20 @@ int main(int argc, char **argv)
 			if (wdir && s != NSETS - 1) {
 				char nm[128];
 				snprintf(nm, sizeof nm, "%s_%s", t->name, set_names[s]);
-				if (write_file(wdir, nm, "q", bg, nbytes))
+				/* the goldens keep the first NG values of each set */
+				if (write_file(wdir, nm, "q", bg, (size_t)(NG / t->block) * (size_t)t->bytes))
 					return 2;
 				if (strcmp(t->name, "q4_0") == 0 &&
-				    write_file(wdir, set_names[s], "in.f32", x, sizeof x))
+				    write_file(wdir, set_names[s], "in.f32", x, NG * sizeof x[0]))
 					return 2;
 			}
 		}
 		/* random bytes: every scale bit pattern, NaN and inf scales */
 		for (int r = 0; r < 64; r++) {
+			if (r == 0) /* every fp16 scale code: NaN and inf included */
+				for (size_t b = 0; b + 1 < nbytes; b += 2)
+					bg[b] = (unsigned char)(b / 2), bg[b + 1] = (unsigned char)(b / 512);
+			else
 			for (size_t b = 0; b < nbytes; b++)
 				bg[b] = (unsigned char)next32();
 			t->dequantize_row(bg, yq, N);
