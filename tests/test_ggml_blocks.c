@@ -352,6 +352,49 @@ static void test_gguf_every_type(void **state)
 	ql_source_close(src);
 }
 
+/* ggml's MXFP4 against qlens's OCP-reference mxfp4, as `dtypes --blocks`
+ * explains it: the same scale byte, and the same code for every value
+ * except ties between two E2M1 levels (ggml: the smaller magnitude; OCP:
+ * the even mantissa) and negative values that round to zero (ggml: +0). */
+static void test_mxfp4_vs_ocp(void **state)
+{
+	(void)state;
+	enum { K = 32 * 64 };
+	static float x[K];
+	uint32_t r = 7;
+	for (int i = 0; i < K; i++) {
+		r = r * 1664525u + 1013904223u;
+		/* multiples of 1/8 of the block's scale: many ties */
+		x[i] = (float)((int)(r >> 20) % 97 - 48) * 0.0625f;
+	}
+	static ql_block_mxfp4 g[K / 32];
+	static uint8_t codes[K], e[K / 32];
+	ql_quantize_row_mxfp4_ref(x, g, K);
+	ql_mx_quantize(QL_Q_MXFP4, x, K, codes, e);
+	int ties = 0, neg_zero = 0;
+	for (int i = 0; i < K; i++) {
+		const ql_block_mxfp4 *b = &g[i / 32];
+		assert_int_equal(b->e, e[i / 32]);
+		int j = i % 32;
+		int gc = j < 16 ? b->qs[j] & 15 : b->qs[j - 16] >> 4;
+		if (gc == codes[i])
+			continue;
+		float scale = ql_e8m0_to_f32(e[i / 32]);
+		float vg = ql_ggml_fp4_values[gc] * 0.5f, vo = ql_mx_elem_value(QL_Q_MXFP4, codes[i]);
+		float v = x[i] / scale;
+		if (vg == 0.0f && vo == 0.0f) { /* +0 against -0 */
+			assert_true(x[i] <= 0.0f);
+			neg_zero++;
+			continue;
+		}
+		/* a tie: both equally far, ggml's the smaller magnitude */
+		assert_true(fabsf(v - vg) == fabsf(v - vo));
+		assert_true(fabsf(vg) < fabsf(vo));
+		ties++;
+	}
+	assert_true(ties > 0); /* the data has ties, so the difference shows */
+}
+
 /* Round trips in the teaching sense: on weight-like data, more bits give a
  * smaller error, and the super-block formats beat the plain block of the
  * same width (Q4_K vs Q4_0 at 4.5 bits both). */
@@ -396,6 +439,7 @@ int main(void)
 		cmocka_unit_test(test_nonfinite_inputs),
 		cmocka_unit_test(test_tensor_decode),
 		cmocka_unit_test(test_gguf_every_type),
+		cmocka_unit_test(test_mxfp4_vs_ocp),
 		cmocka_unit_test(test_error_ordering),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
