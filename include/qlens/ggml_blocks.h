@@ -96,6 +96,11 @@ int64_t ql_quantize_row_q4_k_ref(const float *x, ql_block_q4_k *y, int64_t k);
 int64_t ql_quantize_row_q5_k_ref(const float *x, ql_block_q5_k *y, int64_t k);
 int64_t ql_quantize_row_q6_k_ref(const float *x, ql_block_q6_k *y, int64_t k);
 int64_t ql_quantize_row_q8_k_ref(const float *x, ql_block_q8_k *y, int64_t k);
+/* The same bytes, faster (kq_fast.c's searches). */
+int64_t ql_quantize_row_q2_k(const float *x, ql_block_q2_k *y, int64_t k);
+int64_t ql_quantize_row_q4_k(const float *x, ql_block_q4_k *y, int64_t k);
+int64_t ql_quantize_row_q5_k(const float *x, ql_block_q5_k *y, int64_t k);
+int64_t ql_quantize_row_q6_k(const float *x, ql_block_q6_k *y, int64_t k);
 void ql_dequantize_row_q2_k(const ql_block_q2_k *x, float *y, int64_t k);
 void ql_dequantize_row_q3_k(const ql_block_q3_k *x, float *y, int64_t k);
 void ql_dequantize_row_q4_k(const ql_block_q4_k *x, float *y, int64_t k);
@@ -130,6 +135,8 @@ static_assert(sizeof(ql_block_iq4_xs) == 4 + QL_QK_K / 64 + QL_QK_K / 2, "wrong 
 
 int64_t ql_quantize_row_iq4_nl_ref(const float *x, ql_block_iq4_nl *y, int64_t k);
 int64_t ql_quantize_row_iq4_xs_ref(const float *x, ql_block_iq4_xs *y, int64_t k);
+int64_t ql_quantize_row_iq4_nl(const float *x, ql_block_iq4_nl *y, int64_t k); /* faster */
+int64_t ql_quantize_row_iq4_xs(const float *x, ql_block_iq4_xs *y, int64_t k); /* faster */
 void ql_dequantize_row_iq4_nl(const ql_block_iq4_nl *x, float *y, int64_t k);
 void ql_dequantize_row_iq4_xs(const ql_block_iq4_xs *x, float *y, int64_t k);
 
@@ -177,6 +184,8 @@ static_assert(sizeof(ql_block_nvfp4) == QL_QK_NVFP4 / QL_QK_NVFP4_SUB + QL_QK_NV
 
 int64_t ql_quantize_row_mxfp4_ref(const float *x, ql_block_mxfp4 *y, int64_t k);
 int64_t ql_quantize_row_nvfp4_ref(const float *x, ql_block_nvfp4 *y, int64_t k);
+int64_t ql_quantize_row_mxfp4(const float *x, ql_block_mxfp4 *y, int64_t k); /* faster */
+int64_t ql_quantize_row_nvfp4(const float *x, ql_block_nvfp4 *y, int64_t k); /* faster */
 void ql_dequantize_row_mxfp4(const ql_block_mxfp4 *x, float *y, int64_t k);
 void ql_dequantize_row_nvfp4(const ql_block_nvfp4 *x, float *y, int64_t k);
 

@@ -39,6 +39,17 @@ ROW_FNS(tq1_0)
 ROW_FNS(tq2_0)
 ROW_FNS(mxfp4)
 ROW_FNS(nvfp4)
+/* the faster quantizers (same bytes) */
+#define FAST_FN(n) \
+	static int64_t n##_fast(const float *x, void *y, int64_t k) { return ql_quantize_row_##n(x, y, k); }
+FAST_FN(q2_k)
+FAST_FN(q4_k)
+FAST_FN(q5_k)
+FAST_FN(q6_k)
+FAST_FN(iq4_nl)
+FAST_FN(iq4_xs)
+FAST_FN(mxfp4)
+FAST_FN(nvfp4)
 
 #define FIELDS(a) a, (int)(sizeof a / sizeof a[0])
 
@@ -142,29 +153,29 @@ const ql_block_traits ql_block_formats[] = {
 	  "llama.cpp: fp16 scale per 32, 5-bit codes around 16" },
 	{ "q5_1", QL_DT_Q5_1, 7, 32, 24, q5_1_ref, NULL, q5_1_deq, FIELDS(f_q5_1),
 	  "llama.cpp: fp16 scale and minimum per 32, 5-bit codes" },
-	{ "q2_k", QL_DT_Q2_K, 10, 256, 84, q2_k_ref, NULL, q2_k_deq, FIELDS(f_q2_k),
+	{ "q2_k", QL_DT_Q2_K, 10, 256, 84, q2_k_ref, q2_k_fast, q2_k_deq, FIELDS(f_q2_k),
 	  "k-quant: 2-bit codes, 4-bit scale and min per 16, fp16 scales of those" },
 	{ "q3_k", QL_DT_Q3_K, 11, 256, 110, q3_k_ref, NULL, q3_k_deq, FIELDS(f_q3_k),
 	  "k-quant: 3-bit codes, 6-bit scale per 16, fp16 scale of the scales" },
-	{ "q4_k", QL_DT_Q4_K, 12, 256, 144, q4_k_ref, NULL, q4_k_deq, FIELDS(f_q4_k),
+	{ "q4_k", QL_DT_Q4_K, 12, 256, 144, q4_k_ref, q4_k_fast, q4_k_deq, FIELDS(f_q4_k),
 	  "k-quant: 4-bit codes, 6-bit scale and min per 32, fp16 scales of those" },
-	{ "q5_k", QL_DT_Q5_K, 13, 256, 176, q5_k_ref, NULL, q5_k_deq, FIELDS(f_q5_k),
+	{ "q5_k", QL_DT_Q5_K, 13, 256, 176, q5_k_ref, q5_k_fast, q5_k_deq, FIELDS(f_q5_k),
 	  "k-quant: 5-bit codes, 6-bit scale and min per 32, fp16 scales of those" },
-	{ "q6_k", QL_DT_Q6_K, 14, 256, 210, q6_k_ref, NULL, q6_k_deq, FIELDS(f_q6_k),
+	{ "q6_k", QL_DT_Q6_K, 14, 256, 210, q6_k_ref, q6_k_fast, q6_k_deq, FIELDS(f_q6_k),
 	  "k-quant: 6-bit codes, int8 scale per 16, fp16 scale of the scales" },
 	{ "q8_k", QL_DT_Q8_K, 15, 256, 292, q8_k_ref, NULL, q8_k_deq, FIELDS(f_q8_k),
 	  "k-quant: int8 codes, fp32 scale per 256 (ggml's dot-product input)" },
-	{ "iq4_nl", QL_DT_IQ4_NL, 20, 32, 18, iq4_nl_ref, NULL, iq4_nl_deq, FIELDS(f_iq4_nl),
+	{ "iq4_nl", QL_DT_IQ4_NL, 20, 32, 18, iq4_nl_ref, iq4_nl_fast, iq4_nl_deq, FIELDS(f_iq4_nl),
 	  "non-linear 4-bit levels, fp16 scale per 32" },
-	{ "iq4_xs", QL_DT_IQ4_XS, 23, 256, 136, iq4_xs_ref, NULL, iq4_xs_deq, FIELDS(f_iq4_xs),
+	{ "iq4_xs", QL_DT_IQ4_XS, 23, 256, 136, iq4_xs_ref, iq4_xs_fast, iq4_xs_deq, FIELDS(f_iq4_xs),
 	  "non-linear 4-bit levels, 6-bit scale per 32, fp16 scale of the scales" },
 	{ "tq1_0", QL_DT_TQ1_0, 34, 256, 54, tq1_0_ref, NULL, tq1_0_deq, FIELDS(f_tq1_0),
 	  "ternary {-1, 0, 1} x absmax, 5 trits a byte (BitNet b1.58)" },
 	{ "tq2_0", QL_DT_TQ2_0, 35, 256, 66, tq2_0_ref, NULL, tq2_0_deq, FIELDS(f_tq2_0),
 	  "ternary {-1, 0, 1} x absmax, 2 bits a trit (BitNet b1.58)" },
-	{ "mxfp4_ggml", QL_DT_MXFP4, 39, 32, 17, mxfp4_ref, NULL, mxfp4_deq, FIELDS(f_mxfp4),
+	{ "mxfp4_ggml", QL_DT_MXFP4, 39, 32, 17, mxfp4_ref, mxfp4_fast, mxfp4_deq, FIELDS(f_mxfp4),
 	  "ggml's MXFP4 (GGUF): OCP's layout, ggml's rounding (qlens's mxfp4 is OCP's)" },
-	{ "nvfp4", QL_DT_NVFP4, 40, 64, 36, nvfp4_ref, NULL, nvfp4_deq, FIELDS(f_nvfp4),
+	{ "nvfp4", QL_DT_NVFP4, 40, 64, 36, nvfp4_ref, nvfp4_fast, nvfp4_deq, FIELDS(f_nvfp4),
 	  "NVIDIA's NVFP4 as ggml stores it: e2m1, ue4m3 scale per 16" },
 };
 const int ql_block_format_count = (int)(sizeof ql_block_formats / sizeof ql_block_formats[0]);

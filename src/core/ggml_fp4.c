@@ -25,6 +25,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "simd.h"
+
 const int8_t ql_ggml_fp4_values[16] = {
 	0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12,
 };
@@ -113,6 +115,77 @@ int64_t ql_quantize_row_mxfp4_ref(const float *x, ql_block_mxfp4 *y, int64_t k)
 			int c0 = nearest_fp4(xb[j], d);
 			int c1 = nearest_fp4(xb[j + QL_QK_MXFP4 / 2], d);
 			y[i].qs[j] = (uint8_t)(c0 | c1 << 4);
+		}
+	}
+	return 0;
+}
+
+/* nearest_fp4 for n values at once: the 16 products level * e are formed
+ * once (the same products the reference forms per value), and the search
+ * runs level by level over all values, so it vectorises; the first level
+ * of least error still wins. */
+static inline QL_ALWAYS_INLINE void nearest_fp4_n(const float *x, const int n, float e,
+						    uint8_t *codes)
+{
+	float p[16];
+	for (int i = 0; i < 16; i++)
+		p[i] = ql_ggml_fp4_values[i] * e;
+	for (int j = 0; j < n; j++) {
+		float best_err = fabsf(p[0] - x[j]), best = 0.0f;
+#pragma GCC unroll 16
+		for (int i = 1; i < 16; i++) {
+			float err = fabsf(p[i] - x[j]);
+			best = err < best_err ? (float)i : best;
+			best_err = err < best_err ? err : best_err;
+		}
+		codes[j] = (uint8_t)best;
+	}
+}
+
+QL_SIMD_CLONES
+int64_t ql_quantize_row_mxfp4(const float *x, ql_block_mxfp4 *y, int64_t k)
+{
+	const int64_t nb = k / QL_QK_MXFP4;
+
+	for (int64_t i = 0; i < nb; i++) {
+		const float *xb = x + i * QL_QK_MXFP4;
+		float amax = 0.0f;
+		for (int j = 0; j < QL_QK_MXFP4; j++)
+			if (amax < fabsf(xb[j]))
+				amax = fabsf(xb[j]);
+		uint8_t e = 0;
+		if (amax > 0.0f) {
+			float f = floorf(log2f(amax)) - 2 + 127;
+			e = f < 2147483648.0f ? (uint8_t)(int32_t)f : 0;
+		}
+		uint8_t c[QL_QK_MXFP4];
+		nearest_fp4_n(xb, QL_QK_MXFP4, ql_e8m0_to_f32_half(e), c);
+		y[i].e = e;
+		for (int j = 0; j < QL_QK_MXFP4 / 2; j++)
+			y[i].qs[j] = (uint8_t)(c[j] | c[j + QL_QK_MXFP4 / 2] << 4);
+	}
+	return 0;
+}
+
+QL_SIMD_CLONES
+int64_t ql_quantize_row_nvfp4(const float *x, ql_block_nvfp4 *y, int64_t k)
+{
+	const int64_t nb = k / QL_QK_NVFP4;
+	const int sub = QL_QK_NVFP4_SUB;
+
+	for (int64_t i = 0; i < nb; i++) {
+		for (int s = 0; s < QL_QK_NVFP4 / sub; s++) {
+			const float *xb = x + i * QL_QK_NVFP4 + s * sub;
+			float amax = 0.0f;
+			for (int j = 0; j < sub; j++)
+				if (amax < fabsf(xb[j]))
+					amax = fabsf(xb[j]);
+			const uint8_t ue = ql_ue4m3_from_f32(amax / 6.0f);
+			y[i].d[s] = ue;
+			uint8_t c[QL_QK_NVFP4_SUB];
+			nearest_fp4_n(xb, sub, ql_ue4m3_to_f32_half(ue), c);
+			for (int j = 0; j < sub / 2; j++)
+				y[i].qs[s * (sub / 2) + j] = (uint8_t)(c[j] | c[j + sub / 2] << 4);
 		}
 	}
 	return 0;

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "ggml_round.h"
+#include "kq_fast.h"
 #include "kq_search.h"
 
 const int8_t ql_iq4nl_values[16] = {
@@ -52,9 +53,37 @@ static int best_index(const int8_t *val, float x)
 /* quantize_row_iq4_nl_impl without quant_weights, for a super-block of
  * sbs values in blocks of 32: writes *dh, q4[sbs / 2] and, when sbs > 32,
  * the packed sub-block scales; L[sbs] is the caller's scratch. */
-static void iq4_impl(int sbs, const float *x, uint16_t *dh, uint8_t *q4, uint16_t *scales_h,
-		     uint8_t *scales_l, uint8_t *L, int ntry)
+/* The codes of 32 values at id * x (into Lb unless NULL) and the weighted
+ * sums of the least-squares scale, as ggml's loop forms them. */
+static void codes_sums_ref(const float *xb, const float *weight, float id, uint8_t *Lb,
+			   float *sumqx_out, float *sumq2_out)
 {
+	const int8_t *values = ql_iq4nl_values;
+	float sumqx = 0, sumq2 = 0;
+	for (int j = 0; j < 32; j++) {
+		int l = best_index(values, id * xb[j]);
+		if (Lb)
+			Lb[j] = (uint8_t)l;
+		float q = values[l];
+		sumqx += weight[j] * q * xb[j];
+		sumq2 += weight[j] * q * q;
+	}
+	*sumqx_out = sumqx;
+	*sumq2_out = sumq2;
+}
+
+static void codes_ref(const float *x, float s, uint8_t *L)
+{
+	for (int j = 0; j < 32; j++)
+		L[j] = (uint8_t)best_index(ql_iq4nl_values, s * x[j]);
+}
+
+static void iq4_impl(int sbs, const float *x, uint16_t *dh, uint8_t *q4, uint16_t *scales_h,
+		     uint8_t *scales_l, uint8_t *L, int ntry, bool fast)
+{
+	void (*codes_sums)(const float *, const float *, float, uint8_t *, float *, float *) =
+		fast ? ql_iq4_codes_sums_32 : codes_sums_ref;
+	void (*codes)(const float *, float, uint8_t *) = fast ? ql_iq4_codes_32 : codes_ref;
 	const int8_t *values = ql_iq4nl_values;
 	float scales[QL_QK_K / 32], weight[32];
 
@@ -81,24 +110,13 @@ static void iq4_impl(int sbs, const float *x, uint16_t *dh, uint8_t *q4, uint16_
 		}
 		float d = ntry > 0 ? -max / values[0] : max / values[0];
 		float id = 1 / d;
-		float sumqx = 0, sumq2 = 0;
-		for (int j = 0; j < 32; j++) {
-			int l = best_index(values, id * xb[j]);
-			Lb[j] = (uint8_t)l;
-			float q = values[l];
-			sumqx += weight[j] * q * xb[j];
-			sumq2 += weight[j] * q * q;
-		}
+		float sumqx, sumq2;
+		codes_sums(xb, weight, id, Lb, &sumqx, &sumq2);
 		d = sumq2 > 0 ? sumqx / sumq2 : 0.0f;
 		float best = d * sumqx;
 		for (int itry = -ntry; itry <= ntry; itry++) {
 			id = (itry + values[0]) / max;
-			sumqx = sumq2 = 0;
-			for (int j = 0; j < 32; j++) {
-				float q = values[best_index(values, id * xb[j])];
-				sumqx += weight[j] * q * xb[j];
-				sumq2 += weight[j] * q * q;
-			}
+			codes_sums(xb, weight, id, NULL, &sumqx, &sumq2);
 			if (sumq2 > 0 && sumqx * sumqx > best * sumq2) {
 				d = sumqx / sumq2;
 				best = d * sumqx;
@@ -121,8 +139,7 @@ static void iq4_impl(int sbs, const float *x, uint16_t *dh, uint8_t *q4, uint16_
 			l = l < -32 ? -32 : l > 31 ? 31 : l;
 			float dl = d * l;
 			float idl = dl ? 1 / dl : 0.0f;
-			for (int j = 0; j < 32; j++)
-				L[ib * 32 + j] = (uint8_t)best_index(values, idl * x[ib * 32 + j]);
+			codes(x + ib * 32, idl, L + ib * 32);
 			l += 32;
 			if (ib % 2 == 0)
 				scales_l[ib / 2] = (uint8_t)(l & 0xf);
@@ -138,26 +155,48 @@ static void iq4_impl(int sbs, const float *x, uint16_t *dh, uint8_t *q4, uint16_
 			q4[16 * i + j] = (uint8_t)(L[32 * i + j] | L[32 * i + 16 + j] << 4);
 }
 
-int64_t ql_quantize_row_iq4_nl_ref(const float *x, ql_block_iq4_nl *y, int64_t k)
+static void iq4_nl_row(const float *x, ql_block_iq4_nl *y, int64_t k, bool fast)
 {
 	const int64_t nb = k / QL_QK4_NL;
 	uint8_t L[QL_QK4_NL] = { 0 }; /* kept across blocks, as ggml's */
 
 	for (int64_t i = 0; i < nb; i++)
-		iq4_impl(QL_QK4_NL, x + i * QL_QK4_NL, &y[i].d, y[i].qs, NULL, NULL, L, -1);
-	return 0;
+		iq4_impl(QL_QK4_NL, x + i * QL_QK4_NL, &y[i].d, y[i].qs, NULL, NULL, L, -1, fast);
 }
 
-int64_t ql_quantize_row_iq4_xs_ref(const float *x, ql_block_iq4_xs *y, int64_t k)
+static void iq4_xs_row(const float *x, ql_block_iq4_xs *y, int64_t k, bool fast)
 {
 	const int64_t nb = k / QL_QK_K;
 	uint8_t L[QL_QK_K] = { 0 };
 
 	for (int64_t i = 0; i < nb; i++) {
 		uint16_t sh;
-		iq4_impl(QL_QK_K, x + i * QL_QK_K, &y[i].d, y[i].qs, &sh, y[i].scales_l, L, 7);
+		iq4_impl(QL_QK_K, x + i * QL_QK_K, &y[i].d, y[i].qs, &sh, y[i].scales_l, L, 7, fast);
 		y[i].scales_h = sh;
 	}
+}
+
+int64_t ql_quantize_row_iq4_nl_ref(const float *x, ql_block_iq4_nl *y, int64_t k)
+{
+	iq4_nl_row(x, y, k, false);
+	return 0;
+}
+
+int64_t ql_quantize_row_iq4_nl(const float *x, ql_block_iq4_nl *y, int64_t k)
+{
+	iq4_nl_row(x, y, k, true);
+	return 0;
+}
+
+int64_t ql_quantize_row_iq4_xs_ref(const float *x, ql_block_iq4_xs *y, int64_t k)
+{
+	iq4_xs_row(x, y, k, false);
+	return 0;
+}
+
+int64_t ql_quantize_row_iq4_xs(const float *x, ql_block_iq4_xs *y, int64_t k)
+{
+	iq4_xs_row(x, y, k, true);
 	return 0;
 }
 

@@ -15,6 +15,9 @@
  * against it, and then every value re-quantized with the scale as stored
  * (fp16 super-block scale times the integer sub-block scale), so the codes
  * are those that decode best. The dequantizers are ggml's dequantize_row_*.
+ *
+ * ql_quantize_row_*_k (no _ref) are the same with kq_fast.c's searches: the
+ * same bytes, several times faster.
  */
 #include "qlens/ggml_blocks.h"
 
@@ -22,6 +25,7 @@
 #include <string.h>
 
 #include "ggml_round.h"
+#include "kq_fast.h"
 #include "kq_search.h"
 
 static inline int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
@@ -38,7 +42,7 @@ static void pack_2bit(const uint8_t *L, uint8_t *qs)
 
 /* ---- Q2_K -------------------------------------------------------------------- */
 
-int64_t ql_quantize_row_q2_k_ref(const float *x, ql_block_q2_k *y, int64_t k)
+static void q2_k_row(const float *x, ql_block_q2_k *y, int64_t k, bool fast)
 {
 	const int64_t nb = k / QL_QK_K;
 	uint8_t L[QL_QK_K], Laux[16];
@@ -50,8 +54,10 @@ int64_t ql_quantize_row_q2_k_ref(const float *x, ql_block_q2_k *y, int64_t k)
 		for (int j = 0; j < QL_QK_K / 16; j++) {
 			for (int l = 0; l < 16; l++)
 				weights[l] = fabsf(x[16 * j + l]);
-			scales[j] = ql_kq_make_qkx2(16, 3, x + 16 * j, weights, L + 16 * j, &mins[j],
-						    Laux, -0.5f, 0.1f, 15, true);
+			scales[j] = fast ? ql_kq_make_qkx2_16_mad(3, x + 16 * j, weights, L + 16 * j,
+								  &mins[j], -0.5f, 0.1f, 15)
+				    : ql_kq_make_qkx2(16, 3, x + 16 * j, weights, L + 16 * j, &mins[j],
+						      Laux, -0.5f, 0.1f, 15, true);
 			if (scales[j] > max_scale)
 				max_scale = scales[j];
 			if (mins[j] > max_min)
@@ -87,6 +93,17 @@ int64_t ql_quantize_row_q2_k_ref(const float *x, ql_block_q2_k *y, int64_t k)
 		}
 		pack_2bit(L, y[i].qs);
 	}
+}
+
+int64_t ql_quantize_row_q2_k_ref(const float *x, ql_block_q2_k *y, int64_t k)
+{
+	q2_k_row(x, y, k, false);
+	return 0;
+}
+
+int64_t ql_quantize_row_q2_k(const float *x, ql_block_q2_k *y, int64_t k)
+{
+	q2_k_row(x, y, k, true);
 	return 0;
 }
 
@@ -223,7 +240,7 @@ static void scale_min_k4(int j, const uint8_t *q, uint8_t *d, uint8_t *m)
  * search with weights |x| + rms, the 6-bit packing of both against the fp16
  * d and dmin, then codes 0..nmax against the stored scales into L. */
 static void kx_super_block(const float *x, int nmax, float rmin, int nstep, uint16_t *dp,
-			   uint16_t *dminp, uint8_t *packed, uint8_t *L)
+			   uint16_t *dminp, uint8_t *packed, uint8_t *L, bool fast)
 {
 	uint8_t Laux[32];
 	float weights[32], mins[QL_QK_K / 32], scales[QL_QK_K / 32];
@@ -236,8 +253,10 @@ static void kx_super_block(const float *x, int nmax, float rmin, int nstep, uint
 		float av_x = sqrtf(sum_x2 / 32);
 		for (int l = 0; l < 32; l++)
 			weights[l] = av_x + fabsf(x[32 * j + l]);
-		scales[j] = ql_kq_make_qkx2(32, nmax, x + 32 * j, weights, L + 32 * j, &mins[j], Laux,
-					    rmin, 0.1f, nstep, false);
+		scales[j] = fast ? ql_kq_make_qkx2_32(nmax, x + 32 * j, weights, L + 32 * j, &mins[j],
+						      rmin, 0.1f, nstep)
+			    : ql_kq_make_qkx2(32, nmax, x + 32 * j, weights, L + 32 * j, &mins[j], Laux,
+					      rmin, 0.1f, nstep, false);
 		if (scales[j] > max_scale)
 			max_scale = scales[j];
 		if (mins[j] > max_min)
@@ -274,18 +293,29 @@ static void kx_super_block(const float *x, int nmax, float rmin, int nstep, uint
 	}
 }
 
-int64_t ql_quantize_row_q4_k_ref(const float *x, ql_block_q4_k *y, int64_t k)
+static void q4_k_row(const float *x, ql_block_q4_k *y, int64_t k, bool fast)
 {
 	const int64_t nb = k / QL_QK_K;
 	uint8_t L[QL_QK_K];
 
 	for (int64_t i = 0; i < nb; i++, x += QL_QK_K) {
-		kx_super_block(x, 15, -1.0f, 20, &y[i].d, &y[i].dmin, y[i].scales, L);
+		kx_super_block(x, 15, -1.0f, 20, &y[i].d, &y[i].dmin, y[i].scales, L, fast);
 		uint8_t *q = y[i].qs;
 		for (int j = 0; j < QL_QK_K; j += 64, q += 32)
 			for (int l = 0; l < 32; l++)
 				q[l] = (uint8_t)(L[j + l] | L[j + l + 32] << 4);
 	}
+}
+
+int64_t ql_quantize_row_q4_k_ref(const float *x, ql_block_q4_k *y, int64_t k)
+{
+	q4_k_row(x, y, k, false);
+	return 0;
+}
+
+int64_t ql_quantize_row_q4_k(const float *x, ql_block_q4_k *y, int64_t k)
+{
+	q4_k_row(x, y, k, true);
 	return 0;
 }
 
@@ -311,13 +341,13 @@ void ql_dequantize_row_q4_k(const ql_block_q4_k *x, float *y, int64_t k)
 	}
 }
 
-int64_t ql_quantize_row_q5_k_ref(const float *x, ql_block_q5_k *y, int64_t k)
+static void q5_k_row(const float *x, ql_block_q5_k *y, int64_t k, bool fast)
 {
 	const int64_t nb = k / QL_QK_K;
 	uint8_t L[QL_QK_K];
 
 	for (int64_t i = 0; i < nb; i++, x += QL_QK_K) {
-		kx_super_block(x, 31, -0.5f, 15, &y[i].d, &y[i].dmin, y[i].scales, L);
+		kx_super_block(x, 31, -0.5f, 15, &y[i].d, &y[i].dmin, y[i].scales, L, fast);
 		uint8_t *qh = y[i].qh, *ql = y[i].qs;
 		memset(qh, 0, QL_QK_K / 8);
 		uint8_t m1 = 1, m2 = 2;
@@ -338,6 +368,17 @@ int64_t ql_quantize_row_q5_k_ref(const float *x, ql_block_q5_k *y, int64_t k)
 			m2 = (uint8_t)(m2 << 2);
 		}
 	}
+}
+
+int64_t ql_quantize_row_q5_k_ref(const float *x, ql_block_q5_k *y, int64_t k)
+{
+	q5_k_row(x, y, k, false);
+	return 0;
+}
+
+int64_t ql_quantize_row_q5_k(const float *x, ql_block_q5_k *y, int64_t k)
+{
+	q5_k_row(x, y, k, true);
 	return 0;
 }
 
@@ -368,7 +409,7 @@ void ql_dequantize_row_q5_k(const ql_block_q5_k *x, float *y, int64_t k)
 
 /* ---- Q6_K -------------------------------------------------------------------- */
 
-int64_t ql_quantize_row_q6_k_ref(const float *x, ql_block_q6_k *y, int64_t k)
+static void q6_k_row(const float *x, ql_block_q6_k *y, int64_t k, bool fast)
 {
 	const int64_t nb = k / QL_QK_K;
 	int8_t L[QL_QK_K];
@@ -377,7 +418,8 @@ int64_t ql_quantize_row_q6_k_ref(const float *x, ql_block_q6_k *y, int64_t k)
 	for (int64_t i = 0; i < nb; i++, x += QL_QK_K) {
 		float max_scale = 0, max_abs_scale = 0;
 		for (int ib = 0; ib < QL_QK_K / 16; ib++) {
-			const float scale = ql_kq_make_qx(16, 32, x + 16 * ib, L + 16 * ib);
+			const float scale = fast ? ql_kq_make_qx_16(32, x + 16 * ib, L + 16 * ib)
+						  : ql_kq_make_qx(16, 32, x + 16 * ib, L + 16 * ib);
 			scales[ib] = scale;
 			if (fabsf(scale) > max_abs_scale) {
 				max_abs_scale = fabsf(scale);
@@ -415,6 +457,17 @@ int64_t ql_quantize_row_q6_k_ref(const float *x, ql_block_q6_k *y, int64_t k)
 			}
 		}
 	}
+}
+
+int64_t ql_quantize_row_q6_k_ref(const float *x, ql_block_q6_k *y, int64_t k)
+{
+	q6_k_row(x, y, k, false);
+	return 0;
+}
+
+int64_t ql_quantize_row_q6_k(const float *x, ql_block_q6_k *y, int64_t k)
+{
+	q6_k_row(x, y, k, true);
 	return 0;
 }
 

@@ -138,8 +138,54 @@ static int write_file(const char *dir, const char *name, const char *ext, const 
 	return fclose(f);
 }
 
+#include <time.h>
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* -b: the speed of ggml's reference quantizer and qlens's (the fast one if
+ * the table has it) on 4M weight-like values, best of 3, one thread. */
+static int bench(void)
+{
+	enum { NB = 1 << 22 };
+	float *x = malloc(NB * sizeof *x);
+	unsigned char *out = malloc(NB * 2);
+	if (!x || !out)
+		return 2;
+	for (int i = 0; i < NB; i++)
+		x[i] = 0.02f * gauss();
+	printf("%-10s %12s %12s %12s %7s\n", "format", "ggml M/s", "qlens ref", "qlens M/s", "ratio");
+	for (size_t f = 0; f < sizeof ggml_fns / sizeof ggml_fns[0]; f++) {
+		const ql_block_traits *t = ql_block_find(ggml_fns[f].name);
+		double best[3] = { 1e9, 1e9, 1e9 };
+		for (int r = 0; r < 3; r++) {
+			double t0 = now();
+			ggml_fns[f].q(x, out, NB);
+			double t1 = now();
+			ql_block_quantizer(t)(x, out, NB);
+			double t2 = now();
+			t->quantize_row_ref(x, out, NB);
+			double t3 = now();
+			best[0] = t1 - t0 < best[0] ? t1 - t0 : best[0];
+			best[1] = t2 - t1 < best[1] ? t2 - t1 : best[1];
+			best[2] = t3 - t2 < best[2] ? t3 - t2 : best[2];
+		}
+		printf("%-10s %12.1f %12.1f %12.1f %7.2f\n", t->name, NB / best[0] / 1e6,
+		       NB / best[2] / 1e6, NB / best[1] / 1e6, best[0] / best[1]);
+	}
+	free(x);
+	free(out);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "-b") == 0)
+		return bench();
 	const char *wdir = argc == 3 && strcmp(argv[1], "-w") == 0 ? argv[2] : NULL;
 	static float x[N], yq[N], yg[N];
 	static unsigned char bq[N * 2], bg[N * 2];
