@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "qlens/command.h"
 #include "qlens/tui.h"
 
 /* ncurses and readline keep a few allocations for the life of the process
@@ -719,6 +720,64 @@ static void test_ctrl_c_and_bad_start(void **state)
 	assert_non_null(strstr(err.msg, "nosuch"));
 }
 
+/* A command asks for a screen through its context's hook: at the prompt
+ * the hook opens it on top; without a hook the command says there is no
+ * explorer; with one, the hook gets the screen's name and arguments. */
+static char hook_screen[32], hook_arg[32];
+static int hook_argc;
+
+static int record_hook(ql_cmd_ctx *ctx, const char *screen, int argc, char **argv)
+{
+	(void)ctx;
+	snprintf(hook_screen, sizeof hook_screen, "%s", screen);
+	snprintf(hook_arg, sizeof hook_arg, "%s", argc > 0 ? argv[0] : "");
+	hook_argc = argc;
+	return 7;
+}
+
+static void test_screen_hook(void **state)
+{
+	(void)state;
+	ql_tui *t = open_at(H, W, NULL, NULL);
+	key(t, ':');
+	keys(t, "bits 0.1 --tui\r");
+	expect_row(t, 0, "Home");
+	expect_row(t, 0, "Bit explorer");
+	expect_row(t, 1, "0.1");
+	expect_stored(t, format_row(t, "bf16") + 1, golden("bf16_0_1_value"));
+	/* a bad value opens nothing and says why */
+	key(t, ':');
+	keys(t, "bits zz --tui\r");
+	expect_row(t, H - 1, "zz");
+	key(t, 'q');
+	expect_row(t, 0, "Home");
+	expect_no_text(t, "Bit explorer >");
+	/* '?' is a screen of its own, on top, closed by q */
+	key(t, '?');
+	expect_row(t, 0, "Help");
+	key(t, 'q');
+	expect_text(t, "Pick something to explore");
+	ql_tui_close(t);
+
+	char *obuf = NULL, *ebuf = NULL;
+	size_t olen = 0, elen = 0;
+	FILE *out = open_memstream(&obuf, &olen), *err = open_memstream(&ebuf, &elen);
+	ql_cmd_ctx ctx = {.out = out, .err = err};
+	char *argv[] = {"bits", "0.5", "--tui", NULL};
+	assert_int_equal(ql_command_run(&ctx, 3, argv), 1);
+	fflush(err);
+	assert_non_null(strstr(ebuf, "no full-screen explorer"));
+	ctx.open_screen = record_hook;
+	assert_int_equal(ql_command_run(&ctx, 3, argv), 7);
+	assert_string_equal(hook_screen, "bits");
+	assert_string_equal(hook_arg, "0.5");
+	assert_int_equal(hook_argc, 1);
+	fclose(out);
+	fclose(err);
+	free(obuf);
+	free(ebuf);
+}
+
 static double ms_since(const struct timespec *a)
 {
 	struct timespec b;
@@ -776,6 +835,7 @@ int main(void)
 		cmocka_unit_test(test_monochrome),
 		cmocka_unit_test(test_ascii_locale),
 		cmocka_unit_test(test_ctrl_c_and_bad_start),
+		cmocka_unit_test(test_screen_hook),
 		cmocka_unit_test(test_speed),
 	};
 	return cmocka_run_group_tests(tests, setup_env, teardown_env);

@@ -24,7 +24,7 @@
 #include <assert.h>
 #include <stdint.h>
 
-#include "qlens/quant.h"
+#include "qlens/blocks.h"
 
 #define QL_QK_K 256      /* elements per k-quant super-block */
 #define QL_K_SCALE_SIZE 12

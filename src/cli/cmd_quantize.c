@@ -185,7 +185,7 @@ static const char *gran_name(ql_granularity g)
  * the grid for symmetric integer schemes. False for non-integer targets. */
 static bool implied_zero_point(const ql_qresult *r, int32_t *zp)
 {
-	if (ql_qdtypes[r->scheme.dtype].kind != QL_QK_INT)
+	if (ql_qdtype_of(r->scheme.dtype)->kind != QL_QK_INT)
 		return false;
 	*zp = (r->qmin + r->qmax) / 2;
 	return true;
@@ -368,24 +368,6 @@ static void summary_i32(FILE *out, const char *label, const int32_t *v, int64_t 
 
 enum { HIST_BINS = 11, HIST_WIDTH = 40 };
 
-/* The histogram of errors (dequant - x) over their own range; NULL-safe
- * when every error is 0 or the tensor is empty (returns false). */
-static bool error_hist(const float *x, const float *y, int64_t n, ql_hist *h)
-{
-	double lo = 0, hi = 0;
-	for (int64_t i = 0; i < n; i++) {
-		double e = (double)y[i] - (double)x[i];
-		lo = e < lo ? e : lo;
-		hi = e > hi ? e : hi;
-	}
-	if (n == 0 || (lo == 0 && hi == 0))
-		return false;
-	if (ql_hist_init(h, HIST_BINS, lo, hi, NULL))
-		return false;
-	ql_hist_add_error(h, x, y, (size_t)n);
-	return true;
-}
-
 static void print_hist(FILE *out, const ql_hist *h)
 {
 	int64_t top = 0;
@@ -518,8 +500,8 @@ static void print_json(FILE *out, const qopts *o, const ql_tensor *t, const ql_q
 	ql_json_key(&j, "group");
 	if (s->gran == QL_GRAN_GROUP)
 		ql_json_int(&j, s->group);
-	else if (s->gran == QL_GRAN_BLOCK && ql_qdtypes[s->dtype].block)
-		ql_json_int(&j, ql_qdtypes[s->dtype].block);
+	else if (s->gran == QL_GRAN_BLOCK && ql_qdtype_of(s->dtype)->block)
+		ql_json_int(&j, ql_qdtype_of(s->dtype)->block);
 	else
 		ql_json_null(&j);
 	ql_json_key(&j, "calibration");
@@ -650,9 +632,11 @@ static int add_safetensors(ql_writer *w, const qopts *o, const ql_tensor *t, con
 			   uint8_t **packed, ql_error *err)
 {
 	char name[512], value[160];
-	const ql_qdtype_info *qi = &ql_qdtypes[r->scheme.dtype];
+	const ql_qdtype_info *qi = ql_qdtype_of(r->scheme.dtype);
 	snprintf(name, sizeof name, "%s.q", t->name);
-	if (o->pack && qi->bits < 8) {
+	if (!r->codes) {
+		/* a block format without per-element codes: its blocks say it all */
+	} else if (o->pack && qi->bits < 8) {
 		size_t nb = ql_packed_bytes((size_t)r->nelem, qi->bits);
 		*packed = malloc(nb ? nb : 1);
 		if (!*packed)
@@ -784,7 +768,7 @@ int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	have_r = true;
-	have_hist = error_hist(xin, r.dequant, r.nelem, &h);
+	have_hist = ql_error_hist(&h, xin, r.dequant, (size_t)r.nelem, HIST_BINS, NULL) > 0;
 	if (w) {
 		progress(ctx, show, "writing %s...", o.output);
 		int wrc;

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "qlens/error.h"
-#include "qlens/tui.h"
 
 #include "cmds.h"
 #include "filecmd.h"
@@ -189,32 +188,31 @@ int ql_split_words(const char *line, int *argc_out, char ***argv_out, struct ql_
 
 /* --- main ------------------------------------------------------------------- */
 
-int ql_main(int argc, char **argv)
+int ql_cmd_open_screen(ql_cmd_ctx *ctx, const char *screen, int argc, char **argv)
 {
-	ql_cmd_ctx ctx = {
-		.out = stdout,
-		.err = stderr,
-		.interactive = false,
-		.progress = isatty(STDERR_FILENO),
-	};
-	if (argc < 2)
-		return ql_tui_main(NULL, NULL);
-	const char *first = argv[1];
+	if (!ctx->open_screen)
+		return ql_fail(ctx, "no full-screen explorer here (--tui needs the qlens program on a terminal)");
+	return ctx->open_screen(ctx, screen, argc, argv);
+}
+
+int ql_main(ql_cmd_ctx *ctx, int argc, char **argv)
+{
+	const char *first = argc < 2 ? "--help" : argv[1];
 	if (strcmp(first, "--help") == 0 || strcmp(first, "-h") == 0) {
-		overview(stdout);
+		overview(ctx->out);
 		return QL_EXIT_OK;
 	}
 	if (strcmp(first, "--version") == 0 || strcmp(first, "-V") == 0) {
-		printf("qlens %s\n", QLENS_VERSION);
+		fprintf(ctx->out, "qlens %s\n", QLENS_VERSION);
 		return QL_EXIT_OK;
 	}
 	if (first[0] == '-') {
-		fprintf(stderr, "qlens: unknown option '%s' (see 'qlens --help')\n", first);
+		fprintf(ctx->err, "qlens: unknown option '%s' (see 'qlens --help')\n", first);
 		return QL_EXIT_USAGE;
 	}
-	int rc = ql_command_run(&ctx, argc - 1, argv + 1);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "qlens: writing the output failed\n");
+	int rc = ql_command_run(ctx, argc - 1, argv + 1);
+	if (fflush(ctx->out) != 0 || ferror(ctx->out)) {
+		fprintf(ctx->err, "qlens: writing the output failed\n");
 		return QL_EXIT_FAIL;
 	}
 	return rc;

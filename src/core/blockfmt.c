@@ -1,13 +1,16 @@
 /* blockfmt.c — the table of block formats (blockfmt.h). One entry a format;
  * the kernels live in their own files (blocks.c for Q8_0 ... Q5_1 decoding,
- * legacy_q.c for the Q4_1/Q5_x quantizers, kquants.c, iq4.c, tquants.c,
- * ggml_fp4.c for the rest). */
+ * legacy_q.c for the Q4_1/Q5_x quantizers; kquants.c, iq4.c, tquants.c and
+ * ggml_fp4.c for the rest, whose per-element codes and scales for
+ * ql_quantize's results are in blockfmt_views.c). */
 #include "qlens/blockfmt.h"
 
+#include <string.h>
 #include <strings.h>
 
+#include "blockfmt_views.h"
+#include "qlens/blocks.h"
 #include "qlens/ggml_blocks.h"
-#include "qlens/quant.h"
 
 /* ggml's row functions take typed block pointers; the table takes void. */
 static int64_t q8_0_ref(const float *x, void *y, int64_t k) { return ql_quantize_row_q8_0_ref(x, y, k); }
@@ -50,6 +53,70 @@ FAST_FN(iq4_nl)
 FAST_FN(iq4_xs)
 FAST_FN(mxfp4)
 FAST_FN(nvfp4)
+
+/* Codes and scales of one block, for ql_quantize's results. */
+static void q8_0_codes(const void *b, uint8_t *c)
+{
+	memcpy(c, ((const ql_block_q8_0 *)b)->qs, QL_QK8_0);
+}
+
+static void q4_0_codes(const void *b, uint8_t *c)
+{
+	const ql_block_q4_0 *q = b;
+	for (int j = 0; j < QL_QK4_0 / 2; j++) {
+		c[j] = q->qs[j] & 0x0f;
+		c[j + QL_QK4_0 / 2] = q->qs[j] >> 4;
+	}
+}
+
+static void q4_1_codes(const void *b, uint8_t *c)
+{
+	const ql_block_q4_1 *q = b;
+	for (int j = 0; j < QL_QK4_1 / 2; j++) {
+		c[j] = q->qs[j] & 0x0f;
+		c[j + QL_QK4_1 / 2] = q->qs[j] >> 4;
+	}
+}
+
+/* The 5-bit codes of q5_0/q5_1: low nibble from qs, fifth bit from qh. */
+static void q5_codes(const uint8_t qh4[4], const uint8_t *qs, uint8_t *c)
+{
+	uint32_t qh = (uint32_t)qh4[0] | (uint32_t)qh4[1] << 8 | (uint32_t)qh4[2] << 16 |
+		      (uint32_t)qh4[3] << 24;
+	for (int j = 0; j < 16; j++) {
+		c[j] = (uint8_t)((qs[j] & 0x0f) | ((qh >> j) & 1) << 4);
+		c[j + 16] = (uint8_t)((qs[j] >> 4) | ((qh >> (j + 16)) & 1) << 4);
+	}
+}
+
+static void q5_0_codes(const void *b, uint8_t *c)
+{
+	const ql_block_q5_0 *q = b;
+	q5_codes(q->qh, q->qs, c);
+}
+
+static void q5_1_codes(const void *b, uint8_t *c)
+{
+	const ql_block_q5_1 *q = b;
+	q5_codes(q->qh, q->qs, c);
+}
+
+/* Every format here starts with its fp16 d; q4_1 and q5_1 follow it with m. */
+static void d_scales(const void *b, float *d, float *dmin, float *sub_d, float *sub_m)
+{
+	uint16_t h;
+	memcpy(&h, b, sizeof h);
+	*d = ql_f32_from_fp16(h);
+}
+
+static void dm_scales(const void *b, float *d, float *dmin, float *sub_d, float *sub_m)
+{
+	uint16_t h[2];
+	memcpy(h, b, sizeof h);
+	*d = ql_f32_from_fp16(h[0]);
+	if (dmin)
+		*dmin = ql_f32_from_fp16(h[1]);
+}
 
 #define FIELDS(a) a, (int)(sizeof a / sizeof a[0])
 
@@ -144,39 +211,56 @@ static const ql_block_field f_nvfp4[] = {
 
 const ql_block_traits ql_block_formats[] = {
 	{ "q8_0", QL_DT_Q8_0, 8, 32, 34, q8_0_ref, q8_0_fast, q8_0_deq, FIELDS(f_q8_0),
-	  "llama.cpp: fp16 scale per 32, int8 codes" },
+	  "llama.cpp: fp16 scale per 32, int8 codes",
+	  q8_0_codes, true, -128, 127, d_scales, false, 0 },
 	{ "q4_0", QL_DT_Q4_0, 2, 32, 18, q4_0_ref, q4_0_fast, q4_0_deq, FIELDS(f_q4_0),
-	  "llama.cpp: fp16 scale per 32, 4-bit codes around 8" },
+	  "llama.cpp: fp16 scale per 32, 4-bit codes around 8",
+	  q4_0_codes, false, 0, 15, d_scales, false, 0 },
 	{ "q4_1", QL_DT_Q4_1, 3, 32, 20, q4_1_ref, NULL, q4_1_deq, FIELDS(f_q4_1),
-	  "llama.cpp: fp16 scale and minimum per 32, 4-bit codes" },
+	  "llama.cpp: fp16 scale and minimum per 32, 4-bit codes",
+	  q4_1_codes, false, 0, 15, dm_scales, true, 0 },
 	{ "q5_0", QL_DT_Q5_0, 6, 32, 22, q5_0_ref, NULL, q5_0_deq, FIELDS(f_q5_0),
-	  "llama.cpp: fp16 scale per 32, 5-bit codes around 16" },
+	  "llama.cpp: fp16 scale per 32, 5-bit codes around 16",
+	  q5_0_codes, false, 0, 31, d_scales, false, 0 },
 	{ "q5_1", QL_DT_Q5_1, 7, 32, 24, q5_1_ref, NULL, q5_1_deq, FIELDS(f_q5_1),
-	  "llama.cpp: fp16 scale and minimum per 32, 5-bit codes" },
+	  "llama.cpp: fp16 scale and minimum per 32, 5-bit codes",
+	  q5_1_codes, false, 0, 31, dm_scales, true, 0 },
 	{ "q2_k", QL_DT_Q2_K, 10, 256, 84, q2_k_ref, q2_k_fast, q2_k_deq, FIELDS(f_q2_k),
-	  "k-quant: 2-bit codes, 4-bit scale and min per 16, fp16 scales of those" },
+	  "k-quant: 2-bit codes, 4-bit scale and min per 16, fp16 scales of those",
+	  ql_bv_q2_k_codes, false, 0, 3, ql_bv_q2_k_scales, true, 16 },
 	{ "q3_k", QL_DT_Q3_K, 11, 256, 110, q3_k_ref, NULL, q3_k_deq, FIELDS(f_q3_k),
-	  "k-quant: 3-bit codes, 6-bit scale per 16, fp16 scale of the scales" },
+	  "k-quant: 3-bit codes, 6-bit scale per 16, fp16 scale of the scales",
+	  ql_bv_q3_k_codes, false, 0, 7, ql_bv_q3_k_scales, false, 16 },
 	{ "q4_k", QL_DT_Q4_K, 12, 256, 144, q4_k_ref, q4_k_fast, q4_k_deq, FIELDS(f_q4_k),
-	  "k-quant: 4-bit codes, 6-bit scale and min per 32, fp16 scales of those" },
+	  "k-quant: 4-bit codes, 6-bit scale and min per 32, fp16 scales of those",
+	  ql_bv_q4_k_codes, false, 0, 15, ql_bv_q4_k_scales, true, 8 },
 	{ "q5_k", QL_DT_Q5_K, 13, 256, 176, q5_k_ref, q5_k_fast, q5_k_deq, FIELDS(f_q5_k),
-	  "k-quant: 5-bit codes, 6-bit scale and min per 32, fp16 scales of those" },
+	  "k-quant: 5-bit codes, 6-bit scale and min per 32, fp16 scales of those",
+	  ql_bv_q5_k_codes, false, 0, 31, ql_bv_q5_k_scales, true, 8 },
 	{ "q6_k", QL_DT_Q6_K, 14, 256, 210, q6_k_ref, q6_k_fast, q6_k_deq, FIELDS(f_q6_k),
-	  "k-quant: 6-bit codes, int8 scale per 16, fp16 scale of the scales" },
+	  "k-quant: 6-bit codes, int8 scale per 16, fp16 scale of the scales",
+	  ql_bv_q6_k_codes, false, 0, 63, ql_bv_q6_k_scales, false, 16 },
 	{ "q8_k", QL_DT_Q8_K, 15, 256, 292, q8_k_ref, NULL, q8_k_deq, FIELDS(f_q8_k),
-	  "k-quant: int8 codes, fp32 scale per 256 (ggml's dot-product input)" },
+	  "k-quant: int8 codes, fp32 scale per 256 (ggml's dot-product input)",
+	  ql_bv_q8_k_codes, true, -128, 127, ql_bv_q8_k_scales, false, 0 },
 	{ "iq4_nl", QL_DT_IQ4_NL, 20, 32, 18, iq4_nl_ref, iq4_nl_fast, iq4_nl_deq, FIELDS(f_iq4_nl),
-	  "non-linear 4-bit levels, fp16 scale per 32" },
+	  "non-linear 4-bit levels, fp16 scale per 32",
+	  ql_bv_iq4_nl_codes, false, 0, 15, ql_bv_iq4_nl_scales, false, 0 },
 	{ "iq4_xs", QL_DT_IQ4_XS, 23, 256, 136, iq4_xs_ref, iq4_xs_fast, iq4_xs_deq, FIELDS(f_iq4_xs),
-	  "non-linear 4-bit levels, 6-bit scale per 32, fp16 scale of the scales" },
+	  "non-linear 4-bit levels, 6-bit scale per 32, fp16 scale of the scales",
+	  ql_bv_iq4_xs_codes, false, 0, 15, ql_bv_iq4_xs_scales, false, 8 },
 	{ "tq1_0", QL_DT_TQ1_0, 34, 256, 54, tq1_0_ref, NULL, tq1_0_deq, FIELDS(f_tq1_0),
-	  "ternary {-1, 0, 1} x absmax, 5 trits a byte (BitNet b1.58)" },
+	  "ternary {-1, 0, 1} x absmax, 5 trits a byte (BitNet b1.58)",
+	  ql_bv_tq1_0_codes, false, 0, 2, ql_bv_tq1_0_scales, false, 0 },
 	{ "tq2_0", QL_DT_TQ2_0, 35, 256, 66, tq2_0_ref, NULL, tq2_0_deq, FIELDS(f_tq2_0),
-	  "ternary {-1, 0, 1} x absmax, 2 bits a trit (BitNet b1.58)" },
+	  "ternary {-1, 0, 1} x absmax, 2 bits a trit (BitNet b1.58)",
+	  ql_bv_tq2_0_codes, false, 0, 2, ql_bv_tq2_0_scales, false, 0 },
 	{ "mxfp4_ggml", QL_DT_MXFP4, 39, 32, 17, mxfp4_ref, mxfp4_fast, mxfp4_deq, FIELDS(f_mxfp4),
-	  "ggml's MXFP4 (GGUF): OCP's layout, ggml's rounding (qlens's mxfp4 is OCP's)" },
+	  "ggml's MXFP4 (GGUF): OCP's layout, ggml's rounding (qlens's mxfp4 is OCP's)",
+	  ql_bv_mxfp4_codes, false, 0, 15, ql_bv_mxfp4_scales, false, 0 },
 	{ "nvfp4", QL_DT_NVFP4, 40, 64, 36, nvfp4_ref, nvfp4_fast, nvfp4_deq, FIELDS(f_nvfp4),
-	  "NVIDIA's NVFP4 as ggml stores it: e2m1, ue4m3 scale per 16" },
+	  "NVIDIA's NVFP4 as ggml stores it: e2m1, ue4m3 scale per 16",
+	  ql_bv_nvfp4_codes, false, 0, 15, ql_bv_nvfp4_scales, false, 4 },
 };
 const int ql_block_format_count = (int)(sizeof ql_block_formats / sizeof ql_block_formats[0]);
 

@@ -1,8 +1,8 @@
 /* screen_home.c — the home screen: what there is to explore.
  *
- * A list of the screens (each entry a screen, its title and one line about
- * it). Later screens and the lessons join by adding a line to entries[].
- * Arrow/vi keys move, Enter or a click opens, q quits.
+ * A list of the screens that have a home line in QL_SCREENS (tui_impl.h):
+ * each entry its title and that line. A screen joins the menu by its line
+ * there. Arrow/vi keys move, Enter or a click opens, q quits.
  */
 #include "tui_impl.h"
 
@@ -13,24 +13,25 @@ typedef struct home_entry {
 	const char *what;
 } home_entry;
 
-static const home_entry entries[] = {
-	{&ql_screen_bits, "one number in fp32, fp16, bf16, int8 and more, bit by bit"},
-	{&ql_screen_types, "range and precision of every format, on one axis"},
-};
-enum { N_ENTRIES = sizeof entries / sizeof entries[0] };
-
 typedef struct home_state {
-	int sel;
+	home_entry entries[QL_SCR_COUNT];
+	int n, sel;
 	int first_y; /* body row of the first entry, for clicks */
 } home_state;
 
-static void *home_open(ql_app *app, const char *arg, ql_error *err)
+static void *home_open(ql_app *app, int argc, char **argv, ql_error *err)
 {
 	(void)app;
-	(void)arg;
+	(void)argc;
+	(void)argv;
 	home_state *st = calloc(1, sizeof *st);
-	if (!st)
+	if (!st) {
 		ql_error_set(err, "out of memory");
+		return NULL;
+	}
+	for (int i = 0; i < QL_SCR_COUNT; i++)
+		if (ql_screen_home_line[i])
+			st->entries[st->n++] = (home_entry){ql_screen_table[i], ql_screen_home_line[i]};
 	return st;
 }
 
@@ -44,11 +45,11 @@ static bool home_action(ql_app *app, void *vst, ql_action a)
 	home_state *st = vst;
 	switch (a) {
 	case QL_ACT_UP: st->sel = st->sel > 0 ? st->sel - 1 : 0; return true;
-	case QL_ACT_DOWN: st->sel = st->sel < N_ENTRIES - 1 ? st->sel + 1 : N_ENTRIES - 1; return true;
+	case QL_ACT_DOWN: st->sel = st->sel < st->n - 1 ? st->sel + 1 : st->n - 1; return true;
 	case QL_ACT_FIRST: case QL_ACT_PAGE_UP: st->sel = 0; return true;
-	case QL_ACT_LAST: case QL_ACT_PAGE_DOWN: st->sel = N_ENTRIES - 1; return true;
+	case QL_ACT_LAST: case QL_ACT_PAGE_DOWN: st->sel = st->n - 1; return true;
 	case QL_ACT_OPEN: case QL_ACT_RIGHT:
-		ql_app_push(app, entries[st->sel].ops, NULL);
+		ql_app_push(app, st->entries[st->sel].ops, 0, NULL);
 		return true;
 	default: return false;
 	}
@@ -59,10 +60,10 @@ static bool home_click(ql_app *app, void *vst, int y, int x)
 	(void)x;
 	home_state *st = vst;
 	int i = y - st->first_y;
-	if (i < 0 || i >= N_ENTRIES)
+	if (i < 0 || i >= st->n)
 		return false;
 	st->sel = i;
-	ql_app_push(app, entries[i].ops, NULL);
+	ql_app_push(app, st->entries[i].ops, 0, NULL);
 	return true;
 }
 
@@ -77,16 +78,16 @@ static void home_draw(ql_app *app, void *vst, WINDOW *w)
 	ql_put(th, w, y++, 2, -1, QL_R_NORMAL, "Pick something to explore:");
 	y++;
 	st->first_y = y;
-	for (int i = 0; i < N_ENTRIES; i++, y++) {
+	for (int i = 0; i < st->n; i++, y++) {
 		bool sel = i == st->sel;
 		if (sel)
 			ql_fill_row(th, w, y, QL_R_SELECTED);
 		ql_role r = sel ? QL_R_SELECTED : QL_R_NORMAL;
 		ql_put(th, w, y, 2, 1, r, sel ? th->g.pointer : " ");
 		int x = 4;
-		x += ql_put(th, w, y, x, -1, sel ? QL_R_SELECTED : QL_R_LABEL, entries[i].ops->title);
+		x += ql_put(th, w, y, x, -1, sel ? QL_R_SELECTED : QL_R_LABEL, st->entries[i].ops->title);
 		x = x < 22 ? 22 : x + 2;
-		ql_put(th, w, y, x, cols - x - 1, r, entries[i].what);
+		ql_put(th, w, y, x, cols - x - 1, r, st->entries[i].what);
 	}
 	y += 2;
 	static const char *const tips[] = {
@@ -102,6 +103,8 @@ const ql_screen_ops ql_screen_home = {
 	.name = "home",
 	.title = "Home",
 	.scope = QL_SC_HOME,
+	.min_lines = 14,
+	.min_cols = 60,
 	.open = home_open,
 	.close = home_close,
 	.action = home_action,

@@ -286,10 +286,11 @@ static bool types_click(ql_app *app, void *vst, int y, int x)
 	return true;
 }
 
-static void *types_open(ql_app *app, const char *arg, ql_error *err)
+static void *types_open(ql_app *app, int argc, char **argv, ql_error *err)
 {
 	(void)app;
-	(void)arg;
+	(void)argc;
+	(void)argv;
 	types_state *st = calloc(1, sizeof *st);
 	if (!st)
 		ql_error_set(err, "out of memory");
@@ -307,6 +308,8 @@ const ql_screen_ops ql_screen_types = {
 	.name = "types",
 	.title = "Format table",
 	.scope = QL_SC_TYPES,
+	.min_lines = QL_TUI_MIN_LINES - 2,
+	.min_cols = QL_TUI_MIN_COLS,
 	.open = types_open,
 	.close = types_close,
 	.action = types_action,

@@ -1,16 +1,20 @@
 /* tui_impl.h — what the TUI's modules share (private to src/tui).
  *
  *   app.c          the main loop: owns the terminal, the windows, the screen
- *                  stack, resizes, signals, overlays (help, command output),
- *                  the status line, and key dispatch through the action table
+ *                  stack, resizes, signals, the title and status lines, key
+ *                  dispatch through the action table, prompt commands
+ *   vterm.c        the virtual terminal the screen tests drive (tui.h)
  *   keys.c         the action table (QL_ACTIONS below): keys, hints, help
+ *   screen_text.c  the pager, the output screen (a command's output) and
+ *                  the help screen ('?': the keys of the screen below)
  *   theme.c        semantic colour roles, monochrome set, glyphs, text output
  *   prompt.c       GNU readline's callback interface on the bottom line
  *   screen_*.c     one screen each: a state, an action handler, a draw
  *
  * A screen never reads keys and never refreshes the terminal: app.c turns a
  * key into a ql_action and calls the screen's action(), then asks every
- * window to draw itself and calls doupdate() once per frame.
+ * window to draw itself and calls doupdate() once per frame. Screens are
+ * listed once, in QL_SCREENS below.
  */
 #ifndef QLENS_TUI_IMPL_H
 #define QLENS_TUI_IMPL_H
@@ -23,25 +27,49 @@
 #include "qlens/error.h"
 #include "qlens/tui.h"
 
-/* The smallest terminal the screens are laid out for. */
+/* The smallest terminal the program is laid out for; a screen may ask for
+ * more (min_lines, min_cols, counted in its own window). */
 #define QL_TUI_MIN_COLS 80
 #define QL_TUI_MIN_LINES 24
 
 /* ---- actions (keys.c) ---------------------------------------------------- */
 
-/* Where an action applies. A key is looked up in the top screen's scope
- * first, then in the shared ones. */
+/* ---- the screens -------------------------------------------------------- */
+
+/* X(ID, name, HOME): every screen, once. From this list come the screen
+ * ids, the key scopes (QL_SC_ID), the declarations of ql_screen_name, the
+ * screen table (app.c: ql_screen_table[]) and the home menu (HOME is the
+ * screen's line there; NULL: not on the menu). A new screen is one line
+ * here, its file screen_name.c, and its actions in QL_ACTIONS. */
+#define QL_SCREENS(X) \
+	X(HOME, home, NULL) \
+	X(BITS, bits, "one number in fp32, fp16, bf16, int8 and more, bit by bit") \
+	X(TYPES, types, "range and precision of every format, on one axis") \
+	X(HELP, help, NULL) \
+	X(TEXT, text, NULL)
+
+typedef enum ql_screen_id {
+#define QL_SCR_ENUM(id, name, home) QL_SCR_##id,
+	QL_SCREENS(QL_SCR_ENUM)
+#undef QL_SCR_ENUM
+	QL_SCR_COUNT
+} ql_screen_id;
+
+/* Where an action applies: everywhere, movement, or one screen (a widget
+ * embedded in another screen keeps its own screen's scope). A key is looked
+ * up in the active scope first (the focused widget's, else the top
+ * screen's), then in the shared ones. */
 enum {
 	QL_SC_GLOBAL = 1u << 0, /* anywhere (quit, help, prompt) */
-	QL_SC_NAV = 1u << 1,    /* movement, handed to the screen or overlay */
-	QL_SC_HOME = 1u << 2,
-	QL_SC_BITS = 1u << 3,
-	QL_SC_TYPES = 1u << 4,
+	QL_SC_NAV = 1u << 1,    /* movement, handed to the screen */
+#define QL_SC_ENUM(id, name, home) QL_SC_##id = 1u << (2 + QL_SCR_##id),
+	QL_SCREENS(QL_SC_ENUM)
+#undef QL_SC_ENUM
 };
 
 /* X(ID, SCOPE, KEY1, KEY2, KEY3, HINT, HELP)
  * HINT is the word shown after the first key on the status bar (NULL: not
- * shown there); HELP is the line of the '?' overlay. 0 means no key. */
+ * shown there); HELP is the line of the '?' screen. 0 means no key. */
 #define QL_ACTIONS(X) \
 	X(QUIT, QL_SC_GLOBAL, 'q', 27, 0, "back", "Go back; on the home screen, quit") \
 	X(FORCE_QUIT, QL_SC_GLOBAL, 3, 0, 0, NULL, "Quit qlens at once") \
@@ -112,7 +140,7 @@ typedef enum ql_role {
 	QL_R_WARN,     /* overflow, underflow, NaN */
 	QL_R_AXIS,     /* normal range on the log axis */
 	QL_R_AXIS_SUB, /* subnormal range on the log axis */
-	QL_R_FRAME,    /* overlay borders and titles */
+	QL_R_FRAME,    /* pager borders and titles */
 	QL_R_COUNT
 } ql_role;
 
@@ -148,45 +176,91 @@ void ql_fill_row(const ql_theme *th, WINDOW *w, int y, ql_role r);
 
 typedef struct ql_app ql_app;
 
-/* A screen: a small state plus a handful of functions (see the top). */
+/* A screen: a small state plus a handful of functions (see the top). A
+ * screen draws into whatever window it is given (the body, or a part of a
+ * lesson's page when embedded as a widget): it sizes itself from getmaxy()
+ * and getmaxx() of that window, never from LINES and COLS. */
 typedef struct ql_screen_ops {
-	const char *name;  /* "bits": for ql_tui_main's start_screen */
+	const char *name;  /* "bits": for `qlens ... --tui` and ql_tui_main */
 	const char *title; /* "Bit explorer": on the title bar */
 	unsigned scope;    /* QL_SC_*: which actions it receives */
-	/* Makes the state; arg is the screen's start argument (may be NULL). */
-	void *(*open)(ql_app *app, const char *arg, ql_error *err);
+	int min_lines, min_cols; /* the smallest window it can draw in */
+	/* Makes the state from the screen's arguments, as a command takes
+	 * them (argv[0] is the first argument, not a name; argc may be 0). */
+	void *(*open)(ql_app *app, int argc, char **argv, ql_error *err);
 	void (*close)(void *st);
 	/* Handles an action; returns true if it did. */
 	bool (*action)(ql_app *app, void *st, ql_action a);
-	/* A click at (y, x) inside the body window; returns true if handled. */
+	/* A click at (y, x) inside the screen's window; true if handled. May
+	 * be NULL. */
 	bool (*click)(ql_app *app, void *st, int y, int x);
-	/* Draws the whole body window (already erased). */
+	/* Draws into w (already erased), all of it. */
 	void (*draw)(ql_app *app, void *st, WINDOW *w);
 	/* After a prompt command succeeded: the screen may take it over
 	 * (e.g. `bits 0.1` on the bit explorer sets the input). Returns true if
 	 * it did, and the command's output is then not shown. May be NULL. */
 	bool (*command)(ql_app *app, void *st, int argc, char **argv);
+	/* The scope of the keys right now, when it depends on the state (a
+	 * focused widget's); NULL means `scope`. */
+	unsigned (*key_scope)(const void *st);
+	/* Called about every 50 ms while the screen is on top, for work that
+	 * finishes in the background; returns true if the screen must be
+	 * redrawn. May be NULL. */
+	bool (*tick)(ql_app *app, void *st);
 } ql_screen_ops;
 
-extern const ql_screen_ops ql_screen_home;
-extern const ql_screen_ops ql_screen_bits;
-extern const ql_screen_ops ql_screen_types;
+#define QL_SCR_DECL(id, name, home) extern const ql_screen_ops ql_screen_##name;
+QL_SCREENS(QL_SCR_DECL)
+#undef QL_SCR_DECL
+
+/* Every screen, by id (app.c, made from QL_SCREENS). */
+extern const ql_screen_ops *const ql_screen_table[QL_SCR_COUNT];
+/* The home menu's line of each screen (NULL: not listed). */
+extern const char *const ql_screen_home_line[QL_SCR_COUNT];
+
+/* The screen called `name`, or NULL. */
+const ql_screen_ops *ql_screen_find(const char *name);
 
 /* The theme in use. */
 const ql_theme *ql_app_theme(const ql_app *app);
 
-/* Opens a screen on top of the stack. Returns 0 or -1 (message shown). */
-int ql_app_push(ql_app *app, const ql_screen_ops *ops, const char *arg);
+/* Opens a screen on top of the stack with its arguments. Returns 0 or -1
+ * (the message shown on the status line). */
+int ql_app_push(ql_app *app, const ql_screen_ops *ops, int argc, char **argv);
+
+/* Closes the top screen (the app quits when none is left). */
+void ql_app_pop(ql_app *app);
+
+/* The top screen's operations and state (NULL when none), and the scope its
+ * keys have now. */
+const ql_screen_ops *ql_app_top(const ql_app *app, void **st);
+unsigned ql_app_key_scope(const ql_app *app);
+
+/* The depth of the screen stack (1: only the first screen). */
+int ql_app_depth(const ql_app *app);
 
 /* Shows one line on the status line until the next key. */
 void ql_app_message(ql_app *app, ql_role r, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Shows text in the scrollable output overlay. */
+/* Shows text on the output screen (a pager; q closes it). Replaces the
+ * output screen if it is already on top. */
 void ql_app_show_text(ql_app *app, const char *title, const char *text, size_t len);
 
 /* Asks the app to quit after this key. */
 void ql_app_quit(ql_app *app);
+
+/* ---- the pager (screen_text.c: the help and output screens) -------------- */
+
+typedef struct ql_pager ql_pager;
+
+/* A pager over a copy of text (lines split at '\n', tabs expanded). */
+ql_pager *ql_pager_new(const char *title, const char *text, size_t len, ql_error *err);
+void ql_pager_free(ql_pager *p);
+/* Scrolls; returns true if the action was a pager's. */
+bool ql_pager_action(ql_pager *p, ql_action a, int page);
+/* A frame with the title, the visible lines, and "N-M of K". */
+void ql_pager_draw(ql_pager *p, const ql_theme *th, WINDOW *w);
 
 /* ---- the prompt (prompt.c) ---------------------------------------------- */
 
