@@ -25,6 +25,8 @@
 #include "qlens/blockfmt.h"
 #include "qlens/ggml_blocks.h"
 #include "qlens/io.h"
+#include "qlens/mx.h"
+#include "qlens/scheme.h"
 
 static const char *const formats[] = {
 	"q4_1", "q5_0", "q5_1", "q2_k", "q3_k", "q4_k", "q5_k", "q6_k", "q8_k",
@@ -395,6 +397,75 @@ static void test_mxfp4_vs_ocp(void **state)
 	assert_true(ties > 0); /* the data has ties, so the difference shows */
 }
 
+/* The table's codes_row and scales_row (blockfmt_views.c) describe each
+ * block as its dequantizer reads it: value i = its format's formula of
+ * codes[i] and the (sub-block) scales, bit for bit the dequantized value. */
+static float view_value(const char *f, int code, int i, float d, float dmin, const float *sd,
+			const float *sm)
+{
+	static const int8_t fp4x2[16] = { 0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12 };
+	if (!strcmp(f, "q2_k"))
+		return sd[i / 16] * code - sm[i / 16];
+	if (!strcmp(f, "q3_k"))
+		return sd[i / 16] * (code - 4);
+	if (!strcmp(f, "q4_k") || !strcmp(f, "q5_k"))
+		return sd[i / 32] * code - sm[i / 32];
+	if (!strcmp(f, "q6_k"))
+		return sd[i / 16] * (code - 32);
+	if (!strcmp(f, "q8_k"))
+		return d * (int8_t)code;
+	if (!strcmp(f, "iq4_nl"))
+		return d * ql_iq4nl_values[code];
+	if (!strcmp(f, "iq4_xs"))
+		return sd[i / 32] * ql_iq4nl_values[code];
+	if (!strcmp(f, "tq1_0") || !strcmp(f, "tq2_0"))
+		return (float)(code - 1) * d;
+	if (!strcmp(f, "mxfp4_ggml"))
+		return fp4x2[code] * 0.5f * d;
+	if (!strcmp(f, "nvfp4"))
+		return fp4x2[code] * 0.5f * sd[i / 16];
+	(void)dmin;
+	return NAN;
+}
+
+static void test_codes_and_scales_views(void **state)
+{
+	(void)state;
+	size_t n;
+	float *x = read_golden("outliers.in.f32", &n);
+	int64_t k = (int64_t)(n / sizeof(float));
+	for (size_t f = 3; f < COUNT(formats); f++) { /* from q2_k on */
+		const ql_block_traits *t = ql_block_find(formats[f]);
+		assert_non_null(t->codes_row);
+		assert_non_null(t->scales_row);
+		unsigned char *b = malloc((size_t)(k / t->block * t->bytes));
+		float *y = malloc(n);
+		assert_non_null(b);
+		assert_non_null(y);
+		ql_block_quantizer(t)(x, b, k);
+		t->dequantize_row(b, y, k);
+		for (int64_t blk = 0; blk < k / t->block; blk++) {
+			uint8_t codes[256];
+			float d = 0, dmin = 0, sd[16] = { 0 }, sm[16] = { 0 };
+			const unsigned char *raw = b + blk * t->bytes;
+			t->codes_row(raw, codes);
+			t->scales_row(raw, &d, &dmin, sd, sm);
+			for (int i = 0; i < t->block; i++) {
+				int c = t->codes_signed ? (int8_t)codes[i] : codes[i];
+				assert_true(c >= t->qmin && c <= t->qmax);
+				float v = view_value(t->name, codes[i], i, d, dmin, sd, sm);
+				float want = y[blk * t->block + i];
+				if (memcmp(&v, &want, sizeof v) != 0)
+					fail_msg("%s block %lld value %d: view %a, dequantized %a", t->name,
+						 (long long)blk, i, v, want);
+			}
+		}
+		free(b);
+		free(y);
+	}
+	free(x);
+}
+
 /* Round trips in the teaching sense: on weight-like data, more bits give a
  * smaller error, and the super-block formats beat the plain block of the
  * same width (Q4_K vs Q4_0 at 4.5 bits both). */
@@ -440,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_tensor_decode),
 		cmocka_unit_test(test_gguf_every_type),
 		cmocka_unit_test(test_mxfp4_vs_ocp),
+		cmocka_unit_test(test_codes_and_scales_views),
 		cmocka_unit_test(test_error_ordering),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
