@@ -8,7 +8,7 @@
  *     t + 1, FP4 E2M1 codes);
  *   scales: d (the super-block scale), dmin where the format has mins, and
  *     the nsub sub-block scales and mins as the numbers they multiply by
- *     (d * sc, dmin * m). NVFP4 has no super-block scale (d = 1) and its four
+ *     (d * sc, dmin * m; mins 0 where the format has none). NVFP4 has no super-block scale (d = 1) and its four
  *     UE4M3 scales as sub-block scales; MXFP4's d is 2^(e - 127).
  *
  * Each walks the block the way its dequantizer does (kquants.c, iq4.c,
@@ -67,6 +67,7 @@ void ql_bv_q3_k_scales(const void *block, float *d, float *dmin, float *sub_d, f
 		int lo = j < 8 ? b->scales[j] & 0xF : b->scales[j - 8] >> 4;
 		int hi = (b->scales[8 + j % 4] >> (2 * (j / 4))) & 3;
 		sub_d[j] = *d * ((lo | hi << 4) - 32);
+		sub_m[j] = 0.0f;
 	}
 }
 
@@ -151,8 +152,10 @@ void ql_bv_q6_k_scales(const void *block, float *d, float *dmin, float *sub_d, f
 {
 	const ql_block_q6_k *b = block;
 	*d = h2f(b->d);
-	for (int j = 0; j < 16; j++)
+	for (int j = 0; j < 16; j++) {
 		sub_d[j] = *d * b->scales[j];
+		sub_m[j] = 0.0f;
+	}
 }
 
 void ql_bv_q8_k_codes(const void *block, uint8_t *codes)
@@ -197,6 +200,7 @@ void ql_bv_iq4_xs_scales(const void *block, float *d, float *dmin, float *sub_d,
 	for (int ib = 0; ib < QL_QK_K / 32; ib++) {
 		int ls = ((b->scales_l[ib / 2] >> 4 * (ib % 2)) & 0xf) | ((b->scales_h >> 2 * ib) & 3) << 4;
 		sub_d[ib] = *d * (ls - 32);
+		sub_m[ib] = 0.0f;
 	}
 }
 
@@ -262,6 +266,8 @@ void ql_bv_nvfp4_scales(const void *block, float *d, float *dmin, float *sub_d, 
 {
 	const ql_block_nvfp4 *b = block;
 	*d = 1.0f;
-	for (int s = 0; s < 4; s++)
+	for (int s = 0; s < 4; s++) {
 		sub_d[s] = 2.0f * ql_ue4m3_to_f32_half(b->d[s]);
+		sub_m[s] = 0.0f;
+	}
 }
