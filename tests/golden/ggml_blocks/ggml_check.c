@@ -182,10 +182,51 @@ static int bench(void)
 	return 0;
 }
 
+/* -f FILE: the values of a raw little-endian float32 file (e.g. real model
+ * weights), cut to a multiple of 256, through every format both ways. */
+static int check_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		perror(path);
+		return 2;
+	}
+	fseek(f, 0, SEEK_END);
+	long len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	int64_t n = len / 4 / 256 * 256;
+	float *x = malloc((size_t)n * sizeof *x), *yq = malloc((size_t)n * sizeof *yq);
+	float *yg = malloc((size_t)n * sizeof *yg);
+	unsigned char *bq = calloc(1, (size_t)n * 2), *bg = calloc(1, (size_t)n * 2);
+	if (!x || !yq || !yg || !bq || !bg || fread(x, 4, (size_t)n, f) != (size_t)n)
+		return 2;
+	fclose(f);
+	int bad = 0;
+	for (size_t i = 0; i < sizeof ggml_fns / sizeof ggml_fns[0]; i++) {
+		const ql_block_traits *t = ql_block_find(ggml_fns[i].name);
+		size_t nbytes = (size_t)(n / t->block) * (size_t)t->bytes;
+		t->quantize_row_ref(x, bq, n);
+		ggml_fns[i].q(x, bg, n);
+		int qr = memcmp(bq, bg, nbytes) != 0;
+		ql_block_quantizer(t)(x, bq, n);
+		int qf = memcmp(bq, bg, nbytes) != 0;
+		t->dequantize_row(bg, yq, n);
+		ggml_fns[i].d(bg, yg, n);
+		int dq = memcmp(yq, yg, (size_t)n * sizeof *yq) != 0;
+		printf("%-10s %lld values: ref bytes %s, fast bytes %s, decoded %s\n", t->name,
+		       (long long)n, qr ? "DIFFER" : "equal", qf ? "DIFFER" : "equal",
+		       dq ? "DIFFER" : "equal");
+		bad += qr + qf + dq;
+	}
+	return bad != 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "-b") == 0)
 		return bench();
+	if (argc == 3 && strcmp(argv[1], "-f") == 0)
+		return check_file(argv[2]);
 	const char *wdir = argc == 3 && strcmp(argv[1], "-w") == 0 ? argv[2] : NULL;
 	static float x[N], yq[N], yg[N];
 	static unsigned char bq[N * 2], bg[N * 2];
