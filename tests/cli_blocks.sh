@@ -92,5 +92,13 @@ fi
 "$Q" dtypes --blocks --types q9_9 >"$W/out" 2>"$W/err"
 [ $? -eq 2 ] && grep -q "unknown block format 'q9_9'" "$W/err" && ok || bad "dtypes --blocks: unknown format"
 
+# --- --scale-dtype (affine schemes): 4.5 bits per weight, scales written as F16 --
+"$Q" quantize assets/samples/synth_gaussian.npy --dtype int4 --group 32 --scale-dtype fp16 -o "$W/s16.safetensors" >"$W/out" 2>"$W/err" && ok || bad "quantize --scale-dtype fp16: $(cat "$W/err")"
+grep -q '^storage      4.5 bits per weight' "$W/out" && ok || bad "--scale-dtype fp16: 4.5 bits per weight"
+"$Q" info "$W/s16.safetensors" >"$W/out" 2>"$W/err" && ok || bad "info of the fp16-scale output"
+grep -qE '^  synth_gaussian\.scale +F16 +128x8 ' "$W/out" && ok || bad "-o writes the scales as F16"
+"$Q" quantize assets/samples/synth_gaussian.npy --dtype q4_0 --scale-dtype fp16 >"$W/out" 2>"$W/err"
+[ $? -ne 0 ] && [ "$(wc -l <"$W/err")" -eq 1 ] && grep -q 'affine integer' "$W/err" && ok || bad "--scale-dtype on q4_0 refused"
+
 echo "cli_blocks: $pass passed, $fail failed"
 [ $fail -eq 0 ]
