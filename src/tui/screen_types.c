@@ -305,10 +305,7 @@ static void show_block(ql_app *app, const ql_block_traits *b)
 	fprintf(out, "%s (%s", b->name, ql_dtypes[b->dtype].name);
 	if (b->ggml_type >= 0)
 		fprintf(out, ", GGUF type %d", b->ggml_type);
-	fprintf(out, "): %d values in %d bytes, %g bits per weight
-%s
-
-", b->block, b->bytes,
+	fprintf(out, "): %d values in %d bytes, %g bits per weight\n%s\n\n", b->block, b->bytes,
 		ql_block_bits_per_weight(b), b->summary);
 	unsigned char *raw = calloc(1, (size_t)b->bytes);
 	float *x = malloc((size_t)b->block * sizeof *x);
@@ -317,15 +314,12 @@ static void show_block(ql_app *app, const ql_block_traits *b)
 		for (int i = 0; i < b->block; i++)
 			x[i] = 0.05f * sinf(0.37f * (float)i) + (i == 5 ? 0.2f : 0.0f);
 		ql_block_quantizer(b)(x, raw, b->block);
-		fprintf(out, "One block of a sample (0.05 sin(0.37 i), 0.2 at i = 5), field by field:
-
-");
+		fprintf(out, "One block of a sample (0.05 sin(0.37 i), 0.2 at i = 5), field by field:\n\n");
 	}
 	int off = 0;
 	for (int f = 0; f < b->nfields; f++) {
 		const ql_block_field *fl = &b->fields[f];
-		fprintf(out, "  %3d  %-8s %-13s %3d bytes  %s
-", off, fl->name, fl->type, fl->bytes,
+		fprintf(out, "  %3d  %-8s %-13s %3d bytes  %s\n", off, fl->name, fl->type, fl->bytes,
 			fl->meaning);
 		for (int i = 0; have && i < fl->bytes; i++)
 			fprintf(out, "%s%02x%s", i % 16 == 0 ? "       " : "", raw[off + i],
@@ -333,9 +327,7 @@ static void show_block(ql_app *app, const ql_block_traits *b)
 		off += fl->bytes;
 	}
 	if (!b->quantize_row_ref)
-		fprintf(out, "
-(decode only: qlens reads this format but does not write it)
-");
+		fprintf(out, "\n(decode only: qlens reads this format but does not write it)\n");
 	free(raw);
 	free(x);
 	fclose(out);
