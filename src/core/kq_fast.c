@@ -24,6 +24,7 @@
 #include "ggml_round.h"
 #include "kq_search.h"
 #include "qlens/ggml_blocks.h"
+#include "quant_avx2.h"
 #include "simd.h"
 
 
@@ -303,9 +304,11 @@ __attribute__((target("avx2"))) static void codes_avx2(const float *x, float s, 
 		L[j] = (uint8_t)l[j];
 }
 
+/* The CPU has AVX2 and the AVX2 kernels are not switched off
+ * (ql_avx2_enable: test_qtable runs every format both ways). */
 static bool have_avx2(void)
 {
-	return __builtin_cpu_supports("avx2"); /* a load and a test */
+	return ql_avx2_active();
 }
 #else
 #define IQ4_AVX2 0

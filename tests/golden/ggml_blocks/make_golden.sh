@@ -19,11 +19,11 @@ trap 'rm -rf "$tmp"' EXIT
 cc=${CC:-gcc}
 $cc -O3 -DNDEBUG -std=gnu11 -I"$src/include" -I"$src/src" -I"$src/src/ggml-cpu" \
 	-c "$src/src/ggml-quants.c" -o "$tmp/ggml-quants.o"
-for f in blockfmt blockfmt_views blocks legacy_q kquants kq_fast iq4 tquants ggml_fp4; do
+for f in $(cd "$root/src/core" && ls *.c | sed "s/\.c$//"); do
 	$cc -std=c11 -O2 -I"$root/include" -D_GNU_SOURCE -c "$root/src/core/$f.c" -o "$tmp/ql_$f.o"
 done
 $cc -std=gnu11 -O2 -I"$root/include" -c "$here/ggml_check.c" -o "$tmp/check.o"
-$cc -o "$tmp/ggml_check" "$tmp"/*.o -lm
+$cc -o "$tmp/ggml_check" "$tmp"/*.o -lm -pthread
 mkdir -p "$out/blocks"
 "$tmp/ggml_check" -w "$out/blocks"
 python3 "$here/gen_gguf.py" "$out"
