@@ -20,7 +20,9 @@
 # so a core file that calls into curses or the CLI fails to link. src/cli
 # and src/tui build into build/libqlens-ui.a on top; build/qlens is main.c
 # over both. Suites that drive the CLI or the TUI in-process are named
-# tests/test_cli*.c or tests/test_tui*.c and link the UI library too.
+# tests/test_cli*.c or tests/test_tui*.c and link the UI library too, as do
+# the quantization explorer's suites (UI_TESTS_NAMED: its worker and screen
+# are in src/tui, and they parse with quantize's own CLI parser).
 
 VERSION     := 0.1.0
 PREFIX      ?= /usr/local
@@ -123,7 +125,8 @@ T_CORE_LIB := $(BUILD)/asan/libqlens-core.a
 T_UI_LIB   := $(BUILD)/asan/libqlens-ui.a
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/asan/tests/%)
-UI_TEST_BIN   := $(patsubst tests/%.c,$(BUILD)/asan/tests/%,$(wildcard tests/test_cli*.c tests/test_tui*.c))
+UI_TESTS_NAMED := tests/test_quant_tui.c tests/test_qview.c tests/test_qx.c
+UI_TEST_BIN   := $(patsubst tests/%.c,$(BUILD)/asan/tests/%,$(wildcard tests/test_cli*.c tests/test_tui*.c $(UI_TESTS_NAMED)))
 CORE_TEST_BIN := $(filter-out $(UI_TEST_BIN),$(TEST_BIN))
 TEST_SUPPORT := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 T_SUP_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/asan/%.o)

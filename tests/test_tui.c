@@ -220,8 +220,15 @@ static void test_home(void **state)
 	expect_text(t, ":bits 0.1");
 	expect_row(t, H - 1, "? help");
 	expect_row(t, H - 1, "q quit");
-	/* the first entry is selected; Down moves, Up comes back, Enter opens */
+	/* the course comes first: its first lesson is selected; Down moves
+	 * on to the bit explorer and past it, Up comes back, Enter opens */
+	expect_text(t, "The course, in order:");
+	assert_true(find_row(t, 0, "0  Why quantize") < find_row(t, 0, "Bit explorer"));
+	assert_non_null(strstr(row(t, find_row(t, 0, "0  Why quantize")), "▸"));
 	int y = find_row(t, 0, "Bit explorer");
+	assert_null(strstr(row(t, y), "▸"));
+	for (int i = 0; i < 40 && !strstr(row(t, y), "▸"); i++)
+		key(t, KEY_DOWN);
 	assert_non_null(strstr(row(t, y), "▸"));
 	key(t, KEY_DOWN);
 	assert_null(strstr(row(t, y), "▸"));
@@ -484,8 +491,11 @@ static void test_prompt_command_and_history(void **state)
 	key(t, ':');
 	key(t, KEY_UP);
 	expect_row(t, H - 1, ":bits 0.1");
-	/* Enter runs it again; on the bit explorer it sets the input */
+	/* Enter runs it again; on the bit explorer it sets the input (the
+	 * course is listed first on home: down to the bit explorer) */
 	key(t, 27);
+	for (int i = 0; i < 40 && !strstr(row(t, find_row(t, 0, "Bit explorer")), "▸"); i++)
+		key(t, KEY_DOWN);
 	key(t, '\r');
 	expect_row(t, 0, "Bit explorer");
 	key(t, ':');

@@ -27,6 +27,7 @@
 #include "qlens/io.h"
 #include "qlens/jsonw.h"
 #include "qlens/quant.h"
+#include "qlens/quantize_cmd.h"
 #include "qlens/stats.h"
 
 const char ql_quantize_help[] =
@@ -82,6 +83,8 @@ const char ql_quantize_help[] =
 	"                       (mse rmse sqnr_db max_abs_err mean_abs_err cosine\n"
 	"                       clipped), bits_per_weight, bytes, error_histogram\n"
 	"  --threads N          worker threads (default: one per CPU)\n"
+	"  --tui                open the quantization explorer on this tensor and\n"
+	"                       scheme instead (in the TUI: on top of the screens)\n"
 	"\n"
 	"The kernel is PyTorch's: q = clamp(zp + round_half_even(x * (1/scale)),\n"
 	"qmin, qmax) in float32, so codes match torch.quantize_per_tensor and\n"
@@ -98,8 +101,8 @@ const char ql_quantize_help[] =
 
 enum {
 	OPT_TENSOR, OPT_RAW, OPT_SHAPE, OPT_DTYPE, OPT_SYM, OPT_ASYM, OPT_AXIS, OPT_GROUP,
-	OPT_CALIB, OPT_SCALE, OPT_ZP, OPT_SCALE_DTYPE, OPT_OUTPUT, OPT_DEQUANT, OPT_PACK, OPT_FORCE, OPT_JSON,
-	OPT_THREADS,
+	OPT_CALIB, OPT_SCALE, OPT_ZP, OPT_SCALE_DTYPE, OPT_OUTPUT, OPT_DEQUANT, OPT_PACK, OPT_FORCE,
+	OPT_JSON, OPT_THREADS, OPT_TUI,
 };
 
 static const ql_opt quantize_opts[] = {
@@ -121,6 +124,7 @@ static const ql_opt quantize_opts[] = {
 	{"force", 'f', QL_ARG_NONE, OPT_FORCE},
 	{"json", 0, QL_ARG_NONE, OPT_JSON},
 	{"threads", 0, QL_ARG_REQUIRED, OPT_THREADS},
+	{"tui", 0, QL_ARG_NONE, OPT_TUI},
 	{0},
 };
 
@@ -128,7 +132,7 @@ typedef struct qopts {
 	const char *file, *tensor, *output;
 	ql_open_opts open;
 	ql_scheme scheme;
-	bool dequant, pack, force, json;
+	bool dequant, pack, force, json, tui;
 	int threads;
 } qopts;
 
@@ -278,6 +282,7 @@ static int parse_args(ql_cmd_ctx *ctx, int argc, char **argv, qopts *o, bool *he
 						      a.value);
 			o->threads = (int)v;
 			break;
+		case OPT_TUI: o->tui = true; break;
 		}
 	}
 	if (!o->file)
@@ -298,7 +303,42 @@ static int parse_args(ql_cmd_ctx *ctx, int argc, char **argv, qopts *o, bool *he
 	}
 	if (o->pack && !o->output)
 		return ql_usage_error(ctx, cmd, "--pack applies to -o FILE.safetensors");
+	if (o->tui && (o->output || o->json))
+		return ql_usage_error(ctx, cmd, "--tui shows the result on screen; -o and --json are for the shell");
 	return -1; /* parsed; go on */
+}
+
+int ql_quantize_parse(ql_cmd_ctx *ctx, int argc, char **argv, ql_quantize_request *rq)
+{
+	qopts o = {0};
+	bool help = false;
+	int rc = parse_args(ctx, argc, argv, &o, &help);
+	if (help)
+		return ql_usage_error(ctx, argv[0], "--help is for the shell");
+	if (rc >= 0)
+		return rc;
+	rq->file = o.file;
+	rq->tensor = o.tensor;
+	rq->open = o.open;
+	rq->scheme = o.scheme;
+	rq->threads = o.threads;
+	return QL_EXIT_OK;
+}
+
+/* --tui: the quantization explorer on the same words but --tui (the screen
+ * parses them with ql_quantize_parse, so its scheme is the CLI's). */
+static int open_explorer(ql_cmd_ctx *ctx, int argc, char **argv)
+{
+	char **args = calloc((size_t)argc + 1, sizeof *args);
+	int n = 0;
+	if (!args)
+		return ql_fail(ctx, "out of memory");
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--tui") != 0)
+			args[n++] = argv[i];
+	int rc = ql_cmd_open_screen(ctx, "quantize", n, args);
+	free(args);
+	return rc;
 }
 
 /* "qlens: FILE: no tensor 'x' (it has: a, b, c, ... and 12 more)" */
@@ -733,6 +773,8 @@ int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (rc >= 0)
 		return rc;
+	if (o.tui)
+		return open_explorer(ctx, argc, argv);
 
 	ql_error err = {{0}};
 	ql_source *src = NULL;

@@ -28,7 +28,7 @@ const ql_command ql_commands[] = {
 	 "the finfo/iinfo table of every format (eps, max, tiny, ...)", ql_dtypes_help,
 	 ql_cmd_dtypes},
 	{"quantize", "FILE [--tensor NAME] [--dtype TYPE] [--sym|--asym] [--axis N|--group N] "
-	 "[--calib METHOD] [--scale S [--zero-point Z]] [-o OUT] [--dequant] [--pack] [--force] [--json]",
+	 "[--calib METHOD] [--scale S [--zero-point Z]] [-o OUT] [--dequant] [--pack] [--force] [--json] [--tui]",
 	 "quantize a tensor of a file; show scales, errors and storage; write the result",
 	 ql_quantize_help, ql_cmd_quantize},
 	{"info", "FILE [--json] [--raw DTYPE [--shape SHAPE]]",
@@ -42,6 +42,11 @@ const ql_command ql_commands[] = {
 	{"convert", "FILE [--tensor NAME] --to TYPE -o OUT [--force] [--json]",
 	 "cast a tensor to fp16/bf16/fp8 (or decode it to fp32) and write it, with the error",
 	 ql_convert_help, ql_cmd_convert},
+	{"lessons", "[--check]", "the course: every lesson with your progress (--check lints them)",
+	 ql_lessons_help, ql_cmd_lessons},
+	{"lesson", "LESSON [--print [--width N]|--present|--notes [--once]|--check]",
+	 "play a lesson of the course (N, NAME or FILE); --print for a handout",
+	 ql_lesson_help, ql_cmd_lesson},
 	{"help", "[COMMAND]", "list the commands, or show one command's help",
 	 "With a COMMAND, the same as `qlens COMMAND --help`.\n", cmd_help},
 };

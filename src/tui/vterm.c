@@ -225,3 +225,18 @@ int ql_tui_idle(ql_tui *t, int ms)
 	}
 	return frames;
 }
+
+void ql_tui_draw_embedded(ql_tui *t, int y, int x, int lines, int cols)
+{
+	ql_app *app = &t->app;
+	void *st;
+	const ql_screen_ops *ops = ql_app_top(app, &st);
+	WINDOW *w = newwin(lines, cols, y, x);
+	if (!ops || !w)
+		return;
+	werase(w);
+	ops->draw(app, st, w);
+	wnoutrefresh(w);
+	doupdate();
+	delwin(w);
+}
