@@ -555,6 +555,23 @@ static void test_background(void **state)
 /* From home: "Quantize a tensor" opens the first sample (hand12.npy); n
  * steps on; the prompt's `quantize FILE --tui` opens the explorer on top;
  * with QLENS_DATADIR pointing elsewhere the samples are not found. */
+/* A block format of blockfmt.h (q4_k: sub-block scales and mins, so no one
+ * grid of levels per unit) opens with its figures and an empty grid; the
+ * same for the ternary tq2_0. */
+static void test_table_block_formats(void **state)
+{
+	(void)state;
+	ql_tui *t = open_q(H, W, "assets/samples/synth_laplace.npy --dtype q4_k");
+	wait_text(t, "SQNR");
+	expect_text(t, "--dtype q4_k");
+	expect_text(t, "4.5");
+	ql_tui_close(t);
+	t = open_q(H, W, "assets/samples/synth_laplace.npy --dtype tq2_0");
+	wait_text(t, "SQNR");
+	expect_text(t, "--dtype tq2_0");
+	ql_tui_close(t);
+}
+
 static void test_entry_points(void **state)
 {
 	(void)state;
@@ -647,6 +664,7 @@ int main(void)
 		cmocka_unit_test(test_mono_ascii),
 		cmocka_unit_test(test_background),
 		cmocka_unit_test(test_entry_points),
+		cmocka_unit_test(test_table_block_formats),
 		cmocka_unit_test(test_embedded),
 	};
 	return cmocka_run_group_tests(tests, setup_env, teardown_env);

@@ -652,6 +652,16 @@ static void test_types_screen(void **state)
 	assert_true(y8 > 0);
 	expect_row(t, y8, golden("int8_max"));
 	expect_row(t, y8, golden("int8_min"));
+	/* the block formats follow, from blockfmt.h's table; Enter draws one
+	 * block as its bytes, field by field */
+	key(t, 'G');
+	expect_text(t, "nvfp4");
+	expect_text(t, "4.5 bits/weight: 64 values in 36 bytes");
+	key(t, '\r');
+	expect_text(t, "nvfp4 (NVFP4, GGUF type 40): 64 values in 36 bytes, 4.5 bits per weight");
+	expect_text(t, "ue4m3 x 4");
+	expect_text(t, "One block of a sample");
+	key(t, 'q');
 	ql_tui_close(t);
 }
 

@@ -24,7 +24,7 @@ const ql_command ql_commands[] = {
 	{"bits", "VALUE... [--types LIST] [--digits N] [--json] [--tui]",
 	 "how a value is stored in each format, bit by bit, with its exact decimal",
 	 ql_bits_help, ql_cmd_bits},
-	{"dtypes", "[--types LIST] [--json]",
+	{"dtypes", "[--blocks] [--types LIST] [--json]",
 	 "the finfo/iinfo table of every format (eps, max, tiny, ...)", ql_dtypes_help,
 	 ql_cmd_dtypes},
 	{"quantize", "FILE [--tensor NAME] [--dtype TYPE] [--sym|--asym] [--axis N|--group N] "

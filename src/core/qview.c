@@ -40,7 +40,7 @@ int64_t ql_qview_unit_of(const ql_qresult *r, int64_t i)
 	default:
 		if (s->dtype == QL_Q_NF4)
 			return i / QL_NF4_BLOCK;
-		per = ql_qdtypes[s->dtype].block;
+		per = ql_qdtype_of(s->dtype)->block;
 		break;
 	}
 	if (last <= 0 || per <= 0)
@@ -70,7 +70,7 @@ static int32_t zero_point_of(const ql_qresult *r, int64_t unit)
 static float dequant_code(const ql_qresult *r, int32_t q, float scale, int32_t zp)
 {
 	ql_qdtype t = r->scheme.dtype;
-	const ql_qdtype_info *ti = &ql_qdtypes[t];
+	const ql_qdtype_info *ti = ql_qdtype_of(t);
 	float y = NAN;
 	uint8_t c = (uint8_t)q;
 	switch (ti->kind) {
@@ -98,11 +98,16 @@ static float dequant_code(const ql_qresult *r, int32_t q, float scale, int32_t z
 			b.d = ql_fp16_from_f32(scale);
 			memset(b.qs, (int8_t)q, sizeof b.qs);
 			ql_dequantize_row_q8_0(&b, out, 32);
-		} else {
+		} else if (t == QL_Q_Q4_0) {
 			ql_block_q4_0 b;
 			b.d = ql_fp16_from_f32(scale);
 			memset(b.qs, (int)(c | c << 4), sizeof b.qs);
 			ql_dequantize_row_q4_0(&b, out, 32);
+		} else {
+			/* the other block formats of blockfmt.h (k-quants, IQ4, ...):
+			 * a code's value depends on its sub-block's scale (and min),
+			 * so there is no one grid per unit to draw */
+			break;
 		}
 		y = out[0];
 		break;
@@ -178,7 +183,7 @@ static bool clipped_with(const ql_qresult *r, const reach *re, int64_t i, float 
 {
 	int64_t u = ql_qview_unit_of(r, i);
 	float scale = r->scales[u];
-	if (ql_qdtypes[r->scheme.dtype].kind == QL_QK_INT) {
+	if (ql_qdtype_of(r->scheme.dtype)->kind == QL_QK_INT) {
 		/* the kernel's clamp, in its float32 arithmetic */
 		float inv = 1.0f / scale;
 		float q = (float)zero_point_of(r, u) + rintf(xi * inv);
@@ -223,7 +228,7 @@ static void iter_init(unit_iter *it, const ql_qresult *r)
 	} else if (s->gran == QL_GRAN_BLOCK && s->dtype == QL_Q_NF4) {
 		it->span = QL_NF4_BLOCK;
 	} else {
-		per = s->gran == QL_GRAN_GROUP ? s->group : ql_qdtypes[s->dtype].block;
+		per = s->gran == QL_GRAN_GROUP ? s->group : ql_qdtype_of(s->dtype)->block;
 		it->rows = true;
 		it->span = per > 0 ? per : 1;
 		it->row_len = last;
@@ -288,7 +293,7 @@ int ql_qview_error_hists(const float *x, const ql_qresult *r, int nbins, ql_hist
 	reach re = unit_reach(r);
 	unit_iter it;
 	iter_init(&it, r);
-	bool affine = ql_qdtypes[r->scheme.dtype].kind == QL_QK_INT;
+	bool affine = ql_qdtype_of(r->scheme.dtype)->kind == QL_QK_INT;
 	int64_t cur = -1;
 	float inv = 0, zp = 0, ulo = 0, uhi = 0;
 	int64_t start = 0;
@@ -343,7 +348,7 @@ int ql_qview_point(const ql_qresult *r, int64_t unit, float x, int32_t *code, fl
 {
 	if (!isfinite(x) || unit < 0 || unit >= r->nscales)
 		return -1;
-	const ql_qdtype_info *ti = &ql_qdtypes[r->scheme.dtype];
+	const ql_qdtype_info *ti = ql_qdtype_of(r->scheme.dtype);
 	float scale = r->scales[unit];
 	int32_t zp = zero_point_of(r, unit);
 	if (ti->kind == QL_QK_INT) {

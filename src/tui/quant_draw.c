@@ -134,7 +134,7 @@ static void draw_marks(const ql_theme *th, WINDOW *w, int y, int x0, int width, 
 {
 	static const char letter[QL_CALIB_COUNT] = {'M', 'P', 'E', 'K'};
 	if (!res->have_marks) {
-		if (ql_qdtypes[res->r.scheme.dtype].kind != QL_QK_INT || res->r.scheme.has_scale)
+		if (ql_qdtype_of(res->r.scheme.dtype)->kind != QL_QK_INT || res->r.scheme.has_scale)
 			return;
 		ql_put(th, w, y, x0, width, QL_R_DIM,
 		       res->unit_n > QX_MARKS_MAX ? "calibration marks: only up to 16M values"
@@ -206,7 +206,7 @@ static void draw_mapping(const ql_theme *th, WINDOW *w, int y, int x0, int width
 	int z = ql_plot_col(0.0, vlo, vhi, width);
 	if (z > cl && z < ch)
 		ql_put(th, w, y, x0 + z, 1, QL_R_LABEL, th->utf8 ? "┼" : "0");
-	bool affine = ql_qdtypes[r->scheme.dtype].kind == QL_QK_INT;
+	bool affine = ql_qdtype_of(r->scheme.dtype)->kind == QL_QK_INT;
 	int32_t zp = r->zero_points ? r->zero_points[u] : (r->qmin + r->qmax) / 2;
 	if (affine && r->qmax > r->qmin) {
 		int cz = cl + (int)lround((double)(zp - r->qmin) / (r->qmax - r->qmin) * (ch - cl));

@@ -56,7 +56,7 @@ static bool same_key(const mkey *a, const mkey *b)
 /* Integer targets only: the calibration methods choose a clip for those. */
 static bool wants_marks(const qx_result *res)
 {
-	return ql_qdtypes[res->r.scheme.dtype].kind == QL_QK_INT && !res->r.scheme.has_scale &&
+	return ql_qdtype_of(res->r.scheme.dtype)->kind == QL_QK_INT && !res->r.scheme.has_scale &&
 	       res->unit_n <= QX_MARKS_MAX;
 }
 

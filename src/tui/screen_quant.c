@@ -259,7 +259,7 @@ static const double percentiles[] = {90, 95, 98, 99, 99.5, 99.9, 99.99};
 
 static bool is_int(ql_qdtype t)
 {
-	return ql_qdtypes[t].kind == QL_QK_INT;
+	return ql_qdtype_of(t)->kind == QL_QK_INT;
 }
 
 static void set_bits(quant_state *st, int dir)
@@ -267,7 +267,7 @@ static void set_bits(quant_state *st, int dir)
 	static const ql_qdtype sig[] = {QL_Q_INT2, QL_Q_INT4, QL_Q_INT8};
 	static const ql_qdtype uns[] = {QL_Q_UINT2, QL_Q_UINT4, QL_Q_UINT8};
 	ql_qdtype t = st->scheme.dtype;
-	bool u = is_int(t) && !ql_qdtypes[t].is_signed;
+	bool u = is_int(t) && !ql_qdtype_of(t)->is_signed;
 	int i = 2;
 	for (int k = 0; k < 3; k++)
 		if (sig[k] == t || uns[k] == t)
@@ -304,7 +304,7 @@ static void next_family(quant_state *st)
 		next = t; /* no other family: stay */
 	st->scheme.dtype = next;
 	st->scheme.sym = QL_SYM_DEFAULT;
-	st->scheme.gran = (is_int(next) || ql_qdtypes[next].kind == QL_QK_FLOAT) ? QL_GRAN_TENSOR
+	st->scheme.gran = (is_int(next) || ql_qdtype_of(next)->kind == QL_QK_FLOAT) ? QL_GRAN_TENSOR
 										 : QL_GRAN_BLOCK;
 	st->manual = false;
 }
@@ -312,7 +312,7 @@ static void next_family(quant_state *st)
 static void next_granularity(quant_state *st)
 {
 	ql_scheme *s = &st->scheme;
-	if (!is_int(s->dtype) && ql_qdtypes[s->dtype].kind != QL_QK_FLOAT)
+	if (!is_int(s->dtype) && ql_qdtype_of(s->dtype)->kind != QL_QK_FLOAT)
 		return;
 	if (s->gran == QL_GRAN_TENSOR) {
 		s->gran = st->ndim > 0 ? QL_GRAN_CHANNEL : QL_GRAN_GROUP;
