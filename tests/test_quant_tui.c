@@ -592,8 +592,8 @@ static void test_entry_points(void **state)
 	expect_text(t, "not finite");
 	expect_text(t, "Pick something to explore");
 	/* a bad option: the command's own message, nothing opened */
-	ql_tui_feed_keys(t, ":quantize assets/samples/synth_uniform.npy --dtype int5 --tui\r");
-	expect_text(t, "int5");
+	ql_tui_feed_keys(t, ":quantize assets/samples/synth_uniform.npy --dtype int9 --tui\r");
+	expect_text(t, "int9");
 	expect_text(t, "Pick something to explore");
 	ql_tui_close(t);
 	/* the samples are found with ql_data_path: a $QLENS_DATADIR without

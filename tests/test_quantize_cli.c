@@ -439,7 +439,7 @@ static void test_errors(void **state)
 	expect_fail(1, "not finite", "tests/golden/files/f4_le.npy");
 	/* usage errors: status 2 */
 	expect_fail(2, "which FILE", "%s", "");
-	expect_fail(2, "qlens quantize:", G "x.npy --dtype int3");
+	expect_fail(2, "qlens quantize:", G "x.npy --dtype int9");
 	expect_fail(2, "qlens quantize:", G "x.npy --calib median");
 	expect_fail(2, "qlens quantize:", G "x.npy --group x");
 	expect_fail(2, "exclude each other", G "x.npy --axis 0 --group 4");
