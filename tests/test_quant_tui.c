@@ -312,29 +312,62 @@ static void test_readout_equals_cli(void **state)
 	check_against_cli("assets/samples/synth_outliers.npy", "--dtype nf4");
 	check_against_cli("assets/samples/synth_gaussian.npy", "--dtype fp8_e4m3");
 	check_against_cli("assets/samples/synth_bimodal.npy", "--dtype q4_0");
+	check_against_cli("assets/samples/synth_uniform.npy", "--dtype int5 --group 32");
+	check_against_cli("assets/samples/gnubg_contact_hidden.npy", "--dtype uint3 --axis 0");
+	check_against_cli("assets/samples/synth_laplace.npy", "--dtype int6 --calib entropy");
 }
 
-/* b: 8 -> 4 -> 2 bits; the grid coarsens and SQNR falls, each step showing
- * the figure before it. s: symmetric <-> asymmetric. */
+/* b: one bit fewer each, 8 -> 7 -> ... -> 2, then 8 again; the grid
+ * coarsens and SQNR falls at every step (about 6 dB a bit), each step
+ * showing the figure before it; B climbs back. s: symmetric <->
+ * asymmetric. */
 static void test_bits_and_symmetry(void **state)
 {
 	(void)state;
 	ql_tui *t = open_q(H, W, "assets/samples/synth_gaussian.npy");
 	expect_text(t, "qmin -127  qmax 127");
-	double s8 = figure(t, "SQNR");
-	key(t, 'b');
-	expect_text(t, "--dtype int4");
-	expect_text(t, "qmin -7  qmax 7");
-	double s4 = figure(t, "SQNR");
-	char was[64];
-	snprintf(was, sizeof was, "dB, was %.4g", s8);
-	expect_text(t, was);
-	key(t, 'b');
+	double prev = figure(t, "SQNR"), s8 = prev, s4 = 0;
+	char want[64];
+	for (int bits = 7; bits >= 2; bits--) {
+		key(t, 'b');
+		snprintf(want, sizeof want, "--dtype int%d ", bits);
+		expect_text(t, want);
+		int h = (1 << (bits - 1)) - 1;
+		snprintf(want, sizeof want, "qmin %d  qmax %d", -h, h);
+		expect_text(t, want);
+		double sq = figure(t, "SQNR");
+		snprintf(want, sizeof want, "dB, was %.4g", prev);
+		expect_text(t, want);
+		if (!(sq < prev - (bits > 2 ? 4.0 : 0.5))) {
+			dump(t);
+			fail_msg("%d bits: SQNR %g, %d bits: %g", bits, sq, bits + 1, prev);
+		}
+		if (bits == 4)
+			s4 = sq;
+		prev = sq;
+	}
+	assert_true(s8 > s4 + 20 && s4 > prev);
+	key(t, 'b'); /* 2 -> 8 */
+	expect_text(t, "qmin -127  qmax 127");
+	key(t, 'B'); /* 8 -> 2 */
 	expect_text(t, "qmin -1  qmax 1");
-	double s2 = figure(t, "SQNR");
-	assert_true(s8 > s4 + 20 && s4 > s2);
 	key(t, 'B');
+	expect_text(t, "--dtype int3 ");
+	expect_text(t, "qmin -3  qmax 3");
+	/* unsigned keeps its signedness while stepping */
+	key(t, 'u');
+	expect_text(t, "--dtype uint3");
+	expect_text(t, "qmin 0  qmax 7");
 	key(t, 'B');
+	expect_text(t, "--dtype uint4");
+	key(t, 'b');
+	key(t, 'b');
+	expect_text(t, "--dtype uint2");
+	expect_text(t, "qmin 0  qmax 3");
+	key(t, 'u');
+	expect_text(t, "--dtype int2");
+	for (int i = 0; i < 6; i++)
+		key(t, 'B');
 	expect_text(t, "qmin -127  qmax 127");
 	/* asymmetric: the full code range and a zero point of its own */
 	key(t, 's');
@@ -543,10 +576,10 @@ static void test_background(void **state)
 	print_message("4M values: open %.1f ms, worst key %.1f ms while computing (ASan build)\n", open_ms,
 		      worst);
 	assert_true(worst < 100);
-	/* int8 -> int4 -> int2 -> int8: the last one wins */
-	wait_text(t, "qmin -127  qmax 127");
+	/* int8 -> int7 -> int6 -> int5: the last one wins */
+	wait_text(t, "qmin -15  qmax 15");
 	ql_tui_idle(t, 100);
-	expect_text(t, "--dtype int8");
+	expect_text(t, "--dtype int5");
 	expect_no_text(t, "values...");
 	ql_tui_close(t);
 	unlink(path);
