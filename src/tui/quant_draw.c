@@ -363,12 +363,15 @@ void ql_quant_draw(ql_app *app, void *vst, WINDOW *w)
 	if (!st->res || st->res->gen != st->want) {
 		/* the newest key's work is not in yet */
 		const char *stage = qx_stage(st->w, NULL);
-		char s[128];
+		char s[160], pct[16] = "";
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		double now = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-		snprintf(s, sizeof s, "%s %lld values... %.1f s (keys still work; a new one cancels this)",
-			 stage[0] ? stage : "queued", (long long)st->n, (now - st->submitted_ms) / 1e3);
+		int p = qx_progress(st->w);
+		if (p >= 0 && !strcmp(stage, "quantizing"))
+			snprintf(pct, sizeof pct, " %d%%", p);
+		snprintf(s, sizeof s, "%s %lld values...%s %.1f s (keys still work; a new one cancels this)",
+			 stage[0] ? stage : "queued", (long long)st->n, pct, (now - st->submitted_ms) / 1e3);
 		ql_put(th, w, 2, 1, cols - 2, QL_R_INFO, s);
 	}
 	if (!st->res)
