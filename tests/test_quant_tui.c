@@ -581,6 +581,31 @@ static void test_background(void **state)
 	ql_tui_idle(t, 100);
 	expect_text(t, "--dtype int5");
 	expect_no_text(t, "values...");
+	/* the mse calibration of 4M values takes a while: its progress shows as
+	 * a percentage of ql_quantize's jobs, rising (percentile on the way is
+	 * cancelled) */
+	key(t, 'c');
+	key(t, 'c');
+	int seen = 0, last = -1;
+	for (int i = 0; i < 3000 && find_row(t, "--calib mse") < 0; i++) {
+		ql_tui_idle(t, 20);
+		int y = find_row(t, "values...");
+		if (y < 0)
+			continue;
+		const char *r = row(t, y);
+		const char *q = strstr(r, "quantizing 4194304 values... ");
+		if (q) {
+			int pct = atoi(q + strlen("quantizing 4194304 values... "));
+			assert_non_null(strchr(q, '%'));
+			assert_true(pct >= last && pct <= 100);
+			last = pct;
+			seen++;
+		}
+	}
+	print_message("progress seen %d times, last %d%%\n", seen, last);
+	assert_true(seen >= 1);
+	wait_text(t, "--calib mse");
+	expect_no_text(t, "values...");
 	ql_tui_close(t);
 	unlink(path);
 }

@@ -354,28 +354,35 @@ static void draw_cursor(const ql_theme *th, WINDOW *w, int cols, const quant_sta
 	ql_put(th, w, 0, cols - 1 - ql_text_width(th, s), -1, QL_R_CURSOR, s);
 }
 
+/* While the newest key's work is not in: what the worker does, how far
+ * ql_quantize is (its jobs, in %), and for how long. */
+static void draw_busy(const ql_theme *th, WINDOW *w, int cols, const quant_state *st)
+{
+	if (st->res && st->res->gen == st->want)
+		return;
+	const char *stage = qx_stage(st->w, NULL);
+	char s[160], pct[16] = "";
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	double now = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	int p = qx_progress(st->w);
+	if (p >= 0 && !strcmp(stage, "quantizing"))
+		snprintf(pct, sizeof pct, " %d%%", p);
+	snprintf(s, sizeof s, " %s %lld values...%s %.1f s (keys work; a new one cancels this) ",
+		 stage[0] ? stage : "queued", (long long)st->n, pct, (now - st->submitted_ms) / 1e3);
+	ql_put(th, w, 2, 0, cols, QL_R_INFO, s);
+}
+
 void ql_quant_draw(ql_app *app, void *vst, WINDOW *w)
 {
 	quant_state *st = vst;
 	const ql_theme *th = ql_app_theme(app);
 	int h = getmaxy(w), cols = getmaxx(w);
 	draw_header(th, w, cols, st);
-	if (!st->res || st->res->gen != st->want) {
-		/* the newest key's work is not in yet */
-		const char *stage = qx_stage(st->w, NULL);
-		char s[160], pct[16] = "";
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		double now = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-		int p = qx_progress(st->w);
-		if (p >= 0 && !strcmp(stage, "quantizing"))
-			snprintf(pct, sizeof pct, " %d%%", p);
-		snprintf(s, sizeof s, "%s %lld values...%s %.1f s (keys still work; a new one cancels this)",
-			 stage[0] ? stage : "queued", (long long)st->n, pct, (now - st->submitted_ms) / 1e3);
-		ql_put(th, w, 2, 1, cols - 2, QL_R_INFO, s);
-	}
-	if (!st->res)
+	if (!st->res) {
+		draw_busy(th, w, cols, st);
 		return;
+	}
 	const qx_result *res = st->res;
 	int x0 = 1, width = cols - 2;
 	if (width > 1024)
@@ -425,4 +432,5 @@ void ql_quant_draw(ql_app *app, void *vst, WINDOW *w)
 	y += eh + 1;
 	draw_readout(th, w, y, cols, st, vlo, vhi);
 	draw_cursor(th, w, cols, st, vlo, vhi);
+	draw_busy(th, w, cols, st); /* last: over the older result's picture */
 }
