@@ -53,11 +53,11 @@ static bool same_key(const mkey *a, const mkey *b)
 	       a->qmax == b->qmax && a->percentile == b->percentile;
 }
 
-/* Integer targets only: the calibration methods choose a clip for those. */
+/* Integer targets only: the calibration methods choose a clip for those.
+ * A manual clip (a user scale) keeps them, to compare it with. */
 static bool wants_marks(const qx_result *res)
 {
-	return ql_qdtypes[res->r.scheme.dtype].kind == QL_QK_INT && !res->r.scheme.has_scale &&
-	       res->unit_n <= QX_MARKS_MAX;
+	return ql_qdtypes[res->r.scheme.dtype].kind == QL_QK_INT && res->unit_n <= QX_MARKS_MAX;
 }
 
 struct qx_worker {
