@@ -317,6 +317,39 @@ static void test_readout_equals_cli(void **state)
 	check_against_cli("assets/samples/synth_laplace.npy", "--dtype int6 --calib entropy");
 }
 
+/* The codes under the grid (the row below the one with the ticks) step
+ * evenly: every gap between neighbouring labels the same, 0 among them.
+ * Returns that step. */
+static long label_step(ql_tui *t)
+{
+	int y = find_row(t, "┴");
+	if (y < 0)
+		y = find_row(t, "+-");
+	assert_true(y >= 0);
+	const char *r = row(t, y + 1);
+	long v[64], step = 0;
+	int n = 0;
+	bool zero = false;
+	for (char *p = (char *)r, *e; n < 64; p = e) {
+		long k = strtol(p, &e, 10);
+		if (e == p)
+			break;
+		zero |= k == 0;
+		v[n++] = k;
+	}
+	if (n < 3 || !zero) {
+		dump(t);
+		fail_msg("no row of codes under the grid");
+	}
+	step = v[1] - v[0];
+	for (int i = 2; i < n; i++)
+		if (v[i] - v[i - 1] != step || step <= 0) {
+			dump(t);
+			fail_msg("codes under the grid step unevenly: %ld, %ld", v[i - 1], v[i]);
+		}
+	return step;
+}
+
 /* b: one bit fewer each, 8 -> 7 -> ... -> 2, then 8 again; the grid
  * coarsens and SQNR falls at every step (about 6 dB a bit), each step
  * showing the figure before it; B climbs back. s: symmetric <->
@@ -326,6 +359,8 @@ static void test_bits_and_symmetry(void **state)
 	(void)state;
 	ql_tui *t = open_q(H, W, "assets/samples/synth_gaussian.npy");
 	expect_text(t, "qmin -127  qmax 127");
+	/* 255 levels on 78 columns: a tick every 8, a code every 16 */
+	assert_int_equal(label_step(t), 16);
 	double prev = figure(t, "SQNR"), s8 = prev, s4 = 0;
 	char want[64];
 	for (int bits = 7; bits >= 2; bits--) {
@@ -342,6 +377,10 @@ static void test_bits_and_symmetry(void **state)
 			dump(t);
 			fail_msg("%d bits: SQNR %g, %d bits: %g", bits, sq, bits + 1, prev);
 		}
+		long step = label_step(t);
+		assert_true(step >= 1 && step <= 16);
+		if (bits <= 4)
+			assert_int_equal(step, 1); /* every level's code */
 		if (bits == 4)
 			s4 = sq;
 		prev = sq;
@@ -410,6 +449,14 @@ static void test_manual_clip(void **state)
 		}
 	}
 	assert_true(checked);
+	/* the calibrations' marks stay, to compare the manual clip with */
+	wait_marks(t);
+	int ym = find_row(t, "┴") + 3;
+	for (const char *m = "MPEK"; *m; m++)
+		if (!strchr(row(t, ym), *m)) {
+			dump(t);
+			fail_msg("mark %c missing beside a manual clip", *m);
+		}
 	key(t, '=');
 	expect_text(t, "--scale");
 	key(t, 'a');
@@ -454,7 +501,7 @@ static void test_outlier(void **state)
 	ql_tui *t = open_q(H, W, "assets/samples/synth_gaussian.npy --dtype int4");
 	double s0 = figure(t, "scale"), q0 = figure(t, "SQNR");
 	key(t, 'o');
-	expect_text(t, "+1 outlier");
+	expect_text(t, "--dtype int4 --sym   +1 outlier (o removes it)");
 	double s1 = figure(t, "scale");
 	assert_true(fabs(s1 / s0 - 10.0) < 1e-3);
 	assert_true(figure(t, "SQNR") < q0 - 10);
@@ -480,6 +527,9 @@ static void test_per_channel(void **state)
 	expect_text(t, s);
 	snprintf(s, sizeof s, "%ld scales", nch);
 	expect_text(t, s);
+	/* the scales' overhead shows, "was" figures and all, at 80x24 */
+	expect_text(t, "bits/weight 8.128 (32512 bytes), was 8.001");
+	expect_text(t, "cosine ");
 	key(t, KEY_DOWN);
 	snprintf(s, sizeof s, "channel 1 of %ld", nch);
 	expect_text(t, s);
