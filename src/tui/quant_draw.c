@@ -14,7 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-#define READOUT_ROWS 5
 
 static const char *num(double v, char *buf, size_t n)
 {
@@ -450,10 +449,13 @@ void ql_quant_draw(ql_app *app, void *vst, WINDOW *w)
 	if (st->cursor >= width)
 		st->cursor = width - 1;
 
-	/* the readout's rows: as many as its items take (a scale summary and
-	 * the "was" figures wrap at 80 columns), 5 to 7 */
-	int rrows = draw_readout(th, w, 0, cols, 100, true, st);
-	rrows = rrows < READOUT_ROWS ? READOUT_ROWS : rrows > 7 ? 7 : rrows;
+	/* the readout's rows: as many as its items take with the "was" figures
+	 * (so that the first key does not move the pictures): 5 at 80
+	 * columns, 6 with a scale summary, 2 or 3 on a wide terminal */
+	quant_state with_was = *st;
+	with_was.have_prev = true;
+	int rrows = draw_readout(th, w, 0, cols, 100, true, &with_was);
+	rrows = rrows < 2 ? 2 : rrows > 7 ? 7 : rrows;
 	int rest = h - 2 - 4 - 2 - 1 - rrows;
 	int vh = rest * 3 / 5, eh = rest - vh;
 	if (vh < 2)
