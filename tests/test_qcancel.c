@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "qlens/calib.h"
 #include "qlens/quantize.h"
 
 #define JOB (1 << 16) /* the driver's job size (qplan.h JOB_ELEMS) */
@@ -203,12 +204,65 @@ static void test_cancel_mid_run(void **state)
 	free(x);
 }
 
+/* The whole-tensor mse search (100 candidates over up to 1M samples, one
+ * thread) stops between two candidates: a cancel once the scan is done
+ * returns in a small part of the search's time; ql_calibrate_cancel with
+ * the flag clear gives ql_calibrate's clip, with it set "cancelled". */
+static void test_cancel_calibration(void **state)
+{
+	(void)state;
+	const int64_t n = 16 * JOB;
+	float *x = make(n);
+	int64_t shape[1] = {n};
+	float lo, hi, lo2, hi2;
+	ql_error err;
+	volatile int flag = 0;
+	assert_int_equal(ql_calibrate(x, (size_t)n, QL_CALIB_MSE, 99.9, true, -7, 7, &lo, &hi, &err), 0);
+	assert_int_equal(ql_calibrate_cancel(x, (size_t)n, QL_CALIB_MSE, 99.9, true, -7, 7, &lo2, &hi2,
+					     &flag, &err), 0);
+	assert_true(lo == lo2 && hi == hi2);
+	flag = 1;
+	assert_int_equal(ql_calibrate_cancel(x, (size_t)n, QL_CALIB_MSE, 99.9, true, -7, 7, &lo2, &hi2,
+					     &flag, &err), -1);
+	assert_string_equal(err.msg, "cancelled");
+
+	ql_scheme s;
+	ql_scheme_init(&s);
+	s.dtype = QL_Q_INT4;
+	s.calib = QL_CALIB_MSE;
+	ql_qresult r;
+	double t0 = now_ms();
+	ql_qopts plain = {.threads = 1};
+	assert_int_equal(ql_quantize(x, shape, 1, &s, &plain, &r, &err), 0);
+	double full = now_ms() - t0;
+	ql_qresult_free(&r);
+
+	ql_qprogress prog;
+	atomic_init(&prog.done, 0);
+	atomic_init(&prog.total, 0);
+	volatile int cancel = 0;
+	canceller c = {&prog, &cancel, 16, 0}; /* the scan's 16 jobs: then the search */
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, cancel_thread, &c), 0);
+	ql_qopts o = {.threads = 1, .progress = &prog, .cancel = &cancel};
+	int rc = ql_quantize(x, shape, 1, &s, &o, &r, &err);
+	double end = now_ms();
+	pthread_join(th, NULL);
+	print_message("mse search: whole %.1f ms; cancelled after the scan, returned %.1f ms after "
+		      "the flag\n", full, end - c.set_ms);
+	assert_int_equal(rc, -1);
+	assert_string_equal(err.msg, "cancelled");
+	assert_true(end - c.set_ms < full / 4);
+	free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_progress_counts),
 		cmocka_unit_test(test_cancel_before),
 		cmocka_unit_test(test_cancel_mid_run),
+		cmocka_unit_test(test_cancel_calibration),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -331,8 +331,8 @@ static int step_calibrate(qplan *p, const ql_scheme *s, int threads, ql_error *e
 			hi = a;
 		}
 		if (s->calib != QL_CALIB_MINMAX &&
-		    ql_calibrate(p->x, (size_t)r->nelem, s->calib, s->percentile, p->sym, p->qmin,
-				 p->qmax, &lo, &hi, err))
+		    ql_calibrate_cancel(p->x, (size_t)r->nelem, s->calib, s->percentile, p->sym,
+					p->qmin, p->qmax, &lo, &hi, p->opts ? p->opts->cancel : NULL, err))
 			return -1;
 		if (s->calib != QL_CALIB_MINMAX && p->opts && p->opts->progress)
 			atomic_fetch_add(&p->opts->progress->done, p->njobs);
