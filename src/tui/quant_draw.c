@@ -415,15 +415,20 @@ static void draw_busy(const ql_theme *th, WINDOW *w, int cols, const quant_state
 	if (st->res && st->res->gen == st->want)
 		return;
 	const char *stage = qx_stage(st->w, NULL);
-	char s[160], pct[16] = "";
+	char s[320], pct[16] = "";
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	double now = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 	int p = qx_progress(st->w);
 	if (p >= 0 && !strcmp(stage, "quantizing"))
 		snprintf(pct, sizeof pct, " %d%%", p);
-	snprintf(s, sizeof s, " %s %lld values...%s %.1f s (keys work; a new one cancels this) ",
-		 stage[0] ? stage : "queued", (long long)st->n, pct, (now - st->submitted_ms) / 1e3);
+	/* for which setting: the header above still names the one shown */
+	char want[128] = "a manual clip";
+	if (!st->manual)
+		ql_scheme_describe(&st->scheme, want, sizeof want);
+	snprintf(s, sizeof s, " %s %lld values...%s %.1f s  for %s; a new key cancels it ",
+		 stage[0] ? stage : "queued", (long long)st->n, pct, (now - st->submitted_ms) / 1e3,
+		 want);
 	ql_put(th, w, 2, 0, cols, QL_R_INFO, s);
 }
 
