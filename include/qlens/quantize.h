@@ -4,6 +4,7 @@
 #ifndef QLENS_QUANTIZE_H
 #define QLENS_QUANTIZE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,11 +15,25 @@
 
 /* ---- The entry point ---------------------------------------------------- */
 
+/* How far a ql_quantize has come, in jobs of about 64K values: `total` is
+ * set once the work is planned (every pass over the tensor counts its jobs),
+ * `done` counts the finished ones, from any thread. Zero it before the
+ * call; read it from another thread while it runs (done * 100 / total). */
+typedef struct ql_qprogress {
+	atomic_llong done;
+	atomic_llong total;
+} ql_qprogress;
+
 typedef struct ql_qopts {
 	bool dequant;   /* keep the dequantized tensor in result.dequant */
 	int threads;    /* worker threads; 0 = one per online CPU (at most 16) */
 	bool no_metrics; /* skip the error sums (result.metrics stays zero but
 	                    for clipped): faster when only codes are wanted */
+	ql_qprogress *progress; /* optional: jobs done and in all */
+	const volatile int *cancel; /* optional: once *cancel is non-zero, no
+	                    new job starts and ql_quantize returns -1 with
+	                    "cancelled" and nothing to free (checked between jobs
+	                    and passes, so within one job's time) */
 } ql_qopts;
 
 typedef struct ql_qresult {
