@@ -4,21 +4,37 @@
 #   make run          build and start it (ARGS="bits 1/3" passes arguments)
 #   make test         build every test suite with ASan+UBSan and run them all
 #   make test-robust  10,000 mutated files through the sanitized program
+#   make check        the same as make test
 #   make bench        build and run the kernel benchmark
-#   make install      install to $(DESTDIR)$(PREFIX)/bin (PREFIX=/usr/local)
+#   make bench-eval   time qlens eval and qlens divergence (scripts/bench_eval.sh)
+#   make install      install the program, its data, man page and bash
+#                     completion under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local)
 #   make uninstall    remove what install put there
 #   make clean        remove build/
 #
 # V=1 shows full commands. CFLAGS, CPPFLAGS and LDFLAGS given by the user are
 # appended to qlens's own flags, never replace them. Missing libraries are
 # found with pkg-config and, on Debian/Ubuntu, installed (scripts/deps.sh).
+#
+# Layers, enforced by the link: src/core and src/io build into
+# build/libqlens-core.a, compiled and linked without ncurses or readline;
+# the test suites, fuzz targets and the benchmark link that library alone,
+# so a core file that calls into curses or the CLI fails to link. src/cli
+# and src/tui build into build/libqlens-ui.a on top; build/qlens is main.c
+# over both. Suites that drive the CLI or the TUI in-process are named
+# tests/test_cli*.c or tests/test_tui*.c and link the UI library too, as do
+# the quantization explorer's suites (UI_TESTS_NAMED: its worker and screen
+# are in src/tui, and they parse with quantize's own CLI parser) and
+# test_signals (it runs the command line in a child to signal it).
 
-VERSION    := 0.1.0
-PREFIX     ?= /usr/local
-BINDIR     ?= $(PREFIX)/bin
-DATADIR    ?= $(PREFIX)/share/qlens
-PKG_CONFIG ?= pkg-config
-BUILD      ?= build
+VERSION     := 0.1.0
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+DATADIR     ?= $(PREFIX)/share/qlens
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+PKG_CONFIG  ?= pkg-config
+BUILD       ?= build
 
 ifeq ($(V),1)
 Q :=
@@ -28,26 +44,40 @@ Q := @
 msg = @printf '  %-7s %s\n' $(1) $(2)
 endif
 
-# Libraries: the program needs these; the tests also need cmocka.
-LIBS_RUN  := ncursesw readline jansson zlib
+# Libraries by layer: the core and io need the first, the CLI and TUI add the
+# second, the tests add cmocka.
+LIBS_CORE := jansson zlib
+LIBS_UI   := ncursesw readline
 LIBS_TEST := cmocka
 
 # Goals that need no libraries must not trigger the dependency check.
 NODEPS_GOALS := clean uninstall help
 ifneq ($(filter-out $(NODEPS_GOALS),$(or $(MAKECMDGOALS),all)),)
 # config.mk is (re)made by the rule below before anything else; make restarts
-# with it, so the pkg-config flags are known from the first compile on.
+# with it, so the pkg-config flags are known from the first compile on. It is
+# made again when what pkg-config says now differs from what it holds (a
+# library upgraded, PKG_CONFIG_PATH changed, a library list edited here).
 include $(BUILD)/config.mk
+ifneq ($(strip $(CORE_PKG_CFLAGS) $(CORE_PKG_LIBS) / $(UI_PKG_CFLAGS) $(UI_PKG_LIBS)),$(strip \
+	$(shell $(PKG_CONFIG) --cflags --libs $(LIBS_CORE) 2>/dev/null) / \
+	$(shell $(PKG_CONFIG) --cflags --libs $(LIBS_UI) 2>/dev/null)))
+$(BUILD)/config.mk: FORCE
 endif
-ifneq ($(filter test test-% check fuzz,$(MAKECMDGOALS))$(findstring /asan/,$(MAKECMDGOALS)),)
+endif
+ifneq ($(filter test test-% check fuzz%,$(MAKECMDGOALS))$(findstring /asan/,$(MAKECMDGOALS)),)
 include $(BUILD)/config-test.mk
+ifneq ($(strip $(TEST_CFLAGS) $(TEST_LIBS)),$(strip $(shell $(PKG_CONFIG) --cflags --libs $(LIBS_TEST) 2>/dev/null)))
+$(BUILD)/config-test.mk: FORCE
 endif
+endif
+
+pc_flags = echo '$(1)_PKG_CFLAGS := '"$$($(PKG_CONFIG) --cflags $(2))"; \
+	   echo '$(1)_PKG_LIBS := '"$$($(PKG_CONFIG) --libs $(2))"
 
 $(BUILD)/config.mk: scripts/deps.sh
 	@mkdir -p $(@D)
-	@scripts/deps.sh $(LIBS_RUN)
-	@{ echo 'PKG_CFLAGS := '"$$($(PKG_CONFIG) --cflags $(LIBS_RUN))"; \
-	   echo 'PKG_LIBS := '"$$($(PKG_CONFIG) --libs $(LIBS_RUN))"; } > $@.tmp && mv $@.tmp $@
+	@scripts/deps.sh $(LIBS_CORE) $(LIBS_UI)
+	@{ $(call pc_flags,CORE,$(LIBS_CORE)); $(call pc_flags,UI,$(LIBS_UI)); } > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/config-test.mk: scripts/deps.sh
 	@mkdir -p $(@D)
@@ -55,28 +85,63 @@ $(BUILD)/config-test.mk: scripts/deps.sh
 	@{ echo 'TEST_CFLAGS := '"$$($(PKG_CONFIG) --cflags $(LIBS_TEST))"; \
 	   echo 'TEST_LIBS := '"$$($(PKG_CONFIG) --libs $(LIBS_TEST))"; } > $@.tmp && mv $@.tmp $@
 
+# The installed data folder is compiled into datadir.o alone (the rest find
+# data through ql_data_path); this file remembers it, so `make install
+# PREFIX=/usr` after a plain `make` rebuilds that object for the new place.
+DATADIR_STAMP := $(BUILD)/datadir.txt
+ifneq ($(file <$(DATADIR_STAMP)),$(DATADIR))
+$(DATADIR_STAMP): FORCE
+endif
+$(DATADIR_STAMP):
+	@mkdir -p $(@D)
+	$(file >$@,$(DATADIR))
+
 # Our flags first, the user's after them (so the user's win where they clash).
+# LAYER_CFLAGS is set per object below: a core object does not even see the
+# UI libraries' flags.
 WARN      := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
-QL_CPPFLAGS = -Iinclude -D_GNU_SOURCE -DQLENS_VERSION='"$(VERSION)"' -DQLENS_DATADIR='"$(DATADIR)"' $(PKG_CFLAGS)
+QL_CPPFLAGS = -Iinclude -D_GNU_SOURCE -DQLENS_VERSION='"$(VERSION)"' $(LAYER_CFLAGS) $(DATADIR_DEF)
 QL_CFLAGS  := -std=c11 $(WARN) -O2 -g -pthread -MMD -MP
 ALL_CFLAGS  = $(QL_CPPFLAGS) $(QL_CFLAGS) $(CPPFLAGS) $(CFLAGS)
-ALL_LIBS    = $(PKG_LIBS) -lm -pthread $(LDFLAGS) $(LDLIBS)
+CORE_LDLIBS = $(CORE_PKG_LIBS) -lm -pthread $(LDFLAGS) $(LDLIBS)
+UI_LDLIBS   = $(UI_PKG_LIBS) $(CORE_LDLIBS)
 
 # The test build: sanitizers, warnings are errors, no recovery from UB.
 SAN       := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-TEST_ALL_CFLAGS = $(QL_CPPFLAGS) $(TEST_CFLAGS) -std=c11 $(WARN) -Werror -O1 -g -pthread -MMD -MP $(SAN) $(CPPFLAGS) $(CFLAGS)
+TEST_ALL_CFLAGS = $(QL_CPPFLAGS) -std=c11 $(WARN) -Werror -O1 -g -pthread -MMD -MP $(SAN) $(CPPFLAGS) $(CFLAGS)
 
-LIB_SRC  := $(sort $(wildcard src/core/*.c src/io/*.c src/tui/*.c src/cli/*.c))
-LIB_SRC  := $(filter-out src/cli/main.c,$(LIB_SRC))
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+# A library linked whole: every object is pulled in, so an undefined symbol
+# anywhere in it (a call into curses from the core) fails the link.
+whole = -Wl,--whole-archive $(1) -Wl,--no-whole-archive
+
+CORE_SRC := $(sort $(wildcard src/core/*.c src/io/*.c))
+UI_SRC   := $(filter-out src/cli/main.c,$(sort $(wildcard src/cli/*.c src/tui/*.c)))
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ := $(BUILD)/obj/src/cli/main.o
-T_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/asan/%.o)
+CORE_LIB := $(BUILD)/libqlens-core.a
+UI_LIB   := $(BUILD)/libqlens-ui.a
+T_CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/asan/%.o)
+T_UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/asan/%.o)
+T_MAIN_OBJ := $(BUILD)/asan/src/cli/main.o
+T_CORE_LIB := $(BUILD)/asan/libqlens-core.a
+T_UI_LIB   := $(BUILD)/asan/libqlens-ui.a
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/asan/tests/%)
+UI_TESTS_NAMED := tests/test_quant_tui.c tests/test_qview.c tests/test_qx.c tests/test_signals.c
+UI_TEST_BIN   := $(patsubst tests/%.c,$(BUILD)/asan/tests/%,$(wildcard tests/test_cli*.c tests/test_tui*.c $(UI_TESTS_NAMED)))
+CORE_TEST_BIN := $(filter-out $(UI_TEST_BIN),$(TEST_BIN))
 TEST_SUPPORT := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 T_SUP_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/asan/%.o)
 
-.PHONY: all run test test-exhaustive test-robust bench install uninstall clean help
+# Each layer's objects see only their own libraries' flags; the tests see all.
+LAYER_CFLAGS = $(CORE_PKG_CFLAGS) $(UI_PKG_CFLAGS) $(TEST_CFLAGS)
+$(CORE_OBJ) $(T_CORE_OBJ) $(BUILD)/obj/tests/bench/bench.o: LAYER_CFLAGS = $(CORE_PKG_CFLAGS)
+$(UI_OBJ) $(T_UI_OBJ) $(MAIN_OBJ) $(T_MAIN_OBJ): LAYER_CFLAGS = $(CORE_PKG_CFLAGS) $(UI_PKG_CFLAGS)
+$(BUILD)/obj/src/core/datadir.o $(BUILD)/asan/src/core/datadir.o: DATADIR_DEF = -DQLENS_DATADIR='"$(DATADIR)"'
+$(BUILD)/obj/src/core/datadir.o $(BUILD)/asan/src/core/datadir.o: $(DATADIR_STAMP)
+
+.PHONY: all run test check test-exhaustive test-robust bench bench-eval install uninstall clean help FORCE
 .DEFAULT_GOAL := all
 # Keep the test objects: without this make deletes them as intermediates
 # and rebuilds every suite on each run.
@@ -84,9 +149,17 @@ T_SUP_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/asan/%.o)
 
 all: $(BUILD)/qlens
 
-$(BUILD)/qlens: $(LIB_OBJ) $(MAIN_OBJ)
+$(CORE_LIB): $(CORE_OBJ)
+$(UI_LIB): $(UI_OBJ)
+$(T_CORE_LIB): $(T_CORE_OBJ)
+$(T_UI_LIB): $(T_UI_OBJ)
+$(CORE_LIB) $(UI_LIB) $(T_CORE_LIB) $(T_UI_LIB):
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/qlens: $(MAIN_OBJ) $(UI_LIB) $(CORE_LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(UI_LDLIBS)
 
 $(BUILD)/obj/%.o: %.c $(BUILD)/config.mk
 	@mkdir -p $(@D)
@@ -98,19 +171,27 @@ $(BUILD)/asan/%.o: %.c $(BUILD)/config.mk
 	$(call msg,CC-SAN,$<)
 	$(Q)$(CC) $(TEST_ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/asan/tests/%: $(BUILD)/asan/tests/%.o $(T_LIB_OBJ) $(T_SUP_OBJ)
+# Suites of the core link the core library and its libraries only.
+$(CORE_TEST_BIN): $(BUILD)/asan/tests/%: $(BUILD)/asan/tests/%.o $(T_SUP_OBJ) $(T_CORE_LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(TEST_ALL_CFLAGS) -o $@ $^ $(TEST_LIBS) $(ALL_LIBS)
+	$(Q)$(CC) $(TEST_ALL_CFLAGS) -o $@ $< $(T_SUP_OBJ) $(call whole,$(T_CORE_LIB)) $(TEST_LIBS) $(CORE_LDLIBS)
+
+# Suites of the CLI and the TUI (tests/test_cli*.c, tests/test_tui*.c) add them.
+$(UI_TEST_BIN): $(BUILD)/asan/tests/%: $(BUILD)/asan/tests/%.o $(T_SUP_OBJ) $(T_UI_LIB) $(T_CORE_LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(TEST_ALL_CFLAGS) -o $@ $< $(T_SUP_OBJ) $(T_UI_LIB) $(call whole,$(T_CORE_LIB)) \
+		$(TEST_LIBS) $(UI_LDLIBS)
 
 # The sanitized CLI, for tests that run the program itself.
-$(BUILD)/asan/qlens: $(T_LIB_OBJ) $(BUILD)/asan/src/cli/main.o
+$(BUILD)/asan/qlens: $(T_MAIN_OBJ) $(T_UI_LIB) $(T_CORE_LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(TEST_ALL_CFLAGS) -o $@ $^ $(ALL_LIBS)
+	$(Q)$(CC) $(TEST_ALL_CFLAGS) -o $@ $^ $(UI_LDLIBS)
 
 run: $(BUILD)/qlens
 	./$(BUILD)/qlens $(ARGS)
 
 # Every suite runs even when one fails; the last line counts them.
+check: test
 test: $(TEST_BIN) $(BUILD)/asan/qlens
 	@pass=0; fail=0; failed=""; \
 	for t in $(TEST_BIN); do \
@@ -143,18 +224,35 @@ test-robust: $(BUILD)/asan/qlens
 bench: $(BUILD)/qlens-bench
 	$(BUILD)/qlens-bench $(ARGS)
 
-$(BUILD)/qlens-bench: $(BUILD)/obj/tests/bench/bench.o $(LIB_OBJ)
-	$(call msg,LINK,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $^ $(ALL_LIBS)
+# The speed targets of qlens eval and qlens divergence (wall time, best of 5).
+bench-eval: $(BUILD)/qlens
+	scripts/bench_eval.sh $(BUILD)/qlens
 
+$(BUILD)/qlens-bench: $(BUILD)/obj/tests/bench/bench.o $(CORE_LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(call whole,$(CORE_LIB)) $(CORE_LDLIBS)
+
+# Installs the program, its man page, its bash completion and the data
+# folders (assets/, lessons/: every file, sub-folders kept). Each step stops
+# the install with its error: nothing is skipped silently.
+DATA_DIRS := assets lessons
 install: $(BUILD)/qlens
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/lessons $(DESTDIR)$(DATADIR)/assets
-	install -m 755 $(BUILD)/qlens $(DESTDIR)$(BINDIR)/qlens
-	for f in lessons/* assets/*; do [ -f "$$f" ] && install -m 644 "$$f" "$(DESTDIR)$(DATADIR)/$$f"; done; true
+	install -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(DATADIR)' '$(DESTDIR)$(MANDIR)/man1' '$(DESTDIR)$(BASHCOMPDIR)'
+	install -m 755 $(BUILD)/qlens '$(DESTDIR)$(BINDIR)/qlens'
+	install -m 644 docs/qlens.1 '$(DESTDIR)$(MANDIR)/man1/qlens.1'
+	install -m 644 completions/qlens.bash '$(DESTDIR)$(BASHCOMPDIR)/qlens'
+	@set -e; for d in $(DATA_DIRS); do \
+		[ -d "$$d" ] || { echo "  (no $$d/ in this tree: nothing to install from it)"; continue; }; \
+		find "$$d" -type d | while IFS= read -r sub; do \
+			install -d "$(DESTDIR)$(DATADIR)/$$sub"; done; \
+		find "$$d" -type f | while IFS= read -r f; do \
+			echo "install -m 644 $$f $(DESTDIR)$(DATADIR)/$$f"; \
+			install -m 644 "$$f" "$(DESTDIR)$(DATADIR)/$$f"; done; \
+	done
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/qlens
-	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f '$(DESTDIR)$(BINDIR)/qlens' '$(DESTDIR)$(MANDIR)/man1/qlens.1' '$(DESTDIR)$(BASHCOMPDIR)/qlens'
+	rm -rf '$(DESTDIR)$(DATADIR)'
 
 clean:
 	rm -rf $(BUILD)
@@ -162,19 +260,24 @@ clean:
 help:
 	@sed -n '1,/^$$/p' Makefile | sed 's/^# \{0,1\}//'
 
--include $(LIB_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(T_LIB_OBJ:.o=.d) $(TEST_BIN:=.d) $(T_SUP_OBJ:.o=.d)
+-include $(CORE_OBJ:.o=.d) $(UI_OBJ:.o=.d) $(MAIN_OBJ:.o=.d) $(T_CORE_OBJ:.o=.d) $(T_UI_OBJ:.o=.d) \
+	$(T_MAIN_OBJ:.o=.d) $(TEST_BIN:=.d) $(T_SUP_OBJ:.o=.d) $(BUILD)/obj/tests/bench/bench.d
 
 # --- Fuzzing the file readers (clang + libFuzzer) ------------------------------
-#   make fuzz [FUZZ_TIME=60]  builds tests/fuzz/fuzz_*.c against the core and
-#   io sources with -fsanitize=fuzzer,address,undefined and runs each target
-#   for FUZZ_TIME seconds, seeded from tests/golden/readers and tests/corpus.
-#   New inputs go to $(BUILD)/fuzz/corpus_NAME, crashes to $(BUILD)/fuzz/.
+#   make fuzz [FUZZ_TIME=60]  builds tests/fuzz/fuzz_*.c against the core
+#   library (src/core, src/io; compiled again with clang and
+#   -fsanitize=fuzzer-no-link,address,undefined, linked without ncurses or
+#   readline) and runs each target for FUZZ_TIME seconds, seeded from
+#   tests/golden/readers and tests/corpus. New inputs go to
+#   $(BUILD)/fuzz/corpus_NAME, crashes to $(BUILD)/fuzz/.
 #   (Debian/Ubuntu: apt-get install clang libclang-rt-14-dev.)
 FUZZ_CC   ?= clang
 FUZZ_TIME ?= 60
-FUZZ_SAN  := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
-FUZZ_SRC  := $(sort $(wildcard src/core/*.c src/io/*.c))
+FUZZ_SAN_UB := address,undefined -fno-sanitize-recover=undefined
+FUZZ_CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_CORE_LIB := $(BUILD)/fuzz/libqlens-core.a
 FUZZ_BIN  := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CFLAGS = -Iinclude -D_GNU_SOURCE -DQLENS_VERSION='"$(VERSION)"' $(CORE_PKG_CFLAGS) -std=c11 -g -O1
 
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_BIN)
@@ -199,15 +302,35 @@ fuzz: $(FUZZ_BIN)
 			-artifact_prefix=$(BUILD)/fuzz/$$n- $(BUILD)/fuzz/corpus_$$n $$seeds || exit 1; \
 	done
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_SRC) $(BUILD)/config.mk
+$(BUILD)/fuzz/obj/%.o: %.c $(BUILD)/config.mk
 	@mkdir -p $(@D)
-	$(call msg,FUZZ,$@)
-	$(Q)$(FUZZ_CC) $(QL_CPPFLAGS) -std=c11 -g -O1 $(FUZZ_SAN) -o $@ $< $(FUZZ_SRC) $(PKG_LIBS) -lm -pthread
+	$(call msg,FUZZ-CC,$<)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN_UB) -MMD -MP -c -o $@ $<
 
-# The command line's argument parser and the scheme language need the whole
-# program (less main.c), not just the readers.
-FUZZ_WHOLE := $(BUILD)/fuzz/fuzz_args $(BUILD)/fuzz/fuzz_scheme
-$(FUZZ_WHOLE): $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB_SRC) $(BUILD)/config.mk
+$(FUZZ_CORE_LIB): $(FUZZ_CORE_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_CORE_LIB) $(BUILD)/config.mk
 	@mkdir -p $(@D)
 	$(call msg,FUZZ,$@)
-	$(Q)$(FUZZ_CC) $(QL_CPPFLAGS) -std=c11 -g -O1 $(FUZZ_SAN) -o $@ $< $(LIB_SRC) $(PKG_LIBS) -lm -pthread
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN_UB) -o $@ $< \
+		$(call whole,$(FUZZ_CORE_LIB)) $(CORE_PKG_LIBS) -lm -pthread
+
+# The command line's argument parser and the scheme language need the CLI
+# (and so the UI library, less main.c), not just the readers.
+FUZZ_UI_OBJ := $(UI_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZ_UI_LIB := $(BUILD)/fuzz/libqlens-ui.a
+$(FUZZ_UI_OBJ): FUZZ_CFLAGS += $(UI_PKG_CFLAGS)
+$(FUZZ_UI_LIB): $(FUZZ_UI_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+FUZZ_WHOLE := $(BUILD)/fuzz/fuzz_args $(BUILD)/fuzz/fuzz_scheme
+$(FUZZ_WHOLE): $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_UI_LIB) $(FUZZ_CORE_LIB) $(BUILD)/config.mk
+	@mkdir -p $(@D)
+	$(call msg,FUZZ,$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(UI_PKG_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN_UB) -o $@ $< \
+		$(call whole,$(FUZZ_UI_LIB)) $(call whole,$(FUZZ_CORE_LIB)) $(UI_PKG_LIBS) $(CORE_PKG_LIBS) -lm -pthread
+
+-include $(FUZZ_CORE_OBJ:.o=.d) $(FUZZ_UI_OBJ:.o=.d)

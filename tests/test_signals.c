@@ -106,7 +106,8 @@ static pid_t spawn_main(char **argv, const char *errfile)
 		dup2(fd, STDOUT_FILENO);
 		int efd = open(errfile ? errfile : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		dup2(efd, STDERR_FILENO);
-		_exit(ql_main(argc, argv));
+		ql_cmd_ctx ctx = {.out = stdout, .err = stderr}; /* as main.c, less the screens */
+		_exit(ql_main(&ctx, argc, argv));
 	}
 	return pid;
 }

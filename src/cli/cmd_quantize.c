@@ -29,6 +29,7 @@
 #include "qlens/io.h"
 #include "qlens/jsonw.h"
 #include "qlens/quant.h"
+#include "qlens/quantize_cmd.h"
 #include "qlens/stats.h"
 
 const char ql_quantize_help[] =
@@ -44,7 +45,9 @@ const char ql_quantize_help[] =
 	"\n"
 	"Scheme:\n"
 	"  -d, --dtype TYPE     int8 uint8 int4 uint4 int2 uint2 fp8_e4m3 fp8_e5m2\n"
-	"                       mxfp8 mxfp4 mxint8 nf4 q8_0 q4_0 (default int8)\n"
+	"                       mxfp8 mxfp4 mxint8 nf4 q8_0 q4_0 (default int8);\n"
+	"                       int7 int6 int5 int3 and uint7 ... uint3: the affine\n"
+	"                       grid of that many bits\n"
 	"  --sym                symmetric: scale = absmax / qmax, zero point fixed\n"
 	"                       (the default for signed integers, floats and blocks)\n"
 	"  --asym               asymmetric: [min(x,0), max(x,0)] onto [qmin, qmax]\n"
@@ -62,6 +65,10 @@ const char ql_quantize_help[] =
 	"                       entropy (TensorRT's KL-divergence method)\n"
 	"  --scale S            use this scale instead of calibrating (per tensor)\n"
 	"  --zero-point Z       and this zero point (asymmetric schemes)\n"
+	"  --scale-dtype T      fp32 (default), fp16 or bf16: the scales are rounded to\n"
+	"                       T before quantizing, written as T by -o and counted\n"
+	"                       at its width (int4 per group of 32 with fp16 scales:\n"
+	"                       4.5 bits per weight); integer dtypes\n"
 	"\n"
 	"Output:\n"
 	"  -o, --output OUT     OUT.safetensors: the quantized representation, for a\n"
@@ -74,13 +81,16 @@ const char ql_quantize_help[] =
 	"                       OUT.npy: the dequantized tensor (F32).\n"
 	"  --dequant            also write NAME.dequant (F32, the input's shape)\n"
 	"  --pack               write NAME.q packed: sub-byte codes densely, lowest bits\n"
-	"                       first (int4: element 2i in the low nibble), as U8 [bytes]\n"
+	"                       first (int4: element 2i in the low nibble; 3, 5, 6, 7\n"
+	"                       bits: one bit stream, codes across bytes), as U8 [bytes]\n"
 	"  -f, --force          replace OUT if it exists (never the input file)\n"
 	"  --json               print one JSON object: tensor, shape, dtype, scheme,\n"
 	"                       qmin, qmax, scale, zero_point, calibration, metrics\n"
 	"                       (mse rmse sqnr_db max_abs_err mean_abs_err cosine\n"
 	"                       clipped), bits_per_weight, bytes, error_histogram\n"
 	"  --threads N          worker threads (default: one per CPU)\n"
+	"  --tui                open the quantization explorer on this tensor and\n"
+	"                       scheme instead (in the TUI: on top of the screens)\n"
 	"\n"
 	"The kernel is PyTorch's: q = clamp(zp + round_half_even(x * (1/scale)),\n"
 	"qmin, qmax) in float32, so codes match torch.quantize_per_tensor and\n"
@@ -97,8 +107,8 @@ const char ql_quantize_help[] =
 
 enum {
 	OPT_TENSOR, OPT_RAW, OPT_SHAPE, OPT_DTYPE, OPT_SYM, OPT_ASYM, OPT_AXIS, OPT_GROUP,
-	OPT_CALIB, OPT_SCALE, OPT_ZP, OPT_OUTPUT, OPT_DEQUANT, OPT_PACK, OPT_FORCE, OPT_JSON,
-	OPT_THREADS,
+	OPT_CALIB, OPT_SCALE, OPT_ZP, OPT_SCALE_DTYPE, OPT_OUTPUT, OPT_DEQUANT, OPT_PACK, OPT_FORCE,
+	OPT_JSON, OPT_THREADS, OPT_TUI,
 };
 
 static const ql_opt quantize_opts[] = {
@@ -113,12 +123,14 @@ static const ql_opt quantize_opts[] = {
 	{"calib", 0, QL_ARG_REQUIRED, OPT_CALIB},
 	{"scale", 0, QL_ARG_REQUIRED, OPT_SCALE},
 	{"zero-point", 0, QL_ARG_REQUIRED, OPT_ZP},
+	{"scale-dtype", 0, QL_ARG_REQUIRED, OPT_SCALE_DTYPE},
 	{"output", 'o', QL_ARG_REQUIRED, OPT_OUTPUT},
 	{"dequant", 0, QL_ARG_NONE, OPT_DEQUANT},
 	{"pack", 0, QL_ARG_NONE, OPT_PACK},
 	{"force", 'f', QL_ARG_NONE, OPT_FORCE},
 	{"json", 0, QL_ARG_NONE, OPT_JSON},
 	{"threads", 0, QL_ARG_REQUIRED, OPT_THREADS},
+	{"tui", 0, QL_ARG_NONE, OPT_TUI},
 	{0},
 };
 
@@ -126,7 +138,7 @@ typedef struct qopts {
 	const char *file, *tensor, *output;
 	ql_open_opts open;
 	ql_scheme scheme;
-	bool dequant, pack, force, json;
+	bool dequant, pack, force, json, tui;
 	int threads;
 } qopts;
 
@@ -192,7 +204,7 @@ static const char *gran_name(ql_granularity g)
  * the grid for symmetric integer schemes. False for non-integer targets. */
 static bool implied_zero_point(const ql_qresult *r, int32_t *zp)
 {
-	if (ql_qdtypes[r->scheme.dtype].kind != QL_QK_INT)
+	if (ql_qdtype_of(r->scheme.dtype)->kind != QL_QK_INT)
 		return false;
 	*zp = (r->qmin + r->qmax) / 2;
 	return true;
@@ -259,6 +271,10 @@ static int parse_args(ql_cmd_ctx *ctx, int argc, char **argv, qopts *o, bool *he
 			o->scheme.has_scale = true;
 			o->scheme.scale = (float)d;
 			break;
+		case OPT_SCALE_DTYPE:
+			if (ql_scheme_parse_scale_dtype(a.value, &o->scheme.scale_dtype, &err))
+				return ql_usage_error(ctx, cmd, "--scale-dtype: %s", err.msg);
+			break;
 		case OPT_ZP:
 			if (!ql_parse_int(a.value, INT32_MIN, INT32_MAX, &v))
 				return ql_usage_error(ctx, cmd, "--zero-point needs an integer, not '%s'", a.value);
@@ -276,6 +292,7 @@ static int parse_args(ql_cmd_ctx *ctx, int argc, char **argv, qopts *o, bool *he
 						      a.value);
 			o->threads = (int)v;
 			break;
+		case OPT_TUI: o->tui = true; break;
 		}
 	}
 	if (!o->file)
@@ -303,7 +320,42 @@ static int parse_args(ql_cmd_ctx *ctx, int argc, char **argv, qopts *o, bool *he
 	}
 	if (o->pack && !o->output)
 		return ql_usage_error(ctx, cmd, "--pack applies to -o FILE.safetensors");
+	if (o->tui && (o->output || o->json))
+		return ql_usage_error(ctx, cmd, "--tui shows the result on screen; -o and --json are for the shell");
 	return -1; /* parsed; go on */
+}
+
+int ql_quantize_parse(ql_cmd_ctx *ctx, int argc, char **argv, ql_quantize_request *rq)
+{
+	qopts o = {0};
+	bool help = false;
+	int rc = parse_args(ctx, argc, argv, &o, &help);
+	if (help)
+		return ql_usage_error(ctx, argv[0], "--help is for the shell");
+	if (rc >= 0)
+		return rc;
+	rq->file = o.file;
+	rq->tensor = o.tensor;
+	rq->open = o.open;
+	rq->scheme = o.scheme;
+	rq->threads = o.threads;
+	return QL_EXIT_OK;
+}
+
+/* --tui: the quantization explorer on the same words but --tui (the screen
+ * parses them with ql_quantize_parse, so its scheme is the CLI's). */
+static int open_explorer(ql_cmd_ctx *ctx, int argc, char **argv)
+{
+	char **args = calloc((size_t)argc + 1, sizeof *args);
+	int n = 0;
+	if (!args)
+		return ql_fail(ctx, "out of memory");
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--tui") != 0)
+			args[n++] = argv[i];
+	int rc = ql_cmd_open_screen(ctx, "quantize", n, args);
+	free(args);
+	return rc;
 }
 
 /* "qlens: FILE: no tensor 'x' (it has: a, b, c, ... and 12 more)" */
@@ -381,24 +433,6 @@ static void summary_i32(FILE *out, const char *label, const int32_t *v, int64_t 
 }
 
 enum { HIST_BINS = 11, HIST_WIDTH = 40 };
-
-/* The histogram of errors (dequant - x) over their own range; NULL-safe
- * when every error is 0 or the tensor is empty (returns false). */
-static bool error_hist(const float *x, const float *y, int64_t n, ql_hist *h)
-{
-	double lo = 0, hi = 0;
-	for (int64_t i = 0; i < n; i++) {
-		double e = (double)y[i] - (double)x[i];
-		lo = e < lo ? e : lo;
-		hi = e > hi ? e : hi;
-	}
-	if (n == 0 || (lo == 0 && hi == 0))
-		return false;
-	if (ql_hist_init(h, HIST_BINS, lo, hi, NULL))
-		return false;
-	ql_hist_add_error(h, x, y, (size_t)n);
-	return true;
-}
 
 static void print_hist(FILE *out, const ql_hist *h)
 {
@@ -539,8 +573,8 @@ static void print_json(FILE *out, const qopts *o, const ql_tensor *t, const ql_q
 	ql_json_key(&j, "group");
 	if (s->gran == QL_GRAN_GROUP)
 		ql_json_int(&j, s->group);
-	else if (s->gran == QL_GRAN_BLOCK && ql_qdtypes[s->dtype].block)
-		ql_json_int(&j, ql_qdtypes[s->dtype].block);
+	else if (s->gran == QL_GRAN_BLOCK && ql_qdtype_of(s->dtype)->block)
+		ql_json_int(&j, ql_qdtype_of(s->dtype)->block);
 	else
 		ql_json_null(&j);
 	ql_json_key(&j, "calibration");
@@ -666,14 +700,16 @@ static bool ends_with(const char *s, const char *suffix)
 }
 
 /* Adds NAME.q, .scale, .zero_point, .blocks, .dequant and the metadata.
- * *packed receives a buffer that must outlive the writer. */
+ * *packed and *scales16 receive buffers that must outlive the writer. */
 static int add_safetensors(ql_writer *w, const qopts *o, const ql_tensor *t, const ql_qresult *r,
-			   uint8_t **packed, ql_error *err)
+			   uint8_t **packed, uint16_t **scales16, ql_error *err)
 {
 	char name[512], value[160];
-	const ql_qdtype_info *qi = &ql_qdtypes[r->scheme.dtype];
+	const ql_qdtype_info *qi = ql_qdtype_of(r->scheme.dtype);
 	snprintf(name, sizeof name, "%s.q", t->name);
-	if (o->pack && qi->bits < 8) {
+	if (!r->codes) {
+		/* a block format without per-element codes: its blocks say it all */
+	} else if (o->pack && qi->bits < 8) {
 		size_t nb = ql_packed_bytes((size_t)r->nelem, qi->bits);
 		*packed = malloc(nb ? nb : 1);
 		if (!*packed)
@@ -687,8 +723,23 @@ static int add_safetensors(ql_writer *w, const qopts *o, const ql_tensor *t, con
 		return -1;
 	}
 	snprintf(name, sizeof name, "%s.scale", t->name);
-	if (ql_writer_add(w, name, QL_DT_F32, r->scale_shape, r->scale_ndim, r->scales, err))
+	if (r->scheme.scale_dtype != QL_SCALE_FP32 && r->nscales > 0) {
+		/* the scales are already values of that type: the conversion is exact */
+		*scales16 = malloc((size_t)r->nscales * sizeof **scales16);
+		if (!*scales16)
+			return ql_error_set(err, "out of memory");
+		bool bf = r->scheme.scale_dtype == QL_SCALE_BF16;
+		for (int64_t i = 0; i < r->nscales; i++) {
+			uint32_t u;
+			memcpy(&u, &r->scales[i], sizeof u);
+			(*scales16)[i] = bf ? (uint16_t)(u >> 16) : ql_fp16_from_f32(r->scales[i]);
+		}
+		if (ql_writer_add(w, name, bf ? QL_DT_BF16 : QL_DT_F16, r->scale_shape, r->scale_ndim,
+				  *scales16, err))
+			return -1;
+	} else if (ql_writer_add(w, name, QL_DT_F32, r->scale_shape, r->scale_ndim, r->scales, err)) {
 		return -1;
+	}
 	if (r->zero_points) {
 		snprintf(name, sizeof name, "%s.zero_point", t->name);
 		if (ql_writer_add(w, name, QL_DT_I32, r->scale_shape, r->scale_ndim, r->zero_points, err))
@@ -746,12 +797,15 @@ int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (rc >= 0)
 		return rc;
+	if (o.tui)
+		return open_explorer(ctx, argc, argv);
 
 	ql_error err = {{0}};
 	ql_source *src = NULL;
 	ql_writer *w = NULL;
 	float *x = NULL;
 	uint8_t *packed = NULL;
+	uint16_t *scales16 = NULL;
 	ql_qresult r;
 	bool have_r = false, have_hist = false;
 	ql_hist h = {0};
@@ -810,14 +864,14 @@ int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 		rc = ql_fail(ctx, "%s: tensor '%s': %s", o.file, t->name, err.msg);
 		goto out;
 	}
-	have_hist = error_hist(xin, r.dequant, r.nelem, &h);
+	have_hist = ql_error_hist(&h, xin, r.dequant, (size_t)r.nelem, HIST_BINS, NULL) > 0;
 	if (w) {
 		progress(ctx, show, "writing %s...", o.output);
 		int wrc;
 		if (ends_with(o.output, ".npy"))
 			wrc = ql_writer_add(w, t->name, QL_DT_F32, r.shape, r.ndim, r.dequant, &err);
 		else
-			wrc = add_safetensors(w, &o, t, &r, &packed, &err);
+			wrc = add_safetensors(w, &o, t, &r, &packed, &scales16, &err);
 		if (wrc) {
 			progress_done(ctx, show);
 			ql_writer_abort(w);
@@ -848,6 +902,7 @@ out:
 	if (have_r)
 		ql_qresult_free(&r);
 	free(packed);
+	free(scales16);
 	free(x);
 	ql_source_close(src);
 	return rc;

@@ -6,7 +6,7 @@
  *               (100 - P)-th and P-th percentiles of x).
  *   mse         the fraction k/100 (k = 1..100) of the minmax range whose
  *               round trip through the quantizer (PyTorch's qparams and
- *               kernel, quant.c) has the smallest mean squared error; ties go
+ *               the affine kernels, affine.c) has the smallest mean squared error; ties go
  *               to the wider range. Tensors of more than 2^20 values are
  *               measured on 2^20 evenly spaced samples.
  *   entropy     TensorRT's KL-divergence calibration as NVIDIA's
@@ -20,7 +20,10 @@
  *               schemes clip [min, max] to [-t, t].
  * Every method returns [0, 0] for an empty input.
  */
-#include "qlens/quant.h"
+#include "qlens/calib.h"
+
+#include "qlens/affine.h"
+#include "qlens/stats.h"
 
 #include <float.h>
 #include <math.h>
@@ -112,29 +115,55 @@ int ql_percentile(const float *x, size_t n, double p, bool abs, double *out, ql_
 #define MSE_SAMPLES (1u << 20)
 #define MSE_STEPS 100
 
-/* Round-trip squared error of the samples through [lo, hi]. */
+#define RT_TILE 256
+
+/* Round-trip squared error of the samples through [lo, hi]: PyTorch's
+ * qparams and the affine kernels of affine.c (int8_t codes when the range
+ * has negative codes, uint8_t otherwise), a tile at a time, the errors
+ * summed in sample order. */
 static double roundtrip_sse(const float *x, size_t n, size_t step_num, size_t m, float lo,
 			    float hi, bool symmetric, int32_t qmin, int32_t qmax)
 {
 	float scale;
 	int32_t zp;
 	ql_qparams_from_range(lo, hi, qmin, qmax, symmetric, &scale, &zp);
-	const float inv = 1.0f / scale;
+	float v[RT_TILE], y[RT_TILE];
+	union {
+		int8_t s[RT_TILE];
+		uint8_t u[RT_TILE];
+	} q;
 	double sse = 0;
-	for (size_t s = 0; s < m; s++) {
-		float v = x[step_num == 1 ? s : (size_t)((double)s * (double)n / (double)m)];
-		float r = rintf(v * inv);
-		float q = (float)zp + r;
-		q = q < (float)qmin ? (float)qmin : q > (float)qmax ? (float)qmax : q;
-		float y = (q - (float)zp) * scale;
-		double e = (double)y - (double)v;
-		sse += e * e;
+	for (size_t s0 = 0; s0 < m; s0 += RT_TILE) {
+		size_t w = m - s0 < RT_TILE ? m - s0 : RT_TILE;
+		const float *xs = x + s0;
+		if (step_num != 1) {
+			for (size_t j = 0; j < w; j++)
+				v[j] = x[(size_t)((double)(s0 + j) * (double)n / (double)m)];
+			xs = v;
+		}
+		if (qmin < 0) {
+			ql_affine_quantize_s8(xs, w, scale, zp, qmin, qmax, q.s);
+			ql_affine_dequantize_s8(q.s, w, scale, zp, y);
+		} else {
+			ql_affine_quantize_u8(xs, w, scale, zp, qmin, qmax, q.u);
+			ql_affine_dequantize_u8(q.u, w, scale, zp, y);
+		}
+		for (size_t j = 0; j < w; j++) {
+			double e = (double)y[j] - (double)xs[j];
+			sse += e * e;
+		}
 	}
 	return sse;
 }
 
-static void calib_mse(const float *x, size_t n, bool symmetric, int32_t qmin, int32_t qmax,
-		      float lo0, float hi0, float *lo, float *hi)
+static bool stop(const volatile int *cancel)
+{
+	return cancel && *cancel;
+}
+
+/* false when cancelled (between two candidates) */
+static bool calib_mse(const float *x, size_t n, bool symmetric, int32_t qmin, int32_t qmax,
+		      float lo0, float hi0, float *lo, float *hi, const volatile int *cancel)
 {
 	size_t m = n > MSE_SAMPLES ? MSE_SAMPLES : n;
 	size_t stride = n > MSE_SAMPLES ? 0 : 1;
@@ -142,6 +171,8 @@ static void calib_mse(const float *x, size_t n, bool symmetric, int32_t qmin, in
 	*lo = lo0;
 	*hi = hi0;
 	for (int k = MSE_STEPS; k >= 1; k--) {
+		if (stop(cancel))
+			return false;
 		float a = (float)k / MSE_STEPS;
 		float l = lo0 * a, h = hi0 * a;
 		double sse = roundtrip_sse(x, n, stride, m, l, h, symmetric, qmin, qmax);
@@ -151,6 +182,7 @@ static void calib_mse(const float *x, size_t n, bool symmetric, int32_t qmin, in
 			*hi = h;
 		}
 	}
+	return true;
 }
 
 /* ---- Entropy (KL divergence) ----------------------------------------------- */
@@ -242,6 +274,13 @@ static int calib_entropy(const float *x, size_t n, int nq, float amax, float *t_
 int ql_calibrate(const float *x, size_t n, ql_calib m, double percentile, bool symmetric,
 		 int32_t qmin, int32_t qmax, float *lo, float *hi, ql_error *err)
 {
+	return ql_calibrate_cancel(x, n, m, percentile, symmetric, qmin, qmax, lo, hi, NULL, err);
+}
+
+int ql_calibrate_cancel(const float *x, size_t n, ql_calib m, double percentile, bool symmetric,
+			int32_t qmin, int32_t qmax, float *lo, float *hi, const volatile int *cancel,
+			ql_error *err)
+{
 	*lo = *hi = 0.0f;
 	if (n == 0)
 		return 0;
@@ -277,7 +316,8 @@ int ql_calibrate(const float *x, size_t n, ql_calib m, double percentile, bool s
 		return 0;
 	}
 	case QL_CALIB_MSE:
-		calib_mse(x, n, symmetric, qmin, qmax, lo0, hi0, lo, hi);
+		if (!calib_mse(x, n, symmetric, qmin, qmax, lo0, hi0, lo, hi, cancel))
+			return ql_error_set(err, "cancelled");
 		return 0;
 	case QL_CALIB_ENTROPY: {
 		if (amax == 0.0f)
