@@ -11,6 +11,7 @@
 #include "divstats.h"
 #include "filecmd.h"
 #include "qlens/args.h"
+#include "qlens/escape.h"
 #include "qlens/eval.h"
 #include "qlens/jsonw.h"
 #include "qlens/model.h"
@@ -120,7 +121,8 @@ static bool is_classifier(const ql_model *m)
 
 static void print_model(FILE *out, const ql_model *m)
 {
-	fprintf(out, "model   %s  (%s, %lld test %s", m->name,
+	char name[256]; /* a model directory's name: escaped like every name */
+	fprintf(out, "model   %s  (%s, %lld test %s", ql_escape_short(m->name, name, sizeof name),
 		is_classifier(m) ? "classifier" : "character language model",
 		(long long)m->test.n, is_classifier(m) ? "inputs" : "characters");
 	fprintf(out, "; layers");
@@ -141,7 +143,9 @@ static void print_one(FILE *out, const ql_model *m, const entry *e)
 		const ql_eval_mat *x = &r->mats[k];
 		char shape[40];
 		snprintf(shape, sizeof shape, "%lldx%lld", (long long)x->rows, (long long)x->cols);
-		fprintf(out, "%-14s %10s %8.3f ", x->name, shape, x->bits_per_weight);
+		char name[256];
+		fprintf(out, "%-14s %10s %8.3f ", ql_escape_short(x->name, name, sizeof name), shape,
+			x->bits_per_weight);
 		if (x->kept) {
 			fputs("      kept      float32  ", out);
 			ql_cli_put_line_safe(out, x->why);

@@ -74,12 +74,12 @@ static int lint_lesson(ql_cmd_ctx *ctx, ql_lesson *l)
 	char *path = strdup(l->path);
 	ql_lesson_run *r = ql_lesson_run_new(l, false, false, &err);
 	if (!r) {
-		fprintf(ctx->err, "qlens: %s: %s\n", path, err.msg);
+		(void)ql_fail(ctx, "%s: %s", path, err.msg);
 		free(path);
 		return 1;
 	}
 	if (l->nsources == 0) {
-		fprintf(ctx->err, "qlens: %s: no @source (each lesson ends with its sources)\n", path);
+		(void)ql_fail(ctx, "%s: no @source (each lesson ends with its sources)", path);
 		problems++;
 	}
 	for (int s = 0; s < l->nsteps; s++) {
@@ -91,7 +91,7 @@ static int lint_lesson(ql_cmd_ctx *ctx, ql_lesson *l)
 			if (x->kind == QL_LB_RUN && !x->writes) {
 				const char *out = ql_lesson_output(r, s, b, false, &rc);
 				if (rc != 0) {
-					fprintf(ctx->err, "qlens: %s:%d: the widget's command failed: %.*s\n",
+					(void)ql_fail(ctx, "%s:%d: the widget's command failed: %.*s",
 						path, x->line, (int)strcspn(out ? out : "", "\n"), out ? out : "");
 					problems++;
 				}
@@ -100,14 +100,14 @@ static int lint_lesson(ql_cmd_ctx *ctx, ql_lesson *l)
 				char *out;
 				rc = ql_lesson_exec(x->argc, x->argv, false, &out);
 				if (rc != 0) {
-					fprintf(ctx->err, "qlens: %s:%d: the widget's command failed: %.*s\n",
+					(void)ql_fail(ctx, "%s:%d: the widget's command failed: %.*s",
 						path, x->line, (int)strcspn(out, "\n"), out);
 					problems++;
 				}
 				free(out);
 			}
 			if (x->kind == QL_LB_QUIZ && x->answer && ql_lesson_quiz_value(x, &v, &err) != 0) {
-				fprintf(ctx->err, "qlens: %s:%d: %s\n", path, x->line, err.msg);
+				(void)ql_fail(ctx, "%s:%d: %s", path, x->line, err.msg);
 				problems++;
 			}
 			if (x->kind == QL_LB_QUIZ && x->answer) {
@@ -115,7 +115,7 @@ static int lint_lesson(ql_cmd_ctx *ctx, ql_lesson *l)
 				char typed[64];
 				ql_lesson_format(v, "g17", typed, sizeof typed, NULL);
 				if (ql_lesson_answer_text(r, s, b, typed) != 'r') {
-					fprintf(ctx->err, "qlens: %s:%d: the answer %s is not accepted\n", path,
+					(void)ql_fail(ctx, "%s:%d: the answer %s is not accepted", path,
 						x->line, typed);
 					problems++;
 				}
@@ -125,12 +125,12 @@ static int lint_lesson(ql_cmd_ctx *ctx, ql_lesson *l)
 				char *line = ql_lesson_task_line(r, s, b);
 				if (ql_lesson_task_try(r, s, b, line ? line : "", &err) != 0 ||
 				    r->blocks[s][b].check_err) {
-					fprintf(ctx->err, "qlens: %s:%d: the task's command: %s\n", path, x->line,
+					(void)ql_fail(ctx, "%s:%d: the task's command: %s", path, x->line,
 						r->blocks[s][b].check_err ? r->blocks[s][b].check_err : err.msg);
 					problems++;
 				} else if (r->blocks[s][b].met) {
-					fprintf(ctx->err, "qlens: %s:%d: the task is met before the learner "
-						"does anything\n", path, x->line);
+					(void)ql_fail(ctx, "%s:%d: the task is met before the learner "
+						"does anything", path, x->line);
 					problems++;
 				}
 				r->blocks[s][b].checked = false;
@@ -143,18 +143,18 @@ static int lint_lesson(ql_cmd_ctx *ctx, ql_lesson *l)
 			todo += st->blocks[b].kind == QL_LB_RUN || st->blocks[b].kind == QL_LB_OPEN ||
 				st->blocks[b].kind == QL_LB_QUIZ || st->blocks[b].kind == QL_LB_TASK;
 		if (!todo && !(s == l->nsteps - 1 && l->nsources)) {
-			fprintf(ctx->err, "qlens: %s:%d: step %d has nothing to do (a widget, quiz or "
-				"task)\n", path, st->line, s + 1);
+			(void)ql_fail(ctx, "%s:%d: step %d has nothing to do (a widget, quiz or "
+				"task)", path, st->line, s + 1);
 			problems++;
 		}
 		ql_lv_lines ls;
 		if (ql_lesson_render(r, s, PAGE_COLS, &ls, &err) != 0) {
-			fprintf(ctx->err, "qlens: %s:%d: %s\n", path, st->line, err.msg);
+			(void)ql_fail(ctx, "%s:%d: %s", path, st->line, err.msg);
 			problems++;
 			continue;
 		}
 		if (ls.n > PAGE_LINES) {
-			fprintf(ctx->err, "qlens: %s:%d: step %d is %d lines; at 80x24 %d fit\n", path,
+			(void)ql_fail(ctx, "%s:%d: step %d is %d lines; at 80x24 %d fit", path,
 				st->line, s + 1, ls.n, PAGE_LINES);
 			problems++;
 		}
@@ -163,8 +163,8 @@ static int lint_lesson(ql_cmd_ctx *ctx, ql_lesson *l)
 				continue; /* clipped, and whole in the player's pager */
 			int w = ql_lv_width(ls.v[i].text);
 			if (w > PAGE_COLS) {
-				fprintf(ctx->err, "qlens: %s:%d: step %d, line %d is %d columns; at 80x24 "
-					"%d fit: %.40s...\n", path, st->line, s + 1, i + 1, w, PAGE_COLS,
+				(void)ql_fail(ctx, "%s:%d: step %d, line %d is %d columns; at 80x24 "
+					"%d fit: %.40s...", path, st->line, s + 1, i + 1, w, PAGE_COLS,
 					ls.v[i].text);
 				problems++;
 				break;
@@ -173,7 +173,7 @@ static int lint_lesson(ql_cmd_ctx *ctx, ql_lesson *l)
 		ql_lv_lines_free(&ls);
 	}
 	if (l->nsteps < 1) {
-		fprintf(ctx->err, "qlens: %s: no steps\n", path);
+		(void)ql_fail(ctx, "%s: no steps", path);
 		problems++;
 	}
 	ql_lesson_run_free(r);
@@ -240,7 +240,7 @@ int ql_cmd_lessons(ql_cmd_ctx *ctx, int argc, char **argv)
 		ql_lesson *l;
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
 		if (ql_lesson_open_file(path, &l, &err) != 0) {
-			fprintf(ctx->err, "qlens: %s\n", err.msg);
+			(void)ql_fail(ctx, "%s", err.msg);
 			bad++;
 			continue;
 		}

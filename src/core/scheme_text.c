@@ -48,9 +48,9 @@ static int modifier(const char *word, const char *part, ql_scheme *s, bool *gran
 	} else if ((part[0] == 'g' || part[0] == 'G') && part[1]) {
 		if (*gran)
 			return ql_error_set(err, "scheme '%s': one of /chN or /gN", word);
-		if (!parse_long(part + 1, 1, 1LL << 40, &v))
-			return ql_error_set(err, "scheme '%s': '%s' needs a group size of at least 1, "
-					    "as in g32", word, part);
+		if (!parse_long(part + 1, 1, QL_MAX_GROUP, &v))
+			return ql_error_set(err, "scheme '%s': '%s' needs a group size of at least 1 "
+					    "and at most %lld, as in g32", word, part, (long long)QL_MAX_GROUP);
 		s->gran = QL_GRAN_GROUP;
 		s->group = v;
 		*gran = true;
