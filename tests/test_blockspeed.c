@@ -354,6 +354,10 @@ static void compare_quantize(const float *x, const int64_t *shape, int ndim, ql_
 		assert_true(same_float(r[0].data_min, r[1].data_min));
 		assert_true(same_float(r[0].data_max, r[1].data_max));
 		assert_memory_equal(&r[0].metrics, &r[1].metrics, sizeof r[0].metrics);
+		if (o.no_metrics) { /* honoured on both paths: no sums at all */
+			assert_int_equal(r[1].metrics.n, 0);
+			assert_true(r[1].metrics.mse == 0 && r[1].metrics.max_abs_err == 0);
+		}
 		assert_int_equal(r[0].bytes, r[1].bytes);
 		ql_qresult_free(&r[0]);
 		ql_qresult_free(&r[1]);

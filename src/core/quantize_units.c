@@ -117,7 +117,7 @@ static void quant_block(qplan *p, int64_t u, ql_metrics_acc *acc, float *defer)
 	acc->clipped += q.clipped;
 	r->clip_lo[u] = -amax;
 	r->clip_hi[u] = amax;
-	if (!defer)
+	if (!defer && !p->no_metrics)
 		ql_metrics_add(acc, x, y, (size_t)len);
 }
 

@@ -280,6 +280,8 @@ int main(int argc, char **argv)
 		snprintf(bname, sizeof bname, "%s (q+dq+metrics, keep dequant)",
 			 ql_qdtype_name(blocky[i]));
 		bench_scheme(&b, bname, &s, true, true);
+		snprintf(bname, sizeof bname, "%s (codes only, no_metrics)", ql_qdtype_name(blocky[i]));
+		bench_scheme(&b, bname, &s, false, false);
 	}
 	free(x);
 	free(b.dst);
