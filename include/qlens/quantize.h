@@ -19,6 +19,11 @@ typedef struct ql_qopts {
 	int threads;    /* worker threads; 0 = one per online CPU (at most 16) */
 	bool no_metrics; /* skip the error sums (result.metrics stays zero but
 	                    for clipped): faster when only codes are wanted */
+	bool no_codes;   /* keep no codes (result.codes NULL) for element-wise
+	                    targets (int*, uint*, fp8/fp4 scaled): scales, metrics
+	                    and storage as usual, codes made a tile at a time and
+	                    dropped; for callers that want the error only (qlens
+	                    report). Block targets ignore it. */
 } ql_qopts;
 
 typedef struct ql_qresult {
@@ -67,6 +72,8 @@ typedef struct ql_qresult {
 	float *clip_lo, *clip_hi;
 
 	ql_metrics metrics;        /* original vs dequantized (stats.h) */
+	ql_metrics_acc sums;       /* the sums behind it, merged in job order:
+	                              merge them to total several tensors */
 	double bits_per_weight;    /* bytes * 8 / nelem (0 for an empty tensor) */
 	uint64_t bytes;            /* storage as written: codes packed to their
 	                              bit width + float32 scales + int32 zero
