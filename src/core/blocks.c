@@ -18,6 +18,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "quant_avx2.h"
 #include "simd.h"
 
 /* ---- binary16 ------------------------------------------------------------- */
@@ -160,6 +161,12 @@ QL_SIMD_CLONES
 int64_t ql_quantize_row_q8_0(const float *x, ql_block_q8_0 *y, int64_t k)
 {
 	const int64_t nb = k / QL_QK8_0;
+#if QL_HAVE_AVX2_KERNELS
+	if (ql_avx2_active()) { /* the explicit AVX2 kernel (quant_avx2.c): same bytes */
+		ql_q8_0_row_avx2(x, y, nb);
+		return 0;
+	}
+#endif
 
 	for (int64_t i = 0; i < nb; i++) {
 		const float *xb = x + i * QL_QK8_0;
