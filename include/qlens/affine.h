@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "qlens/scheme.h"
 #include "qlens/stats.h"
 
 /* ---- Affine kernels (affine.c) ------------------------------------------ */
@@ -21,6 +22,16 @@
  *   asymmetric: scale = (hi' - lo') / (qmax - qmin),
  *               zp = clamp(qmin - rint(lo' / scale), qmin, qmax)
  *   and scale = max(scale, FLT_EPSILON). */
+/* s rounded to the scale dtype (nearest even), kept a usable scale: a
+ * value that would round to 0 becomes the type's smallest positive value,
+ * one past its range its largest finite value. fp32: s itself. */
+float ql_scale_round(float s, ql_scale_dtype d);
+
+/* ql_qparams_from_range with the scale rounded to d first (and the zero
+ * point computed from the rounded scale). */
+void ql_qparams_from_range_sd(float lo, float hi, int32_t qmin, int32_t qmax, bool symmetric,
+			      ql_scale_dtype d, float *scale, int32_t *zero_point);
+
 void ql_qparams_from_range(float lo, float hi, int32_t qmin, int32_t qmax, bool symmetric,
 			   float *scale, int32_t *zero_point);
 

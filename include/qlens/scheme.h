@@ -141,6 +141,15 @@ typedef enum ql_calib {
 	QL_CALIB_COUNT
 } ql_calib;
 
+/* The type an affine scheme's scales are stored in (--scale-dtype): the
+ * scale is rounded to it before quantizing, so the codes and errors are
+ * those of the stored scale, and it is counted at its width. */
+typedef enum ql_scale_dtype {
+	QL_SCALE_FP32, /* the default */
+	QL_SCALE_FP16,
+	QL_SCALE_BF16,
+} ql_scale_dtype;
+
 typedef struct ql_scheme {
 	ql_qdtype dtype;
 	ql_symmetry sym;
@@ -153,6 +162,7 @@ typedef struct ql_scheme {
 	float scale;
 	bool has_zero_point; /* --zero-point (asymmetric integer schemes) */
 	int32_t zero_point;
+	ql_scale_dtype scale_dtype; /* integer schemes: the scales' storage type */
 } ql_scheme;
 
 /* int8, default symmetry, per tensor, minmax, no user scale. */
@@ -162,6 +172,12 @@ void ql_scheme_init(ql_scheme *s);
 int ql_scheme_parse_dtype(const char *word, ql_qdtype *out, ql_error *err);
 /* "minmax", "percentile:99.9", "mse", "entropy". */
 int ql_scheme_parse_calib(const char *word, ql_scheme *s, ql_error *err);
+
+/* "fp32", "fp16", "bf16" (case-insensitive). */
+int ql_scheme_parse_scale_dtype(const char *word, ql_scale_dtype *out, ql_error *err);
+const char *ql_scale_dtype_name(ql_scale_dtype d);
+/* Bytes of one stored scale: 4 or 2. */
+int ql_scale_dtype_bytes(ql_scale_dtype d);
 
 const char *ql_qdtype_name(ql_qdtype t);
 const char *ql_calib_name(ql_calib c);

@@ -45,6 +45,11 @@ ql_tui *ql_tui_open_virtual_args(const char *term, int lines, int cols, const ch
  * while no key comes); returns how many frames it drew. */
 int ql_tui_idle(ql_tui *t, int ms);
 
+/* Draws the top screen once more into a window of its own, lines x cols at
+ * (y, x), over the frame: what a lesson does when it embeds a screen as a
+ * widget in part of its page. */
+void ql_tui_draw_embedded(ql_tui *t, int y, int x, int lines, int cols);
+
 /* Feeds one key (a byte, or a curses KEY_* code) through the real input
  * path and draws a frame. Returns 1 once the TUI has quit, else 0. */
 int ql_tui_feed_key(ql_tui *t, int key);

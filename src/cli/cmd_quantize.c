@@ -27,6 +27,7 @@
 #include "qlens/io.h"
 #include "qlens/jsonw.h"
 #include "qlens/quant.h"
+#include "qlens/quantize_cmd.h"
 #include "qlens/stats.h"
 
 const char ql_quantize_help[] =
@@ -59,6 +60,10 @@ const char ql_quantize_help[] =
 	"                       entropy (TensorRT's KL-divergence method)\n"
 	"  --scale S            use this scale instead of calibrating (per tensor)\n"
 	"  --zero-point Z       and this zero point (asymmetric schemes)\n"
+	"  --scale-dtype T      fp32 (default), fp16 or bf16: the scales are rounded to\n"
+	"                       T before quantizing, written as T by -o and counted\n"
+	"                       at its width (int4 per group of 32 with fp16 scales:\n"
+	"                       4.5 bits per weight); integer dtypes\n"
 	"\n"
 	"Output:\n"
 	"  -o, --output OUT     OUT.safetensors: the quantized representation, for a\n"
@@ -78,6 +83,8 @@ const char ql_quantize_help[] =
 	"                       (mse rmse sqnr_db max_abs_err mean_abs_err cosine\n"
 	"                       clipped), bits_per_weight, bytes, error_histogram\n"
 	"  --threads N          worker threads (default: one per CPU)\n"
+	"  --tui                open the quantization explorer on this tensor and\n"
+	"                       scheme instead (in the TUI: on top of the screens)\n"
 	"\n"
 	"The kernel is PyTorch's: q = clamp(zp + round_half_even(x * (1/scale)),\n"
 	"qmin, qmax) in float32, so codes match torch.quantize_per_tensor and\n"
@@ -94,8 +101,8 @@ const char ql_quantize_help[] =
 
 enum {
 	OPT_TENSOR, OPT_RAW, OPT_SHAPE, OPT_DTYPE, OPT_SYM, OPT_ASYM, OPT_AXIS, OPT_GROUP,
-	OPT_CALIB, OPT_SCALE, OPT_ZP, OPT_OUTPUT, OPT_DEQUANT, OPT_PACK, OPT_FORCE, OPT_JSON,
-	OPT_THREADS,
+	OPT_CALIB, OPT_SCALE, OPT_ZP, OPT_SCALE_DTYPE, OPT_OUTPUT, OPT_DEQUANT, OPT_PACK, OPT_FORCE,
+	OPT_JSON, OPT_THREADS, OPT_TUI,
 };
 
 static const ql_opt quantize_opts[] = {
@@ -110,12 +117,14 @@ static const ql_opt quantize_opts[] = {
 	{"calib", 0, QL_ARG_REQUIRED, OPT_CALIB},
 	{"scale", 0, QL_ARG_REQUIRED, OPT_SCALE},
 	{"zero-point", 0, QL_ARG_REQUIRED, OPT_ZP},
+	{"scale-dtype", 0, QL_ARG_REQUIRED, OPT_SCALE_DTYPE},
 	{"output", 'o', QL_ARG_REQUIRED, OPT_OUTPUT},
 	{"dequant", 0, QL_ARG_NONE, OPT_DEQUANT},
 	{"pack", 0, QL_ARG_NONE, OPT_PACK},
 	{"force", 'f', QL_ARG_NONE, OPT_FORCE},
 	{"json", 0, QL_ARG_NONE, OPT_JSON},
 	{"threads", 0, QL_ARG_REQUIRED, OPT_THREADS},
+	{"tui", 0, QL_ARG_NONE, OPT_TUI},
 	{0},
 };
 
@@ -123,7 +132,7 @@ typedef struct qopts {
 	const char *file, *tensor, *output;
 	ql_open_opts open;
 	ql_scheme scheme;
-	bool dequant, pack, force, json;
+	bool dequant, pack, force, json, tui;
 	int threads;
 } qopts;
 
@@ -252,6 +261,10 @@ static int parse_args(ql_cmd_ctx *ctx, int argc, char **argv, qopts *o, bool *he
 			o->scheme.has_scale = true;
 			o->scheme.scale = (float)d;
 			break;
+		case OPT_SCALE_DTYPE:
+			if (ql_scheme_parse_scale_dtype(a.value, &o->scheme.scale_dtype, &err))
+				return ql_usage_error(ctx, cmd, "--scale-dtype: %s", err.msg);
+			break;
 		case OPT_ZP:
 			if (!ql_parse_int(a.value, INT32_MIN, INT32_MAX, &v))
 				return ql_usage_error(ctx, cmd, "--zero-point needs an integer, not '%s'", a.value);
@@ -269,6 +282,7 @@ static int parse_args(ql_cmd_ctx *ctx, int argc, char **argv, qopts *o, bool *he
 						      a.value);
 			o->threads = (int)v;
 			break;
+		case OPT_TUI: o->tui = true; break;
 		}
 	}
 	if (!o->file)
@@ -289,7 +303,42 @@ static int parse_args(ql_cmd_ctx *ctx, int argc, char **argv, qopts *o, bool *he
 	}
 	if (o->pack && !o->output)
 		return ql_usage_error(ctx, cmd, "--pack applies to -o FILE.safetensors");
+	if (o->tui && (o->output || o->json))
+		return ql_usage_error(ctx, cmd, "--tui shows the result on screen; -o and --json are for the shell");
 	return -1; /* parsed; go on */
+}
+
+int ql_quantize_parse(ql_cmd_ctx *ctx, int argc, char **argv, ql_quantize_request *rq)
+{
+	qopts o = {0};
+	bool help = false;
+	int rc = parse_args(ctx, argc, argv, &o, &help);
+	if (help)
+		return ql_usage_error(ctx, argv[0], "--help is for the shell");
+	if (rc >= 0)
+		return rc;
+	rq->file = o.file;
+	rq->tensor = o.tensor;
+	rq->open = o.open;
+	rq->scheme = o.scheme;
+	rq->threads = o.threads;
+	return QL_EXIT_OK;
+}
+
+/* --tui: the quantization explorer on the same words but --tui (the screen
+ * parses them with ql_quantize_parse, so its scheme is the CLI's). */
+static int open_explorer(ql_cmd_ctx *ctx, int argc, char **argv)
+{
+	char **args = calloc((size_t)argc + 1, sizeof *args);
+	int n = 0;
+	if (!args)
+		return ql_fail(ctx, "out of memory");
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--tui") != 0)
+			args[n++] = argv[i];
+	int rc = ql_cmd_open_screen(ctx, "quantize", n, args);
+	free(args);
+	return rc;
 }
 
 /* "qlens: FILE: no tensor 'x' (it has: a, b, c, ... and 12 more)" */
@@ -627,9 +676,9 @@ static bool ends_with(const char *s, const char *suffix)
 }
 
 /* Adds NAME.q, .scale, .zero_point, .blocks, .dequant and the metadata.
- * *packed receives a buffer that must outlive the writer. */
+ * *packed and *scales16 receive buffers that must outlive the writer. */
 static int add_safetensors(ql_writer *w, const qopts *o, const ql_tensor *t, const ql_qresult *r,
-			   uint8_t **packed, ql_error *err)
+			   uint8_t **packed, uint16_t **scales16, ql_error *err)
 {
 	char name[512], value[160];
 	const ql_qdtype_info *qi = ql_qdtype_of(r->scheme.dtype);
@@ -650,8 +699,23 @@ static int add_safetensors(ql_writer *w, const qopts *o, const ql_tensor *t, con
 		return -1;
 	}
 	snprintf(name, sizeof name, "%s.scale", t->name);
-	if (ql_writer_add(w, name, QL_DT_F32, r->scale_shape, r->scale_ndim, r->scales, err))
+	if (r->scheme.scale_dtype != QL_SCALE_FP32 && r->nscales > 0) {
+		/* the scales are already values of that type: the conversion is exact */
+		*scales16 = malloc((size_t)r->nscales * sizeof **scales16);
+		if (!*scales16)
+			return ql_error_set(err, "out of memory");
+		bool bf = r->scheme.scale_dtype == QL_SCALE_BF16;
+		for (int64_t i = 0; i < r->nscales; i++) {
+			uint32_t u;
+			memcpy(&u, &r->scales[i], sizeof u);
+			(*scales16)[i] = bf ? (uint16_t)(u >> 16) : ql_fp16_from_f32(r->scales[i]);
+		}
+		if (ql_writer_add(w, name, bf ? QL_DT_BF16 : QL_DT_F16, r->scale_shape, r->scale_ndim,
+				  *scales16, err))
+			return -1;
+	} else if (ql_writer_add(w, name, QL_DT_F32, r->scale_shape, r->scale_ndim, r->scales, err)) {
 		return -1;
+	}
 	if (r->zero_points) {
 		snprintf(name, sizeof name, "%s.zero_point", t->name);
 		if (ql_writer_add(w, name, QL_DT_I32, r->scale_shape, r->scale_ndim, r->zero_points, err))
@@ -709,12 +773,15 @@ int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (rc >= 0)
 		return rc;
+	if (o.tui)
+		return open_explorer(ctx, argc, argv);
 
 	ql_error err = {{0}};
 	ql_source *src = NULL;
 	ql_writer *w = NULL;
 	float *x = NULL;
 	uint8_t *packed = NULL;
+	uint16_t *scales16 = NULL;
 	ql_qresult r;
 	bool have_r = false, have_hist = false;
 	ql_hist h = {0};
@@ -776,7 +843,7 @@ int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 		if (ends_with(o.output, ".npy"))
 			wrc = ql_writer_add(w, t->name, QL_DT_F32, r.shape, r.ndim, r.dequant, &err);
 		else
-			wrc = add_safetensors(w, &o, t, &r, &packed, &err);
+			wrc = add_safetensors(w, &o, t, &r, &packed, &scales16, &err);
 		if (wrc) {
 			progress_done(ctx, show);
 			ql_writer_abort(w);
@@ -807,6 +874,7 @@ out:
 	if (have_r)
 		ql_qresult_free(&r);
 	free(packed);
+	free(scales16);
 	free(x);
 	ql_source_close(src);
 	return rc;

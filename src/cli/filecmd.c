@@ -95,9 +95,12 @@ int ql_cli_parse_scheme(const char *word, ql_scheme *s, ql_error *err)
 			s->gran = QL_GRAN_GROUP;
 			s->group = v;
 			gran = true;
+		} else if (!strncasecmp(part, "scale:", 6)) { /* scale:fp16: the scales' type */
+			if (ql_scheme_parse_scale_dtype(part + 6, &s->scale_dtype, err))
+				return ql_error_prefix(err, "scheme '%s'", word);
 		} else if (ql_scheme_parse_calib(part, s, err)) {
 			return ql_error_prefix(err, "scheme '%s': '%s' is not a modifier (sym, asym, chN, "
-					       "gN, or a calibration)", word, part);
+					       "gN, scale:fp16|bf16 or a calibration)", word, part);
 		}
 	}
 	if (ql_scheme_validate(s, NULL, 0, err))

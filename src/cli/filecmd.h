@@ -23,6 +23,10 @@ int ql_cmd_compare(ql_cmd_ctx *ctx, int argc, char **argv);
 extern const char ql_compare_help[];
 int ql_cmd_convert(ql_cmd_ctx *ctx, int argc, char **argv);
 extern const char ql_convert_help[];
+/* `qlens FILE [--tensor NAME]` (cmd_open.c): argv[0] is FILE. */
+int ql_cmd_open_file(ql_cmd_ctx *ctx, int argc, char **argv);
+/* The word names a file rather than a command (exists, or has '/' or '.'). */
+bool ql_cli_names_file(const char *word);
 
 /* Opens FILE; on failure prints "qlens: FILE: what is wrong" and returns
  * QL_EXIT_FAIL (0 on success). */

@@ -14,12 +14,45 @@
 #include <string.h>
 
 #include "affine_cols.h"
+#include "qlens/blocks.h"
 #include "lanes.h"
 #include "quant_avx2.h"
 #include "simd.h"
 
+float ql_scale_round(float s, ql_scale_dtype d)
+{
+	if (d == QL_SCALE_FP16) {
+		float r = ql_f32_from_fp16(ql_fp16_from_f32(s));
+		if (r == 0.0f)
+			return 0x1p-24f; /* the smallest fp16 subnormal */
+		return isinf(r) ? 65504.0f : r;
+	}
+	if (d == QL_SCALE_BF16) {
+		uint32_t u;
+		memcpy(&u, &s, sizeof u);
+		u = (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u; /* nearest even */
+		float r;
+		memcpy(&r, &u, sizeof r);
+		if (r == 0.0f) {
+			u = 0x00010000u; /* the smallest bf16 subnormal */
+			memcpy(&r, &u, sizeof r);
+		} else if (isinf(r)) {
+			u = 0x7f7f0000u; /* the largest finite bf16 */
+			memcpy(&r, &u, sizeof r);
+		}
+		return r;
+	}
+	return s;
+}
+
 void ql_qparams_from_range(float lo, float hi, int32_t qmin, int32_t qmax, bool symmetric,
 			   float *scale, int32_t *zero_point)
+{
+	ql_qparams_from_range_sd(lo, hi, qmin, qmax, symmetric, QL_SCALE_FP32, scale, zero_point);
+}
+
+void ql_qparams_from_range_sd(float lo, float hi, int32_t qmin, int32_t qmax, bool symmetric,
+			      ql_scale_dtype d, float *scale, int32_t *zero_point)
 {
 	float lo_neg = minf(lo, 0.0f), hi_pos = maxf(hi, 0.0f);
 	float s;
@@ -27,11 +60,11 @@ void ql_qparams_from_range(float lo, float hi, int32_t qmin, int32_t qmax, bool 
 	if (symmetric) {
 		float amax = maxf(-lo_neg, hi_pos);
 		s = amax / ((float)(qmax - qmin) / 2.0f);
-		s = maxf(s, FLT_EPSILON);
+		s = ql_scale_round(maxf(s, FLT_EPSILON), d);
 		zp = (qmin + qmax) / 2;
 	} else {
 		s = (hi_pos - lo_neg) / (float)(qmax - qmin);
-		s = maxf(s, FLT_EPSILON);
+		s = ql_scale_round(maxf(s, FLT_EPSILON), d);
 		float z = (float)qmin - rintf(lo_neg / s);
 		z = z < (float)qmin ? (float)qmin : z > (float)qmax ? (float)qmax : z;
 		zp = (int32_t)z;

@@ -44,6 +44,7 @@ typedef struct qplan {
 	int32_t qmin, qmax;
 	ql_calib calib;
 	double percentile;
+	ql_scale_dtype scale_dtype;     /* integer targets: the scales' type */
 
 	traversal trav;
 	int64_t n;

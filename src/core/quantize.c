@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "qlens/affine.h"
 #include "qlens/calib.h"
 #include "qlens/pack.h"
 #include "lanes.h"
@@ -258,7 +259,8 @@ static int step_calibrate(qplan *p, const ql_scheme *s, int threads, ql_error *e
 	if (p->fused || p->blocky)
 		return 0;
 	if (s->has_scale) {
-		r->scales[0] = s->scale;
+		r->scales[0] = p->info->kind == QL_QK_INT ? ql_scale_round(s->scale, s->scale_dtype)
+							  : s->scale;
 		int32_t zp = s->has_zero_point ? s->zero_point : p->sym ? (p->qmin + p->qmax) / 2 : 0;
 		if (r->zero_points)
 			r->zero_points[0] = zp;
@@ -266,8 +268,8 @@ static int step_calibrate(qplan *p, const ql_scheme *s, int threads, ql_error *e
 			r->clip_hi[0] = p->info->elem_max * s->scale;
 			r->clip_lo[0] = -r->clip_hi[0];
 		} else {
-			r->clip_lo[0] = (float)(p->qmin - zp) * s->scale;
-			r->clip_hi[0] = (float)(p->qmax - zp) * s->scale;
+			r->clip_lo[0] = (float)(p->qmin - zp) * r->scales[0];
+			r->clip_hi[0] = (float)(p->qmax - zp) * r->scales[0];
 		}
 	} else if (p->trav == TRAV_CHUNKS) {
 		float lo = r->data_min, hi = r->data_max;
@@ -318,7 +320,8 @@ static void step_merge(qplan *p)
 	if (r->blocks)
 		r->bytes = r->blocks_bytes + (info->scales_stored ? 4 * ns : 0);
 	else
-		r->bytes = ql_packed_bytes((size_t)n, info->bits) + 4 * ns +
+		r->bytes = ql_packed_bytes((size_t)n, info->bits) +
+			   (uint64_t)ql_scale_dtype_bytes(p->scale_dtype) * ns +
 			   (r->zero_points ? 4 * ns : 0);
 	r->bits_per_weight = n ? (double)r->bytes * 8.0 / (double)n : 0.0;
 }
@@ -352,6 +355,7 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 		.blocky = info->quantize_block != NULL,
 		.sym = r->scheme.sym == QL_SYM, .qmin = r->qmin, .qmax = r->qmax,
 		.calib = s->calib, .percentile = s->percentile, .n = r->nelem,
+		.scale_dtype = s->scale_dtype,
 	};
 	plan_units(&p, s, shape, ndim, opts);
 	int threads = opts && opts->threads > 0 ? opts->threads : ql_default_threads();

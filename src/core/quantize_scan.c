@@ -191,7 +191,7 @@ void ql_qp_unit_params(qplan *p, int64_t u, float lo, float hi)
 		return;
 	}
 	int32_t zp;
-	ql_qparams_from_range(lo, hi, p->qmin, p->qmax, p->sym, &r->scales[u], &zp);
+	ql_qparams_from_range_sd(lo, hi, p->qmin, p->qmax, p->sym, p->scale_dtype, &r->scales[u], &zp);
 	if (r->zero_points)
 		r->zero_points[u] = zp;
 }

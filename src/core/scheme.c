@@ -139,6 +139,28 @@ const char *ql_calib_name(ql_calib c)
 
 /* ---- Schemes ------------------------------------------------------------------ */
 
+static const char *const scale_dtype_names[] = {"fp32", "fp16", "bf16"};
+
+int ql_scheme_parse_scale_dtype(const char *word, ql_scale_dtype *out, ql_error *err)
+{
+	for (int i = 0; i < 3; i++)
+		if (word && strcasecmp(word, scale_dtype_names[i]) == 0) {
+			*out = (ql_scale_dtype)i;
+			return 0;
+		}
+	return ql_error_set(err, "unknown scale dtype '%s' (fp32, fp16 or bf16)", word ? word : "");
+}
+
+const char *ql_scale_dtype_name(ql_scale_dtype d)
+{
+	return (unsigned)d < 3 ? scale_dtype_names[d] : "?";
+}
+
+int ql_scale_dtype_bytes(ql_scale_dtype d)
+{
+	return d == QL_SCALE_FP32 ? 4 : 2;
+}
+
 void ql_scheme_init(ql_scheme *s)
 {
 	memset(s, 0, sizeof *s);
@@ -260,6 +282,11 @@ int ql_scheme_validate(const ql_scheme *s, const int64_t *shape, int ndim, ql_er
 
 	if ((unsigned)s->calib >= QL_CALIB_COUNT)
 		return ql_error_set(err, "unknown calibration method");
+	if ((unsigned)s->scale_dtype > QL_SCALE_BF16)
+		return ql_error_set(err, "unknown scale dtype");
+	if (s->scale_dtype != QL_SCALE_FP32 && info->kind != QL_QK_INT)
+		return ql_error_set(err, "--scale-dtype is for the affine integer schemes (%s has "
+				    "its own scale format)", name);
 	if (s->gran == QL_GRAN_GROUP && s->group < 1)
 		return ql_error_set(err, "--group must be at least 1 (got %lld)", (long long)s->group);
 	if (blocky && (s->gran == QL_GRAN_CHANNEL || s->gran == QL_GRAN_GROUP))
@@ -361,6 +388,8 @@ int ql_qt_describe_scaled(const ql_scheme *s, char *buf, size_t n)
 		snprintf(calib, sizeof calib, "%s", ql_calib_name(s->calib));
 	if (info->kind == QL_QK_FLOAT)
 		return snprintf(buf, n, "%s %s %s", info->name, gran, calib);
-	return snprintf(buf, n, "%s %s %s %s", info->name,
-			ql_scheme_symmetry(s) == QL_SYM ? "sym" : "asym", gran, calib);
+	return snprintf(buf, n, "%s %s %s %s%s%s", info->name,
+			ql_scheme_symmetry(s) == QL_SYM ? "sym" : "asym", gran, calib,
+			s->scale_dtype != QL_SCALE_FP32 ? " scale " : "",
+			s->scale_dtype != QL_SCALE_FP32 ? ql_scale_dtype_name(s->scale_dtype) : "");
 }

@@ -128,6 +128,8 @@ int ql_app_push(ql_app *app, const ql_screen_ops *ops, int argc, char **argv)
 		return -1;
 	}
 	app->stack[app->depth++] = (ql_screen_slot){ops, st};
+	if (ops->opened)
+		ops->opened(app, st);
 	return 0;
 }
 
@@ -264,10 +266,13 @@ static void make_windows(ql_app *app)
 		delwin(app->body);
 	if (app->status)
 		delwin(app->status);
+	if (app->full)
+		delwin(app->full);
+	app->full = newwin(LINES, COLS, 0, 0);
 	app->title = newwin(1, COLS, 0, 0);
 	app->body = newwin(LINES - 2, COLS, 1, 0);
 	app->status = newwin(1, COLS, LINES - 1, 0);
-	if (!app->title || !app->body || !app->status)
+	if (!app->title || !app->body || !app->status || !app->full)
 		return;
 	keypad(app->status, TRUE);
 	wtimeout(app->status, app->vin ? 0 : KEY_TIMEOUT_MS);
@@ -387,20 +392,38 @@ void ql_app_draw_frame(ql_app *app)
 	}
 	if (!app->body || app->win_lines != LINES || app->win_cols != COLS)
 		make_windows(app);
-	if (!app->title || !app->body || !app->status)
+	if (!app->title || !app->body || !app->status || !app->full)
 		return;
 	const ql_theme *th = &app->theme;
+	ql_screen_slot *s = top(app);
+	bool editing = ql_prompt_active(app->prompt);
+	if (s && s->ops->fullscreen && s->ops->fullscreen(s->st)) {
+		/* the whole terminal is the screen's (presenter mode): no bars,
+		 * but a prompt or a message still shows on the last row */
+		werase(app->full);
+		s->ops->draw(app, s->st, app->full);
+		wnoutrefresh(app->full);
+		if (editing || app->msg[0]) {
+			werase(app->status);
+			if (editing)
+				ql_prompt_draw(app->prompt, th, app->status);
+			else
+				ql_put(th, app->status, 0, 0, -1, app->msg_role, app->msg);
+			wnoutrefresh(app->status);
+		}
+		curs_set(editing ? 1 : 0);
+		doupdate();
+		return;
+	}
 	draw_title(app);
 
 	werase(app->body);
-	ql_screen_slot *s = top(app);
 	if (s)
 		s->ops->draw(app, s->st, app->body);
 	wnoutrefresh(app->body);
 
 	WINDOW *w = app->status;
 	werase(w);
-	bool editing = ql_prompt_active(app->prompt);
 	if (editing) {
 		ql_prompt_draw(app->prompt, th, w);
 	} else if (app->msg[0]) {
@@ -473,8 +496,14 @@ static void suspend(ql_app *app)
 	raise(SIGTSTP);
 }
 
+int ql_app_last_key(const ql_app *app)
+{
+	return app->last_key;
+}
+
 static void handle_key(ql_app *app, int key)
 {
+	app->last_key = key;
 	if (key == KEY_RESIZE)
 		return; /* the next frame lays out for the new size */
 	if (ql_prompt_active(app->prompt)) {
@@ -583,7 +612,9 @@ void ql_app_finish(ql_app *app)
 		delwin(app->body);
 	if (app->status)
 		delwin(app->status);
-	app->title = app->body = app->status = NULL;
+	if (app->full)
+		delwin(app->full);
+	app->title = app->body = app->status = app->full = NULL;
 }
 
 static void on_quit_signal(int sig)

@@ -20,6 +20,8 @@ struct ql_app {
 	FILE *vin, *vout;  /* the virtual terminal's files (tests); NULL on a tty */
 	ql_theme theme;
 	WINDOW *title, *body, *status;
+	WINDOW *full;      /* the whole terminal, for a screen that asks for it */
+	int last_key;      /* the key being handled */
 	int win_lines, win_cols; /* size the windows were made for */
 	bool too_small;
 	ql_screen_slot stack[QL_APP_STACK_MAX];

@@ -4,6 +4,8 @@
  *                  stack, resizes, signals, the title and status lines, key
  *                  dispatch through the action table, prompt commands
  *   vterm.c        the virtual terminal the screen tests drive (tui.h)
+ *   plot.c         bars and axes: glyphs and scaling for the screens' plots
+ *   qx_worker.c    the quantization explorer's background computation (qx.h)
  *   keys.c         the action table (QL_ACTIONS below): keys, hints, help
  *   screen_text.c  the pager, the output screen (a command's output) and
  *                  the help screen ('?': the keys of the screen below)
@@ -45,6 +47,15 @@
 	X(HOME, home, NULL) \
 	X(BITS, bits, "one number in fp32, fp16, bf16, int8 and more, bit by bit") \
 	X(TYPES, types, "range and precision of every format, on one axis") \
+	X(QUANT, quantize, "a tensor's range, the grid, clipping and the error, live") \
+	X(LESSON, lesson, NULL) \
+	X(EVAL, eval, "a tiny real model before and after quantization: accuracy, KL, flips") \
+	X(OPEN, open, "a checkpoint: tensor tree, statistics, cells, blocks (qlens FILE)") \
+	X(FILE, file, NULL) \
+	X(TENSOR, tensor, NULL) \
+	X(CELLS, cells, NULL) \
+	X(BLOCKS, blocks, NULL) \
+	X(COMPARE, compare, NULL) \
 	X(HELP, help, NULL) \
 	X(TEXT, text, NULL)
 
@@ -84,6 +95,33 @@ enum {
 	X(MORE, QL_SC_BITS, 'f', 0, 0, "formats", "Cycle in the next format (fp8, fp6, fp4, int4, nf4, fp64, ...)") \
 	X(DROP, QL_SC_BITS, 'x', 0, 0, NULL, "Remove the format under the cursor (not the first four)") \
 	X(DIGITS, QL_SC_BITS, 'd', 0, 0, "digits", "Show every digit of the exact values, or as many as fit") \
+	X(BITS_DOWN, QL_SC_QUANT, 'b', 0, 0, "bits", "Fewer bits: 8 -> 4 -> 2 (then 8 again)") \
+	X(BITS_UP, QL_SC_QUANT, 'B', 0, 0, NULL, "More bits: 2 -> 4 -> 8") \
+	X(SYMMETRY, QL_SC_QUANT, 's', 0, 0, "sym", "Symmetric or asymmetric range") \
+	X(SIGNED, QL_SC_QUANT, 'u', 0, 0, NULL, "Signed or unsigned integer codes (int4 <-> uint4)") \
+	X(GRANULARITY, QL_SC_QUANT, 'g', 0, 0, "gran", "Granularity: per tensor, per channel (each axis), per group of 32, 64, 128, 256") \
+	X(FAMILY, QL_SC_QUANT, 't', 0, 0, "format", "Format: int, fp8_e4m3, fp8_e5m2, nf4, q8_0, q4_0, mxfp4, mxfp8, mxint8") \
+	X(CALIB, QL_SC_QUANT, 'c', 0, 0, "calib", "Calibration: minmax, percentile, mse, entropy (each one's clip is marked: M P E K)") \
+	X(PCT_DOWN, QL_SC_QUANT, 'p', 0, 0, NULL, "Percentile P down (99.99, 99.9, 99.5, 99, 98, 95, 90)") \
+	X(PCT_UP, QL_SC_QUANT, 'P', 0, 0, NULL, "Percentile P up") \
+	X(CLIP_LO_DOWN, QL_SC_QUANT, '[', 0, 0, "clip", "Manual clip: lo left (integer formats, per tensor)") \
+	X(CLIP_LO_UP, QL_SC_QUANT, ']', 0, 0, NULL, "Manual clip: lo right") \
+	X(CLIP_HI_DOWN, QL_SC_QUANT, '{', 0, 0, NULL, "Manual clip: hi left") \
+	X(CLIP_HI_UP, QL_SC_QUANT, '}', 0, 0, NULL, "Manual clip: hi right") \
+	X(CLIP_SYM, QL_SC_QUANT, '=', 0, 0, NULL, "Manual clip: symmetric again, [-m, m] with m the larger end") \
+	X(CLIP_AUTO, QL_SC_QUANT, 'a', 0, 0, NULL, "Back to the calibration's clip") \
+	X(OUTLIER, QL_SC_QUANT, 'o', 0, 0, "outlier", "Add or remove one outlier (10 x the tensor's absmax, mid-tensor)") \
+	X(LOG_COUNTS, QL_SC_QUANT, 'L', 0, 0, NULL, "Linear or log counts in both histograms") \
+	X(ZOOM_IN, QL_SC_QUANT, 'z', 0, 0, "zoom", "Zoom in on the cursor") \
+	X(ZOOM_OUT, QL_SC_QUANT, 'Z', 0, 0, NULL, "Zoom out") \
+	X(PAN_LEFT, QL_SC_QUANT, '<', ',', 0, NULL, "Pan left") \
+	X(PAN_RIGHT, QL_SC_QUANT, '>', '.', 0, NULL, "Pan right") \
+	X(SAMPLE, QL_SC_QUANT, 'n', 0, 0, "sample", "Next sample tensor (assets/samples)") \
+	X(OPEN_FILE, QL_SC_QUANT, 'f', 0, 0, NULL, "Open a file: FILE [--tensor NAME] [quantize's scheme options]") \
+	X(EV_MODEL, QL_SC_EVAL, 'm', 0, 0, "model", "Switch the model: digits or chars") \
+	X(EV_NEXT, QL_SC_EVAL, 's', '>', 0, "scheme", "Next scheme") \
+	X(EV_PREV, QL_SC_EVAL, 'S', '<', 0, NULL, "Previous scheme") \
+	X(EV_ACT, QL_SC_EVAL, 'a', 0, 0, "activations", "Activations: none, int8-dynamic, int8-static") \
 	X(UP, QL_SC_NAV, KEY_UP, 'k', 0, NULL, "Move up") \
 	X(DOWN, QL_SC_NAV, KEY_DOWN, 'j', 0, NULL, "Move down") \
 	X(LEFT, QL_SC_NAV, KEY_LEFT, 'h', 0, NULL, "Move left (in the bit explorer: to the next bit up)") \
@@ -92,7 +130,40 @@ enum {
 	X(PAGE_UP, QL_SC_NAV, KEY_PPAGE, 0, 0, NULL, "Page up / step back") \
 	X(FIRST, QL_SC_NAV, KEY_HOME, 'g', 0, NULL, "Go to the first entry") \
 	X(LAST, QL_SC_NAV, KEY_END, 'G', 0, NULL, "Go to the last entry") \
-	X(OPEN, QL_SC_NAV, '\n', '\r', KEY_ENTER, "open", "Open the entry under the cursor")
+	X(PATH, QL_SC_OPEN, 'o', '/', 0, "path", "Type a file's path (Tab completes)") \
+	X(FORGET, QL_SC_OPEN, 'x', KEY_DC, 0, NULL, "Remove the file under the cursor from the recent list") \
+	X(SORT, QL_SC_FILE, 's', 0, 0, "sort", "Sort by name (layer 2 before 10) or by size") \
+	X(FILTER, QL_SC_FILE, '/', 0, 0, "filter", "Show only tensors whose name contains the text (as you type; Esc clears)") \
+	X(META, QL_SC_FILE, 'm', 0, 0, "metadata", "Show the file's metadata (GGUF key/values, safetensors __metadata__)") \
+	X(EXPAND_ALL, QL_SC_FILE, '*', 0, 0, "all", "Expand every group, or collapse them all") \
+	X(COLLAPSE, QL_SC_FILE, KEY_BACKSPACE, 0, 0, NULL, "Collapse the group (or go to the parent group)") \
+	X(HIST_LOG, QL_SC_TENSOR, 'L', 0, 0, "log", "Histogram counts on a log scale, or linear") \
+	X(NEXT_TENSOR, QL_SC_TENSOR, 'n', 0, 0, "next", "The next tensor of the file") \
+	X(PREV_TENSOR, QL_SC_TENSOR, 'p', 'N', 0, "prev", "The previous tensor of the file") \
+	X(CELLS, QL_SC_TENSOR, 'c', 0, 0, "cells", "Quantize the tensor and show it value by value (the cells view)") \
+	X(COMPARE, QL_SC_TENSOR, 'C', 0, 0, "compare", "Compare quantization schemes on this tensor") \
+	X(EXPLORE, QL_SC_TENSOR, 'e', 0, 0, "explore", "Open the quantization explorer on this tensor with the scheme (the cells view until there is one)") \
+	X(BLOCKS, QL_SC_TENSOR | QL_SC_CELLS, 'b', 0, 0, "blocks", "The blocks view: raw bytes and decoded fields of the block formats") \
+	X(SCHEME, QL_SC_TENSOR | QL_SC_CELLS | QL_SC_BLOCKS, 'S', 0, 0, "scheme", "Type a scheme word (int4/g32, q4_0, nf4, uint8/asym/ch ...)") \
+	X(SHOW, QL_SC_CELLS, 'v', 0, 0, "show", "Show the original values, the codes, the dequantized values or the errors") \
+	X(HEAT, QL_SC_CELLS, 'H', 0, 0, "heat", "Heat map: shade the cells by |value| (or |error|), or back to numbers") \
+	X(AXES, QL_SC_CELLS, 'a', 0, 0, "axes", "Show another pair of axes as rows and columns (3-D and more)") \
+	X(WORST, QL_SC_CELLS | QL_SC_BLOCKS, 'E', 0, 0, "worst", "Go to the largest error") \
+	X(GOTO, QL_SC_CELLS | QL_SC_BLOCKS, 'i', 0, 0, "index", "Go to an index (row,col or every axis; a block number in the blocks view)") \
+	X(EXPORT, QL_SC_CELLS | QL_SC_COMPARE, 'w', 0, 0, "write", "Write the quantized tensor, as qlens quantize -o writes it") \
+	X(OPEN, QL_SC_NAV, '\n', '\r', KEY_ENTER, "open", "Open the entry under the cursor") \
+	X(L_NEXT, QL_SC_LESSON, KEY_NPAGE, ' ', KEY_RIGHT, "next", "Next step (PgDn, Space, Right; Enter too when nothing is selected)") \
+	X(L_PREV, QL_SC_LESSON, KEY_PPAGE, KEY_LEFT, 0, "prev", "Previous step") \
+	X(L_ENTER, QL_SC_LESSON, '\n', '\r', KEY_ENTER, NULL, "Open the selected widget, answer the selected quiz, edit and run the selected task; nothing selected: next step") \
+	X(L_SELECT, QL_SC_LESSON, '\t', KEY_BTAB, 0, "select", "Select the next widget, quiz or task of the step (Shift-Tab: the one before)") \
+	X(L_GOTO, QL_SC_LESSON, 'g', 0, 0, "go to", "Go to a step by its number (typing digits jumps too: 1, then 2 for step 12)") \
+	X(L_DIGIT1, QL_SC_LESSON, '1', '2', '3', NULL, "Jump to step 1, 2, 3 (two digits within 1.5 s: 12)") \
+	X(L_DIGIT2, QL_SC_LESSON, '4', '5', '6', NULL, "Jump to step 4, 5, 6") \
+	X(L_DIGIT3, QL_SC_LESSON, '7', '8', '9', NULL, "Jump to step 7, 8, 9 (0 after a digit: 10, 20)") \
+	X(L_DIGIT0, QL_SC_LESSON, '0', 0, 0, NULL, "A second digit 0 (step 10)") \
+	X(L_PRESENT, QL_SC_LESSON, 'p', 0, 0, "present", "Presenter mode on or off: large, centred, no bars") \
+	X(L_BLANK, QL_SC_LESSON, 'b', 0, 0, NULL, "Blank the screen (presenter mode); b again shows it") \
+	X(L_EDIT, QL_SC_LESSON, 'e', 0, 0, NULL, "Edit the selected task's command")
 
 typedef enum ql_action {
 	QL_ACT_NONE,
@@ -172,6 +243,15 @@ int ql_text_width(const ql_theme *th, const char *s);
 /* Fills row y of w with blanks in role r. */
 void ql_fill_row(const ql_theme *th, WINDOW *w, int y, ql_role r);
 
+/* ---- large titles (bigfont.c) --------------------------------------------- */
+
+#define QL_BIGFONT_ROWS 5
+/* Columns text takes in the 5x5 block font (6 per character), or -1 when
+ * it holds a character beyond ASCII. */
+int ql_bigfont_width(const char *text);
+/* Draws text in the block font with its top-left corner at (y, x). */
+void ql_bigfont_draw(const ql_theme *th, WINDOW *w, int y, int x, ql_role r, const char *text);
+
 /* ---- the application (app.c) -------------------------------------------- */
 
 typedef struct ql_app ql_app;
@@ -207,6 +287,12 @@ typedef struct ql_screen_ops {
 	 * finishes in the background; returns true if the screen must be
 	 * redrawn. May be NULL. */
 	bool (*tick)(ql_app *app, void *st);
+	/* Called once when the screen is on the stack, after open: it may open
+	 * another screen on top (`qlens FILE --tensor NAME`). May be NULL. */
+	void (*opened)(ql_app *app, void *st);
+	/* True when the screen wants the whole terminal, no title or status
+	 * bar (presenter mode). May be NULL. */
+	bool (*fullscreen)(const void *st);
 } ql_screen_ops;
 
 #define QL_SCR_DECL(id, name, home) extern const ql_screen_ops ql_screen_##name;
@@ -236,6 +322,10 @@ void ql_app_pop(ql_app *app);
 const ql_screen_ops *ql_app_top(const ql_app *app, void **st);
 unsigned ql_app_key_scope(const ql_app *app);
 
+/* The key being handled (for screens whose action covers several keys,
+ * the digits). */
+int ql_app_last_key(const ql_app *app);
+
 /* The depth of the screen stack (1: only the first screen). */
 int ql_app_depth(const ql_app *app);
 
@@ -262,11 +352,37 @@ bool ql_pager_action(ql_pager *p, ql_action a, int page);
 /* A frame with the title, the visible lines, and "N-M of K". */
 void ql_pager_draw(ql_pager *p, const ql_theme *th, WINDOW *w);
 
+/* ---- plots (plot.c) ----------------------------------------------------- */
+
+struct ql_hist;
+
+/* The column (0..width-1) of v on an axis [lo, hi] of width cells; -1 left
+ * of it, width right of it. */
+int ql_plot_col(double v, double lo, double hi, int width);
+
+/* Sums the counts of h's bins into width columns over [lo, hi] (a bin goes
+ * to the column of its centre; bins outside are left out). */
+void ql_plot_columns(const struct ql_hist *h, double lo, double hi, int width, double *out);
+
+/* Bars of width columns, bottom on row y0 + rows - 1: a[c] in role ra
+ * (eighth blocks), and b[c] (may be NULL) stacked on top in role rb
+ * (shaded cells); the tallest stack fills the rows; logc: log10(1 + n). */
+void ql_plot_bars(const ql_theme *th, WINDOW *w, int y0, int x0, int rows, const double *a,
+		  const double *b, int width, bool logc, ql_role ra, ql_role rb);
+
+/* One row of eighth blocks (ASCII " .:-=+*#@") for n values over at most
+ * width columns, each column the largest |v| of its share, scaled to the
+ * largest of all: a glance at many scales, outliers standing up. The
+ * column holding element `sel` is drawn in role rs. */
+void ql_plot_strip(const ql_theme *th, WINDOW *w, int y, int x0, int width, const float *v, int64_t n,
+		   int64_t sel, ql_role r, ql_role rs);
+
 /* ---- the prompt (prompt.c) ---------------------------------------------- */
 
 typedef enum ql_prompt_kind {
 	QL_PROMPT_COMMAND, /* ':' — runs a command, kept in the history file */
 	QL_PROMPT_VALUE,   /* a value for a screen; not kept */
+	QL_PROMPT_PATH,    /* a file's path: Tab completes file names; not kept */
 } ql_prompt_kind;
 
 /* Called with the accepted line, or NULL if the prompt was cancelled. */
@@ -283,6 +399,9 @@ void ql_prompt_free(ql_prompt *p);
 void ql_prompt_open(ql_prompt *p, ql_prompt_kind kind, const char *label, const char *initial,
 		    ql_prompt_done_fn done, void *data);
 bool ql_prompt_active(const ql_prompt *p);
+/* The text being edited ("" when the prompt is not active): a screen that
+ * follows the typing (the tree's filter) reads it at each frame. */
+const char *ql_prompt_text(const ql_prompt *p);
 
 /* Hands one key to readline (bytes as they are; curses KEY_* codes are
  * translated). May call the done function. Esc cancels. */

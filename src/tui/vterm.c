@@ -7,6 +7,7 @@
  * KEY_RESIZE as a real resize does. No signal handlers are installed.
  */
 #include "app_impl.h"
+#include "inspect.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -205,6 +206,7 @@ void ql_tui_close(ql_tui *t)
 		return;
 	ql_app *app = &t->app;
 	ql_app_finish(app);
+	ql_inspect_wait_jobs(); /* cancelled jobs free what they hold */
 	endwin();
 	delscreen(app->scr);
 	fclose(app->vin);
@@ -224,4 +226,19 @@ int ql_tui_idle(ql_tui *t, int ms)
 			usleep(1000);
 	}
 	return frames;
+}
+
+void ql_tui_draw_embedded(ql_tui *t, int y, int x, int lines, int cols)
+{
+	ql_app *app = &t->app;
+	void *st;
+	const ql_screen_ops *ops = ql_app_top(app, &st);
+	WINDOW *w = newwin(lines, cols, y, x);
+	if (!ops || !w)
+		return;
+	werase(w);
+	ops->draw(app, st, w);
+	wnoutrefresh(w);
+	doupdate();
+	delwin(w);
 }
