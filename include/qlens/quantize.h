@@ -34,6 +34,11 @@ typedef struct ql_qopts {
 	                    new job starts and ql_quantize returns -1 with
 	                    "cancelled" and nothing to free (checked between jobs
 	                    and passes, so within one job's time) */
+	bool no_codes;   /* keep no codes (result.codes NULL) for element-wise
+	                    targets (int*, uint*, fp8/fp4 scaled): scales, metrics
+	                    and storage as usual, codes made a tile at a time and
+	                    dropped; for callers that want the error only (qlens
+	                    report). Block targets ignore it. */
 } ql_qopts;
 
 typedef struct ql_qresult {
@@ -82,6 +87,8 @@ typedef struct ql_qresult {
 	float *clip_lo, *clip_hi;
 
 	ql_metrics metrics;        /* original vs dequantized (stats.h) */
+	ql_metrics_acc sums;       /* the sums behind it, merged in job order:
+	                              merge them to total several tensors */
 	double bits_per_weight;    /* bytes * 8 / nelem (0 for an empty tensor) */
 	uint64_t bytes;            /* storage as written: codes packed to their
 	                              bit width + float32 scales + int32 zero

@@ -864,7 +864,8 @@ int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 		rc = ql_fail(ctx, "%s: tensor '%s': %s", o.file, t->name, err.msg);
 		goto out;
 	}
-	have_hist = ql_error_hist(&h, xin, r.dequant, (size_t)r.nelem, HIST_BINS, NULL) > 0;
+	have_hist = ql_error_hist_mt(&h, xin, r.dequant, (size_t)r.nelem, HIST_BINS, o.threads,
+				     NULL) > 0;
 	if (w) {
 		progress(ctx, show, "writing %s...", o.output);
 		int wrc;

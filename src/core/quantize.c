@@ -203,7 +203,7 @@ static int alloc_outputs(qplan *p, const ql_qopts *opts, ql_error *err)
 	int64_t n = r->nelem;
 	size_t ns = (size_t)r->nscales;
 	int64_t nu = p->nunits > r->nscales ? p->nunits : r->nscales;
-	bool codes = !bf || bf->codes_row;
+	bool codes = (!bf || bf->codes_row) && !(opts && opts->no_codes && !p->blocky);
 	if (codes)
 		r->codes = big_alloc((size_t)n);
 	r->scales = xcalloc(ns, sizeof *r->scales);
@@ -373,6 +373,7 @@ static void step_merge(qplan *p)
 	for (int64_t j = 0; j < p->njobs; j++)
 		ql_metrics_merge(&total, &p->acc[j]);
 	ql_metrics_finish(&total, &r->metrics);
+	r->sums = total;
 
 	uint64_t n = (uint64_t)r->nelem, ns = (uint64_t)r->nscales;
 	if (r->blocks)
