@@ -14,7 +14,8 @@
 # - --help/--version to /dev/full fail; `help --help`; '-é' echoed whole;
 # - the smaller points: --types with too many entries, case-insensitive
 #   names, int tensors in compare/convert, report of an empty file, a
-#   dangling symlink as OUT.
+#   dangling symlink as OUT;
+# - the same rules for eval, divergence, lesson and `qlens FILE`.
 set -u
 Q=${QLENS_BIN:-build/qlens}
 W=$(mktemp -d /tmp/qlens-cli-harden.XXXXXX)
@@ -152,6 +153,21 @@ for a in --help --version "bits --help" "dtypes"; do
 	"$Q" $a > /dev/full 2>"$W/err"; rc=$?
 	[ $rc -eq 1 ] && grep -q 'writing the output failed' "$W/err" && ok || bad "$a > /dev/full: exit $rc"
 done
+
+# --- the newer commands: eval, divergence, lesson, qlens FILE -------------------------------
+expect_status "eval unknown model" 1 "$Q" eval "$(printf 'm\033[2Jy')"
+grep -qF 'm\x1B[2Jy' "$W/err" && ok || bad "eval: the model name is not escaped: $(cat -v "$W/err")"
+expect_status "eval --threads 0" 2 "$Q" eval digits --threads 0
+expect_status "eval group limit" 2 "$Q" eval digits int4/g1099511627777
+grep -q 'at most 1099511627776' "$W/err" && ok || bad "eval: the /gN error does not name the limit"
+expect_status "eval bad scheme" 2 "$Q" eval digits "$(printf 'int4\n/g32')"
+expect_status "divergence names" 1 "$Q" divergence "$E" "$E"
+grep -qF 'nl\nname, esc\x1B[2Jx' "$W/err" && ok || bad "divergence: names not escaped: $(cat -v "$W/err")"
+expect_status "divergence missing" 1 "$Q" divergence "$W/w.npy" "$W/$(printf 'a\nb')"
+expect_status "lesson unknown" 1 "$Q" lesson "$(printf 'l\033]0;T\007')"
+grep -qF 'l\x1B]0;T\x07' "$W/err" && ok || bad "lesson: the name is not escaped: $(cat -v "$W/err")"
+expect_status "open: no such tensor" 1 "$Q" "$E" --tensor "$(printf 'a\nb')"
+grep -qF "no tensor called 'a\\nb'" "$W/err" && ok || bad "qlens FILE: the asked name is not escaped"
 
 # --- smaller points ----------------------------------------------------------------------
 many=$(printf 'fp32,%.0s' $(seq 1 69)); many=${many%,}
