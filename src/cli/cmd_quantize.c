@@ -21,12 +21,14 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "filecmd.h"
 #include "qlens/args.h"
 #include "qlens/command.h"
 #include "qlens/decimal.h"
 #include "qlens/io.h"
 #include "qlens/jsonw.h"
 #include "qlens/quant.h"
+#include "qlens/scheme_text.h"
 #include "qlens/stats.h"
 
 const char ql_quantize_help[] =
@@ -35,30 +37,10 @@ const char ql_quantize_help[] =
 	"chose, the error metrics and the storage cost.\n"
 	"\n"
 	"Which tensor:\n"
-	"  -t, --tensor NAME    the tensor to quantize (needed when FILE has more than\n"
-	"                       one; a .npy file's tensor is named after the file)\n"
-	"  --raw DTYPE          FILE holds bare values of DTYPE (F32, F16, I8, ...)\n"
-	"  --shape SHAPE        their shape for --raw, e.g. 4x8\n"
+	QL_FILE_OPTS_HELP
 	"\n"
-	"Scheme:\n"
-	"  -d, --dtype TYPE     int8 uint8 int4 uint4 int2 uint2 fp8_e4m3 fp8_e5m2\n"
-	"                       mxfp8 mxfp4 mxint8 nf4 q8_0 q4_0 (default int8)\n"
-	"  --sym                symmetric: scale = absmax / qmax, zero point fixed\n"
-	"                       (the default for signed integers, floats and blocks)\n"
-	"  --asym               asymmetric: [min(x,0), max(x,0)] onto [qmin, qmax]\n"
-	"                       (the default for unsigned integers)\n"
-	"  --axis N             one scale per index along axis N (negative: from the\n"
-	"                       end); per channel\n"
-	"  --group N            one scale per N consecutive elements of the last axis\n"
-	"                       (a shorter last group when N does not divide it)\n"
-	"                       (neither --axis nor --group: one scale per tensor;\n"
-	"                       mxfp8/mxfp4/mxint8, nf4, q8_0 and q4_0 use their own\n"
-	"                       blocks of 32 or 64)\n"
-	"  --calib METHOD       minmax (default), percentile:P (e.g. percentile:99.9),\n"
-	"                       mse (the clip that minimises the round-trip MSE), or\n"
-	"                       entropy (TensorRT's KL-divergence method)\n"
-	"  --scale S            use this scale instead of calibrating (per tensor)\n"
-	"  --zero-point Z       and this zero point (asymmetric schemes)\n"
+	QL_SCHEME_OPTS_HELP
+	"  (also a second word after FILE: qlens quantize w.npy int4/g32)\n"
 	"\n"
 	"Output:\n"
 	"  -o, --output OUT     OUT.safetensors: the quantized representation, for a\n"
@@ -73,11 +55,11 @@ const char ql_quantize_help[] =
 	"  --pack               write NAME.q packed: sub-byte codes densely, lowest bits\n"
 	"                       first (int4: element 2i in the low nibble), as U8 [bytes]\n"
 	"  -f, --force          replace OUT if it exists (never the input file)\n"
-	"  --json               print one JSON object: tensor, shape, dtype, scheme,\n"
-	"                       qmin, qmax, scale, zero_point, calibration, metrics\n"
-	"                       (mse rmse sqnr_db max_abs_err mean_abs_err cosine\n"
-	"                       clipped), bits_per_weight, bytes, error_histogram\n"
-	"  --threads N          worker threads (default: one per CPU)\n"
+	"  --json               print one JSON object: tensor, shape, dtype, scheme\n"
+	"                       (with word: the one word that gives it), qmin, qmax,\n"
+	"                       scale, zero_point, calibration, metrics (mse rmse\n"
+	"                       sqnr_db max_abs_err mean_abs_err cosine clipped),\n"
+	"                       bits_per_weight, bytes, error_histogram\n"
 	"\n"
 	"The kernel is PyTorch's: q = clamp(zp + round_half_even(x * (1/scale)),\n"
 	"qmin, qmax) in float32, so codes match torch.quantize_per_tensor and\n"
@@ -85,37 +67,25 @@ const char ql_quantize_help[] =
 	"llama.cpp's reference quantizers byte for byte. A tensor holding NaN or inf\n"
 	"is refused. An all-zero range gets the smallest scale (2^-23), as PyTorch.\n"
 	"\n"
+	QL_CLI_SCHEME_HELP
+	"\n"
 	"Examples:\n"
 	"  qlens quantize w.npy\n"
 	"  qlens quantize model.safetensors --tensor layers.0.weight --dtype int4 --group 32\n"
+	"  qlens quantize model.safetensors --tensor layers.0.weight int4/g32   (the same)\n"
 	"  qlens quantize w.npy --dtype uint8 --asym --axis 0 --calib percentile:99.9 --json\n"
 	"  qlens quantize w.npy --dtype q4_0 -o w_q4_0.safetensors --dequant\n"
 	"  qlens quantize w.npy --dtype nf4 -o w_nf4.npy --force\n";
 
-enum {
-	OPT_TENSOR, OPT_RAW, OPT_SHAPE, OPT_DTYPE, OPT_SYM, OPT_ASYM, OPT_AXIS, OPT_GROUP,
-	OPT_CALIB, OPT_SCALE, OPT_ZP, OPT_OUTPUT, OPT_DEQUANT, OPT_PACK, OPT_FORCE, OPT_JSON,
-	OPT_THREADS,
-};
+enum { OPT_OUTPUT, OPT_DEQUANT, OPT_PACK, OPT_FORCE };
 
 static const ql_opt quantize_opts[] = {
-	{"tensor", 't', QL_ARG_REQUIRED, OPT_TENSOR},
-	{"raw", 0, QL_ARG_REQUIRED, OPT_RAW},
-	{"shape", 0, QL_ARG_REQUIRED, OPT_SHAPE},
-	{"dtype", 'd', QL_ARG_REQUIRED, OPT_DTYPE},
-	{"sym", 0, QL_ARG_NONE, OPT_SYM},
-	{"asym", 0, QL_ARG_NONE, OPT_ASYM},
-	{"axis", 0, QL_ARG_REQUIRED, OPT_AXIS},
-	{"group", 0, QL_ARG_REQUIRED, OPT_GROUP},
-	{"calib", 0, QL_ARG_REQUIRED, OPT_CALIB},
-	{"scale", 0, QL_ARG_REQUIRED, OPT_SCALE},
-	{"zero-point", 0, QL_ARG_REQUIRED, OPT_ZP},
+	QL_FILE_OPTS,
+	QL_SCHEME_OPTS,
 	{"output", 'o', QL_ARG_REQUIRED, OPT_OUTPUT},
 	{"dequant", 0, QL_ARG_NONE, OPT_DEQUANT},
 	{"pack", 0, QL_ARG_NONE, OPT_PACK},
 	{"force", 'f', QL_ARG_NONE, OPT_FORCE},
-	{"json", 0, QL_ARG_NONE, OPT_JSON},
-	{"threads", 0, QL_ARG_REQUIRED, OPT_THREADS},
 	{0},
 };
 
@@ -193,94 +163,36 @@ static bool implied_zero_point(const ql_qresult *r, int32_t *zp)
 
 /* --- parsing --------------------------------------------------------------------- */
 
-static int parse_args(ql_cmd_ctx *ctx, int argc, char **argv, qopts *o, bool *help)
+static int parse_args(ql_cmd_ctx *ctx, int argc, char **argv, qopts *o)
 {
 	const char *cmd = argv[0];
+	ql_fileopts fo;
+	ql_fileopts_init(&fo, cmd, QL_FO_SCHEME_ONE);
 	ql_args a;
 	ql_args_init(&a, argc, argv, quantize_opts);
-	ql_scheme_init(&o->scheme);
-	ql_error err;
-	bool saw_axis = false, saw_group = false, saw_sym = false, saw_asym = false;
 	int id;
 	while ((id = ql_args_next(&a)) != QL_ARGS_END) {
-		long v;
-		double d;
+		int rc = ql_fileopts_take(ctx, &fo, id, &a);
+		if (rc == QL_FO_TAKEN)
+			continue;
+		if (rc != QL_FO_NOT_MINE)
+			return rc;
 		switch (id) {
-		case QL_ARGS_ERROR:
-			return ql_usage_error(ctx, cmd, "%s", a.error);
-		case QL_ARGS_HELP:
-			*help = true;
-			return QL_EXIT_OK;
-		case QL_ARGS_POSITIONAL:
-			if (o->file)
-				return ql_usage_error(ctx, cmd, "one FILE at a time ('%s' and '%s')",
-						      o->file, a.value);
-			o->file = a.value;
-			break;
-		case OPT_TENSOR: o->tensor = a.value; break;
-		case OPT_RAW: o->open.raw_dtype = a.value; break;
-		case OPT_SHAPE: o->open.raw_shape = a.value; break;
-		case OPT_DTYPE:
-			if (ql_scheme_parse_dtype(a.value, &o->scheme.dtype, &err))
-				return ql_usage_error(ctx, cmd, "%s", err.msg);
-			break;
-		case OPT_SYM: saw_sym = true; o->scheme.sym = QL_SYM; break;
-		case OPT_ASYM: saw_asym = true; o->scheme.sym = QL_ASYM; break;
-		case OPT_AXIS:
-			if (!ql_parse_int(a.value, -QL_MAX_DIMS, QL_MAX_DIMS - 1, &v))
-				return ql_usage_error(ctx, cmd, "--axis needs an integer from %d to %d, not '%s'",
-						      -QL_MAX_DIMS, QL_MAX_DIMS - 1, a.value);
-			saw_axis = true;
-			o->scheme.gran = QL_GRAN_CHANNEL;
-			o->scheme.axis = (int)v;
-			break;
-		case OPT_GROUP:
-			/* 0 and negatives parse: the scheme check says what is wrong */
-			if (!ql_parse_int(a.value, LONG_MIN, LONG_MAX, &v))
-				return ql_usage_error(ctx, cmd, "--group needs an integer, not '%s'", a.value);
-			saw_group = true;
-			o->scheme.gran = QL_GRAN_GROUP;
-			o->scheme.group = v;
-			break;
-		case OPT_CALIB:
-			if (ql_scheme_parse_calib(a.value, &o->scheme, &err))
-				return ql_usage_error(ctx, cmd, "%s", err.msg);
-			break;
-		case OPT_SCALE:
-			if (ql_parse_value(a.value, &d, &err))
-				return ql_usage_error(ctx, cmd, "--scale: %s", err.msg);
-			o->scheme.has_scale = true;
-			o->scheme.scale = (float)d;
-			break;
-		case OPT_ZP:
-			if (!ql_parse_int(a.value, INT32_MIN, INT32_MAX, &v))
-				return ql_usage_error(ctx, cmd, "--zero-point needs an integer, not '%s'", a.value);
-			o->scheme.has_zero_point = true;
-			o->scheme.zero_point = (int32_t)v;
-			break;
 		case OPT_OUTPUT: o->output = a.value; break;
 		case OPT_DEQUANT: o->dequant = true; break;
 		case OPT_PACK: o->pack = true; break;
 		case OPT_FORCE: o->force = true; break;
-		case OPT_JSON: o->json = true; break;
-		case OPT_THREADS:
-			if (!ql_parse_int(a.value, 1, 256, &v))
-				return ql_usage_error(ctx, cmd, "--threads needs an integer from 1 to 256, not '%s'",
-						      a.value);
-			o->threads = (int)v;
-			break;
 		}
 	}
-	if (!o->file)
-		return ql_usage_error(ctx, cmd, "which FILE?");
-	if (saw_axis && saw_group)
-		return ql_usage_error(ctx, cmd, "--axis and --group exclude each other");
-	if (saw_sym && saw_asym)
-		return ql_usage_error(ctx, cmd, "--sym and --asym exclude each other");
-	if (o->open.raw_shape && !o->open.raw_dtype)
-		return ql_usage_error(ctx, cmd, "--shape goes with --raw DTYPE");
-	if (o->scheme.has_zero_point && !o->scheme.has_scale)
-		return ql_usage_error(ctx, cmd, "--zero-point goes with --scale");
+	int rc = ql_fileopts_finish(ctx, &fo);
+	if (rc >= 0)
+		return rc;
+	o->file = fo.file;
+	o->tensor = fo.tensor;
+	o->open = fo.open;
+	o->scheme = fo.scheme;
+	o->json = fo.json;
+	o->threads = fo.threads;
 	if ((o->pack || o->dequant) && o->output) {
 		size_t n = strlen(o->output);
 		if (n >= 4 && strcmp(o->output + n - 4, ".npy") == 0 && o->pack)
@@ -414,7 +326,9 @@ static void print_text(FILE *out, const qopts *o, const ql_tensor *t, const ql_q
 	ql_scheme_describe(&r->scheme, desc, sizeof desc);
 	fprintf(out, "%-13s%s  (%s, %s, %" PRId64 " elements)  in %s\n", "tensor", t->name,
 		ql_dtypes[t->dtype].name, shape, t->nelem, o->file);
-	fprintf(out, "%-13s%s\n", "scheme", desc);
+	char word[QL_SCHEME_WORD_MAX];
+	ql_scheme_word(&r->scheme, word, sizeof word);
+	fprintf(out, "%-13s%s  (%s)\n", "scheme", desc, word);
 	fprintf(out, "%-13s[%" PRId32 ", %" PRId32 "]\n", "codes", r->qmin, r->qmax);
 	summary_f32(out, "scale", r->scales, r->nscales);
 	int32_t zp;
@@ -526,6 +440,10 @@ static void print_json(FILE *out, const qopts *o, const ql_tensor *t, const ql_q
 	ql_json_string(&j, s->has_scale ? "scale" : ql_calib_name(s->calib));
 	ql_json_key(&j, "description");
 	ql_json_string(&j, desc);
+	char word[QL_SCHEME_WORD_MAX];
+	ql_scheme_word(s, word, sizeof word);
+	ql_json_key(&j, "word");
+	ql_json_string(&j, word);
 	ql_json_end_object(&j);
 
 	ql_json_key(&j, "qmin");
@@ -717,12 +635,7 @@ static int add_safetensors(ql_writer *w, const qopts *o, const ql_tensor *t, con
 int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 {
 	qopts o = {0};
-	bool help = false;
-	int rc = parse_args(ctx, argc, argv, &o, &help);
-	if (help) {
-		ql_command_help(ql_command_find("quantize"), ctx->out);
-		return QL_EXIT_OK;
-	}
+	int rc = parse_args(ctx, argc, argv, &o);
 	if (rc >= 0)
 		return rc;
 
