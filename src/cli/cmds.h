@@ -14,4 +14,7 @@ extern const char ql_dtypes_help[];
 int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv);
 extern const char ql_quantize_help[];
 
+int ql_cmd_paths(ql_cmd_ctx *ctx, int argc, char **argv);
+extern const char ql_paths_help[];
+
 #endif

@@ -45,6 +45,8 @@ const ql_command ql_commands[] = {
 	{"convert", "FILE [--tensor NAME] --to TYPE -o OUT [--force] [--json]",
 	 "cast a tensor to fp16/bf16/fp8 (or decode it to fp32) and write it, with the error",
 	 ql_convert_help, ql_cmd_convert},
+	{"paths", "[--json]", "where the data folders (assets, lessons) are found", ql_paths_help,
+	 ql_cmd_paths},
 	{"help", "[COMMAND]", "list the commands, or show one command's help",
 	 "With a COMMAND, the same as `qlens COMMAND --help`.\n", cmd_help},
 };
