@@ -8,8 +8,7 @@
  * many), the calibration's chosen range, the error metrics, the storage
  * cost and a small histogram of the errors. -o writes a .safetensors with
  * the quantized representation, or a .npy with the dequantized tensor,
- * through ql_writer (temporary file + rename; never over an input; over an
- * existing file only with --force).
+ * through ql_qwriter (qwrite.h: the layout the explorer exports too).
  */
 #include <errno.h>
 #include <float.h>
@@ -28,6 +27,7 @@
 #include "qlens/io.h"
 #include "qlens/jsonw.h"
 #include "qlens/quant.h"
+#include "qlens/qwrite.h"
 #include "qlens/scheme_text.h"
 #include "qlens/stats.h"
 
@@ -138,17 +138,6 @@ static const char *f32_text(float v, char *buf, size_t n)
 				break;
 		}
 	return buf;
-}
-
-static const char *gran_name(ql_granularity g)
-{
-	switch (g) {
-	case QL_GRAN_TENSOR: return "tensor";
-	case QL_GRAN_CHANNEL: return "channel";
-	case QL_GRAN_GROUP: return "group";
-	case QL_GRAN_BLOCK: return "block";
-	}
-	return "?";
 }
 
 /* The zero point of every scale when r has no array of them: the middle of
@@ -423,7 +412,7 @@ static void print_json(FILE *out, const qopts *o, const ql_tensor *t, const ql_q
 	ql_json_key(&j, "symmetric");
 	ql_json_bool(&j, ql_scheme_symmetry(s) == QL_SYM);
 	ql_json_key(&j, "granularity");
-	ql_json_string(&j, gran_name(s->gran));
+	ql_json_string(&j, ql_granularity_name(s->gran));
 	ql_json_key(&j, "axis");
 	if (s->gran == QL_GRAN_CHANNEL)
 		ql_json_int(&j, s->axis);
@@ -554,82 +543,6 @@ static void print_json(FILE *out, const qopts *o, const ql_tensor *t, const ql_q
 	ql_jsonw_finish(&j);
 }
 
-/* --- writing ------------------------------------------------------------------------- */
-
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), k = strlen(suffix);
-	return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
-/* Adds NAME.q, .scale, .zero_point, .blocks, .dequant and the metadata.
- * *packed receives a buffer that must outlive the writer. */
-static int add_safetensors(ql_writer *w, const qopts *o, const ql_tensor *t, const ql_qresult *r,
-			   uint8_t **packed, ql_error *err)
-{
-	char name[512], value[160];
-	const ql_qdtype_info *qi = &ql_qdtypes[r->scheme.dtype];
-	snprintf(name, sizeof name, "%s.q", t->name);
-	if (o->pack && qi->bits < 8) {
-		size_t nb = ql_packed_bytes((size_t)r->nelem, qi->bits);
-		*packed = malloc(nb ? nb : 1);
-		if (!*packed)
-			return ql_error_set(err, "out of memory");
-		ql_pack_bits(r->codes, (size_t)r->nelem, qi->bits, *packed);
-		int64_t shape = (int64_t)nb;
-		if (ql_writer_add(w, name, QL_DT_U8, &shape, 1, *packed, err))
-			return -1;
-	} else if (ql_writer_add(w, name, r->codes_signed ? QL_DT_I8 : QL_DT_U8, r->shape, r->ndim,
-				 r->codes, err)) {
-		return -1;
-	}
-	snprintf(name, sizeof name, "%s.scale", t->name);
-	if (ql_writer_add(w, name, QL_DT_F32, r->scale_shape, r->scale_ndim, r->scales, err))
-		return -1;
-	if (r->zero_points) {
-		snprintf(name, sizeof name, "%s.zero_point", t->name);
-		if (ql_writer_add(w, name, QL_DT_I32, r->scale_shape, r->scale_ndim, r->zero_points, err))
-			return -1;
-	}
-	if (r->blocks) {
-		snprintf(name, sizeof name, "%s.blocks", t->name);
-		int64_t shape = (int64_t)r->blocks_bytes;
-		if (ql_writer_add(w, name, QL_DT_U8, &shape, 1, r->blocks, err))
-			return -1;
-	}
-	if (o->dequant) {
-		snprintf(name, sizeof name, "%s.dequant", t->name);
-		if (ql_writer_add(w, name, QL_DT_F32, r->shape, r->ndim, r->dequant, err))
-			return -1;
-	}
-	ql_scheme_describe(&r->scheme, value, sizeof value);
-	if (ql_writer_meta(w, "qlens.scheme", value, err) ||
-	    ql_writer_meta(w, "qlens.tensor", t->name, err) ||
-	    ql_writer_meta(w, "qlens.dtype", qi->name, err) ||
-	    ql_writer_meta(w, "qlens.symmetric", ql_scheme_symmetry(&r->scheme) == QL_SYM ? "true" : "false", err) ||
-	    ql_writer_meta(w, "qlens.granularity", gran_name(r->scheme.gran), err) ||
-	    ql_writer_meta(w, "qlens.calibration", r->scheme.has_scale ? "scale" : ql_calib_name(r->calib), err) ||
-	    ql_writer_meta(w, "qlens.packed", o->pack && qi->bits < 8 ? "true" : "false", err))
-		return -1;
-	snprintf(value, sizeof value, "%" PRId32, r->qmin);
-	if (ql_writer_meta(w, "qlens.qmin", value, err))
-		return -1;
-	snprintf(value, sizeof value, "%" PRId32, r->qmax);
-	if (ql_writer_meta(w, "qlens.qmax", value, err))
-		return -1;
-	if (r->scheme.gran == QL_GRAN_CHANNEL) {
-		snprintf(value, sizeof value, "%d", r->scheme.axis);
-		if (ql_writer_meta(w, "qlens.axis", value, err))
-			return -1;
-	}
-	if (r->scheme.gran == QL_GRAN_GROUP) {
-		snprintf(value, sizeof value, "%" PRId64, r->scheme.group);
-		if (ql_writer_meta(w, "qlens.group", value, err))
-			return -1;
-	}
-	return ql_writer_meta(w, "qlens.version", QLENS_VERSION, err);
-}
-
 /* --- the command ------------------------------------------------------------------------ */
 
 int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
@@ -641,9 +554,8 @@ int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 
 	ql_error err = {{0}};
 	ql_source *src = NULL;
-	ql_writer *w = NULL;
+	ql_qwriter *w = NULL;
 	float *x = NULL;
-	uint8_t *packed = NULL;
 	ql_qresult r;
 	bool have_r = false, have_hist = false;
 	ql_hist h = {0};
@@ -667,7 +579,7 @@ int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 		rc = ql_fail(ctx, "%s: tensor '%s': %s", o.file, t->name, err.msg);
 		goto out;
 	}
-	if (o.output && ql_writer_open(o.output, o.force, &w, &err)) {
+	if (o.output && ql_qwriter_open(o.output, o.force, &w, &err)) {
 		rc = ql_fail(ctx, "%s", err.msg);
 		goto out;
 	}
@@ -700,19 +612,16 @@ int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 	have_hist = error_hist(xin, r.dequant, r.nelem, &h);
 	if (w) {
 		progress(ctx, show, "writing %s...", o.output);
-		int wrc;
-		if (ends_with(o.output, ".npy"))
-			wrc = ql_writer_add(w, t->name, QL_DT_F32, r.shape, r.ndim, r.dequant, &err);
-		else
-			wrc = add_safetensors(w, &o, t, &r, &packed, &err);
+		ql_qwrite_opts wo = { .pack = o.pack, .dequant = o.dequant };
+		int wrc = ql_qwriter_add(w, t->name, &r, &wo, &err);
 		if (wrc) {
 			progress_done(ctx, show);
-			ql_writer_abort(w);
+			ql_qwriter_abort(w);
 			w = NULL;
 			rc = ql_fail(ctx, "%s", err.msg);
 			goto out;
 		}
-		wrc = ql_writer_close(w, &err);
+		wrc = ql_qwriter_close(w, &err);
 		w = NULL;
 		if (wrc) {
 			progress_done(ctx, show);
@@ -728,13 +637,11 @@ int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 		print_text(ctx->out, &o, t, &r, &h, have_hist, wrote);
 	rc = QL_EXIT_OK;
 out:
-	if (w)
-		ql_writer_abort(w);
+	ql_qwriter_abort(w);
 	if (have_hist)
 		ql_hist_free(&h);
 	if (have_r)
 		ql_qresult_free(&r);
-	free(packed);
 	free(x);
 	ql_source_close(src);
 	return rc;
