@@ -51,16 +51,6 @@ static float *reference(const char *path, int64_t nelem)
 	return x;
 }
 
-static void assert_same(const float *got, const float *want, int64_t n, const char *what)
-{
-	for (int64_t i = 0; i < n; i++) {
-		if (isnan(got[i]) && isnan(want[i]))
-			continue;
-		if (memcmp(&got[i], &want[i], 4))
-			fail_msg("%s[%lld]: %a, the reference has %a", what, (long long)i,
-				 (double)got[i], (double)want[i]);
-	}
-}
 
 static void read_release_read(const char *path, expect_fn expect)
 {
@@ -86,13 +76,13 @@ static void read_release_read(const char *path, expect_fn expect)
 		if (ql_source_read_f32(src, i, &a, &err))
 			fail_msg("%s: tensor '%s': %s", path, t->name, err.msg);
 		float *want = reference(ref_path, t->nelem);
-		assert_same(a, want, t->nelem, t->name);
+		tu_assert_same_floats(a, want, t->nelem, t->name);
 		ql_source_release(src, i);
 		/* for mapped data, release forgets the pointer; a read restores it */
 		assert_int_equal(ql_source_read(src, i, &err), 0);
 		assert_non_null(t->data);
 		assert_int_equal(ql_source_read_f32(src, i, &b, &err), 0);
-		assert_same(b, want, t->nelem, t->name);
+		tu_assert_same_floats(b, want, t->nelem, t->name);
 		ql_source_release(src, i);
 		ql_source_release(src, i); /* twice is harmless */
 		free(want);

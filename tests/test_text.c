@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "qlens/io.h"
+#include "testutil.h"
 
 static char dir[1024];
 
@@ -57,15 +58,6 @@ static void refused(const char *file, const ql_open_opts *opts, const char *what
 		fail_msg("%s: message \"%s\" lacks \"%s\"", file, err.msg, what);
 }
 
-static void assert_same_floats(const float *a, const float *b, int64_t n)
-{
-	for (int64_t i = 0; i < n; i++) {
-		if (isnan(a[i]) && isnan(b[i]))
-			continue;
-		if (memcmp(&a[i], &b[i], sizeof(float)) != 0)
-			fail_msg("[%lld]: %.9g != %.9g", (long long)i, a[i], b[i]);
-	}
-}
 
 /* Source tensor 0 matches the single array of the .npy expect file. */
 static void check(ql_source *src, const char *expect, int ndim, int64_t d0, int64_t d1)
@@ -81,7 +73,7 @@ static void check(ql_source *src, const char *expect, int ndim, int64_t d0, int6
 	if (ql_source_read_f32(src, 0, &got, &err) || ql_source_read_f32(ex, 0, &want, &err))
 		fail_msg("%s", err.msg);
 	assert_int_equal(ql_source_tensor(ex, 0)->nelem, t->nelem);
-	assert_same_floats(got, want, t->nelem);
+	tu_assert_same_floats(got, want, t->nelem, expect);
 	free(got);
 	free(want);
 	ql_source_close(ex);

@@ -58,6 +58,17 @@ double tu_golden_double(const char *text)
 	return v;
 }
 
+void tu_assert_same_floats(const float *a, const float *b, int64_t n, const char *what)
+{
+	for (int64_t i = 0; i < n; i++) {
+		if (isnan(a[i]) && isnan(b[i]))
+			continue;
+		if (memcmp(&a[i], &b[i], sizeof(float)) != 0)
+			fail_msg("%s[%lld]: %a (%.9g), the reference has %a (%.9g)", what, (long long)i,
+				 (double)a[i], (double)a[i], (double)b[i], (double)b[i]);
+	}
+}
+
 uint8_t *tu_slurp(const char *path, size_t *n)
 {
 	FILE *f = fopen(path, "rb");

@@ -25,6 +25,11 @@ bool tu_golden_line(FILE *f, char *buf, size_t n);
 /* A double written by Python's float.hex(), or inf, -inf, nan, -nan. */
 double tu_golden_double(const char *text);
 
+/* Fails the test unless a and b hold the same n floats bit for bit (NaN
+ * equals NaN of any payload: PyTorch canonicalises them); `what` names the
+ * array in the message. */
+void tu_assert_same_floats(const float *a, const float *b, int64_t n, const char *what);
+
 /* The whole file (malloc'd; NULL if it cannot be opened) and its size. */
 uint8_t *tu_slurp(const char *path, size_t *n);
 /* Writes n bytes to path (asserts on failure). */
