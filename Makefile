@@ -5,6 +5,7 @@
 #   make test         build every test suite with ASan+UBSan and run them all
 #   make check        the same as make test
 #   make bench        build and run the kernel benchmark
+#   make bench-eval   time qlens eval and qlens divergence (scripts/bench_eval.sh)
 #   make install      install the program, its data, man page and bash
 #                     completion under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local)
 #   make uninstall    remove what install put there
@@ -20,7 +21,9 @@
 # so a core file that calls into curses or the CLI fails to link. src/cli
 # and src/tui build into build/libqlens-ui.a on top; build/qlens is main.c
 # over both. Suites that drive the CLI or the TUI in-process are named
-# tests/test_cli*.c or tests/test_tui*.c and link the UI library too.
+# tests/test_cli*.c or tests/test_tui*.c and link the UI library too, as do
+# the quantization explorer's suites (UI_TESTS_NAMED: its worker and screen
+# are in src/tui, and they parse with quantize's own CLI parser).
 
 VERSION     := 0.1.0
 PREFIX      ?= /usr/local
@@ -123,7 +126,8 @@ T_CORE_LIB := $(BUILD)/asan/libqlens-core.a
 T_UI_LIB   := $(BUILD)/asan/libqlens-ui.a
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/asan/tests/%)
-UI_TEST_BIN   := $(patsubst tests/%.c,$(BUILD)/asan/tests/%,$(wildcard tests/test_cli*.c tests/test_tui*.c))
+UI_TESTS_NAMED := tests/test_quant_tui.c tests/test_qview.c tests/test_qx.c
+UI_TEST_BIN   := $(patsubst tests/%.c,$(BUILD)/asan/tests/%,$(wildcard tests/test_cli*.c tests/test_tui*.c $(UI_TESTS_NAMED)))
 CORE_TEST_BIN := $(filter-out $(UI_TEST_BIN),$(TEST_BIN))
 TEST_SUPPORT := $(filter-out $(TEST_SRC),$(wildcard tests/*.c))
 T_SUP_OBJ := $(TEST_SUPPORT:%.c=$(BUILD)/asan/%.o)
@@ -135,7 +139,7 @@ $(UI_OBJ) $(T_UI_OBJ) $(MAIN_OBJ) $(T_MAIN_OBJ): LAYER_CFLAGS = $(CORE_PKG_CFLAG
 $(BUILD)/obj/src/core/datadir.o $(BUILD)/asan/src/core/datadir.o: DATADIR_DEF = -DQLENS_DATADIR='"$(DATADIR)"'
 $(BUILD)/obj/src/core/datadir.o $(BUILD)/asan/src/core/datadir.o: $(DATADIR_STAMP)
 
-.PHONY: all run test check test-exhaustive bench install uninstall clean help FORCE
+.PHONY: all run test check test-exhaustive bench bench-eval install uninstall clean help FORCE
 .DEFAULT_GOAL := all
 # Keep the test objects: without this make deletes them as intermediates
 # and rebuilds every suite on each run.
@@ -211,6 +215,10 @@ test-exhaustive: $(BUILD)/asan/tests/test_format $(BUILD)/asan/tests/test_fastpa
 
 bench: $(BUILD)/qlens-bench
 	$(BUILD)/qlens-bench $(ARGS)
+
+# The speed targets of qlens eval and qlens divergence (wall time, best of 5).
+bench-eval: $(BUILD)/qlens
+	scripts/bench_eval.sh $(BUILD)/qlens
 
 $(BUILD)/qlens-bench: $(BUILD)/obj/tests/bench/bench.o $(CORE_LIB)
 	$(call msg,LINK,$@)

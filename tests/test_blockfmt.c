@@ -47,7 +47,7 @@ static void test_bits_per_weight(void **state)
 }
 
 /* Every format with a quantizer: quantize two blocks, dequantize them, and
- * the error is within half a step of the block's scale (loose: a smoke
+ * the error is within a step of the block's scale (loose: a smoke
  * check that the table wires the right functions; exact bytes are checked
  * per format against golden vectors). */
 static void test_round_trip(void **state)
@@ -70,8 +70,13 @@ static void test_round_trip(void **state)
 		ql_block_quantizer(t)(x, b2, k);
 		assert_memory_equal(b, b2, 2 * t->bytes);
 		t->dequantize_row(b, y, k);
+		/* ternary and 2-bit formats can be off by half the block's range;
+		 * Q3_K's clipped codes (-4..3) and MXFP4's saturation at 6 x 2^e
+		 * (absmax just under a power of two) by a quarter */
+		float tol = ql_block_bits_per_weight(t) < 3.0 ? 0.55f : 0.3f;
 		for (int64_t j = 0; j < k; j++)
-			assert_true(fabsf(y[j] - x[j]) <= (j < t->block ? 0.2f : 20.0f));
+			if (!(fabsf(y[j] - x[j]) <= (j < t->block ? tol : 100.0f * tol)))
+				fail_msg("%s: value %lld is %g, was %g", t->name, (long long)j, y[j], x[j]);
 		free(x);
 		free(y);
 		free(b);

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "qlens/command.h"
 #include "qlens/tui.h"
 
 /* ncurses and readline keep a few allocations for the life of the process
@@ -219,8 +220,15 @@ static void test_home(void **state)
 	expect_text(t, ":bits 0.1");
 	expect_row(t, H - 1, "? help");
 	expect_row(t, H - 1, "q quit");
-	/* the first entry is selected; Down moves, Up comes back, Enter opens */
+	/* the course comes first: its first lesson is selected; Down moves
+	 * on to the bit explorer and past it, Up comes back, Enter opens */
+	expect_text(t, "The course, in order:");
+	assert_true(find_row(t, 0, "0  Why quantize") < find_row(t, 0, "Bit explorer"));
+	assert_non_null(strstr(row(t, find_row(t, 0, "0  Why quantize")), "▸"));
 	int y = find_row(t, 0, "Bit explorer");
+	assert_null(strstr(row(t, y), "▸"));
+	for (int i = 0; i < 40 && !strstr(row(t, y), "▸"); i++)
+		key(t, KEY_DOWN);
 	assert_non_null(strstr(row(t, y), "▸"));
 	key(t, KEY_DOWN);
 	assert_null(strstr(row(t, y), "▸"));
@@ -483,8 +491,11 @@ static void test_prompt_command_and_history(void **state)
 	key(t, ':');
 	key(t, KEY_UP);
 	expect_row(t, H - 1, ":bits 0.1");
-	/* Enter runs it again; on the bit explorer it sets the input */
+	/* Enter runs it again; on the bit explorer it sets the input (the
+	 * course is listed first on home: down to the bit explorer) */
 	key(t, 27);
+	for (int i = 0; i < 40 && !strstr(row(t, find_row(t, 0, "Bit explorer")), "▸"); i++)
+		key(t, KEY_DOWN);
 	key(t, '\r');
 	expect_row(t, 0, "Bit explorer");
 	key(t, ':');
@@ -584,9 +595,11 @@ static void test_help_overlay(void **state)
 	expect_text(t, "Help");
 	expect_text(t, "Flip the bit under the cursor");
 	expect_text(t, "Space");
-	key(t, KEY_NPAGE);
-	key(t, KEY_NPAGE);
-	expect_text(t, "dtypes");
+	/* the commands follow the keys: page down until they show (the list
+	 * grows with the commands; its end is clamped) */
+	for (int i = 0; i < 6 && find_row(t, 0, "dtypes   ") < 0; i++)
+		key(t, KEY_NPAGE);
+	expect_text(t, "dtypes   ");
 	key(t, 'q');
 	expect_no_text(t, "Flip the bit under the cursor");
 	expect_row(t, 0, "Bit explorer");
@@ -639,6 +652,16 @@ static void test_types_screen(void **state)
 	assert_true(y8 > 0);
 	expect_row(t, y8, golden("int8_max"));
 	expect_row(t, y8, golden("int8_min"));
+	/* the block formats follow, from blockfmt.h's table; Enter draws one
+	 * block as its bytes, field by field */
+	key(t, 'G');
+	expect_text(t, "nvfp4");
+	expect_text(t, "4.5 bits/weight: 64 values in 36 bytes");
+	key(t, '\r');
+	expect_text(t, "nvfp4 (NVFP4, GGUF type 40): 64 values in 36 bytes, 4.5 bits per weight");
+	expect_text(t, "ue4m3 x 4");
+	expect_text(t, "One block of a sample");
+	key(t, 'q');
 	ql_tui_close(t);
 }
 
@@ -719,6 +742,64 @@ static void test_ctrl_c_and_bad_start(void **state)
 	assert_non_null(strstr(err.msg, "nosuch"));
 }
 
+/* A command asks for a screen through its context's hook: at the prompt
+ * the hook opens it on top; without a hook the command says there is no
+ * explorer; with one, the hook gets the screen's name and arguments. */
+static char hook_screen[32], hook_arg[32];
+static int hook_argc;
+
+static int record_hook(ql_cmd_ctx *ctx, const char *screen, int argc, char **argv)
+{
+	(void)ctx;
+	snprintf(hook_screen, sizeof hook_screen, "%s", screen);
+	snprintf(hook_arg, sizeof hook_arg, "%s", argc > 0 ? argv[0] : "");
+	hook_argc = argc;
+	return 7;
+}
+
+static void test_screen_hook(void **state)
+{
+	(void)state;
+	ql_tui *t = open_at(H, W, NULL, NULL);
+	key(t, ':');
+	keys(t, "bits 0.1 --tui\r");
+	expect_row(t, 0, "Home");
+	expect_row(t, 0, "Bit explorer");
+	expect_row(t, 1, "0.1");
+	expect_stored(t, format_row(t, "bf16") + 1, golden("bf16_0_1_value"));
+	/* a bad value opens nothing and says why */
+	key(t, ':');
+	keys(t, "bits zz --tui\r");
+	expect_row(t, H - 1, "zz");
+	key(t, 'q');
+	expect_row(t, 0, "Home");
+	expect_no_text(t, "Bit explorer >");
+	/* '?' is a screen of its own, on top, closed by q */
+	key(t, '?');
+	expect_row(t, 0, "Help");
+	key(t, 'q');
+	expect_text(t, "Pick something to explore");
+	ql_tui_close(t);
+
+	char *obuf = NULL, *ebuf = NULL;
+	size_t olen = 0, elen = 0;
+	FILE *out = open_memstream(&obuf, &olen), *err = open_memstream(&ebuf, &elen);
+	ql_cmd_ctx ctx = {.out = out, .err = err};
+	char *argv[] = {"bits", "0.5", "--tui", NULL};
+	assert_int_equal(ql_command_run(&ctx, 3, argv), 1);
+	fflush(err);
+	assert_non_null(strstr(ebuf, "no full-screen explorer"));
+	ctx.open_screen = record_hook;
+	assert_int_equal(ql_command_run(&ctx, 3, argv), 7);
+	assert_string_equal(hook_screen, "bits");
+	assert_string_equal(hook_arg, "0.5");
+	assert_int_equal(hook_argc, 1);
+	fclose(out);
+	fclose(err);
+	free(obuf);
+	free(ebuf);
+}
+
 static double ms_since(const struct timespec *a)
 {
 	struct timespec b;
@@ -776,6 +857,7 @@ int main(void)
 		cmocka_unit_test(test_monochrome),
 		cmocka_unit_test(test_ascii_locale),
 		cmocka_unit_test(test_ctrl_c_and_bad_start),
+		cmocka_unit_test(test_screen_hook),
 		cmocka_unit_test(test_speed),
 	};
 	return cmocka_run_group_tests(tests, setup_env, teardown_env);

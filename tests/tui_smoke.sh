@@ -33,7 +33,7 @@ start() {
 	n=$((n + 1))
 	T="tmux -L qlens-smoke-$$-$n -f /dev/null"
 	$T new-session -d -s q -x 80 -y 24 \
-		"env TERM=xterm-256color LANG=${SMOKE_LANG:-C.UTF-8} XDG_STATE_HOME=$TMP INPUTRC=/dev/null \
+		"cd $(pwd) && env TERM=xterm-256color LANG=${SMOKE_LANG:-C.UTF-8} XDG_STATE_HOME=$TMP INPUTRC=/dev/null \
 		 $BIN $*; echo \$? > $TMP/rc; sleep 60" || return 1
 	$T set-option -t q remain-on-exit on >/dev/null 2>&1
 }
@@ -79,10 +79,14 @@ check_restored() {
 }
 
 # A newcomer's path: home, bit explorer, flip, step, a command, recall it,
-# the format table, too small and back, quit.
+# the format table, too small and back, quit. (qlens runs in the source
+# tree, so the explorer finds assets/samples.)
 start || { echo "tui_smoke: tmux cannot start a session here; skipped"; exit 0; }
 wait_for "Bit explorer"
-$T send-keys -t q Enter
+# the course is listed first: End, then up past "Open a file", the
+# evaluation, the quantization explorer and the format table to the bit
+# explorer
+$T send-keys -t q G k k k k Enter
 wait_for "0.333251953125"
 $T send-keys -t q Space
 wait_for "-0.333251953125"
@@ -102,6 +106,21 @@ wait_for "65504"
 $T send-keys -t q q q
 wait_rc 0
 check_restored "q"
+
+# The quantization explorer from the shell, with the CLI's scheme: the
+# figures come, b takes int4 to int2, q leaves with status 0.
+# hand12's SQNR at int4 is PyTorch's (tests/golden/quant_tui.txt).
+sq=$(awk -F'\t' '$1 == "hand12_sqnr" { print $2 }' tests/golden/quant_tui.txt)
+[ -n "$sq" ] || { echo "tui_smoke: no hand12_sqnr in tests/golden/quant_tui.txt"; fail=1; }
+start quantize assets/samples/hand12.npy --dtype int4 --tui
+wait_for "SQNR $sq dB"
+wait_for "qmin -7  qmax 7"
+$T send-keys -t q b
+wait_for "qmin -1  qmax 1"
+wait_for "was $sq"
+$T send-keys -t q q
+wait_rc 0
+check_restored "quantize --tui"
 
 # SIGTERM: the terminal restored, status 128+15.
 start bits 0.1 --tui

@@ -16,6 +16,7 @@
 #ifndef QLENS_BLOCKFMT_H
 #define QLENS_BLOCKFMT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "qlens/tensor.h"
 
@@ -42,6 +43,20 @@ typedef struct ql_block_traits {
 	const ql_block_field *fields;
 	int nfields;          /* the fields' bytes add up to `bytes` */
 	const char *summary;  /* one line for listings */
+
+	/* Optional, for ql_quantize (a format with quantize_row_ref is a
+	 * --dtype target through the table alone; scheme.h). Zero/NULL where
+	 * the format has nothing to give: */
+	void (*codes_row)(const void *block, uint8_t *codes); /* one code per
+	                         element of one block; NULL: the result has no codes */
+	bool codes_signed;    /* those codes are two's complement */
+	int32_t qmin, qmax;   /* their range */
+	/* The scales of one block: its d (super-block scale), and where the
+	 * format has them its dmin (has_min) and nsub sub-block scales and mins
+	 * as the values they multiply by (d * sc, dmin * m). NULL: scales 0. */
+	void (*scales_row)(const void *block, float *d, float *dmin, float *sub_d, float *sub_m);
+	bool has_min;
+	int nsub;
 } ql_block_traits;
 
 extern const ql_block_traits ql_block_formats[];

@@ -18,12 +18,29 @@
 
 enum { QL_EXIT_OK = 0, QL_EXIT_FAIL = 1, QL_EXIT_USAGE = 2 };
 
+struct ql_cmd_ctx;
+
+/* How a command asks for a screen (`bits 0.1 --tui`, `quantize w.npy
+ * --tui`) without knowing the TUI: the command table never calls the TUI.
+ * From the shell (main.c) the hook starts the TUI on that screen and
+ * returns its exit status; at the TUI's prompt it opens the screen on top
+ * of the others. argv are the screen's arguments (argv[0] is the first of
+ * them), which it parses as the command does. */
+typedef int (*ql_screen_hook)(struct ql_cmd_ctx *ctx, const char *screen, int argc,
+			      char **argv);
+
 typedef struct ql_cmd_ctx {
 	FILE *out;        /* results */
 	FILE *err;        /* one-line errors, progress */
 	bool interactive; /* run from the TUI prompt */
 	bool progress;    /* err is a terminal: progress bars allowed */
+	ql_screen_hook open_screen; /* NULL: no screens here (tests, pipes) */
+	void *screen_data;          /* for open_screen (inside the TUI: its state) */
 } ql_cmd_ctx;
+
+/* Calls ctx->open_screen, or fails with "qlens: no full-screen explorer
+ * here" when there is none. */
+int ql_cmd_open_screen(ql_cmd_ctx *ctx, const char *screen, int argc, char **argv);
 
 /* argv[0] is the command's name; argv[argc] is NULL. */
 typedef int (*ql_cmd_fn)(ql_cmd_ctx *ctx, int argc, char **argv);
@@ -62,8 +79,9 @@ struct ql_error;
 int ql_split_words(const char *line, int *argc, char ***argv, struct ql_error *err);
 void ql_free_words(int argc, char **argv);
 
-/* The whole CLI: `qlens [COMMAND] ARGS...`, --help, --version; with no
- * command, the TUI. */
-int ql_main(int argc, char **argv);
+/* The command line: `qlens COMMAND ARGS...`, --help, --version, with the
+ * output and the screen hook of ctx. argv[0] is the program's name. (With
+ * no arguments main.c starts the TUI instead; here they get the overview.) */
+int ql_main(ql_cmd_ctx *ctx, int argc, char **argv);
 
 #endif

@@ -12,11 +12,14 @@
  *   NAME.q          the codes, one per element: I8 (signed codes) or U8, the
  *                   tensor's shape; with pack, sub-byte codes packed densely,
  *                   lowest bits first (int4: element 2i in the low nibble),
- *                   as U8 [bytes]
- *   NAME.scale      F32, the scales' shape
+ *                   as U8 [bytes]; absent for block formats without
+ *                   per-element codes (their blocks hold everything)
+ *   NAME.scale      F32 (F16 or BF16 with scale:fp16/bf16: the scales are
+ *                   values of that type, so exactly), the scales' shape
  *   NAME.zero_point I32, the scales' shape (asymmetric integer schemes)
- *   NAME.blocks     U8, the raw blocks of q8_0, q4_0, nf4 and the MX formats
- *                   in their reference byte layout
+ *   NAME.blocks     U8, the raw blocks of the ggml formats (q8_0, q4_0,
+ *                   q4_k, ...), nf4 and the MX formats in their reference
+ *                   byte layout
  *   NAME.dequant    F32, the tensor's shape (with dequant)
  * and in __metadata__: qlens.scheme (ql_scheme_describe), qlens.scheme_word
  * (the one word that gives the scheme), qlens.tensor, qlens.dtype,

@@ -17,6 +17,8 @@
  *   scale:S        a given scale instead of calibrating (per tensor; a
  *                  decimal or hex float: a fraction's slash would split)
  *   zp:Z           and a given zero point (asymmetric integer schemes)
+ *   scale:fp16 | scale:bf16 | scale:fp32   the scales' storage type
+ *                  (integer schemes; --scale-dtype)
  *
  * It says the same as the command options (--dtype int4 --group 32 --asym
  * --calib mse --scale S --zero-point Z): every command that takes a scheme
@@ -61,8 +63,10 @@ const char *ql_granularity_name(ql_granularity g);
 	"  /gN          one scale per group of N consecutive elements of the last axis\n" \
 	"  /minmax /mse /entropy /percentile:P   how the clipping range is chosen\n" \
 	"  /scale:S /zp:Z   a given scale (and zero point) instead of calibrating\n" \
-	"No /ch or /g: one scale per tensor; mx*, nf4, q8_0 and q4_0 use their own\n" \
-	"blocks. Examples: int8, int8/ch0, uint8/asym/ch, int4/g32, int4/g128/mse,\n" \
-	"nf4, q4_0, fp8_e4m3, mxfp4.\n"
+	"  /scale:fp16 /scale:bf16   store the scales in that type (integer dtypes)\n" \
+	"No /ch or /g: one scale per tensor; mx*, nf4 and the ggml block formats\n" \
+	"(q8_0 q4_0 q4_k q6_k iq4_xs tq2_0 ...: qlens dtypes --blocks) use their own\n" \
+	"blocks. Examples: int8, int8/ch0, uint8/asym/ch, int4/g32, int4/g32/scale:fp16,\n" \
+	"int4/g128/mse, nf4, q4_0, q4_k, fp8_e4m3, mxfp4.\n"
 
 #endif

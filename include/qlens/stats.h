@@ -83,6 +83,12 @@ int ql_hist_bin(const ql_hist *h, double v);
 void ql_hist_add(ql_hist *h, const float *x, size_t n);
 /* Adds the errors y[i] - x[i]. */
 void ql_hist_add_error(ql_hist *h, const float *x, const float *y, size_t n);
+/* The histogram of the errors y[i] - x[i] (in double) in nbins bins over
+ * the errors' own range widened to hold 0, [min(e, 0), max(e, 0)]: what
+ * `qlens quantize` prints. Returns 1 with *h filled (free it), 0 when there
+ * is nothing to show (n == 0, or every error is 0) with *h left empty, -1
+ * if the bins cannot be allocated (message in err). */
+int ql_error_hist(ql_hist *h, const float *x, const float *y, size_t n, int nbins, ql_error *err);
 /* The [min, max] of n values, NaN skipped (false if none is left). */
 bool ql_range(const float *x, size_t n, float *min, float *max);
 

@@ -43,6 +43,19 @@ typedef enum ql_dtype {
 	QL_DT_Q4_1,
 	QL_DT_Q5_0,
 	QL_DT_Q5_1,
+	/* the k-quants, IQ4, ternary and ggml's FP4 blocks (ggml_blocks.h) */
+	QL_DT_Q2_K,
+	QL_DT_Q3_K,
+	QL_DT_Q4_K,
+	QL_DT_Q5_K,
+	QL_DT_Q6_K,
+	QL_DT_Q8_K,
+	QL_DT_IQ4_NL,
+	QL_DT_IQ4_XS,
+	QL_DT_TQ1_0,
+	QL_DT_TQ2_0,
+	QL_DT_MXFP4,
+	QL_DT_NVFP4,
 	QL_DT_OTHER, /* a type qlens can list but not decode (see other_name) */
 	QL_DT_COUNT
 } ql_dtype;
@@ -87,8 +100,8 @@ void ql_shape_string(const ql_tensor *t, char *buf, size_t n);
 int64_t ql_dtype_bytes(ql_dtype dt, int64_t nelem);
 
 /* Decodes t->data into out[t->nelem] as float32 in C order (handles byte
- * order, Fortran order, every float/int dtype and Q8_0/Q4_0/Q4_1/Q5_0/Q5_1
- * blocks). Fails with "cannot decode TYPE yet" for OTHER. */
+ * order, Fortran order, every float/int dtype and every block format of
+ * blockfmt.h's table). Fails with "cannot decode TYPE yet" for OTHER. */
 int ql_tensor_to_f32(const ql_tensor *t, float *out, ql_error *err);
 
 #endif

@@ -1,9 +1,11 @@
 /* tui.h — the full-screen face of qlens (ncurses).
  *
- * `qlens` with no command calls ql_tui_main(NULL, NULL): the home screen.
- * `qlens bits VALUE --tui` calls ql_tui_main("bits", VALUE): the bit
- * explorer on VALUE. The TUI owns the terminal until it returns, and always
- * gives it back clean (q, Ctrl-C, SIGTERM, fatal signals).
+ * main.c decides: `qlens` with no command calls ql_tui_main(NULL, 0, NULL),
+ * the home screen; a command that wants a screen (`qlens bits VALUE --tui`)
+ * asks through its context's screen hook (command.h), which main.c points
+ * at ql_tui_main("bits", 1, {VALUE}). The command table never includes
+ * this header. The TUI owns the terminal until it returns, and always gives
+ * it back clean (q, Ctrl-C, SIGTERM, fatal signals).
  *
  * The second half of this header drives the same screens without a terminal
  * program around them: the screen tests open them on newterm() over
@@ -15,12 +17,12 @@
 #include <stddef.h>
 #include "qlens/error.h"
 
-/* start_screen: NULL or "home", "bits", "types". start_value: the bit
- * explorer's input ("1/3", "0.1", "0x1p-3", "inf"); NULL means 1/3.
- * Returns an exit status (0 ok; 1 no terminal; 2 unknown screen or bad
- * value, reported as one line "qlens: ..." on stderr before the terminal is
- * touched). */
-int ql_tui_main(const char *start_screen, const char *start_value);
+/* start_screen: NULL or a screen's name ("home", "bits", "types", ...);
+ * argv: its arguments, as the command that asked for it got them (the bit
+ * explorer's input "1/3", "0.1", "0x1p-3", "inf"; none: 1/3). Returns an
+ * exit status (0 ok; 1 no terminal; 2 unknown screen or arguments the
+ * screen refuses, reported as one line "qlens: ..." on stderr). */
+int ql_tui_main(const char *start_screen, int argc, char **argv);
 
 /* ---- embedding and testing ---------------------------------------------- */
 
@@ -33,6 +35,20 @@ typedef struct ql_tui ql_tui;
 ql_tui *ql_tui_open_virtual(const char *term, int lines, int cols,
 			    const char *start_screen, const char *start_value,
 			    ql_error *err);
+
+/* The same with the screen's arguments as ql_tui_main takes them
+ * (ql_tui_open_virtual's start_value is argv[0] of the bit explorer). */
+ql_tui *ql_tui_open_virtual_args(const char *term, int lines, int cols, const char *start_screen,
+				 int argc, char **argv, ql_error *err);
+
+/* Lets background work report for `ms` milliseconds (what the program does
+ * while no key comes); returns how many frames it drew. */
+int ql_tui_idle(ql_tui *t, int ms);
+
+/* Draws the top screen once more into a window of its own, lines x cols at
+ * (y, x), over the frame: what a lesson does when it embeds a screen as a
+ * widget in part of its page. */
+void ql_tui_draw_embedded(ql_tui *t, int y, int x, int lines, int cols);
 
 /* Feeds one key (a byte, or a curses KEY_* code) through the real input
  * path and draws a frame. Returns 1 once the TUI has quit, else 0. */

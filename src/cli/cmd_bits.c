@@ -18,7 +18,6 @@
 #include "qlens/format.h"
 #include "qlens/jsonw.h"
 #include "qlens/valueinfo.h"
-#include "qlens/tui.h"
 
 const char ql_bits_help[] =
 	"VALUE is a decimal or scientific number (0.1, -2.5e-3), a fraction (1/3),\n"
@@ -375,11 +374,10 @@ int ql_cmd_bits(ql_cmd_ctx *ctx, int argc, char **argv)
 		goto done;
 	}
 	if (tui) {
-		if (ctx->interactive) {
-			rc = ql_usage_error(ctx, "bits", "--tui is for the shell; you are in the TUI");
-			goto done;
-		}
-		rc = ql_tui_main("bits", ins[0].text);
+		/* The screen comes through the context's hook: from the shell it
+		 * starts the TUI, at the TUI's prompt it opens the screen there. */
+		char *args[] = {(char *)ins[0].text, NULL};
+		rc = ql_cmd_open_screen(ctx, "bits", 1, args);
 		goto done;
 	}
 	if (cfg.ntypes == 0) {

@@ -22,7 +22,7 @@
 
 /* A list that teaches: per tensor vs per channel, group sizes, the
  * codebook, llama.cpp's blocks, a float format and a microscaling one. */
-#define DEFAULT_SCHEMES "int8,int8/ch0,int4/g128,int4/g32,nf4,q8_0,q4_0,fp8_e4m3,mxfp4"
+#define DEFAULT_SCHEMES "int8,int8/ch0,int4/g128,int4/g32,nf4,q8_0,q4_0,q4_k,q6_k,fp8_e4m3,mxfp4"
 #define MAX_SCHEMES 64
 
 const char ql_compare_help[] =

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cmds.h"
+#include "dtypes_blocks.h"
 #include "qlens/args.h"
 #include "qlens/command.h"
 #include "qlens/decimal.h"
@@ -19,6 +20,9 @@
 const char ql_dtypes_help[] =
 	"Options:\n"
 	"  -t, --types LIST   only these formats (comma-separated; default: all)\n"
+	"  --blocks           the block formats instead (q8_0 ... q6_k, iq4_xs, tq1_0,\n"
+	"                     mxfp4_ggml, nvfp4): block length, bytes field by\n"
+	"                     field, bits per weight; --types then names block formats\n"
 	"  --json             an object keyed by type name; float formats have\n"
 	"                     bits, exponent_bits, mantissa_bits, bias, eps, max, min,\n"
 	"                     tiny, smallest_normal, smallest_subnormal, resolution;\n"
@@ -30,13 +34,15 @@ const char ql_dtypes_help[] =
 	"\n"
 	"Examples:\n"
 	"  qlens dtypes\n"
-	"  qlens dtypes --types fp16,bf16 --json\n";
+	"  qlens dtypes --types fp16,bf16 --json\n"
+	"  qlens dtypes --blocks --types q4_k,q6_k\n";
 
-enum { OPT_TYPES, OPT_JSON };
+enum { OPT_TYPES, OPT_JSON, OPT_BLOCKS };
 
 static const ql_opt dtypes_opts[] = {
 	{"types", 't', QL_ARG_REQUIRED, OPT_TYPES},
 	{"json", 0, QL_ARG_NONE, OPT_JSON},
+	{"blocks", 0, QL_ARG_NONE, OPT_BLOCKS},
 	{0},
 };
 
@@ -209,11 +215,21 @@ static void json_table(FILE *out, const ql_type *types, int n)
 	ql_jsonw_finish(&j);
 }
 
+/* --types before --blocks names block formats: is --blocks further on? */
+static bool dtypes_blocks_later(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--blocks") == 0)
+			return true;
+	return false;
+}
+
 int ql_cmd_dtypes(ql_cmd_ctx *ctx, int argc, char **argv)
 {
 	ql_type types[QL_TYPE_COUNT * 4];
 	int n = 0;
-	bool json = false;
+	bool json = false, blocks = false;
+	const char *list = NULL;
 	ql_args a;
 	ql_args_init(&a, argc, argv, dtypes_opts);
 	int id;
@@ -223,17 +239,29 @@ int ql_cmd_dtypes(ql_cmd_ctx *ctx, int argc, char **argv)
 		case QL_ARGS_ERROR: return ql_usage_error(ctx, "dtypes", "%s", a.error);
 		case QL_ARGS_POSITIONAL:
 			return ql_usage_error(ctx, "dtypes", "unexpected argument '%s'", a.value);
+		case OPT_BLOCKS: blocks = true; break;
 		case OPT_TYPES: {
+			list = a.value;
+			if (blocks)
+				break; /* block format names, checked below */
 			const char *bad;
 			size_t bad_len;
 			n = ql_type_list(a.value, types, QL_TYPE_COUNT * 4, &bad, &bad_len);
-			if (n < 0)
+			if (n < 0 && !dtypes_blocks_later(argc, argv))
 				return ql_usage_error(ctx, "dtypes", "unknown type '%.*s' in --types",
 						      (int)bad_len, bad);
 			break;
 		}
 		case OPT_JSON: json = true; break;
 		}
+	}
+	if (blocks) {
+		const char *bad;
+		size_t bad_len;
+		if (ql_dtypes_blocks(ctx->out, json, list, &bad, &bad_len))
+			return ql_usage_error(ctx, "dtypes", "unknown block format '%.*s' in --types",
+					      (int)bad_len, bad);
+		return QL_EXIT_OK;
 	}
 	if (n == 0)
 		for (int t = 0; t < QL_TYPE_COUNT; t++)

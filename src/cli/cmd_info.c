@@ -78,6 +78,8 @@ static void print_json(FILE *out, const ql_source *src)
 		ql_json_int(&j, t->nelem);
 		ql_json_key(&j, "bytes");
 		ql_json_int(&j, (int64_t)t->nbytes);
+		ql_json_key(&j, "decodable");
+		ql_json_bool(&j, t->dtype != QL_DT_OTHER);
 		ql_json_end_object(&j);
 	}
 	ql_json_end_array(&j);
@@ -144,10 +146,16 @@ static void print_text(FILE *out, const ql_source *src)
 		fputs("  ", out);
 		ql_cli_put_line_safe(out, t->name);
 		size_t l = strlen(t->name);
-		fprintf(out, "%*s  %-*s  %-*s  %14" PRId64 "  %14" PRIu64 "\n",
+		fprintf(out, "%*s  %-*s  %-*s  %14" PRId64 "  %14" PRIu64 "%s\n",
 			(int)(l < nw ? nw - l : 0), "", (int)dw, ql_cli_dtype_name(t), (int)sw, shape,
-			t->nelem, t->nbytes);
+			t->nelem, t->nbytes, t->dtype == QL_DT_OTHER ? "  (listed only)" : "");
 	}
+	size_t other = 0;
+	for (size_t i = 0; i < n; i++)
+		other += ql_source_tensor(src, i)->dtype == QL_DT_OTHER;
+	if (other)
+		fprintf(out, "decodable %zu of %zu tensors (qlens cannot decode the types marked "
+			     "\"listed only\" yet)\n", n - other, n);
 }
 
 int ql_cmd_info(ql_cmd_ctx *ctx, int argc, char **argv)

@@ -27,6 +27,7 @@
 #include "qlens/io.h"
 #include "qlens/jsonw.h"
 #include "qlens/quant.h"
+#include "qlens/quantize_cmd.h"
 #include "qlens/qwrite.h"
 #include "qlens/scheme_text.h"
 #include "qlens/stats.h"
@@ -60,6 +61,8 @@ const char ql_quantize_help[] =
 	"                       scale, zero_point, calibration, metrics (mse rmse\n"
 	"                       sqnr_db max_abs_err mean_abs_err cosine clipped),\n"
 	"                       bits_per_weight, bytes, error_histogram\n"
+	"  --tui                open the quantization explorer on this tensor and\n"
+	"                       scheme instead (in the TUI: on top of the screens)\n"
 	"\n"
 	"The kernel is PyTorch's: q = clamp(zp + round_half_even(x * (1/scale)),\n"
 	"qmin, qmax) in float32, so codes match torch.quantize_per_tensor and\n"
@@ -77,7 +80,7 @@ const char ql_quantize_help[] =
 	"  qlens quantize w.npy --dtype q4_0 -o w_q4_0.safetensors --dequant\n"
 	"  qlens quantize w.npy --dtype nf4 -o w_nf4.npy --force\n";
 
-enum { OPT_OUTPUT, OPT_DEQUANT, OPT_PACK, OPT_FORCE };
+enum { OPT_OUTPUT, OPT_DEQUANT, OPT_PACK, OPT_FORCE, OPT_TUI };
 
 static const ql_opt quantize_opts[] = {
 	QL_FILE_OPTS,
@@ -86,6 +89,7 @@ static const ql_opt quantize_opts[] = {
 	{"dequant", 0, QL_ARG_NONE, OPT_DEQUANT},
 	{"pack", 0, QL_ARG_NONE, OPT_PACK},
 	{"force", 'f', QL_ARG_NONE, OPT_FORCE},
+	{"tui", 0, QL_ARG_NONE, OPT_TUI},
 	{0},
 };
 
@@ -93,7 +97,7 @@ typedef struct qopts {
 	const char *file, *tensor, *output;
 	ql_open_opts open;
 	ql_scheme scheme;
-	bool dequant, pack, force, json;
+	bool dequant, pack, force, json, tui;
 	int threads;
 } qopts;
 
@@ -144,7 +148,7 @@ static const char *f32_text(float v, char *buf, size_t n)
  * the grid for symmetric integer schemes. False for non-integer targets. */
 static bool implied_zero_point(const ql_qresult *r, int32_t *zp)
 {
-	if (ql_qdtypes[r->scheme.dtype].kind != QL_QK_INT)
+	if (ql_qdtype_of(r->scheme.dtype)->kind != QL_QK_INT)
 		return false;
 	*zp = (r->qmin + r->qmax) / 2;
 	return true;
@@ -152,7 +156,10 @@ static bool implied_zero_point(const ql_qresult *r, int32_t *zp)
 
 /* --- parsing --------------------------------------------------------------------- */
 
-static int parse_args(ql_cmd_ctx *ctx, int argc, char **argv, qopts *o)
+/* Parses argv into *o. Returns -1 to go on, or the exit status (a usage
+ * error was printed, or --help: in the shell the help, on a screen
+ * (on_screen) a usage error). */
+static int parse_args(ql_cmd_ctx *ctx, int argc, char **argv, qopts *o, bool on_screen)
 {
 	const char *cmd = argv[0];
 	ql_fileopts fo;
@@ -161,6 +168,8 @@ static int parse_args(ql_cmd_ctx *ctx, int argc, char **argv, qopts *o)
 	ql_args_init(&a, argc, argv, quantize_opts);
 	int id;
 	while ((id = ql_args_next(&a)) != QL_ARGS_END) {
+		if (id == QL_ARGS_HELP && on_screen)
+			return ql_usage_error(ctx, cmd, "--help is for the shell");
 		int rc = ql_fileopts_take(ctx, &fo, id, &a);
 		if (rc == QL_FO_TAKEN)
 			continue;
@@ -171,6 +180,7 @@ static int parse_args(ql_cmd_ctx *ctx, int argc, char **argv, qopts *o)
 		case OPT_DEQUANT: o->dequant = true; break;
 		case OPT_PACK: o->pack = true; break;
 		case OPT_FORCE: o->force = true; break;
+		case OPT_TUI: o->tui = true; break;
 		}
 	}
 	int rc = ql_fileopts_finish(ctx, &fo);
@@ -190,7 +200,39 @@ static int parse_args(ql_cmd_ctx *ctx, int argc, char **argv, qopts *o)
 	}
 	if (o->pack && !o->output)
 		return ql_usage_error(ctx, cmd, "--pack applies to -o FILE.safetensors");
+	if (o->tui && (o->output || o->json))
+		return ql_usage_error(ctx, cmd, "--tui shows the result on screen; -o and --json are for the shell");
 	return -1; /* parsed; go on */
+}
+
+int ql_quantize_parse(ql_cmd_ctx *ctx, int argc, char **argv, ql_quantize_request *rq)
+{
+	qopts o = {0};
+	int rc = parse_args(ctx, argc, argv, &o, true);
+	if (rc >= 0)
+		return rc;
+	rq->file = o.file;
+	rq->tensor = o.tensor;
+	rq->open = o.open;
+	rq->scheme = o.scheme;
+	rq->threads = o.threads;
+	return QL_EXIT_OK;
+}
+
+/* --tui: the quantization explorer on the same words but --tui (the screen
+ * parses them with ql_quantize_parse, so its scheme is the CLI's). */
+static int open_explorer(ql_cmd_ctx *ctx, int argc, char **argv)
+{
+	char **args = calloc((size_t)argc + 1, sizeof *args);
+	int n = 0;
+	if (!args)
+		return ql_fail(ctx, "out of memory");
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--tui") != 0)
+			args[n++] = argv[i];
+	int rc = ql_cmd_open_screen(ctx, "quantize", n, args);
+	free(args);
+	return rc;
 }
 
 /* "qlens: FILE: no tensor 'x' (it has: a, b, c, ... and 12 more)" */
@@ -268,24 +310,6 @@ static void summary_i32(FILE *out, const char *label, const int32_t *v, int64_t 
 }
 
 enum { HIST_BINS = 11, HIST_WIDTH = 40 };
-
-/* The histogram of errors (dequant - x) over their own range; NULL-safe
- * when every error is 0 or the tensor is empty (returns false). */
-static bool error_hist(const float *x, const float *y, int64_t n, ql_hist *h)
-{
-	double lo = 0, hi = 0;
-	for (int64_t i = 0; i < n; i++) {
-		double e = (double)y[i] - (double)x[i];
-		lo = e < lo ? e : lo;
-		hi = e > hi ? e : hi;
-	}
-	if (n == 0 || (lo == 0 && hi == 0))
-		return false;
-	if (ql_hist_init(h, HIST_BINS, lo, hi, NULL))
-		return false;
-	ql_hist_add_error(h, x, y, (size_t)n);
-	return true;
-}
 
 static void print_hist(FILE *out, const ql_hist *h)
 {
@@ -421,8 +445,8 @@ static void print_json(FILE *out, const qopts *o, const ql_tensor *t, const ql_q
 	ql_json_key(&j, "group");
 	if (s->gran == QL_GRAN_GROUP)
 		ql_json_int(&j, s->group);
-	else if (s->gran == QL_GRAN_BLOCK && ql_qdtypes[s->dtype].block)
-		ql_json_int(&j, ql_qdtypes[s->dtype].block);
+	else if (s->gran == QL_GRAN_BLOCK && ql_qdtype_of(s->dtype)->block)
+		ql_json_int(&j, ql_qdtype_of(s->dtype)->block);
 	else
 		ql_json_null(&j);
 	ql_json_key(&j, "calibration");
@@ -548,9 +572,11 @@ static void print_json(FILE *out, const qopts *o, const ql_tensor *t, const ql_q
 int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 {
 	qopts o = {0};
-	int rc = parse_args(ctx, argc, argv, &o);
+	int rc = parse_args(ctx, argc, argv, &o, false);
 	if (rc >= 0)
 		return rc;
+	if (o.tui)
+		return open_explorer(ctx, argc, argv);
 
 	ql_error err = {{0}};
 	ql_source *src = NULL;
@@ -609,7 +635,7 @@ int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	have_r = true;
-	have_hist = error_hist(xin, r.dequant, r.nelem, &h);
+	have_hist = ql_error_hist(&h, xin, r.dequant, (size_t)r.nelem, HIST_BINS, NULL) > 0;
 	if (w) {
 		progress(ctx, show, "writing %s...", o.output);
 		ql_qwrite_opts wo = { .pack = o.pack, .dequant = o.dequant };

@@ -17,4 +17,14 @@ extern const char ql_quantize_help[];
 int ql_cmd_paths(ql_cmd_ctx *ctx, int argc, char **argv);
 extern const char ql_paths_help[];
 
+int ql_cmd_lessons(ql_cmd_ctx *ctx, int argc, char **argv);
+extern const char ql_lessons_help[];
+int ql_cmd_lesson(ql_cmd_ctx *ctx, int argc, char **argv);
+extern const char ql_lesson_help[];
+int ql_cmd_eval(ql_cmd_ctx *ctx, int argc, char **argv);
+extern const char ql_eval_help[];
+
+int ql_cmd_divergence(ql_cmd_ctx *ctx, int argc, char **argv);
+extern const char ql_divergence_help[];
+
 #endif

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "qlens/error.h"
-#include "qlens/tui.h"
 
 #include "cmds.h"
 #include "filecmd.h"
@@ -25,12 +24,12 @@ const ql_command ql_commands[] = {
 	{"bits", "VALUE... [--types LIST] [--digits N] [--json] [--tui]",
 	 "how a value is stored in each format, bit by bit, with its exact decimal",
 	 ql_bits_help, ql_cmd_bits},
-	{"dtypes", "[--types LIST] [--json]",
+	{"dtypes", "[--blocks] [--types LIST] [--json]",
 	 "the finfo/iinfo table of every format (eps, max, tiny, ...)", ql_dtypes_help,
 	 ql_cmd_dtypes},
 	{"quantize", "FILE [--tensor NAME] [SCHEME | --scheme WORD | --dtype TYPE [--sym|--asym] "
-	 "[--axis N|--group N] [--calib METHOD] [--scale S [--zero-point Z]]] [-o OUT] [--dequant] "
-	 "[--pack] [--force] [--json]",
+	 "[--axis N|--group N] [--calib METHOD] [--scale S [--zero-point Z]] [--scale-dtype T]] "
+	 "[-o OUT] [--dequant] [--pack] [--force] [--json | --tui]",
 	 "quantize a tensor of a file; show scales, errors and storage; write the result",
 	 ql_quantize_help, ql_cmd_quantize},
 	{"info", "FILE [--json] [--raw DTYPE [--shape SHAPE]]",
@@ -45,6 +44,18 @@ const ql_command ql_commands[] = {
 	{"convert", "FILE [--tensor NAME] --to TYPE -o OUT [--force] [--json]",
 	 "cast a tensor to fp16/bf16/fp8 (or decode it to fp32) and write it, with the error",
 	 ql_convert_help, ql_cmd_convert},
+	{"lessons", "[--check]", "the course: every lesson with your progress (--check lints them)",
+	 ql_lessons_help, ql_cmd_lessons},
+	{"lesson", "LESSON [--print [--width N]|--present|--notes [--once]|--check]",
+	 "play a lesson of the course (N, NAME or FILE); --print for a handout",
+	 ql_lesson_help, ql_cmd_lesson},
+	{"eval", "MODEL [SCHEME] [--schemes LIST] [--keep PATTERNS] [--act none|int8-dynamic|"
+	 "int8-static] [--json]",
+	 "a tiny real model before and after quantization: accuracy, KL, flips, Δp",
+	 ql_eval_help, ql_cmd_eval},
+	{"divergence", "BASE QUANT [--labels FILE] [--json]",
+	 "two models' logits files compared: KL divergence, top-1 agreement, perplexity, Δp",
+	 ql_divergence_help, ql_cmd_divergence},
 	{"paths", "[--json]", "where the data folders (assets, lessons) are found", ql_paths_help,
 	 ql_cmd_paths},
 	{"help", "[COMMAND]", "list the commands, or show one command's help",
@@ -69,8 +80,10 @@ void ql_command_help(const ql_command *cmd, FILE *out)
 static void overview(FILE *out)
 {
 	fprintf(out, "Usage: qlens [COMMAND [ARGS...]]\n"
+		     "       qlens FILE [--tensor NAME]\n"
 		     "qlens: see how numbers are stored, and what quantization does to them.\n"
-		     "With no COMMAND, qlens opens its full-screen explorer.\n\n"
+		     "With no COMMAND, qlens opens its full-screen explorer; with a FILE, the\n"
+		     "explorer's tensor tree of that file.\n\n"
 		     "Commands:\n");
 	for (int i = 0; i < ql_command_count; i++)
 		fprintf(out, "  %-10s %s\n", ql_commands[i].name, ql_commands[i].summary);
@@ -193,32 +206,33 @@ int ql_split_words(const char *line, int *argc_out, char ***argv_out, struct ql_
 
 /* --- main ------------------------------------------------------------------- */
 
-int ql_main(int argc, char **argv)
+int ql_cmd_open_screen(ql_cmd_ctx *ctx, const char *screen, int argc, char **argv)
 {
-	ql_cmd_ctx ctx = {
-		.out = stdout,
-		.err = stderr,
-		.interactive = false,
-		.progress = isatty(STDERR_FILENO),
-	};
-	if (argc < 2)
-		return ql_tui_main(NULL, NULL);
-	const char *first = argv[1];
+	if (!ctx->open_screen)
+		return ql_fail(ctx, "no full-screen explorer here (--tui needs the qlens program on a terminal)");
+	return ctx->open_screen(ctx, screen, argc, argv);
+}
+
+int ql_main(ql_cmd_ctx *ctx, int argc, char **argv)
+{
+	const char *first = argc < 2 ? "--help" : argv[1];
 	if (strcmp(first, "--help") == 0 || strcmp(first, "-h") == 0) {
-		overview(stdout);
+		overview(ctx->out);
 		return QL_EXIT_OK;
 	}
 	if (strcmp(first, "--version") == 0 || strcmp(first, "-V") == 0) {
-		printf("qlens %s\n", QLENS_VERSION);
+		fprintf(ctx->out, "qlens %s\n", QLENS_VERSION);
 		return QL_EXIT_OK;
 	}
 	if (first[0] == '-') {
-		fprintf(stderr, "qlens: unknown option '%s' (see 'qlens --help')\n", first);
+		fprintf(ctx->err, "qlens: unknown option '%s' (see 'qlens --help')\n", first);
 		return QL_EXIT_USAGE;
 	}
-	int rc = ql_command_run(&ctx, argc - 1, argv + 1);
-	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "qlens: writing the output failed\n");
+	int rc = !ql_command_find(first) && ql_cli_names_file(first)
+			 ? ql_cmd_open_file(ctx, argc - 1, argv + 1)
+			 : ql_command_run(ctx, argc - 1, argv + 1);
+	if (fflush(ctx->out) != 0 || ferror(ctx->out)) {
+		fprintf(ctx->err, "qlens: writing the output failed\n");
 		return QL_EXIT_FAIL;
 	}
 	return rc;

@@ -158,6 +158,11 @@ int ql_fileopts_take(ql_cmd_ctx *ctx, ql_fileopts *fo, int id, const ql_args *a)
 		s->has_scale = true;
 		s->scale = (float)d;
 		return QL_FO_TAKEN;
+	case QL_FO_SCALE_DTYPE:
+		scheme_opt(fo, a);
+		if (ql_scheme_parse_scale_dtype(a->value, &s->scale_dtype, &err))
+			return ql_usage_error(ctx, cmd, "--scale-dtype: %s", err.msg);
+		return QL_FO_TAKEN;
 	case QL_FO_ZP:
 		scheme_opt(fo, a);
 		if (!ql_parse_int(a->value, INT32_MIN, INT32_MAX, &v))

@@ -25,6 +25,10 @@ int ql_cmd_compare(ql_cmd_ctx *ctx, int argc, char **argv);
 extern const char ql_compare_help[];
 int ql_cmd_convert(ql_cmd_ctx *ctx, int argc, char **argv);
 extern const char ql_convert_help[];
+/* `qlens FILE [--tensor NAME]` (cmd_open.c): argv[0] is FILE. */
+int ql_cmd_open_file(ql_cmd_ctx *ctx, int argc, char **argv);
+/* The word names a file rather than a command (exists, or has '/' or '.'). */
+bool ql_cli_names_file(const char *word);
 
 /* Opens FILE; on failure prints "qlens: FILE: what is wrong" and returns
  * QL_EXIT_FAIL (0 on success). */
@@ -47,7 +51,7 @@ const char *ql_cli_dtype_name(const ql_tensor *t);
  *   the scheme, in either language (not both at once):
  *     -s, --scheme WORD  or a second positional word: int4/g32/asym/mse
  *     -d, --dtype TYPE --sym --asym --axis N --group N --calib METHOD
- *     --scale S --zero-point Z
+ *     --scale S --zero-point Z --scale-dtype T
  *
  * A command puts QL_FILE_OPTS (and QL_SCHEME_OPTS if it takes a scheme) in
  * its ql_opt table beside its own options, and in its loop hands every word
@@ -69,7 +73,7 @@ const char *ql_cli_dtype_name(const ql_tensor *t);
 enum {
 	QL_FO_TENSOR = 1000, QL_FO_RAW, QL_FO_SHAPE, QL_FO_JSON, QL_FO_THREADS,
 	QL_FO_SCHEME, QL_FO_DTYPE, QL_FO_SYM, QL_FO_ASYM, QL_FO_AXIS, QL_FO_GROUP,
-	QL_FO_CALIB, QL_FO_SCALE, QL_FO_ZP,
+	QL_FO_CALIB, QL_FO_SCALE, QL_FO_ZP, QL_FO_SCALE_DTYPE,
 };
 
 #define QL_FILE_OPTS \
@@ -88,7 +92,8 @@ enum {
 	{"group", 0, QL_ARG_REQUIRED, QL_FO_GROUP}, \
 	{"calib", 0, QL_ARG_REQUIRED, QL_FO_CALIB}, \
 	{"scale", 0, QL_ARG_REQUIRED, QL_FO_SCALE}, \
-	{"zero-point", 0, QL_ARG_REQUIRED, QL_FO_ZP}
+	{"zero-point", 0, QL_ARG_REQUIRED, QL_FO_ZP}, \
+	{"scale-dtype", 0, QL_ARG_REQUIRED, QL_FO_SCALE_DTYPE}
 
 /* What a command does with a scheme. */
 typedef enum ql_fo_scheme_use {
@@ -142,7 +147,9 @@ int ql_fileopts_finish(ql_cmd_ctx *ctx, ql_fileopts *fo);
 	"The scheme, as one word or as options (not both):\n" \
 	"  -s, --scheme WORD    e.g. int4/g32/asym/mse (see below)\n" \
 	"  -d, --dtype TYPE     int8 uint8 int4 uint4 int2 uint2 fp8_e4m3 fp8_e5m2\n" \
-	"                       mxfp8 mxfp4 mxint8 nf4 q8_0 q4_0 (default int8)\n" \
+	"                       mxfp8 mxfp4 mxint8 nf4, and the ggml block formats\n" \
+	"                       q8_0 q4_0 q4_k q6_k ... (qlens dtypes --blocks)\n" \
+	"                       (default int8)\n" \
 	"  --sym                symmetric: scale = absmax / qmax, zero point fixed\n" \
 	"                       (the default for signed integers, floats and blocks)\n" \
 	"  --asym               asymmetric: [min(x,0), max(x,0)] onto [qmin, qmax]\n" \
@@ -152,13 +159,17 @@ int ql_fileopts_finish(ql_cmd_ctx *ctx, ql_fileopts *fo);
 	"  --group N            one scale per N consecutive elements of the last axis\n" \
 	"                       (a shorter last group when N does not divide it)\n" \
 	"                       (neither --axis nor --group: one scale per tensor;\n" \
-	"                       mxfp8/mxfp4/mxint8, nf4, q8_0 and q4_0 use their own\n" \
-	"                       blocks of 32 or 64)\n" \
+	"                       mxfp8/mxfp4/mxint8, nf4 and the ggml formats use\n" \
+	"                       their own blocks)\n" \
 	"  --calib METHOD       minmax (default), percentile:P (e.g. percentile:99.9),\n" \
 	"                       mse (the clip that minimises the round-trip MSE), or\n" \
 	"                       entropy (TensorRT's KL-divergence method)\n" \
 	"  --scale S            use this scale instead of calibrating (per tensor)\n" \
-	"  --zero-point Z       and this zero point (asymmetric schemes)\n"
+	"  --zero-point Z       and this zero point (asymmetric schemes)\n" \
+	"  --scale-dtype T      fp32 (default), fp16 or bf16: the scales are rounded to\n" \
+	"                       T before quantizing, written as T by -o and counted\n" \
+	"                       at its width (int4 per group of 32 with fp16 scales:\n" \
+	"                       4.5 bits per weight); integer dtypes\n"
 
 /* The help paragraph on the one-word syntax. */
 #define QL_CLI_SCHEME_HELP QL_SCHEME_WORD_HELP

@@ -11,9 +11,9 @@
  *   - Q4_0 takes d = (the value of largest magnitude, with its sign) / -8 and
  *     the code (int8_t)(x * id + 8.5f) (truncation), capped at 15.
  * An all-zero block has d = 0 and id = 0, so its codes are 0 (Q8_0) and 8
- * (Q4_0): no division by zero. The block layouts are in qlens/quant.h.
+ * (Q4_0): no division by zero. The block layouts are in qlens/blocks.h.
  */
-#include "qlens/quant.h"
+#include "qlens/blocks.h"
 
 #include <math.h>
 #include <string.h>

@@ -6,7 +6,7 @@
  *               (100 - P)-th and P-th percentiles of x).
  *   mse         the fraction k/100 (k = 1..100) of the minmax range whose
  *               round trip through the quantizer (PyTorch's qparams and
- *               kernel, quant.c) has the smallest mean squared error; ties go
+ *               the affine kernels, affine.c) has the smallest mean squared error; ties go
  *               to the wider range. Tensors of more than 2^20 values are
  *               measured on 2^20 evenly spaced samples.
  *   entropy     TensorRT's KL-divergence calibration as NVIDIA's
@@ -20,7 +20,10 @@
  *               schemes clip [min, max] to [-t, t].
  * Every method returns [0, 0] for an empty input.
  */
-#include "qlens/quant.h"
+#include "qlens/calib.h"
+
+#include "qlens/affine.h"
+#include "qlens/stats.h"
 
 #include <float.h>
 #include <math.h>
@@ -112,23 +115,43 @@ int ql_percentile(const float *x, size_t n, double p, bool abs, double *out, ql_
 #define MSE_SAMPLES (1u << 20)
 #define MSE_STEPS 100
 
-/* Round-trip squared error of the samples through [lo, hi]. */
+#define RT_TILE 256
+
+/* Round-trip squared error of the samples through [lo, hi]: PyTorch's
+ * qparams and the affine kernels of affine.c (int8_t codes when the range
+ * has negative codes, uint8_t otherwise), a tile at a time, the errors
+ * summed in sample order. */
 static double roundtrip_sse(const float *x, size_t n, size_t step_num, size_t m, float lo,
 			    float hi, bool symmetric, int32_t qmin, int32_t qmax)
 {
 	float scale;
 	int32_t zp;
 	ql_qparams_from_range(lo, hi, qmin, qmax, symmetric, &scale, &zp);
-	const float inv = 1.0f / scale;
+	float v[RT_TILE], y[RT_TILE];
+	union {
+		int8_t s[RT_TILE];
+		uint8_t u[RT_TILE];
+	} q;
 	double sse = 0;
-	for (size_t s = 0; s < m; s++) {
-		float v = x[step_num == 1 ? s : (size_t)((double)s * (double)n / (double)m)];
-		float r = rintf(v * inv);
-		float q = (float)zp + r;
-		q = q < (float)qmin ? (float)qmin : q > (float)qmax ? (float)qmax : q;
-		float y = (q - (float)zp) * scale;
-		double e = (double)y - (double)v;
-		sse += e * e;
+	for (size_t s0 = 0; s0 < m; s0 += RT_TILE) {
+		size_t w = m - s0 < RT_TILE ? m - s0 : RT_TILE;
+		const float *xs = x + s0;
+		if (step_num != 1) {
+			for (size_t j = 0; j < w; j++)
+				v[j] = x[(size_t)((double)(s0 + j) * (double)n / (double)m)];
+			xs = v;
+		}
+		if (qmin < 0) {
+			ql_affine_quantize_s8(xs, w, scale, zp, qmin, qmax, q.s);
+			ql_affine_dequantize_s8(q.s, w, scale, zp, y);
+		} else {
+			ql_affine_quantize_u8(xs, w, scale, zp, qmin, qmax, q.u);
+			ql_affine_dequantize_u8(q.u, w, scale, zp, y);
+		}
+		for (size_t j = 0; j < w; j++) {
+			double e = (double)y[j] - (double)xs[j];
+			sse += e * e;
+		}
 	}
 	return sse;
 }

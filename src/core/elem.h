@@ -1,5 +1,5 @@
 /* elem.h — fast float32 -> fp8 / fp4 element codes, for the kernels only
- * (quant.c's scaled-float kernel, mx.c's MX blocks).
+ * (scaled.c's scaled-float kernel, mx.c's MX blocks).
  *
  * ql_encode (format.c) rounds any double to any format exactly, in double
  * arithmetic, one call per value: right, but far too slow for 64M values.

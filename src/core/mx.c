@@ -28,7 +28,7 @@
  * single rounding), and the branch-free element encoders of elem.h.
  * tests/test_fastpath.c checks that both give the same bytes.
  */
-#include "qlens/quant.h"
+#include "qlens/mx.h"
 
 #include <float.h>
 #include <math.h>

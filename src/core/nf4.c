@@ -11,7 +11,8 @@
  * An all-zero block (absmax 0) would make bnb compute 0 * inf = NaN; here it
  * gets code 7 (the level 0.0) instead, so it still dequantizes to zeros.
  */
-#include "qlens/quant.h"
+#include "qlens/nf4.h"
+#include "qlens/format.h"
 
 #include <math.h>
 #include <string.h>

@@ -11,7 +11,7 @@
  * share a byte) nor of bitsandbytes (first element in the high nibble):
  * those layouts are written by their own kernels (blocks.c, nf4.c).
  */
-#include "qlens/quant.h"
+#include "qlens/pack.h"
 
 #include <string.h>
 

@@ -6,7 +6,7 @@
  * block ranges and per-block metric sums it uses for MX.
  *
  * They are chosen at run time (ql_avx2_active) by the public kernels in
- * quant.c, whose portable C stays the reference: same codes, clipped
+ * affine.c, whose portable C stays the reference: same codes, clipped
  * counts, dequantized values and metric sums, bit for bit. Why the two
  * agree is told in quant_avx2.h; tests/test_simd.c checks it over ties,
  * clipping, ±0, subnormals, huge values and every code range.
@@ -15,6 +15,7 @@
  * and an add here, which would change the metric sums' last bits.
  */
 #include "quant_avx2.h"
+#include "lanes.h"
 
 #include <float.h>
 #include <math.h>
@@ -186,48 +187,16 @@ AVX2 static inline void lanes_add8(lanes *s, __m256 x, __m256 y, __m256d absmask
 AVX2 static void lanes_finish(const lanes *s, const float *x, const float *y, size_t n,
 			      size_t total, ql_metrics_acc *acc)
 {
-	double sx2[4], sy2[4], sxy[4], se2[4], sae[4], mae[4];
-	_mm256_storeu_pd(sx2, s->sx2);
-	_mm256_storeu_pd(sy2, s->sy2);
-	_mm256_storeu_pd(sxy, s->sxy);
-	_mm256_storeu_pd(se2, s->se2);
-	_mm256_storeu_pd(sae, s->sae);
-	_mm256_storeu_pd(mae, s->mae);
-	size_t i = 0;
-	for (; i + 4 <= n; i += 4) {
-		for (int l = 0; l < 4; l++) {
-			double xv = x[i + l], yv = y[i + l];
-			double e = yv - xv;
-			double ae = fabs(e);
-			sx2[l] += xv * xv;
-			sy2[l] += yv * yv;
-			sxy[l] += xv * yv;
-			se2[l] += e * e;
-			sae[l] += ae;
-			mae[l] = ae > mae[l] ? ae : mae[l];
-		}
-	}
-	for (int l = 0; i < n; i++, l++) {
-		double xv = x[i], yv = y[i];
-		double e = yv - xv;
-		double ae = fabs(e);
-		sx2[l] += xv * xv;
-		sy2[l] += yv * yv;
-		sxy[l] += xv * yv;
-		se2[l] += e * e;
-		sae[l] += ae;
-		mae[l] = ae > mae[l] ? ae : mae[l];
-	}
-	for (int l = 0; l < 4; l++) {
-		acc->sum_x2 += sx2[l];
-		acc->sum_y2 += sy2[l];
-		acc->sum_xy += sxy[l];
-		acc->sum_e2 += se2[l];
-		acc->sum_abs_e += sae[l];
-		if (mae[l] > acc->max_abs_e)
-			acc->max_abs_e = mae[l];
-	}
-	acc->n += (int64_t)total;
+	ql_lanes t;
+	_mm256_storeu_pd(t.sx2, s->sx2);
+	_mm256_storeu_pd(t.sy2, s->sy2);
+	_mm256_storeu_pd(t.sxy, s->sxy);
+	_mm256_storeu_pd(t.se2, s->se2);
+	_mm256_storeu_pd(t.sae, s->sae);
+	_mm256_storeu_pd(t.mae, s->mae);
+	if (n)
+		ql_lanes_add(&t, x, y, n);
+	ql_lanes_flush(&t, total, acc);
 }
 
 /* Values a fused step works on: quantized and dequantized first (into y or
@@ -294,7 +263,7 @@ DEFINE_QDQ_AVX2(ql_affine_qdq_u8_avx2, uint8_t, pack_u8, ql_affine_quantize_u8_a
 
 /* ---- Q8_0 blocks ------------------------------------------------------------- */
 
-/* The range of one block of 32 as scan_span gives it (quant.c): min and
+/* The range of one block of 32 as ql_qp_scan_span gives it (quantize_scan.c): min and
  * max by `v < l ? v : l` in order from ±inf. minps/maxps pick the same
  * value whenever it is not zero (equal nonzero floats have equal bits); a
  * zero result (where +0 and -0 differ) is redone in order. */

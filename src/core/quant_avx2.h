@@ -37,7 +37,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "qlens/quant.h"
+#include "qlens/blocks.h"
+#include "qlens/nf4.h"
+#include "qlens/format.h"
 #include "qlens/stats.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -57,7 +59,7 @@ bool ql_avx2_active(void);
  * two paths through ql_quantize. Not thread-safe against running kernels. */
 void ql_avx2_enable(bool on);
 
-/* The portable kernels (quant.c): the reference. */
+/* The portable kernels (affine.c): the reference. */
 int64_t ql_affine_quantize_s8_c(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,
 				int32_t qmax, int8_t *q);
 int64_t ql_affine_quantize_u8_c(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,

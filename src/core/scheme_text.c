@@ -54,6 +54,11 @@ static int modifier(const char *word, const char *part, ql_scheme *s, bool *gran
 		s->gran = QL_GRAN_GROUP;
 		s->group = v;
 		*gran = true;
+	} else if (!strncasecmp(part, "scale:", 6) && strchr("fFbB", part[6]) && part[6]) {
+		/* scale:fp16, scale:bf16, scale:fp32: the scales' storage type */
+		ql_error e;
+		if (ql_scheme_parse_scale_dtype(part + 6, &s->scale_dtype, &e))
+			return ql_error_set(err, "scheme '%s': '%s': %s", word, part, e.msg);
 	} else if (!strncasecmp(part, "scale:", 6)) {
 		double d;
 		ql_error e;
@@ -69,7 +74,7 @@ static int modifier(const char *word, const char *part, ql_scheme *s, bool *gran
 		s->zero_point = (int32_t)v;
 	} else if (ql_scheme_parse_calib(part, s, err)) {
 		return ql_error_prefix(err, "scheme '%s': '%s' is not a modifier (sym, asym, chN, gN, "
-				       "scale:S, zp:Z or a calibration)", word, part);
+				       "scale:S, scale:fp16|bf16, zp:Z or a calibration)", word, part);
 	}
 	return 0;
 }
@@ -137,6 +142,8 @@ int ql_scheme_word(const ql_scheme *s, char *buf, size_t n)
 		shortest(num, sizeof num, (double)s->scale, true);
 		PUT("/scale:%s", num);
 	}
+	if (s->scale_dtype != QL_SCALE_FP32)
+		PUT("/scale:%s", ql_scale_dtype_name(s->scale_dtype));
 	if (s->has_zero_point)
 		PUT("/zp:%ld", (long)s->zero_point);
 #undef PUT

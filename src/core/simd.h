@@ -23,4 +23,12 @@
 #define QL_SIMD_CLONES
 #endif
 
+/* For a helper of a QL_SIMD_CLONES kernel: GCC does not always inline a
+ * plain function into a clone, and then the helper runs as baseline code. */
+#if defined(__GNUC__)
+#define QL_ALWAYS_INLINE __attribute__((always_inline))
+#else
+#define QL_ALWAYS_INLINE
+#endif
+
 #endif

@@ -12,9 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lanes.h"
 #include "simd.h"
-
-#define LANES 4
 
 void ql_metrics_acc_init(ql_metrics_acc *a)
 {
@@ -24,44 +23,10 @@ void ql_metrics_acc_init(ql_metrics_acc *a)
 QL_SIMD_CLONES
 void ql_metrics_add(ql_metrics_acc *a, const float *x, const float *y, size_t n)
 {
-	double sx2[LANES] = {0}, sy2[LANES] = {0}, sxy[LANES] = {0};
-	double se2[LANES] = {0}, sae[LANES] = {0}, mae[LANES] = {0};
-	size_t i = 0;
-
-	for (; i + LANES <= n; i += LANES) {
-		for (int l = 0; l < LANES; l++) {
-			double xv = x[i + l], yv = y[i + l];
-			double e = yv - xv;
-			double ae = fabs(e);
-			sx2[l] += xv * xv;
-			sy2[l] += yv * yv;
-			sxy[l] += xv * yv;
-			se2[l] += e * e;
-			sae[l] += ae;
-			mae[l] = ae > mae[l] ? ae : mae[l];
-		}
-	}
-	for (int l = 0; i < n; i++, l++) {
-		double xv = x[i], yv = y[i];
-		double e = yv - xv;
-		double ae = fabs(e);
-		sx2[l] += xv * xv;
-		sy2[l] += yv * yv;
-		sxy[l] += xv * yv;
-		se2[l] += e * e;
-		sae[l] += ae;
-		mae[l] = ae > mae[l] ? ae : mae[l];
-	}
-	for (int l = 0; l < LANES; l++) {
-		a->sum_x2 += sx2[l];
-		a->sum_y2 += sy2[l];
-		a->sum_xy += sxy[l];
-		a->sum_e2 += se2[l];
-		a->sum_abs_e += sae[l];
-		if (mae[l] > a->max_abs_e)
-			a->max_abs_e = mae[l];
-	}
-	a->n += (int64_t)n;
+	ql_lanes s;
+	memset(&s, 0, sizeof s);
+	ql_lanes_add(&s, x, y, n);
+	ql_lanes_flush(&s, n, a);
 }
 
 void ql_metrics_merge(ql_metrics_acc *a, const ql_metrics_acc *b)
@@ -237,6 +202,23 @@ void ql_hist_add_error(ql_hist *h, const float *x, const float *y, size_t n)
 		h->above += c[l][h->nbins + 1];
 		h->nan += c[l][h->nbins + 2];
 	}
+}
+
+int ql_error_hist(ql_hist *h, const float *x, const float *y, size_t n, int nbins, ql_error *err)
+{
+	memset(h, 0, sizeof *h);
+	double lo = 0, hi = 0;
+	for (size_t i = 0; i < n; i++) {
+		double e = (double)y[i] - (double)x[i];
+		lo = e < lo ? e : lo;
+		hi = e > hi ? e : hi;
+	}
+	if (n == 0 || (lo == 0 && hi == 0))
+		return 0;
+	if (ql_hist_init(h, nbins, lo, hi, err))
+		return -1;
+	ql_hist_add_error(h, x, y, n);
+	return 1;
 }
 
 bool ql_range(const float *x, size_t n, float *min, float *max)

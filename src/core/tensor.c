@@ -6,7 +6,7 @@
  * into float32 in C order: floats exactly (fp16, bf16 and fp8 widen without
  * rounding; f64 rounds to nearest even), integers by C's conversion (exact up
  * to 2^24, then nearest even), bool as 0 or 1. The llama.cpp block formats
- * (Q8_0, Q4_0, Q4_1, Q5_0, Q5_1) go to the block dequantizers of quant.h.
+ * go to the dequantizers of blockfmt.h's table.
  */
 #include "qlens/tensor.h"
 
@@ -17,7 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "qlens/quant.h"
+#include "qlens/blockfmt.h"
 
 const ql_dtype_info ql_dtypes[QL_DT_COUNT] = {
 	[QL_DT_BOOL]    = { .name = "BOOL",    .block_elems = 1,  .block_bytes = 1,  .is_float = false },
@@ -42,6 +42,19 @@ const ql_dtype_info ql_dtypes[QL_DT_COUNT] = {
 	[QL_DT_Q4_1]    = { .name = "Q4_1",    .block_elems = 32, .block_bytes = 20, .is_float = true },
 	[QL_DT_Q5_0]    = { .name = "Q5_0",    .block_elems = 32, .block_bytes = 22, .is_float = true },
 	[QL_DT_Q5_1]    = { .name = "Q5_1",    .block_elems = 32, .block_bytes = 24, .is_float = true },
+	/* super-blocks of 256 and ggml's FP4 blocks (layouts in ggml_blocks.h) */
+	[QL_DT_Q2_K]    = { .name = "Q2_K",    .block_elems = 256, .block_bytes = 84,  .is_float = true },
+	[QL_DT_Q3_K]    = { .name = "Q3_K",    .block_elems = 256, .block_bytes = 110, .is_float = true },
+	[QL_DT_Q4_K]    = { .name = "Q4_K",    .block_elems = 256, .block_bytes = 144, .is_float = true },
+	[QL_DT_Q5_K]    = { .name = "Q5_K",    .block_elems = 256, .block_bytes = 176, .is_float = true },
+	[QL_DT_Q6_K]    = { .name = "Q6_K",    .block_elems = 256, .block_bytes = 210, .is_float = true },
+	[QL_DT_Q8_K]    = { .name = "Q8_K",    .block_elems = 256, .block_bytes = 292, .is_float = true },
+	[QL_DT_IQ4_NL]  = { .name = "IQ4_NL",  .block_elems = 32,  .block_bytes = 18,  .is_float = true },
+	[QL_DT_IQ4_XS]  = { .name = "IQ4_XS",  .block_elems = 256, .block_bytes = 136, .is_float = true },
+	[QL_DT_TQ1_0]   = { .name = "TQ1_0",   .block_elems = 256, .block_bytes = 54,  .is_float = true },
+	[QL_DT_TQ2_0]   = { .name = "TQ2_0",   .block_elems = 256, .block_bytes = 66,  .is_float = true },
+	[QL_DT_MXFP4]   = { .name = "MXFP4",   .block_elems = 32,  .block_bytes = 17,  .is_float = true },
+	[QL_DT_NVFP4]   = { .name = "NVFP4",   .block_elems = 64,  .block_bytes = 36,  .is_float = true },
 	[QL_DT_OTHER]   = { .name = "OTHER",   .block_elems = 0,  .block_bytes = 0,  .is_float = false },
 };
 
@@ -266,30 +279,15 @@ static void decode_fortran(const ql_tensor *t, float *out)
 	}
 }
 
-/* llama.cpp blocks, through quant.h's dequantizers (ggml's byte layout,
- * little-endian). Blocks hold uint16 fields, so data that is not 2-aligned
- * (possible inside a mapped file) is copied to an aligned buffer a chunk at
- * a time. */
-typedef void (*block_fn)(const void *x, float *y, int64_t k);
-
-static void deq_q8_0(const void *x, float *y, int64_t k) { ql_dequantize_row_q8_0(x, y, k); }
-static void deq_q4_0(const void *x, float *y, int64_t k) { ql_dequantize_row_q4_0(x, y, k); }
-static void deq_q4_1(const void *x, float *y, int64_t k) { ql_dequantize_row_q4_1(x, y, k); }
-static void deq_q5_0(const void *x, float *y, int64_t k) { ql_dequantize_row_q5_0(x, y, k); }
-static void deq_q5_1(const void *x, float *y, int64_t k) { ql_dequantize_row_q5_1(x, y, k); }
-
-static const block_fn block_decoders[QL_DT_COUNT] = {
-	[QL_DT_Q8_0] = deq_q8_0,
-	[QL_DT_Q4_0] = deq_q4_0,
-	[QL_DT_Q4_1] = deq_q4_1,
-	[QL_DT_Q5_0] = deq_q5_0,
-	[QL_DT_Q5_1] = deq_q5_1,
-};
-
+/* Block formats, through the dequantizer of blockfmt.h's table (ggml's byte
+ * layout, little-endian). Blocks hold uint16/float fields, so data that is
+ * not 4-aligned (possible inside a mapped file) is copied to an aligned
+ * buffer a chunk at a time. */
 static int decode_blocks(const ql_tensor *t, float *out, ql_error *err)
 {
 	const ql_dtype_info *d = &ql_dtypes[t->dtype];
-	block_fn fn = block_decoders[t->dtype];
+	const ql_block_traits *bt = ql_block_for_dtype(t->dtype);
+	ql_block_dequantize_fn fn = bt ? bt->dequantize_row : NULL;
 	if (!fn)
 		return ql_error_set(err, "tensor '%s': cannot decode %s blocks yet", t->name, d->name);
 	if (t->big_endian || t->fortran_order)

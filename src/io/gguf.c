@@ -12,8 +12,9 @@
  * What qlens does with it: every metadata value is summarised into one
  * printable line (long strings and arrays shortened); shapes are turned into
  * NumPy order (GGUF's dims reversed: the last NumPy axis is GGUF's ne[0]);
- * F32/F16/BF16/Q8_0/Q4_0/Q4_1/Q5_0/Q5_1 and the integer/F64 types map onto
- * ql_dtype and can be decoded; every other ggml type is listed as
+ * F32/F16/BF16, the integer/F64 types and every block format of blockfmt.h's
+ * table (Q8_0 ... Q5_1, the k-quants, IQ4_NL/XS, TQ1_0/TQ2_0, MXFP4, NVFP4)
+ * map onto ql_dtype and can be decoded; every other ggml type is listed as
  * QL_DT_OTHER with its ggml name and its exact byte size, so `info` and the
  * offsets check still work.
  *
@@ -23,6 +24,8 @@
  * or reading past the map.
  */
 #include "source_impl.h"
+
+#include "qlens/blockfmt.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +85,9 @@ static const ggml_type_info ggml_types[] = {
 	[37] = { "IQ4_NL_4_8", 32, 18, QL_DT_OTHER },
 	[38] = { "IQ4_NL_8_8", 32, 18, QL_DT_OTHER },
 	[39] = { "MXFP4", 32, 17, QL_DT_OTHER },  /* e8m0 scale, 16 bytes of e2m1 */
+	[40] = { "NVFP4", 64, 36, QL_DT_OTHER },  /* 4 ue4m3 scales, 32 bytes of e2m1 */
+	[41] = { "Q1_0", 128, 18, QL_DT_OTHER },  /* fp16 d, 128 sign bits */
+	[42] = { "Q2_0", 64, 18, QL_DT_OTHER },   /* fp16 d, 64 2-bit codes */
 };
 #define GGML_TYPE_COUNT (sizeof ggml_types / sizeof ggml_types[0])
 
@@ -576,7 +582,9 @@ static int read_tensor_info(ql_source *src, cursor *c, uint64_t i, uint64_t *off
 	if (blocks > UINT64_MAX / (uint64_t)gt->size)
 		return ql_error_set(c->err, "tensor '%s' is too large", t->name);
 	t->nbytes = blocks * (uint64_t)gt->size;
-	t->dtype = gt->dtype;
+	/* the block formats qlens decodes are those of blockfmt.h's table */
+	const ql_block_traits *bt = ql_block_for_ggml((int)type);
+	t->dtype = bt && bt->block == gt->blck && bt->bytes == gt->size ? bt->dtype : gt->dtype;
 	if (t->dtype == QL_DT_OTHER)
 		snprintf(t->other_name, sizeof t->other_name, "%s", gt->name);
 	return 0;

@@ -18,7 +18,8 @@ struct ql_qwriter {
 	ql_writer *w;
 	bool npy;
 	int ntensors;
-	uint8_t *packed; /* NAME.q packed: referenced by w until close */
+	uint8_t *packed;    /* NAME.q packed: referenced by w until close */
+	uint16_t *scales16; /* NAME.scale as fp16/bf16: likewise */
 };
 
 static bool ends_with(const char *s, const char *suffix)
@@ -52,9 +53,11 @@ static int add_safetensors(ql_qwriter *q, const char *tname, const ql_qresult *r
 	ql_writer *w = q->w;
 	char name[512], value[QL_SCHEME_WORD_MAX + 64];
 	const ql_qdtype_info *qi = ql_qdtype_of(r->scheme.dtype);
-	bool pack = o->pack && qi->bits < 8;
+	bool pack = o->pack && qi->bits < 8 && r->codes;
 	snprintf(name, sizeof name, "%s.q", tname);
-	if (pack) {
+	if (!r->codes) {
+		/* a block format without per-element codes: its blocks say it all */
+	} else if (pack) {
 		size_t nb = ql_packed_bytes((size_t)r->nelem, qi->bits);
 		q->packed = malloc(nb ? nb : 1);
 		if (!q->packed)
@@ -68,8 +71,23 @@ static int add_safetensors(ql_qwriter *q, const char *tname, const ql_qresult *r
 		return -1;
 	}
 	snprintf(name, sizeof name, "%s.scale", tname);
-	if (ql_writer_add(w, name, QL_DT_F32, r->scale_shape, r->scale_ndim, r->scales, err))
+	if (r->scheme.scale_dtype != QL_SCALE_FP32 && r->nscales > 0) {
+		/* the scales are already values of that type: the conversion is exact */
+		q->scales16 = malloc((size_t)r->nscales * sizeof *q->scales16);
+		if (!q->scales16)
+			return ql_error_set(err, "out of memory");
+		bool bf = r->scheme.scale_dtype == QL_SCALE_BF16;
+		for (int64_t i = 0; i < r->nscales; i++) {
+			uint32_t u;
+			memcpy(&u, &r->scales[i], sizeof u);
+			q->scales16[i] = bf ? (uint16_t)(u >> 16) : ql_fp16_from_f32(r->scales[i]);
+		}
+		if (ql_writer_add(w, name, bf ? QL_DT_BF16 : QL_DT_F16, r->scale_shape, r->scale_ndim,
+				  q->scales16, err))
+			return -1;
+	} else if (ql_writer_add(w, name, QL_DT_F32, r->scale_shape, r->scale_ndim, r->scales, err)) {
 		return -1;
+	}
 	if (r->zero_points) {
 		snprintf(name, sizeof name, "%s.zero_point", tname);
 		if (ql_writer_add(w, name, QL_DT_I32, r->scale_shape, r->scale_ndim, r->zero_points, err))
@@ -141,6 +159,7 @@ int ql_qwriter_close(ql_qwriter *q, ql_error *err)
 {
 	int rc = ql_writer_close(q->w, err);
 	free(q->packed);
+	free(q->scales16);
 	free(q);
 	return rc;
 }
@@ -151,5 +170,6 @@ void ql_qwriter_abort(ql_qwriter *q)
 		return;
 	ql_writer_abort(q->w);
 	free(q->packed);
+	free(q->scales16);
 	free(q);
 }

@@ -51,6 +51,7 @@ const char *ql_key_label(int key, bool utf8, char *buf, size_t n)
 		{KEY_HOME, "Home", "Home"}, {KEY_END, "End", "End"}, {KEY_ENTER, "Enter", "Enter"},
 		{'\n', "Enter", "Enter"}, {'\r', "Enter", "Enter"}, {27, "Esc", "Esc"},
 		{' ', "Space", "Space"}, {'\t', "Tab", "Tab"}, {KEY_BACKSPACE, "Bksp", "Bksp"},
+		{KEY_BTAB, "S-Tab", "S-Tab"},
 	};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (names[i].key == key) {

@@ -168,6 +168,8 @@ static char **complete(const char *text, int start, int end)
 {
 	(void)end;
 	rl_attempted_completion_over = 1; /* no default fallback */
+	if (current && current->kind == QL_PROMPT_PATH)
+		return rl_completion_matches(text, rl_filename_completion_function);
 	int first = 0;
 	while (first < start && (rl_line_buffer[first] == ' ' || rl_line_buffer[first] == '\t'))
 		first++;
@@ -276,6 +278,11 @@ void ql_prompt_free(ql_prompt *p)
 bool ql_prompt_active(const ql_prompt *p)
 {
 	return p && p->active;
+}
+
+const char *ql_prompt_text(const ql_prompt *p)
+{
+	return p && p->active && rl_line_buffer ? rl_line_buffer : "";
 }
 
 void ql_prompt_open(ql_prompt *p, ql_prompt_kind kind, const char *label, const char *initial,

@@ -603,9 +603,11 @@ static bool bits_command(ql_app *app, void *vst, int argc, char **argv)
 	return set_input_text(st, argv[1], NULL) == 0;
 }
 
-static void *bits_open(ql_app *app, const char *arg, ql_error *err)
+/* argv[0]: the input (none: 1/3). */
+static void *bits_open(ql_app *app, int argc, char **argv, ql_error *err)
 {
 	(void)app;
+	const char *arg = argc > 0 ? argv[0] : NULL;
 	bits_state *st = calloc(1, sizeof *st);
 	if (!st) {
 		ql_error_set(err, "out of memory");
@@ -631,6 +633,8 @@ const ql_screen_ops ql_screen_bits = {
 	.name = "bits",
 	.title = "Bit explorer",
 	.scope = QL_SC_BITS,
+	.min_lines = QL_TUI_MIN_LINES - 2,
+	.min_cols = QL_TUI_MIN_COLS,
 	.open = bits_open,
 	.close = bits_close,
 	.action = bits_action,

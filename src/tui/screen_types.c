@@ -10,6 +10,11 @@
  *
  * Both halves scroll together to keep the selected format in view. Enter
  * (or a click) shows its numbers with every digit.
+ *
+ * After the element formats come the block formats of blockfmt.h's table
+ * (q8_0 ... q6_k, iq4_xs, tq1_0, mxfp4_ggml, nvfp4): their rows give the
+ * block length, bytes and bits per weight, and Enter shows the block field
+ * by field, with one block of a sample drawn as its bytes under each field.
  */
 #include "tui_impl.h"
 
@@ -18,12 +23,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "qlens/blockfmt.h"
 #include "qlens/decimal.h"
 #include "qlens/format.h"
 
 #define NAME_X 2
 #define AXIS_X 12
 #define EPS_W 15 /* " eps 9.77e-04" and a margin */
+
+/* Rows: the element formats, then the block formats. */
+static int nrows(void)
+{
+	return QL_TYPE_COUNT + ql_block_format_count;
+}
+
+static const ql_block_traits *row_block(int i)
+{
+	return i >= QL_TYPE_COUNT ? &ql_block_formats[i - QL_TYPE_COUNT] : NULL;
+}
 
 typedef struct types_state {
 	int sel, top;
@@ -100,6 +117,18 @@ static void draw_table_row(const ql_theme *th, WINDOW *w, int y, int cols, ql_ty
 		int wd = ql_text_width(th, c[i]);
 		ql_put(th, w, y, xs[i] + ws[i] - wd, ws[i], r, c[i]);
 	}
+}
+
+static void draw_block_row(const ql_theme *th, WINDOW *w, int y, int cols,
+			   const ql_block_traits *b, bool sel)
+{
+	char c[160];
+	snprintf(c, sizeof c, "%g bits/weight: %d values in %d bytes  %s", ql_block_bits_per_weight(b),
+		 b->block, b->bytes, b->summary);
+	if (sel)
+		ql_fill_row(th, w, y, QL_R_SELECTED);
+	ql_put(th, w, y, NAME_X, 10, sel ? QL_R_SELECTED : QL_R_LABEL, b->name);
+	ql_put(th, w, y, 13, cols - 14, sel ? QL_R_SELECTED : QL_R_NORMAL, c);
 }
 
 static void draw_table_header(const ql_theme *th, WINDOW *w, int y, int cols)
@@ -180,26 +209,31 @@ static void types_draw(ql_app *app, void *vst, WINDOW *w)
 	int h = getmaxy(w), cols = getmaxx(w);
 	/* table: header + shown rows; blank; axis title; shown rows; 2 tick rows */
 	int shown = (h - 5) / 2;
-	if (shown > QL_TYPE_COUNT)
-		shown = QL_TYPE_COUNT;
+	if (shown > nrows())
+		shown = nrows();
 	if (shown < 1)
 		shown = 1;
 	if (st->sel < st->top)
 		st->top = st->sel;
 	if (st->sel >= st->top + shown)
 		st->top = st->sel - shown + 1;
-	if (st->top > QL_TYPE_COUNT - shown)
-		st->top = QL_TYPE_COUNT - shown;
+	if (st->top > nrows() - shown)
+		st->top = nrows() - shown;
 	st->shown = shown;
 
 	int y = 0;
 	draw_table_header(th, w, y++, cols);
 	st->table_y = y;
-	for (int i = 0; i < shown; i++)
-		draw_table_row(th, w, y++, cols, (ql_type)(st->top + i), st->top + i == st->sel);
-	if (shown < QL_TYPE_COUNT) {
+	for (int i = 0; i < shown; i++) {
+		int r = st->top + i;
+		if (row_block(r))
+			draw_block_row(th, w, y++, cols, row_block(r), r == st->sel);
+		else
+			draw_table_row(th, w, y++, cols, (ql_type)r, r == st->sel);
+	}
+	if (shown < nrows()) {
 		char more[48];
-		snprintf(more, sizeof more, "formats %d-%d of %d", st->top + 1, st->top + shown, QL_TYPE_COUNT);
+		snprintf(more, sizeof more, "formats %d-%d of %d", st->top + 1, st->top + shown, nrows());
 		ql_put(th, w, y, cols - 1 - ql_text_width(th, more), -1, QL_R_DIM, more);
 	}
 	y++;
@@ -211,8 +245,17 @@ static void types_draw(ql_app *app, void *vst, WINDOW *w)
 		 th->g.bar_sub, th->g.bar);
 	ql_put(th, w, y++, NAME_X, cols - NAME_X - 1, QL_R_LABEL, title);
 	st->axis_y = y;
-	for (int i = 0; i < shown; i++)
-		draw_axis_row(th, w, y++, cols, (ql_type)(st->top + i), st->top + i == st->sel, lo, hi);
+	for (int i = 0; i < shown; i++) {
+		int r = st->top + i;
+		if (row_block(r)) { /* a block format has no single range: its row says so */
+			ql_put(th, w, y, NAME_X, 10, r == st->sel ? QL_R_SELECTED : QL_R_LABEL,
+			       row_block(r)->name);
+			ql_put(th, w, y++, AXIS_X, cols - AXIS_X - 1, QL_R_DIM,
+			       "block format: Enter shows its bytes");
+		} else {
+			draw_axis_row(th, w, y++, cols, (ql_type)r, r == st->sel, lo, hi);
+		}
+	}
 	draw_ticks(th, w, y, cols, lo, hi);
 }
 
@@ -250,6 +293,56 @@ static void show_details(ql_app *app, ql_type t)
 	free(buf);
 }
 
+/* A block format field by field, and one block of a sample (a smooth wave
+ * with an outlier, quantized by the format's own quantizer) as its bytes. */
+static void show_block(ql_app *app, const ql_block_traits *b)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	if (!out)
+		return;
+	fprintf(out, "%s (%s", b->name, ql_dtypes[b->dtype].name);
+	if (b->ggml_type >= 0)
+		fprintf(out, ", GGUF type %d", b->ggml_type);
+	fprintf(out, "): %d values in %d bytes, %g bits per weight\n%s\n\n", b->block, b->bytes,
+		ql_block_bits_per_weight(b), b->summary);
+	unsigned char *raw = calloc(1, (size_t)b->bytes);
+	float *x = malloc((size_t)b->block * sizeof *x);
+	bool have = raw && x && b->quantize_row_ref;
+	if (have) {
+		for (int i = 0; i < b->block; i++)
+			x[i] = 0.05f * sinf(0.37f * (float)i) + (i == 5 ? 0.2f : 0.0f);
+		ql_block_quantizer(b)(x, raw, b->block);
+		fprintf(out, "One block of a sample (0.05 sin(0.37 i), 0.2 at i = 5), field by field:\n\n");
+	}
+	int off = 0;
+	for (int f = 0; f < b->nfields; f++) {
+		const ql_block_field *fl = &b->fields[f];
+		fprintf(out, "  %3d  %-8s %-13s %3d bytes  %s\n", off, fl->name, fl->type, fl->bytes,
+			fl->meaning);
+		for (int i = 0; have && i < fl->bytes; i++)
+			fprintf(out, "%s%02x%s", i % 16 == 0 ? "       " : "", raw[off + i],
+				i % 16 == 15 || i == fl->bytes - 1 ? "\n" : " ");
+		off += fl->bytes;
+	}
+	if (!b->quantize_row_ref)
+		fprintf(out, "\n(decode only: qlens reads this format but does not write it)\n");
+	free(raw);
+	free(x);
+	fclose(out);
+	ql_app_show_text(app, b->name, buf, len);
+	free(buf);
+}
+
+static void show_row(ql_app *app, int r)
+{
+	if (row_block(r))
+		show_block(app, row_block(r));
+	else
+		show_details(app, (ql_type)r);
+}
+
 static bool types_action(ql_app *app, void *vst, ql_action a)
 {
 	types_state *st = vst;
@@ -259,14 +352,14 @@ static bool types_action(ql_app *app, void *vst, ql_action a)
 	case QL_ACT_PAGE_UP: st->sel -= st->shown > 1 ? st->shown : 1; break;
 	case QL_ACT_PAGE_DOWN: st->sel += st->shown > 1 ? st->shown : 1; break;
 	case QL_ACT_FIRST: st->sel = 0; break;
-	case QL_ACT_LAST: st->sel = QL_TYPE_COUNT - 1; break;
-	case QL_ACT_OPEN: case QL_ACT_RIGHT: show_details(app, (ql_type)st->sel); break;
+	case QL_ACT_LAST: st->sel = nrows() - 1; break;
+	case QL_ACT_OPEN: case QL_ACT_RIGHT: show_row(app, st->sel); break;
 	default: return false;
 	}
 	if (st->sel < 0)
 		st->sel = 0;
-	if (st->sel >= QL_TYPE_COUNT)
-		st->sel = QL_TYPE_COUNT - 1;
+	if (st->sel >= nrows())
+		st->sel = nrows() - 1;
 	return true;
 }
 
@@ -282,14 +375,15 @@ static bool types_click(ql_app *app, void *vst, int y, int x)
 	if (i < 0)
 		return false;
 	st->sel = st->top + i;
-	show_details(app, (ql_type)st->sel);
+	show_row(app, st->sel);
 	return true;
 }
 
-static void *types_open(ql_app *app, const char *arg, ql_error *err)
+static void *types_open(ql_app *app, int argc, char **argv, ql_error *err)
 {
 	(void)app;
-	(void)arg;
+	(void)argc;
+	(void)argv;
 	types_state *st = calloc(1, sizeof *st);
 	if (!st)
 		ql_error_set(err, "out of memory");
@@ -307,6 +401,8 @@ const ql_screen_ops ql_screen_types = {
 	.name = "types",
 	.title = "Format table",
 	.scope = QL_SC_TYPES,
+	.min_lines = QL_TUI_MIN_LINES - 2,
+	.min_cols = QL_TUI_MIN_COLS,
 	.open = types_open,
 	.close = types_close,
 	.action = types_action,

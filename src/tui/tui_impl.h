@@ -1,16 +1,22 @@
 /* tui_impl.h — what the TUI's modules share (private to src/tui).
  *
  *   app.c          the main loop: owns the terminal, the windows, the screen
- *                  stack, resizes, signals, overlays (help, command output),
- *                  the status line, and key dispatch through the action table
+ *                  stack, resizes, signals, the title and status lines, key
+ *                  dispatch through the action table, prompt commands
+ *   vterm.c        the virtual terminal the screen tests drive (tui.h)
+ *   plot.c         bars and axes: glyphs and scaling for the screens' plots
+ *   qx_worker.c    the quantization explorer's background computation (qx.h)
  *   keys.c         the action table (QL_ACTIONS below): keys, hints, help
+ *   screen_text.c  the pager, the output screen (a command's output) and
+ *                  the help screen ('?': the keys of the screen below)
  *   theme.c        semantic colour roles, monochrome set, glyphs, text output
  *   prompt.c       GNU readline's callback interface on the bottom line
  *   screen_*.c     one screen each: a state, an action handler, a draw
  *
  * A screen never reads keys and never refreshes the terminal: app.c turns a
  * key into a ql_action and calls the screen's action(), then asks every
- * window to draw itself and calls doupdate() once per frame.
+ * window to draw itself and calls doupdate() once per frame. Screens are
+ * listed once, in QL_SCREENS below.
  */
 #ifndef QLENS_TUI_IMPL_H
 #define QLENS_TUI_IMPL_H
@@ -23,25 +29,58 @@
 #include "qlens/error.h"
 #include "qlens/tui.h"
 
-/* The smallest terminal the screens are laid out for. */
+/* The smallest terminal the program is laid out for; a screen may ask for
+ * more (min_lines, min_cols, counted in its own window). */
 #define QL_TUI_MIN_COLS 80
 #define QL_TUI_MIN_LINES 24
 
 /* ---- actions (keys.c) ---------------------------------------------------- */
 
-/* Where an action applies. A key is looked up in the top screen's scope
- * first, then in the shared ones. */
+/* ---- the screens -------------------------------------------------------- */
+
+/* X(ID, name, HOME): every screen, once. From this list come the screen
+ * ids, the key scopes (QL_SC_ID), the declarations of ql_screen_name, the
+ * screen table (app.c: ql_screen_table[]) and the home menu (HOME is the
+ * screen's line there; NULL: not on the menu). A new screen is one line
+ * here, its file screen_name.c, and its actions in QL_ACTIONS. */
+#define QL_SCREENS(X) \
+	X(HOME, home, NULL) \
+	X(BITS, bits, "one number in fp32, fp16, bf16, int8 and more, bit by bit") \
+	X(TYPES, types, "range and precision of every format, on one axis") \
+	X(QUANT, quantize, "a tensor's range, the grid, clipping and the error, live") \
+	X(LESSON, lesson, NULL) \
+	X(EVAL, eval, "a tiny real model before and after quantization: accuracy, KL, flips") \
+	X(OPEN, open, "a checkpoint: tensor tree, statistics, cells, blocks (qlens FILE)") \
+	X(FILE, file, NULL) \
+	X(TENSOR, tensor, NULL) \
+	X(CELLS, cells, NULL) \
+	X(BLOCKS, blocks, NULL) \
+	X(COMPARE, compare, NULL) \
+	X(HELP, help, NULL) \
+	X(TEXT, text, NULL)
+
+typedef enum ql_screen_id {
+#define QL_SCR_ENUM(id, name, home) QL_SCR_##id,
+	QL_SCREENS(QL_SCR_ENUM)
+#undef QL_SCR_ENUM
+	QL_SCR_COUNT
+} ql_screen_id;
+
+/* Where an action applies: everywhere, movement, or one screen (a widget
+ * embedded in another screen keeps its own screen's scope). A key is looked
+ * up in the active scope first (the focused widget's, else the top
+ * screen's), then in the shared ones. */
 enum {
 	QL_SC_GLOBAL = 1u << 0, /* anywhere (quit, help, prompt) */
-	QL_SC_NAV = 1u << 1,    /* movement, handed to the screen or overlay */
-	QL_SC_HOME = 1u << 2,
-	QL_SC_BITS = 1u << 3,
-	QL_SC_TYPES = 1u << 4,
+	QL_SC_NAV = 1u << 1,    /* movement, handed to the screen */
+#define QL_SC_ENUM(id, name, home) QL_SC_##id = 1u << (2 + QL_SCR_##id),
+	QL_SCREENS(QL_SC_ENUM)
+#undef QL_SC_ENUM
 };
 
 /* X(ID, SCOPE, KEY1, KEY2, KEY3, HINT, HELP)
  * HINT is the word shown after the first key on the status bar (NULL: not
- * shown there); HELP is the line of the '?' overlay. 0 means no key. */
+ * shown there); HELP is the line of the '?' screen. 0 means no key. */
 #define QL_ACTIONS(X) \
 	X(QUIT, QL_SC_GLOBAL, 'q', 27, 0, "back", "Go back; on the home screen, quit") \
 	X(FORCE_QUIT, QL_SC_GLOBAL, 3, 0, 0, NULL, "Quit qlens at once") \
@@ -56,6 +95,33 @@ enum {
 	X(MORE, QL_SC_BITS, 'f', 0, 0, "formats", "Cycle in the next format (fp8, fp6, fp4, int4, nf4, fp64, ...)") \
 	X(DROP, QL_SC_BITS, 'x', 0, 0, NULL, "Remove the format under the cursor (not the first four)") \
 	X(DIGITS, QL_SC_BITS, 'd', 0, 0, "digits", "Show every digit of the exact values, or as many as fit") \
+	X(BITS_DOWN, QL_SC_QUANT, 'b', 0, 0, "bits", "Fewer bits: 8 -> 4 -> 2 (then 8 again)") \
+	X(BITS_UP, QL_SC_QUANT, 'B', 0, 0, NULL, "More bits: 2 -> 4 -> 8") \
+	X(SYMMETRY, QL_SC_QUANT, 's', 0, 0, "sym", "Symmetric or asymmetric range") \
+	X(SIGNED, QL_SC_QUANT, 'u', 0, 0, NULL, "Signed or unsigned integer codes (int4 <-> uint4)") \
+	X(GRANULARITY, QL_SC_QUANT, 'g', 0, 0, "gran", "Granularity: per tensor, per channel (each axis), per group of 32, 64, 128, 256") \
+	X(FAMILY, QL_SC_QUANT, 't', 0, 0, "format", "Format: int, fp8_e4m3, fp8_e5m2, nf4, q8_0, q4_0, mxfp4, mxfp8, mxint8") \
+	X(CALIB, QL_SC_QUANT, 'c', 0, 0, "calib", "Calibration: minmax, percentile, mse, entropy (each one's clip is marked: M P E K)") \
+	X(PCT_DOWN, QL_SC_QUANT, 'p', 0, 0, NULL, "Percentile P down (99.99, 99.9, 99.5, 99, 98, 95, 90)") \
+	X(PCT_UP, QL_SC_QUANT, 'P', 0, 0, NULL, "Percentile P up") \
+	X(CLIP_LO_DOWN, QL_SC_QUANT, '[', 0, 0, "clip", "Manual clip: lo left (integer formats, per tensor)") \
+	X(CLIP_LO_UP, QL_SC_QUANT, ']', 0, 0, NULL, "Manual clip: lo right") \
+	X(CLIP_HI_DOWN, QL_SC_QUANT, '{', 0, 0, NULL, "Manual clip: hi left") \
+	X(CLIP_HI_UP, QL_SC_QUANT, '}', 0, 0, NULL, "Manual clip: hi right") \
+	X(CLIP_SYM, QL_SC_QUANT, '=', 0, 0, NULL, "Manual clip: symmetric again, [-m, m] with m the larger end") \
+	X(CLIP_AUTO, QL_SC_QUANT, 'a', 0, 0, NULL, "Back to the calibration's clip") \
+	X(OUTLIER, QL_SC_QUANT, 'o', 0, 0, "outlier", "Add or remove one outlier (10 x the tensor's absmax, mid-tensor)") \
+	X(LOG_COUNTS, QL_SC_QUANT, 'L', 0, 0, NULL, "Linear or log counts in both histograms") \
+	X(ZOOM_IN, QL_SC_QUANT, 'z', 0, 0, "zoom", "Zoom in on the cursor") \
+	X(ZOOM_OUT, QL_SC_QUANT, 'Z', 0, 0, NULL, "Zoom out") \
+	X(PAN_LEFT, QL_SC_QUANT, '<', ',', 0, NULL, "Pan left") \
+	X(PAN_RIGHT, QL_SC_QUANT, '>', '.', 0, NULL, "Pan right") \
+	X(SAMPLE, QL_SC_QUANT, 'n', 0, 0, "sample", "Next sample tensor (assets/samples)") \
+	X(OPEN_FILE, QL_SC_QUANT, 'f', 0, 0, NULL, "Open a file: FILE [--tensor NAME] [quantize's scheme options]") \
+	X(EV_MODEL, QL_SC_EVAL, 'm', 0, 0, "model", "Switch the model: digits or chars") \
+	X(EV_NEXT, QL_SC_EVAL, 's', '>', 0, "scheme", "Next scheme") \
+	X(EV_PREV, QL_SC_EVAL, 'S', '<', 0, NULL, "Previous scheme") \
+	X(EV_ACT, QL_SC_EVAL, 'a', 0, 0, "activations", "Activations: none, int8-dynamic, int8-static") \
 	X(UP, QL_SC_NAV, KEY_UP, 'k', 0, NULL, "Move up") \
 	X(DOWN, QL_SC_NAV, KEY_DOWN, 'j', 0, NULL, "Move down") \
 	X(LEFT, QL_SC_NAV, KEY_LEFT, 'h', 0, NULL, "Move left (in the bit explorer: to the next bit up)") \
@@ -64,7 +130,40 @@ enum {
 	X(PAGE_UP, QL_SC_NAV, KEY_PPAGE, 0, 0, NULL, "Page up / step back") \
 	X(FIRST, QL_SC_NAV, KEY_HOME, 'g', 0, NULL, "Go to the first entry") \
 	X(LAST, QL_SC_NAV, KEY_END, 'G', 0, NULL, "Go to the last entry") \
-	X(OPEN, QL_SC_NAV, '\n', '\r', KEY_ENTER, "open", "Open the entry under the cursor")
+	X(PATH, QL_SC_OPEN, 'o', '/', 0, "path", "Type a file's path (Tab completes)") \
+	X(FORGET, QL_SC_OPEN, 'x', KEY_DC, 0, NULL, "Remove the file under the cursor from the recent list") \
+	X(SORT, QL_SC_FILE, 's', 0, 0, "sort", "Sort by name (layer 2 before 10) or by size") \
+	X(FILTER, QL_SC_FILE, '/', 0, 0, "filter", "Show only tensors whose name contains the text (as you type; Esc clears)") \
+	X(META, QL_SC_FILE, 'm', 0, 0, "metadata", "Show the file's metadata (GGUF key/values, safetensors __metadata__)") \
+	X(EXPAND_ALL, QL_SC_FILE, '*', 0, 0, "all", "Expand every group, or collapse them all") \
+	X(COLLAPSE, QL_SC_FILE, KEY_BACKSPACE, 0, 0, NULL, "Collapse the group (or go to the parent group)") \
+	X(HIST_LOG, QL_SC_TENSOR, 'L', 0, 0, "log", "Histogram counts on a log scale, or linear") \
+	X(NEXT_TENSOR, QL_SC_TENSOR, 'n', 0, 0, "next", "The next tensor of the file") \
+	X(PREV_TENSOR, QL_SC_TENSOR, 'p', 'N', 0, "prev", "The previous tensor of the file") \
+	X(CELLS, QL_SC_TENSOR, 'c', 0, 0, "cells", "Quantize the tensor and show it value by value (the cells view)") \
+	X(COMPARE, QL_SC_TENSOR, 'C', 0, 0, "compare", "Compare quantization schemes on this tensor") \
+	X(EXPLORE, QL_SC_TENSOR, 'e', 0, 0, "explore", "Open the quantization explorer on this tensor with the scheme (the cells view until there is one)") \
+	X(BLOCKS, QL_SC_TENSOR | QL_SC_CELLS, 'b', 0, 0, "blocks", "The blocks view: raw bytes and decoded fields of the block formats") \
+	X(SCHEME, QL_SC_TENSOR | QL_SC_CELLS | QL_SC_BLOCKS, 'S', 0, 0, "scheme", "Type a scheme word (int4/g32, q4_0, nf4, uint8/asym/ch ...)") \
+	X(SHOW, QL_SC_CELLS, 'v', 0, 0, "show", "Show the original values, the codes, the dequantized values or the errors") \
+	X(HEAT, QL_SC_CELLS, 'H', 0, 0, "heat", "Heat map: shade the cells by |value| (or |error|), or back to numbers") \
+	X(AXES, QL_SC_CELLS, 'a', 0, 0, "axes", "Show another pair of axes as rows and columns (3-D and more)") \
+	X(WORST, QL_SC_CELLS | QL_SC_BLOCKS, 'E', 0, 0, "worst", "Go to the largest error") \
+	X(GOTO, QL_SC_CELLS | QL_SC_BLOCKS, 'i', 0, 0, "index", "Go to an index (row,col or every axis; a block number in the blocks view)") \
+	X(EXPORT, QL_SC_CELLS | QL_SC_COMPARE, 'w', 0, 0, "write", "Write the quantized tensor, as qlens quantize -o writes it") \
+	X(OPEN, QL_SC_NAV, '\n', '\r', KEY_ENTER, "open", "Open the entry under the cursor") \
+	X(L_NEXT, QL_SC_LESSON, KEY_NPAGE, ' ', KEY_RIGHT, "next", "Next step (PgDn, Space, Right; Enter too when nothing is selected)") \
+	X(L_PREV, QL_SC_LESSON, KEY_PPAGE, KEY_LEFT, 0, "prev", "Previous step") \
+	X(L_ENTER, QL_SC_LESSON, '\n', '\r', KEY_ENTER, NULL, "Open the selected widget, answer the selected quiz, edit and run the selected task; nothing selected: next step") \
+	X(L_SELECT, QL_SC_LESSON, '\t', KEY_BTAB, 0, "select", "Select the next widget, quiz or task of the step (Shift-Tab: the one before)") \
+	X(L_GOTO, QL_SC_LESSON, 'g', 0, 0, "go to", "Go to a step by its number (typing digits jumps too: 1, then 2 for step 12)") \
+	X(L_DIGIT1, QL_SC_LESSON, '1', '2', '3', NULL, "Jump to step 1, 2, 3 (two digits within 1.5 s: 12)") \
+	X(L_DIGIT2, QL_SC_LESSON, '4', '5', '6', NULL, "Jump to step 4, 5, 6") \
+	X(L_DIGIT3, QL_SC_LESSON, '7', '8', '9', NULL, "Jump to step 7, 8, 9 (0 after a digit: 10, 20)") \
+	X(L_DIGIT0, QL_SC_LESSON, '0', 0, 0, NULL, "A second digit 0 (step 10)") \
+	X(L_PRESENT, QL_SC_LESSON, 'p', 0, 0, "present", "Presenter mode on or off: large, centred, no bars") \
+	X(L_BLANK, QL_SC_LESSON, 'b', 0, 0, NULL, "Blank the screen (presenter mode); b again shows it") \
+	X(L_EDIT, QL_SC_LESSON, 'e', 0, 0, NULL, "Edit the selected task's command")
 
 typedef enum ql_action {
 	QL_ACT_NONE,
@@ -112,7 +211,7 @@ typedef enum ql_role {
 	QL_R_WARN,     /* overflow, underflow, NaN */
 	QL_R_AXIS,     /* normal range on the log axis */
 	QL_R_AXIS_SUB, /* subnormal range on the log axis */
-	QL_R_FRAME,    /* overlay borders and titles */
+	QL_R_FRAME,    /* pager borders and titles */
 	QL_R_COUNT
 } ql_role;
 
@@ -144,55 +243,146 @@ int ql_text_width(const ql_theme *th, const char *s);
 /* Fills row y of w with blanks in role r. */
 void ql_fill_row(const ql_theme *th, WINDOW *w, int y, ql_role r);
 
+/* ---- large titles (bigfont.c) --------------------------------------------- */
+
+#define QL_BIGFONT_ROWS 5
+/* Columns text takes in the 5x5 block font (6 per character), or -1 when
+ * it holds a character beyond ASCII. */
+int ql_bigfont_width(const char *text);
+/* Draws text in the block font with its top-left corner at (y, x). */
+void ql_bigfont_draw(const ql_theme *th, WINDOW *w, int y, int x, ql_role r, const char *text);
+
 /* ---- the application (app.c) -------------------------------------------- */
 
 typedef struct ql_app ql_app;
 
-/* A screen: a small state plus a handful of functions (see the top). */
+/* A screen: a small state plus a handful of functions (see the top). A
+ * screen draws into whatever window it is given (the body, or a part of a
+ * lesson's page when embedded as a widget): it sizes itself from getmaxy()
+ * and getmaxx() of that window, never from LINES and COLS. */
 typedef struct ql_screen_ops {
-	const char *name;  /* "bits": for ql_tui_main's start_screen */
+	const char *name;  /* "bits": for `qlens ... --tui` and ql_tui_main */
 	const char *title; /* "Bit explorer": on the title bar */
 	unsigned scope;    /* QL_SC_*: which actions it receives */
-	/* Makes the state; arg is the screen's start argument (may be NULL). */
-	void *(*open)(ql_app *app, const char *arg, ql_error *err);
+	int min_lines, min_cols; /* the smallest window it can draw in */
+	/* Makes the state from the screen's arguments, as a command takes
+	 * them (argv[0] is the first argument, not a name; argc may be 0). */
+	void *(*open)(ql_app *app, int argc, char **argv, ql_error *err);
 	void (*close)(void *st);
 	/* Handles an action; returns true if it did. */
 	bool (*action)(ql_app *app, void *st, ql_action a);
-	/* A click at (y, x) inside the body window; returns true if handled. */
+	/* A click at (y, x) inside the screen's window; true if handled. May
+	 * be NULL. */
 	bool (*click)(ql_app *app, void *st, int y, int x);
-	/* Draws the whole body window (already erased). */
+	/* Draws into w (already erased), all of it. */
 	void (*draw)(ql_app *app, void *st, WINDOW *w);
 	/* After a prompt command succeeded: the screen may take it over
 	 * (e.g. `bits 0.1` on the bit explorer sets the input). Returns true if
 	 * it did, and the command's output is then not shown. May be NULL. */
 	bool (*command)(ql_app *app, void *st, int argc, char **argv);
+	/* The scope of the keys right now, when it depends on the state (a
+	 * focused widget's); NULL means `scope`. */
+	unsigned (*key_scope)(const void *st);
+	/* Called about every 50 ms while the screen is on top, for work that
+	 * finishes in the background; returns true if the screen must be
+	 * redrawn. May be NULL. */
+	bool (*tick)(ql_app *app, void *st);
+	/* Called once when the screen is on the stack, after open: it may open
+	 * another screen on top (`qlens FILE --tensor NAME`). May be NULL. */
+	void (*opened)(ql_app *app, void *st);
+	/* True when the screen wants the whole terminal, no title or status
+	 * bar (presenter mode). May be NULL. */
+	bool (*fullscreen)(const void *st);
 } ql_screen_ops;
 
-extern const ql_screen_ops ql_screen_home;
-extern const ql_screen_ops ql_screen_bits;
-extern const ql_screen_ops ql_screen_types;
+#define QL_SCR_DECL(id, name, home) extern const ql_screen_ops ql_screen_##name;
+QL_SCREENS(QL_SCR_DECL)
+#undef QL_SCR_DECL
+
+/* Every screen, by id (app.c, made from QL_SCREENS). */
+extern const ql_screen_ops *const ql_screen_table[QL_SCR_COUNT];
+/* The home menu's line of each screen (NULL: not listed). */
+extern const char *const ql_screen_home_line[QL_SCR_COUNT];
+
+/* The screen called `name`, or NULL. */
+const ql_screen_ops *ql_screen_find(const char *name);
 
 /* The theme in use. */
 const ql_theme *ql_app_theme(const ql_app *app);
 
-/* Opens a screen on top of the stack. Returns 0 or -1 (message shown). */
-int ql_app_push(ql_app *app, const ql_screen_ops *ops, const char *arg);
+/* Opens a screen on top of the stack with its arguments. Returns 0 or -1
+ * (the message shown on the status line). */
+int ql_app_push(ql_app *app, const ql_screen_ops *ops, int argc, char **argv);
+
+/* Closes the top screen (the app quits when none is left). */
+void ql_app_pop(ql_app *app);
+
+/* The top screen's operations and state (NULL when none), and the scope its
+ * keys have now. */
+const ql_screen_ops *ql_app_top(const ql_app *app, void **st);
+unsigned ql_app_key_scope(const ql_app *app);
+
+/* The key being handled (for screens whose action covers several keys,
+ * the digits). */
+int ql_app_last_key(const ql_app *app);
+
+/* The depth of the screen stack (1: only the first screen). */
+int ql_app_depth(const ql_app *app);
 
 /* Shows one line on the status line until the next key. */
 void ql_app_message(ql_app *app, ql_role r, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Shows text in the scrollable output overlay. */
+/* Shows text on the output screen (a pager; q closes it). Replaces the
+ * output screen if it is already on top. */
 void ql_app_show_text(ql_app *app, const char *title, const char *text, size_t len);
 
 /* Asks the app to quit after this key. */
 void ql_app_quit(ql_app *app);
+
+/* ---- the pager (screen_text.c: the help and output screens) -------------- */
+
+typedef struct ql_pager ql_pager;
+
+/* A pager over a copy of text (lines split at '\n', tabs expanded). */
+ql_pager *ql_pager_new(const char *title, const char *text, size_t len, ql_error *err);
+void ql_pager_free(ql_pager *p);
+/* Scrolls; returns true if the action was a pager's. */
+bool ql_pager_action(ql_pager *p, ql_action a, int page);
+/* A frame with the title, the visible lines, and "N-M of K". */
+void ql_pager_draw(ql_pager *p, const ql_theme *th, WINDOW *w);
+
+/* ---- plots (plot.c) ----------------------------------------------------- */
+
+struct ql_hist;
+
+/* The column (0..width-1) of v on an axis [lo, hi] of width cells; -1 left
+ * of it, width right of it. */
+int ql_plot_col(double v, double lo, double hi, int width);
+
+/* Sums the counts of h's bins into width columns over [lo, hi] (a bin goes
+ * to the column of its centre; bins outside are left out). */
+void ql_plot_columns(const struct ql_hist *h, double lo, double hi, int width, double *out);
+
+/* Bars of width columns, bottom on row y0 + rows - 1: a[c] in role ra
+ * (eighth blocks), and b[c] (may be NULL) stacked on top in role rb
+ * (shaded cells); the tallest stack fills the rows; logc: log10(1 + n). */
+void ql_plot_bars(const ql_theme *th, WINDOW *w, int y0, int x0, int rows, const double *a,
+		  const double *b, int width, bool logc, ql_role ra, ql_role rb);
+
+/* One row of eighth blocks (ASCII " .:-=+*#@") for n values over at most
+ * width columns, each column the largest |v| of its share, scaled to the
+ * largest of all: a glance at many scales, outliers standing up. The
+ * column holding element `sel` is drawn in role rs. */
+void ql_plot_strip(const ql_theme *th, WINDOW *w, int y, int x0, int width, const float *v, int64_t n,
+		   int64_t sel, ql_role r, ql_role rs);
 
 /* ---- the prompt (prompt.c) ---------------------------------------------- */
 
 typedef enum ql_prompt_kind {
 	QL_PROMPT_COMMAND, /* ':' — runs a command, kept in the history file */
 	QL_PROMPT_VALUE,   /* a value for a screen; not kept */
+	QL_PROMPT_PATH,    /* a file's path: Tab completes file names; not kept */
 } ql_prompt_kind;
 
 /* Called with the accepted line, or NULL if the prompt was cancelled. */
@@ -209,6 +399,9 @@ void ql_prompt_free(ql_prompt *p);
 void ql_prompt_open(ql_prompt *p, ql_prompt_kind kind, const char *label, const char *initial,
 		    ql_prompt_done_fn done, void *data);
 bool ql_prompt_active(const ql_prompt *p);
+/* The text being edited ("" when the prompt is not active): a screen that
+ * follows the typing (the tree's filter) reads it at each frame. */
+const char *ql_prompt_text(const ql_prompt *p);
 
 /* Hands one key to readline (bytes as they are; curses KEY_* codes are
  * translated). May call the done function. Esc cancels. */

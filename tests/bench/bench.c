@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "qlens/blockfmt.h"
 #include "qlens/quant.h"
 #include "qlens/stats.h"
 
@@ -119,6 +120,55 @@ static double per_channel_kernel(const bench *b, const float *scales, int thread
 	for (int t = 1; t < threads; t++)
 		pthread_join(tid[t], NULL);
 	return now() - t0;
+}
+
+/* A block format's bare row quantizer (blockfmt.h) over rows [r0, r1). */
+typedef struct bjob {
+	const bench *b;
+	ql_block_quantize_fn fn;
+	const ql_block_traits *t;
+	int64_t r0, r1;
+} bjob;
+
+static void *block_rows(void *arg)
+{
+	bjob *k = arg;
+	const bench *b = k->b;
+	size_t row_bytes = (size_t)(b->cols / k->t->block * k->t->bytes);
+	for (int64_t r = k->r0; r < k->r1; r++)
+		k->fn(b->x + r * b->cols, (unsigned char *)b->dst + (size_t)r * row_bytes, b->cols);
+	return NULL;
+}
+
+/* The row quantizer of block format `name` (ref: ggml's loop as written;
+ * else the fast one, the same bytes) on the first 2M values, 3 runs. */
+static void bench_block(const bench *b, const char *name, bool ref, int threads)
+{
+	const ql_block_traits *t = ql_block_find(name);
+	char label[64];
+	snprintf(label, sizeof label, "%s row quantizer%s", name, ref ? " (reference loop)" : "");
+	if (!t || !wanted(b, label))
+		return;
+	bench bb = *b;
+	bb.rows = (b->n < (1 << 21) ? b->n : (1 << 21)) / b->cols;
+	bb.n = bb.rows * b->cols;
+	double tm[3];
+	for (int rep = 0; rep < 3; rep++) {
+		pthread_t tid[16];
+		bjob jobs[16];
+		double t0 = now();
+		for (int k = 0; k < threads; k++) {
+			jobs[k] = (bjob){&bb, ref ? t->quantize_row_ref : ql_block_quantizer(t), t,
+					 bb.rows * k / threads, bb.rows * (k + 1) / threads};
+			if (k > 0)
+				pthread_create(&tid[k], NULL, block_rows, &jobs[k]);
+		}
+		block_rows(&jobs[0]);
+		for (int k = 1; k < threads; k++)
+			pthread_join(tid[k], NULL);
+		tm[rep] = now() - t0;
+	}
+	report(&bb, label, tm, 3, threads);
 }
 
 /* Runs ql_quantize REPS times with scheme s (slow ones fewer times). */
@@ -280,6 +330,15 @@ int main(int argc, char **argv)
 		snprintf(bname, sizeof bname, "%s (q+dq+metrics, keep dequant)",
 			 ql_qdtype_name(blocky[i]));
 		bench_scheme(&b, bname, &s, true, true);
+	}
+	printf("block formats (bare row quantizers on 2M values; the reference loop is ggml's "
+	       "quantize_row_*_ref as written):\n");
+	static const char *const blocks[] = {"q4_k", "q6_k", "iq4_xs", "tq2_0", "mxfp4_ggml",
+					     "nvfp4"};
+	for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
+		bench_block(&b, blocks[i], false, kt);
+		if (ql_block_find(blocks[i])->quantize_row)
+			bench_block(&b, blocks[i], true, kt);
 	}
 	free(x);
 	free(b.dst);

@@ -1,0 +1,96 @@
+/* quantize.h — the one entry point, ql_quantize() (quantize.c), and what it
+ * returns. See quant.h for the conventions every kernel follows.
+ */
+#ifndef QLENS_QUANTIZE_H
+#define QLENS_QUANTIZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "qlens/error.h"
+#include "qlens/scheme.h"
+#include "qlens/stats.h"
+#include "qlens/tensor.h"
+
+/* ---- The entry point ---------------------------------------------------- */
+
+typedef struct ql_qopts {
+	bool dequant;   /* keep the dequantized tensor in result.dequant */
+	int threads;    /* worker threads; 0 = one per online CPU (at most 16) */
+	bool no_metrics; /* skip the error sums (result.metrics stays zero but
+	                    for clipped): faster when only codes are wanted */
+} ql_qopts;
+
+typedef struct ql_qresult {
+	ql_scheme scheme;          /* as run: symmetry resolved, axis >= 0 */
+	int ndim;
+	int64_t shape[QL_MAX_DIMS];
+	int64_t nelem;
+	int32_t qmin, qmax;        /* the clamp range (ql_scheme_qrange) */
+
+	/* One code per element, C order (NULL for a block format of
+	 * blockfmt.h that has no codes_row). int8_t values for signed targets
+	 * (int8/int4/int2, q8_0, mxint8), unsigned codes otherwise (uint*,
+	 * q4_0's 0..15, nf4's 0..15, fp8/fp4 bit patterns). */
+	uint8_t *codes;
+	bool codes_signed;
+
+	/* Scales, float32. Shape: scalar (ndim 0) per tensor; [C] per channel;
+	 * shape[:-1] + [groups] per group and for Q8_0/Q4_0/MX blocks (the
+	 * fp16 d or 2^e exactly); [ceil(n / 64)] for NF4 (the block absmax). */
+	float *scales;
+	int64_t nscales;
+	int scale_ndim;
+	int64_t scale_shape[QL_MAX_DIMS];
+	/* Zero points, the scales' shape: for asymmetric integer schemes and
+	 * for unsigned symmetric ones (uint8 sym: 128); NULL otherwise (0). */
+	int32_t *zero_points;
+
+	/* Raw blocks in the reference byte layout, NULL for other targets:
+	 * Q8_0, Q4_0: ggml's block_q8_0 / block_q4_0, row after row.
+	 * MXFP4: ggml's block_mxfp4 (e8m0 byte, 16 bytes: element j in the low
+	 *        nibble, j + 16 in the high one). MXFP8 / MXINT8: the e8m0 byte
+	 *        then 32 element bytes. A row whose length is not a multiple of
+	 *        32 ends with a block padded with zero codes.
+	 * NF4: bitsandbytes' packed data: two codes per byte, the first element
+	 *        in the HIGH nibble (the absmax are the scales). */
+	uint8_t *blocks;
+	size_t blocks_bytes;
+
+	float *dequant;            /* nelem floats if opts->dequant, else NULL */
+
+	/* The calibration report: the method, the data's own range, and the
+	 * clipping range chosen for each scale (nscales each; for the block
+	 * formats the block's [-absmax, absmax]). */
+	ql_calib calib;
+	float data_min, data_max;
+	float *clip_lo, *clip_hi;
+
+	ql_metrics metrics;        /* original vs dequantized (stats.h) */
+	double bits_per_weight;    /* bytes * 8 / nelem (0 for an empty tensor) */
+	uint64_t bytes;            /* storage as written: codes packed to their
+	                              bit width + float32 scales + int32 zero
+	                              points, or the raw blocks (+ NF4 absmax) */
+
+	/* Nested scales of block formats that have them (blockfmt.h's
+	 * scales_row): per block, its minimum (dmin; q4_1's m) beside the
+	 * scale in `scales`, and nsub sub-block scales and minimums as the
+	 * values they multiply by. NULL / 0 where the format has none. */
+	float *mins;               /* nscales, or NULL */
+	int nsub;                  /* sub-blocks per block */
+	float *sub_scales;         /* nscales * nsub, or NULL */
+	float *sub_mins;           /* nscales * nsub, or NULL */
+} ql_qresult;
+
+/* Quantizes x (nelem = product of shape floats, C order) with scheme s.
+ * opts may be NULL (no dequant copy, automatic threads). On success fills
+ * *out (free it with ql_qresult_free) and returns 0; on failure returns -1
+ * with a message, and *out holds nothing to free. */
+int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme *s,
+		const ql_qopts *opts, ql_qresult *out, ql_error *err);
+void ql_qresult_free(ql_qresult *r);
+
+/* Dequantizes r's codes with its scales/zero points into out[r->nelem]. */
+void ql_qresult_dequantize(const ql_qresult *r, float *out);
+
+#endif

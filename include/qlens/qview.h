@@ -1,0 +1,78 @@
+/* qview.h — what the quantization explorer shows about one ql_quantize()
+ * result, computed here in the core so that the screen only places it:
+ *
+ *   - which scale (unit: tensor, channel, group or block) each element uses,
+ *     and an element subset of one unit;
+ *   - the grid: every value a unit's codes dequantize to, from the kernels
+ *     themselves (affine, scaled float, MX, NF4, Q8_0/Q4_0), sorted;
+ *   - the error split in two: rounding error (the element was inside the
+ *     grid's reach) and clipping error (it was beyond), as two histograms
+ *     over one range;
+ *   - the clip every calibration method would choose, side by side;
+ *   - the scheme as the command line's options.
+ *
+ *   ql_qresult r;   // from ql_quantize with opts.dequant set
+ *   ql_hist rnd, clp;
+ *   ql_qview_error_hists(x, &r, 64, &rnd, &clp, NULL, &err);
+ *
+ * "Beyond the grid's reach": for the affine integer schemes exactly what
+ * the kernel clamps (zp + rint(x / scale) outside [qmin, qmax], so the
+ * clipping histogram's total equals r.metrics.clipped); for the other
+ * targets, a value beyond the outermost level by more than half the
+ * outermost step (the scaled grid saturates there).
+ */
+#ifndef QLENS_QVIEW_H
+#define QLENS_QVIEW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qlens/error.h"
+#include "qlens/quant.h"
+#include "qlens/stats.h"
+
+/* The most levels a grid has (fp8: 256 codes). */
+#define QL_QVIEW_MAX_LEVELS 256
+
+/* The unit (index into r->scales) element i (C order) uses. */
+int64_t ql_qview_unit_of(const ql_qresult *r, int64_t i);
+
+/* Copies the elements of x that use `unit` into out (room for r->nelem);
+ * returns how many. */
+int64_t ql_qview_gather(const ql_qresult *r, const float *x, int64_t unit, float *out);
+
+/* The distinct finite values the codes of `unit` dequantize to, ascending,
+ * into lv[max]; returns how many (at most QL_QVIEW_MAX_LEVELS). The code of
+ * lv[i] goes to codes[i] when codes is not NULL (signed targets: the int8
+ * value). */
+int ql_qview_levels(const ql_qresult *r, int64_t unit, double *lv, int32_t *codes, int max);
+
+/* Whether element i (value x[i]) was beyond the grid's reach (see top). */
+bool ql_qview_is_clipped(const ql_qresult *r, int64_t i, float xi);
+
+/* The errors r->dequant[i] - x[i], rounding and clipping apart, in two
+ * histograms of nbins over one range [min error, max error] (a zero range
+ * is widened as ql_hist_init does). Needs r->dequant. `cancel`, if not
+ * NULL, is read between chunks: when it becomes nonzero the function stops
+ * and returns 1 (the histograms are freed). Returns 0, or -1 with a
+ * message. */
+int ql_qview_error_hists(const float *x, const ql_qresult *r, int nbins, ql_hist *round,
+			 ql_hist *clip, const volatile int *cancel, ql_error *err);
+
+/* The clipping range each calibration method chooses for n values, for a
+ * scheme's symmetry and code range (as ql_quantize would for one scale):
+ * lo[m], hi[m] for every ql_calib m; percentile uses s->percentile. */
+int ql_qview_calib_marks(const float *x, size_t n, const ql_scheme *s, int32_t qmin, int32_t qmax,
+			 float lo[QL_CALIB_COUNT], float hi[QL_CALIB_COUNT], ql_error *err);
+
+/* The value that x becomes in `unit` (quantize then dequantize, one value,
+ * through that unit's scale), and its code; for the block formats the
+ * nearest level of the unit. Returns 0, or -1 if x is not finite. */
+int ql_qview_point(const ql_qresult *r, int64_t unit, float x, int32_t *code, float *xhat);
+
+/* The scheme as `qlens quantize` options that reproduce it:
+ * "--dtype int4 --sym --group 32 --calib mse". snprintf-style return. */
+int ql_qview_scheme_args(const ql_scheme *s, char *buf, size_t n);
+
+#endif

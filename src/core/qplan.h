@@ -1,0 +1,130 @@
+/* qplan.h — ql_quantize's plan and its steps (private to src/core).
+ *
+ * ql_quantize() (quantize.c) works over "units" (whatever owns one scale:
+ * the whole tensor in chunks, a channel, a group, a block) in steps:
+ *   plan:      units, jobs and the outputs' shapes from the scheme;
+ *   scan:      per unit min and max, and a count of non-finite values
+ *              (any NaN/inf fails the call here, before anything else)
+ *              (quantize_scan.c);
+ *   calibrate: per unit clipping range -> scale and zero point (same file);
+ *   quantize:  codes, raw blocks, dequantized values and the error sums, in
+ *              one pass, tile by tile so the dequantized tile is still in
+ *              cache when the metrics read it (quantize_units.c; the fused
+ *              AVX2 loops over whole blocks in quantize_fast.c);
+ *   merge:     the per-job error sums, in job order.
+ * Scan to quantize are split into jobs of roughly JOB_ELEMS elements that
+ * threads take in turn (threadpool.h). Jobs never share outputs, and their
+ * sums are merged in a fixed order, so results are the same with any number
+ * of threads. Contiguous units calibrated by minmax go in one pass: scan,
+ * calibrate and quantize unit by unit ("fused").
+ */
+#ifndef QLENS_CORE_QPLAN_H
+#define QLENS_CORE_QPLAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "qlens/blockfmt.h"
+#include "qlens/quantize.h"
+#include "affine_cols.h"
+
+#define JOB_ELEMS (1 << 16) /* elements per job, about */
+#define TILE 1024           /* elements dequantized at a time for the metrics */
+
+typedef enum { TRAV_CHUNKS, TRAV_CHANNELS, TRAV_GROUPS } traversal;
+
+typedef struct qplan {
+	const float *x;
+	ql_qresult *r;
+	const ql_qdtype_info *info;     /* the target's entry of the type table */
+	const ql_block_traits *bf;      /* its block format (blockfmt.h), or NULL */
+	bool blocky;                    /* a block target (info->quantize_block) */
+	ql_qdtype dtype;
+	bool sym;
+	int32_t qmin, qmax;
+	ql_calib calib;
+	double percentile;
+	ql_scale_dtype scale_dtype;     /* integer targets: the scales' type */
+
+	traversal trav;
+	int64_t n;
+	int64_t outer, C, inner;        /* TRAV_CHANNELS */
+	int64_t rows, L, G, ngroups;    /* TRAV_GROUPS: unit u = (u / ngroups, u % ngroups) */
+	int64_t nunits;                 /* scan units (chunks, channels, groups) */
+	int64_t units_per_job, njobs;
+	int64_t cal_per_job, cal_njobs; /* calibration jobs: ranges of scale units */
+	/* Channels along the last axis go by rows instead: each job takes
+	 * rows_per_job whole rows, with its own per-column min/max (jmin/jmax,
+	 * C per job, merged after the scan). */
+	bool by_rows;
+	int64_t rows_per_job;
+	float *jmin, *jmax;
+	ql_col_params cp;                 /* per column 1/scale etc., for by_rows */
+	bool no_metrics;
+	bool fused;                     /* scan + calibrate + quantize unit by unit */
+
+	float *umin, *umax;             /* per scan unit */
+	int64_t *bad;                   /* per job: non-finite values seen */
+	ql_metrics_acc *acc;            /* per job */
+	int *job_err;                   /* per job: calibration failed */
+	float *yscratch;                /* per job: one block of dequantized values
+	                                   (info->block floats), for blocks whose
+	                                   values go nowhere else */
+} qplan;
+
+/* The contiguous element range of group unit u. */
+static inline void group_span(const qplan *p, int64_t u, int64_t *start, int64_t *len)
+{
+	int64_t r = u / p->ngroups, g = u % p->ngroups;
+	*start = r * p->L + g * p->G;
+	int64_t left = p->L - g * p->G;
+	*len = left < p->G ? left : p->G;
+}
+
+/* Job `job` of ranges of `per` out of `total`: [a, b). */
+static inline void part(int64_t job, int64_t per, int64_t total, int64_t *a, int64_t *b)
+{
+	*a = job * per;
+	*b = *a + per;
+	if (*b > total)
+		*b = total;
+}
+
+static inline void job_units(const qplan *p, int64_t job, int64_t *u0, int64_t *u1)
+{
+	if (p->by_rows)
+		part(job, p->rows_per_job, p->outer, u0, u1);
+	else
+		part(job, p->units_per_job, p->nunits, u0, u1);
+}
+
+/* The contiguous element range of scale unit u when units are contiguous
+ * (groups and blocks; channels of the first axis). */
+static inline void unit_span(const qplan *p, int64_t u, int64_t *start, int64_t *len)
+{
+	if (p->trav == TRAV_GROUPS) {
+		group_span(p, u, start, len);
+	} else {
+		*start = u * p->inner;
+		*len = p->inner;
+	}
+}
+
+/* -- scan and calibrate (quantize_scan.c) -- */
+
+/* Min and max of x[0..len) into *mn, *mx (which hold a running range),
+ * non-finite values counted into *bad. */
+void ql_qp_scan_span(const float *x, int64_t len, float *mn, float *mx, int64_t *bad);
+/* Job functions for ql_run_jobs; arg is the qplan. */
+void ql_qp_scan_job(void *arg, int64_t job);
+void ql_qp_calib_job(void *arg, int64_t job);
+/* Scale (and zero point) of unit u from its clipping range. */
+void ql_qp_unit_params(qplan *p, int64_t u, float lo, float hi);
+/* Fused calibration of one contiguous unit; false at a non-finite value. */
+bool ql_qp_calib_unit_fused(qplan *p, int64_t u, int64_t start, int64_t len);
+
+/* -- quantize (quantize_units.c) -- */
+
+void ql_qp_quant_job(void *arg, int64_t job);
+
+#endif

@@ -1,0 +1,383 @@
+/* quantize.c — ql_quantize(), the one entry point (qlens/quantize.h), as its
+ * named steps: plan, outputs, scan, calibrate, quantize, merge (qplan.h
+ * says what each does; the steps' job functions are in quantize_scan.c and
+ * quantize_units.c). What differs between targets comes from their entry
+ * of the type table (scheme.h), not from branches here.
+ */
+#include "qplan.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "qlens/affine.h"
+#include "qlens/calib.h"
+#include "qlens/pack.h"
+#include "lanes.h"
+#include "threadpool.h"
+
+static void *xcalloc(size_t n, size_t size)
+{
+	return calloc(n ? n : 1, size);
+}
+
+/* An output buffer that is written whole (codes, dequantized values). Big
+ * ones are 2 MB aligned and offered to transparent huge pages: the first
+ * touch of 256 MB then costs 128 page faults instead of 65536. */
+static void *big_alloc(size_t size)
+{
+	const size_t huge = (size_t)2 << 20;
+	if (size < 2 * huge)
+		return malloc(size ? size : 1);
+	void *ptr = NULL;
+	if (posix_memalign(&ptr, huge, size))
+		return NULL;
+	madvise(ptr, size, MADV_HUGEPAGE); /* advice only: failure is harmless */
+	return ptr;
+}
+
+void ql_qresult_free(ql_qresult *r)
+{
+	if (!r)
+		return;
+	free(r->codes);
+	free(r->scales);
+	free(r->zero_points);
+	free(r->blocks);
+	free(r->dequant);
+	free(r->clip_lo);
+	free(r->clip_hi);
+	free(r->mins);
+	free(r->sub_scales);
+	free(r->sub_mins);
+	memset(r, 0, sizeof *r);
+}
+
+static void plan_free(qplan *p)
+{
+	free(p->umin);
+	free(p->umax);
+	free(p->bad);
+	free(p->acc);
+	free(p->job_err);
+	free(p->jmin);
+	free(p->jmax);
+	free(p->cp.inv);
+	free(p->yscratch);
+}
+
+/* ---- plan: the units, the jobs and the shape of the scales ---- */
+
+static void plan_units(qplan *p, const ql_scheme *s, const int64_t *shape, int ndim,
+		       const ql_qopts *opts)
+{
+	ql_qresult *r = p->r;
+	const ql_qdtype_info *info = p->info;
+	int64_t n = r->nelem;
+	if (r->scheme.gran == QL_GRAN_TENSOR) {
+		p->trav = TRAV_CHUNKS;
+		p->nunits = (n + JOB_ELEMS - 1) / JOB_ELEMS;
+		p->units_per_job = 1;
+		r->nscales = 1;
+		r->scale_ndim = 0;
+	} else if (r->scheme.gran == QL_GRAN_CHANNEL) {
+		int ax = r->scheme.axis;
+		p->trav = TRAV_CHANNELS;
+		p->outer = 1;
+		p->inner = 1;
+		for (int i = 0; i < ax; i++)
+			p->outer *= shape[i];
+		for (int i = ax + 1; i < ndim; i++)
+			p->inner *= shape[i];
+		p->C = shape[ax];
+		p->nunits = p->C;
+		int64_t per = p->outer * p->inner;
+		p->units_per_job = per >= JOB_ELEMS ? 1 : per ? JOB_ELEMS / per : p->C + 1;
+		if (p->inner == 1 && p->C > 0) {
+			p->by_rows = true;
+			p->rows_per_job = JOB_ELEMS / p->C > 1 ? JOB_ELEMS / p->C : 1;
+			if ((p->outer + p->rows_per_job - 1) / p->rows_per_job > 64)
+				p->rows_per_job = (p->outer + 63) / 64;
+		}
+		r->nscales = p->C;
+		r->scale_ndim = 1;
+		r->scale_shape[0] = p->C;
+	} else {
+		p->trav = TRAV_GROUPS;
+		if (info->flat_blocks) {
+			p->rows = 1;
+			p->L = n;
+		} else {
+			p->L = ndim ? shape[ndim - 1] : 1;
+			p->rows = p->L ? n / p->L : 0;
+		}
+		p->G = p->blocky ? info->block : s->group;
+		p->ngroups = (p->L + p->G - 1) / p->G;
+		p->nunits = p->rows * p->ngroups;
+		int64_t per = p->G < p->L ? p->G : (p->L ? p->L : 1);
+		p->units_per_job = per >= JOB_ELEMS ? 1 : JOB_ELEMS / per;
+		r->nscales = p->nunits;
+		if (info->flat_blocks) {
+			r->scale_ndim = 1;
+			r->scale_shape[0] = p->nunits;
+		} else {
+			r->scale_ndim = ndim ? ndim : 1;
+			for (int i = 0; i + 1 < ndim; i++)
+				r->scale_shape[i] = shape[i];
+			r->scale_shape[r->scale_ndim - 1] = p->ngroups;
+		}
+	}
+	p->cal_per_job = p->units_per_job;
+	p->cal_njobs = (p->nunits + p->units_per_job - 1) / p->units_per_job;
+	p->njobs = p->by_rows ? (p->outer + p->rows_per_job - 1) / p->rows_per_job : p->cal_njobs;
+	p->no_metrics = opts && opts->no_metrics;
+	/* Contiguous units calibrated by minmax go in one pass (scan, calibrate
+	 * and quantize unit by unit); everything else in separate passes. */
+	p->fused = !s->has_scale && s->calib == QL_CALIB_MINMAX &&
+		   (p->trav == TRAV_GROUPS ||
+		    (p->trav == TRAV_CHANNELS && !p->by_rows && p->outer == 1));
+}
+
+/* ---- outputs, and the plan's scratch: sizes from the plan and the table ---- */
+
+static int alloc_outputs(qplan *p, const ql_qopts *opts, ql_error *err)
+{
+	ql_qresult *r = p->r;
+	const ql_qdtype_info *info = p->info;
+	const ql_block_traits *bf = p->bf;
+	int64_t n = r->nelem;
+	size_t ns = (size_t)r->nscales;
+	int64_t nu = p->nunits > r->nscales ? p->nunits : r->nscales;
+	bool codes = !bf || bf->codes_row;
+	if (codes)
+		r->codes = big_alloc((size_t)n);
+	r->scales = xcalloc(ns, sizeof *r->scales);
+	r->clip_lo = xcalloc(ns, sizeof *r->clip_lo);
+	r->clip_hi = xcalloc(ns, sizeof *r->clip_hi);
+	bool has_zp = info->kind == QL_QK_INT && (!p->sym || !info->is_signed);
+	if (has_zp)
+		r->zero_points = xcalloc(ns, sizeof *r->zero_points);
+	if (info->raw_packed)
+		r->blocks_bytes = ql_packed_bytes((size_t)n, info->bits);
+	else
+		r->blocks_bytes = (size_t)p->nunits * (size_t)info->raw_unit_bytes;
+	if (r->blocks_bytes)
+		r->blocks = big_alloc(r->blocks_bytes); /* every byte is written */
+	bool nested_ok = true;
+	if (bf && bf->scales_row && bf->has_min)
+		nested_ok &= (r->mins = xcalloc(ns, sizeof *r->mins)) != NULL;
+	if (bf && bf->scales_row && bf->nsub > 0) {
+		r->nsub = bf->nsub;
+		r->sub_scales = xcalloc(ns * (size_t)bf->nsub, sizeof *r->sub_scales);
+		r->sub_mins = xcalloc(ns * (size_t)bf->nsub, sizeof *r->sub_mins);
+		nested_ok &= r->sub_scales && r->sub_mins;
+	}
+	if (opts && opts->dequant)
+		r->dequant = big_alloc((size_t)n * sizeof *r->dequant);
+	p->umin = xcalloc((size_t)nu, sizeof *p->umin);
+	p->umax = xcalloc((size_t)nu, sizeof *p->umax);
+	p->bad = xcalloc((size_t)p->njobs, sizeof *p->bad);
+	p->acc = xcalloc((size_t)p->njobs, sizeof *p->acc);
+	p->job_err = xcalloc((size_t)(p->cal_njobs > p->njobs ? p->cal_njobs : p->njobs),
+			     sizeof *p->job_err);
+	if (p->blocky)
+		p->yscratch = xcalloc((size_t)p->njobs * (size_t)info->block, sizeof *p->yscratch);
+	if (p->by_rows) {
+		p->jmin = xcalloc((size_t)(p->njobs * p->C), sizeof *p->jmin);
+		p->jmax = xcalloc((size_t)(p->njobs * p->C), sizeof *p->jmax);
+		float *cp = xcalloc((size_t)(4 * p->C), sizeof *cp);
+		p->cp = (ql_col_params){cp, cp + p->C, cp + 2 * p->C, cp + 3 * p->C};
+	}
+	if ((codes && !r->codes) || !r->scales || !r->clip_lo || !r->clip_hi ||
+	    (has_zp && !r->zero_points) || (r->blocks_bytes && !r->blocks) || !nested_ok ||
+	    (opts && opts->dequant && !r->dequant) || !p->umin || !p->umax || !p->bad ||
+	    !p->acc || !p->job_err || (p->blocky && !p->yscratch) ||
+	    (p->by_rows && (!p->jmin || !p->jmax || !p->cp.inv)))
+		return ql_error_set(err, "out of memory for a tensor of %lld values", (long long)n);
+	return 0;
+}
+
+/* ---- scan (fused: scan, calibrate and quantize) ---- */
+
+static int step_scan(qplan *p, int threads, ql_error *err)
+{
+	ql_qresult *r = p->r;
+	int64_t n = r->nelem, nbad = 0, first = -1;
+	if (p->fused) {
+		ql_run_jobs(threads, p->njobs, ql_qp_quant_job, p);
+		for (int64_t j = 0; j < p->njobs && !nbad; j++)
+			nbad = p->bad[j];
+	} else {
+		ql_run_jobs(threads, p->njobs, ql_qp_scan_job, p);
+		for (int64_t j = 0; j < p->njobs; j++)
+			nbad += p->bad[j];
+	}
+	if (nbad) {
+		/* Count them all and find the first, for the message. */
+		nbad = 0;
+		for (int64_t i = 0; i < n; i++) {
+			if (!(fabsf(p->x[i]) <= FLT_MAX)) {
+				if (first < 0)
+					first = i;
+				nbad++;
+			}
+		}
+		return ql_error_set(err, "%lld value%s not finite (the first at index %lld: %g); "
+					 "qlens quantizes finite values only", (long long)nbad,
+				    nbad == 1 ? " is" : "s are", (long long)first,
+				    (double)p->x[first]);
+	}
+	if (p->by_rows) {
+		for (int64_t c = 0; c < p->C; c++) {
+			p->umin[c] = INFINITY;
+			p->umax[c] = -INFINITY;
+		}
+		for (int64_t j = 0; j < p->njobs; j++) {
+			for (int64_t c = 0; c < p->C; c++) {
+				p->umin[c] = minf(p->umin[c], p->jmin[j * p->C + c]);
+				p->umax[c] = maxf(p->umax[c], p->jmax[j * p->C + c]);
+			}
+		}
+	}
+	float mn = INFINITY, mx = -INFINITY;
+	for (int64_t u = 0; u < p->nunits; u++) {
+		mn = minf(mn, p->umin[u]);
+		mx = maxf(mx, p->umax[u]);
+	}
+	r->data_min = n > 0 ? mn : 0.0f;
+	r->data_max = n > 0 ? mx : 0.0f;
+	return 0;
+}
+
+/* ---- calibrate (block targets: their blocks did it) ---- */
+
+static int step_calibrate(qplan *p, const ql_scheme *s, int threads, ql_error *err)
+{
+	ql_qresult *r = p->r;
+	if (p->fused || p->blocky)
+		return 0;
+	if (s->has_scale) {
+		r->scales[0] = p->info->kind == QL_QK_INT ? ql_scale_round(s->scale, s->scale_dtype)
+							  : s->scale;
+		int32_t zp = s->has_zero_point ? s->zero_point : p->sym ? (p->qmin + p->qmax) / 2 : 0;
+		if (r->zero_points)
+			r->zero_points[0] = zp;
+		if (p->info->kind == QL_QK_FLOAT) {
+			r->clip_hi[0] = p->info->elem_max * s->scale;
+			r->clip_lo[0] = -r->clip_hi[0];
+		} else {
+			r->clip_lo[0] = (float)(p->qmin - zp) * r->scales[0];
+			r->clip_hi[0] = (float)(p->qmax - zp) * r->scales[0];
+		}
+	} else if (p->trav == TRAV_CHUNKS) {
+		float lo = r->data_min, hi = r->data_max;
+		if (p->sym) {
+			float a = maxf(fabsf(lo), fabsf(hi));
+			lo = -a;
+			hi = a;
+		}
+		if (s->calib != QL_CALIB_MINMAX &&
+		    ql_calibrate(p->x, (size_t)r->nelem, s->calib, s->percentile, p->sym, p->qmin,
+				 p->qmax, &lo, &hi, err))
+			return -1;
+		ql_qp_unit_params(p, 0, lo, hi);
+	} else {
+		ql_run_jobs(threads, p->cal_njobs, ql_qp_calib_job, p);
+		for (int64_t j = 0; j < p->cal_njobs; j++)
+			if (p->job_err[j])
+				return ql_error_set(err, "out of memory while calibrating");
+	}
+	return 0;
+}
+
+/* ---- quantize (unless fused into the scan) ---- */
+
+static void step_quantize(qplan *p, int threads)
+{
+	ql_qresult *r = p->r;
+	if (p->by_rows && p->info->kind == QL_QK_INT)
+		ql_col_params_fill(&p->cp, r->scales, r->zero_points, (size_t)p->C, p->qmin, p->qmax);
+	if (!p->fused)
+		ql_run_jobs(threads, p->njobs, ql_qp_quant_job, p);
+}
+
+/* ---- merge: the jobs' sums in job order, and the storage as written ---- */
+
+static void step_merge(qplan *p)
+{
+	ql_qresult *r = p->r;
+	const ql_qdtype_info *info = p->info;
+	ql_metrics_acc total;
+	ql_metrics_acc_init(&total);
+	for (int64_t j = 0; j < p->njobs; j++)
+		ql_metrics_merge(&total, &p->acc[j]);
+	ql_metrics_finish(&total, &r->metrics);
+
+	uint64_t n = (uint64_t)r->nelem, ns = (uint64_t)r->nscales;
+	if (r->blocks)
+		r->bytes = r->blocks_bytes + (info->scales_stored ? 4 * ns : 0);
+	else
+		r->bytes = ql_packed_bytes((size_t)n, info->bits) +
+			   (uint64_t)ql_scale_dtype_bytes(p->scale_dtype) * ns +
+			   (r->zero_points ? 4 * ns : 0);
+	r->bits_per_weight = n ? (double)r->bytes * 8.0 / (double)n : 0.0;
+}
+
+int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme *s,
+		const ql_qopts *opts, ql_qresult *out, ql_error *err)
+{
+	memset(out, 0, sizeof *out);
+	if (ql_scheme_validate(s, shape, ndim, err))
+		return -1;
+
+	ql_qresult *r = out;
+	const ql_qdtype_info *info = ql_qdtype_of(s->dtype);
+	r->scheme = *s;
+	r->scheme.sym = ql_scheme_symmetry(s);
+	if (s->gran == QL_GRAN_CHANNEL && s->axis < 0)
+		r->scheme.axis = s->axis + ndim;
+	if (info->quantize_block)
+		r->scheme.gran = QL_GRAN_BLOCK;
+	r->ndim = ndim;
+	if (ndim > 0)
+		memcpy(r->shape, shape, (size_t)ndim * sizeof *shape);
+	r->nelem = ql_shape_elems(shape, ndim);
+	ql_scheme_qrange(&r->scheme, &r->qmin, &r->qmax);
+	r->codes_signed = info->is_signed;
+	r->calib = s->calib;
+
+	qplan p = {
+		.x = x, .r = r, .info = info, .dtype = s->dtype,
+		.bf = info->bfmt >= 0 ? &ql_block_formats[info->bfmt] : NULL,
+		.blocky = info->quantize_block != NULL,
+		.sym = r->scheme.sym == QL_SYM, .qmin = r->qmin, .qmax = r->qmax,
+		.calib = s->calib, .percentile = s->percentile, .n = r->nelem,
+		.scale_dtype = s->scale_dtype,
+	};
+	plan_units(&p, s, shape, ndim, opts);
+	int threads = opts && opts->threads > 0 ? opts->threads : ql_default_threads();
+	if (r->nelem < 4 * JOB_ELEMS)
+		threads = 1;
+
+	int rc = -1;
+	if (alloc_outputs(&p, opts, err) == 0 && step_scan(&p, threads, err) == 0 &&
+	    step_calibrate(&p, s, threads, err) == 0) {
+		step_quantize(&p, threads);
+		step_merge(&p);
+		rc = 0;
+	}
+	plan_free(&p);
+	if (rc)
+		ql_qresult_free(r);
+	return rc;
+}
+
+void ql_qresult_dequantize(const ql_qresult *r, float *out)
+{
+	if (r->nelem == 0)
+		return;
+	const ql_qdtype_info *info = ql_qdtype_of(r->scheme.dtype);
+	info->dequantize(info, r, out);
+}

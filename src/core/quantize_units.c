@@ -1,0 +1,193 @@
+/* quantize_units.c — ql_quantize's quantize step (qplan.h): codes, raw
+ * blocks, dequantized values and the error sums of a job's units. Block
+ * targets go through their entry of the type table (quantize_block, and
+ * fast_units where there is a fused loop); nothing here names a format.
+ */
+#include "qplan.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "qlens/affine.h"
+#include "qlens/scaled.h"
+#include "lanes.h"
+#include "simd.h"
+
+/* Quantizes x[off, off + len) with scale unit s. The dequantized values go
+ * to result.dequant, or to `defer` (len <= TILE) when the caller adds the
+ * errors of several short spans at once, or else to a tile here whose
+ * errors are added at once. */
+static void quant_span(qplan *p, int64_t off, int64_t len, int64_t s, ql_metrics_acc *acc,
+		       float *defer)
+{
+	ql_qresult *r = p->r;
+	const float *x = p->x + off;
+	uint8_t *codes = r->codes + off;
+	float tile[TILE];
+	const float scale = r->scales[s];
+	const int32_t z = r->zero_points ? r->zero_points[s] : 0;
+
+	for (int64_t t = 0; t < len; t += TILE) {
+		int64_t w = len - t < TILE ? len - t : TILE;
+		float *y = r->dequant ? r->dequant + off + t : defer ? defer + t : tile;
+		bool deq = !p->no_metrics || r->dequant || defer;
+		if (p->info->kind == QL_QK_FLOAT) {
+			acc->clipped += ql_float_quantize(p->info->elem, x + t, (size_t)w, scale,
+							  codes + t);
+			if (deq)
+				ql_float_dequantize(p->info->elem, codes + t, (size_t)w, scale, y);
+			if (!p->no_metrics && !defer)
+				ql_metrics_add(acc, x + t, y, (size_t)w);
+			continue;
+		}
+		/* Affine: one fused pass; the dequantized values are stored only
+		 * if someone reads them, the sums are those of ql_metrics_add. */
+		float *yo = r->dequant || defer ? y : NULL;
+		ql_metrics_acc *sums = !p->no_metrics && !defer ? acc : NULL;
+		if (p->info->is_signed)
+			acc->clipped += ql_affine_qdq_s8(x + t, (size_t)w, scale, z, p->qmin, p->qmax,
+							 (int8_t *)(codes + t), yo, sums);
+		else
+			acc->clipped += ql_affine_qdq_u8(x + t, (size_t)w, scale, z, p->qmin, p->qmax,
+							 codes + t, yo, sums);
+	}
+}
+
+/* Channels along the last axis: columns [c0, c1) of row o. */
+QL_SIMD_CLONES
+static void quant_cols(qplan *p, int64_t o, ql_metrics_acc *acc)
+{
+	ql_qresult *r = p->r;
+	const float qminf = (float)p->qmin, qmaxf = (float)p->qmax;
+	for (int64_t t = 0; t < p->C; t += TILE) {
+		int64_t w = p->C - t < TILE ? p->C - t : TILE;
+		int64_t off = o * p->C + t;
+		float tile[TILE];
+		float *y = r->dequant ? r->dequant + off : tile;
+		if (p->info->is_signed)
+			acc->clipped += ql_cols_span_s8(p->x + off, (size_t)w, &p->cp, (size_t)t, qminf,
+						     qmaxf, (int8_t *)r->codes + off);
+		else
+			acc->clipped += ql_cols_span_u8(p->x + off, (size_t)w, &p->cp, (size_t)t, qminf,
+						     qmaxf, r->codes + off);
+		if (p->no_metrics && !r->dequant)
+			continue;
+		const float *zpf = p->cp.zpf + t, *sc = r->scales + t;
+		if (p->info->is_signed) {
+			const int8_t *q = (const int8_t *)r->codes + off;
+			for (int64_t j = 0; j < w; j++)
+				y[j] = ((float)q[j] - zpf[j]) * sc[j];
+		} else {
+			const uint8_t *q = r->codes + off;
+			for (int64_t j = 0; j < w; j++)
+				y[j] = ((float)q[j] - zpf[j]) * sc[j];
+		}
+		if (!p->no_metrics)
+			ql_metrics_add(acc, p->x + off, y, (size_t)w);
+	}
+}
+
+/* One block unit u through its target's quantize_block (the type table).
+ * The dequantized values go to result.dequant, or to `defer` (the caller
+ * adds their errors later), or to this job's scratch block. */
+static void quant_block(qplan *p, int64_t u, ql_metrics_acc *acc, float *defer)
+{
+	ql_qresult *r = p->r;
+	int64_t s, len;
+	group_span(p, u, &s, &len);
+	const float *x = p->x + s;
+	float *y = r->dequant ? r->dequant + s
+		 : defer     ? defer
+			     : p->yscratch + (acc - p->acc) * (int64_t)p->info->block;
+	float amax = maxf(fabsf(p->umin[u]), fabsf(p->umax[u]));
+	if (len == 0)
+		amax = 0;
+	int64_t raw = p->info->raw_packed ? s * p->info->bits / 8 : u * p->info->raw_unit_bytes;
+	int nsub = r->nsub;
+	ql_qunit q = {
+		.codes = r->codes ? r->codes + s : NULL,
+		.raw = r->blocks + raw,
+		.y = y,
+		.scale = &r->scales[u],
+		.min = r->mins ? &r->mins[u] : NULL,
+		.sub_scales = r->sub_scales ? r->sub_scales + u * nsub : NULL,
+		.sub_mins = r->sub_mins ? r->sub_mins + u * nsub : NULL,
+	};
+	p->info->quantize_block(p->info, p->bf, x, len, &q);
+	acc->clipped += q.clipped;
+	r->clip_lo[u] = -amax;
+	r->clip_hi[u] = amax;
+	if (!defer)
+		ql_metrics_add(acc, x, y, (size_t)len);
+}
+
+/* Units [u0, u1) of contiguous spans (groups, blocks, first-axis channels).
+ * Short units are quantized into a shared tile whose errors are added once
+ * it is full, not unit by unit. */
+static void quant_groups(qplan *p, int64_t u0, int64_t u1, ql_metrics_acc *acc, bool blocky)
+{
+	ql_qresult *r = p->r;
+	/* A fused loop over whole blocks where the target has one (AVX2). */
+	if (p->info->fast_units && p->fused && p->info->fast_units(p, u0, u1, acc))
+		return;
+	float tile[TILE];
+	int64_t tstart = -1, tend = -1; /* the elements now in the tile */
+	bool defer_ok = !r->dequant && !p->no_metrics;
+
+	for (int64_t u = u0; u < u1; u++) {
+		int64_t s, len;
+		unit_span(p, u, &s, &len);
+		if (p->fused && !ql_qp_calib_unit_fused(p, u, s, len)) {
+			p->bad[acc - p->acc] = 1;
+			break;
+		}
+		bool defer = defer_ok && len <= TILE;
+		if (defer && tstart >= 0 && s + len - tstart > TILE) {
+			ql_metrics_add(acc, p->x + tstart, tile, (size_t)(tend - tstart));
+			tstart = -1;
+		}
+		if (defer && tstart < 0)
+			tstart = tend = s;
+		float *y = defer ? tile + (s - tstart) : NULL;
+		if (blocky)
+			quant_block(p, u, acc, y);
+		else
+			quant_span(p, s, len, u, acc, y);
+		if (defer)
+			tend = s + len;
+	}
+	if (tstart >= 0)
+		ql_metrics_add(acc, p->x + tstart, tile, (size_t)(tend - tstart));
+}
+
+void ql_qp_quant_job(void *arg, int64_t job)
+{
+	qplan *p = arg;
+	int64_t u0, u1;
+	job_units(p, job, &u0, &u1);
+	ql_metrics_acc *acc = &p->acc[job];
+	ql_metrics_acc_init(acc);
+	bool blocky = p->blocky;
+
+	if (p->trav == TRAV_CHUNKS) {
+		for (int64_t u = u0; u < u1; u++) {
+			int64_t s = u * JOB_ELEMS, len = p->n - s < JOB_ELEMS ? p->n - s : JOB_ELEMS;
+			quant_span(p, s, len, 0, acc, NULL);
+		}
+	} else if (p->trav == TRAV_GROUPS) {
+		quant_groups(p, u0, u1, acc, blocky);
+	} else if (p->fused) {
+		quant_groups(p, u0, u1, acc, blocky);
+	} else if (p->by_rows && p->info->kind == QL_QK_INT) {
+		for (int64_t o = u0; o < u1; o++)
+			quant_cols(p, o, acc);
+	} else if (p->by_rows) {
+		for (int64_t o = u0; o < u1; o++)
+			for (int64_t c = 0; c < p->C; c++)
+				quant_span(p, o * p->C + c, 1, c, acc, NULL);
+	} else {
+		for (int64_t o = 0; o < p->outer; o++)
+			for (int64_t c = u0; c < u1; c++)
+				quant_span(p, (o * p->C + c) * p->inner, p->inner, c, acc, NULL);
+	}
+}

@@ -1,0 +1,428 @@
+/* qview.c — the numbers the quantization explorer shows (qview.h).
+ *
+ * Everything here is read from a ql_qresult and the kernels of quant.h:
+ * the grid of a unit is its codes run through the target's own
+ * dequantizer, the cursor's value goes through the same quantizer, and
+ * the error split uses the kernel's own clamp rule for the affine schemes.
+ */
+#include "qlens/qview.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Elements per unit along the last axis (groups and row blocks), and the
+ * last axis's length. */
+static int64_t last_len(const ql_qresult *r)
+{
+	return r->ndim > 0 ? r->shape[r->ndim - 1] : 1;
+}
+
+int64_t ql_qview_unit_of(const ql_qresult *r, int64_t i)
+{
+	const ql_scheme *s = &r->scheme;
+	int64_t last = last_len(r), per;
+	switch (s->gran) {
+	case QL_GRAN_TENSOR:
+		return 0;
+	case QL_GRAN_CHANNEL: {
+		int64_t stride = 1;
+		for (int d = s->axis + 1; d < r->ndim; d++)
+			stride *= r->shape[d];
+		return (i / stride) % r->shape[s->axis];
+	}
+	case QL_GRAN_GROUP:
+		per = s->group;
+		break;
+	case QL_GRAN_BLOCK:
+	default:
+		if (s->dtype == QL_Q_NF4)
+			return i / QL_NF4_BLOCK;
+		per = ql_qdtype_of(s->dtype)->block;
+		break;
+	}
+	if (last <= 0 || per <= 0)
+		return 0;
+	int64_t per_row = (last + per - 1) / per;
+	return (i / last) * per_row + (i % last) / per;
+}
+
+int64_t ql_qview_gather(const ql_qresult *r, const float *x, int64_t unit, float *out)
+{
+	int64_t k = 0;
+	for (int64_t i = 0; i < r->nelem; i++)
+		if (ql_qview_unit_of(r, i) == unit)
+			out[k++] = x[i];
+	return k;
+}
+
+static int32_t zero_point_of(const ql_qresult *r, int64_t unit)
+{
+	if (r->zero_points)
+		return r->zero_points[unit];
+	return (r->qmin + r->qmax) / 2;
+}
+
+/* The value code q dequantizes to with the unit's scale `scale` (and zero
+ * point zp for the affine targets), through the target's kernel. */
+static float dequant_code(const ql_qresult *r, int32_t q, float scale, int32_t zp)
+{
+	ql_qdtype t = r->scheme.dtype;
+	const ql_qdtype_info *ti = ql_qdtype_of(t);
+	float y = NAN;
+	uint8_t c = (uint8_t)q;
+	switch (ti->kind) {
+	case QL_QK_INT:
+		if (r->codes_signed) {
+			int8_t sc = (int8_t)q;
+			ql_affine_dequantize_s8(&sc, 1, scale, zp, &y);
+		} else {
+			ql_affine_dequantize_u8(&c, 1, scale, zp, &y);
+		}
+		break;
+	case QL_QK_FLOAT:
+		ql_float_dequantize(ti->elem, &c, 1, scale, &y);
+		break;
+	case QL_QK_MX:
+		y = ql_mx_elem_value(t, c) * scale;
+		break;
+	case QL_QK_NF4:
+		ql_nf4_dequantize(&c, &scale, 1, &y);
+		break;
+	case QL_QK_GGML: {
+		float out[32];
+		if (t == QL_Q_Q8_0) {
+			ql_block_q8_0 b;
+			b.d = ql_fp16_from_f32(scale);
+			memset(b.qs, (int8_t)q, sizeof b.qs);
+			ql_dequantize_row_q8_0(&b, out, 32);
+		} else if (t == QL_Q_Q4_0) {
+			ql_block_q4_0 b;
+			b.d = ql_fp16_from_f32(scale);
+			memset(b.qs, (int)(c | c << 4), sizeof b.qs);
+			ql_dequantize_row_q4_0(&b, out, 32);
+		} else {
+			/* the other block formats of blockfmt.h (k-quants, IQ4, ...):
+			 * a code's value depends on its sub-block's scale (and min),
+			 * so there is no one grid per unit to draw */
+			break;
+		}
+		y = out[0];
+		break;
+	}
+	}
+	return y;
+}
+
+typedef struct level {
+	double v;
+	int32_t code;
+} level;
+
+static int cmp_level(const void *a, const void *b)
+{
+	const level *x = a, *y = b;
+	if (x->v != y->v)
+		return x->v < y->v ? -1 : 1;
+	return x->code < y->code ? -1 : x->code > y->code;
+}
+
+static int levels_with(const ql_qresult *r, float scale, int32_t zp, double *lv, int32_t *codes,
+		       int max)
+{
+	level all[512];
+	int n = 0;
+	for (int32_t q = r->qmin; q <= r->qmax && n < 512; q++) {
+		if (r->scheme.dtype == QL_Q_MXINT8 && q == -128)
+			continue;
+		float y = dequant_code(r, q, scale, zp);
+		if (isfinite(y))
+			all[n++] = (level){y == 0 ? 0.0 : (double)y, q};
+	}
+	qsort(all, (size_t)n, sizeof all[0], cmp_level);
+	int k = 0;
+	for (int i = 0; i < n && k < max; i++) {
+		if (i > 0 && all[i].v == all[i - 1].v)
+			continue;
+		lv[k] = all[i].v;
+		if (codes)
+			codes[k] = all[i].code;
+		k++;
+	}
+	return k;
+}
+
+int ql_qview_levels(const ql_qresult *r, int64_t unit, double *lv, int32_t *codes, int max)
+{
+	if (unit < 0 || unit >= r->nscales)
+		return 0;
+	return levels_with(r, r->scales[unit], zero_point_of(r, unit), lv, codes, max);
+}
+
+/* The reach of the grid at scale 1, for the non-affine targets: beyond
+ * [lo, hi] (times the unit's scale) a value saturates. */
+typedef struct reach {
+	double lo, hi;
+} reach;
+
+static reach unit_reach(const ql_qresult *r)
+{
+	double lv[QL_QVIEW_MAX_LEVELS];
+	int n = levels_with(r, 1.0f, 0, lv, NULL, QL_QVIEW_MAX_LEVELS);
+	reach re = {-INFINITY, INFINITY};
+	if (n >= 2) {
+		re.lo = lv[0] - (lv[1] - lv[0]) / 2;
+		re.hi = lv[n - 1] + (lv[n - 1] - lv[n - 2]) / 2;
+	}
+	return re;
+}
+
+static bool clipped_with(const ql_qresult *r, const reach *re, int64_t i, float xi)
+{
+	int64_t u = ql_qview_unit_of(r, i);
+	float scale = r->scales[u];
+	if (ql_qdtype_of(r->scheme.dtype)->kind == QL_QK_INT) {
+		/* the kernel's clamp, in its float32 arithmetic */
+		float inv = 1.0f / scale;
+		float q = (float)zero_point_of(r, u) + rintf(xi * inv);
+		return q < (float)r->qmin || q > (float)r->qmax;
+	}
+	double a = re->lo * scale, b = re->hi * scale;
+	double lo = a < b ? a : b, hi = a < b ? b : a;
+	return xi < lo || xi > hi;
+}
+
+bool ql_qview_is_clipped(const ql_qresult *r, int64_t i, float xi)
+{
+	reach re = unit_reach(r);
+	return clipped_with(r, &re, i, xi);
+}
+
+#define CHUNK (1 << 16)
+
+/* The units of elements 0, 1, 2, ... in turn, without a division each:
+ * ql_qview_unit_of's rules as counters. */
+typedef struct unit_iter {
+	int64_t u;      /* the unit of the next element */
+	int64_t k;      /* elements left before the unit changes */
+	int64_t span;   /* elements per step of the unit */
+	int64_t wrap;   /* units before u wraps to 0 (channels), or 0 */
+	int64_t row_left, row_len, per_row, row; /* along the last axis */
+	bool rows;
+} unit_iter;
+
+static void iter_init(unit_iter *it, const ql_qresult *r)
+{
+	memset(it, 0, sizeof *it);
+	const ql_scheme *s = &r->scheme;
+	int64_t last = last_len(r), per = 0;
+	if (s->gran == QL_GRAN_TENSOR) {
+		it->span = INT64_MAX;
+	} else if (s->gran == QL_GRAN_CHANNEL) {
+		it->span = 1;
+		for (int d = s->axis + 1; d < r->ndim; d++)
+			it->span *= r->shape[d];
+		it->wrap = r->shape[s->axis];
+	} else if (s->gran == QL_GRAN_BLOCK && s->dtype == QL_Q_NF4) {
+		it->span = QL_NF4_BLOCK;
+	} else {
+		per = s->gran == QL_GRAN_GROUP ? s->group : ql_qdtype_of(s->dtype)->block;
+		it->rows = true;
+		it->span = per > 0 ? per : 1;
+		it->row_len = last;
+		it->row_left = last;
+		it->per_row = last > 0 ? (last + it->span - 1) / it->span : 0;
+	}
+	if (it->span <= 0)
+		it->span = 1;
+	it->k = it->span;
+}
+
+static inline int64_t iter_next(unit_iter *it)
+{
+	int64_t u = it->u;
+	if (it->rows) {
+		if (--it->row_left == 0) { /* next row: its first group */
+			it->row++;
+			it->row_left = it->row_len;
+			it->u = it->row * it->per_row;
+			it->k = it->span;
+		} else if (--it->k == 0) {
+			it->u++;
+			it->k = it->span;
+		}
+		return u;
+	}
+	if (--it->k == 0) {
+		it->k = it->span;
+		it->u++;
+		if (it->wrap && it->u == it->wrap)
+			it->u = 0;
+	}
+	return u;
+}
+
+int ql_qview_error_hists(const float *x, const ql_qresult *r, int nbins, ql_hist *round,
+			 ql_hist *clip, const volatile int *cancel, ql_error *err)
+{
+	const float *y = r->dequant;
+	if (!y)
+		return ql_error_set(err, "the result has no dequantized values");
+	double lo = 0, hi = 0;
+	for (int64_t i = 0; i < r->nelem; i++) {
+		double e = (double)y[i] - (double)x[i];
+		lo = e < lo ? e : lo;
+		hi = e > hi ? e : hi;
+		if ((i & (CHUNK - 1)) == 0 && cancel && *cancel)
+			return 1;
+	}
+	if (ql_hist_init(round, nbins, lo, hi, err))
+		return -1;
+	if (ql_hist_init(clip, nbins, lo, hi, err)) {
+		ql_hist_free(round);
+		return -1;
+	}
+	if (r->metrics.clipped == 0) {
+		/* the kernel clamped (saturated) nothing: every error is a
+		 * rounding error */
+		ql_hist_add_error(round, x, y, (size_t)r->nelem);
+		return 0;
+	}
+	reach re = unit_reach(r);
+	unit_iter it;
+	iter_init(&it, r);
+	bool affine = ql_qdtype_of(r->scheme.dtype)->kind == QL_QK_INT;
+	int64_t cur = -1;
+	float inv = 0, zp = 0, ulo = 0, uhi = 0;
+	int64_t start = 0;
+	bool run_clip = false;
+	for (int64_t i = 0; i <= r->nelem; i++) {
+		bool c = false;
+		if (i < r->nelem) {
+			int64_t u = iter_next(&it);
+			if (u != cur) { /* the unit's numbers, once per unit */
+				cur = u;
+				float scale = r->scales[u];
+				inv = 1.0f / scale;
+				zp = (float)zero_point_of(r, u);
+				double a = re.lo * scale, b = re.hi * scale;
+				ulo = (float)(a < b ? a : b);
+				uhi = (float)(a < b ? b : a);
+			}
+			if (affine) { /* the kernel's clamp, in its float32 arithmetic */
+				float q = zp + rintf(x[i] * inv);
+				c = q < (float)r->qmin || q > (float)r->qmax;
+			} else {
+				c = x[i] < ulo || x[i] > uhi;
+			}
+		}
+		if (i == r->nelem || c != run_clip) {
+			if (i > start)
+				ql_hist_add_error(run_clip ? clip : round, x + start, y + start,
+						  (size_t)(i - start));
+			start = i;
+			run_clip = c;
+		}
+		if ((i & (CHUNK - 1)) == 0 && cancel && *cancel) {
+			ql_hist_free(round);
+			ql_hist_free(clip);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int ql_qview_calib_marks(const float *x, size_t n, const ql_scheme *s, int32_t qmin, int32_t qmax,
+			 float lo[QL_CALIB_COUNT], float hi[QL_CALIB_COUNT], ql_error *err)
+{
+	bool sym = ql_scheme_symmetry(s) == QL_SYM;
+	for (int m = 0; m < QL_CALIB_COUNT; m++)
+		if (ql_calibrate(x, n, (ql_calib)m, s->percentile, sym, qmin, qmax, &lo[m], &hi[m], err))
+			return -1;
+	return 0;
+}
+
+int ql_qview_point(const ql_qresult *r, int64_t unit, float x, int32_t *code, float *xhat)
+{
+	if (!isfinite(x) || unit < 0 || unit >= r->nscales)
+		return -1;
+	const ql_qdtype_info *ti = ql_qdtype_of(r->scheme.dtype);
+	float scale = r->scales[unit];
+	int32_t zp = zero_point_of(r, unit);
+	if (ti->kind == QL_QK_INT) {
+		if (r->codes_signed) {
+			int8_t q;
+			ql_affine_quantize_s8(&x, 1, scale, zp, r->qmin, r->qmax, &q);
+			ql_affine_dequantize_s8(&q, 1, scale, zp, xhat);
+			*code = q;
+		} else {
+			uint8_t q;
+			ql_affine_quantize_u8(&x, 1, scale, zp, r->qmin, r->qmax, &q);
+			ql_affine_dequantize_u8(&q, 1, scale, zp, xhat);
+			*code = q;
+		}
+		return 0;
+	}
+	if (ti->kind == QL_QK_FLOAT) {
+		uint8_t q;
+		ql_float_quantize(ti->elem, &x, 1, scale, &q);
+		ql_float_dequantize(ti->elem, &q, 1, scale, xhat);
+		*code = q;
+		return 0;
+	}
+	double lv[QL_QVIEW_MAX_LEVELS];
+	int32_t codes[QL_QVIEW_MAX_LEVELS];
+	int n = ql_qview_levels(r, unit, lv, codes, QL_QVIEW_MAX_LEVELS);
+	if (n == 0)
+		return -1;
+	int best = 0;
+	for (int k = 1; k < n; k++)
+		if (fabs(lv[k] - x) < fabs(lv[best] - x))
+			best = k;
+	*code = codes[best];
+	*xhat = (float)lv[best];
+	return 0;
+}
+
+/* snprintf at buf + *k, keeping *k the length it would have. */
+static void append(char *buf, size_t n, int *k, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void append(char *buf, size_t n, int *k, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	size_t at = *k >= 0 && (size_t)*k < n ? (size_t)*k : n;
+	int m = vsnprintf(at < n ? buf + at : NULL, at < n ? n - at : 0, fmt, ap);
+	va_end(ap);
+	if (m > 0)
+		*k += m;
+}
+
+int ql_qview_scheme_args(const ql_scheme *s, char *buf, size_t n)
+{
+	int k = 0;
+	if (n)
+		buf[0] = '\0';
+	append(buf, n, &k, "--dtype %s", ql_qdtype_name(s->dtype));
+	if (s->sym == QL_SYM)
+		append(buf, n, &k, " --sym");
+	else if (s->sym == QL_ASYM)
+		append(buf, n, &k, " --asym");
+	if (s->gran == QL_GRAN_CHANNEL)
+		append(buf, n, &k, " --axis %d", s->axis);
+	else if (s->gran == QL_GRAN_GROUP)
+		append(buf, n, &k, " --group %lld", (long long)s->group);
+	if (s->has_scale) {
+		append(buf, n, &k, " --scale %.9g", (double)s->scale);
+		if (s->has_zero_point)
+			append(buf, n, &k, " --zero-point %d", (int)s->zero_point);
+	} else if (s->calib == QL_CALIB_PERCENTILE) {
+		append(buf, n, &k, " --calib percentile:%g", s->percentile);
+	} else if (s->calib != QL_CALIB_MINMAX) {
+		append(buf, n, &k, " --calib %s", ql_calib_name(s->calib));
+	}
+	return k;
+}

@@ -1,0 +1,267 @@
+/* tstats.c — a tensor's statistics, histogram and row/column absmax (see
+ * qlens/tstats.h).
+ *
+ * Pass 1 over x: the counts, min, max, sum, absmax per row and column, and a
+ * copy of the finite values. Pass 2 over the copy: the sum of squared
+ * deviations (two passes: no cancellation for data far from zero) and the
+ * histogram. Last, the percentiles: the ranks they need (two per
+ * percentile: the neighbours NumPy interpolates between) are selected in
+ * increasing order, each by quickselect on the part of the copy not yet
+ * ordered, so the whole costs a few passes, not a sort. Work is done in
+ * chunks between which progress is reported and cancellation is honoured.
+ * ql_tstats_compute_inplace uses the input itself as the copy: no second
+ * tensor in memory when the caller is done with the values anyway.
+ */
+#include "qlens/tstats.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const double ql_tstats_pcts[QL_TSTATS_NPCT] = {0.1, 1.0, 50.0, 99.0, 99.9};
+
+#define CHUNK ((size_t)1 << 20)
+
+typedef struct job {
+	ql_tstats_progress_fn fn;
+	void *data;
+	double total, done;
+} job;
+
+/* Adds work done; false if the caller cancelled. */
+static bool step(job *j, double work)
+{
+	j->done += work;
+	if (!j->fn)
+		return true;
+	double f = j->total > 0 ? j->done / j->total : 1.0;
+	return j->fn(j->data, f > 1.0 ? 1.0 : f);
+}
+
+static void swapf(float *a, float *b)
+{
+	float t = *a;
+	*a = *b;
+	*b = t;
+}
+
+/* The k-th smallest of a[0..n) to a[k], smaller before, larger after
+ * (Hoare partition, median-of-three pivots). */
+static void select_kth(float *a, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1;
+	while (hi > lo) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (a[mid] < a[lo])
+			swapf(&a[mid], &a[lo]);
+		if (a[hi] < a[lo])
+			swapf(&a[hi], &a[lo]);
+		if (a[hi] < a[mid])
+			swapf(&a[hi], &a[mid]);
+		float pivot = a[mid];
+		size_t i = lo, j = hi;
+		while (i <= j) {
+			while (a[i] < pivot)
+				i++;
+			while (a[j] > pivot)
+				j--;
+			if (i <= j) {
+				swapf(&a[i], &a[j]);
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return;
+	}
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* NumPy's linear percentiles of the m values of a (reordered). */
+static bool percentiles(float *a, size_t m, double *out, job *j)
+{
+	size_t ranks[2 * QL_TSTATS_NPCT];
+	double t[QL_TSTATS_NPCT];
+	size_t lo_k[QL_TSTATS_NPCT];
+	int nr = 0;
+	for (int i = 0; i < QL_TSTATS_NPCT; i++) {
+		double idx = (double)(m - 1) * (ql_tstats_pcts[i] / 100.0);
+		size_t k = (size_t)floor(idx);
+		if (k > m - 1)
+			k = m - 1;
+		lo_k[i] = k;
+		t[i] = idx - (double)k;
+		ranks[nr++] = k;
+		ranks[nr++] = k + 1 < m ? k + 1 : k;
+	}
+	qsort(ranks, (size_t)nr, sizeof ranks[0], cmp_size);
+	size_t from = 0;
+	for (int r = 0; r < nr; r++) {
+		size_t k = ranks[r];
+		if (r > 0 && k == ranks[r - 1])
+			continue;
+		/* a[0..from) are already the `from` smallest, in place */
+		if (k >= from) {
+			select_kth(a + from, m - from, k - from);
+			if (!step(j, (double)(m - from)))
+				return false;
+		}
+		from = k + 1;
+	}
+	for (int i = 0; i < QL_TSTATS_NPCT; i++) {
+		size_t k = lo_k[i];
+		double lo = a[k], hi = k + 1 < m ? a[k + 1] : lo;
+		double diff = hi - lo;
+		/* np.lib's _lerp, with its t >= 0.5 form */
+		out[i] = t[i] >= 0.5 ? hi - diff * (1.0 - t[i]) : lo + diff * t[i];
+	}
+	return true;
+}
+
+void ql_tstats_free(ql_tstats *s)
+{
+	ql_hist_free(&s->hist);
+	free(s->row_absmax);
+	free(s->col_absmax);
+	memset(s, 0, sizeof *s);
+}
+
+/* The work of both entry points: a is the scratch for the finite values,
+ * x itself or a copy (pass 1 writes a[m] only after reading x[i], m <= i). */
+static int compute(const float *x, float *a, bool own_a, const int64_t *shape, int ndim, int nbins,
+		   ql_tstats_progress_fn progress, void *data, ql_tstats *s, ql_error *err);
+
+int ql_tstats_compute(const float *x, const int64_t *shape, int ndim, int nbins,
+		      ql_tstats_progress_fn progress, void *data, ql_tstats *s, ql_error *err)
+{
+	int64_t n = 1;
+	for (int d = 0; d < ndim; d++)
+		n *= shape[d];
+	float *a = malloc((n > 0 ? (size_t)n : 1) * sizeof *a);
+	if (!a) {
+		memset(s, 0, sizeof *s);
+		return ql_error_set(err, "statistics: out of memory for %lld values", (long long)n);
+	}
+	return compute(x, a, true, shape, ndim, nbins, progress, data, s, err);
+}
+
+int ql_tstats_compute_inplace(float *x, const int64_t *shape, int ndim, int nbins,
+			      ql_tstats_progress_fn progress, void *data, ql_tstats *s, ql_error *err)
+{
+	return compute(x, x, false, shape, ndim, nbins, progress, data, s, err);
+}
+
+static int compute(const float *x, float *a, bool own_a, const int64_t *shape, int ndim, int nbins,
+		   ql_tstats_progress_fn progress, void *data, ql_tstats *s, ql_error *err)
+{
+	memset(s, 0, sizeof *s);
+	int64_t n = 1;
+	for (int d = 0; d < ndim; d++)
+		n *= shape[d];
+	int64_t cols = ndim > 0 ? shape[ndim - 1] : 1;
+	int64_t rows = cols > 0 ? n / cols : 0;
+	s->n = n;
+	s->rows = rows;
+	s->cols = cols;
+	s->first_nonfinite = -1;
+	s->row_absmax = calloc(rows > 0 ? (size_t)rows : 1, sizeof *s->row_absmax);
+	s->col_absmax = calloc(cols > 0 ? (size_t)cols : 1, sizeof *s->col_absmax);
+	if (!s->row_absmax || !s->col_absmax) {
+		if (own_a)
+			free(a);
+		ql_tstats_free(s);
+		return ql_error_set(err, "statistics: out of memory for %lld values", (long long)n);
+	}
+	/* work: pass 1 (n), pass 2 (n), about 3n for the selections */
+	job j = {progress, data, 5.0 * (double)n + 1, 0};
+
+	size_t m = 0, pending = 0;
+	double sum = 0, mn = INFINITY, mx = -INFINITY;
+	for (int64_t r = 0; r < rows; r++) {
+		const float *row = x + r * cols;
+		float ra = 0;
+		for (int64_t c = 0; c < cols; c++) {
+			float v = row[c];
+			if (!isfinite(v)) {
+				if (isnan(v))
+					s->nan++;
+				else if (v > 0)
+					s->posinf++;
+				else
+					s->neginf++;
+				if (s->first_nonfinite < 0)
+					s->first_nonfinite = r * cols + c;
+				continue;
+			}
+			if (v == 0)
+				s->zeros++;
+			a[m++] = v;
+			sum += v;
+			mn = v < mn ? v : mn;
+			mx = v > mx ? v : mx;
+			float av = fabsf(v);
+			ra = av > ra ? av : ra;
+			if (av > s->col_absmax[c])
+				s->col_absmax[c] = av;
+		}
+		s->row_absmax[r] = ra;
+		pending += (size_t)cols;
+		if (pending >= CHUNK) {
+			if (!step(&j, (double)pending))
+				goto cancelled;
+			pending = 0;
+		}
+	}
+	j.done = (double)n;
+	s->finite = (int64_t)m;
+	if (m > 0) {
+		s->min = mn;
+		s->max = mx;
+		s->absmax = fabs(mn) > fabs(mx) ? fabs(mn) : fabs(mx);
+		s->mean = sum / (double)m;
+		double ss = 0;
+		for (size_t i = 0; i < m; i++) {
+			double d = a[i] - s->mean;
+			ss += d * d;
+			if ((i + 1) % CHUNK == 0 && !step(&j, (double)CHUNK))
+				goto cancelled;
+		}
+		s->std = sqrt(ss / (double)m);
+	}
+	j.done = 2.0 * (double)n;
+	if (nbins > 0) {
+		if (ql_hist_init(&s->hist, nbins, s->min, s->max, err)) {
+			if (own_a)
+				free(a);
+			ql_tstats_free(s);
+			return -1;
+		}
+		for (size_t i = 0; i < m; i += CHUNK) {
+			size_t k = m - i < CHUNK ? m - i : CHUNK;
+			ql_hist_add(&s->hist, a + i, k);
+		}
+	}
+	if (m > 0 && !percentiles(a, m, s->pct, &j))
+		goto cancelled;
+	if (own_a)
+		free(a);
+	if (progress)
+		progress(data, 1.0);
+	return 0;
+cancelled:
+	if (own_a)
+		free(a);
+	ql_tstats_free(s);
+	return ql_error_set(err, "cancelled");
+}

@@ -1,0 +1,425 @@
+/* quant_draw.c — the quantization explorer's picture (see screen_quant.c).
+ *
+ * It places what the worker computed: histograms through plot.c, the grid's
+ * levels and codes, the clip and calibration marks, the mapping, and the
+ * readout. The rows shared out: the header (2), the value histogram, the
+ * axis (ticks, codes, values, marks: 4), the mapping (2), the error
+ * histogram and its axis, and the readout (5); the two histograms take what
+ * is left, 3 to 2, so a taller window shows them taller.
+ */
+#include "quant_screen.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#define READOUT_ROWS 5
+
+static const char *num(double v, char *buf, size_t n)
+{
+	if (v == 0)
+		snprintf(buf, n, "0");
+	else
+		snprintf(buf, n, "%.4g", v);
+	return buf;
+}
+
+/* Text centred on column c of the plot, if it fits there. */
+static void put_at(const ql_theme *th, WINDOW *w, int y, int x0, int width, int c, ql_role r,
+		   const char *s)
+{
+	int tw = ql_text_width(th, s);
+	int x = c - tw / 2;
+	if (x < 0)
+		x = 0;
+	if (x + tw > width)
+		x = width - tw;
+	if (x >= 0)
+		ql_put(th, w, y, x0 + x, tw, r, s);
+}
+
+static void draw_header(const ql_theme *th, WINDOW *w, int cols, const quant_state *st)
+{
+	char line[1200], words[256], desc[160];
+	/* the file's name, and the tensor's when it is not the file's */
+	const char *base = strrchr(st->file, '/');
+	base = base ? base + 1 : st->file;
+	size_t stem = strcspn(base, ".");
+	bool same = strlen(st->tensor) == stem && strncmp(base, st->tensor, stem) == 0;
+	snprintf(line, sizeof line, "%s%s%s [%s] %lld values%s", base, same ? "" : " : ",
+		 same ? "" : st->tensor, st->shape_text, (long long)st->n,
+		 st->outlier ? "  +1 outlier" : "");
+	ql_put(th, w, 0, 1, cols - 2, QL_R_LABEL, line);
+	const ql_scheme *s = st->res ? &st->res->r.scheme : &st->scheme;
+	ql_qview_scheme_args(s, words, sizeof words);
+	ql_scheme_describe(s, desc, sizeof desc);
+	snprintf(line, sizeof line, "%s   (%s)", words, desc);
+	ql_put(th, w, 1, 1, cols - 2, QL_R_VALUE, line);
+}
+
+/* The view's [vlo, vhi]: the values' axis zoomed around the centre. */
+static void view(quant_state *st, double *vlo, double *vhi)
+{
+	const qx_result *res = st->res;
+	if (st->zoom <= 1)
+		st->centre = (res->lo + res->hi) / 2;
+	double span = (res->hi - res->lo) / st->zoom;
+	*vlo = st->centre - span / 2;
+	*vhi = st->centre + span / 2;
+}
+
+/* Ticks for the levels, with codes under them where they fit: every level
+ * when they are a few columns apart, else every k-th counted from zero. */
+static void draw_grid(const ql_theme *th, WINDOW *w, int y, int x0, int width, const qx_result *res,
+		      double vlo, double vhi)
+{
+	for (int c = 0; c < width; c++)
+		ql_put(th, w, y, x0 + c, 1, QL_R_DIM, th->g.hline);
+	int shown = 0, zero = 0;
+	for (int i = 0; i < res->nlevels; i++) {
+		int c = ql_plot_col(res->levels[i], vlo, vhi, width);
+		shown += c >= 0 && c < width;
+		if (fabs(res->levels[i]) < fabs(res->levels[zero]))
+			zero = i;
+	}
+	int k = 1;
+	while (shown / k > width / 2)
+		k++;
+	int free_from = 0;
+	for (int i = 0; i < res->nlevels; i++) {
+		if ((i - zero) % k)
+			continue;
+		int c = ql_plot_col(res->levels[i], vlo, vhi, width);
+		if (c < 0 || c >= width)
+			continue;
+		ql_put(th, w, y, x0 + c, 1, QL_R_AXIS, th->utf8 ? "┴" : "+");
+		char lab[16];
+		snprintf(lab, sizeof lab, "%d", (int)res->codes[i]);
+		int lw = (int)strlen(lab), lx = c - lw / 2;
+		lx = lx < 0 ? 0 : lx + lw > width ? width - lw : lx;
+		if (lx >= free_from) {
+			ql_put(th, w, y + 1, x0 + lx, lw, QL_R_DIM, lab);
+			free_from = lx + lw + 1;
+		}
+	}
+	const ql_qresult *r = &res->r;
+	if (r->nscales > 0) {
+		int cl = ql_plot_col(r->clip_lo[res->unit], vlo, vhi, width);
+		int ch = ql_plot_col(r->clip_hi[res->unit], vlo, vhi, width);
+		if (cl >= 0 && cl < width)
+			ql_put(th, w, y, x0 + cl, 1, QL_R_WARN, "[");
+		if (ch >= 0 && ch < width)
+			ql_put(th, w, y, x0 + ch, 1, QL_R_WARN, "]");
+	}
+}
+
+static void draw_value_labels(const ql_theme *th, WINDOW *w, int y, int x0, int width,
+			      const quant_state *st, double vlo, double vhi)
+{
+	char a[32], b[32];
+	ql_put(th, w, y, x0, -1, QL_R_DIM, num(vlo, a, sizeof a));
+	num(vhi, b, sizeof b);
+	ql_put(th, w, y, x0 + width - ql_text_width(th, b), -1, QL_R_DIM, b);
+	int z = ql_plot_col(0.0, vlo, vhi, width);
+	if (z >= 0 && z < width)
+		put_at(th, w, y, x0, width, z, QL_R_LABEL, "0");
+	if (st->cursor >= 0 && st->cursor < width)
+		ql_put(th, w, y, x0 + st->cursor, 1, QL_R_CURSOR, th->utf8 ? "▲" : "^");
+}
+
+/* Each calibration's clip: M(inmax) P(ercentile) E (mse) K (entropy, KL). */
+static void draw_marks(const ql_theme *th, WINDOW *w, int y, int x0, int width, const qx_result *res,
+		       double vlo, double vhi)
+{
+	static const char letter[QL_CALIB_COUNT] = {'M', 'P', 'E', 'K'};
+	if (!res->have_marks) {
+		if (ql_qdtype_of(res->r.scheme.dtype)->kind != QL_QK_INT || res->r.scheme.has_scale)
+			return;
+		ql_put(th, w, y, x0, width, QL_R_DIM,
+		       res->unit_n > QX_MARKS_MAX ? "calibration marks: only up to 16M values"
+						 : "calibration marks: computing...");
+		return;
+	}
+	bool used[1024] = {false};
+	for (int m = 0; m < QL_CALIB_COUNT; m++) {
+		char s[2] = {letter[m], 0};
+		ql_role r = m == (int)res->r.scheme.calib ? QL_R_WARN : QL_R_INFO;
+		for (int end = 0; end < 2; end++) {
+			double v = end ? res->mark_hi[m] : res->mark_lo[m];
+			int c = ql_plot_col(v, vlo, vhi, width);
+			if (v == 0 || c < 0 || c >= width)
+				continue;
+			/* marks on one column step aside, towards the middle */
+			int dir = end ? -1 : 1;
+			while (c >= 0 && c < width && c < 1024 && used[c])
+				c += dir;
+			if (c < 0 || c >= width || c >= 1024)
+				continue;
+			used[c] = true;
+			ql_put(th, w, y, x0 + c, 1, r, s);
+		}
+	}
+}
+
+/* A label ending just left of column c, or just right of it when there is
+ * no room (then inside the axis); and the other way round. */
+static void label_left(const ql_theme *th, WINDOW *w, int y, int x0, int width, int c, const char *s)
+{
+	int tw = ql_text_width(th, s);
+	int x = c - tw - 1 >= 0 ? c - tw - 1 : c + 1;
+	if (x + tw <= width)
+		ql_put(th, w, y, x0 + x, tw, QL_R_VALUE, s);
+}
+
+static void label_right(const ql_theme *th, WINDOW *w, int y, int x0, int width, int c, const char *s)
+{
+	int tw = ql_text_width(th, s);
+	int x = c + 2 + tw <= width ? c + 2 : c - tw - 1;
+	if (x >= 0)
+		ql_put(th, w, y, x0 + x, tw, QL_R_VALUE, s);
+}
+
+/* lo -> qmin, 0 -> zero point, hi -> qmax on aligned columns. */
+static void draw_mapping(const ql_theme *th, WINDOW *w, int y, int x0, int width, const qx_result *res,
+			 double vlo, double vhi)
+{
+	const ql_qresult *r = &res->r;
+	if (r->nscales == 0)
+		return;
+	int64_t u = res->unit;
+	double lo = r->clip_lo[u], hi = r->clip_hi[u];
+	int cl = ql_plot_col(lo, vlo, vhi, width), ch = ql_plot_col(hi, vlo, vhi, width);
+	cl = cl < 0 ? 0 : cl >= width ? width - 1 : cl;
+	ch = ch < 0 ? 0 : ch >= width ? width - 1 : ch;
+	for (int row = 0; row < 2; row++) {
+		for (int c = cl; c <= ch; c++)
+			ql_put(th, w, y + row, x0 + c, 1, QL_R_AXIS, th->g.hline);
+		ql_put(th, w, y + row, x0 + cl, 1, QL_R_AXIS, th->utf8 ? "├" : "|");
+		ql_put(th, w, y + row, x0 + ch, 1, QL_R_AXIS, th->utf8 ? "┤" : "|");
+	}
+	char a[48], b[48], t[64];
+	snprintf(t, sizeof t, "%s", num(lo, a, sizeof a));
+	label_left(th, w, y, x0, width, cl, t);
+	snprintf(t, sizeof t, "%s", num(hi, b, sizeof b));
+	label_right(th, w, y, x0, width, ch, t);
+	int z = ql_plot_col(0.0, vlo, vhi, width);
+	if (z > cl && z < ch)
+		ql_put(th, w, y, x0 + z, 1, QL_R_LABEL, th->utf8 ? "┼" : "0");
+	bool affine = ql_qdtype_of(r->scheme.dtype)->kind == QL_QK_INT;
+	int32_t zp = r->zero_points ? r->zero_points[u] : (r->qmin + r->qmax) / 2;
+	if (affine && r->qmax > r->qmin) {
+		int cz = cl + (int)lround((double)(zp - r->qmin) / (r->qmax - r->qmin) * (ch - cl));
+		if (cz > cl && cz < ch)
+			ql_put(th, w, y + 1, x0 + cz, 1, QL_R_LABEL, th->utf8 ? "┼" : "z");
+		snprintf(t, sizeof t, "%d", (int)r->qmin);
+	} else {
+		snprintf(t, sizeof t, "code %d", (int)r->qmin);
+	}
+	label_left(th, w, y + 1, x0, width, cl, t);
+	snprintf(t, sizeof t, "%d", (int)r->qmax);
+	label_right(th, w, y + 1, x0, width, ch, t);
+	if (affine)
+		snprintf(t, sizeof t, " zero point %d ", (int)zp);
+	else
+		snprintf(t, sizeof t, " levels uneven: see the ticks ");
+	int mid = (cl + ch) / 2 + 2;
+	if (mid + ql_text_width(th, t) < ch - 4)
+		ql_put(th, w, y + 1, x0 + mid, -1, QL_R_DIM, t);
+}
+
+static void draw_errors(const ql_theme *th, WINDOW *w, int y, int x0, int width, int rows,
+			const quant_state *st)
+{
+	const qx_result *res = st->res;
+	double a[1024], b[1024];
+	if (width > 1024)
+		width = 1024;
+	double lo = res->err_round.lo, hi = res->err_round.hi;
+	ql_plot_columns(&res->err_round, lo, hi, width, a);
+	ql_plot_columns(&res->err_clip, lo, hi, width, b);
+	ql_plot_bars(th, w, y, x0, rows, a, b, width, st->logc, QL_R_GOOD, QL_R_WARN);
+	char l[48], r[48], legend[128];
+	int yy = y + rows;
+	ql_put(th, w, yy, x0, -1, QL_R_DIM, num(lo, l, sizeof l));
+	num(hi, r, sizeof r);
+	ql_put(th, w, yy, x0 + width - ql_text_width(th, r), -1, QL_R_DIM, r);
+	int z = ql_plot_col(0.0, lo, hi, width);
+	snprintf(legend, sizeof legend, "error = x%s - x   %s rounding  %s clipping%s",
+		 th->utf8 ? "\u0302" : "hat", th->utf8 ? "█" : "#", th->utf8 ? "▒" : "x",
+		 st->logc ? "  (log counts)" : "");
+	int lx = z - ql_text_width(th, legend) / 2;
+	if (lx < (int)strlen(l) + 2)
+		lx = (int)strlen(l) + 2;
+	ql_put(th, w, yy, x0 + lx, width - lx - (int)strlen(r) - 1, QL_R_LABEL, legend);
+}
+
+/* The readout, item after item, wrapped at the window's edge. */
+typedef struct flow {
+	const ql_theme *th;
+	WINDOW *w;
+	int y, x, x0, right, y_end;
+} flow;
+
+static void item(flow *f, ql_role r, const char *s)
+{
+	int tw = ql_text_width(f->th, s);
+	if (f->x > f->x0 && f->x + tw > f->right) {
+		f->y++;
+		f->x = f->x0;
+	}
+	if (f->y >= f->y_end)
+		return;
+	f->x += ql_put(f->th, f->w, f->y, f->x, f->right - f->x, r, s) + 3;
+}
+
+static void metric(flow *f, const char *name, double v, bool have_prev, double was, const char *unit)
+{
+	char a[32], b[32], s[128];
+	if (have_prev)
+		snprintf(s, sizeof s, "%s %s%s, was %s", name, num(v, a, sizeof a), unit, num(was, b, sizeof b));
+	else
+		snprintf(s, sizeof s, "%s %s%s", name, num(v, a, sizeof a), unit);
+	item(f, QL_R_NORMAL, s);
+}
+
+static void draw_readout(const ql_theme *th, WINDOW *w, int y, int cols, quant_state *st, double vlo,
+			 double vhi)
+{
+	const qx_result *res = st->res;
+	const ql_qresult *r = &res->r;
+	const ql_metrics *m = &r->metrics;
+	flow f = {th, w, y, 1, 1, cols - 1, y + READOUT_ROWS};
+	char s[200], a[32], b[32], c[32];
+	bool p = st->have_prev;
+	snprintf(s, sizeof s, "qmin %d  qmax %d", (int)r->qmin, (int)r->qmax);
+	item(&f, QL_R_VALUE, s);
+	if (r->nscales == 1) {
+		if (p)
+			snprintf(s, sizeof s, "scale %s, was %s", num(r->scales[0], a, sizeof a),
+				 num(st->prev_scale, b, sizeof b));
+		else
+			snprintf(s, sizeof s, "scale %s", num(r->scales[0], a, sizeof a));
+	} else {
+		float mn = 0, mx = 0;
+		ql_range(r->scales, (size_t)r->nscales, &mn, &mx);
+		snprintf(s, sizeof s, "%lld scales %s..%s, #%lld: %s", (long long)r->nscales,
+			 num(mn, a, sizeof a), num(mx, b, sizeof b), (long long)res->unit,
+			 num(r->scales[res->unit], c, sizeof c));
+	}
+	item(&f, QL_R_VALUE, s);
+	if (r->nscales > 0) {
+		snprintf(s, sizeof s, "clip [%s, %s]", num(r->clip_lo[res->unit], a, sizeof a),
+			 num(r->clip_hi[res->unit], b, sizeof b));
+		item(&f, QL_R_VALUE, s);
+	}
+	f.y++;
+	f.x = f.x0;
+	metric(&f, "SQNR", m->sqnr_db, p, st->prev.sqnr_db, " dB");
+	metric(&f, "MSE", m->mse, p, st->prev.mse, "");
+	metric(&f, "RMSE", m->rmse, p, st->prev.rmse, "");
+	metric(&f, "max|e|", m->max_abs_err, p, st->prev.max_abs_err, "");
+	metric(&f, "mean|e|", m->mean_abs_err, p, st->prev.mean_abs_err, "");
+	metric(&f, "cosine", m->cosine, p, st->prev.cosine, "");
+	double pct = m->n ? 100.0 * (double)m->clipped / (double)m->n : 0;
+	if (p)
+		snprintf(s, sizeof s, "clipped %lld (%s%%), was %lld", (long long)m->clipped,
+			 num(pct, a, sizeof a), (long long)st->prev.clipped);
+	else
+		snprintf(s, sizeof s, "clipped %lld (%s%%)", (long long)m->clipped, num(pct, a, sizeof a));
+	item(&f, m->clipped ? QL_R_WARN : QL_R_NORMAL, s);
+	if (p)
+		snprintf(s, sizeof s, "bits/weight %s (%llu bytes), was %s", num(r->bits_per_weight, a, sizeof a),
+			 (unsigned long long)r->bytes, num(st->prev_bpw, b, sizeof b));
+	else
+		snprintf(s, sizeof s, "bits/weight %s (%llu bytes)", num(r->bits_per_weight, a, sizeof a),
+			 (unsigned long long)r->bytes);
+	item(&f, QL_R_NORMAL, s);
+}
+
+/* x -> code -> x̂ of the value under the cursor, at the right of row 0. */
+static void draw_cursor(const ql_theme *th, WINDOW *w, int cols, const quant_state *st, double vlo,
+			double vhi)
+{
+	const qx_result *res = st->res;
+	if (st->cursor < 0 || st->width <= 0)
+		return;
+	float x = (float)(vlo + (st->cursor + 0.5) * (vhi - vlo) / st->width), xh;
+	int32_t code;
+	char s[128], a[32], b[32];
+	if (ql_qview_point(&res->r, res->unit, x, &code, &xh))
+		return;
+	snprintf(s, sizeof s, " %s %s %s code %d %s %s ", th->utf8 ? "▲" : "^", num(x, a, sizeof a),
+		 th->utf8 ? "→" : "->", (int)code, th->utf8 ? "→" : "->", num(xh, b, sizeof b));
+	ql_put(th, w, 0, cols - 1 - ql_text_width(th, s), -1, QL_R_CURSOR, s);
+}
+
+void ql_quant_draw(ql_app *app, void *vst, WINDOW *w)
+{
+	quant_state *st = vst;
+	const ql_theme *th = ql_app_theme(app);
+	int h = getmaxy(w), cols = getmaxx(w);
+	draw_header(th, w, cols, st);
+	if (!st->res || st->res->gen != st->want) {
+		/* the newest key's work is not in yet */
+		const char *stage = qx_stage(st->w, NULL);
+		char s[128];
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		double now = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+		snprintf(s, sizeof s, "%s %lld values... %.1f s (keys still work; a new one cancels this)",
+			 stage[0] ? stage : "queued", (long long)st->n, (now - st->submitted_ms) / 1e3);
+		ql_put(th, w, 2, 1, cols - 2, QL_R_INFO, s);
+	}
+	if (!st->res)
+		return;
+	const qx_result *res = st->res;
+	int x0 = 1, width = cols - 2;
+	if (width > 1024)
+		width = 1024;
+	st->width = width;
+	double vlo, vhi;
+	view(st, &vlo, &vhi);
+	if (st->cursor < 0)
+		st->cursor = ql_plot_col(0.0, vlo, vhi, width);
+	if (st->cursor >= width)
+		st->cursor = width - 1;
+
+	int rest = h - 2 - 4 - 2 - 1 - READOUT_ROWS;
+	int vh = rest * 3 / 5, eh = rest - vh;
+	if (vh < 2)
+		vh = 2;
+	if (eh < 2)
+		eh = 2;
+	int y = 2;
+	if (res->r.nscales > 1) {
+		/* a strip of every unit's scale, the selected one marked; below
+		 * it the selected unit's values */
+		ql_plot_strip(th, w, y, x0, width, res->r.scales, res->r.nscales, res->unit, QL_R_AXIS_SUB,
+			      QL_R_CURSOR);
+		y++;
+		vh--;
+	}
+	double cnt[1024];
+	ql_plot_columns(&res->values, vlo, vhi, width, cnt);
+	ql_plot_bars(th, w, y, x0, vh, cnt, NULL, width, st->logc, QL_R_AXIS, QL_R_AXIS);
+	if (res->r.nscales > 1) {
+		char s[96];
+		snprintf(s, sizeof s, " %s %lld of %lld (Up/Down): its values and grid; %s every scale ",
+			 res->r.scheme.gran == QL_GRAN_CHANNEL ? "channel" :
+			 res->r.scheme.gran == QL_GRAN_GROUP ? "group" : "block",
+			 (long long)res->unit, (long long)res->r.nscales, th->utf8 ? "↑" : "^");
+		ql_put(th, w, y, cols - 1 - ql_text_width(th, s), -1, QL_R_DIM, s);
+	}
+	y += vh;
+	draw_grid(th, w, y, x0, width, res, vlo, vhi);
+	draw_value_labels(th, w, y + 2, x0, width, st, vlo, vhi);
+	draw_marks(th, w, y + 3, x0, width, res, vlo, vhi);
+	y += 4;
+	draw_mapping(th, w, y, x0, width, res, vlo, vhi);
+	y += 2;
+	draw_errors(th, w, y, x0, width, eh, st);
+	y += eh + 1;
+	draw_readout(th, w, y, cols, st, vlo, vhi);
+	draw_cursor(th, w, cols, st, vlo, vhi);
+}

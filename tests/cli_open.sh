@@ -1,0 +1,34 @@
+#!/bin/sh
+# cli_open.sh — `qlens FILE [--tensor NAME]` from the shell, where no
+# terminal is: the file is checked before any screen, so a missing or
+# malformed file and an unknown tensor are one line "qlens: FILE: ..." with
+# exit status 1, a stray argument a usage error (2), and a good file without
+# a terminal says the explorer needs one (1). A word that names no file is
+# still an unknown command (2). Run by `make test`.
+set -u
+Q=${QLENS_BIN:-build/qlens}
+M=tests/golden/inspect/model.safetensors
+W=$(mktemp -d /tmp/qlens-cli-open.XXXXXX)
+trap 'rm -rf "$W"' EXIT
+fails=0; passes=0
+ok() { passes=$((passes+1)); }
+bad() { echo "FAIL: $*"; fails=$((fails+1)); }
+expect() { # NAME STATUS PATTERN CMD...
+	name=$1; want=$2; pat=$3; shift 3
+	"$@" </dev/null >"$W/out" 2>"$W/err"; got=$?
+	[ "$got" -eq "$want" ] && ok || bad "$name: exit $got, want $want"
+	n=$(wc -l <"$W/err")
+	if [ "$n" -eq 1 ] && grep -q -- "$pat" "$W/err"; then ok;
+	else bad "$name: stderr is not one line matching '$pat':"; cat "$W/err"; fi
+}
+expect missing 1 "^qlens: $W/none.npy: No such file or directory\$" "$Q" "$W/none.npy"
+printf 'not a tensor file' >"$W/junk.safetensors"
+expect malformed 1 "^qlens: $W/junk.safetensors: " "$Q" "$W/junk.safetensors"
+expect no-tensor 1 "^qlens: $M: no tensor called 'nope'" "$Q" $M --tensor nope
+expect stray 2 "^qlens FILE: unexpected argument 'extra'" "$Q" $M extra
+expect no-tty 1 "^qlens: the explorer needs a terminal" "$Q" $M
+expect no-tty-tensor 1 "^qlens: the explorer needs a terminal" "$Q" $M --tensor lm_head.weight
+expect unknown 2 "^qlens: unknown command 'frobnicate'" "$Q" frobnicate
+"$Q" --help | grep -q 'qlens FILE \[--tensor NAME\]' && ok || bad "--help does not show qlens FILE"
+echo "cli_open: $passes passed, $fails failed"
+[ "$fails" -eq 0 ]

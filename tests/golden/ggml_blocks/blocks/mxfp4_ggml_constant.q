@@ -1,0 +1,1 @@
+~wwwwwwwwwwwwwwww~wwwwwwwwwwwwwwww~wwwwwwwwwwwwwwww~wwwwwwwwwwwwwwww~wwwwwwwwwwwwwwww~wwwwwwwwwwwwwwww~wwwwwwwwwwwwwwww~wwwwwwwwwwwwwwww|ÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿ|ÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿ|ÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿ|ÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿ|ÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿ|ÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿ|ÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿ|ÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿÿ

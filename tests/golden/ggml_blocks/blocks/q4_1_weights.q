@@ -1,0 +1,2 @@
+Ul¨i•™:V8Yˆ»å_ZÇt¨vf„œ5u¹Ë!9¯y…j{ô&¬k°Š¸|w¬ïˆyw†Œhg¡7ªš˜ÜB‰»2w¸sóf›4©…+©#••dY÷–V&‡duPs¦fBÁ¨rUhVF†f2ödiU8*röç§v¼Šx/E¤6°1¡VG!“šCK¤ƒ§1ú[Ä’Þ°•ærq#Þ™¼©Ä)HH¯XÖYwŠ†vy;JÐ„©Œ|«\Á³jfyh	7úø¶XÐªkŸ™¦ªY¥ÀÆGI˜µ(Zfò7¨»6xhYA4v”J…rƒ†9Ï¨Mrc8CÌùšVÙ«‰u¬ÿøQ¨V]9³1svi	B¿˜U¶Èˆ¨wO¿c6&MdF
+e¦VÈjl¨	ÂX¹¶Å¦eeöW$5–d

@@ -1,0 +1,2 @@
+Ë4êì¿u¡¢puKÙ
+iiEÉYZ–¸8˜ü•_ªÇv`‰‘:sµÀ%9«…e|‹ ŠÉ-§¼/ˆ‰76m¾H§œ™ëH‡º>x·wøhšF¶#U…digf&fG”U€£&†rYiVEi5òhfW5'z6l¨ßµD&àQe'3é‡«8÷TÊ“Ë²Šåtq)Ù&¿ùþý´±¿¥¨m‹„ÄÊ¹È?˜V™‡šv¦‰kb•TÀºemug	8÷ç³t«oŠ‡ŠE`æG™H%8j&¶9iZZ5*ll„5y|‚umÍ“89Z†ˆ+é…Lo@D&³s<oieJ¨‡Z¿–!ŽžÃgVf\TvzEVeGÀT»&°Ã¢dfóP&9•k

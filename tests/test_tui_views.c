@@ -1,0 +1,382 @@
+/* test_tui_views.c — the inspector's views of a quantized tensor on the
+ * virtual terminal (tui.h): the cells view against `qlens quantize -o`,
+ * the blocks view against a GGUF's stored blocks and the Python port of
+ * ggml's dequantizer (tests/golden/readers, gen_readers.py) and against
+ * NAME.blocks, the comparison screen against `qlens compare --json`, and
+ * export (byte-identical to `qlens quantize -o`, replace only after y).
+ * Inputs as in test_tui_inspect.c; helpers in tui_inspect_util.h.
+ */
+#include "tui_inspect_util.h"
+
+static void test_cells_vs_quantize(void **state)
+{
+	(void)state;
+	const char *name = "model.layers.0.mlp.down_proj.weight";
+	static const char *const schemes[][6] = {
+		{"int4/g32", "--dtype", "int4", "--group", "32", NULL},
+		{"uint8/ch", "--dtype", "uint8", "--axis", "0", NULL},
+		{"q4_0", "--dtype", "q4_0", NULL, NULL, NULL},
+	};
+	for (size_t k = 0; k < 3; k++) {
+		char out[600];
+		snprintf(out, sizeof out, "%s/cells_%zu.safetensors", state_dir, k);
+		char *argv[16];
+		int n = 0;
+		argv[n++] = "quantize";
+		argv[n++] = model;
+		argv[n++] = "--tensor";
+		argv[n++] = (char *)name;
+		for (int j = 1; j < 6 && schemes[k][j]; j++)
+			argv[n++] = (char *)schemes[k][j];
+		argv[n++] = "-o";
+		argv[n++] = out;
+		argv[n] = NULL;
+		assert_int_equal(run_cli(n, argv), 0);
+		char qname[300], sname[300];
+		snprintf(qname, sizeof qname, "%s.q", name);
+		snprintf(sname, sizeof sname, "%s.scale", name);
+		ql_tensor qd, sd;
+		void *codes = read_tensor(out, qname, &qd);
+		float *scales = read_tensor(out, sname, &sd);
+		assert_int_equal(qd.nelem, 32 * 96);
+
+		char *args[] = {model, "--tensor", (char *)name, "--scheme", (char *)schemes[k][0], NULL};
+		ql_tui *t = open_args(24, 80, "cells", 5, args);
+		wait_ready(t, "Quantizing");
+		static const int at[][2] = {{0, 0}, {0, 31}, {0, 32}, {5, 7}, {20, 63}, {31, 95}, {17, 64}};
+		for (size_t c = 0; c < sizeof at / sizeof at[0]; c++) {
+			char go[32], want[128];
+			snprintf(go, sizeof go, "i%d,%d\r", at[c][0], at[c][1]);
+			keys(t, go);
+			int64_t i = at[c][0] * 96 + at[c][1];
+			int code = qd.dtype == QL_DT_I8 ? ((const int8_t *)codes)[i] : ((const uint8_t *)codes)[i];
+			snprintf(want, sizeof want, "[%d, %d]  original ", at[c][0], at[c][1]);
+			expect_text(t, want);
+			snprintf(want, sizeof want, "  code %d  dequantized", code);
+			expect_text(t, want);
+			/* its scale: per group of 32 in a row, per row, per block */
+			int64_t si = k == 1 ? at[c][0] : at[c][0] * 3 + at[c][1] / 32;
+			snprintf(want, sizeof want, "scale %.6g", (double)scales[si]);
+			expect_text(t, want);
+		}
+		ql_tui_close(t);
+		free(codes);
+		free(scales);
+	}
+}
+
+/* v cycles what the cells show, H shades them, E goes to the largest
+ * error, a NaN tensor is refused with its first index. */
+static void test_cells_keys(void **state)
+{
+	(void)state;
+	char *args[] = {model, "--tensor", "model.layers.2.mlp.down_proj.weight", "--scheme", "int8", NULL};
+	ql_tui *t = open_args(24, 80, "cells", 5, args);
+	wait_ready(t, "Quantizing");
+	expect_text(t, "showing code");
+	key(t, 'v');
+	expect_text(t, "showing dequantized");
+	key(t, 'v');
+	expect_text(t, "showing error");
+	key(t, 'v');
+	expect_text(t, "showing original");
+	key(t, 'E');
+	/* the header names the largest error's index; the cursor is there */
+	const char *r1 = row(t, 2);
+	const char *at = strstr(r1, " at [");
+	assert_non_null(at);
+	char idx[32];
+	assert_int_equal(sscanf(at, " at %31[^]]", idx), 1);
+	strcat(idx, "]  original");
+	expect_text(t, idx);
+	key(t, 'H');
+	expect_text(t, "█");
+	expect_no_text(t, "showing code"); /* still the originals, shaded */
+	key(t, 'H');
+	ql_tui_close(t);
+	/* NaN and inf: refused as the command refuses, first index named */
+	char *bad[] = {model, "--tensor", "lm_head.weight", "--scheme", "int4/g32", NULL};
+	t = open_args(24, 80, "cells", 5, bad);
+	wait_ready(t, "Quantizing");
+	expect_text(t, "Cannot quantize lm_head.weight: 3 values are not finite");
+	expect_text(t, "the first at index");
+	expect_text(t, "21: nan");
+	ql_tui_close(t);
+}
+
+/* A 3-D tensor: any two axes as the grid (a), any slice (i), the cursor's
+ * element kept across. */
+static void test_cells_axes(void **state)
+{
+	(void)state;
+	char path[600];
+	snprintf(path, sizeof path, "%s/cube.npy", tstats_dir);
+	char *args[] = {path, "--scheme", "int8", NULL};
+	ql_tui *t = open_args(24, 80, "cells", 3, args);
+	wait_ready(t, "Quantizing");
+	expect_text(t, "5 x 7: [0, rows, cols]");
+	keys(t, "i2,4,6\r");
+	expect_text(t, "[2, 4, 6]  original");
+	expect_text(t, "5 x 7: [2, rows, cols]");
+	key(t, 'a');
+	expect_text(t, "3 x 5: [rows, cols, 6]");
+	expect_text(t, "[2, 4, 6]  original");
+	key(t, 'a');
+	expect_text(t, "3 x 7: [rows, 4, cols]");
+	expect_text(t, "[2, 4, 6]  original");
+	key(t, KEY_UP);
+	expect_text(t, "[1, 4, 6]  original");
+	key(t, 'a');
+	expect_text(t, "5 x 7: [1, rows, cols]");
+	keys(t, "i9,9\r");
+	expect_text(t, "outside the 5x7 slice");
+	ql_tui_close(t);
+}
+
+/* The stored blocks of a GGUF's Q4_0 and Q8_0 tensors decode to what the
+ * Python port of ggml's dequantizer gives (gguf_expect/, gen_readers.py),
+ * and their bytes are the file's. */
+static void test_blocks_stored_gguf(void **state)
+{
+	(void)state;
+	char gguf[600];
+	snprintf(gguf, sizeof gguf, "%s/../readers/tiny_v3.gguf", tstats_dir);
+	static const char *const names[] = {"blk.0.ffn_down.weight", "blk.0.ffn_up.weight"};
+	static const char *const kinds[] = {"q4_0", "q8_0"};
+	for (int k = 0; k < 2; k++) {
+		char exp_path[600];
+		snprintf(exp_path, sizeof exp_path, "%s/../readers/gguf_expect/%s.npy", tstats_dir, names[k]);
+		ql_tensor rd;
+		ql_error err = {{0}};
+		ql_source *src = NULL;
+		float *exp = NULL;
+		assert_int_equal(ql_source_open(exp_path, NULL, &src, &err), 0);
+		assert_int_equal(ql_source_read_f32(src, 0, &exp, &err), 0);
+		ql_source_close(src);
+		uint8_t *raw = read_tensor(gguf, names[k], &rd);
+		int bbytes = k == 0 ? 18 : 34;
+		char *args[] = {gguf, "--tensor", (char *)names[k], NULL};
+		ql_tui *t = open_args(50, 160, "blocks", 3, args);
+		wait_ready(t, "Reading the blocks");
+		expect_text(t, "stored in the file as");
+		expect_text(t, kinds[k]);
+		for (int b = 0; b < 8; b += 3) {
+			char go[16];
+			snprintf(go, sizeof go, "i%d\r", b);
+			keys(t, go);
+			char want_line[128];
+			snprintf(want_line, sizeof want_line, "block %d of 8: elements %d..%d", b, b * 32, b * 32 + 31);
+			expect_text(t, want_line);
+			/* the first 16 bytes, as the file holds them */
+			char hex[80];
+			int n = 0;
+			for (int i = 0; i < 16; i++)
+				n += snprintf(hex + n, sizeof hex - (size_t)n, "%02x%s", raw[b * bbytes + i],
+					      i == 15 ? "" : i == 7 ? "  " : " ");
+			expect_text(t, hex);
+			/* d as fp16 bits */
+			snprintf(want_line, sizeof want_line, "0x%02x%02x = ", raw[b * bbytes + 1], raw[b * bbytes]);
+			expect_text(t, want_line);
+			/* every decoded value, as the reference gives it */
+			for (int i = 0; i < 32; i++) {
+				int64_t e = b * 32 + i;
+				char v[64];
+				snprintf(v, sizeof v, " %.8g", (double)exp[e]);
+				int found = 0;
+				for (int y = 0; y < LINES && !found; y++) {
+					char pat[96];
+					snprintf(pat, sizeof pat, "%lld ", (long long)(e % 64));
+					const char *r = row(t, y);
+					for (const char *p = r; (p = strstr(p, pat)); p++)
+						if ((p == r || p[-1] == ' ') && strstr(p, v) && strstr(p, v) - p < 30) {
+							found = 1;
+							break;
+						}
+				}
+				if (!found) {
+					dump(t);
+					fail_msg("%s block %d: no value %s for column %lld", names[k], b, v, (long long)(e % 64));
+				}
+			}
+		}
+		ql_tui_close(t);
+		free(raw);
+		free(exp);
+	}
+}
+
+/* Quantized blocks: q4_0, q8_0, nf4 and mxfp4 results beside the originals;
+ * the raw bytes are those `qlens quantize -o` writes in NAME.blocks. */
+static void test_blocks_quantized(void **state)
+{
+	(void)state;
+	const char *name = "model.layers.1.mlp.down_proj.weight";
+	static const char *const kinds[] = {"q4_0", "q8_0", "nf4", "mxfp4", "mxint8"};
+	static const int bytes[] = {18, 34, 32, 17, 33};
+	for (int k = 0; k < 5; k++) {
+		char out[600];
+		snprintf(out, sizeof out, "%s/blocks_%d.safetensors", state_dir, k);
+		char *argv[] = {"quantize", model, "--tensor", (char *)name, "--dtype", (char *)kinds[k], "-o", out, NULL};
+		assert_int_equal(run_cli(8, argv), 0);
+		char bname[300];
+		snprintf(bname, sizeof bname, "%s.blocks", name);
+		ql_tensor bd;
+		uint8_t *blocks = read_tensor(out, bname, &bd);
+		char *args[] = {model, "--tensor", (char *)name, "--scheme", (char *)kinds[k], NULL};
+		ql_tui *t = open_args(50, 160, "blocks", 5, args);
+		wait_ready(t, "Quantizing");
+		expect_text(t, "quantized with");
+		key(t, KEY_RIGHT);
+		key(t, KEY_RIGHT); /* block 2 */
+		expect_text(t, "block 2 of");
+		char hex[80];
+		int n = 0;
+		for (int i = 0; i < 16; i++)
+			n += snprintf(hex + n, sizeof hex - (size_t)n, "%02x%s", blocks[2 * bytes[k] + i],
+				      i == 15 ? "" : i == 7 ? "  " : " ");
+		expect_text(t, hex);
+		expect_text(t, "original code   decoded     error");
+		ql_tui_close(t);
+		free(blocks);
+	}
+	/* a scheme without blocks says so and stays where it was */
+	char *args[] = {model, "--tensor", (char *)name, "--scheme", "int8", NULL};
+	ql_error err = {{0}};
+	assert_null(ql_tui_open_virtual_args("xterm-256color", 24, 80, "blocks", 5, args, &err));
+	assert_non_null(strstr(err.msg, "int8 has no blocks"));
+}
+
+/* The comparison screen: each scheme's bits per weight and SQNR as
+ * `qlens compare` prints them, a point per scheme, Enter to its cells. */
+static void test_compare_screen(void **state)
+{
+	(void)state;
+	const char *name = "model.embed_tokens.weight";
+	char *args[] = {model, "--tensor", (char *)name, "--schemes", "int8,int4/g32,q4_0,nf4", NULL};
+	ql_tui *t = open_args(24, 80, "compare", 5, args);
+	wait_ready(t, "Quantizing with each scheme");
+	/* the command's own numbers, for the same schemes */
+	char *obuf = NULL;
+	size_t olen = 0;
+	FILE *out = open_memstream(&obuf, &olen), *err = fopen("/dev/null", "w");
+	ql_cmd_ctx ctx = {.out = out, .err = err};
+	char *argv[] = {"compare", model, "--tensor", (char *)name, "--schemes", "int8,int4/g32,q4_0,nf4", "--json", NULL};
+	assert_int_equal(ql_command_run(&ctx, 7, argv), 0);
+	fclose(out);
+	fclose(err);
+	static const char *const words[] = {"int8", "int4/g32", "q4_0", "nf4"};
+	for (int i = 0; i < 4; i++) {
+		/* "scheme": "int4/g32" ... "bits_per_weight": B ... "sqnr_db": S */
+		char key_[64];
+		snprintf(key_, sizeof key_, "\"scheme\": \"%s\"", words[i]);
+		const char *p = strstr(obuf, key_);
+		if (!p) {
+			snprintf(key_, sizeof key_, "\"scheme\":\"%s\"", words[i]);
+			p = strstr(obuf, key_);
+		}
+		assert_non_null(p);
+		const char *b = strstr(p, "bits_per_weight");
+		const char *s = strstr(p, "sqnr_db");
+		assert_non_null(b);
+		assert_non_null(s);
+		double bpw = strtod(strpbrk(b, "-0123456789"), NULL), sq = strtod(strpbrk(s, "-0123456789"), NULL);
+		char want[96];
+		snprintf(want, sizeof want, "%2d %-18s", i + 1, words[i]);
+		int y = find_row(t, 0, want);
+		assert_true(y > 0);
+		snprintf(want, sizeof want, " %8.3f ", bpw);
+		if (!strstr(row(t, y), want)) {
+			dump(t);
+			fail_msg("%s: no bits per weight '%s'", words[i], want);
+		}
+		snprintf(want, sizeof want, " %8.2f ", sq);
+		if (!strstr(row(t, y), want)) {
+			dump(t);
+			fail_msg("%s: no SQNR '%s'", words[i], want);
+		}
+	}
+	free(obuf);
+	expect_text(t, "SQNR dB (up) against bits per weight");
+	key(t, KEY_DOWN);
+	key(t, '\r');
+	/* the quantization explorer where the program has it (merged with
+	 * issue 10's screen: tested there), else the cells view */
+	if (strstr(row(t, 0), "Quantize a tensor")) {
+		expect_text(t, "--dtype int4");
+		expect_text(t, "--group 32");
+	} else {
+		expect_text(t, "Cells");
+		expect_text(t, "int4/g32");
+	}
+	ql_tui_close(t);
+}
+
+/* w writes what `qlens quantize -o` writes, byte for byte; an existing file
+ * is replaced only after "y". */
+static void test_export(void **state)
+{
+	(void)state;
+	const char *name = "model.layers.0.self_attn.q_proj.weight";
+	char mine[600], theirs[600];
+	snprintf(mine, sizeof mine, "%s/exported.safetensors", state_dir);
+	snprintf(theirs, sizeof theirs, "%s/command.safetensors", state_dir);
+	char *argv[] = {"quantize", model, "--tensor", (char *)name, "--dtype", "int4", "--group", "32", "--asym",
+			"-o", theirs, NULL};
+	assert_int_equal(run_cli(11, argv), 0);
+	char *args[] = {model, "--tensor", (char *)name, "--scheme", "int4/g32/asym", NULL};
+	ql_tui *t = open_args(24, 80, "cells", 5, args);
+	wait_ready(t, "Quantizing");
+	key(t, 'w');
+	expect_text(t, "write to: ");
+	expect_text(t, "q_proj.weight_int4_asym_g32.safetensors"); /* the proposal */
+	key(t, 21); /* Ctrl-U: clear it */
+	keys(t, mine);
+	key(t, '\r');
+	expect_text(t, "wrote ");
+	size_t na, nb;
+	FILE *fa = fopen(mine, "rb"), *fb = fopen(theirs, "rb");
+	assert_non_null(fa);
+	assert_non_null(fb);
+	static char a[1 << 16], b[1 << 16];
+	na = fread(a, 1, sizeof a, fa);
+	nb = fread(b, 1, sizeof b, fb);
+	fclose(fa);
+	fclose(fb);
+	assert_true(na > 1000);
+	assert_int_equal(na, nb);
+	assert_memory_equal(a, b, na);
+	/* again: asked first; n leaves it, y replaces it */
+	truncate(mine, 10);
+	key(t, 'w');
+	key(t, 21);
+	keys(t, mine);
+	key(t, '\r');
+	expect_text(t, "replace it? (y/n)");
+	keys(t, "n\r");
+	expect_text(t, "not written");
+	struct stat sb;
+	assert_int_equal(stat(mine, &sb), 0);
+	assert_int_equal(sb.st_size, 10);
+	key(t, 'w');
+	key(t, 21);
+	keys(t, mine);
+	keys(t, "\ry\r");
+	expect_text(t, "wrote ");
+	assert_int_equal(stat(mine, &sb), 0);
+	assert_int_equal((size_t)sb.st_size, nb);
+	ql_tui_close(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_cells_vs_quantize),
+		cmocka_unit_test(test_cells_keys),
+		cmocka_unit_test(test_cells_axes),
+		cmocka_unit_test(test_blocks_stored_gguf),
+		cmocka_unit_test(test_blocks_quantized),
+		cmocka_unit_test(test_compare_screen),
+		cmocka_unit_test(test_export),
+	};
+	return cmocka_run_group_tests(tests, setup_env, teardown_env);
+}
