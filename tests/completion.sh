@@ -41,7 +41,7 @@ has report-sort --sort report w.npy --
 has compare-schemes --schemes compare w.npy --
 has bits-types --types bits 0.1 --
 expect dtype "int2 int4 int8" quantize w.npy --dtype in
-expect scheme-dtype "q4_0 q8_0" report w.npy q
+expect scheme-dtype "q4_0 q4_1 q4_k" report w.npy q4
 expect scheme-mod "int4/g128 int4/g32 int4/g64" report w.npy int4/g
 expect scheme-mod2 "int4/g32/sym" report w.npy int4/g32/sy
 expect schemes-list "int8,nf4" compare w.npy --schemes int8,nf
@@ -52,6 +52,26 @@ expect types-list "fp32,fp16" bits 1 --types fp32,fp1
 expect to "bf16" convert w.npy --to b
 expect no-scheme-after-two "" report w.npy int8 in
 expect help-cmd "info" help in
+expect new-commands "divergence dtypes" d
+expect lesson-cmds "lesson lessons" less
+expect eval-model "chars" eval ch
+expect eval-scheme "q5_0 q5_1 q5_k" eval digits q5
+has eval-schemes-opt --schemes eval digits --
+expect eval-schemes "int4/g32,q4_k" eval digits --schemes int4/g32,q4_k
+expect act "int8-dynamic int8-static" eval digits --act int8
+has divergence-labels --labels divergence a.npy b.npy --
+expect lesson-name "datatypes" lesson dat
+expect lesson-name2 "01-datatypes" lesson 01
+expect lesson-number "3" lesson 3
+expect scale-dtype "bf16" quantize w.npy --scale-dtype b
+expect scale-word "int4/g32/scale:bf16 int4/g32/scale:fp16" quantize w.npy int4/g32/scale
+expect block-dtype "q4_k" quantize w.npy --dtype q4_k
+has block-dtype-word iq4_xs report w.npy iq4
+# qlens FILE: files where the first word is a path or starts no command
+has file-first tests/golden/quantize/x.npy tests/golden/quantize/x.n
+has file-first-nocmd Makefile Makef
+expect file-options "--tensor" tests/golden/quantize/x.npy --te
+expect file-no-scheme "" tests/golden/quantize/x.npy in
 
 # the format names are the program's own
 want=$("$Q" dtypes --json | python3 -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin))))' 2>/dev/null)
@@ -63,6 +83,12 @@ want=$("$Q" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF > 1 {print $1}' | sor
 got=$(printf '%s\n' $_qlens_commands | sort | tr '\n' ' ')
 if [ "$got" = "$want" ]; then passes=$((passes+1)); else
 	echo "FAIL: commands '$got' are not qlens --help's '$want'"; fails=$((fails+1)); fi
+# the quantization dtypes offered are the ones quantize lists
+want=$("$Q" quantize tests/golden/quantize/x.npy --dtype '?' 2>&1 | sed -n 's/.*(one of: \([^)]*\)).*/\1/p' |
+	tr -d ',' | tr ' ' '\n' | sort | tr '\n' ' ')
+got=$(printf '%s\n' $_qlens_qdtypes | sort | tr '\n' ' ')
+if [ -n "$want" ] && [ "$got" = "$want" ]; then passes=$((passes+1)); else
+	echo "FAIL: dtypes '$got' are not quantize's '$want'"; fails=$((fails+1)); fi
 # every dtype and modifier offered is one qlens takes
 for d in $_qlens_qdtypes; do
 	if "$Q" quantize tests/golden/quantize/x.npy --dtype "$d" --json >/dev/null 2>&1 ||

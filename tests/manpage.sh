@@ -22,6 +22,12 @@ section COMMANDS >"$W/commands"
 for c in $("$Q" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF > 1 {print $1}'); do
 	grep -qE "^       $c( |\$)" "$W/commands" && ok || bad "command $c is not in COMMANDS"
 done
+# qlens FILE, which the usage lists beside the commands
+if "$Q" --help | grep -q '^ *qlens FILE'; then
+	grep -qE "^       FILE( |\$)" "$W/commands" && ok || bad "qlens FILE is not in COMMANDS"
+	sed -n '/^SYNOPSIS$/,/^DESCRIPTION$/p' "$W/page" | grep -q 'qlens FILE' && ok ||
+		bad "qlens FILE is not in SYNOPSIS"
+fi
 section ENVIRONMENT >"$W/env"
 for v in $(grep -rhoE 'getenv\("[A-Z_]+"\)' src | sed 's/getenv("//; s/")//' | sort -u) QLENS_DATADIR; do
 	case $v in QLENS_TUI_*|TERM) continue ;; esac # test hooks; TERM is listed with LANG
