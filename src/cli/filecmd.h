@@ -76,12 +76,20 @@ enum {
 	QL_FO_CALIB, QL_FO_SCALE, QL_FO_ZP, QL_FO_SCALE_DTYPE,
 };
 
+/* --json and --threads N alone, for commands whose positional words are not
+ * FILE [SCHEME] (eval MODEL, divergence BASE QUANT): they take their
+ * positional words themselves and hand every other result of ql_args_next
+ * to ql_fileopts_take (which answers --help and argument errors too), with
+ * no ql_fileopts_finish. */
+#define QL_RUN_OPTS \
+	{"json", 0, QL_ARG_NONE, QL_FO_JSON}, \
+	{"threads", 0, QL_ARG_REQUIRED, QL_FO_THREADS}
+
 #define QL_FILE_OPTS \
 	{"tensor", 't', QL_ARG_REQUIRED, QL_FO_TENSOR}, \
 	{"raw", 0, QL_ARG_REQUIRED, QL_FO_RAW}, \
 	{"shape", 0, QL_ARG_REQUIRED, QL_FO_SHAPE}, \
-	{"json", 0, QL_ARG_NONE, QL_FO_JSON}, \
-	{"threads", 0, QL_ARG_REQUIRED, QL_FO_THREADS}
+	QL_RUN_OPTS
 
 #define QL_SCHEME_OPTS \
 	{"scheme", 's', QL_ARG_REQUIRED, QL_FO_SCHEME}, \
