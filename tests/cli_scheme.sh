@@ -53,6 +53,9 @@ pairs='--dtype int4 --group 32|int4/g32
 --dtype mxfp4|mxfp4
 --dtype fp8_e4m3 --calib percentile:99.5|fp8_e4m3/percentile:99.5
 --dtype uint8 --scale 0.05 --zero-point 100|uint8/scale:0.05/zp:100
+--dtype int4 --group 8 --scale-dtype fp16|int4/g8/scale:fp16
+--dtype uint8 --axis 0 --asym --scale-dtype bf16|uint8/ch0/scale:bf16
+--dtype q4_k|q4_k
 --dtype int8|int8'
 printf '%s\n' "$pairs" > "$W/pairs"
 while IFS='|' read -r opts word; do
@@ -103,6 +106,10 @@ expect_status report-group0 1 "$Q" report $R --group 0
 expect_status report-asym-nf4 1 "$Q" report $R --dtype nf4 --asym
 expect_status axis-and-group 2 "$Q" compare $X --axis 0 --group 4
 expect_status info-second-file 2 "$Q" info $X $X
+expect_status bad-scale-dtype 2 "$Q" quantize $X --scale-dtype fp8
+expect_status mix-word-scale-dtype 2 "$Q" report $R int4/g32 --scale-dtype fp16
+expect_status scale-dtype-on-blocks 1 "$Q" report $R --dtype q4_0 --scale-dtype fp16
+expect_status tui-and-json 2 "$Q" quantize $X int4/g8 --tui --json
 
 echo "cli_scheme: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]
