@@ -178,6 +178,47 @@ static void test_safetensors_blocks(void **state)
 	ql_qresult_free(&r);
 }
 
+/* fp16/bf16 scales (scale:fp16, scale:bf16) are written in their own type:
+ * the stored bits are the scales' (bf16: the float's upper half; fp16: the
+ * reader's decode gives the scale back exactly, since the scales were
+ * rounded to fp16 before quantizing). */
+static void test_safetensors_scale16(void **state)
+{
+	(void)state;
+	const char *words[] = { "int4/asym/g3/scale:fp16", "uint8/ch0/scale:bf16" };
+	for (int k = 0; k < 2; k++) {
+		ql_qresult r;
+		quantize(words[k], &r);
+		char path[512];
+		snprintf(path, sizeof path, "%s/s16.safetensors", dir);
+		write_one(path, "w", &r, false, false);
+		ql_source *src;
+		ql_error err = { "" };
+		assert_int_equal(ql_source_open(path, NULL, &src, &err), 0);
+		long i = ql_source_find(src, "w.scale");
+		assert_true(i >= 0);
+		const ql_tensor *t = find(src, "w.scale", true);
+		assert_int_equal(t->dtype, k == 0 ? QL_DT_F16 : QL_DT_BF16);
+		assert_int_equal(t->nelem, r.nscales);
+		if (k == 1)
+			for (int64_t j = 0; j < r.nscales; j++) {
+				uint32_t u;
+				uint16_t h;
+				memcpy(&u, &r.scales[j], 4);
+				memcpy(&h, (const uint8_t *)t->data + 2 * j, 2);
+				assert_int_equal(h, u >> 16);
+				assert_int_equal(u & 0xffff, 0); /* the scale is a bf16 value */
+			}
+		float *back = NULL;
+		assert_int_equal(ql_source_read_f32(src, (size_t)i, &back, &err), 0);
+		assert_memory_equal(back, r.scales, (size_t)r.nscales * 4);
+		free(back);
+		assert_string_equal(meta_of(src, "qlens.scheme_word"), words[k]);
+		ql_source_close(src);
+		ql_qresult_free(&r);
+	}
+}
+
 static void test_npy(void **state)
 {
 	(void)state;
@@ -242,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_safetensors_plain),
 		cmocka_unit_test(test_safetensors_packed),
 		cmocka_unit_test(test_safetensors_blocks),
+		cmocka_unit_test(test_safetensors_scale16),
 		cmocka_unit_test(test_npy),
 		cmocka_unit_test(test_rules),
 	};
