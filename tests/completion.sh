@@ -40,12 +40,12 @@ has quantize-scheme-opt --scheme quantize w.npy --
 has report-sort --sort report w.npy --
 has compare-schemes --schemes compare w.npy --
 has bits-types --types bits 0.1 --
-expect dtype "int2 int4 int8" quantize w.npy --dtype in
+expect dtype "int2 int3 int4 int5 int6 int7 int8" quantize w.npy --dtype in
 expect scheme-dtype "q4_0 q4_1 q4_k" report w.npy q4
 expect scheme-mod "int4/g128 int4/g32 int4/g64" report w.npy int4/g
 expect scheme-mod2 "int4/g32/sym" report w.npy int4/g32/sy
 expect schemes-list "int8,nf4" compare w.npy --schemes int8,nf
-expect scheme-opt "uint2 uint4 uint8" quantize w.npy --scheme ui
+expect scheme-opt "uint2 uint3 uint4 uint5 uint6 uint7 uint8" quantize w.npy --scheme ui
 expect calib "mse" quantize w.npy --calib ms
 expect sort "error" report w.npy --sort e
 expect types-list "fp32,fp16" bits 1 --types fp32,fp1

@@ -33,12 +33,18 @@ typedef struct qg_case {
 	int narr;
 } qg_case;
 
-static inline FILE *qg_open(void)
+/* tests/golden/NAME, in the same case format. */
+static inline FILE *qg_open_named(const char *name)
 {
 	const char *dir = getenv("QLENS_SRCDIR");
 	char path[1024];
-	snprintf(path, sizeof path, "%s/tests/golden/quant.txt", dir ? dir : ".");
+	snprintf(path, sizeof path, "%s/tests/golden/%s", dir ? dir : ".", name);
 	return fopen(path, "r");
+}
+
+static inline FILE *qg_open(void)
+{
+	return qg_open_named("quant.txt");
 }
 
 static inline void qg_free(qg_case *c)

@@ -354,6 +354,10 @@ static void compare_quantize(const float *x, const int64_t *shape, int ndim, ql_
 		assert_true(same_float(r[0].data_min, r[1].data_min));
 		assert_true(same_float(r[0].data_max, r[1].data_max));
 		assert_memory_equal(&r[0].metrics, &r[1].metrics, sizeof r[0].metrics);
+		if (o.no_metrics) { /* honoured on both paths: no sums at all */
+			assert_int_equal(r[1].metrics.n, 0);
+			assert_true(r[1].metrics.mse == 0 && r[1].metrics.max_abs_err == 0);
+		}
 		assert_int_equal(r[0].bytes, r[1].bytes);
 		ql_qresult_free(&r[0]);
 		ql_qresult_free(&r[1]);
@@ -393,6 +397,33 @@ static void test_quantize_both_ways(void **state)
 		for (size_t i = 0; i < sizeof block_types / sizeof block_types[0]; i++)
 			compare_quantize(x + 1, small[k], 2, block_types[i]);
 	free(x);
+}
+
+/* ql_quantize_row_q8_0 (the AVX2 row kernel when active, the C clone when
+ * not) against ggml's reference bytes, over every kind of block and blocks
+ * holding NaN or infinities (those go the C way inside the kernel). */
+static void test_q8_0_row(void **state)
+{
+	(void)state;
+	enum { NB = 3 * 1024 };
+	float *x = malloc(NB * 32 * sizeof *x);
+	ql_block_q8_0 *a = malloc(NB * sizeof *a), *r = malloc(NB * sizeof *r);
+	assert_true(x && a && r);
+	for (int b = 0; b < NB; b++)
+		make_block(x + b * 32, b % KINDS, b);
+	for (int b = 0; b < NB; b += 97)
+		x[b * 32 + b % 32] = b % 3 == 0 ? NAN : b % 3 == 1 ? INFINITY : -INFINITY;
+	ql_quantize_row_q8_0_ref(x, r, NB * 32);
+	for (int on = 0; on < 2; on++) {
+		ql_avx2_enable(on);
+		memset(a, 0x55, NB * sizeof *a);
+		assert_int_equal(ql_quantize_row_q8_0(x, a, NB * 32), 0);
+		assert_memory_equal(a, r, NB * sizeof *a);
+	}
+	ql_avx2_enable(true);
+	free(x);
+	free(a);
+	free(r);
 }
 
 static void test_nonfinite_refused(void **state)
@@ -440,6 +471,7 @@ int main(void)
 		cmocka_unit_test(test_nf4_kernel),
 		cmocka_unit_test(test_quantize_both_ways),
 		cmocka_unit_test(test_nonfinite_refused),
+		cmocka_unit_test(test_q8_0_row),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -93,8 +93,8 @@ static void test_eval(void **state)
 	eval_fail(1, "no such model", 2, e2);
 	char *e3[] = { "eval", "digits", "--act", "int4", NULL };
 	eval_fail(2, "--act takes none, int8-dynamic or int8-static", 4, e3);
-	char *e4[] = { "eval", "digits", "int7", NULL };
-	eval_fail(2, "int7", 3, e4);
+	char *e4[] = { "eval", "digits", "int9", NULL };
+	eval_fail(2, "int9", 3, e4);
 	char *e5[] = { "eval", "digits", "int8", "--schemes", "int4", NULL };
 	eval_fail(2, "not both", 5, e5);
 	char *e6[] = { "eval", "digits", "--schemes", "int8,,int4", NULL };

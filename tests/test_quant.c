@@ -518,8 +518,8 @@ static void test_schemes(void **state)
 	ql_scheme_describe(&s, buf, sizeof buf);
 	assert_string_equal(buf, "q4_0 blocks of 32");
 
-	assert_int_equal(ql_scheme_parse_dtype("int3", &s.dtype, &err), -1);
-	assert_non_null(strstr(err.msg, "int3"));
+	assert_int_equal(ql_scheme_parse_dtype("int9", &s.dtype, &err), -1);
+	assert_non_null(strstr(err.msg, "int9"));
 	assert_int_equal(ql_scheme_parse_calib("median", &s, &err), -1);
 	assert_int_equal(ql_scheme_parse_calib("percentile:abc", &s, &err), -1);
 	assert_int_equal(ql_scheme_parse_calib("percentile:101", &s, &err), -1);

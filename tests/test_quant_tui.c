@@ -312,29 +312,101 @@ static void test_readout_equals_cli(void **state)
 	check_against_cli("assets/samples/synth_outliers.npy", "--dtype nf4");
 	check_against_cli("assets/samples/synth_gaussian.npy", "--dtype fp8_e4m3");
 	check_against_cli("assets/samples/synth_bimodal.npy", "--dtype q4_0");
+	check_against_cli("assets/samples/synth_uniform.npy", "--dtype int5 --group 32");
+	check_against_cli("assets/samples/gnubg_contact_hidden.npy", "--dtype uint3 --axis 0");
+	check_against_cli("assets/samples/synth_laplace.npy", "--dtype int6 --calib entropy");
 }
 
-/* b: 8 -> 4 -> 2 bits; the grid coarsens and SQNR falls, each step showing
- * the figure before it. s: symmetric <-> asymmetric. */
+/* The codes under the grid (the row below the one with the ticks) step
+ * evenly: every gap between neighbouring labels the same, 0 among them.
+ * Returns that step. */
+static long label_step(ql_tui *t)
+{
+	int y = find_row(t, "┴");
+	if (y < 0)
+		y = find_row(t, "+-");
+	assert_true(y >= 0);
+	const char *r = row(t, y + 1);
+	long v[64], step = 0;
+	int n = 0;
+	bool zero = false;
+	for (char *p = (char *)r, *e; n < 64; p = e) {
+		long k = strtol(p, &e, 10);
+		if (e == p)
+			break;
+		zero |= k == 0;
+		v[n++] = k;
+	}
+	if (n < 3 || !zero) {
+		dump(t);
+		fail_msg("no row of codes under the grid");
+	}
+	step = v[1] - v[0];
+	for (int i = 2; i < n; i++)
+		if (v[i] - v[i - 1] != step || step <= 0) {
+			dump(t);
+			fail_msg("codes under the grid step unevenly: %ld, %ld", v[i - 1], v[i]);
+		}
+	return step;
+}
+
+/* b: one bit fewer each, 8 -> 7 -> ... -> 2, then 8 again; the grid
+ * coarsens and SQNR falls at every step (about 6 dB a bit), each step
+ * showing the figure before it; B climbs back. s: symmetric <->
+ * asymmetric. */
 static void test_bits_and_symmetry(void **state)
 {
 	(void)state;
 	ql_tui *t = open_q(H, W, "assets/samples/synth_gaussian.npy");
 	expect_text(t, "qmin -127  qmax 127");
-	double s8 = figure(t, "SQNR");
-	key(t, 'b');
-	expect_text(t, "--dtype int4");
-	expect_text(t, "qmin -7  qmax 7");
-	double s4 = figure(t, "SQNR");
-	char was[64];
-	snprintf(was, sizeof was, "dB, was %.4g", s8);
-	expect_text(t, was);
-	key(t, 'b');
+	/* 255 levels on 78 columns: a tick every 8, a code every 16 */
+	assert_int_equal(label_step(t), 16);
+	double prev = figure(t, "SQNR"), s8 = prev, s4 = 0;
+	char want[64];
+	for (int bits = 7; bits >= 2; bits--) {
+		key(t, 'b');
+		snprintf(want, sizeof want, "--dtype int%d ", bits);
+		expect_text(t, want);
+		int h = (1 << (bits - 1)) - 1;
+		snprintf(want, sizeof want, "qmin %d  qmax %d", -h, h);
+		expect_text(t, want);
+		double sq = figure(t, "SQNR");
+		snprintf(want, sizeof want, "dB, was %.4g", prev);
+		expect_text(t, want);
+		if (!(sq < prev - (bits > 2 ? 4.0 : 0.5))) {
+			dump(t);
+			fail_msg("%d bits: SQNR %g, %d bits: %g", bits, sq, bits + 1, prev);
+		}
+		long step = label_step(t);
+		assert_true(step >= 1 && step <= 16);
+		if (bits <= 4)
+			assert_int_equal(step, 1); /* every level's code */
+		if (bits == 4)
+			s4 = sq;
+		prev = sq;
+	}
+	assert_true(s8 > s4 + 20 && s4 > prev);
+	key(t, 'b'); /* 2 -> 8 */
+	expect_text(t, "qmin -127  qmax 127");
+	key(t, 'B'); /* 8 -> 2 */
 	expect_text(t, "qmin -1  qmax 1");
-	double s2 = figure(t, "SQNR");
-	assert_true(s8 > s4 + 20 && s4 > s2);
 	key(t, 'B');
+	expect_text(t, "--dtype int3 ");
+	expect_text(t, "qmin -3  qmax 3");
+	/* unsigned keeps its signedness while stepping */
+	key(t, 'u');
+	expect_text(t, "--dtype uint3");
+	expect_text(t, "qmin 0  qmax 7");
 	key(t, 'B');
+	expect_text(t, "--dtype uint4");
+	key(t, 'b');
+	key(t, 'b');
+	expect_text(t, "--dtype uint2");
+	expect_text(t, "qmin 0  qmax 3");
+	key(t, 'u');
+	expect_text(t, "--dtype int2");
+	for (int i = 0; i < 6; i++)
+		key(t, 'B');
 	expect_text(t, "qmin -127  qmax 127");
 	/* asymmetric: the full code range and a zero point of its own */
 	key(t, 's');
@@ -377,6 +449,14 @@ static void test_manual_clip(void **state)
 		}
 	}
 	assert_true(checked);
+	/* the calibrations' marks stay, to compare the manual clip with */
+	wait_marks(t);
+	int ym = find_row(t, "┴") + 3;
+	for (const char *m = "MPEK"; *m; m++)
+		if (!strchr(row(t, ym), *m)) {
+			dump(t);
+			fail_msg("mark %c missing beside a manual clip", *m);
+		}
 	key(t, '=');
 	expect_text(t, "--scale");
 	key(t, 'a');
@@ -421,7 +501,7 @@ static void test_outlier(void **state)
 	ql_tui *t = open_q(H, W, "assets/samples/synth_gaussian.npy --dtype int4");
 	double s0 = figure(t, "scale"), q0 = figure(t, "SQNR");
 	key(t, 'o');
-	expect_text(t, "+1 outlier");
+	expect_text(t, "--dtype int4 --sym   +1 outlier (o removes it)");
 	double s1 = figure(t, "scale");
 	assert_true(fabs(s1 / s0 - 10.0) < 1e-3);
 	assert_true(figure(t, "SQNR") < q0 - 10);
@@ -447,6 +527,9 @@ static void test_per_channel(void **state)
 	expect_text(t, s);
 	snprintf(s, sizeof s, "%ld scales", nch);
 	expect_text(t, s);
+	/* the scales' overhead shows, "was" figures and all, at 80x24 */
+	expect_text(t, "bits/weight 8.128 (32512 bytes), was 8.001");
+	expect_text(t, "cosine ");
 	key(t, KEY_DOWN);
 	snprintf(s, sizeof s, "channel 1 of %ld", nch);
 	expect_text(t, s);
@@ -543,10 +626,35 @@ static void test_background(void **state)
 	print_message("4M values: open %.1f ms, worst key %.1f ms while computing (ASan build)\n", open_ms,
 		      worst);
 	assert_true(worst < 100);
-	/* int8 -> int4 -> int2 -> int8: the last one wins */
-	wait_text(t, "qmin -127  qmax 127");
+	/* int8 -> int7 -> int6 -> int5: the last one wins */
+	wait_text(t, "qmin -15  qmax 15");
 	ql_tui_idle(t, 100);
-	expect_text(t, "--dtype int8");
+	expect_text(t, "--dtype int5");
+	expect_no_text(t, "values...");
+	/* the mse calibration of 4M values takes a while: its progress shows as
+	 * a percentage of ql_quantize's jobs, rising (percentile on the way is
+	 * cancelled) */
+	key(t, 'c');
+	key(t, 'c');
+	int seen = 0, last = -1;
+	for (int i = 0; i < 3000 && find_row(t, "--calib mse") < 0; i++) {
+		ql_tui_idle(t, 20);
+		int y = find_row(t, "values...");
+		if (y < 0)
+			continue;
+		const char *r = row(t, y);
+		const char *q = strstr(r, "quantizing 4194304 values... ");
+		if (q) {
+			int pct = atoi(q + strlen("quantizing 4194304 values... "));
+			assert_non_null(strchr(q, '%'));
+			assert_true(pct >= last && pct <= 100);
+			last = pct;
+			seen++;
+		}
+	}
+	print_message("progress seen %d times, last %d%%\n", seen, last);
+	assert_true(seen >= 1);
+	wait_text(t, "--calib mse");
 	expect_no_text(t, "values...");
 	ql_tui_close(t);
 	unlink(path);
@@ -608,8 +716,8 @@ static void test_entry_points(void **state)
 	expect_text(t, "not finite");
 	expect_text(t, "Pick something to explore");
 	/* a bad option: the command's own message, nothing opened */
-	ql_tui_feed_keys(t, ":quantize assets/samples/synth_uniform.npy --dtype int5 --tui\r");
-	expect_text(t, "int5");
+	ql_tui_feed_keys(t, ":quantize assets/samples/synth_uniform.npy --dtype int9 --tui\r");
+	expect_text(t, "int9");
 	expect_text(t, "Pick something to explore");
 	ql_tui_close(t);
 	/* the samples are found with ql_data_path: a $QLENS_DATADIR without

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "qlens/io.h"
+#include "qlens/pack.h"
 #include "qlens/tensor.h"
 
 #define G "tests/golden/quantize/"
@@ -252,6 +253,38 @@ static void test_int4_groups(void **state)
 	assert_string_equal(meta(p.src, "qlens.packed"), "true");
 	ql_source_close(p.src);
 	ql_source_close(g.src);
+}
+
+/* --dtype int5: the 5-bit grid [-15, 15]; --pack writes one LSB-first bit
+ * stream of 5 bits a code (240 codes: 150 bytes) that unpacks to the
+ * unpacked NAME.q (the kernel itself is checked against PyTorch in
+ * test_qbits.c). */
+static void test_int5_pack(void **state)
+{
+	(void)state;
+	char out[256], packed[256];
+	snprintf(out, sizeof out, "%s/i5.safetensors", tmpdir);
+	snprintf(packed, sizeof packed, "%s/i5_packed.safetensors", tmpdir);
+	char *so;
+	assert_int_equal(run(&so, NULL, G "x.npy --dtype int5 --group 32 --json"), 0);
+	assert_non_null(strstr(so, "\"qmin\": -15"));
+	assert_non_null(strstr(so, "\"qmax\": 15"));
+	assert_non_null(strstr(so, "int5 sym per-group 32 minmax"));
+	free(so);
+	assert_int_equal(run(NULL, NULL, G "x.npy --dtype int5 --group 32 -o %s", out), 0);
+	assert_int_equal(run(NULL, NULL, G "x.npy -d int5 --group 32 --pack -o %s", packed), 0);
+	loaded p = load(packed, "x.q"), u = load(out, "x.q");
+	assert_int_equal(u.t->dtype, QL_DT_I8);
+	assert_int_equal(u.t->nbytes, 240);
+	assert_int_equal(p.t->dtype, QL_DT_U8);
+	assert_int_equal(p.t->nbytes, 150);
+	uint8_t back[240];
+	ql_unpack_bits(p.t->data, 240, 5, true, back);
+	assert_memory_equal(back, u.t->data, 240);
+	for (int i = 0; i < 240; i++)
+		assert_true(abs(((const int8_t *)u.t->data)[i]) <= 15);
+	ql_source_close(p.src);
+	ql_source_close(u.src);
 }
 
 static void test_user_scale(void **state)
@@ -498,7 +531,7 @@ static void test_errors(void **state)
 	expect_fail(1, "not finite", "tests/golden/files/f4_le.npy");
 	/* usage errors: status 2 */
 	expect_fail(2, "which FILE", "%s", "");
-	expect_fail(2, "qlens quantize:", G "x.npy --dtype int3");
+	expect_fail(2, "qlens quantize:", G "x.npy --dtype int9");
 	expect_fail(2, "qlens quantize:", G "x.npy --calib median");
 	expect_fail(2, "qlens quantize:", G "x.npy --group x");
 	expect_fail(2, "exclude each other", G "x.npy --axis 0 --group 4");
@@ -537,6 +570,7 @@ int main(void)
 		cmocka_unit_test(test_int8_per_tensor),
 		cmocka_unit_test(test_uint8_per_channel),
 		cmocka_unit_test(test_int4_groups),
+		cmocka_unit_test(test_int5_pack),
 		cmocka_unit_test(test_user_scale),
 		cmocka_unit_test(test_ggml_blocks),
 		cmocka_unit_test(test_npy_output),

@@ -164,7 +164,7 @@ static void test_bad_words(void **state)
 	expect_bad("", "empty scheme");
 	expect_bad(NULL, "empty scheme");
 	expect_bad("/", "no dtype");
-	expect_bad("int7", "unknown quantization dtype 'int7'");
+	expect_bad("int9", "unknown quantization dtype 'int9'");
 	expect_bad("int8/g0", "needs a group size of at least 1");
 	expect_bad("int8/g-4", "needs a group size");
 	expect_bad("int8/gx", "needs a group size");

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "qlens/stats.h"
@@ -86,11 +87,66 @@ static void test_error_hist_edges(void **state)
 	assert_non_null(strstr(err.msg, "bins"));
 }
 
+/* The threaded histogram: the same counts with 1, 2, 3 and 7 threads, and
+ * the counts of one ql_hist_add_error over everything (the range found
+ * here the plain way). 300001 values: five jobs, the last one short; the
+ * errors include exact zeros, a NaN, ties on the range's ends. */
+static void test_error_hist_threads(void **state)
+{
+	(void)state;
+	size_t n = 300001;
+	float *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+	assert_non_null(x);
+	assert_non_null(y);
+	uint32_t seed = 7;
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1664525u + 1013904223u;
+		x[i] = (float)((int32_t)seed >> 8) * 1e-6f;
+		seed = seed * 1664525u + 1013904223u;
+		y[i] = i % 5 ? x[i] + (float)((int32_t)seed >> 20) * 1e-4f : x[i];
+	}
+	y[12345] = NAN;
+	y[n - 1] = x[n - 1] + 0.25f; /* the maximum, in the short last job */
+	double lo = 0, hi = 0;
+	for (size_t i = 0; i < n; i++) {
+		double e = (double)y[i] - (double)x[i];
+		lo = e < lo ? e : lo;
+		hi = e > hi ? e : hi;
+	}
+	ql_hist ref;
+	ql_error err;
+	assert_int_equal(ql_hist_init(&ref, 11, lo, hi, &err), 0);
+	ql_hist_add_error(&ref, x, y, n);
+	const int threads[] = {1, 2, 3, 7};
+	for (int t = 0; t < 4; t++) {
+		ql_hist h;
+		assert_int_equal(ql_error_hist_mt(&h, x, y, n, 11, threads[t], &err), 1);
+		assert_true(h.lo == ref.lo && h.hi == ref.hi);
+		assert_memory_equal(h.counts, ref.counts, 11 * sizeof *h.counts);
+		assert_int_equal(h.below, ref.below);
+		assert_int_equal(h.above, ref.above);
+		assert_int_equal(h.nan, 1);
+		assert_int_equal(h.total, (int64_t)n);
+		ql_hist_free(&h);
+	}
+	ql_hist_free(&ref);
+	/* all errors zero but a NaN: nothing to show, on any thread count */
+	memcpy(y, x, n * sizeof *y);
+	y[7] = NAN;
+	for (int t = 0; t < 4; t++) {
+		ql_hist h;
+		assert_int_equal(ql_error_hist_mt(&h, x, y, n, 11, threads[t], &err), 0);
+	}
+	free(x);
+	free(y);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_error_hist_golden),
 		cmocka_unit_test(test_error_hist_edges),
+		cmocka_unit_test(test_error_hist_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -179,9 +179,9 @@ static void test_bad_args(void **state)
 	char *a1[] = { "llama" };
 	assert_null(ql_tui_open_virtual_args("xterm-256color", 30, 100, "eval", 1, a1, &err));
 	assert_non_null(strstr(err.msg, "llama"));
-	char *a2[] = { "digits", "int7" };
+	char *a2[] = { "digits", "int9" };
 	assert_null(ql_tui_open_virtual_args("xterm-256color", 30, 100, "eval", 2, a2, &err));
-	assert_non_null(strstr(err.msg, "int7"));
+	assert_non_null(strstr(err.msg, "int9"));
 }
 
 int main(void)

@@ -30,6 +30,12 @@
  * (tests/test_calib.c asserts both.) */
 int ql_calibrate(const float *x, size_t n, ql_calib m, double percentile, bool symmetric,
 		 int32_t qmin, int32_t qmax, float *lo, float *hi, ql_error *err);
+/* The same, stopping with -1 "cancelled" once *cancel (if not NULL) is
+ * non-zero: checked between the mse search's candidates (each a pass over
+ * up to 1M samples), so a long search on a large tensor can be abandoned. */
+int ql_calibrate_cancel(const float *x, size_t n, ql_calib m, double percentile, bool symmetric,
+			int32_t qmin, int32_t qmax, float *lo, float *hi, const volatile int *cancel,
+			ql_error *err);
 
 /* NumPy's np.percentile(x, p) (linear interpolation) of n values, to the
  * last bit: virtual index (n - 1) * (p / 100), and between its neighbours

@@ -4,6 +4,7 @@
 #ifndef QLENS_QUANTIZE_H
 #define QLENS_QUANTIZE_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,11 +15,30 @@
 
 /* ---- The entry point ---------------------------------------------------- */
 
+/* How far a ql_quantize has come, in jobs of about 64K values: `total` is
+ * set once the work is planned (every pass over the tensor counts its jobs),
+ * `done` counts the finished ones, from any thread. Zero it before the
+ * call; read it from another thread while it runs (done * 100 / total). */
+typedef struct ql_qprogress {
+	atomic_llong done;
+	atomic_llong total;
+} ql_qprogress;
+
 typedef struct ql_qopts {
 	bool dequant;   /* keep the dequantized tensor in result.dequant */
 	int threads;    /* worker threads; 0 = one per online CPU (at most 16) */
 	bool no_metrics; /* skip the error sums (result.metrics stays zero but
 	                    for clipped): faster when only codes are wanted */
+	ql_qprogress *progress; /* optional: jobs done and in all */
+	const volatile int *cancel; /* optional: once *cancel is non-zero, no
+	                    new job starts and ql_quantize returns -1 with
+	                    "cancelled" and nothing to free (checked between jobs
+	                    and passes, so within one job's time) */
+	bool no_codes;   /* keep no codes (result.codes NULL) for element-wise
+	                    targets (int*, uint*, fp8/fp4 scaled): scales, metrics
+	                    and storage as usual, codes made a tile at a time and
+	                    dropped; for callers that want the error only (qlens
+	                    report). Block targets ignore it. */
 } ql_qopts;
 
 typedef struct ql_qresult {
@@ -67,6 +87,8 @@ typedef struct ql_qresult {
 	float *clip_lo, *clip_hi;
 
 	ql_metrics metrics;        /* original vs dequantized (stats.h) */
+	ql_metrics_acc sums;       /* the sums behind it, merged in job order:
+	                              merge them to total several tensors */
 	double bits_per_weight;    /* bytes * 8 / nelem (0 for an empty tensor) */
 	uint64_t bytes;            /* storage as written: codes packed to their
 	                              bit width + float32 scales + int32 zero

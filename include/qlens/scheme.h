@@ -28,6 +28,14 @@ typedef enum ql_qdtype {
 	QL_Q_UINT4,
 	QL_Q_INT2,
 	QL_Q_UINT2,
+	QL_Q_INT7,     /* the other widths of the affine grid, 2..8 bits: one */
+	QL_Q_UINT7,    /* code per byte in memory, `bits` bits each packed */
+	QL_Q_INT6,
+	QL_Q_UINT6,
+	QL_Q_INT5,
+	QL_Q_UINT5,
+	QL_Q_INT3,
+	QL_Q_UINT3,
 	QL_Q_FP8_E4M3, /* scaled float: scale = absmax / 448 */
 	QL_Q_FP8_E5M2, /* scaled float: scale = absmax / 57344 */
 	QL_Q_MXFP8,    /* OCP MX: e8m0 scale per 32, fp8 e4m3 elements */

@@ -89,6 +89,12 @@ void ql_hist_add_error(ql_hist *h, const float *x, const float *y, size_t n);
  * is nothing to show (n == 0, or every error is 0) with *h left empty, -1
  * if the bins cannot be allocated (message in err). */
 int ql_error_hist(ql_hist *h, const float *x, const float *y, size_t n, int nbins, ql_error *err);
+/* The same on `threads` threads (0: one per CPU), in jobs of 65536 values
+ * that each keep their own range and integer counts: the result is the
+ * same for any thread count. Both sweeps (range, then counts) run on
+ * every thread. */
+int ql_error_hist_mt(ql_hist *h, const float *x, const float *y, size_t n, int nbins,
+		     int threads, ql_error *err);
 /* The [min, max] of n values, NaN skipped (false if none is left). */
 bool ql_range(const float *x, size_t n, float *min, float *max);
 

@@ -54,7 +54,8 @@ const char ql_quantize_help[] =
 	"                       OUT.npy: the dequantized tensor (F32).\n"
 	"  --dequant            also write NAME.dequant (F32, the input's shape)\n"
 	"  --pack               write NAME.q packed: sub-byte codes densely, lowest bits\n"
-	"                       first (int4: element 2i in the low nibble), as U8 [bytes]\n"
+	"                       first (int4: element 2i in the low nibble; 3, 5, 6, 7\n"
+	"                       bits: one bit stream, codes across bytes), as U8 [bytes]\n"
 	"  -f, --force          replace OUT if it exists (never the input file)\n"
 	"  --json               print one JSON object: tensor, shape, dtype, scheme\n"
 	"                       (with word: the one word that gives it), qmin, qmax,\n"
@@ -635,7 +636,8 @@ int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	have_r = true;
-	have_hist = ql_error_hist(&h, xin, r.dequant, (size_t)r.nelem, HIST_BINS, NULL) > 0;
+	have_hist = ql_error_hist_mt(&h, xin, r.dequant, (size_t)r.nelem, HIST_BINS, o.threads,
+				     NULL) > 0;
 	if (w) {
 		progress(ctx, show, "writing %s...", o.output);
 		ql_qwrite_opts wo = { .pack = o.pack, .dequant = o.dequant };

@@ -1,8 +1,10 @@
 /* cmd_report.c — `qlens report FILE [SCHEME]`: every float tensor of a file
  * or checkpoint quantized with one scheme, like llama.cpp's quantize-stats.
  *
- * Streams: one tensor is read (decoded to float32), quantized with
- * ql_quantize() — the kernels of `qlens quantize` — measured, and freed
+ * Streams: one tensor is read (float32 straight from the file's mapping,
+ * other dtypes decoded to a float32 copy), quantized with ql_quantize() —
+ * the kernels of `qlens quantize` — with no codes and no dequantized copy
+ * kept (the metrics come out of the quantize pass), and its pages dropped
  * before the next, so peak memory is about the largest tensor, not the
  * file. Tensors that are not floats (integer dtypes), that qlens cannot
  * decode (GGUF K-quants, ...), that the scheme does not fit (q4_0 on a row
@@ -133,19 +135,35 @@ static int run_tensor(ql_source *src, size_t i, const ql_scheme *s, int threads,
 		snprintf(r->reason, sizeof r->reason, "%.199s", e.msg);
 		return 0;
 	}
-	float *x = NULL;
-	if (ql_source_read_f32(src, i, &x, err))
+	/* float32 in C order is quantized straight from the file's mapping;
+	 * anything else is decoded into a float32 copy. No dequantized copy
+	 * and no codes are kept: the metrics and their sums come out of the
+	 * quantize pass itself. */
+	if (ql_source_read(src, i, err))
 		return -1; /* a damaged file: stop */
-	ql_source_release(src, i); /* x is a copy: the file's pages can go */
-	ql_qopts qo = { .dequant = true, .threads = threads };
+	float *x = NULL;
+	const float *xin = NULL;
+	if (t->dtype == QL_DT_F32 && !t->big_endian && (!t->fortran_order || t->ndim <= 1) &&
+	    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && (uintptr_t)t->data % _Alignof(float) == 0) {
+		xin = t->data;
+	} else {
+		if (ql_source_read_f32(src, i, &x, err))
+			return -1;
+		ql_source_release(src, i); /* x is a copy: the file's pages can go */
+		xin = x;
+	}
+	ql_qopts qo = { .no_codes = true, .threads = threads };
 	ql_qresult q;
-	if (ql_quantize(x, t->shape, t->ndim, s, &qo, &q, &e)) {
-		free(x);
+	int qrc = ql_quantize(xin, t->shape, t->ndim, s, &qo, &q, &e);
+	if (!x)
+		ql_source_release(src, i); /* done with the mapped pages */
+	free(x);
+	if (qrc) {
 		r->skipped = true;
 		snprintf(r->reason, sizeof r->reason, "%.199s", e.msg);
 		return 0;
 	}
-	ql_metrics_add(total, x, q.dequant, (size_t)t->nelem);
+	ql_metrics_merge(total, &q.sums);
 	r->bpw = q.bits_per_weight;
 	r->rmse = q.metrics.rmse;
 	r->max_err = q.metrics.max_abs_err;
@@ -153,7 +171,6 @@ static int run_tensor(ql_source *src, size_t i, const ql_scheme *s, int threads,
 	r->cosine = q.metrics.cosine;
 	r->bytes_after = q.bytes;
 	ql_qresult_free(&q);
-	free(x);
 	return 0;
 }
 

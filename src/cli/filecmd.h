@@ -157,7 +157,8 @@ int ql_fileopts_finish(ql_cmd_ctx *ctx, ql_fileopts *fo);
 	"  -d, --dtype TYPE     int8 uint8 int4 uint4 int2 uint2 fp8_e4m3 fp8_e5m2\n" \
 	"                       mxfp8 mxfp4 mxint8 nf4, and the ggml block formats\n" \
 	"                       q8_0 q4_0 q4_k q6_k ... (qlens dtypes --blocks)\n" \
-	"                       (default int8)\n" \
+	"                       (default int8); int7 int6 int5 int3 and uint7 ...\n" \
+	"                       uint3: the affine grid of that many bits\n" \
 	"  --sym                symmetric: scale = absmax / qmax, zero point fixed\n" \
 	"                       (the default for signed integers, floats and blocks)\n" \
 	"  --asym               asymmetric: [min(x,0), max(x,0)] onto [qmin, qmax]\n" \

@@ -18,6 +18,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "quant_avx2.h"
 #include "simd.h"
 
 /* ---- binary16 ------------------------------------------------------------- */
@@ -29,14 +30,14 @@ static uint32_t f32_bits(float f)
 	return u;
 }
 
-static float f32_from_bits(uint32_t u)
+static inline __attribute__((always_inline)) float f32_from_bits(uint32_t u)
 {
 	float f;
 	memcpy(&f, &u, sizeof f);
 	return f;
 }
 
-uint16_t ql_fp16_from_f32(float f)
+static inline __attribute__((always_inline)) uint16_t f32_to_fp16(float f)
 {
 	uint32_t u = f32_bits(f);
 	uint16_t sign = (uint16_t)((u >> 16) & 0x8000);
@@ -67,7 +68,15 @@ uint16_t ql_fp16_from_f32(float f)
 	return sign | (uint16_t)h;
 }
 
-float ql_f32_from_fp16(uint16_t h)
+uint16_t ql_fp16_from_f32(float f)
+{
+	return f32_to_fp16(f);
+}
+
+/* These two are inlined into the row functions' AVX2 clones: a call to the
+ * baseline function there, with 256-bit registers live, cost more than the
+ * block (q8_0 dequantize ran at 0.2x memcpy). */
+static inline __attribute__((always_inline)) float fp16_to_f32(uint16_t h)
 {
 	uint32_t sign = (uint32_t)(h & 0x8000) << 16;
 	uint32_t exp = (h >> 10) & 0x1f;
@@ -81,6 +90,11 @@ float ql_f32_from_fp16(uint16_t h)
 		return sign ? -v : v;
 	}
 	return f32_from_bits(sign | ((exp + 127 - 15) << 23) | (man << 13));
+}
+
+float ql_f32_from_fp16(uint16_t h)
+{
+	return fp16_to_f32(h);
 }
 
 /* ---- Q8_0 ------------------------------------------------------------------ */
@@ -136,7 +150,7 @@ int64_t ql_quantize_row_q8_0_ref(const float *x, ql_block_q8_0 *y, int64_t k)
 
 		const float d = amax / 127.0f;
 		const float id = d != 0.0f ? 1.0f / d : 0.0f;
-		y[i].d = ql_fp16_from_f32(d);
+		y[i].d = f32_to_fp16(d);
 		for (int j = 0; j < QL_QK8_0; j++)
 			y[i].qs[j] = q8_code(xb[j] * id);
 	}
@@ -147,13 +161,19 @@ QL_SIMD_CLONES
 int64_t ql_quantize_row_q8_0(const float *x, ql_block_q8_0 *y, int64_t k)
 {
 	const int64_t nb = k / QL_QK8_0;
+#if QL_HAVE_AVX2_KERNELS
+	if (ql_avx2_active()) { /* the explicit AVX2 kernel (quant_avx2.c): same bytes */
+		ql_q8_0_row_avx2(x, y, nb);
+		return 0;
+	}
+#endif
 
 	for (int64_t i = 0; i < nb; i++) {
 		const float *xb = x + i * QL_QK8_0;
 		const float amax = absmax32(xb);
 		const float d = amax / 127.0f;
 		const float id = d != 0.0f ? 1.0f / d : 0.0f;
-		y[i].d = ql_fp16_from_f32(d);
+		y[i].d = f32_to_fp16(d);
 		int8_t qs[QL_QK8_0]; /* a local array: no aliasing, so it vectorises */
 		for (int j = 0; j < QL_QK8_0; j++)
 			qs[j] = q8_code(xb[j] * id);
@@ -162,15 +182,22 @@ int64_t ql_quantize_row_q8_0(const float *x, ql_block_q8_0 *y, int64_t k)
 	return 0;
 }
 
-void ql_dequantize_row_q8_0(const ql_block_q8_0 *x, float *y, int64_t k)
+/* One block's 32 values: a fixed trip count over plain arrays, which the
+ * vectoriser takes whole (the loop over 34-byte blocks it would gather). */
+static inline __attribute__((always_inline)) void q8_0_deq_block(const int8_t *restrict qs,
+								 float d, float *restrict yb)
+{
+	for (int j = 0; j < QL_QK8_0; j++)
+		yb[j] = (float)qs[j] * d;
+}
+
+QL_SIMD_CLONES
+void ql_dequantize_row_q8_0(const ql_block_q8_0 *restrict x, float *restrict y, int64_t k)
 {
 	const int64_t nb = k / QL_QK8_0;
 
-	for (int64_t i = 0; i < nb; i++) {
-		const float d = ql_f32_from_fp16(x[i].d);
-		for (int j = 0; j < QL_QK8_0; j++)
-			y[i * QL_QK8_0 + j] = (float)x[i].qs[j] * d;
-	}
+	for (int64_t i = 0; i < nb; i++)
+		q8_0_deq_block(x[i].qs, fp16_to_f32(x[i].d), y + i * QL_QK8_0);
 }
 
 /* ---- Q4_0 ------------------------------------------------------------------ */
@@ -207,7 +234,7 @@ int64_t ql_quantize_row_q4_0_ref(const float *x, ql_block_q4_0 *y, int64_t k)
 		}
 		const float d = max / -8.0f;
 		const float id = d != 0.0f ? 1.0f / d : 0.0f;
-		y[i].d = ql_fp16_from_f32(d);
+		y[i].d = f32_to_fp16(d);
 		for (int j = 0; j < QL_QK4_0 / 2; j++) {
 			uint8_t lo = q4_0_code(xb[j] * id, &clipped);
 			uint8_t hi = q4_0_code(xb[j + QL_QK4_0 / 2] * id, &clipped);
@@ -249,7 +276,7 @@ int64_t ql_quantize_row_q4_0(const float *x, ql_block_q4_0 *y, int64_t k)
 			max = 0.0f;
 		const float d = max / -8.0f;
 		const float id = d != 0.0f ? 1.0f / d : 0.0f;
-		y[i].d = ql_fp16_from_f32(d);
+		y[i].d = f32_to_fp16(d);
 		int c[QL_QK4_0];
 		int clip = 0;
 		for (int j = 0; j < QL_QK4_0; j++) {
@@ -264,12 +291,13 @@ int64_t ql_quantize_row_q4_0(const float *x, ql_block_q4_0 *y, int64_t k)
 	return clipped;
 }
 
-void ql_dequantize_row_q4_0(const ql_block_q4_0 *x, float *y, int64_t k)
+QL_SIMD_CLONES
+void ql_dequantize_row_q4_0(const ql_block_q4_0 *restrict x, float *restrict y, int64_t k)
 {
 	const int64_t nb = k / QL_QK4_0;
 
 	for (int64_t i = 0; i < nb; i++) {
-		const float d = ql_f32_from_fp16(x[i].d);
+		const float d = fp16_to_f32(x[i].d);
 		float *yb = y + i * QL_QK4_0;
 		for (int j = 0; j < QL_QK4_0 / 2; j++) {
 			yb[j] = (float)((x[i].qs[j] & 0x0f) - 8) * d;
@@ -280,13 +308,14 @@ void ql_dequantize_row_q4_0(const ql_block_q4_0 *x, float *y, int64_t k)
 
 /* ---- Q4_1, Q5_0, Q5_1 (dequantize only) -------------------------------------- */
 
-void ql_dequantize_row_q4_1(const ql_block_q4_1 *x, float *y, int64_t k)
+QL_SIMD_CLONES
+void ql_dequantize_row_q4_1(const ql_block_q4_1 *restrict x, float *restrict y, int64_t k)
 {
 	const int64_t nb = k / QL_QK4_1;
 
 	for (int64_t i = 0; i < nb; i++) {
-		const float d = ql_f32_from_fp16(x[i].d);
-		const float m = ql_f32_from_fp16(x[i].m);
+		const float d = fp16_to_f32(x[i].d);
+		const float m = fp16_to_f32(x[i].m);
 		float *yb = y + i * QL_QK4_1;
 		for (int j = 0; j < QL_QK4_1 / 2; j++) {
 			/* Two statements, so no fused multiply-add: ggml's x0*d + m. */
@@ -305,12 +334,13 @@ static uint32_t q5_high_bits(const uint8_t qh[4])
 	       (uint32_t)qh[3] << 24;
 }
 
-void ql_dequantize_row_q5_0(const ql_block_q5_0 *x, float *y, int64_t k)
+QL_SIMD_CLONES
+void ql_dequantize_row_q5_0(const ql_block_q5_0 *restrict x, float *restrict y, int64_t k)
 {
 	const int64_t nb = k / QL_QK5_0;
 
 	for (int64_t i = 0; i < nb; i++) {
-		const float d = ql_f32_from_fp16(x[i].d);
+		const float d = fp16_to_f32(x[i].d);
 		const uint32_t qh = q5_high_bits(x[i].qh);
 		float *yb = y + i * QL_QK5_0;
 		for (int j = 0; j < QL_QK5_0 / 2; j++) {
@@ -322,13 +352,14 @@ void ql_dequantize_row_q5_0(const ql_block_q5_0 *x, float *y, int64_t k)
 	}
 }
 
-void ql_dequantize_row_q5_1(const ql_block_q5_1 *x, float *y, int64_t k)
+QL_SIMD_CLONES
+void ql_dequantize_row_q5_1(const ql_block_q5_1 *restrict x, float *restrict y, int64_t k)
 {
 	const int64_t nb = k / QL_QK5_1;
 
 	for (int64_t i = 0; i < nb; i++) {
-		const float d = ql_f32_from_fp16(x[i].d);
-		const float m = ql_f32_from_fp16(x[i].m);
+		const float d = fp16_to_f32(x[i].d);
+		const float m = fp16_to_f32(x[i].m);
 		const uint32_t qh = q5_high_bits(x[i].qh);
 		float *yb = y + i * QL_QK5_1;
 		for (int j = 0; j < QL_QK5_1 / 2; j++) {

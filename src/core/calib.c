@@ -156,8 +156,14 @@ static double roundtrip_sse(const float *x, size_t n, size_t step_num, size_t m,
 	return sse;
 }
 
-static void calib_mse(const float *x, size_t n, bool symmetric, int32_t qmin, int32_t qmax,
-		      float lo0, float hi0, float *lo, float *hi)
+static bool stop(const volatile int *cancel)
+{
+	return cancel && *cancel;
+}
+
+/* false when cancelled (between two candidates) */
+static bool calib_mse(const float *x, size_t n, bool symmetric, int32_t qmin, int32_t qmax,
+		      float lo0, float hi0, float *lo, float *hi, const volatile int *cancel)
 {
 	size_t m = n > MSE_SAMPLES ? MSE_SAMPLES : n;
 	size_t stride = n > MSE_SAMPLES ? 0 : 1;
@@ -165,6 +171,8 @@ static void calib_mse(const float *x, size_t n, bool symmetric, int32_t qmin, in
 	*lo = lo0;
 	*hi = hi0;
 	for (int k = MSE_STEPS; k >= 1; k--) {
+		if (stop(cancel))
+			return false;
 		float a = (float)k / MSE_STEPS;
 		float l = lo0 * a, h = hi0 * a;
 		double sse = roundtrip_sse(x, n, stride, m, l, h, symmetric, qmin, qmax);
@@ -174,6 +182,7 @@ static void calib_mse(const float *x, size_t n, bool symmetric, int32_t qmin, in
 			*hi = h;
 		}
 	}
+	return true;
 }
 
 /* ---- Entropy (KL divergence) ----------------------------------------------- */
@@ -265,6 +274,13 @@ static int calib_entropy(const float *x, size_t n, int nq, float amax, float *t_
 int ql_calibrate(const float *x, size_t n, ql_calib m, double percentile, bool symmetric,
 		 int32_t qmin, int32_t qmax, float *lo, float *hi, ql_error *err)
 {
+	return ql_calibrate_cancel(x, n, m, percentile, symmetric, qmin, qmax, lo, hi, NULL, err);
+}
+
+int ql_calibrate_cancel(const float *x, size_t n, ql_calib m, double percentile, bool symmetric,
+			int32_t qmin, int32_t qmax, float *lo, float *hi, const volatile int *cancel,
+			ql_error *err)
+{
 	*lo = *hi = 0.0f;
 	if (n == 0)
 		return 0;
@@ -300,7 +316,8 @@ int ql_calibrate(const float *x, size_t n, ql_calib m, double percentile, bool s
 		return 0;
 	}
 	case QL_CALIB_MSE:
-		calib_mse(x, n, symmetric, qmin, qmax, lo0, hi0, lo, hi);
+		if (!calib_mse(x, n, symmetric, qmin, qmax, lo0, hi0, lo, hi, cancel))
+			return ql_error_set(err, "cancelled");
 		return 0;
 	case QL_CALIB_ENTROPY: {
 		if (amax == 0.0f)

@@ -61,6 +61,7 @@ typedef struct qplan {
 	float *jmin, *jmax;
 	ql_col_params cp;                 /* per column 1/scale etc., for by_rows */
 	bool no_metrics;
+	const ql_qopts *opts;           /* progress and cancel (run_jobs), or NULL */
 	bool fused;                     /* scan + calibrate + quantize unit by unit */
 
 	float *umin, *umax;             /* per scan unit */

@@ -68,6 +68,58 @@ static void plan_free(qplan *p)
 	free(p->yscratch);
 }
 
+/* ---- job dispatch: ql_run_jobs, counting jobs and stopping on cancel ---- */
+
+typedef struct tracked {
+	void (*fn)(void *, int64_t);
+	void *arg;
+	const ql_qopts *o;
+} tracked;
+
+static bool cancelled(const qplan *p)
+{
+	return p->opts && p->opts->cancel && *p->opts->cancel;
+}
+
+static void tracked_job(void *arg, int64_t j)
+{
+	const tracked *t = arg;
+	if (t->o->cancel && *t->o->cancel)
+		return; /* the pass is abandoned: ql_quantize returns "cancelled" */
+	t->fn(t->arg, j);
+	if (t->o->progress)
+		atomic_fetch_add_explicit(&t->o->progress->done, 1, memory_order_relaxed);
+}
+
+/* ql_run_jobs, each job counted in opts->progress and skipped once
+ * opts->cancel is set. */
+static void run_jobs(qplan *p, int threads, int64_t njobs, void (*fn)(void *, int64_t))
+{
+	const ql_qopts *o = p->opts;
+	if (!o || (!o->progress && !o->cancel)) {
+		ql_run_jobs(threads, njobs, fn, p);
+		return;
+	}
+	tracked t = {fn, p, o};
+	ql_run_jobs(threads, njobs, tracked_job, &t);
+}
+
+/* The jobs of every pass the plan will run (see the steps below), and the
+ * serial calibration of a whole tensor counted as one pass. */
+static int64_t planned_jobs(const qplan *p, const ql_scheme *s)
+{
+	int64_t jobs = p->njobs; /* the scan (or the fused pass) */
+	if (!p->fused && !p->blocky && !s->has_scale) {
+		if (p->trav != TRAV_CHUNKS)
+			jobs += p->cal_njobs;
+		else if (s->calib != QL_CALIB_MINMAX)
+			jobs += p->njobs;
+	}
+	if (!p->fused)
+		jobs += p->njobs;
+	return jobs;
+}
+
 /* ---- plan: the units, the jobs and the shape of the scales ---- */
 
 static void plan_units(qplan *p, const ql_scheme *s, const int64_t *shape, int ndim,
@@ -150,7 +202,7 @@ static int alloc_outputs(qplan *p, const ql_qopts *opts, ql_error *err)
 	int64_t n = r->nelem;
 	size_t ns = (size_t)r->nscales;
 	int64_t nu = p->nunits > r->nscales ? p->nunits : r->nscales;
-	bool codes = !bf || bf->codes_row;
+	bool codes = (!bf || bf->codes_row) && !(opts && opts->no_codes && !p->blocky);
 	if (codes)
 		r->codes = big_alloc((size_t)n);
 	r->scales = xcalloc(ns, sizeof *r->scales);
@@ -206,14 +258,16 @@ static int step_scan(qplan *p, int threads, ql_error *err)
 	ql_qresult *r = p->r;
 	int64_t n = r->nelem, nbad = 0, first = -1;
 	if (p->fused) {
-		ql_run_jobs(threads, p->njobs, ql_qp_quant_job, p);
+		run_jobs(p, threads, p->njobs, ql_qp_quant_job);
 		for (int64_t j = 0; j < p->njobs && !nbad; j++)
 			nbad = p->bad[j];
 	} else {
-		ql_run_jobs(threads, p->njobs, ql_qp_scan_job, p);
+		run_jobs(p, threads, p->njobs, ql_qp_scan_job);
 		for (int64_t j = 0; j < p->njobs; j++)
 			nbad += p->bad[j];
 	}
+	if (cancelled(p))
+		return ql_error_set(err, "cancelled");
 	if (nbad) {
 		/* Count them all and find the first, for the message. */
 		nbad = 0;
@@ -279,12 +333,16 @@ static int step_calibrate(qplan *p, const ql_scheme *s, int threads, ql_error *e
 			hi = a;
 		}
 		if (s->calib != QL_CALIB_MINMAX &&
-		    ql_calibrate(p->x, (size_t)r->nelem, s->calib, s->percentile, p->sym, p->qmin,
-				 p->qmax, &lo, &hi, err))
+		    ql_calibrate_cancel(p->x, (size_t)r->nelem, s->calib, s->percentile, p->sym,
+					p->qmin, p->qmax, &lo, &hi, p->opts ? p->opts->cancel : NULL, err))
 			return -1;
+		if (s->calib != QL_CALIB_MINMAX && p->opts && p->opts->progress)
+			atomic_fetch_add(&p->opts->progress->done, p->njobs);
 		ql_qp_unit_params(p, 0, lo, hi);
 	} else {
-		ql_run_jobs(threads, p->cal_njobs, ql_qp_calib_job, p);
+		run_jobs(p, threads, p->cal_njobs, ql_qp_calib_job);
+		if (cancelled(p))
+			return ql_error_set(err, "cancelled");
 		for (int64_t j = 0; j < p->cal_njobs; j++)
 			if (p->job_err[j])
 				return ql_error_set(err, "out of memory while calibrating");
@@ -300,7 +358,7 @@ static void step_quantize(qplan *p, int threads)
 	if (p->by_rows && p->info->kind == QL_QK_INT)
 		ql_col_params_fill(&p->cp, r->scales, r->zero_points, (size_t)p->C, p->qmin, p->qmax);
 	if (!p->fused)
-		ql_run_jobs(threads, p->njobs, ql_qp_quant_job, p);
+		run_jobs(p, threads, p->njobs, ql_qp_quant_job);
 }
 
 /* ---- merge: the jobs' sums in job order, and the storage as written ---- */
@@ -314,6 +372,7 @@ static void step_merge(qplan *p)
 	for (int64_t j = 0; j < p->njobs; j++)
 		ql_metrics_merge(&total, &p->acc[j]);
 	ql_metrics_finish(&total, &r->metrics);
+	r->sums = total;
 
 	uint64_t n = (uint64_t)r->nelem, ns = (uint64_t)r->nscales;
 	if (r->blocks)
@@ -357,6 +416,9 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 		.scale_dtype = s->scale_dtype,
 	};
 	plan_units(&p, s, shape, ndim, opts);
+	p.opts = opts;
+	if (opts && opts->progress)
+		atomic_store(&opts->progress->total, planned_jobs(&p, s));
 	int threads = opts && opts->threads > 0 ? opts->threads : ql_default_threads();
 	if (r->nelem < 4 * JOB_ELEMS)
 		threads = 1;
@@ -365,8 +427,12 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 	if (alloc_outputs(&p, opts, err) == 0 && step_scan(&p, threads, err) == 0 &&
 	    step_calibrate(&p, s, threads, err) == 0) {
 		step_quantize(&p, threads);
-		step_merge(&p);
-		rc = 0;
+		if (cancelled(&p)) {
+			ql_error_set(err, "cancelled");
+		} else {
+			step_merge(&p);
+			rc = 0;
+		}
 	}
 	plan_free(&p);
 	if (rc)

@@ -5,7 +5,9 @@
  * the dequantized values are kept or no tile is used, else every tile).
  * Each returns false where it does not apply (no AVX2, short blocks), and
  * the C path of quantize_units.c runs instead; the two agree bit for bit
- * (tests/test_blockspeed.c).
+ * (tests/test_blockspeed.c). With no_metrics no sums are made (the kernels
+ * take a NULL accumulator) and the MX loop dequantizes only into a kept
+ * copy.
  */
 #include "qplan.h"
 
@@ -30,7 +32,7 @@ bool ql_qt_fast_q8_0(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 	int64_t done = ql_q8_0_blocks_avx2(p->x + s0, nb, (ql_block_q8_0 *)r->blocks + u0,
 					   (int8_t *)r->codes + s0, p->umin + u0, p->umax + u0,
 					   r->clip_lo + u0, r->clip_hi + u0, r->scales + u0,
-					   r->dequant ? r->dequant + s0 : NULL, acc,
+					   r->dequant ? r->dequant + s0 : NULL, p->no_metrics ? NULL : acc,
 					   tiled ? TILE / QL_QK8_0 : 1);
 	if (done < nb)
 		p->bad[acc - p->acc] = 1;
@@ -48,7 +50,7 @@ bool ql_qt_fast_q4_0(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 	int64_t done = ql_q4_0_blocks_avx2(p->x + s0, nb, (ql_block_q4_0 *)r->blocks + u0,
 					   r->codes + s0, p->umin + u0, p->umax + u0,
 					   r->clip_lo + u0, r->clip_hi + u0, r->scales + u0,
-					   r->dequant ? r->dequant + s0 : NULL, acc,
+					   r->dequant ? r->dequant + s0 : NULL, p->no_metrics ? NULL : acc,
 					   tiled ? TILE / QL_QK4_0 : 1, &clipped);
 	acc->clipped += clipped;
 	if (done < nb)
@@ -70,7 +72,7 @@ bool ql_qt_fast_nf4(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 	int64_t done = ql_nf4_blocks_avx2(p->x + s0, nb, r->blocks + s0 / 2, r->codes + s0,
 					  p->umin + u0, p->umax + u0, r->clip_lo + u0,
 					  r->clip_hi + u0, r->scales + u0,
-					  r->dequant ? r->dequant + s0 : NULL, acc,
+					  r->dequant ? r->dequant + s0 : NULL, p->no_metrics ? NULL : acc,
 					  tiled ? TILE / QL_NF4_BLOCK : 1);
 	if (done < nb)
 		p->bad[acc - p->acc] = 1;
@@ -100,7 +102,9 @@ bool ql_qt_fast_mx(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 		uint8_t *codes = r->codes + s;
 		acc->clipped += ql_mx_quantize(p->dtype, p->x + s, w, codes, e);
 		float *y = r->dequant ? r->dequant + s : ytile;
-		ql_mx_dequantize(p->dtype, codes, e, w, y);
+		bool sums = !p->no_metrics;
+		if (sums || r->dequant)
+			ql_mx_dequantize(p->dtype, codes, e, w, y);
 		for (int64_t b = 0; b < k; b++) {
 			const uint8_t *cb = codes + b * QL_MX_BLOCK;
 			uint8_t *raw = r->blocks + (size_t)((u + b) * bb);
@@ -112,8 +116,8 @@ bool ql_qt_fast_mx(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 			else
 				memcpy(raw + 1, cb, QL_MX_BLOCK);
 		}
-		bool tiled = !r->dequant && !p->no_metrics;
-		ql_metrics_add_runs_avx2(acc, p->x + s, y, w, tiled ? w : QL_MX_BLOCK);
+		if (sums)
+			ql_metrics_add_runs_avx2(acc, p->x + s, y, w, r->dequant ? QL_MX_BLOCK : w);
 	}
 	return true;
 }

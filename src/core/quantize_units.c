@@ -22,20 +22,21 @@ static void quant_span(qplan *p, int64_t off, int64_t len, int64_t s, ql_metrics
 {
 	ql_qresult *r = p->r;
 	const float *x = p->x + off;
-	uint8_t *codes = r->codes + off;
 	float tile[TILE];
+	uint8_t ctile[TILE]; /* the codes when none are kept (opts.no_codes) */
 	const float scale = r->scales[s];
 	const int32_t z = r->zero_points ? r->zero_points[s] : 0;
 
 	for (int64_t t = 0; t < len; t += TILE) {
 		int64_t w = len - t < TILE ? len - t : TILE;
+		uint8_t *ct = r->codes ? r->codes + off + t : ctile; /* this tile's codes */
 		float *y = r->dequant ? r->dequant + off + t : defer ? defer + t : tile;
 		bool deq = !p->no_metrics || r->dequant || defer;
 		if (p->info->kind == QL_QK_FLOAT) {
 			acc->clipped += ql_float_quantize(p->info->elem, x + t, (size_t)w, scale,
-							  codes + t);
+							  ct);
 			if (deq)
-				ql_float_dequantize(p->info->elem, codes + t, (size_t)w, scale, y);
+				ql_float_dequantize(p->info->elem, ct, (size_t)w, scale, y);
 			if (!p->no_metrics && !defer)
 				ql_metrics_add(acc, x + t, y, (size_t)w);
 			continue;
@@ -46,10 +47,10 @@ static void quant_span(qplan *p, int64_t off, int64_t len, int64_t s, ql_metrics
 		ql_metrics_acc *sums = !p->no_metrics && !defer ? acc : NULL;
 		if (p->info->is_signed)
 			acc->clipped += ql_affine_qdq_s8(x + t, (size_t)w, scale, z, p->qmin, p->qmax,
-							 (int8_t *)(codes + t), yo, sums);
+							 (int8_t *)ct, yo, sums);
 		else
 			acc->clipped += ql_affine_qdq_u8(x + t, (size_t)w, scale, z, p->qmin, p->qmax,
-							 codes + t, yo, sums);
+							 ct, yo, sums);
 	}
 }
 
@@ -63,22 +64,24 @@ static void quant_cols(qplan *p, int64_t o, ql_metrics_acc *acc)
 		int64_t w = p->C - t < TILE ? p->C - t : TILE;
 		int64_t off = o * p->C + t;
 		float tile[TILE];
+		uint8_t ctile[TILE]; /* the codes when none are kept (opts.no_codes) */
+		uint8_t *codes = r->codes ? r->codes + off : ctile;
 		float *y = r->dequant ? r->dequant + off : tile;
 		if (p->info->is_signed)
 			acc->clipped += ql_cols_span_s8(p->x + off, (size_t)w, &p->cp, (size_t)t, qminf,
-						     qmaxf, (int8_t *)r->codes + off);
+						     qmaxf, (int8_t *)codes);
 		else
 			acc->clipped += ql_cols_span_u8(p->x + off, (size_t)w, &p->cp, (size_t)t, qminf,
-						     qmaxf, r->codes + off);
+						     qmaxf, codes);
 		if (p->no_metrics && !r->dequant)
 			continue;
 		const float *zpf = p->cp.zpf + t, *sc = r->scales + t;
 		if (p->info->is_signed) {
-			const int8_t *q = (const int8_t *)r->codes + off;
+			const int8_t *q = (const int8_t *)codes;
 			for (int64_t j = 0; j < w; j++)
 				y[j] = ((float)q[j] - zpf[j]) * sc[j];
 		} else {
-			const uint8_t *q = r->codes + off;
+			const uint8_t *q = codes;
 			for (int64_t j = 0; j < w; j++)
 				y[j] = ((float)q[j] - zpf[j]) * sc[j];
 		}
@@ -117,7 +120,7 @@ static void quant_block(qplan *p, int64_t u, ql_metrics_acc *acc, float *defer)
 	acc->clipped += q.clipped;
 	r->clip_lo[u] = -amax;
 	r->clip_hi[u] = amax;
-	if (!defer)
+	if (!defer && !p->no_metrics)
 		ql_metrics_add(acc, x, y, (size_t)len);
 }
 

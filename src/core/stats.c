@@ -14,6 +14,7 @@
 
 #include "lanes.h"
 #include "simd.h"
+#include "threadpool.h"
 
 void ql_metrics_acc_init(ql_metrics_acc *a)
 {
@@ -204,21 +205,103 @@ void ql_hist_add_error(ql_hist *h, const float *x, const float *y, size_t n)
 	}
 }
 
-int ql_error_hist(ql_hist *h, const float *x, const float *y, size_t n, int nbins, ql_error *err)
+/* ql_error_hist_mt's jobs: JOB values each; every job keeps its own range
+ * and its own integer counts, so neither the thread count nor the order in
+ * which threads take the jobs can change a result. */
+#define EH_JOB (1 << 16)
+
+typedef struct eh_plan {
+	const float *x, *y;
+	size_t n;
+	ql_hist *h;
+	double *lo, *hi;   /* per job: the errors' range (with 0) */
+	int64_t *counts;   /* per job: below, nbins bins, above, NaN */
+	double norm, w;
+} eh_plan;
+
+QL_SIMD_CLONES
+static void eh_range(const float *restrict x, const float *restrict y, size_t n, double *lo,
+		     double *hi)
 {
-	memset(h, 0, sizeof *h);
-	double lo = 0, hi = 0;
+	double a = 0, b = 0;
 	for (size_t i = 0; i < n; i++) {
 		double e = (double)y[i] - (double)x[i];
-		lo = e < lo ? e : lo;
-		hi = e > hi ? e : hi;
+		a = e < a ? e : a;
+		b = e > b ? e : b;
 	}
-	if (n == 0 || (lo == 0 && hi == 0))
+	*lo = a;
+	*hi = b;
+}
+
+static void eh_range_job(void *arg, int64_t job)
+{
+	eh_plan *p = arg;
+	size_t a = (size_t)job * EH_JOB, len = p->n - a < EH_JOB ? p->n - a : EH_JOB;
+	eh_range(p->x + a, p->y + a, len, &p->lo[job], &p->hi[job]);
+}
+
+static void eh_count_job(void *arg, int64_t job)
+{
+	eh_plan *p = arg;
+	size_t a = (size_t)job * EH_JOB, len = p->n - a < EH_JOB ? p->n - a : EH_JOB;
+	ql_hist h = *p->h;
+	int64_t *c = p->counts + (size_t)job * (size_t)(h.nbins + 3);
+	h.counts = c + 1;
+	h.below = h.above = h.nan = h.total = 0;
+	ql_hist_add_error(&h, p->x + a, p->y + a, len);
+	c[0] = h.below;
+	c[h.nbins + 1] = h.above;
+	c[h.nbins + 2] = h.nan;
+}
+
+int ql_error_hist_mt(ql_hist *h, const float *x, const float *y, size_t n, int nbins,
+		     int threads, ql_error *err)
+{
+	memset(h, 0, sizeof *h);
+	if (n == 0)
+		return 0;
+	size_t njobs = (n + EH_JOB - 1) / EH_JOB;
+	if (threads < 1)
+		threads = ql_default_threads();
+	eh_plan p = {.x = x, .y = y, .n = n, .h = h};
+	p.lo = malloc(2 * njobs * sizeof *p.lo);
+	if (!p.lo)
+		return ql_error_set(err, "histogram: out of memory");
+	p.hi = p.lo + njobs;
+	ql_run_jobs(threads, (int64_t)njobs, eh_range_job, &p);
+	double lo = 0, hi = 0;
+	for (size_t j = 0; j < njobs; j++) {
+		lo = p.lo[j] < lo ? p.lo[j] : lo;
+		hi = p.hi[j] > hi ? p.hi[j] : hi;
+	}
+	free(p.lo);
+	if (lo == 0 && hi == 0)
 		return 0;
 	if (ql_hist_init(h, nbins, lo, hi, err))
 		return -1;
-	ql_hist_add_error(h, x, y, n);
+	/* the counts of every job in one block, zeroed (ql_hist_add_error adds) */
+	p.counts = calloc(njobs * (size_t)(nbins + 3), sizeof *p.counts);
+	if (!p.counts) {
+		ql_hist_free(h);
+		return ql_error_set(err, "histogram: out of memory");
+	}
+	ql_run_jobs(threads, (int64_t)njobs, eh_count_job, &p);
+	for (size_t j = 0; j < njobs; j++) {
+		const int64_t *c = p.counts + j * (size_t)(nbins + 3);
+		h->below += c[0];
+		for (int b = 0; b < nbins; b++)
+			h->counts[b] += c[b + 1];
+		h->above += c[nbins + 1];
+		h->nan += c[nbins + 2];
+	}
+	h->total = (int64_t)n;
+	free(p.counts);
 	return 1;
+}
+
+int ql_error_hist(ql_hist *h, const float *x, const float *y, size_t n, int nbins, ql_error *err)
+{
+	return ql_error_hist_mt(h, x, y, n, nbins, 1, err);
 }
 
 bool ql_range(const float *x, size_t n, float *min, float *max)

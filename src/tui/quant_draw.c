@@ -14,7 +14,6 @@
 #include <string.h>
 #include <time.h>
 
-#define READOUT_ROWS 5
 
 static const char *num(double v, char *buf, size_t n)
 {
@@ -47,14 +46,18 @@ static void draw_header(const ql_theme *th, WINDOW *w, int cols, const quant_sta
 	base = base ? base + 1 : st->file;
 	size_t stem = strcspn(base, ".");
 	bool same = strlen(st->tensor) == stem && strncmp(base, st->tensor, stem) == 0;
-	snprintf(line, sizeof line, "%s%s%s [%s] %lld values%s", base, same ? "" : " : ",
-		 same ? "" : st->tensor, st->shape_text, (long long)st->n,
-		 st->outlier ? "  +1 outlier" : "");
+	snprintf(line, sizeof line, "%s%s%s [%s] %lld values", base, same ? "" : " : ",
+		 same ? "" : st->tensor, st->shape_text, (long long)st->n);
 	ql_put(th, w, 0, 1, cols - 2, QL_R_LABEL, line);
 	const ql_scheme *s = st->res ? &st->res->r.scheme : &st->scheme;
 	ql_qview_scheme_args(s, words, sizeof words);
 	ql_scheme_describe(s, desc, sizeof desc);
-	snprintf(line, sizeof line, "%s   (%s)", words, desc);
+	/* the options first, then the added outlier (the top line's right end
+	 * is the cursor's), then their description when it fits whole */
+	const char *out = st->outlier ? "   +1 outlier (o removes it)" : "";
+	int n = snprintf(line, sizeof line, "%s%s   (%s)", words, out, desc);
+	if (n > cols - 2)
+		snprintf(line, sizeof line, "%s%s", words, out);
 	ql_put(th, w, 1, 1, cols - 2, QL_R_VALUE, line);
 }
 
@@ -69,8 +72,45 @@ static void view(quant_state *st, double *vlo, double *vhi)
 	*vhi = st->centre + span / 2;
 }
 
-/* Ticks for the levels, with codes under them where they fit: every level
- * when they are a few columns apart, else every k-th counted from zero. */
+/* The smallest "round" step (1, 2, 4, 5, 8, 10, 16, 20, 25, 32, 50, 64,
+ * 100, 128, ...) of at least min: the grid's ticks and labels go by it, so
+ * int8's read 0, 32, 64, 96 rather than whatever happened to fit. */
+static int round_step(int min)
+{
+	static const int base[] = {1, 2, 4, 5, 8, 10, 16, 20, 25, 32, 50, 64};
+	for (long scale = 1;; scale *= 100) {
+		for (size_t i = 0; i < sizeof base / sizeof base[0]; i++)
+			if (base[i] * scale >= min)
+				return (int)(base[i] * scale);
+		if (scale > 1000000)
+			return min;
+	}
+}
+
+/* Whether labels on every m-th level from `zero` fit side by side. */
+static bool labels_fit(const qx_result *res, int zero, int m, double vlo, double vhi, int width)
+{
+	int free_from = 0;
+	for (int i = 0; i < res->nlevels; i++) {
+		if ((i - zero) % m)
+			continue;
+		int c = ql_plot_col(res->levels[i], vlo, vhi, width);
+		if (c < 0 || c >= width)
+			continue;
+		char lab[16];
+		int lw = snprintf(lab, sizeof lab, "%d", (int)res->codes[i]), lx = c - lw / 2;
+		lx = lx < 0 ? 0 : lx + lw > width ? width - lw : lx;
+		if (lx < free_from)
+			return false;
+		free_from = lx + lw + 1;
+	}
+	return true;
+}
+
+/* Ticks for the levels, with codes under them: every level when they are a
+ * few columns apart, else every k-th counted from zero, k a round step; the
+ * codes on every m-th, m the smallest round multiple of k whose labels all
+ * fit (so they step evenly). */
 static void draw_grid(const ql_theme *th, WINDOW *w, int y, int x0, int width, const qx_result *res,
 		      double vlo, double vhi)
 {
@@ -85,8 +125,14 @@ static void draw_grid(const ql_theme *th, WINDOW *w, int y, int x0, int width, c
 	}
 	int k = 1;
 	while (shown / k > width / 2)
-		k++;
-	int free_from = 0;
+		k = round_step(k + 1);
+	int m = k;
+	while (m < res->nlevels && !labels_fit(res, zero, m, vlo, vhi, width)) {
+		int next = round_step(m + 1);
+		while (next % k)
+			next = round_step(next + 1);
+		m = next;
+	}
 	for (int i = 0; i < res->nlevels; i++) {
 		if ((i - zero) % k)
 			continue;
@@ -94,14 +140,12 @@ static void draw_grid(const ql_theme *th, WINDOW *w, int y, int x0, int width, c
 		if (c < 0 || c >= width)
 			continue;
 		ql_put(th, w, y, x0 + c, 1, QL_R_AXIS, th->utf8 ? "┴" : "+");
+		if ((i - zero) % m)
+			continue;
 		char lab[16];
-		snprintf(lab, sizeof lab, "%d", (int)res->codes[i]);
-		int lw = (int)strlen(lab), lx = c - lw / 2;
+		int lw = snprintf(lab, sizeof lab, "%d", (int)res->codes[i]), lx = c - lw / 2;
 		lx = lx < 0 ? 0 : lx + lw > width ? width - lw : lx;
-		if (lx >= free_from) {
-			ql_put(th, w, y + 1, x0 + lx, lw, QL_R_DIM, lab);
-			free_from = lx + lw + 1;
-		}
+		ql_put(th, w, y + 1, x0 + lx, lw, QL_R_DIM, lab);
 	}
 	const ql_qresult *r = &res->r;
 	if (r->nscales > 0) {
@@ -134,7 +178,7 @@ static void draw_marks(const ql_theme *th, WINDOW *w, int y, int x0, int width, 
 {
 	static const char letter[QL_CALIB_COUNT] = {'M', 'P', 'E', 'K'};
 	if (!res->have_marks) {
-		if (ql_qdtype_of(res->r.scheme.dtype)->kind != QL_QK_INT || res->r.scheme.has_scale)
+		if (ql_qdtype_of(res->r.scheme.dtype)->kind != QL_QK_INT)
 			return;
 		ql_put(th, w, y, x0, width, QL_R_DIM,
 		       res->unit_n > QX_MARKS_MAX ? "calibration marks: only up to 16M values"
@@ -144,7 +188,9 @@ static void draw_marks(const ql_theme *th, WINDOW *w, int y, int x0, int width, 
 	bool used[1024] = {false};
 	for (int m = 0; m < QL_CALIB_COUNT; m++) {
 		char s[2] = {letter[m], 0};
-		ql_role r = m == (int)res->r.scheme.calib ? QL_R_WARN : QL_R_INFO;
+		/* the one in use stands out; with a manual clip none is */
+		ql_role r = m == (int)res->r.scheme.calib && !res->r.scheme.has_scale ? QL_R_WARN
+										     : QL_R_INFO;
 		for (int end = 0; end < 2; end++) {
 			double v = end ? res->mark_hi[m] : res->mark_lo[m];
 			int c = ql_plot_col(v, vlo, vhi, width);
@@ -259,6 +305,7 @@ typedef struct flow {
 	const ql_theme *th;
 	WINDOW *w;
 	int y, x, x0, right, y_end;
+	bool dry; /* only count the rows */
 } flow;
 
 static void item(flow *f, ql_role r, const char *s)
@@ -270,6 +317,10 @@ static void item(flow *f, ql_role r, const char *s)
 	}
 	if (f->y >= f->y_end)
 		return;
+	if (f->dry) {
+		f->x += tw + 3;
+		return;
+	}
 	f->x += ql_put(f->th, f->w, f->y, f->x, f->right - f->x, r, s) + 3;
 }
 
@@ -283,13 +334,15 @@ static void metric(flow *f, const char *name, double v, bool have_prev, double w
 	item(f, QL_R_NORMAL, s);
 }
 
-static void draw_readout(const ql_theme *th, WINDOW *w, int y, int cols, quant_state *st, double vlo,
-			 double vhi)
+/* The readout in `rows` rows from y; with dry, nothing drawn: returns the
+ * rows it takes. */
+static int draw_readout(const ql_theme *th, WINDOW *w, int y, int cols, int rows, bool dry,
+			const quant_state *st)
 {
 	const qx_result *res = st->res;
 	const ql_qresult *r = &res->r;
 	const ql_metrics *m = &r->metrics;
-	flow f = {th, w, y, 1, 1, cols - 1, y + READOUT_ROWS};
+	flow f = {th, w, y, 1, 1, cols - 1, y + rows, dry};
 	char s[200], a[32], b[32], c[32];
 	bool p = st->have_prev;
 	snprintf(s, sizeof s, "qmin %d  qmax %d", (int)r->qmin, (int)r->qmax);
@@ -335,6 +388,7 @@ static void draw_readout(const ql_theme *th, WINDOW *w, int y, int cols, quant_s
 		snprintf(s, sizeof s, "bits/weight %s (%llu bytes)", num(r->bits_per_weight, a, sizeof a),
 			 (unsigned long long)r->bytes);
 	item(&f, QL_R_NORMAL, s);
+	return f.y - y + 1;
 }
 
 /* x -> code -> x̂ of the value under the cursor, at the right of row 0. */
@@ -354,25 +408,40 @@ static void draw_cursor(const ql_theme *th, WINDOW *w, int cols, const quant_sta
 	ql_put(th, w, 0, cols - 1 - ql_text_width(th, s), -1, QL_R_CURSOR, s);
 }
 
+/* While the newest key's work is not in: what the worker does, how far
+ * ql_quantize is (its jobs, in %), and for how long. */
+static void draw_busy(const ql_theme *th, WINDOW *w, int cols, const quant_state *st)
+{
+	if (st->res && st->res->gen == st->want)
+		return;
+	const char *stage = qx_stage(st->w, NULL);
+	char s[320], pct[16] = "";
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	double now = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+	int p = qx_progress(st->w);
+	if (p >= 0 && !strcmp(stage, "quantizing"))
+		snprintf(pct, sizeof pct, " %d%%", p);
+	/* for which setting: the header above still names the one shown */
+	char want[128] = "a manual clip";
+	if (!st->manual)
+		ql_scheme_describe(&st->scheme, want, sizeof want);
+	snprintf(s, sizeof s, " %s %lld values...%s %.1f s  for %s; a new key cancels it ",
+		 stage[0] ? stage : "queued", (long long)st->n, pct, (now - st->submitted_ms) / 1e3,
+		 want);
+	ql_put(th, w, 2, 0, cols, QL_R_INFO, s);
+}
+
 void ql_quant_draw(ql_app *app, void *vst, WINDOW *w)
 {
 	quant_state *st = vst;
 	const ql_theme *th = ql_app_theme(app);
 	int h = getmaxy(w), cols = getmaxx(w);
 	draw_header(th, w, cols, st);
-	if (!st->res || st->res->gen != st->want) {
-		/* the newest key's work is not in yet */
-		const char *stage = qx_stage(st->w, NULL);
-		char s[128];
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		double now = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-		snprintf(s, sizeof s, "%s %lld values... %.1f s (keys still work; a new one cancels this)",
-			 stage[0] ? stage : "queued", (long long)st->n, (now - st->submitted_ms) / 1e3);
-		ql_put(th, w, 2, 1, cols - 2, QL_R_INFO, s);
-	}
-	if (!st->res)
+	if (!st->res) {
+		draw_busy(th, w, cols, st);
 		return;
+	}
 	const qx_result *res = st->res;
 	int x0 = 1, width = cols - 2;
 	if (width > 1024)
@@ -385,7 +454,14 @@ void ql_quant_draw(ql_app *app, void *vst, WINDOW *w)
 	if (st->cursor >= width)
 		st->cursor = width - 1;
 
-	int rest = h - 2 - 4 - 2 - 1 - READOUT_ROWS;
+	/* the readout's rows: as many as its items take with the "was" figures
+	 * (so that the first key does not move the pictures): 5 at 80
+	 * columns, 6 with a scale summary, 2 or 3 on a wide terminal */
+	quant_state with_was = *st;
+	with_was.have_prev = true;
+	int rrows = draw_readout(th, w, 0, cols, 100, true, &with_was);
+	rrows = rrows < 2 ? 2 : rrows > 7 ? 7 : rrows;
+	int rest = h - 2 - 4 - 2 - 1 - rrows;
 	int vh = rest * 3 / 5, eh = rest - vh;
 	if (vh < 2)
 		vh = 2;
@@ -420,6 +496,7 @@ void ql_quant_draw(ql_app *app, void *vst, WINDOW *w)
 	y += 2;
 	draw_errors(th, w, y, x0, width, eh, st);
 	y += eh + 1;
-	draw_readout(th, w, y, cols, st, vlo, vhi);
+	draw_readout(th, w, y, cols, rrows, false, st);
 	draw_cursor(th, w, cols, st, vlo, vhi);
+	draw_busy(th, w, cols, st); /* last: over the older result's picture */
 }

@@ -4,7 +4,8 @@
  * The worker owns the tensor (float32, its own copy) and runs one job at a
  * time: ql_quantize with the job's scheme, then the pictures' data from
  * qview.h and stats.h. A newer job cancels the one running (checked between
- * steps and inside the error histograms) and a result that is not the
+ * steps, between ql_quantize's jobs of 64K values and inside the error
+ * histograms) and a result that is not the
  * newest is thrown away, so keys are never blocked. The calibration marks
  * come from a second thread (mse and entropy take longest) and are kept
  * while the values and code range they depend on stay the same.
@@ -77,6 +78,10 @@ bool qx_wait(qx_worker *w, unsigned gen, int ms);
 qx_result *qx_take(qx_worker *w, unsigned after_gen);
 bool qx_take_marks(qx_worker *w, qx_result *res);
 void qx_result_free(qx_result *r);
+
+/* How far the running ql_quantize is, 0..100 (its jobs done of all its
+ * passes), or -1 before it has planned its work. */
+int qx_progress(qx_worker *w);
 
 /* What the worker is doing: "" when idle, else "quantizing" ... */
 const char *qx_stage(qx_worker *w, unsigned *gen);

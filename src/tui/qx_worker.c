@@ -53,11 +53,11 @@ static bool same_key(const mkey *a, const mkey *b)
 	       a->qmax == b->qmax && a->percentile == b->percentile;
 }
 
-/* Integer targets only: the calibration methods choose a clip for those. */
+/* Integer targets only: the calibration methods choose a clip for those.
+ * A manual clip (a user scale) keeps them, to compare it with. */
 static bool wants_marks(const qx_result *res)
 {
-	return ql_qdtype_of(res->r.scheme.dtype)->kind == QL_QK_INT && !res->r.scheme.has_scale &&
-	       res->unit_n <= QX_MARKS_MAX;
+	return ql_qdtype_of(res->r.scheme.dtype)->kind == QL_QK_INT && res->unit_n <= QX_MARKS_MAX;
 }
 
 struct qx_worker {
@@ -68,6 +68,7 @@ struct qx_worker {
 	qx_job job;            /* the newest submitted */
 	unsigned next_gen;
 	volatile int cancel;   /* set when a newer job comes */
+	ql_qprogress progress; /* the running ql_quantize's jobs (qx_progress) */
 	const char *stage;
 	unsigned stage_gen;
 	qx_result *ready;      /* the newest finished result, not yet taken */
@@ -161,10 +162,17 @@ static qx_result *compute(qx_worker *w, const qx_job *job)
 		}
 		w->outlier_on = job->outlier;
 	}
+	atomic_store(&w->progress.done, 0);
+	atomic_store(&w->progress.total, 0);
 	set_stage(w, "quantizing", job->gen);
-	ql_qopts qo = {.dequant = true, .threads = job->threads};
+	ql_qopts qo = {.dequant = true, .threads = job->threads, .progress = &w->progress,
+		       .cancel = &w->cancel};
 	if (ql_scheme_validate(&job->scheme, w->shape, w->ndim, &res->err) ||
 	    ql_quantize(w->x, w->shape, w->ndim, &job->scheme, &qo, &res->r, &res->err)) {
+		if (w->cancel) { /* stopped mid-run for a newer job: nothing to show */
+			free(res);
+			return NULL;
+		}
 		res->failed = true;
 		return res;
 	}
@@ -514,6 +522,15 @@ bool qx_take_marks(qx_worker *w, qx_result *res)
 	}
 	pthread_mutex_unlock(&w->mu);
 	return got;
+}
+
+int qx_progress(qx_worker *w)
+{
+	long long total = atomic_load(&w->progress.total);
+	long long done = atomic_load(&w->progress.done);
+	if (total <= 0)
+		return -1;
+	return (int)(done >= total ? 100 : done * 100 / total);
 }
 
 const char *qx_stage(qx_worker *w, unsigned *gen)

@@ -262,24 +262,42 @@ static bool is_int(ql_qdtype t)
 	return ql_qdtype_of(t)->kind == QL_QK_INT;
 }
 
+/* The integer target of `bits` bits and that signedness in the core's table
+ * (every width 2..8 is one), or -1. */
+static int int_target(int bits, bool is_signed)
+{
+	for (int t = 0; t < QL_Q_COUNT; t++)
+		if (is_int((ql_qdtype)t) && ql_qdtype_of((ql_qdtype)t)->bits == bits &&
+		    ql_qdtype_of((ql_qdtype)t)->is_signed == is_signed)
+			return t;
+	return -1;
+}
+
+/* b: one bit fewer, 8 -> 7 -> ... -> 2, then 8 again; B: one more, 2 -> 8,
+ * then 2. The signedness stays. */
 static void set_bits(quant_state *st, int dir)
 {
-	static const ql_qdtype sig[] = {QL_Q_INT2, QL_Q_INT4, QL_Q_INT8};
-	static const ql_qdtype uns[] = {QL_Q_UINT2, QL_Q_UINT4, QL_Q_UINT8};
 	ql_qdtype t = st->scheme.dtype;
-	bool u = is_int(t) && !ql_qdtype_of(t)->is_signed;
-	int i = 2;
-	for (int k = 0; k < 3; k++)
-		if (sig[k] == t || uns[k] == t)
-			i = k;
 	if (!is_int(t)) { /* from another family: int8 */
 		st->scheme.dtype = QL_Q_INT8;
 		st->scheme.sym = QL_SYM_DEFAULT;
 		st->scheme.gran = QL_GRAN_TENSOR;
 		return;
 	}
-	i = (i + dir + 3) % 3;
-	st->scheme.dtype = u ? uns[i] : sig[i];
+	bool sg = ql_qdtype_of((ql_qdtype)t)->is_signed;
+	int bits = ql_qdtype_of((ql_qdtype)t)->bits;
+	for (int k = 0; k < 7; k++) {
+		bits += dir;
+		if (bits < 2)
+			bits = 8;
+		else if (bits > 8)
+			bits = 2;
+		int next = int_target(bits, sg);
+		if (next >= 0) {
+			st->scheme.dtype = (ql_qdtype)next;
+			return;
+		}
+	}
 }
 
 /* The next format family of the core's table (quant.h): int (at the bits
@@ -395,8 +413,12 @@ static bool quant_action(ql_app *app, void *vst, ql_action a)
 		st->manual = false;
 		break;
 	case QL_ACT_SIGNED:
-		if (is_int(st->scheme.dtype))
-			st->scheme.dtype = (ql_qdtype)(st->scheme.dtype ^ 1); /* INT8/UINT8, INT4/UINT4, INT2/UINT2 pair up */
+		if (is_int(st->scheme.dtype)) {
+			const ql_qdtype_info *qi = ql_qdtype_of(st->scheme.dtype);
+			int other = int_target(qi->bits, !qi->is_signed);
+			if (other >= 0)
+				st->scheme.dtype = (ql_qdtype)other;
+		}
 		st->scheme.sym = QL_SYM_DEFAULT;
 		st->manual = false;
 		break;

@@ -95,8 +95,8 @@ enum {
 	X(MORE, QL_SC_BITS, 'f', 0, 0, "formats", "Cycle in the next format (fp8, fp6, fp4, int4, nf4, fp64, ...)") \
 	X(DROP, QL_SC_BITS, 'x', 0, 0, NULL, "Remove the format under the cursor (not the first four)") \
 	X(DIGITS, QL_SC_BITS, 'd', 0, 0, "digits", "Show every digit of the exact values, or as many as fit") \
-	X(BITS_DOWN, QL_SC_QUANT, 'b', 0, 0, "bits", "Fewer bits: 8 -> 4 -> 2 (then 8 again)") \
-	X(BITS_UP, QL_SC_QUANT, 'B', 0, 0, NULL, "More bits: 2 -> 4 -> 8") \
+	X(BITS_DOWN, QL_SC_QUANT, 'b', 0, 0, "bits", "One bit fewer: 8 -> 7 -> 6 -> 5 -> 4 -> 3 -> 2 (then 8 again)") \
+	X(BITS_UP, QL_SC_QUANT, 'B', 0, 0, NULL, "One bit more: 2 -> 3 -> ... -> 8") \
 	X(SYMMETRY, QL_SC_QUANT, 's', 0, 0, "sym", "Symmetric or asymmetric range") \
 	X(SIGNED, QL_SC_QUANT, 'u', 0, 0, NULL, "Signed or unsigned integer codes (int4 <-> uint4)") \
 	X(GRANULARITY, QL_SC_QUANT, 'g', 0, 0, "gran", "Granularity: per tensor, per channel (each axis), per group of 32, 64, 128, 256") \

@@ -24,6 +24,8 @@
 #include <unistd.h>
 
 #include "qlens/blockfmt.h"
+#include "qlens/mx.h"
+#include "qlens/nf4.h"
 #include "qlens/quant.h"
 #include "qlens/stats.h"
 
@@ -201,6 +203,82 @@ static void bench_scheme(const bench *b, const char *name, const ql_scheme *s, b
 		printf("  %-46s (sqnr %.2f dB, clipped %lld)\n", "", m.sqnr_db, (long long)m.clipped);
 }
 
+/* Fills n bytes with a fixed pseudo-random pattern. */
+static void fill_bytes(uint8_t *p, size_t n)
+{
+	uint32_t seed = 99;
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1664525u + 1013904223u;
+		p[i] = (uint8_t)(seed >> 24);
+	}
+}
+
+/* Times fn REPS times (single thread) and reports it under name. */
+#define TIME_ROW(name, call)                                   \
+	do {                                                   \
+		if (!wanted(b, name))                          \
+			break;                                 \
+		double tt[REPS];                               \
+		for (int r_ = 0; r_ < REPS; r_++) {            \
+			double t0 = now();                     \
+			call;                                  \
+			tt[r_] = now() - t0;                   \
+		}                                              \
+		report(b, name, tt, REPS, 1);                  \
+	} while (0)
+
+/* The row kernels, one thread, over the whole tensor: each block format's
+ * quantize_row (where it has one) and dequantize_row, NF4's and the MX
+ * formats' dequantizers. The dequantizers read blocks of pseudo-random
+ * bytes (their speed does not depend on the values) and write n floats. */
+static void bench_rows(const bench *b)
+{
+	printf("row kernels (one thread; dequantize: n floats written):\n");
+	size_t nbytes = (size_t)b->n * 2; /* room for any block format here (<= 8.5 bits) */
+	uint8_t *blk = malloc(nbytes);
+	float *y = b->dst;
+	if (!blk) {
+		fprintf(stderr, "qlens-bench: out of memory\n");
+		exit(1);
+	}
+	fill_bytes(blk, nbytes);
+	for (int f = 0; f < ql_block_format_count; f++) {
+		const ql_block_traits *t = &ql_block_formats[f];
+		if (b->n % t->block)
+			continue;
+		char name[64];
+		/* the other formats' row quantizers: bench_block, on 2M values */
+		ql_block_quantize_fn q = !strcmp(t->name, "q8_0") || !strcmp(t->name, "q4_0")
+						 ? ql_block_quantizer(t)
+						 : NULL;
+		if (q) {
+			snprintf(name, sizeof name, "%s quantize_row", t->name);
+			uint8_t *dst = b->dst;
+			TIME_ROW(name, q(b->x, dst, b->n));
+			fill_bytes(blk, nbytes);
+		}
+		snprintf(name, sizeof name, "%s dequantize", t->name);
+		TIME_ROW(name, t->dequantize_row(blk, y, b->n));
+	}
+	float *absmax = malloc((size_t)(b->n / 64 + 1) * sizeof *absmax);
+	if (absmax) {
+		for (int64_t i = 0; i <= b->n / 64; i++)
+			absmax[i] = 0.01f * (float)(1 + i % 13);
+		TIME_ROW("nf4 dequantize", ql_nf4_dequantize(blk, absmax, b->n, y));
+		free(absmax);
+	}
+	const ql_qdtype mx[] = {QL_Q_MXFP4, QL_Q_MXFP8, QL_Q_MXINT8};
+	uint8_t *e = blk + b->n; /* n / 32 scale bytes after n code bytes */
+	for (int64_t i = 0; i < b->n / 32; i++)
+		e[i] = (uint8_t)(120 + i % 8);
+	for (int m = 0; m < 3; m++) {
+		char name[64];
+		snprintf(name, sizeof name, "%s dequantize", ql_qdtype_name(mx[m]));
+		TIME_ROW(name, ql_mx_dequantize(mx[m], blk, e, b->n, y));
+	}
+	free(blk);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: qlens-bench [-n MEGA-ELEMENTS] [-t THREADS] [-k NAME-PART]\n");
@@ -330,6 +408,8 @@ int main(int argc, char **argv)
 		snprintf(bname, sizeof bname, "%s (q+dq+metrics, keep dequant)",
 			 ql_qdtype_name(blocky[i]));
 		bench_scheme(&b, bname, &s, true, true);
+		snprintf(bname, sizeof bname, "%s (codes only, no_metrics)", ql_qdtype_name(blocky[i]));
+		bench_scheme(&b, bname, &s, false, false);
 	}
 	printf("block formats (bare row quantizers on 2M values; the reference loop is ggml's "
 	       "quantize_row_*_ref as written):\n");
@@ -340,6 +420,7 @@ int main(int argc, char **argv)
 		if (ql_block_find(blocks[i])->quantize_row)
 			bench_block(&b, blocks[i], true, kt);
 	}
+	bench_rows(&b);
 	free(x);
 	free(b.dst);
 	return 0;
