@@ -245,7 +245,7 @@ install: $(BUILD)/qlens
 		[ -d "$$d" ] || { echo "  (no $$d/ in this tree: nothing to install from it)"; continue; }; \
 		find "$$d" -type d | while IFS= read -r sub; do \
 			install -d "$(DESTDIR)$(DATADIR)/$$sub"; done; \
-		find "$$d" -type f | while IFS= read -r f; do \
+		find "$$d" ! -type d | while IFS= read -r f; do \
 			echo "install -m 644 $$f $(DESTDIR)$(DATADIR)/$$f"; \
 			install -m 644 "$$f" "$(DESTDIR)$(DATADIR)/$$f"; done; \
 	done

@@ -26,6 +26,9 @@ printf 'not a tensor file' >"$W/junk.safetensors"
 expect malformed 1 "^qlens: $W/junk.safetensors: " "$Q" "$W/junk.safetensors"
 expect no-tensor 1 "^qlens: $M: no tensor called 'nope'" "$Q" $M --tensor nope
 expect stray 2 "^qlens FILE: unexpected argument 'extra'" "$Q" $M extra
+# --help, which the usage error points to, is the usage (with FILE's line)
+"$Q" $M --help </dev/null >"$W/out" 2>"$W/err" && [ ! -s "$W/err" ] &&
+	grep -q '^ *qlens FILE \[--tensor NAME\]' "$W/out" && ok || bad "qlens FILE --help"
 expect no-tty 1 "^qlens: the explorer needs a terminal" "$Q" $M
 expect no-tty-tensor 1 "^qlens: the explorer needs a terminal" "$Q" $M --tensor lm_head.weight
 expect unknown 2 "^qlens: unknown command 'frobnicate'" "$Q" frobnicate

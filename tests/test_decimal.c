@@ -23,6 +23,7 @@
 #include "qlens/decimal.h"
 
 #include "half_ref.h"
+#include "testutil.h"
 
 #define LINE_MAX_LEN 4096
 
@@ -59,31 +60,6 @@ static double random_double(uint64_t *s)
 	}
 }
 
-static FILE *golden_open(const char *name)
-{
-	const char *dir = getenv("QLENS_SRCDIR");
-	char path[4096];
-	snprintf(path, sizeof path, "%s/tests/golden/%s", dir && *dir ? dir : ".", name);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	return f;
-}
-
-static bool golden_line(FILE *f, char *buf, size_t n)
-{
-	while (fgets(buf, (int)n, f)) {
-		size_t len = strlen(buf);
-		if (len + 1 >= n)
-			fail_msg("golden line longer than %zu bytes", n);
-		while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-			buf[--len] = '\0';
-		if (len == 0 || buf[0] == '#')
-			continue;
-		return true;
-	}
-	return false;
-}
 
 /* Significant digits of a decimal text ("1e+16" -> 1, "100.0" -> 1,
  * "0.000123" -> 3, "1.25e-07" -> 3). */
@@ -106,10 +82,10 @@ static int sig_digits(const char *s)
 
 static void test_golden(void **state)
 {
-	FILE *f = golden_open("decimal.txt");
+	FILE *f = tu_golden_open("decimal.txt");
 	static char line[LINE_MAX_LEN], got[LINE_MAX_LEN];
 	int counts[4] = {0};
-	while (golden_line(f, line, sizeof line)) {
+	while (tu_golden_line(f, line, sizeof line)) {
 		char kind[8];
 		unsigned long long u;
 		int digits, off = 0;

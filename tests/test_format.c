@@ -30,6 +30,7 @@
 #include "qlens/format.h"
 
 #include "half_ref.h"
+#include "testutil.h"
 
 /* --- helpers ---------------------------------------------------------------- */
 
@@ -76,30 +77,6 @@ static bool exhaustive(void)
 	return e && strcmp(e, "1") == 0;
 }
 
-static FILE *golden_open(const char *name)
-{
-	const char *dir = getenv("QLENS_SRCDIR");
-	char path[4096];
-	snprintf(path, sizeof path, "%s/tests/golden/%s", dir && *dir ? dir : ".", name);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	return f;
-}
-
-/* The next data line (comments and blank lines skipped), newline removed. */
-static bool golden_line(FILE *f, char *buf, size_t n)
-{
-	while (fgets(buf, (int)n, f)) {
-		size_t len = strlen(buf);
-		while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
-			buf[--len] = '\0';
-		if (len == 0 || buf[0] == '#')
-			continue;
-		return true;
-	}
-	return false;
-}
 
 static ql_type type_named(const char *name)
 {
@@ -327,11 +304,11 @@ static void test_names(void **state)
  * by gen_format.py, with its class. */
 static void test_decode_small_golden(void **state)
 {
-	FILE *f = golden_open("smallfmt.txt");
+	FILE *f = tu_golden_open("smallfmt.txt");
 	char line[256], name[32], val[64], cls[32];
 	unsigned code;
 	int count[QL_TYPE_COUNT] = {0};
-	while (golden_line(f, line, sizeof line)) {
+	while (tu_golden_line(f, line, sizeof line)) {
 		assert_int_equal(sscanf(line, "%31s %x %63s %31s", name, &code, val, cls), 4);
 		ql_type t = type_named(name);
 		double want = strtod(val, NULL);
@@ -449,12 +426,12 @@ static void test_decode16_golden(void **state)
 			hash[k] = fnv_add(hash[k], u);
 		}
 	}
-	FILE *f = golden_open("decode16.txt");
+	FILE *f = tu_golden_open("decode16.txt");
 	char line[256], name[32];
 	unsigned long long want_hash;
 	unsigned code, want;
 	int hashes = 0, rows = 0;
-	while (golden_line(f, line, sizeof line)) {
+	while (tu_golden_line(f, line, sizeof line)) {
 		if (sscanf(line, "fnv %31s %llx", name, &want_hash) == 2) {
 			ql_type t = type_named(name);
 			if (hash[t == QL_BF16] != want_hash)
@@ -518,11 +495,11 @@ static void test_decode16_formula(void **state)
 /* PyTorch's casts of ~10,000 chosen fp32 values. */
 static void test_encode16_golden(void **state)
 {
-	FILE *f = golden_open("fp32_to_16.txt");
+	FILE *f = tu_golden_open("fp32_to_16.txt");
 	char line[256];
 	unsigned u, h, b;
 	int rows = 0;
-	while (golden_line(f, line, sizeof line)) {
+	while (tu_golden_line(f, line, sizeof line)) {
 		assert_int_equal(sscanf(line, "%x %x %x", &u, &h, &b), 3);
 		double x = (double)f32_of(u);
 		unsigned st;
@@ -1089,10 +1066,10 @@ static double finfo_field(const ql_finfo *fi, const char *field)
 
 static void test_finfo(void **state)
 {
-	FILE *f = golden_open("finfo.txt");
+	FILE *f = tu_golden_open("finfo.txt");
 	char line[256], src[16], name[32], field[32], val[64];
 	int rows = 0, torch_rows = 0;
-	while (golden_line(f, line, sizeof line)) {
+	while (tu_golden_line(f, line, sizeof line)) {
 		assert_int_equal(sscanf(line, "%15s %31s %31s %63s", src, name, field, val), 4);
 		ql_finfo fi;
 		ql_finfo_get(type_named(name), &fi);
@@ -1234,10 +1211,10 @@ static void test_explain(void **state)
 
 static void test_notes_one_third(void **state)
 {
-	FILE *f = golden_open("notes.txt");
+	FILE *f = tu_golden_open("notes.txt");
 	char line[256], name[32], text[128];
 	int rows = 0;
-	while (golden_line(f, line, sizeof line)) {
+	while (tu_golden_line(f, line, sizeof line)) {
 		assert_int_equal(sscanf(line, "%31s %127s", name, text), 2);
 		ql_type t = type_named(name);
 		/* what torch.tensor(1/3, dtype=...) does: the cast */

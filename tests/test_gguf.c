@@ -20,6 +20,7 @@
 
 #include "qlens/ggml_blocks.h"
 #include "qlens/io.h"
+#include "testutil.h"
 
 static char dir[1024];
 
@@ -49,16 +50,6 @@ static const char *meta(ql_source *src, const char *key)
 	return NULL;
 }
 
-/* Bitwise equality of float arrays (NaN equals NaN of any payload). */
-static void assert_same_floats(const float *a, const float *b, int64_t n, const char *what)
-{
-	for (int64_t i = 0; i < n; i++) {
-		if (isnan(a[i]) && isnan(b[i]))
-			continue;
-		if (memcmp(&a[i], &b[i], sizeof(float)) != 0)
-			fail_msg("%s[%lld]: %.9g != %.9g", what, (long long)i, a[i], b[i]);
-	}
-}
 
 /* Reads `name` from src as floats and compares with the expected .npy. */
 static void check_values(ql_source *src, const char *name, const char *expect_file)
@@ -79,7 +70,7 @@ static void check_values(ql_source *src, const char *name, const char *expect_fi
 		assert_int_equal(te->shape[d], tg->shape[d]);
 	if (ql_source_read_f32(ex, 0, &want, &err))
 		fail_msg("%s: %s", expect_file, err.msg);
-	assert_same_floats(got, want, te->nelem, name);
+	tu_assert_same_floats(got, want, te->nelem, name);
 	free(got);
 	free(want);
 	ql_source_close(ex);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "qlens/io.h"
+#include "testutil.h"
 
 static char dir[1024];
 
@@ -49,15 +50,6 @@ static const char *meta(ql_source *src, const char *key)
 	return NULL;
 }
 
-static void assert_same_floats(const float *a, const float *b, int64_t n, const char *what)
-{
-	for (int64_t i = 0; i < n; i++) {
-		if (isnan(a[i]) && isnan(b[i]))
-			continue;
-		if (memcmp(&a[i], &b[i], sizeof(float)) != 0)
-			fail_msg("%s[%lld]: %.9g != %.9g", what, (long long)i, a[i], b[i]);
-	}
-}
 
 /* Tensor `name` of src equals the single array of the .npy `expect`: same
  * dtype, shape, order flags, bytes and decoded floats. */
@@ -83,7 +75,7 @@ static void check_against_npy(ql_source *src, const char *name, const char *expe
 	float *got = NULL, *want = NULL;
 	if (ql_source_read_f32(src, (size_t)i, &got, &err) || ql_source_read_f32(ex, 0, &want, &err))
 		fail_msg("%s: %s", name, err.msg);
-	assert_same_floats(got, want, te->nelem, name);
+	tu_assert_same_floats(got, want, te->nelem, name);
 	free(got);
 	free(want);
 	ql_source_close(ex);
@@ -188,7 +180,7 @@ static void test_shards(void **state)
 			if (ql_source_read_f32(src, (size_t)k, &got, &err) ||
 			    ql_source_read_f32(ex, 0, &want, &err))
 				fail_msg("%s", err.msg);
-			assert_same_floats(got, want, ql_source_tensor(ex, 0)->nelem, names[i]);
+			tu_assert_same_floats(got, want, ql_source_tensor(ex, 0)->nelem, names[i]);
 			free(got);
 			free(want);
 			ql_source_close(ex);

@@ -22,6 +22,7 @@
 
 #include <dirent.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -379,6 +380,64 @@ static void test_json(void **state)
 	float want = *(const float *)s.t->data;
 	assert_true((float)json_real_value(json_object_get(j, "scale")) == want);
 	ql_source_close(s.src);
+
+	/* every value, not only the keys: the metrics against PyTorch's
+	 * dequantized tensor (int8_sym.dequant.npy), summed here in long double */
+	loaded xs = load(G "x.npy", NULL), dq = load(G "int8_sym.dequant.npy", NULL);
+	const float *x = xs.t->data, *y = dq.t->data;
+	int64_t n = xs.t->nelem;
+	assert_int_equal(n, 240);
+	long double se = 0, sx = 0, sy = 0, sxy = 0, sae = 0, mae = 0;
+	double lo = x[0], hi = x[0];
+	for (int64_t i = 0; i < n; i++) {
+		long double e = (long double)y[i] - x[i];
+		se += e * e;
+		sae += fabsl(e);
+		mae = fabsl(e) > mae ? fabsl(e) : mae;
+		sx += (long double)x[i] * x[i];
+		sy += (long double)y[i] * y[i];
+		sxy += (long double)x[i] * y[i];
+		lo = x[i] < lo ? x[i] : lo;
+		hi = x[i] > hi ? x[i] : hi;
+	}
+	ql_source_close(xs.src);
+	ql_source_close(dq.src);
+	struct { const char *key; double want; } mv[] = {
+		{ "mse", (double)(se / n) },
+		{ "rmse", sqrt((double)(se / n)) },
+		{ "sqnr_db", 10.0 * log10((double)(sx / se)) },
+		{ "max_abs_err", (double)mae },
+		{ "mean_abs_err", (double)(sae / n) },
+		{ "cosine", (double)(sxy / sqrtl(sx * sy)) },
+	};
+	for (size_t i = 0; i < sizeof mv / sizeof mv[0]; i++) {
+		double got = json_number_value(json_object_get(m, mv[i].key));
+		if (!(fabs(got - mv[i].want) <= 1e-12 * fabs(mv[i].want)))
+			fail_msg("metrics.%s = %.17g, want %.17g", mv[i].key, got, mv[i].want);
+	}
+	assert_int_equal(json_integer_value(json_object_get(m, "clipped")), 0);
+	/* storage: 240 one-byte codes and one float32 scale */
+	assert_int_equal(json_integer_value(json_object_get(j, "bytes")), 244);
+	assert_true(json_number_value(json_object_get(j, "bits_per_weight")) == 244.0 * 8 / 240);
+	/* the data range is the data's, the chosen range symmetric around 0 */
+	json_t *dr = json_object_get(cal, "data_range"), *rg = json_object_get(cal, "range");
+	assert_true(json_number_value(json_array_get(dr, 0)) == lo);
+	assert_true(json_number_value(json_array_get(dr, 1)) == hi);
+	double amax = fabs(lo) > fabs(hi) ? fabs(lo) : fabs(hi);
+	assert_true(json_number_value(json_array_get(rg, 0)) == -amax);
+	assert_true(json_number_value(json_array_get(rg, 1)) == amax);
+	/* the scheme, and the word that gives it */
+	json_t *sc = json_object_get(j, "scheme");
+	assert_string_equal(json_string_value(json_object_get(sc, "dtype")), "int8");
+	assert_true(json_is_true(json_object_get(sc, "symmetric")));
+	assert_string_equal(json_string_value(json_object_get(sc, "granularity")), "tensor");
+	assert_string_equal(json_string_value(json_object_get(sc, "word")), "int8");
+	/* the histogram counts every element once */
+	json_t *counts = json_object_get(json_object_get(j, "error_histogram"), "counts");
+	json_int_t total = 0;
+	for (size_t i = 0; i < json_array_size(counts); i++)
+		total += json_integer_value(json_array_get(counts, i));
+	assert_int_equal(total, 240);
 	json_decref(j);
 	free(so);
 

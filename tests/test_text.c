@@ -13,6 +13,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <ftw.h>
+#include <stdbool.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <locale.h>
 #include <math.h>
 #include <stdio.h>
@@ -20,6 +24,7 @@
 #include <string.h>
 
 #include "qlens/io.h"
+#include "testutil.h"
 
 static char dir[1024];
 
@@ -53,15 +58,6 @@ static void refused(const char *file, const ql_open_opts *opts, const char *what
 		fail_msg("%s: message \"%s\" lacks \"%s\"", file, err.msg, what);
 }
 
-static void assert_same_floats(const float *a, const float *b, int64_t n)
-{
-	for (int64_t i = 0; i < n; i++) {
-		if (isnan(a[i]) && isnan(b[i]))
-			continue;
-		if (memcmp(&a[i], &b[i], sizeof(float)) != 0)
-			fail_msg("[%lld]: %.9g != %.9g", (long long)i, a[i], b[i]);
-	}
-}
 
 /* Source tensor 0 matches the single array of the .npy expect file. */
 static void check(ql_source *src, const char *expect, int ndim, int64_t d0, int64_t d1)
@@ -77,7 +73,7 @@ static void check(ql_source *src, const char *expect, int ndim, int64_t d0, int6
 	if (ql_source_read_f32(src, 0, &got, &err) || ql_source_read_f32(ex, 0, &want, &err))
 		fail_msg("%s", err.msg);
 	assert_int_equal(ql_source_tensor(ex, 0)->nelem, t->nelem);
-	assert_same_floats(got, want, t->nelem);
+	tu_assert_same_floats(got, want, t->nelem, expect);
 	free(got);
 	free(want);
 	ql_source_close(ex);
@@ -114,18 +110,54 @@ static void test_column(void **state)
 	ql_source_close(src);
 }
 
-/* A decimal-comma locale must not change how numbers read. */
+/* A decimal-comma locale must not change how numbers read. An installed
+ * one is used if there is one; otherwise one is made with localedef (from
+ * the i18n sources of Debian's libc-bin / locales) into a scratch folder
+ * named by LOCPATH; if neither works the test is skipped, never passed
+ * without a decimal comma in force. */
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+static bool decimal_comma(void)
+{
+	const struct lconv *lc = localeconv();
+	return lc && lc->decimal_point && strcmp(lc->decimal_point, ",") == 0;
+}
+
 static void test_locale(void **state)
 {
 	(void)state;
-	const char *locales[] = { "de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "C.UTF-8" };
-	const char *set = NULL;
+	const char *locales[] = { "de_DE.UTF-8", "de_DE.utf8", "fr_FR.UTF-8", "fr_FR.utf8" };
+	bool set = false;
 	for (size_t i = 0; i < 4 && !set; i++)
-		set = setlocale(LC_NUMERIC, locales[i]);
-	ql_source *src = open_with(golden("grid.txt"), NULL);
-	check(src, "grid_expect.npy", 2, 3, 3);
-	ql_source_close(src);
+		set = setlocale(LC_NUMERIC, locales[i]) && decimal_comma();
+	char tmp[] = "/tmp/qlens-locale-XXXXXX";
+	bool made = false;
+	if (!set && access("/usr/share/i18n/locales/de_DE", R_OK) == 0 && mkdtemp(tmp)) {
+		made = true;
+		char cmd[256];
+		snprintf(cmd, sizeof cmd, "localedef -i de_DE -f UTF-8 %s/de_DE.UTF-8 >/dev/null 2>&1",
+			 tmp);
+		if (system(cmd) == 0) {
+			setenv("LOCPATH", tmp, 1);
+			set = setlocale(LC_NUMERIC, "de_DE.UTF-8") && decimal_comma();
+		}
+	}
+	if (set) {
+		assert_true(strtod("1.5", NULL) == 1.0); /* the locale is in force... */
+		ql_source *src = open_with(golden("grid.txt"), NULL);
+		check(src, "grid_expect.npy", 2, 3, 3); /* ...and qlens reads 1.5 all the same */
+		ql_source_close(src);
+	}
 	setlocale(LC_NUMERIC, "C");
+	unsetenv("LOCPATH");
+	if (made)
+		nftw(tmp, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	if (!set)
+		skip(); /* no decimal-comma locale here, and none could be made */
 }
 
 static void test_refused(void **state)

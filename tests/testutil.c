@@ -1,4 +1,4 @@
-/* testutil.c — helpers shared by the file-reader suites (see testutil.h). */
+/* testutil.c — helpers shared by the suites (see testutil.h). */
 #include "testutil.h"
 
 #include <stdarg.h>
@@ -7,12 +7,67 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "qlens/io.h"
+
+FILE *tu_golden_open(const char *name)
+{
+	const char *dir = getenv("QLENS_SRCDIR");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/tests/golden/%s", dir && *dir ? dir : ".", name);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		fail_msg("cannot open %s", path);
+	return f;
+}
+
+bool tu_golden_line(FILE *f, char *buf, size_t n)
+{
+	while (fgets(buf, (int)n, f)) {
+		size_t len = strlen(buf);
+		if (len + 1 >= n && buf[len - 1] != '\n')
+			fail_msg("golden line longer than %zu bytes", n - 2);
+		while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+			buf[--len] = '\0';
+		if (len == 0 || buf[0] == '#')
+			continue;
+		return true;
+	}
+	return false;
+}
+
+double tu_golden_double(const char *text)
+{
+	if (!strcmp(text, "nan"))
+		return NAN;
+	if (!strcmp(text, "-nan"))
+		return -NAN;
+	if (!strcmp(text, "inf"))
+		return INFINITY;
+	if (!strcmp(text, "-inf"))
+		return -INFINITY;
+	char *end;
+	double v = strtod(text, &end);
+	if (end == text || *end)
+		fail_msg("'%s' is not a golden double", text);
+	return v;
+}
+
+void tu_assert_same_floats(const float *a, const float *b, int64_t n, const char *what)
+{
+	for (int64_t i = 0; i < n; i++) {
+		if (isnan(a[i]) && isnan(b[i]))
+			continue;
+		if (memcmp(&a[i], &b[i], sizeof(float)) != 0)
+			fail_msg("%s[%lld]: %a (%.9g), the reference has %a (%.9g)", what, (long long)i,
+				 (double)a[i], (double)a[i], (double)b[i], (double)b[i]);
+	}
+}
 
 uint8_t *tu_slurp(const char *path, size_t *n)
 {

@@ -1,11 +1,34 @@
-/* testutil.h — small helpers the file-reader suites share (tests/testutil.c,
- * linked into every test program): whole-file read and write with cmocka
- * assertions, a scratch folder, and the random byte-flip test. */
+/* testutil.h — small helpers the suites share (tests/testutil.c, linked
+ * into every test program): reading golden-vector files, whole-file read
+ * and write with cmocka assertions, a scratch folder, and the random
+ * byte-flip test. */
 #ifndef QLENS_TESTUTIL_H
 #define QLENS_TESTUTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+/* Golden-vector text files (tests/golden/NAME, found under $QLENS_SRCDIR):
+ *
+ *   FILE *f = tu_golden_open("valueinfo.txt");   // fails the test if missing
+ *   char line[512];
+ *   while (tu_golden_line(f, line, sizeof line)) ...sscanf(line, ...)...
+ *   fclose(f);
+ *
+ * tu_golden_line gives the next data line without its newline, skipping
+ * blank lines and '#' comments, and fails the test on a line longer than
+ * the buffer (never a silently cut line). */
+FILE *tu_golden_open(const char *name);
+bool tu_golden_line(FILE *f, char *buf, size_t n);
+/* A double written by Python's float.hex(), or inf, -inf, nan, -nan. */
+double tu_golden_double(const char *text);
+
+/* Fails the test unless a and b hold the same n floats bit for bit (NaN
+ * equals NaN of any payload: PyTorch canonicalises them); `what` names the
+ * array in the message. */
+void tu_assert_same_floats(const float *a, const float *b, int64_t n, const char *what);
 
 /* The whole file (malloc'd; NULL if it cannot be opened) and its size. */
 uint8_t *tu_slurp(const char *path, size_t *n);

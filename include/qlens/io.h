@@ -93,7 +93,9 @@ int ql_source_read_f32(ql_source *src, size_t i, float **out, ql_error *err);
 typedef struct ql_writer ql_writer;
 
 int ql_writer_open(const char *path, bool force, ql_writer **out, ql_error *err);
-/* Adds a tensor; data is copied (or referenced until close: see io.c). */
+/* Adds a tensor. Its data is referenced, not copied: the caller keeps it
+ * alive and unchanged until ql_writer_close() or ql_writer_abort(). (A
+ * quantized tensor's layout: qwrite.h.) */
 int ql_writer_add(ql_writer *w, const char *name, ql_dtype dtype, const int64_t *shape, int ndim,
 		  const void *data, ql_error *err);
 int ql_writer_meta(ql_writer *w, const char *key, const char *value, ql_error *err);

@@ -16,8 +16,12 @@
  *   ...r.codes, r.scales, r.metrics.sqnr_db...
  *   ql_qresult_free(&r);
  *
- * The kernels it is built from are public too (the TUI and the GGUF reader
- * use them directly). Conventions they all share:
+ * The kernels it is built from are public too. Who calls them besides
+ * ql_quantize: the ggml row dequantizers, tensor.c (decoding GGUF's Q8_0
+ * ... Q5_1 tensors) and the block-format table (blockfmt.c); the row
+ * quantizers, blockfmt.c; the affine kernels, calibration (calib.c, through
+ * ql_qparams_from_range) and the benchmark. The CLI and the TUI call only
+ * ql_quantize and the scheme functions. Conventions they all share:
  *
  *   - Affine integer quantization is PyTorch's: with inv = 1.0f / scale
  *     (float32), q = clamp(zp + rint(x * inv), qmin, qmax), rint = round half

@@ -48,6 +48,10 @@ int ql_scheme_parse_word(const char *word, ql_scheme *s, ql_error *err);
  * what snprintf returns. */
 int ql_scheme_word(const ql_scheme *s, char *buf, size_t n);
 
+/* "tensor", "channel", "group", "block": the granularity's name in JSON
+ * and file metadata. */
+const char *ql_granularity_name(ql_granularity g);
+
 /* The help paragraph on the word (a string literal, for help texts). */
 #define QL_SCHEME_WORD_HELP \
 	"A SCHEME word is a dtype, then modifiers after slashes:\n" \

@@ -19,6 +19,7 @@
 #include "qlens/escape.h"
 #include "qlens/format.h"
 #include "qlens/jsonw.h"
+#include "qlens/valueinfo.h"
 
 const char ql_bits_help[] =
 	"VALUE is a decimal or scientific number (0.1, -2.5e-3), a fraction (1/3),\n"
@@ -84,34 +85,11 @@ typedef struct bits_opts_t {
 	bool json;
 } bits_cfg;
 
-/* One format's view of one value: everything both outputs print. */
-typedef struct row {
-	ql_type type;
-	uint64_t code;
-	unsigned status;
-	double stored;
-	double error;     /* stored - input */
-	bool torch_differs;
-	uint64_t torch_code;
-} row;
-
-static row make_row(const bits_cfg *cfg, ql_type t, double x)
+/* One format's view of one value: the core's ql_value_info, which the bit
+ * explorer prints too. */
+static void make_row(const bits_cfg *cfg, ql_type t, double x, ql_value_info *r)
 {
-	row r = {.type = t};
-	bool is_int = ql_formats[t].kind == QL_KIND_INT;
-	r.code = is_int && cfg->int_round ? ql_encode(t, x, QL_ROUND_NEAREST_EVEN, &r.status)
-					  : ql_cast(t, x, &r.status);
-	r.stored = ql_decode(t, r.code);
-	r.error = r.stored - x;
-	/* PyTorch converts a Python float to fp16/bf16/fp8 through fp32. */
-	if (!is_int && t != QL_FP64 && t != QL_FP32 && ql_formats[t].torch_name && isfinite(x)) {
-		double via = (double)(float)x;
-		if (via != x && fabs(x) <= 3.4028234663852886e38) {
-			r.torch_code = ql_cast(t, via, NULL);
-			r.torch_differs = r.torch_code != r.code;
-		}
-	}
-	return r;
+	ql_value_info_of(t, x, cfg->int_round ? QL_CONV_ROUND : QL_CONV_CAST, r);
 }
 
 static void hex_string(ql_type t, uint64_t code, char *buf, size_t n)
@@ -150,7 +128,7 @@ static void value_text(const bits_cfg *cfg, double v, char *buf, size_t n)
 		ql_decimal_fixed(v, cfg->digits, buf, n);
 }
 
-static void print_text_row(FILE *out, const bits_cfg *cfg, const row *r, double x)
+static void print_text_row(FILE *out, const bits_cfg *cfg, const ql_value_info *r)
 {
 	const ql_format *f = &ql_formats[r->type];
 	char bits[96], hex[24], val[QL_DECIMAL_MAX + 8];
@@ -169,24 +147,29 @@ static void print_text_row(FILE *out, const bits_cfg *cfg, const row *r, double 
 	spaced[k] = '\0';
 	hex_string(r->type, r->code, hex, sizeof hex);
 	value_text(cfg, r->stored, val, sizeof val);
-	fprintf(out, "%-9s %s  %s  %s\n", f->name, spaced, hex,
-		ql_class_name(ql_classify(r->type, r->code)));
+	fprintf(out, "%-9s %s  %s  %s\n", f->name, spaced, hex, ql_class_name(r->cls));
 	fprintf(out, "          %s\n", val);
 
-	char err[64], rel[64];
-	if (isnan(r->error) && isnan(x) && isnan(r->stored)) {
+	char err[64], rel[64], ulp[48];
+	if (isnan(r->error) && r->exact) {
 		snprintf(err, sizeof err, "none (NaN stored as NaN)");
 		rel[0] = '\0';
 	} else {
 		snprintf(err, sizeof err, "%+.10g", r->error);
-		if (x != 0 && isfinite(x) && isfinite(r->error))
-			snprintf(rel, sizeof rel, " (relative %.3g)", fabs(r->error / x));
+		if (!isnan(r->rel_error))
+			snprintf(rel, sizeof rel, " (relative %+.2e)", r->rel_error);
 		else
 			rel[0] = '\0';
 	}
+	if (isnan(r->ulp))
+		ulp[0] = '\0';
+	else if (r->ulp_is_step)
+		snprintf(ulp, sizeof ulp, "  step %.0f", r->ulp);
+	else
+		snprintf(ulp, sizeof ulp, "  ulp %.2e", r->ulp);
 	char st[64];
 	status_words(r->status, st, sizeof st);
-	fprintf(out, "          error %s%s  [%s]", err, rel, st);
+	fprintf(out, "          error %s%s%s  [%s]", err, rel, ulp, st);
 	if (f->kind == QL_KIND_INT)
 		fprintf(out, "  %s", cfg->int_round ? "rounded to nearest even"
 					       : "cast: truncates toward zero");
@@ -201,7 +184,8 @@ static void print_text_row(FILE *out, const bits_cfg *cfg, const row *r, double 
 	}
 }
 
-static void print_json_row(ql_jsonw *j, const bits_cfg *cfg, const input *in, const row *r)
+static void print_json_row(ql_jsonw *j, const bits_cfg *cfg, const input *in,
+			   const ql_value_info *r)
 {
 	char bits[96], hex[24], val[QL_DECIMAL_MAX + 8], st[64];
 	ql_bits_string(r->type, r->code, 0, bits, sizeof bits);
@@ -235,11 +219,15 @@ static void print_json_row(ql_jsonw *j, const bits_cfg *cfg, const input *in, co
 		ql_json_string(j, val);
 	}
 	ql_json_key(j, "class");
-	ql_json_string(j, ql_class_name(ql_classify(r->type, r->code)));
+	ql_json_string(j, ql_class_name(r->cls));
+	ql_json_key(j, "error");
+	ql_json_number(j, r->error);
 	ql_json_key(j, "abs_error");
 	ql_json_number(j, fabs(r->error));
 	ql_json_key(j, "rel_error");
 	ql_json_number(j, in->value != 0 ? fabs(r->error / in->value) : NAN);
+	ql_json_key(j, r->ulp_is_step ? "step" : "ulp");
+	ql_json_number(j, r->ulp);
 	ql_json_key(j, "status");
 	status_words(r->status, st, sizeof st);
 	ql_json_string(j, st);
@@ -426,19 +414,15 @@ int ql_cmd_bits(ql_cmd_ctx *ctx, int argc, char **argv)
 				fprintf(ctx->out, " = %s (read as fp64)\n\n", exact);
 		}
 		for (int k = 0; k < cfg.ntypes; k++) {
-			row r = make_row(&cfg, cfg.types[k], in->value);
-			if (in->is_hex && cfg.types[k] == hex_type) {
-				/* the pattern itself, even a NaN payload or -0 */
-				r.code = in->code;
-				r.status = 0;
-				r.stored = in->value;
-				r.error = 0;
-				r.torch_differs = false;
-			}
+			ql_value_info r;
+			if (in->is_hex && cfg.types[k] == hex_type) /* the pattern itself, even a NaN payload or -0 */
+				ql_value_info_code(hex_type, in->code, in->value, 0, &r);
+			else
+				make_row(&cfg, cfg.types[k], in->value, &r);
 			if (cfg.json)
 				print_json_row(&j, &cfg, in, &r);
 			else
-				print_text_row(ctx->out, &cfg, &r, in->value);
+				print_text_row(ctx->out, &cfg, &r);
 		}
 	}
 	if (cfg.json) {

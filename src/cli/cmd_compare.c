@@ -32,16 +32,17 @@ const char ql_compare_help[] =
 	"storage, RMSE, max abs error, SQNR, cosine similarity, clipped values.\n"
 	"\n"
 	"Options:\n"
-	"  -t, --tensor NAME    the tensor (needed when FILE has more than one)\n"
-	"  --schemes LIST       schemes separated by commas (default:\n"
+	"  --schemes LIST       scheme words separated by commas (default:\n"
 	"                       " DEFAULT_SCHEMES ")\n"
-	"  --json               one JSON object: tensor, shape, schemes (scheme,\n"
-	"                       description, bits_per_weight, bytes, and metrics as\n"
-	"                       in qlens quantize --json)\n"
-	"  --threads N          worker threads (default: one per CPU)\n"
-	"  --raw DTYPE, --shape SHAPE   FILE holds bare values (see qlens info)\n"
+	"  --json               one JSON object: tensor, shape, schemes (scheme: the\n"
+	"                       one word that gives it, description, bits_per_weight,\n"
+	"                       bytes, and metrics as in qlens quantize --json)\n"
+	QL_FILE_OPTS_HELP
 	"\n"
-	"Each scheme in LIST is one word.\n"
+	QL_SCHEME_OPTS_HELP
+	"  (also a second word after FILE). With --schemes, this scheme is added to\n"
+	"  LIST; without, it is the only one.\n"
+	"\n"
 	QL_CLI_SCHEME_HELP
 	"\n"
 	"Examples:\n"
@@ -49,15 +50,12 @@ const char ql_compare_help[] =
 	"  qlens compare model.safetensors -t layers.0.mlp.weight --schemes int8,int4/g32,nf4\n"
 	"  qlens compare model.gguf -t blk.0.ffn_up.weight --json\n";
 
-enum { OPT_TENSOR, OPT_SCHEMES, OPT_JSON, OPT_THREADS, OPT_RAW, OPT_SHAPE };
+enum { OPT_SCHEMES };
 
 static const ql_opt compare_opts[] = {
-	{"tensor", 't', QL_ARG_REQUIRED, OPT_TENSOR},
+	QL_FILE_OPTS,
+	QL_SCHEME_OPTS,
 	{"schemes", 0, QL_ARG_REQUIRED, OPT_SCHEMES},
-	{"json", 0, QL_ARG_NONE, OPT_JSON},
-	{"threads", 0, QL_ARG_REQUIRED, OPT_THREADS},
-	{"raw", 0, QL_ARG_REQUIRED, OPT_RAW},
-	{"shape", 0, QL_ARG_REQUIRED, OPT_SHAPE},
 	{0},
 };
 
@@ -82,10 +80,10 @@ static int cmp_entries(const void *pa, const void *pb)
 	return a->m.sqnr_db > b->m.sqnr_db ? -1 : a->m.sqnr_db < b->m.sqnr_db;
 }
 
-/* Splits LIST into entries, parsing each scheme. */
+/* Splits LIST into entries after the *n already there, parsing each scheme
+ * (each entry's word is the canonical one). */
 static int parse_list(ql_cmd_ctx *ctx, const char *cmd, const char *list, entry *e, int *n)
 {
-	*n = 0;
 	const char *p = list;
 	while (*p) {
 		const char *comma = strchr(p, ',');
@@ -100,8 +98,9 @@ static int parse_list(ql_cmd_ctx *ctx, const char *cmd, const char *list, entry 
 		memcpy(x->word, p, len);
 		x->word[len] = '\0';
 		ql_error err = { "" };
-		if (ql_cli_parse_scheme(x->word, &x->scheme, &err))
+		if (ql_scheme_parse_word(x->word, &x->scheme, &err))
 			return ql_usage_error(ctx, cmd, "%s", err.msg);
+		ql_scheme_word(&x->scheme, x->word, sizeof x->word);
 		ql_scheme_describe(&x->scheme, x->desc, sizeof x->desc);
 		p += len;
 		if (*p == ',')
@@ -109,6 +108,22 @@ static int parse_list(ql_cmd_ctx *ctx, const char *cmd, const char *list, entry 
 	}
 	if (*n == 0)
 		return ql_usage_error(ctx, cmd, "--schemes: the list is empty");
+	return -1;
+}
+
+/* The one scheme given as a word or as options, as an entry. Options are
+ * checked alone here (against the tensor later, like every entry). */
+static int add_one(ql_cmd_ctx *ctx, const ql_fileopts *fo, entry *e, int *n)
+{
+	if (*n == MAX_SCHEMES)
+		return ql_usage_error(ctx, fo->cmd, "at most %d schemes", MAX_SCHEMES);
+	entry *x = &e[(*n)++];
+	x->scheme = fo->scheme;
+	ql_error err = { "" };
+	if (ql_scheme_validate(&x->scheme, NULL, 0, &err))
+		return ql_fail(ctx, "%s: %s", fo->file, err.msg);
+	ql_scheme_word(&x->scheme, x->word, sizeof x->word);
+	ql_scheme_describe(&x->scheme, x->desc, sizeof x->desc);
 	return -1;
 }
 
@@ -210,50 +225,38 @@ static void print_text(FILE *out, const char *file, const ql_tensor *t, const en
 
 int ql_cmd_compare(ql_cmd_ctx *ctx, int argc, char **argv)
 {
-	const char *cmd = argv[0], *file = NULL, *tensor = NULL, *list = DEFAULT_SCHEMES;
-	ql_open_opts open = { 0 };
-	bool json = false;
-	int threads = 0;
+	const char *cmd = argv[0], *list = NULL;
+	ql_fileopts fo;
+	ql_fileopts_init(&fo, cmd, QL_FO_SCHEME_ONE);
 	ql_args a;
 	ql_args_init(&a, argc, argv, compare_opts);
 	int id;
 	while ((id = ql_args_next(&a)) != QL_ARGS_END) {
-		long v;
-		switch (id) {
-		case QL_ARGS_ERROR:
-			return ql_usage_error(ctx, cmd, "%s", a.error);
-		case QL_ARGS_HELP:
-			ql_command_help(ql_command_find(cmd), ctx->out);
-			return QL_EXIT_OK;
-		case QL_ARGS_POSITIONAL:
-			if (file)
-				return ql_usage_error(ctx, cmd, "one FILE at a time ('%s' and '%s')", file,
-						      a.value);
-			file = a.value;
-			break;
-		case OPT_TENSOR: tensor = a.value; break;
-		case OPT_SCHEMES: list = a.value; break;
-		case OPT_JSON: json = true; break;
-		case OPT_RAW: open.raw_dtype = a.value; break;
-		case OPT_SHAPE: open.raw_shape = a.value; break;
-		case OPT_THREADS:
-			if (!ql_parse_int(a.value, 1, 256, &v))
-				return ql_usage_error(ctx, cmd, "--threads needs an integer from 1 to 256, "
-						      "not '%s'", a.value);
-			threads = (int)v;
-			break;
-		}
+		int rc = ql_fileopts_take(ctx, &fo, id, &a);
+		if (rc == QL_FO_TAKEN)
+			continue;
+		if (rc != QL_FO_NOT_MINE)
+			return rc;
+		if (id == OPT_SCHEMES)
+			list = a.value;
 	}
-	if (!file)
-		return ql_usage_error(ctx, cmd, "which FILE?");
-	if (open.raw_shape && !open.raw_dtype)
-		return ql_usage_error(ctx, cmd, "--shape goes with --raw DTYPE");
-	if (ql_cli_check_open_opts(ctx, cmd, &open))
-		return QL_EXIT_USAGE;
+	int rc = ql_fileopts_finish(ctx, &fo);
+	if (rc >= 0)
+		return rc;
+	const char *file = fo.file, *tensor = fo.tensor;
+	bool json = fo.json;
+	int threads = fo.threads;
 	entry *e = calloc(MAX_SCHEMES, sizeof *e);
 	if (!e)
 		return ql_fail(ctx, "out of memory");
-	int n = 0, rc = parse_list(ctx, cmd, list, e, &n);
+	/* --schemes LIST, then the one scheme given as a word or options; neither:
+	 * the default list */
+	int n = 0;
+	rc = -1;
+	if (list || !fo.scheme_given)
+		rc = parse_list(ctx, cmd, list ? list : DEFAULT_SCHEMES, e, &n);
+	if (rc < 0 && fo.scheme_given)
+		rc = add_one(ctx, &fo, e, &n);
 	if (rc >= 0) {
 		free(e);
 		return rc;
@@ -261,7 +264,7 @@ int ql_cmd_compare(ql_cmd_ctx *ctx, int argc, char **argv)
 	ql_source *src = NULL;
 	float *x = NULL;
 	rc = QL_EXIT_FAIL;
-	if (ql_cli_open(ctx, file, &open, &src))
+	if (ql_cli_open(ctx, file, &fo.open, &src))
 		goto out;
 	long ti = ql_cli_pick_tensor(ctx, src, tensor);
 	if (ti < 0)

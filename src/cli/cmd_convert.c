@@ -53,16 +53,16 @@ const char ql_convert_help[] =
 	"  qlens convert model.safetensors -t lm_head.weight --to bf16 -o head.safetensors\n"
 	"  qlens convert model.gguf -t blk.0.ffn_up.weight --to fp32 -o ffn_up.npy\n";
 
-enum { OPT_TENSOR, OPT_TO, OPT_OUTPUT, OPT_FORCE, OPT_JSON, OPT_RAW, OPT_SHAPE };
+enum { OPT_TO, OPT_OUTPUT, OPT_FORCE };
 
 static const ql_opt convert_opts[] = {
-	{"tensor", 't', QL_ARG_REQUIRED, OPT_TENSOR},
+	{"tensor", 't', QL_ARG_REQUIRED, QL_FO_TENSOR},
 	{"to", 0, QL_ARG_REQUIRED, OPT_TO},
 	{"output", 'o', QL_ARG_REQUIRED, OPT_OUTPUT},
 	{"force", 'f', QL_ARG_NONE, OPT_FORCE},
-	{"json", 0, QL_ARG_NONE, OPT_JSON},
-	{"raw", 0, QL_ARG_REQUIRED, OPT_RAW},
-	{"shape", 0, QL_ARG_REQUIRED, OPT_SHAPE},
+	{"json", 0, QL_ARG_NONE, QL_FO_JSON},
+	{"raw", 0, QL_ARG_REQUIRED, QL_FO_RAW},
+	{"shape", 0, QL_ARG_REQUIRED, QL_FO_SHAPE},
 	{0},
 };
 
@@ -186,45 +186,37 @@ static void print_json(FILE *out, const char *file, const ql_tensor *t, const ch
 
 int ql_cmd_convert(ql_cmd_ctx *ctx, int argc, char **argv)
 {
-	const char *cmd = argv[0], *file = NULL, *tensor = NULL, *to = NULL, *output = NULL;
-	ql_open_opts open = { 0 };
-	bool json = false, force = false;
+	const char *cmd = argv[0], *to = NULL, *output = NULL;
+	bool force = false;
+	ql_fileopts fo;
+	ql_fileopts_init(&fo, cmd, QL_FO_SCHEME_NONE);
 	ql_args a;
 	ql_args_init(&a, argc, argv, convert_opts);
 	int id;
 	while ((id = ql_args_next(&a)) != QL_ARGS_END) {
+		int rc = ql_fileopts_take(ctx, &fo, id, &a);
+		if (rc == QL_FO_TAKEN)
+			continue;
+		if (rc != QL_FO_NOT_MINE)
+			return rc;
 		switch (id) {
-		case QL_ARGS_ERROR:
-			return ql_usage_error(ctx, cmd, "%s", a.error);
-		case QL_ARGS_HELP:
-			ql_command_help(ql_command_find(cmd), ctx->out);
-			return QL_EXIT_OK;
-		case QL_ARGS_POSITIONAL:
-			if (file)
-				return ql_usage_error(ctx, cmd, "one FILE at a time ('%s' and '%s')", file,
-						      a.value);
-			file = a.value;
-			break;
-		case OPT_TENSOR: tensor = a.value; break;
 		case OPT_TO: to = a.value; break;
 		case OPT_OUTPUT: output = a.value; break;
 		case OPT_FORCE: force = true; break;
-		case OPT_JSON: json = true; break;
-		case OPT_RAW: open.raw_dtype = a.value; break;
-		case OPT_SHAPE: open.raw_shape = a.value; break;
 		}
 	}
-	if (!file)
+	if (!fo.file)
 		return ql_usage_error(ctx, cmd, "which FILE?");
 	if (!to)
 		return ql_usage_error(ctx, cmd, "--to TYPE is needed (fp32, fp16, bf16, fp8_e4m3, "
 				      "fp8_e5m2)");
 	if (!output)
 		return ql_usage_error(ctx, cmd, "-o OUT is needed (.npy or .safetensors)");
-	if (open.raw_shape && !open.raw_dtype)
-		return ql_usage_error(ctx, cmd, "--shape goes with --raw DTYPE");
-	if (ql_cli_check_open_opts(ctx, cmd, &open))
-		return QL_EXIT_USAGE;
+	int frc = ql_fileopts_finish(ctx, &fo);
+	if (frc >= 0)
+		return frc;
+	const char *file = fo.file, *tensor = fo.tensor;
+	bool json = fo.json;
 	target tg;
 	if (!target_of(to, &tg))
 		return ql_usage_error(ctx, cmd, "--to %s: not a float format qlens writes (fp32, fp16, "
@@ -243,7 +235,7 @@ int ql_cmd_convert(ql_cmd_ctx *ctx, int argc, char **argv)
 	ql_writer *w = NULL;
 	int rc = QL_EXIT_FAIL;
 	ql_error err = { "" };
-	if (ql_cli_open(ctx, file, &open, &src))
+	if (ql_cli_open(ctx, file, &fo.open, &src))
 		goto out;
 	long ti = ql_cli_pick_tensor(ctx, src, tensor);
 	if (ti < 0)

@@ -59,12 +59,11 @@ const char ql_divergence_help[] =
 	"  qlens divergence base_logits.npy q4_logits.npy\n"
 	"  qlens divergence base.safetensors quant.safetensors --labels tokens.npy --json\n";
 
-enum { OPT_LABELS, OPT_JSON, OPT_THREADS };
+enum { OPT_LABELS };
 
 static const ql_opt div_opts[] = {
 	{"labels", 0, QL_ARG_REQUIRED, OPT_LABELS},
-	{"json", 0, QL_ARG_NONE, OPT_JSON},
-	{"threads", 0, QL_ARG_REQUIRED, OPT_THREADS},
+	QL_RUN_OPTS,
 	{0},
 };
 
@@ -295,19 +294,21 @@ static void print_json(FILE *out, const logits_file *b, const logits_file *q, co
 int ql_cmd_divergence(ql_cmd_ctx *ctx, int argc, char **argv)
 {
 	const char *cmd = argv[0], *files[2] = { NULL, NULL }, *labels_path = NULL;
-	bool json = false;
-	int threads = 0, nfiles = 0;
+	int nfiles = 0;
+	ql_fileopts fo; /* --json, --threads, --help */
+	ql_fileopts_init(&fo, cmd, QL_FO_SCHEME_NONE);
 	ql_args a;
 	ql_args_init(&a, argc, argv, div_opts);
 	int id;
 	while ((id = ql_args_next(&a)) != QL_ARGS_END) {
-		long v;
+		if (id != QL_ARGS_POSITIONAL) {
+			int rc = ql_fileopts_take(ctx, &fo, id, &a);
+			if (rc == QL_FO_TAKEN)
+				continue;
+			if (rc != QL_FO_NOT_MINE)
+				return rc;
+		}
 		switch (id) {
-		case QL_ARGS_ERROR:
-			return ql_usage_error(ctx, cmd, "%s", a.error);
-		case QL_ARGS_HELP:
-			ql_command_help(ql_command_find(cmd), ctx->out);
-			return QL_EXIT_OK;
 		case QL_ARGS_POSITIONAL:
 			if (nfiles == 2)
 				return ql_usage_error(ctx, cmd, "two files, BASE and QUANT ('%s' is a "
@@ -315,15 +316,10 @@ int ql_cmd_divergence(ql_cmd_ctx *ctx, int argc, char **argv)
 			files[nfiles++] = a.value;
 			break;
 		case OPT_LABELS: labels_path = a.value; break;
-		case OPT_JSON: json = true; break;
-		case OPT_THREADS:
-			if (!ql_parse_int(a.value, 1, 256, &v))
-				return ql_usage_error(ctx, cmd, "--threads needs an integer from 1 to 256, "
-						      "not '%s'", a.value);
-			threads = (int)v;
-			break;
 		}
 	}
+	bool json = fo.json;
+	int threads = fo.threads;
 	if (nfiles < 2)
 		return ql_usage_error(ctx, cmd, "needs two logits files, BASE and QUANT");
 	if (threads <= 0) {

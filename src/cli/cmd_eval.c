@@ -47,8 +47,7 @@ const char ql_eval_help[] =
 	"                     scale per layer, calibrated on the calibration split\n"
 	"                     with the scheme's calibration method)\n"
 	"  --json             one JSON object: model, results (one per scheme)\n"
-	"  --tui              open the evaluation screen on MODEL and SCHEME\n"
-	"  --tui              open the evaluation screen instead\n"
+	"  --tui              open the evaluation screen on MODEL and SCHEME instead\n"
 	"  --threads N        worker threads (default: one per CPU)\n"
 	"\n"
 	QL_CLI_SCHEME_HELP
@@ -59,15 +58,14 @@ const char ql_eval_help[] =
 	"  qlens eval digits --schemes int8,int8/ch0,int4/g32,int2/g32,nf4,q4_0\n"
 	"  qlens eval digits int8/ch0 --act int8-static --json\n";
 
-enum { OPT_SCHEMES, OPT_KEEP, OPT_ACT, OPT_JSON, OPT_TUI, OPT_THREADS };
+enum { OPT_SCHEMES, OPT_KEEP, OPT_ACT, OPT_TUI };
 
 static const ql_opt eval_opts[] = {
 	{"schemes", 0, QL_ARG_REQUIRED, OPT_SCHEMES},
 	{"keep", 0, QL_ARG_REQUIRED, OPT_KEEP},
 	{"act", 0, QL_ARG_REQUIRED, OPT_ACT},
-	{"json", 0, QL_ARG_NONE, OPT_JSON},
 	{"tui", 0, QL_ARG_NONE, OPT_TUI},
-	{"threads", 0, QL_ARG_REQUIRED, OPT_THREADS},
+	QL_RUN_OPTS,
 	{0},
 };
 
@@ -286,19 +284,21 @@ int ql_cmd_eval(ql_cmd_ctx *ctx, int argc, char **argv)
 {
 	const char *cmd = argv[0], *model = NULL, *scheme = NULL, *list = NULL, *keep = NULL;
 	ql_act_quant act = QL_ACTQ_NONE;
-	bool json = false, tui = false;
-	int threads = 0;
+	bool tui = false;
+	ql_fileopts fo; /* --json, --threads, --help */
+	ql_fileopts_init(&fo, cmd, QL_FO_SCHEME_NONE);
 	ql_args a;
 	ql_args_init(&a, argc, argv, eval_opts);
 	int id;
 	while ((id = ql_args_next(&a)) != QL_ARGS_END) {
-		long v;
+		if (id != QL_ARGS_POSITIONAL) {
+			int rc = ql_fileopts_take(ctx, &fo, id, &a);
+			if (rc == QL_FO_TAKEN)
+				continue;
+			if (rc != QL_FO_NOT_MINE)
+				return rc;
+		}
 		switch (id) {
-		case QL_ARGS_ERROR:
-			return ql_usage_error(ctx, cmd, "%s", a.error);
-		case QL_ARGS_HELP:
-			ql_command_help(ql_command_find(cmd), ctx->out);
-			return QL_EXIT_OK;
 		case QL_ARGS_POSITIONAL:
 			if (!model)
 				model = a.value;
@@ -310,21 +310,16 @@ int ql_cmd_eval(ql_cmd_ctx *ctx, int argc, char **argv)
 			break;
 		case OPT_SCHEMES: list = a.value; break;
 		case OPT_KEEP: keep = a.value; break;
-		case OPT_JSON: json = true; break;
 		case OPT_TUI: tui = true; break;
 		case OPT_ACT:
 			if (ql_act_quant_parse(a.value, &act))
 				return ql_usage_error(ctx, cmd, "--act takes none, int8-dynamic or "
 						      "int8-static, not '%s'", a.value);
 			break;
-		case OPT_THREADS:
-			if (!ql_parse_int(a.value, 1, 256, &v))
-				return ql_usage_error(ctx, cmd, "--threads needs an integer from 1 to 256, "
-						      "not '%s'", a.value);
-			threads = (int)v;
-			break;
 		}
 	}
+	bool json = fo.json;
+	int threads = fo.threads;
 	if (!model)
 		return ql_usage_error(ctx, cmd, "which MODEL? (digits, chars, or a model directory)");
 	if (scheme && list)

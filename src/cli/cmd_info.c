@@ -37,12 +37,10 @@ const char ql_info_help[] =
 	"  qlens info model.safetensors.index.json --json\n"
 	"  qlens info weights.bin --raw f16 --shape 4096x4096\n";
 
-enum { OPT_JSON, OPT_RAW, OPT_SHAPE };
-
 static const ql_opt info_opts[] = {
-	{"json", 0, QL_ARG_NONE, OPT_JSON},
-	{"raw", 0, QL_ARG_REQUIRED, OPT_RAW},
-	{"shape", 0, QL_ARG_REQUIRED, OPT_SHAPE},
+	{"json", 0, QL_ARG_NONE, QL_FO_JSON},
+	{"raw", 0, QL_ARG_REQUIRED, QL_FO_RAW},
+	{"shape", 0, QL_ARG_REQUIRED, QL_FO_SHAPE},
 	{0},
 };
 
@@ -165,38 +163,23 @@ static void print_text(FILE *out, const ql_source *src)
 
 int ql_cmd_info(ql_cmd_ctx *ctx, int argc, char **argv)
 {
-	const char *cmd = argv[0], *file = NULL;
-	ql_open_opts open = { 0 };
-	bool json = false;
+	ql_fileopts fo;
+	ql_fileopts_init(&fo, argv[0], QL_FO_SCHEME_NONE);
 	ql_args a;
 	ql_args_init(&a, argc, argv, info_opts);
 	int id;
 	while ((id = ql_args_next(&a)) != QL_ARGS_END) {
-		switch (id) {
-		case QL_ARGS_ERROR:
-			return ql_usage_error(ctx, cmd, "%s", a.error);
-		case QL_ARGS_HELP:
-			ql_command_help(ql_command_find(cmd), ctx->out);
-			return QL_EXIT_OK;
-		case QL_ARGS_POSITIONAL:
-			if (file)
-				return ql_usage_error(ctx, cmd, "one FILE at a time ('%s' and '%s')", file,
-						      a.value);
-			file = a.value;
-			break;
-		case OPT_JSON: json = true; break;
-		case OPT_RAW: open.raw_dtype = a.value; break;
-		case OPT_SHAPE: open.raw_shape = a.value; break;
-		}
+		int rc = ql_fileopts_take(ctx, &fo, id, &a);
+		if (rc != QL_FO_TAKEN)
+			return rc; /* info has no options of its own */
 	}
-	if (!file)
-		return ql_usage_error(ctx, cmd, "which FILE?");
-	if (open.raw_shape && !open.raw_dtype)
-		return ql_usage_error(ctx, cmd, "--shape goes with --raw DTYPE");
-	if (ql_cli_check_open_opts(ctx, cmd, &open))
-		return QL_EXIT_USAGE;
+	int rc = ql_fileopts_finish(ctx, &fo);
+	if (rc >= 0)
+		return rc;
+	const char *file = fo.file;
+	bool json = fo.json;
 	ql_source *src;
-	if (ql_cli_open(ctx, file, &open, &src))
+	if (ql_cli_open(ctx, file, &fo.open, &src))
 		return QL_EXIT_FAIL;
 	if (json)
 		print_json(ctx->out, src);

@@ -21,9 +21,13 @@ int ql_cmd_open_file(ql_cmd_ctx *ctx, int argc, char **argv)
 {
 	const char *file = argv[0], *tensor = NULL;
 	for (int i = 1; i < argc; i++) {
-		if ((strcmp(argv[i], "--tensor") == 0 || strcmp(argv[i], "-t") == 0) && i + 1 < argc)
+		if ((strcmp(argv[i], "--tensor") == 0 || strcmp(argv[i], "-t") == 0) && i + 1 < argc) {
 			tensor = argv[++i];
-		else
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			/* what a usage error points to: the usage, which has FILE's line */
+			char *help[] = {"qlens", "--help", NULL};
+			return ql_main(ctx, 2, help);
+		} else
 			return ql_usage_error(ctx, "FILE", "unexpected argument '%s' (qlens FILE [--tensor NAME])",
 					      argv[i]);
 	}

@@ -8,8 +8,7 @@
  * many), the calibration's chosen range, the error metrics, the storage
  * cost and a small histogram of the errors. -o writes a .safetensors with
  * the quantized representation, or a .npy with the dequantized tensor,
- * through ql_writer (temporary file + rename; never over an input; over an
- * existing file only with --force).
+ * through ql_qwriter (qwrite.h: the layout the explorer exports too).
  */
 #include <errno.h>
 #include <float.h>
@@ -22,6 +21,7 @@
 
 #include "argcheck.h"
 #include "cmds.h"
+#include "filecmd.h"
 #include "qlens/args.h"
 #include "qlens/command.h"
 #include "qlens/decimal.h"
@@ -30,6 +30,8 @@
 #include "qlens/jsonw.h"
 #include "qlens/quant.h"
 #include "qlens/quantize_cmd.h"
+#include "qlens/qwrite.h"
+#include "qlens/scheme_text.h"
 #include "qlens/stats.h"
 
 const char ql_quantize_help[] =
@@ -38,37 +40,10 @@ const char ql_quantize_help[] =
 	"chose, the error metrics and the storage cost.\n"
 	"\n"
 	"Which tensor:\n"
-	"  -t, --tensor NAME    the tensor to quantize (needed when FILE has more than\n"
-	"                       one; a .npy file's tensor is named after the file)\n"
-	"  --raw DTYPE          FILE holds bare values of DTYPE (F32, F16, I8, ...)\n"
-	"  --shape SHAPE        their shape for --raw, e.g. 4x8\n"
+	QL_FILE_OPTS_HELP
 	"\n"
-	"Scheme:\n"
-	"  -d, --dtype TYPE     int8 uint8 int4 uint4 int2 uint2 fp8_e4m3 fp8_e5m2\n"
-	"                       mxfp8 mxfp4 mxint8 nf4 q8_0 q4_0 (default int8);\n"
-	"                       int7 int6 int5 int3 and uint7 ... uint3: the affine\n"
-	"                       grid of that many bits\n"
-	"  --sym                symmetric: scale = absmax / qmax, zero point fixed\n"
-	"                       (the default for signed integers, floats and blocks)\n"
-	"  --asym               asymmetric: [min(x,0), max(x,0)] onto [qmin, qmax]\n"
-	"                       (the default for unsigned integers)\n"
-	"  --axis N             one scale per index along axis N (negative: from the\n"
-	"                       end); per channel\n"
-	"  --group N            one scale per N consecutive elements of the last axis\n"
-	"                       (a shorter last group when N does not divide it;\n"
-	"                       N from 1 to 2^40 = 1099511627776)\n"
-	"                       (neither --axis nor --group: one scale per tensor;\n"
-	"                       mxfp8/mxfp4/mxint8, nf4, q8_0 and q4_0 use their own\n"
-	"                       blocks of 32 or 64)\n"
-	"  --calib METHOD       minmax (default), percentile:P (e.g. percentile:99.9),\n"
-	"                       mse (the clip that minimises the round-trip MSE), or\n"
-	"                       entropy (TensorRT's KL-divergence method)\n"
-	"  --scale S            use this scale instead of calibrating (per tensor)\n"
-	"  --zero-point Z       and this zero point (asymmetric schemes)\n"
-	"  --scale-dtype T      fp32 (default), fp16 or bf16: the scales are rounded to\n"
-	"                       T before quantizing, written as T by -o and counted\n"
-	"                       at its width (int4 per group of 32 with fp16 scales:\n"
-	"                       4.5 bits per weight); integer dtypes\n"
+	QL_SCHEME_OPTS_HELP
+	"  (also a second word after FILE: qlens quantize w.npy int4/g32)\n"
 	"\n"
 	"Output:\n"
 	"  -o, --output OUT     OUT.safetensors: the quantized representation, for a\n"
@@ -84,11 +59,11 @@ const char ql_quantize_help[] =
 	"                       first (int4: element 2i in the low nibble; 3, 5, 6, 7\n"
 	"                       bits: one bit stream, codes across bytes), as U8 [bytes]\n"
 	"  -f, --force          replace OUT if it exists (never the input file)\n"
-	"  --json               print one JSON object: tensor, shape, dtype, scheme,\n"
-	"                       qmin, qmax, scale, zero_point, calibration, metrics\n"
-	"                       (mse rmse sqnr_db max_abs_err mean_abs_err cosine\n"
-	"                       clipped), bits_per_weight, bytes, error_histogram\n"
-	"  --threads N          worker threads (default: one per CPU)\n"
+	"  --json               print one JSON object: tensor, shape, dtype, scheme\n"
+	"                       (with word: the one word that gives it), qmin, qmax,\n"
+	"                       scale, zero_point, calibration, metrics (mse rmse\n"
+	"                       sqnr_db max_abs_err mean_abs_err cosine clipped),\n"
+	"                       bits_per_weight, bytes, error_histogram\n"
 	"  --tui                open the quantization explorer on this tensor and\n"
 	"                       scheme instead (in the TUI: on top of the screens)\n"
 	"\n"
@@ -98,38 +73,25 @@ const char ql_quantize_help[] =
 	"llama.cpp's reference quantizers byte for byte. A tensor holding NaN or inf\n"
 	"is refused. An all-zero range gets the smallest scale (2^-23), as PyTorch.\n"
 	"\n"
+	QL_CLI_SCHEME_HELP
+	"\n"
 	"Examples:\n"
 	"  qlens quantize w.npy\n"
 	"  qlens quantize model.safetensors --tensor layers.0.weight --dtype int4 --group 32\n"
+	"  qlens quantize model.safetensors --tensor layers.0.weight int4/g32   (the same)\n"
 	"  qlens quantize w.npy --dtype uint8 --asym --axis 0 --calib percentile:99.9 --json\n"
 	"  qlens quantize w.npy --dtype q4_0 -o w_q4_0.safetensors --dequant\n"
 	"  qlens quantize w.npy --dtype nf4 -o w_nf4.npy --force\n";
 
-enum {
-	OPT_TENSOR, OPT_RAW, OPT_SHAPE, OPT_DTYPE, OPT_SYM, OPT_ASYM, OPT_AXIS, OPT_GROUP,
-	OPT_CALIB, OPT_SCALE, OPT_ZP, OPT_SCALE_DTYPE, OPT_OUTPUT, OPT_DEQUANT, OPT_PACK, OPT_FORCE,
-	OPT_JSON, OPT_THREADS, OPT_TUI,
-};
+enum { OPT_OUTPUT, OPT_DEQUANT, OPT_PACK, OPT_FORCE, OPT_TUI };
 
 static const ql_opt quantize_opts[] = {
-	{"tensor", 't', QL_ARG_REQUIRED, OPT_TENSOR},
-	{"raw", 0, QL_ARG_REQUIRED, OPT_RAW},
-	{"shape", 0, QL_ARG_REQUIRED, OPT_SHAPE},
-	{"dtype", 'd', QL_ARG_REQUIRED, OPT_DTYPE},
-	{"sym", 0, QL_ARG_NONE, OPT_SYM},
-	{"asym", 0, QL_ARG_NONE, OPT_ASYM},
-	{"axis", 0, QL_ARG_REQUIRED, OPT_AXIS},
-	{"group", 0, QL_ARG_REQUIRED, OPT_GROUP},
-	{"calib", 0, QL_ARG_REQUIRED, OPT_CALIB},
-	{"scale", 0, QL_ARG_REQUIRED, OPT_SCALE},
-	{"zero-point", 0, QL_ARG_REQUIRED, OPT_ZP},
-	{"scale-dtype", 0, QL_ARG_REQUIRED, OPT_SCALE_DTYPE},
+	QL_FILE_OPTS,
+	QL_SCHEME_OPTS,
 	{"output", 'o', QL_ARG_REQUIRED, OPT_OUTPUT},
 	{"dequant", 0, QL_ARG_NONE, OPT_DEQUANT},
 	{"pack", 0, QL_ARG_NONE, OPT_PACK},
 	{"force", 'f', QL_ARG_NONE, OPT_FORCE},
-	{"json", 0, QL_ARG_NONE, OPT_JSON},
-	{"threads", 0, QL_ARG_REQUIRED, OPT_THREADS},
 	{"tui", 0, QL_ARG_NONE, OPT_TUI},
 	{0},
 };
@@ -189,17 +151,6 @@ static const char *f32_text(float v, char *buf, size_t n)
 	return buf;
 }
 
-static const char *gran_name(ql_granularity g)
-{
-	switch (g) {
-	case QL_GRAN_TENSOR: return "tensor";
-	case QL_GRAN_CHANNEL: return "channel";
-	case QL_GRAN_GROUP: return "group";
-	case QL_GRAN_BLOCK: return "block";
-	}
-	return "?";
-}
-
 /* The zero point of every scale when r has no array of them: the middle of
  * the grid for symmetric integer schemes. False for non-integer targets. */
 static bool implied_zero_point(const ql_qresult *r, int32_t *zp)
@@ -212,106 +163,44 @@ static bool implied_zero_point(const ql_qresult *r, int32_t *zp)
 
 /* --- parsing --------------------------------------------------------------------- */
 
-static int parse_args(ql_cmd_ctx *ctx, int argc, char **argv, qopts *o, bool *help)
+/* Parses argv into *o. Returns -1 to go on, or the exit status (a usage
+ * error was printed, or --help: in the shell the help, on a screen
+ * (on_screen) a usage error). */
+static int parse_args(ql_cmd_ctx *ctx, int argc, char **argv, qopts *o, bool on_screen)
 {
 	const char *cmd = argv[0];
+	ql_fileopts fo;
+	ql_fileopts_init(&fo, cmd, QL_FO_SCHEME_ONE);
 	ql_args a;
 	ql_args_init(&a, argc, argv, quantize_opts);
-	ql_scheme_init(&o->scheme);
-	ql_error err;
-	bool saw_axis = false, saw_group = false, saw_sym = false, saw_asym = false;
 	int id;
 	while ((id = ql_args_next(&a)) != QL_ARGS_END) {
-		long v;
-		double d;
+		if (id == QL_ARGS_HELP && on_screen)
+			return ql_usage_error(ctx, cmd, "--help is for the shell");
+		int rc = ql_fileopts_take(ctx, &fo, id, &a);
+		if (rc == QL_FO_TAKEN)
+			continue;
+		if (rc != QL_FO_NOT_MINE)
+			return rc;
 		switch (id) {
-		case QL_ARGS_ERROR:
-			return ql_usage_error(ctx, cmd, "%s", a.error);
-		case QL_ARGS_HELP:
-			*help = true;
-			return QL_EXIT_OK;
-		case QL_ARGS_POSITIONAL:
-			if (o->file)
-				return ql_usage_error(ctx, cmd, "one FILE at a time ('%s' and '%s')",
-						      o->file, a.value);
-			o->file = a.value;
-			break;
-		case OPT_TENSOR: o->tensor = a.value; break;
-		case OPT_RAW: o->open.raw_dtype = a.value; break;
-		case OPT_SHAPE: o->open.raw_shape = a.value; break;
-		case OPT_DTYPE:
-			if (ql_scheme_parse_dtype(a.value, &o->scheme.dtype, &err))
-				return ql_usage_error(ctx, cmd, "%s", err.msg);
-			break;
-		case OPT_SYM: saw_sym = true; o->scheme.sym = QL_SYM; break;
-		case OPT_ASYM: saw_asym = true; o->scheme.sym = QL_ASYM; break;
-		case OPT_AXIS:
-			if (!ql_parse_int(a.value, -QL_MAX_DIMS, QL_MAX_DIMS - 1, &v))
-				return ql_usage_error(ctx, cmd, "--axis needs an integer from %d to %d, not '%s'",
-						      -QL_MAX_DIMS, QL_MAX_DIMS - 1, a.value);
-			saw_axis = true;
-			o->scheme.gran = QL_GRAN_CHANNEL;
-			o->scheme.axis = (int)v;
-			break;
-		case OPT_GROUP:
-			/* 0 and negatives parse: the scheme check says what is wrong */
-			if (!ql_parse_int(a.value, LONG_MIN, LONG_MAX, &v))
-				return ql_usage_error(ctx, cmd, "--group needs an integer, not '%s'", a.value);
-			saw_group = true;
-			o->scheme.gran = QL_GRAN_GROUP;
-			o->scheme.group = v;
-			break;
-		case OPT_CALIB:
-			if (ql_scheme_parse_calib(a.value, &o->scheme, &err))
-				return ql_usage_error(ctx, cmd, "%s", err.msg);
-			break;
-		case OPT_SCALE:
-			if (ql_parse_value(a.value, &d, &err))
-				return ql_usage_error(ctx, cmd, "--scale: %s", err.msg);
-			o->scheme.has_scale = true;
-			o->scheme.scale = (float)d;
-			break;
-		case OPT_SCALE_DTYPE:
-			if (ql_scheme_parse_scale_dtype(a.value, &o->scheme.scale_dtype, &err))
-				return ql_usage_error(ctx, cmd, "--scale-dtype: %s", err.msg);
-			break;
-		case OPT_ZP:
-			if (!ql_parse_int(a.value, INT32_MIN, INT32_MAX, &v))
-				return ql_usage_error(ctx, cmd, "--zero-point needs an integer, not '%s'", a.value);
-			o->scheme.has_zero_point = true;
-			o->scheme.zero_point = (int32_t)v;
-			break;
 		case OPT_OUTPUT: o->output = a.value; break;
 		case OPT_DEQUANT: o->dequant = true; break;
 		case OPT_PACK: o->pack = true; break;
 		case OPT_FORCE: o->force = true; break;
-		case OPT_JSON: o->json = true; break;
-		case OPT_THREADS:
-			if (!ql_parse_int(a.value, 1, 256, &v))
-				return ql_usage_error(ctx, cmd, "--threads needs an integer from 1 to 256, not '%s'",
-						      a.value);
-			o->threads = (int)v;
-			break;
 		case OPT_TUI: o->tui = true; break;
 		}
 	}
-	if (!o->file)
-		return ql_usage_error(ctx, cmd, "which FILE?");
-	if (saw_axis && saw_group)
-		return ql_usage_error(ctx, cmd, "--axis and --group exclude each other");
-	if (saw_sym && saw_asym)
-		return ql_usage_error(ctx, cmd, "--sym and --asym exclude each other");
-	if (o->open.raw_shape && !o->open.raw_dtype)
-		return ql_usage_error(ctx, cmd, "--shape goes with --raw DTYPE");
-	if (ql_cli_check_open_opts(ctx, cmd, &o->open) || ql_cli_check_output(ctx, cmd, o->output))
+	int rc = ql_fileopts_finish(ctx, &fo);
+	if (rc >= 0)
+		return rc;
+	o->file = fo.file;
+	o->tensor = fo.tensor;
+	o->open = fo.open;
+	o->scheme = fo.scheme;
+	o->json = fo.json;
+	o->threads = fo.threads;
+	if (ql_cli_check_output(ctx, cmd, o->output))
 		return QL_EXIT_USAGE;
-	/* What the scheme says on its own (--group 0, --scale nan, --asym with
-	 * fp8, ...) is an argument error; what depends on the tensor (an axis
-	 * it lacks) is checked once it is read. */
-	if (ql_scheme_validate(&o->scheme, NULL, 0, &err))
-		return ql_usage_error(ctx, cmd, "%s", err.msg);
-	if (o->scheme.has_zero_point && !o->scheme.has_scale)
-		return ql_usage_error(ctx, cmd, "--zero-point goes with --scale");
 	if ((o->pack || o->dequant) && o->output) {
 		size_t n = strlen(o->output);
 		if (n >= 4 && strcmp(o->output + n - 4, ".npy") == 0 && o->pack)
@@ -328,10 +217,7 @@ static int parse_args(ql_cmd_ctx *ctx, int argc, char **argv, qopts *o, bool *he
 int ql_quantize_parse(ql_cmd_ctx *ctx, int argc, char **argv, ql_quantize_request *rq)
 {
 	qopts o = {0};
-	bool help = false;
-	int rc = parse_args(ctx, argc, argv, &o, &help);
-	if (help)
-		return ql_usage_error(ctx, argv[0], "--help is for the shell");
+	int rc = parse_args(ctx, argc, argv, &o, true);
 	if (rc >= 0)
 		return rc;
 	rq->file = o.file;
@@ -466,7 +352,9 @@ static void print_text(FILE *out, const qopts *o, const ql_tensor *t, const ql_q
 		t->nelem);
 	ql_escape_fputs(out, o->file, QL_ESC_TERM);
 	fputc('\n', out);
-	fprintf(out, "%-13s%s\n", "scheme", desc);
+	char word[QL_SCHEME_WORD_MAX];
+	ql_scheme_word(&r->scheme, word, sizeof word);
+	fprintf(out, "%-13s%s  (%s)\n", "scheme", desc, word);
 	fprintf(out, "%-13s[%" PRId32 ", %" PRId32 "]\n", "codes", r->qmin, r->qmax);
 	summary_f32(out, "scale", r->scales, r->nscales);
 	int32_t zp;
@@ -564,7 +452,7 @@ static void print_json(FILE *out, const qopts *o, const ql_tensor *t, const ql_q
 	ql_json_key(&j, "symmetric");
 	ql_json_bool(&j, ql_scheme_symmetry(s) == QL_SYM);
 	ql_json_key(&j, "granularity");
-	ql_json_string(&j, gran_name(s->gran));
+	ql_json_string(&j, ql_granularity_name(s->gran));
 	ql_json_key(&j, "axis");
 	if (s->gran == QL_GRAN_CHANNEL)
 		ql_json_int(&j, s->axis);
@@ -581,6 +469,10 @@ static void print_json(FILE *out, const qopts *o, const ql_tensor *t, const ql_q
 	ql_json_string(&j, s->has_scale ? "scale" : ql_calib_name(s->calib));
 	ql_json_key(&j, "description");
 	ql_json_string(&j, desc);
+	char word[QL_SCHEME_WORD_MAX];
+	ql_scheme_word(s, word, sizeof word);
+	ql_json_key(&j, "word");
+	ql_json_string(&j, word);
 	ql_json_end_object(&j);
 
 	ql_json_key(&j, "qmin");
@@ -691,110 +583,12 @@ static void print_json(FILE *out, const qopts *o, const ql_tensor *t, const ql_q
 	ql_jsonw_finish(&j);
 }
 
-/* --- writing ------------------------------------------------------------------------- */
-
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), k = strlen(suffix);
-	return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
-/* Adds NAME.q, .scale, .zero_point, .blocks, .dequant and the metadata.
- * *packed and *scales16 receive buffers that must outlive the writer. */
-static int add_safetensors(ql_writer *w, const qopts *o, const ql_tensor *t, const ql_qresult *r,
-			   uint8_t **packed, uint16_t **scales16, ql_error *err)
-{
-	char name[512], value[160];
-	const ql_qdtype_info *qi = ql_qdtype_of(r->scheme.dtype);
-	snprintf(name, sizeof name, "%s.q", t->name);
-	if (!r->codes) {
-		/* a block format without per-element codes: its blocks say it all */
-	} else if (o->pack && qi->bits < 8) {
-		size_t nb = ql_packed_bytes((size_t)r->nelem, qi->bits);
-		*packed = malloc(nb ? nb : 1);
-		if (!*packed)
-			return ql_error_set(err, "out of memory");
-		ql_pack_bits(r->codes, (size_t)r->nelem, qi->bits, *packed);
-		int64_t shape = (int64_t)nb;
-		if (ql_writer_add(w, name, QL_DT_U8, &shape, 1, *packed, err))
-			return -1;
-	} else if (ql_writer_add(w, name, r->codes_signed ? QL_DT_I8 : QL_DT_U8, r->shape, r->ndim,
-				 r->codes, err)) {
-		return -1;
-	}
-	snprintf(name, sizeof name, "%s.scale", t->name);
-	if (r->scheme.scale_dtype != QL_SCALE_FP32 && r->nscales > 0) {
-		/* the scales are already values of that type: the conversion is exact */
-		*scales16 = malloc((size_t)r->nscales * sizeof **scales16);
-		if (!*scales16)
-			return ql_error_set(err, "out of memory");
-		bool bf = r->scheme.scale_dtype == QL_SCALE_BF16;
-		for (int64_t i = 0; i < r->nscales; i++) {
-			uint32_t u;
-			memcpy(&u, &r->scales[i], sizeof u);
-			(*scales16)[i] = bf ? (uint16_t)(u >> 16) : ql_fp16_from_f32(r->scales[i]);
-		}
-		if (ql_writer_add(w, name, bf ? QL_DT_BF16 : QL_DT_F16, r->scale_shape, r->scale_ndim,
-				  *scales16, err))
-			return -1;
-	} else if (ql_writer_add(w, name, QL_DT_F32, r->scale_shape, r->scale_ndim, r->scales, err)) {
-		return -1;
-	}
-	if (r->zero_points) {
-		snprintf(name, sizeof name, "%s.zero_point", t->name);
-		if (ql_writer_add(w, name, QL_DT_I32, r->scale_shape, r->scale_ndim, r->zero_points, err))
-			return -1;
-	}
-	if (r->blocks) {
-		snprintf(name, sizeof name, "%s.blocks", t->name);
-		int64_t shape = (int64_t)r->blocks_bytes;
-		if (ql_writer_add(w, name, QL_DT_U8, &shape, 1, r->blocks, err))
-			return -1;
-	}
-	if (o->dequant) {
-		snprintf(name, sizeof name, "%s.dequant", t->name);
-		if (ql_writer_add(w, name, QL_DT_F32, r->shape, r->ndim, r->dequant, err))
-			return -1;
-	}
-	ql_scheme_describe(&r->scheme, value, sizeof value);
-	if (ql_writer_meta(w, "qlens.scheme", value, err) ||
-	    ql_writer_meta(w, "qlens.tensor", t->name, err) ||
-	    ql_writer_meta(w, "qlens.dtype", qi->name, err) ||
-	    ql_writer_meta(w, "qlens.symmetric", ql_scheme_symmetry(&r->scheme) == QL_SYM ? "true" : "false", err) ||
-	    ql_writer_meta(w, "qlens.granularity", gran_name(r->scheme.gran), err) ||
-	    ql_writer_meta(w, "qlens.calibration", r->scheme.has_scale ? "scale" : ql_calib_name(r->calib), err) ||
-	    ql_writer_meta(w, "qlens.packed", o->pack && qi->bits < 8 ? "true" : "false", err))
-		return -1;
-	snprintf(value, sizeof value, "%" PRId32, r->qmin);
-	if (ql_writer_meta(w, "qlens.qmin", value, err))
-		return -1;
-	snprintf(value, sizeof value, "%" PRId32, r->qmax);
-	if (ql_writer_meta(w, "qlens.qmax", value, err))
-		return -1;
-	if (r->scheme.gran == QL_GRAN_CHANNEL) {
-		snprintf(value, sizeof value, "%d", r->scheme.axis);
-		if (ql_writer_meta(w, "qlens.axis", value, err))
-			return -1;
-	}
-	if (r->scheme.gran == QL_GRAN_GROUP) {
-		snprintf(value, sizeof value, "%" PRId64, r->scheme.group);
-		if (ql_writer_meta(w, "qlens.group", value, err))
-			return -1;
-	}
-	return ql_writer_meta(w, "qlens.version", QLENS_VERSION, err);
-}
-
 /* --- the command ------------------------------------------------------------------------ */
 
 int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 {
 	qopts o = {0};
-	bool help = false;
-	int rc = parse_args(ctx, argc, argv, &o, &help);
-	if (help) {
-		ql_command_help(ql_command_find("quantize"), ctx->out);
-		return QL_EXIT_OK;
-	}
+	int rc = parse_args(ctx, argc, argv, &o, false);
 	if (rc >= 0)
 		return rc;
 	if (o.tui)
@@ -802,10 +596,8 @@ int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 
 	ql_error err = {{0}};
 	ql_source *src = NULL;
-	ql_writer *w = NULL;
+	ql_qwriter *w = NULL;
 	float *x = NULL;
-	uint8_t *packed = NULL;
-	uint16_t *scales16 = NULL;
 	ql_qresult r;
 	bool have_r = false, have_hist = false;
 	ql_hist h = {0};
@@ -829,7 +621,7 @@ int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 		rc = ql_fail(ctx, "%s: tensor '%s': %s", o.file, t->name, err.msg);
 		goto out;
 	}
-	if (o.output && ql_writer_open(o.output, o.force, &w, &err)) {
+	if (o.output && ql_qwriter_open(o.output, o.force, &w, &err)) {
 		rc = ql_fail(ctx, "%s", err.msg);
 		goto out;
 	}
@@ -868,19 +660,16 @@ int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 				     NULL) > 0;
 	if (w) {
 		progress(ctx, show, "writing %s...", o.output);
-		int wrc;
-		if (ends_with(o.output, ".npy"))
-			wrc = ql_writer_add(w, t->name, QL_DT_F32, r.shape, r.ndim, r.dequant, &err);
-		else
-			wrc = add_safetensors(w, &o, t, &r, &packed, &scales16, &err);
+		ql_qwrite_opts wo = { .pack = o.pack, .dequant = o.dequant };
+		int wrc = ql_qwriter_add(w, t->name, &r, &wo, &err);
 		if (wrc) {
 			progress_done(ctx, show);
-			ql_writer_abort(w);
+			ql_qwriter_abort(w);
 			w = NULL;
 			rc = ql_fail(ctx, "%s", err.msg);
 			goto out;
 		}
-		wrc = ql_writer_close(w, &err);
+		wrc = ql_qwriter_close(w, &err);
 		w = NULL;
 		if (wrc) {
 			progress_done(ctx, show);
@@ -896,14 +685,11 @@ int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 		print_text(ctx->out, &o, t, &r, &h, have_hist, wrote);
 	rc = QL_EXIT_OK;
 out:
-	if (w)
-		ql_writer_abort(w);
+	ql_qwriter_abort(w);
 	if (have_hist)
 		ql_hist_free(&h);
 	if (have_r)
 		ql_qresult_free(&r);
-	free(packed);
-	free(scales16);
 	free(x);
 	ql_source_close(src);
 	return rc;

@@ -44,27 +44,29 @@ const char ql_report_help[] =
 	"Options:\n"
 	"  --sort KEY           name, error (lowest SQNR first) or size (most\n"
 	"                       elements first); default: file order\n"
-	"  --json               one JSON object: scheme, tensors (name, shape,\n"
-	"                       bits_per_weight, rmse, max_abs_err, sqnr_db, cosine),\n"
-	"                       skipped (name, reason), total\n"
+	"  --json               one JSON object: scheme (the one word that gives\n"
+	"                       this scheme), tensors (name, shape, bits_per_weight,\n"
+	"                       rmse, max_abs_err, sqnr_db, cosine), skipped (name,\n"
+	"                       reason), total\n"
 	"  --threads N          worker threads per tensor (default: one per CPU)\n"
 	"  --raw DTYPE, --shape SHAPE   FILE holds bare values (see qlens info)\n"
+	"\n"
+	QL_SCHEME_OPTS_HELP
 	"\n"
 	QL_CLI_SCHEME_HELP
 	"\n"
 	"Examples:\n"
 	"  qlens report model.safetensors\n"
 	"  qlens report model.safetensors.index.json int4/g32 --sort error\n"
+	"  qlens report model.safetensors --dtype int4 --group 32   (the same scheme)\n"
 	"  qlens report model.gguf q4_0 --json\n";
 
-enum { OPT_JSON, OPT_SORT, OPT_RAW, OPT_SHAPE, OPT_THREADS };
+enum { OPT_SORT };
 
 static const ql_opt report_opts[] = {
-	{"json", 0, QL_ARG_NONE, OPT_JSON},
+	QL_FILE_OPTS,
+	QL_SCHEME_OPTS,
 	{"sort", 0, QL_ARG_REQUIRED, OPT_SORT},
-	{"raw", 0, QL_ARG_REQUIRED, OPT_RAW},
-	{"shape", 0, QL_ARG_REQUIRED, OPT_SHAPE},
-	{"threads", 0, QL_ARG_REQUIRED, OPT_THREADS},
 	{0},
 };
 
@@ -292,34 +294,20 @@ static void json_report(report *rp, const char *scheme, const char *desc, const 
 
 int ql_cmd_report(ql_cmd_ctx *ctx, int argc, char **argv)
 {
-	const char *cmd = argv[0], *file = NULL, *scheme_word = NULL;
-	ql_open_opts open = { 0 };
-	bool json = false;
-	int threads = 0;
+	const char *cmd = argv[0];
 	enum sort_key sort = SORT_FILE;
+	ql_fileopts fo;
+	ql_fileopts_init(&fo, cmd, QL_FO_SCHEME_ONE);
 	ql_args a;
 	ql_args_init(&a, argc, argv, report_opts);
 	int id;
 	while ((id = ql_args_next(&a)) != QL_ARGS_END) {
-		long v;
-		switch (id) {
-		case QL_ARGS_ERROR:
-			return ql_usage_error(ctx, cmd, "%s", a.error);
-		case QL_ARGS_HELP:
-			ql_command_help(ql_command_find(cmd), ctx->out);
-			return QL_EXIT_OK;
-		case QL_ARGS_POSITIONAL:
-			if (!file)
-				file = a.value;
-			else if (!scheme_word)
-				scheme_word = a.value;
-			else
-				return ql_usage_error(ctx, cmd, "unexpected '%s' (FILE [SCHEME])", a.value);
-			break;
-		case OPT_JSON: json = true; break;
-		case OPT_RAW: open.raw_dtype = a.value; break;
-		case OPT_SHAPE: open.raw_shape = a.value; break;
-		case OPT_SORT:
+		int rc = ql_fileopts_take(ctx, &fo, id, &a);
+		if (rc == QL_FO_TAKEN)
+			continue;
+		if (rc != QL_FO_NOT_MINE)
+			return rc;
+		if (id == OPT_SORT) {
 			if (!strcasecmp(a.value, "name"))
 				sort = SORT_NAME;
 			else if (!strcasecmp(a.value, "error"))
@@ -329,32 +317,30 @@ int ql_cmd_report(ql_cmd_ctx *ctx, int argc, char **argv)
 			else
 				return ql_usage_error(ctx, cmd, "--sort takes name, error or size, not '%s'",
 						      a.value);
-			break;
-		case OPT_THREADS:
-			if (!ql_parse_int(a.value, 1, 256, &v))
-				return ql_usage_error(ctx, cmd, "--threads needs an integer from 1 to 256, "
-						      "not '%s'", a.value);
-			threads = (int)v;
-			break;
 		}
 	}
-	if (!file)
-		return ql_usage_error(ctx, cmd, "which FILE?");
-	if (open.raw_shape && !open.raw_dtype)
-		return ql_usage_error(ctx, cmd, "--shape goes with --raw DTYPE");
-	if (ql_cli_check_open_opts(ctx, cmd, &open))
-		return QL_EXIT_USAGE;
-	if (!scheme_word)
-		scheme_word = "int8";
-	ql_scheme s;
+	int frc = ql_fileopts_finish(ctx, &fo);
+	if (frc >= 0)
+		return frc;
+	if (fo.tensor)
+		return ql_usage_error(ctx, cmd, "--tensor: report takes every tensor (for one, see "
+				      "qlens quantize or qlens compare)");
+	const char *file = fo.file;
+	const ql_scheme s = fo.scheme;
+	bool json = fo.json;
+	int threads = fo.threads;
 	ql_error err = { "" };
-	if (ql_cli_parse_scheme(scheme_word, &s, &err))
-		return ql_usage_error(ctx, cmd, "%s", err.msg);
+	/* options are checked here, alone: a scheme no tensor could take is an
+	 * error, not a report of every tensor skipped */
+	if (ql_scheme_validate(&s, NULL, 0, &err))
+		return ql_fail(ctx, "%s: %s", file, err.msg);
+	char scheme_word[QL_SCHEME_WORD_MAX];
+	ql_scheme_word(&s, scheme_word, sizeof scheme_word);
 	char desc[160];
 	ql_scheme_describe(&s, desc, sizeof desc);
 
 	ql_source *src;
-	if (ql_cli_open(ctx, file, &open, &src))
+	if (ql_cli_open(ctx, file, &fo.open, &src))
 		return QL_EXIT_FAIL;
 	size_t n = ql_source_count(src);
 	if (n == 0) { /* nothing to report: not a total of nothing ("SQNR inf") */

@@ -14,6 +14,9 @@ extern const char ql_dtypes_help[];
 int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv);
 extern const char ql_quantize_help[];
 
+int ql_cmd_paths(ql_cmd_ctx *ctx, int argc, char **argv);
+extern const char ql_paths_help[];
+
 int ql_cmd_lessons(ql_cmd_ctx *ctx, int argc, char **argv);
 extern const char ql_lessons_help[];
 int ql_cmd_lesson(ql_cmd_ctx *ctx, int argc, char **argv);

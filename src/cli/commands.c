@@ -31,16 +31,18 @@ const ql_command ql_commands[] = {
 	{"dtypes", "[--blocks] [--types LIST] [--json]",
 	 "the finfo/iinfo table of every format (eps, max, tiny, ...)", ql_dtypes_help,
 	 ql_cmd_dtypes},
-	{"quantize", "FILE [--tensor NAME] [--dtype TYPE] [--sym|--asym] [--axis N|--group N] "
-	 "[--calib METHOD] [--scale S [--zero-point Z]] [-o OUT] [--dequant] [--pack] [--force] [--json] [--tui]",
+	{"quantize", "FILE [--tensor NAME] [SCHEME | --scheme WORD | --dtype TYPE [--sym|--asym] "
+	 "[--axis N|--group N] [--calib METHOD] [--scale S [--zero-point Z]] [--scale-dtype T]] "
+	 "[-o OUT] [--dequant] [--pack] [--force] [--json | --tui]",
 	 "quantize a tensor of a file; show scales, errors and storage; write the result",
 	 ql_quantize_help, ql_cmd_quantize},
 	{"info", "FILE [--json] [--raw DTYPE [--shape SHAPE]]",
 	 "what a tensor file holds: format, metadata, tensors (headers only)", ql_info_help, ql_cmd_info},
-	{"report", "FILE [SCHEME] [--sort name|error|size] [--json]",
+	{"report", "FILE [SCHEME | --scheme WORD | --dtype TYPE ...] [--sort name|error|size] [--json]",
 	 "quantize every tensor of a file or checkpoint with one scheme; errors and sizes",
 	 ql_report_help, ql_cmd_report},
-	{"compare", "FILE [--tensor NAME] [--schemes LIST] [--json]",
+	{"compare", "FILE [--tensor NAME] [--schemes LIST] [SCHEME | --scheme WORD | --dtype TYPE ...] "
+	 "[--json]",
 	 "one tensor, many schemes side by side, sorted by bits per weight", ql_compare_help,
 	 ql_cmd_compare},
 	{"convert", "FILE [--tensor NAME] --to TYPE -o OUT [--force] [--json]",
@@ -58,6 +60,8 @@ const ql_command ql_commands[] = {
 	{"divergence", "BASE QUANT [--labels FILE] [--json]",
 	 "two models' logits files compared: KL divergence, top-1 agreement, perplexity, Δp",
 	 ql_divergence_help, ql_cmd_divergence},
+	{"paths", "[--json]", "where the data folders (assets, lessons) are found", ql_paths_help,
+	 ql_cmd_paths},
 	{"help", "[COMMAND]", "list the commands, or show one command's help",
 	 "With a COMMAND, the same as `qlens COMMAND --help`.\n", cmd_help},
 };

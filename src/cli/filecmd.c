@@ -1,12 +1,17 @@
 /* filecmd.c — helpers shared by the file commands (see filecmd.h). */
 #include "filecmd.h"
 
+#include <limits.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
+#include "argcheck.h"
 #include "qlens/args.h"
+#include "qlens/decimal.h"
 #include "qlens/escape.h"
 
 int ql_cli_open(ql_cmd_ctx *ctx, const char *file, const ql_open_opts *opts, ql_source **out)
@@ -58,55 +63,156 @@ const char *ql_cli_dtype_name(const ql_tensor *t)
 	return ql_dtypes[t->dtype].name;
 }
 
-int ql_cli_parse_scheme(const char *word, ql_scheme *s, ql_error *err)
+/* --- shared options ------------------------------------------------------------ */
+
+void ql_fileopts_init(ql_fileopts *fo, const char *cmd, ql_fo_scheme_use use)
 {
-	ql_scheme_init(s);
-	char buf[128];
-	if (strlen(word) >= sizeof buf)
-		return ql_error_set(err, "scheme '%.40s...' is too long", word);
-	snprintf(buf, sizeof buf, "%s", word);
-	char *save = NULL;
-	char *part = strtok_r(buf, "/", &save);
-	if (!part)
-		return ql_error_set(err, "empty scheme");
-	if (ql_scheme_parse_dtype(part, &s->dtype, err))
-		return -1;
-	bool gran = false;
-	while ((part = strtok_r(NULL, "/", &save)) != NULL) {
-		long v;
-		if (!strcasecmp(part, "sym")) {
-			s->sym = QL_SYM;
-		} else if (!strcasecmp(part, "asym")) {
-			s->sym = QL_ASYM;
-		} else if (!strncasecmp(part, "ch", 2)) {
-			if (gran)
-				return ql_error_set(err, "scheme '%s': one of /chN or /gN", word);
-			v = 0;
-			if (part[2] && !ql_parse_int(part + 2, -QL_MAX_DIMS, QL_MAX_DIMS - 1, &v))
-				return ql_error_set(err, "scheme '%s': '%s' needs an axis, as in ch0", word, part);
-			s->gran = QL_GRAN_CHANNEL;
-			s->axis = (int)v;
-			gran = true;
-		} else if ((part[0] == 'g' || part[0] == 'G') && part[1]) {
-			if (gran)
-				return ql_error_set(err, "scheme '%s': one of /chN or /gN", word);
-			if (!ql_parse_int(part + 1, 1, 1L << 40, &v))
-				return ql_error_set(err, "scheme '%s': '%s' needs a group size of at least 1, "
-						    "as in g32", word, part);
-			s->gran = QL_GRAN_GROUP;
-			s->group = v;
-			gran = true;
-		} else if (!strncasecmp(part, "scale:", 6)) { /* scale:fp16: the scales' type */
-			if (ql_scheme_parse_scale_dtype(part + 6, &s->scale_dtype, err))
-				return ql_error_prefix(err, "scheme '%s'", word);
-		} else if (ql_scheme_parse_calib(part, s, err)) {
-			return ql_error_prefix(err, "scheme '%s': '%s' is not a modifier (sym, asym, chN, "
-					       "gN, scale:fp16|bf16 or a calibration)", word, part);
+	memset(fo, 0, sizeof *fo);
+	fo->cmd = cmd;
+	fo->use = use;
+	ql_scheme_init(&fo->scheme);
+}
+
+/* Notes the first scheme option, for "a word or options, not both". */
+static void scheme_opt(ql_fileopts *fo, const ql_args *a)
+{
+	fo->scheme_given = true;
+	if (!fo->opt_seen)
+		fo->opt_seen = a->option;
+}
+
+int ql_fileopts_take(ql_cmd_ctx *ctx, ql_fileopts *fo, int id, const ql_args *a)
+{
+	const char *cmd = fo->cmd;
+	ql_scheme *s = &fo->scheme;
+	ql_error err = { "" };
+	long v;
+	double d;
+	switch (id) {
+	case QL_ARGS_ERROR:
+		return ql_usage_error(ctx, cmd, "%s", a->error);
+	case QL_ARGS_HELP:
+		ql_command_help(ql_command_find(cmd), ctx->out);
+		return QL_EXIT_OK;
+	case QL_ARGS_POSITIONAL:
+		if (!fo->file) {
+			fo->file = a->value;
+		} else if (fo->use == QL_FO_SCHEME_NONE) {
+			return ql_usage_error(ctx, cmd, "one FILE at a time ('%s' and '%s')", fo->file,
+					      a->value);
+		} else if (!fo->scheme_word) {
+			fo->scheme_word = a->value;
+			fo->scheme_positional = true;
+		} else {
+			return ql_usage_error(ctx, cmd, "unexpected '%s' (FILE [SCHEME])", a->value);
 		}
+		return QL_FO_TAKEN;
+	case QL_FO_TENSOR: fo->tensor = a->value; return QL_FO_TAKEN;
+	case QL_FO_RAW: fo->open.raw_dtype = a->value; return QL_FO_TAKEN;
+	case QL_FO_SHAPE: fo->open.raw_shape = a->value; return QL_FO_TAKEN;
+	case QL_FO_JSON: fo->json = true; return QL_FO_TAKEN;
+	case QL_FO_THREADS:
+		if (!ql_parse_int(a->value, 1, 256, &v))
+			return ql_usage_error(ctx, cmd, "--threads needs an integer from 1 to 256, not '%s'",
+					      a->value);
+		fo->threads = (int)v;
+		return QL_FO_TAKEN;
+	case QL_FO_SCHEME:
+		if (fo->scheme_word)
+			return ql_usage_error(ctx, cmd, "one scheme word ('%s' and '%s')", fo->scheme_word,
+					      a->value);
+		fo->scheme_word = a->value;
+		return QL_FO_TAKEN;
+	case QL_FO_DTYPE:
+		scheme_opt(fo, a);
+		if (ql_scheme_parse_dtype(a->value, &s->dtype, &err))
+			return ql_usage_error(ctx, cmd, "%s", err.msg);
+		return QL_FO_TAKEN;
+	case QL_FO_SYM: scheme_opt(fo, a); fo->saw_sym = true; s->sym = QL_SYM; return QL_FO_TAKEN;
+	case QL_FO_ASYM: scheme_opt(fo, a); fo->saw_asym = true; s->sym = QL_ASYM; return QL_FO_TAKEN;
+	case QL_FO_AXIS:
+		scheme_opt(fo, a);
+		if (!ql_parse_int(a->value, -QL_MAX_DIMS, QL_MAX_DIMS - 1, &v))
+			return ql_usage_error(ctx, cmd, "--axis needs an integer from %d to %d, not '%s'",
+					      -QL_MAX_DIMS, QL_MAX_DIMS - 1, a->value);
+		fo->saw_axis = true;
+		s->gran = QL_GRAN_CHANNEL;
+		s->axis = (int)v;
+		return QL_FO_TAKEN;
+	case QL_FO_GROUP:
+		scheme_opt(fo, a);
+		/* 0 and negatives parse: the scheme check says what is wrong */
+		if (!ql_parse_int(a->value, LONG_MIN, LONG_MAX, &v))
+			return ql_usage_error(ctx, cmd, "--group needs an integer, not '%s'", a->value);
+		fo->saw_group = true;
+		s->gran = QL_GRAN_GROUP;
+		s->group = v;
+		return QL_FO_TAKEN;
+	case QL_FO_CALIB:
+		scheme_opt(fo, a);
+		if (ql_scheme_parse_calib(a->value, s, &err))
+			return ql_usage_error(ctx, cmd, "%s", err.msg);
+		return QL_FO_TAKEN;
+	case QL_FO_SCALE:
+		scheme_opt(fo, a);
+		if (ql_parse_value(a->value, &d, &err))
+			return ql_usage_error(ctx, cmd, "--scale: %s", err.msg);
+		s->has_scale = true;
+		s->scale = (float)d;
+		return QL_FO_TAKEN;
+	case QL_FO_SCALE_DTYPE:
+		scheme_opt(fo, a);
+		if (ql_scheme_parse_scale_dtype(a->value, &s->scale_dtype, &err))
+			return ql_usage_error(ctx, cmd, "--scale-dtype: %s", err.msg);
+		return QL_FO_TAKEN;
+	case QL_FO_ZP:
+		scheme_opt(fo, a);
+		if (!ql_parse_int(a->value, INT32_MIN, INT32_MAX, &v))
+			return ql_usage_error(ctx, cmd, "--zero-point needs an integer, not '%s'", a->value);
+		s->has_zero_point = true;
+		s->zero_point = (int32_t)v;
+		return QL_FO_TAKEN;
+	default:
+		return QL_FO_NOT_MINE;
 	}
-	if (ql_scheme_validate(s, NULL, 0, err))
-		return ql_error_prefix(err, "scheme '%s'", word);
-	return 0;
+}
+
+int ql_fileopts_finish(ql_cmd_ctx *ctx, ql_fileopts *fo)
+{
+	const char *cmd = fo->cmd;
+	if (!fo->file)
+		return ql_usage_error(ctx, cmd, "which FILE?");
+	if (fo->open.raw_shape && !fo->open.raw_dtype)
+		return ql_usage_error(ctx, cmd, "--shape goes with --raw DTYPE");
+	if (ql_cli_check_open_opts(ctx, cmd, &fo->open)) /* --raw NOPE, --shape 4x: before any file */
+		return QL_EXIT_USAGE;
+	if (fo->scheme_word && fo->opt_seen)
+		return ql_usage_error(ctx, cmd, "the scheme '%s' and %s: give the scheme one way, as "
+				      "a word or as options", fo->scheme_word, fo->opt_seen);
+	if (fo->saw_axis && fo->saw_group)
+		return ql_usage_error(ctx, cmd, "--axis and --group exclude each other");
+	if (fo->saw_sym && fo->saw_asym)
+		return ql_usage_error(ctx, cmd, "--sym and --asym exclude each other");
+	if (fo->scheme.has_zero_point && !fo->scheme.has_scale)
+		return ql_usage_error(ctx, cmd, "--zero-point goes with --scale");
+	if (fo->scheme_word) {
+		ql_error err = { "" };
+		if (ql_scheme_parse_word(fo->scheme_word, &fo->scheme, &err)) {
+			/* `quantize a.npy b.npy`: a second file, not a bad scheme */
+			if (fo->scheme_positional && access(fo->scheme_word, F_OK) == 0)
+				return ql_usage_error(ctx, cmd, "one FILE at a time ('%s' and '%s')",
+						      fo->file, fo->scheme_word);
+			return ql_usage_error(ctx, cmd, "%s", err.msg);
+		}
+		fo->scheme_given = true;
+	}
+	/* What the scheme says on its own (--group 0, --scale nan, --asym with
+	 * fp8, ...) is an argument error (exit 2); what depends on the tensor
+	 * (an axis it lacks) is checked once it is read. */
+	ql_error err = { "" };
+	if (fo->use != QL_FO_SCHEME_NONE && ql_scheme_validate(&fo->scheme, NULL, 0, &err))
+		return ql_usage_error(ctx, cmd, "%s", err.msg);
+	return -1;
 }
 
 /* --- progress ---------------------------------------------------------------- */

@@ -149,3 +149,14 @@ int ql_scheme_word(const ql_scheme *s, char *buf, size_t n)
 #undef PUT
 	return snprintf(buf, n, "%s", w);
 }
+
+const char *ql_granularity_name(ql_granularity g)
+{
+	switch (g) {
+	case QL_GRAN_TENSOR: return "tensor";
+	case QL_GRAN_CHANNEL: return "channel";
+	case QL_GRAN_GROUP: return "group";
+	case QL_GRAN_BLOCK: return "block";
+	}
+	return "?";
+}

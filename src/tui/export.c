@@ -72,6 +72,10 @@ void ql_inspect_scheme_args(const ql_scheme *s, char **argv, int *n, char bufs[4
 		argv[(*n)++] = "--zero-point";
 		argv[(*n)++] = bufs[3];
 	}
+	if (s->scale_dtype != QL_SCALE_FP32) {
+		argv[(*n)++] = "--scale-dtype";
+		argv[(*n)++] = (char *)ql_scale_dtype_name(s->scale_dtype);
+	}
 }
 
 static void run(ql_app *app, export_req *r)

@@ -173,8 +173,8 @@ void ql_inspect_export(ql_app *app, ql_doc *doc, long index, const ql_scheme *s)
 int ql_put_wrapped(const ql_theme *th, WINDOW *w, int y, int x, int width, ql_role r, const char *text);
 
 /* The scheme as `qlens quantize` options (--dtype, --sym/--asym, --axis or
- * --group, --calib, --scale, --zero-point), appended to argv at *n; the
- * numbers are written into bufs (export.c). */
+ * --group, --calib, --scale, --zero-point, --scale-dtype), appended to argv
+ * at *n; the numbers are written into bufs (export.c). */
 void ql_inspect_scheme_args(const ql_scheme *s, char **argv, int *n, char bufs[4][64]);
 
 /* Opens the quantization explorer (the screen called "quantize") on tensor

@@ -23,6 +23,7 @@
 
 #include "qlens/decimal.h"
 #include "qlens/format.h"
+#include "qlens/valueinfo.h"
 
 #define LABEL_X 2  /* row labels */
 #define BITS_X 12  /* first bit cell */
@@ -193,38 +194,27 @@ static void move_row(bits_state *st, int to)
 
 /* ---- texts --------------------------------------------------------------- */
 
-/* "err -8.14e-05  rel -2.44e-04  ulp 2.44e-04", or "exact  ulp ...". */
-static void error_text(ql_type t, uint64_t code, double stored, double input, char *buf, size_t n)
+/* "err -8.14e-05  rel -2.44e-04  ulp 2.44e-04", or "exact  ulp ...": the
+ * figures of ql_value_info, as `qlens bits` prints them. */
+static void error_text(const ql_value_info *vi, char *buf, size_t n)
 {
-	const ql_format *f = &ql_formats[t];
 	size_t k;
-	if (stored == input || (isnan(stored) && isnan(input)))
+	double e = vi->error;
+	if (vi->exact)
 		k = (size_t)snprintf(buf, n, "exact");
-	else if (isnan(stored) || isnan(input) || isinf(stored) || isinf(input))
-		k = (size_t)snprintf(buf, n, "err %s", isnan(stored) ? "nan" : isinf(stored) ? (stored > 0 ? "+inf" : "-inf") : "-");
+	else if (!isfinite(e))
+		k = (size_t)snprintf(buf, n, "err %s", isnan(e) ? "nan" : e > 0 ? "+inf" : "-inf");
 	else {
-		double e = stored - input;
 		k = (size_t)snprintf(buf, n, "err %+.2e", e);
-		if (input != 0 && k < n)
-			k += (size_t)snprintf(buf + k, n - k, "  rel %+.2e", e / fabs(input));
+		if (!isnan(vi->rel_error) && k < n)
+			k += (size_t)snprintf(buf + k, n - k, "  rel %+.2e", vi->rel_error);
 	}
-	if (k >= n || isnan(stored) || isinf(stored))
+	if (k >= n || isnan(vi->ulp))
 		return;
-	/* The spacing here: to the next value away from zero, or toward zero
-	 * at the top of the range. */
-	uint64_t nb;
-	int away = signbit(stored) ? -1 : 1;
-	double gap = NAN;
-	if (ql_next(t, code, away, &nb) && !isinf(ql_decode(t, nb)))
-		gap = fabs(ql_decode(t, nb) - stored);
-	else if (ql_next(t, code, -away, &nb))
-		gap = fabs(stored - ql_decode(t, nb));
-	if (isnan(gap))
-		return;
-	if (f->kind == QL_KIND_INT)
-		snprintf(buf + k, n - k, "  step %.0f", gap);
+	if (vi->ulp_is_step)
+		snprintf(buf + k, n - k, "  step %.0f", vi->ulp);
 	else
-		snprintf(buf + k, n - k, "  ulp %.2e", gap);
+		snprintf(buf + k, n - k, "  ulp %.2e", vi->ulp);
 }
 
 static void class_text(ql_type t, uint64_t code, unsigned status, char *buf, size_t n)
@@ -316,7 +306,9 @@ static int draw_row(bits_state *st, const painter *p, int cols, int i, int y)
 	/* line 2 (and more): value, error */
 	char val[QL_DECIMAL_MAX], err[128];
 	ql_decimal_exact(stored, val, sizeof val);
-	error_text(t, code, stored, st->input, err, sizeof err);
+	ql_value_info vi;
+	ql_value_info_code(t, code, st->input, status, &vi);
+	error_text(&vi, err, sizeof err);
 	int y2 = y + 1;
 	x = BITS_X;
 	if (!tail_inline) {

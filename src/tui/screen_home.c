@@ -32,6 +32,7 @@ typedef struct home_state {
 	home_entry entries[QL_SCR_COUNT + HOME_LESSONS_MAX];
 	int n, sel, nlessons;
 	int first_y; /* body row of the first entry, for clicks */
+	int col_lessons, col_explore; /* where each list's descriptions start */
 	int ys[QL_SCR_COUNT + HOME_LESSONS_MAX];
 } home_state;
 
@@ -161,6 +162,15 @@ static void home_draw(ql_app *app, void *vst, WINDOW *w)
 	ql_put(th, w, y++, 2, -1, QL_R_LABEL, "qlens: see how numbers are stored, and what quantization does to them");
 	y++;
 	st->first_y = y;
+	/* Each list's descriptions start two columns after its longest title. */
+	st->col_lessons = st->col_explore = 0;
+	for (int i = 0; i < st->n; i++) {
+		const char *title = st->entries[i].ops ? st->entries[i].ops->title : st->entries[i].label;
+		int *col = i < st->nlessons ? &st->col_lessons : &st->col_explore;
+		int c = 4 + ql_text_width(th, title) + 2;
+		if (c > *col)
+			*col = c;
+	}
 	for (int i = 0; i < st->n; i++, y++) {
 		if (i == 0 && st->nlessons)
 			ql_put(th, w, y++, 2, -1, QL_R_NORMAL, "Pick something to explore. The course, in order:");
@@ -179,14 +189,15 @@ static void home_draw(ql_app *app, void *vst, WINDOW *w)
 		int x = 4;
 		x += ql_put(th, w, y, x, -1, sel ? QL_R_SELECTED : QL_R_LABEL,
 			    st->entries[i].ops ? st->entries[i].ops->title : st->entries[i].label);
-		x = x < (st->nlessons ? 40 : 22) ? (st->nlessons ? 40 : 22) : x + 2;
+		int col = i < st->nlessons ? st->col_lessons : st->col_explore;
+		x = x < col ? col : x + 2;
 		char prog[160];
 		const char *what = st->entries[i].what;
 		if (!what && st->entries[i].path) {
 			progress_line(&st->entries[i], prog, sizeof prog);
 			what = prog;
 		}
-		ql_put(th, w, y, x, cols - x - 1, r, what ? what : "");
+		ql_put_fit(th, w, y, x, cols - x - 1, r, what ? what : "");
 	}
 	y++;
 	static const char *const tips[] = {
@@ -195,7 +206,7 @@ static void home_draw(ql_app *app, void *vst, WINDOW *w)
 		"Up recalls earlier commands, Tab completes them. ? lists every key.",
 	};
 	for (size_t i = 0; i < sizeof tips / sizeof tips[0]; i++)
-		ql_put(th, w, y++, 2, cols - 3, QL_R_DIM, tips[i]);
+		ql_put_fit(th, w, y++, 2, cols - 3, QL_R_DIM, tips[i]);
 }
 
 const ql_screen_ops ql_screen_home = {

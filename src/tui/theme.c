@@ -189,6 +189,42 @@ int ql_text_width(const ql_theme *th, const char *s)
 	return walk_text(th, s, 1 << 30, NULL, NULL);
 }
 
+int ql_put_fit(const ql_theme *th, WINDOW *w, int y, int x, int maxw, ql_role r, const char *s)
+{
+	int room = getmaxx(w) - x;
+	if (!s || room <= 0)
+		return 0;
+	if (maxw < 0 || maxw > room)
+		maxw = room;
+	if (ql_text_width(th, s) <= maxw)
+		return ql_put(th, w, y, x, maxw, r, s);
+	/* The longest prefix ending before a space that leaves room for the
+	 * ellipsis; a text with no such space is cut where it must be. */
+	int ew = ql_text_width(th, th->g.ellipsis);
+	char buf[1024];
+	size_t cut = 0;
+	for (size_t i = 1; s[i] && i < sizeof buf; i++) {
+		if (s[i] != ' ' || s[i - 1] == ' ')
+			continue;
+		memcpy(buf, s, i);
+		buf[i] = 0;
+		if (ql_text_width(th, buf) + ew > maxw)
+			break;
+		cut = i;
+	}
+	int n;
+	if (cut) {
+		while (cut > 1 && strchr(",;:", s[cut - 1]))
+			cut--; /* "quantization:" reads better as "quantization…" */
+		memcpy(buf, s, cut);
+		buf[cut] = 0;
+		n = ql_put(th, w, y, x, maxw - ew, r, buf);
+	} else {
+		n = ql_put(th, w, y, x, maxw - ew, r, s);
+	}
+	return n + ql_put(th, w, y, x + n, ew, r, th->g.ellipsis);
+}
+
 void ql_fill_row(const ql_theme *th, WINDOW *w, int y, ql_role r)
 {
 	int cols = getmaxx(w);

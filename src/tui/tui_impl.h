@@ -237,6 +237,10 @@ attr_t ql_theme_attr(const ql_theme *th, ql_role r);
  * skipped. Returns the columns written. */
 int ql_put(const ql_theme *th, WINDOW *w, int y, int x, int maxw, ql_role r, const char *s);
 
+/* ql_put, but text wider than maxw ends at a word with an ellipsis
+ * ("one number in fp32, fp16…") instead of being cut mid-word. */
+int ql_put_fit(const ql_theme *th, WINDOW *w, int y, int x, int maxw, ql_role r, const char *s);
+
 /* Display width of UTF-8 text as ql_put would draw it. */
 int ql_text_width(const ql_theme *th, const char *s);
 
