@@ -280,8 +280,11 @@ static void test_widgets(void **state)
 	key(t, '\r');
 	expect_text(t, "bits 1/3 --types fp32,fp16,bf16,int8 --digits 60");
 	expect_text(t, "int8      00000000  0x00  zero");
-	key(t, KEY_RIGHT); /* the pager scrolls sideways to the clipped end */
-	key(t, KEY_RIGHT);
+	/* the pager scrolls sideways to the clipped end (it stops there: the
+	 * int8 line is 108 columns since bits prints the step and the signed
+	 * relative error, so two presses of 8 no longer reach it) */
+	for (int i = 0; i < 6; i++)
+		key(t, KEY_RIGHT);
 	expect_text(t, "truncates toward zero");
 	key(t, 'q');
 	expect_text(t, "One third, four ways");
@@ -500,7 +503,9 @@ static void test_home_opens_lesson(void **state)
 	ql_error err = {{0}};
 	ql_tui *t = ql_tui_open_virtual("xterm-256color", 24, 80, NULL, NULL, &err);
 	assert_non_null(t);
-	expect_text(t, "1  Data types                       11 steps");
+	/* the home list's steps column starts after its longest title (main's
+	 * 02b3c14), so the spacing follows the course, not a fixed width */
+	expect_text(t, "1  Data types                          11 steps");
 	key(t, KEY_DOWN);
 	key(t, '\r');
 	expect_text(t, "One third, four ways");
