@@ -1,5 +1,5 @@
 /* fuzz_scheme.c — libFuzzer target for the scheme language of `report`
- * and `compare` (ql_cli_parse_scheme: "int4/g32/mse", "uint8/asym/ch1",
+ * and `compare` (ql_scheme_parse_word: "int4/g32/mse", "uint8/asym/ch1",
  * ...). The input's first line is the scheme word; the next bytes give a
  * small tensor shape (1-3 dimensions of 0-15) and its values come from a
  * fixed pattern.
@@ -19,7 +19,7 @@
 #include "qlens/error.h"
 #include "qlens/quant.h"
 
-#include "../../src/cli/filecmd.h"
+#include "qlens/scheme_text.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ql_scheme s;
 	ql_error err;
 	err.msg[0] = '\0';
-	if (ql_cli_parse_scheme(word, &s, &err)) {
+	if (ql_scheme_parse_word(word, &s, &err)) {
 		if (!err.msg[0])
 			abort();
 		one_line(err.msg);
