@@ -37,6 +37,11 @@ int ql_calibrate_cancel(const float *x, size_t n, ql_calib m, double percentile,
 			int32_t qmin, int32_t qmax, float *lo, float *hi, const volatile int *cancel,
 			ql_error *err);
 
+/* Puts the k-th smallest of a[0..n) (k < n) at a[k], smaller ones before it
+ * and larger ones after (quickselect); the percentile and the tensor
+ * statistics both select with it. */
+void ql_select_kth(float *a, size_t n, size_t k);
+
 /* NumPy's np.percentile(x, p) (linear interpolation) of n values, to the
  * last bit: virtual index (n - 1) * (p / 100), and between its neighbours
  * lo, hi with fraction t, numpy's _lerp: lo + (hi - lo) * t for t < 0.5,

@@ -41,7 +41,7 @@ static void swapf(float *a, float *b)
 
 /* Puts the k-th smallest of a[0..n-1] at a[k], smaller ones before it and
  * larger ones after (Hoare's quickselect, median-of-three pivots). */
-static void select_kth(float *a, size_t n, size_t k)
+void ql_select_kth(float *a, size_t n, size_t k)
 {
 	size_t lo = 0, hi = n - 1;
 	while (hi > lo) {
@@ -96,7 +96,7 @@ int ql_percentile(const float *x, size_t n, double p, bool abs, double *out, ql_
 	if (k > n - 1)
 		k = n - 1;
 	double t = idx - (double)k;
-	select_kth(a, n, k);
+	ql_select_kth(a, n, k);
 	double lo = a[k], hi = lo;
 	if (k + 1 < n) {
 		float m = a[k + 1];

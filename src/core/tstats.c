@@ -12,6 +12,7 @@
  * ql_tstats_compute_inplace uses the input itself as the copy: no second
  * tensor in memory when the caller is done with the values anyway.
  */
+#include "qlens/calib.h"
 #include "qlens/tstats.h"
 
 #include <math.h>
@@ -36,50 +37,6 @@ static bool step(job *j, double work)
 		return true;
 	double f = j->total > 0 ? j->done / j->total : 1.0;
 	return j->fn(j->data, f > 1.0 ? 1.0 : f);
-}
-
-static void swapf(float *a, float *b)
-{
-	float t = *a;
-	*a = *b;
-	*b = t;
-}
-
-/* The k-th smallest of a[0..n) to a[k], smaller before, larger after
- * (Hoare partition, median-of-three pivots). */
-static void select_kth(float *a, size_t n, size_t k)
-{
-	size_t lo = 0, hi = n - 1;
-	while (hi > lo) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (a[mid] < a[lo])
-			swapf(&a[mid], &a[lo]);
-		if (a[hi] < a[lo])
-			swapf(&a[hi], &a[lo]);
-		if (a[hi] < a[mid])
-			swapf(&a[hi], &a[mid]);
-		float pivot = a[mid];
-		size_t i = lo, j = hi;
-		while (i <= j) {
-			while (a[i] < pivot)
-				i++;
-			while (a[j] > pivot)
-				j--;
-			if (i <= j) {
-				swapf(&a[i], &a[j]);
-				i++;
-				if (j == 0)
-					break;
-				j--;
-			}
-		}
-		if (k <= j)
-			hi = j;
-		else if (k >= i)
-			lo = i;
-		else
-			return;
-	}
 }
 
 static int cmp_size(const void *a, const void *b)
@@ -113,7 +70,7 @@ static bool percentiles(float *a, size_t m, double *out, job *j)
 			continue;
 		/* a[0..from) are already the `from` smallest, in place */
 		if (k >= from) {
-			select_kth(a + from, m - from, k - from);
+			ql_select_kth(a + from, m - from, k - from);
 			if (!step(j, (double)(m - from)))
 				return false;
 		}
