@@ -55,6 +55,8 @@ static bool scheme_k(int t, int k, ql_scheme *s)
 	return ql_scheme_validate(s, shape, 2, &err) == 0;
 }
 
+/* b equals a; its codes and raw blocks are compared only if `codes` (b
+ * made with no_codes has none). */
 static void same_result(const ql_qresult *a, const ql_qresult *b, bool codes)
 {
 	size_t n = (size_t)a->nelem, ns = (size_t)a->nscales;
@@ -62,9 +64,21 @@ static void same_result(const ql_qresult *a, const ql_qresult *b, bool codes)
 	assert_int_equal(a->nscales, b->nscales);
 	if (codes && a->codes)
 		assert_memory_equal(a->codes, b->codes, n);
-	assert_int_equal(a->blocks_bytes, b->blocks_bytes);
-	if (a->blocks_bytes)
-		assert_memory_equal(a->blocks, b->blocks, a->blocks_bytes);
+	if (codes) {
+		assert_int_equal(a->blocks_bytes, b->blocks_bytes);
+		if (a->blocks_bytes)
+			assert_memory_equal(a->blocks, b->blocks, a->blocks_bytes);
+	}
+	assert_true((a->mins == NULL) == (b->mins == NULL));
+	if (a->mins)
+		assert_memory_equal(a->mins, b->mins, ns * sizeof(float));
+	assert_int_equal(a->nsub, b->nsub);
+	if (a->sub_scales) {
+		assert_memory_equal(a->sub_scales, b->sub_scales, ns * (size_t)a->nsub * sizeof(float));
+		assert_memory_equal(a->sub_mins, b->sub_mins, ns * (size_t)a->nsub * sizeof(float));
+	}
+	assert_true(a->data_min == b->data_min && a->data_max == b->data_max);
+	assert_true(a->bits_per_weight == b->bits_per_weight);
 	assert_memory_equal(a->scales, b->scales, ns * sizeof(float));
 	assert_memory_equal(a->clip_lo, b->clip_lo, ns * sizeof(float));
 	assert_memory_equal(a->clip_hi, b->clip_hi, ns * sizeof(float));
@@ -113,14 +127,15 @@ static void test_any_thread_count(void **state)
 	free(x);
 }
 
-/* no_codes: result.codes NULL for element-wise targets, everything else
- * as with codes; block targets keep theirs. */
+/* no_codes: result.codes NULL (and, for block targets, result.blocks NULL
+ * and blocks_bytes 0: their codes and blocks go through per-thread scratch),
+ * everything else as with codes, the storage (bytes) included. */
 static void test_no_codes(void **state)
 {
 	(void)state;
 	float *x = make_x();
 	int64_t shape[2] = {ROWS, COLS};
-	int elementwise = 0;
+	int elementwise = 0, blocky = 0;
 	for (int t = 0; t < ql_qdtype_count(); t++) {
 		const ql_qdtype_info *info = ql_qdtype_of((ql_qdtype)t);
 		for (int k = 0; k < NSCHEMES; k++) {
@@ -134,12 +149,15 @@ static void test_no_codes(void **state)
 				ql_qopts oa = {.threads = 2}, ob = {.threads = 2, .no_codes = true};
 				assert_int_equal(ql_quantize(x, shape, 2, &s, &oa, &a, &err), 0);
 				assert_int_equal(ql_quantize(x, shape, 2, &s, &ob, &b, &err), 0);
+				assert_null(b.codes);
+				same_result(&a, &b, false);
 				if (info->quantize_block) {
-					same_result(&a, &b, true);
+					assert_non_null(a.blocks);
+					assert_null(b.blocks);
+					assert_int_equal(b.blocks_bytes, 0);
+					blocky++;
 				} else {
 					assert_non_null(a.codes);
-					assert_null(b.codes);
-					same_result(&a, &b, false);
 					elementwise++;
 				}
 				ql_qresult_free(&a);
@@ -149,6 +167,7 @@ static void test_no_codes(void **state)
 		}
 	}
 	assert_true(elementwise >= 2 * 6 * 3); /* int*, uint*, fp8: tensor, ch0, ch1 */
+	assert_true(blocky >= 2 * 6);          /* q8_0, q4_0, nf4, mx*, the ggml table */
 	free(x);
 }
 
