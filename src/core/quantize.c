@@ -100,9 +100,21 @@ static void *buf(qplan *p, int slot, size_t n, size_t size, bool zero)
 	if (!b)
 		return zero ? xcalloc(n, size) : big_alloc(bytes);
 	if (b->cap[slot] < bytes || !b->ptr[slot]) {
+		/* Kept for the series. From 16 MB on, whole huge pages (a fault
+		 * each; the rounding up, at most an eighth, is memory later
+		 * tensors may use); below, 4 KB pages, as many as needed: the
+		 * rounding would cost more memory than the faults cost time. */
+		const size_t huge = (size_t)2 << 20;
+		size_t cap = bytes >= 8 * huge && bytes <= SIZE_MAX - huge
+				     ? (bytes + huge - 1) / huge * huge
+				     : bytes;
 		free(b->ptr[slot]);
-		b->ptr[slot] = big_alloc(bytes);
-		b->cap[slot] = b->ptr[slot] ? bytes : 0;
+		b->ptr[slot] = NULL;
+		if (cap >= huge && !posix_memalign(&b->ptr[slot], huge, cap))
+			madvise(b->ptr[slot], cap, MADV_HUGEPAGE); /* advice only */
+		else if (cap < huge)
+			b->ptr[slot] = malloc(cap ? cap : 1);
+		b->cap[slot] = b->ptr[slot] ? cap : 0;
 		if (!b->ptr[slot])
 			return NULL;
 	}
