@@ -127,27 +127,6 @@ typedef struct report_bufs {
 	size_t xcap; /* floats */
 } report_bufs;
 
-/* Tensor i decoded to float32 into b->x (grown as needed). */
-static int read_f32(ql_source *src, size_t i, report_bufs *b, ql_error *err)
-{
-	const ql_tensor *t = ql_source_tensor(src, i);
-	if (t->nelem < 0 || (uint64_t)t->nelem > SIZE_MAX / sizeof(float))
-		return ql_error_set(err, "%s: tensor '%s' is too large", ql_source_path(src),
-				    t->name);
-	size_t need = t->nelem ? (size_t)t->nelem : 1;
-	if (b->xcap < need) {
-		free(b->x);
-		b->x = malloc(need * sizeof *b->x);
-		b->xcap = b->x ? need : 0;
-		if (!b->x)
-			return ql_error_set(err, "%s: tensor '%s': out of memory (%lld elements)",
-					    ql_source_path(src), t->name, (long long)t->nelem);
-	}
-	if (ql_tensor_to_f32(t, b->x, err))
-		return ql_error_prefix(err, "%s", ql_source_path(src));
-	return 0;
-}
-
 /* Quantizes tensor i; fills r (reported or skipped) and merges its sums
  * into total. Returns -1 only on a failure that ends the report. */
 static int run_tensor(ql_source *src, size_t i, const ql_scheme *s, int threads, row *r,
@@ -174,18 +153,11 @@ static int run_tensor(ql_source *src, size_t i, const ql_scheme *s, int threads,
 	 * anything else is decoded into a float32 copy. No dequantized copy
 	 * and no codes are kept: the metrics and their sums come out of the
 	 * quantize pass itself. */
-	if (ql_source_read(src, i, err))
+	const float *xin = ql_cli_read_floats(src, i, &bufs->x, &bufs->xcap, err);
+	if (!xin)
 		return -1; /* a damaged file: stop */
-	const float *xin = NULL;
-	if (t->dtype == QL_DT_F32 && !t->big_endian && (!t->fortran_order || t->ndim <= 1) &&
-	    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && (uintptr_t)t->data % _Alignof(float) == 0) {
-		xin = t->data;
-	} else {
-		if (read_f32(src, i, bufs, err))
-			return -1;
+	if (xin == bufs->x)
 		ql_source_release(src, i); /* a copy: the file's pages can go */
-		xin = bufs->x;
-	}
 	ql_qopts qo = { .no_codes = true, .threads = threads, .bufs = &bufs->q };
 	ql_qresult q;
 	int qrc = ql_quantize(xin, t->shape, t->ndim, s, &qo, &q, &e);
@@ -193,7 +165,7 @@ static int run_tensor(ql_source *src, size_t i, const ql_scheme *s, int threads,
 		ql_qresult_free(&q); /* never reported as an answer */
 		qrc = -1;
 	}
-	if (xin == t->data)
+	if (xin != bufs->x)
 		ql_source_release(src, i); /* done with the mapped pages */
 	if (qrc) {
 		r->skipped = true;
