@@ -219,8 +219,8 @@ static void bench_report(const bench *b, const char *word)
 	int64_t shape[2] = {b->rows, b->cols};
 	for (int reuse = 0; reuse < 2; reuse++) {
 		char name[80];
-		snprintf(name, sizeof name, "%s report pass (no codes, %s)", word,
-			 reuse ? "reused ql_qbufs" : "fresh buffers");
+		snprintf(name, sizeof name, "report %s (no codes, %s)", word,
+			 reuse ? "ql_qbufs reused" : "fresh buffers");
 		if (!wanted(b, name))
 			continue;
 		ql_qbufs bufs = {0};
