@@ -62,7 +62,7 @@ static float rand_exp(uint32_t e0, uint32_t e1)
 	return bits_f((next_u32() & 0x807fffffu) | e << 23);
 }
 
-enum { KINDS = 13 };
+enum { KINDS = 15 };
 
 /* Block b (32 values) of kind `kind`. */
 static void make_block(float *x, int kind, int b)
@@ -107,6 +107,21 @@ static void make_block(float *x, int kind, int b)
 			x[j] = j == 3 + b % 5 ? ((b & 1) ? 5.0f : -5.0f)
 			       : j == 20 ? ((b & 1) ? -5.0f : 5.0f)
 					 : (uniform() - 0.5f) * 9.0f;
+			break;
+		case 13: /* amax 127 (id = 1): small codes' half-way points, and 1 ulp either side */
+			x[j] = j == b % 32 ? ((b & 1) ? -127.0f : 127.0f)
+			       : (float)(int)(next_u32() % 4) * ((next_u32() & 1) ? -1.0f : 1.0f) +
+					 (j % 3 == 0   ? 0.5f
+					  : j % 3 == 1 ? nextafterf(0.5f, 0.0f)
+						       : nextafterf(0.5f, 1.0f));
+			break;
+		case 14: /* amax around 2^-119, where the Q8_0 row kernel's fast path ends */
+			x[j] = (uniform() - 0.5f) * 0x1p-119f;
+			if (j == b % 32)
+				x[j] = nextafterf(0x1p-119f, (b % 3 == 0)   ? 0.0f
+							     : (b % 3 == 1) ? 1.0f
+									    : 0x1p-119f) *
+				       ((b & 4) ? -1.0f : 1.0f);
 			break;
 		default: /* near the rounding edges of x * id: values k ± 1 ulp + 0.5 */
 			x[j] = j == 0 ? -127.0f
@@ -426,6 +441,65 @@ static void test_q8_0_row(void **state)
 	free(r);
 }
 
+static bool exhaustive(void)
+{
+	const char *e = getenv("QLENS_EXHAUSTIVE");
+	return e && *e && strcmp(e, "0") != 0;
+}
+
+/* The Q8_0 row kernel's rounding, sign(v) * trunc(|v| + 0.49999997f), on
+ * the codes of every float a in [0, 128] (QLENS_EXHAUSTIVE=1), else on
+ * every 61st one and on the 4096 floats either side of each k and k + 0.5:
+ * blocks of 127 (so d = 1, id = 1 and v = x exactly) and 31 values ±a,
+ * against the reference bytes. */
+static void test_q8_0_row_rounding(void **state)
+{
+	(void)state;
+	enum { NB = 4096 };
+	float *x = malloc(NB * 32 * sizeof *x);
+	ql_block_q8_0 *a = malloc(NB * sizeof *a), *r = malloc(NB * sizeof *r);
+	assert_true(x && a && r);
+	const uint32_t end = 0x43000000u; /* 128.0f */
+	const uint32_t step = exhaustive() ? 1 : 61;
+	uint32_t u = 0, near = 0; /* near: index into the runs around k and k + 0.5 */
+	bool done = false;
+	int64_t checked = 0;
+	while (!done) {
+		int64_t nb = 0;
+		for (; nb < NB && !done; nb++) {
+			float *xb = x + nb * 32;
+			xb[0] = (nb & 1) ? -127.0f : 127.0f;
+			for (int j = 1; j < 32; j++) {
+				float v;
+				if (u <= end) {
+					v = bits_f(u);
+					u += step;
+				} else if (near < 256u * 8192u) {
+					float c = (float)(near / 8192u) * 0.5f; /* 0, 0.5, ..., 127.5 */
+					uint32_t cb;
+					memcpy(&cb, &c, sizeof cb);
+					int32_t off = (int32_t)(near % 8192u) - 4096;
+					v = c == 0.0f ? bits_f((uint32_t)(off < 0 ? -off : off))
+						      : bits_f((uint32_t)((int32_t)cb + off));
+					near++;
+				} else {
+					v = 0.0f;
+					done = true;
+				}
+				xb[j] = (next_u32() & 1) ? -v : v;
+				checked++;
+			}
+		}
+		ql_quantize_row_q8_0_ref(x, r, nb * 32);
+		assert_int_equal(ql_quantize_row_q8_0(x, a, nb * 32), 0);
+		assert_memory_equal(a, r, (size_t)nb * sizeof *a);
+	}
+	assert_true(checked > (exhaustive() ? (int64_t)end : (int64_t)(end / 61)));
+	free(x);
+	free(a);
+	free(r);
+}
+
 static void test_nonfinite_refused(void **state)
 {
 	(void)state;
@@ -472,6 +546,7 @@ int main(void)
 		cmocka_unit_test(test_quantize_both_ways),
 		cmocka_unit_test(test_nonfinite_refused),
 		cmocka_unit_test(test_q8_0_row),
+		cmocka_unit_test(test_q8_0_row_rounding),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -33,7 +33,7 @@ static atomic_int avx2_state;
 static int avx2_probe(void)
 {
 	__builtin_cpu_init();
-	return __builtin_cpu_supports("avx2") ? 1 : 2;
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c") ? 1 : 2;
 }
 
 bool ql_avx2_active(void)
@@ -307,43 +307,6 @@ AVX2 static inline __m256i q8_code8(__m256 v)
 	__m256i up = _mm256_castps_si256(_mm256_cmp_ps(f, _mm256_set1_ps(0.5f), _CMP_GE_OQ));
 	__m256i dn = _mm256_castps_si256(_mm256_cmp_ps(f, _mm256_set1_ps(-0.5f), _CMP_LE_OQ));
 	return _mm256_add_epi32(_mm256_sub_epi32(t, up), dn);
-}
-
-/* blocks.c's ql_quantize_row_q8_0 (ggml's reference bytes) for nb blocks:
- * a block whose 32 values are all finite here, 8 lanes at a time (absmax
- * by max of |x|, exact; the codes by q8_code8, which equals q8_code); any
- * other block through the C reference. */
-AVX2 void ql_q8_0_row_avx2(const float *x, ql_block_q8_0 *blk, int64_t nb)
-{
-	const __m256 fmax = _mm256_set1_ps(FLT_MAX);
-	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
-	for (int64_t i = 0; i < nb; i++) {
-		const float *xb = x + i * QL_QK8_0;
-		__m256 v[4], a = _mm256_setzero_ps();
-		__m256 ok = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
-		for (int k = 0; k < 4; k++) {
-			v[k] = _mm256_loadu_ps(xb + 8 * k);
-			__m256 av = _mm256_and_ps(v[k], absf);
-			ok = _mm256_and_ps(ok, _mm256_cmp_ps(av, fmax, _CMP_LE_OQ));
-			a = _mm256_max_ps(a, av);
-		}
-		if (_mm256_movemask_ps(ok) != 0xff) {
-			ql_quantize_row_q8_0_ref(xb, blk + i, QL_QK8_0);
-			continue;
-		}
-		__m128 m4 = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-		m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
-		m4 = _mm_max_ss(m4, _mm_shuffle_ps(m4, m4, 1));
-		const float amax = _mm_cvtss_f32(m4);
-		const float d = amax / 127.0f;
-		const float id = d != 0.0f ? 1.0f / d : 0.0f;
-		blk[i].d = ql_fp16_from_f32(d);
-		const __m256 idv = _mm256_set1_ps(id);
-		__m256i c[4];
-		for (int k = 0; k < 4; k++)
-			c[k] = q8_code8(_mm256_mul_ps(v[k], idv));
-		_mm256_storeu_si256((__m256i *)blk[i].qs, pack_s8(c[0], c[1], c[2], c[3]));
-	}
 }
 
 /* Sets the 4 double lanes to zero. */

@@ -52,7 +52,8 @@
  * float arithmetic is no longer exact, and they would differ). */
 #define QL_AVX2_MAX_ZP (1 << 20)
 
-/* True when the AVX2 kernels are built, the CPU has AVX2 and they are not
+/* True when the AVX2 kernels are built, the CPU has AVX2 and F16C (the Q8_0
+ * row kernel converts its scales with vcvtps2ph) and they are not
  * switched off (ql_avx2_enable). */
 bool ql_avx2_active(void);
 /* Switches the AVX2 kernels off (false) or back on: for tests comparing the
@@ -95,7 +96,7 @@ int64_t ql_affine_qdq_u8_avx2(const float *x, size_t n, float scale, int32_t zp,
  * bit ql_quantize_row_q8_0 + ql_dequantize_row_q8_0 + ql_metrics_add.
  * Returns nb, or the index of the first block with a non-finite value
  * (where it stops: that block's outputs are not written). */
-/* ql_quantize_row_q8_0's bytes, nb blocks (any values). */
+/* ql_quantize_row_q8_0's bytes, nb blocks (any values): qrow_avx2.c. */
 void ql_q8_0_row_avx2(const float *x, ql_block_q8_0 *blk, int64_t nb);
 int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk, int8_t *codes,
 			    float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales, float *y, ql_metrics_acc *acc,
