@@ -250,7 +250,7 @@ int64_t ql_mx_quantize_ref(ql_qdtype t, const float *x, int64_t n, uint8_t *code
 #define MX_RNE_MAGIC 12582912.0f /* 1.5 * 2^23 */
 #define MX_RNE_MAGIC_BITS 0x4b400000u
 
-static int mx_block_fp8(const float *restrict x, uint8_t *restrict c, float inv)
+static inline __attribute__((always_inline)) int mx_block_fp8(const float *restrict x, uint8_t *restrict c, float inv)
 {
 	int sat = 0;
 	for (int j = 0; j < QL_MX_BLOCK; j++) {
@@ -261,7 +261,7 @@ static int mx_block_fp8(const float *restrict x, uint8_t *restrict c, float inv)
 	return sat;
 }
 
-static int mx_block_fp4(const float *restrict x, uint8_t *restrict c, float inv)
+static inline __attribute__((always_inline)) int mx_block_fp4(const float *restrict x, uint8_t *restrict c, float inv)
 {
 	int sat = 0;
 	for (int j = 0; j < QL_MX_BLOCK; j++) {
@@ -272,7 +272,7 @@ static int mx_block_fp4(const float *restrict x, uint8_t *restrict c, float inv)
 	return sat;
 }
 
-static int mx_block_int8(const float *restrict x, uint8_t *restrict c, float inv)
+static inline __attribute__((always_inline)) int mx_block_int8(const float *restrict x, uint8_t *restrict c, float inv)
 {
 	int sat = 0;
 	for (int j = 0; j < QL_MX_BLOCK; j++) {

@@ -11,8 +11,10 @@
  * agree is told in quant_avx2.h; tests/test_simd.c checks it over ties,
  * clipping, ±0, subnormals, huge values and every code range.
  *
- * Compiled for "avx2" alone (no "fma"): the compiler cannot fuse a multiply
- * and an add here, which would change the metric sums' last bits.
+ * Compiled for "avx2" and "f16c" (fp16 scales by vcvtps2ph/vcvtph2ps, round
+ * to nearest even and exact, as blocks.c's conversions) and no "fma": the
+ * compiler cannot fuse a multiply and an add here, which would change the
+ * metric sums' last bits.
  */
 #include "quant_avx2.h"
 #include "lanes.h"
@@ -25,7 +27,7 @@
 
 #include <immintrin.h>
 
-#define AVX2 __attribute__((target("avx2")))
+#define AVX2 __attribute__((target("avx2,f16c")))
 
 /* 0 = not asked yet, 1 = usable, 2 = not usable (or switched off). */
 static atomic_int avx2_state;
@@ -102,6 +104,19 @@ AVX2 static inline __m256i pack_u8(__m256i a, __m256i b, __m256i c, __m256i d)
 	__m256i ab = _mm256_packs_epi32(a, b), cd = _mm256_packs_epi32(c, d);
 	__m256i v = _mm256_packus_epi16(ab, cd);
 	return _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+/* blocks.c's ql_fp16_from_f32 of a finite f (round to nearest even, to inf
+ * past 65504) and the fp16 back to float (exact), inline. */
+AVX2 static inline uint16_t fp16_of(float f)
+{
+	return (uint16_t)_mm_extract_epi16(
+		_mm_cvtps_ph(_mm_set_ss(f), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), 0);
+}
+
+AVX2 static inline float f32_of_fp16(uint16_t h)
+{
+	return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
 }
 
 /* Sum of the 8 int32 lanes (each a negated count). */
@@ -309,6 +324,17 @@ AVX2 static inline __m256i q8_code8(__m256 v)
 	return _mm256_add_epi32(_mm256_sub_epi32(t, up), dn);
 }
 
+/* q8_code8 when d = amax / 127 is normal (or 0): x * id is then below 127.5
+ * in magnitude, the clamps do nothing, and round half away from zero is
+ * sign(v) * trunc(|v| + 0.49999997f) (qrow_avx2.c tells why). */
+AVX2 static inline __m256i q8_code8_normal(__m256 v)
+{
+	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
+	__m256i t = _mm256_cvttps_epi32(
+		_mm256_add_ps(_mm256_and_ps(v, absf), _mm256_set1_ps(0x1.fffffep-2f)));
+	return _mm256_sign_epi32(t, _mm256_castps_si256(v));
+}
+
 /* Sets the 4 double lanes to zero. */
 AVX2 static inline void lanes_zero(lanes *s)
 {
@@ -351,16 +377,19 @@ AVX2 int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk,
 		/* blocks.c's ql_quantize_row_q8_0: absmax32 is this amax */
 		const float d = amax / 127.0f;
 		const float id = d != 0.0f ? 1.0f / d : 0.0f;
-		const uint16_t h = ql_fp16_from_f32(d);
-		const float d16 = ql_f32_from_fp16(h);
+		const uint16_t h = fp16_of(d);
+		const float d16 = f32_of_fp16(h);
 		blk[i].d = h;
 		scales[i] = d16;
 		const __m256 idv = _mm256_set1_ps(id), dv = _mm256_set1_ps(d16);
 		float *yb = y ? y + i * QL_QK8_0 : tile;
 		__m256i c[4];
+		const bool normal = d >= FLT_MIN; /* |x * id| < 127.5: qrow_avx2.c */
 		for (int k = 0; k < 4; k++) {
-			c[k] = q8_code8(_mm256_mul_ps(v[k], idv));
-			_mm256_storeu_ps(yb + 8 * k, _mm256_mul_ps(_mm256_cvtepi32_ps(c[k]), dv));
+			__m256 w = _mm256_mul_ps(v[k], idv);
+			c[k] = normal ? q8_code8_normal(w) : q8_code8(w);
+			if (acc || y) /* codes only: no dequantized values to make */
+				_mm256_storeu_ps(yb + 8 * k, _mm256_mul_ps(_mm256_cvtepi32_ps(c[k]), dv));
 		}
 		__m256i q = pack_s8(c[0], c[1], c[2], c[3]);
 		_mm256_storeu_si256((__m256i *)blk[i].qs, q);
@@ -440,8 +469,8 @@ AVX2 int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk,
 		}
 		const float d = max / -8.0f;
 		const float id = d != 0.0f ? 1.0f / d : 0.0f;
-		const uint16_t h = ql_fp16_from_f32(d);
-		const float d16 = ql_f32_from_fp16(h);
+		const uint16_t h = fp16_of(d);
+		const float d16 = f32_of_fp16(h);
 		blk[i].d = h;
 		scales[i] = d16;
 		const __m256 idv = _mm256_set1_ps(id), dv = _mm256_set1_ps(d16);
@@ -452,8 +481,9 @@ AVX2 int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk,
 			__m256i over = _mm256_cmpgt_epi32(q, fifteen);
 			clip += __builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(over)));
 			c[k] = _mm256_min_epi32(q, fifteen);
-			_mm256_storeu_ps(yb + 8 * k, _mm256_mul_ps(_mm256_cvtepi32_ps(
-							     _mm256_sub_epi32(c[k], eight)), dv));
+			if (acc || y) /* codes only: no dequantized values to make */
+				_mm256_storeu_ps(yb + 8 * k, _mm256_mul_ps(_mm256_cvtepi32_ps(
+								     _mm256_sub_epi32(c[k], eight)), dv));
 		}
 		_mm256_storeu_si256((__m256i *)(codes + i * QL_QK4_0), pack_u8(c[0], c[1], c[2], c[3]));
 		/* byte j = code j | code j + 16 << 4 */
@@ -571,6 +601,8 @@ AVX2 int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uin
 									w, th[t], _CMP_GT_OQ)));
 			}
 			c[k] = q;
+			if (!acc && !y) /* codes only: no dequantized values to make */
+				continue;
 			__m256 l = _mm256_blendv_ps(_mm256_permutevar8x32_ps(lv_lo, q),
 						    _mm256_permutevar8x32_ps(lv_hi, q),
 						    _mm256_castsi256_ps(_mm256_cmpgt_epi32(q, seven)));
