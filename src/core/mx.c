@@ -199,6 +199,18 @@ static int mx_shared_exp(const mx_elem *f, float amax, bool ref)
 	return se < -127 ? -127 : se > 127 ? 127 : se;
 }
 
+int ql_mx_shared_exp(ql_qdtype t, float amax)
+{
+	ql_elem_tables();
+	return mx_shared_exp(mx_elem_of(t), amax, false);
+}
+
+const uint32_t *ql_mx_log2_up(void)
+{
+	ql_elem_tables();
+	return mx_log2_up;
+}
+
 /* 2^k for k in [-127, 127], exactly (2^-127 is a float32 subnormal). */
 static float pow2f(int k)
 {

@@ -26,10 +26,17 @@
 #include "quant_avx2.h"
 
 #include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "elem.h"
+#include "qlens/mx.h"
 
 #if QL_HAVE_AVX2_KERNELS
 
 #include <immintrin.h>
+
+#include "avx2_range.h"
 
 #define AVX2F16C __attribute__((target("avx2,f16c")))
 
@@ -42,6 +49,13 @@
 AVX2F16C static inline __m256i pack32(__m256i a, __m256i b, __m256i c, __m256i d)
 {
 	__m256i v = _mm256_packs_epi16(_mm256_packs_epi32(a, b), _mm256_packs_epi32(c, d));
+	return _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+}
+
+/* 4 × 8 int32 codes in [0, 255] to 32 bytes in order. */
+AVX2F16C static inline __m256i pack32u(__m256i a, __m256i b, __m256i c, __m256i d)
+{
+	__m256i v = _mm256_packus_epi16(_mm256_packs_epi32(a, b), _mm256_packs_epi32(c, d));
 	return _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
 }
 
@@ -90,6 +104,151 @@ AVX2F16C void ql_q8_0_row_avx2(const float *x, ql_block_q8_0 *blk, int64_t nb)
 		__m256i c2 = code8(_mm256_mul_ps(v2, idv), absf, half);
 		__m256i c3 = code8(_mm256_mul_ps(v3, idv), absf, half);
 		_mm256_storeu_si256((__m256i *)blk[i].qs, pack32(c0, c1, c2, c3));
+	}
+}
+
+/* ---- MX blocks, codes only ---------------------------------------------------- */
+
+enum { MX_FP4, MX_FP8, MX_INT8 };
+
+/* elem.h's elem_round of 8 magnitudes a (bit patterns) for M mantissa bits,
+ * bias B: the same integer and float operations lane by lane. */
+AVX2F16C static inline __m256i round8(__m256i a, int M, int B)
+{
+	const __m256i magic = _mm256_set1_epi32((int)((uint32_t)((127 - B) + (23 - M) + 1) << 23));
+	__m256i sub = _mm256_sub_epi32(
+		_mm256_castps_si256(_mm256_add_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(magic))),
+		magic);
+	__m256i odd = _mm256_and_si256(_mm256_srli_epi32(a, 23 - M), _mm256_set1_epi32(1));
+	__m256i nrm = _mm256_sub_epi32(a, _mm256_set1_epi32((int)((uint32_t)(127 - B) << 23)));
+	nrm = _mm256_add_epi32(nrm, _mm256_set1_epi32((int)((1u << (22 - M)) - 1u)));
+	nrm = _mm256_srli_epi32(_mm256_add_epi32(nrm, odd), 23 - M);
+	__m256i small = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)((uint32_t)(128 - B) << 23)), a);
+	return _mm256_blendv_epi8(nrm, sub, small);
+}
+
+/* The codes of 8 values v = x * 2^-se as mx.c's element loops make them
+ * (elem_e2m1_sat, elem_e4m3_sat, the int8 rounding), as int32 lanes; *sat
+ * gets the lanes counted as saturated (as a negative count). */
+AVX2F16C static inline __m256i mx_code8(int kind, __m256 v, __m256i *sat)
+{
+	const __m256i inf = _mm256_set1_epi32((int)ELEM_F32_INF);
+	if (kind == MX_INT8) {
+		__m256 r = _mm256_add_ps(_mm256_mul_ps(v, _mm256_set1_ps(64.0f)),
+					 _mm256_set1_ps(12582912.0f)); /* + 1.5 * 2^23 */
+		__m256i k = _mm256_sub_epi32(_mm256_castps_si256(r), _mm256_set1_epi32(0x4b400000));
+		const __m256i hi = _mm256_set1_epi32(127), lo = _mm256_set1_epi32(-127);
+		*sat = _mm256_add_epi32(*sat, _mm256_or_si256(_mm256_cmpgt_epi32(k, hi),
+							       _mm256_cmpgt_epi32(lo, k)));
+		return _mm256_max_epi32(_mm256_min_epi32(k, hi), lo);
+	}
+	__m256i u = _mm256_castps_si256(v);
+	__m256i a = _mm256_and_si256(u, _mm256_set1_epi32(INT32_MAX));
+	__m256i nan = _mm256_cmpgt_epi32(a, inf);
+	const uint32_t first = kind == MX_FP4 ? ELEM_E2M1_SAT_FIRST : ELEM_E4M3_SAT_FIRST;
+	__m256i over = _mm256_cmpgt_epi32(a, _mm256_set1_epi32((int)(first - 1))); /* a >= first */
+	*sat = _mm256_add_epi32(*sat, _mm256_andnot_si256(nan, over));
+	if (kind == MX_FP4) {
+		__m256i c = round8(a, 1, 1);
+		c = _mm256_blendv_epi8(c, _mm256_set1_epi32(7), over);
+		c = _mm256_or_si256(c, _mm256_and_si256(_mm256_srli_epi32(u, 28), _mm256_set1_epi32(8)));
+		return _mm256_andnot_si256(nan, c);
+	}
+	__m256i c = round8(a, 3, 7);
+	c = _mm256_blendv_epi8(c, _mm256_set1_epi32(0x7e), over);
+	c = _mm256_or_si256(c, _mm256_and_si256(nan, _mm256_set1_epi32(0x7f)));
+	return _mm256_or_si256(c, _mm256_and_si256(_mm256_srli_epi32(u, 24), _mm256_set1_epi32(0x80)));
+}
+
+/* 2^k for k in [-127, 127], exactly (mx.c's pow2f). */
+static inline float pow2_exact(int k)
+{
+	uint32_t u = k > -127 ? (uint32_t)(k + 127) << 23 : 0x00400000u;
+	float f;
+	memcpy(&f, &u, sizeof f);
+	return f;
+}
+
+AVX2F16C static inline int64_t mx_codes(int kind, ql_qdtype t, const float *x, int64_t nb,
+					 uint8_t *raw, uint8_t *codes, float *umin, float *umax,
+					 float *clip_lo, float *clip_hi, float *scales,
+					 int64_t *saturated)
+{
+	const __m256i absi = _mm256_set1_epi32(INT32_MAX);
+	const uint32_t *up = ql_mx_log2_up();
+	const int emax = kind == MX_FP4 ? 2 : kind == MX_FP8 ? 8 : 0;
+	const int64_t bb = kind == MX_FP4 ? 1 + QL_MX_BLOCK / 2 : 1 + QL_MX_BLOCK;
+	__m256i sat = _mm256_setzero_si256();
+	int64_t i = 0;
+	for (; i < nb; i++) {
+		const float *xb = x + i * QL_MX_BLOCK;
+		__m256 v[4];
+		__m256i m = _mm256_setzero_si256();
+		for (int k = 0; k < 4; k++) {
+			v[k] = _mm256_loadu_ps(xb + 8 * k);
+			m = _mm256_max_epi32(m, _mm256_and_si256(_mm256_castps_si256(v[k]), absi));
+		}
+		const uint32_t ab = hmax_epi32(m);
+		if (ab >= AMAX_INF_BITS)
+			break;
+		float mn, mx;
+		block_range(xb, v[0], v[1], v[2], v[3], &mn, &mx);
+		const float amax = fabsf(mn) > fabsf(mx) ? fabsf(mn) : fabsf(mx);
+		umin[i] = mn;
+		umax[i] = mx;
+		clip_lo[i] = -amax;
+		clip_hi[i] = amax;
+		int se;
+		if (ab >= 0x00800000u) { /* normal: mx.c's mx_floor_log2 */
+			se = (int)(ab >> 23) - 127 + (ab >= up[ab >> 23]) - emax;
+			se = se < -127 ? -127 : se > 127 ? 127 : se;
+		} else {
+			se = ql_mx_shared_exp(t, amax);
+		}
+		uint8_t *rb = raw + i * bb;
+		rb[0] = (uint8_t)(se + 127);
+		scales[i] = pow2_exact(se);
+		const __m256 inv = _mm256_set1_ps(pow2_exact(-se));
+		__m256i c[4];
+		for (int k = 0; k < 4; k++)
+			c[k] = mx_code8(kind, _mm256_mul_ps(v[k], inv), &sat);
+		__m256i bytes = kind == MX_INT8 ? pack32(c[0], c[1], c[2], c[3])
+						: pack32u(c[0], c[1], c[2], c[3]);
+		_mm256_storeu_si256((__m256i *)(codes + i * QL_MX_BLOCK), bytes);
+		if (kind == MX_FP4) { /* byte j: code j | code j + 16 << 4 */
+			__m256i a = _mm256_or_si256(c[0], _mm256_slli_epi32(c[2], 4));
+			__m256i b = _mm256_or_si256(c[1], _mm256_slli_epi32(c[3], 4));
+			__m256i p = _mm256_permute4x64_epi64(_mm256_packus_epi32(a, b), 0xd8);
+			_mm_storeu_si128((__m128i *)(rb + 1),
+					 _mm_packus_epi16(_mm256_castsi256_si128(p),
+							  _mm256_extracti128_si256(p, 1)));
+		} else {
+			_mm256_storeu_si256((__m256i *)(rb + 1), bytes);
+		}
+	}
+	int32_t t8[8];
+	_mm256_storeu_si256((__m256i *)t8, sat);
+	int64_t total = 0;
+	for (int j = 0; j < 8; j++)
+		total -= t8[j];
+	*saturated = total;
+	return i;
+}
+
+AVX2F16C int64_t ql_mx_codes_avx2(ql_qdtype t, const float *x, int64_t nb, uint8_t *raw,
+				  uint8_t *codes, float *umin, float *umax, float *clip_lo,
+				  float *clip_hi, float *scales, int64_t *saturated)
+{
+	switch (t) {
+	case QL_Q_MXFP4:
+		return mx_codes(MX_FP4, t, x, nb, raw, codes, umin, umax, clip_lo, clip_hi, scales,
+				saturated);
+	case QL_Q_MXFP8:
+		return mx_codes(MX_FP8, t, x, nb, raw, codes, umin, umax, clip_lo, clip_hi, scales,
+				saturated);
+	default:
+		return mx_codes(MX_INT8, t, x, nb, raw, codes, umin, umax, clip_lo, clip_hi, scales,
+				saturated);
 	}
 }
 

@@ -39,6 +39,7 @@
 
 #include "qlens/blocks.h"
 #include "qlens/nf4.h"
+#include "qlens/scheme.h"
 #include "qlens/format.h"
 #include "qlens/stats.h"
 
@@ -114,6 +115,15 @@ int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk, uint
 int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uint8_t *codes,
 			   float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
 			   float *y, ql_metrics_acc *acc, int64_t flush);
+/* MX codes only (qrow_avx2.c): nb blocks of 32 of t (QL_Q_MXFP4, _MXFP8,
+ * _MXINT8) as ql_mx_quantize makes them, the ranges as for Q8_0 above, the
+ * raw blocks (e8m0, then the codes: fp4 two a byte, j low and j + 16 high)
+ * into raw, the codes one a byte into codes, 2^shared_exp into scales[i]
+ * and the saturated count into *saturated. Returns nb, or the index of the
+ * first block with a non-finite value (its outputs not written). */
+int64_t ql_mx_codes_avx2(ql_qdtype t, const float *x, int64_t nb, uint8_t *raw, uint8_t *codes,
+			 float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
+			 int64_t *saturated);
 /* The ranges of nb blocks of 32 (as for Q8_0 above). Returns nb, or the
  * index of the first block with a non-finite value. */
 int64_t ql_block_ranges_avx2(const float *x, int64_t nb, float *umin, float *umax,

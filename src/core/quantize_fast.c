@@ -88,6 +88,17 @@ bool ql_qt_fast_mx(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 	if (!(p->G == QL_MX_BLOCK && p->L % QL_MX_BLOCK == 0 && ql_avx2_active()))
 		return false;
 	const int64_t bb = p->info->block_bytes;
+	if (p->no_metrics && !r->dequant) { /* codes only: one AVX2 pass, no tiles */
+		int64_t sat = 0;
+		int64_t done = ql_mx_codes_avx2(p->dtype, p->x + u0 * QL_MX_BLOCK, u1 - u0,
+						r->blocks + (size_t)(u0 * bb), r->codes + u0 * QL_MX_BLOCK,
+						p->umin + u0, p->umax + u0, r->clip_lo + u0,
+						r->clip_hi + u0, r->scales + u0, &sat);
+		acc->clipped += sat;
+		if (done < u1 - u0)
+			p->bad[acc - p->acc] = 1;
+		return true;
+	}
 	const bool fp4 = p->info->bits == 4; /* two elements a byte, j and j + 16 */
 	float ytile[TILE];
 	for (int64_t u = u0; u < u1; u += TILE / QL_MX_BLOCK) {
