@@ -75,36 +75,105 @@ AVX2F16C static inline uint32_t hmax_epi32(__m256i m)
 	return (uint32_t)_mm_cvtsi128_si32(m4);
 }
 
+/* One block the plain way (any values): see the top of this file. */
+AVX2F16C static inline void q8_0_block(const float *xb, ql_block_q8_0 *blk, __m256 absf,
+				       __m256 half)
+{
+	__m256 v0 = _mm256_loadu_ps(xb), v1 = _mm256_loadu_ps(xb + 8);
+	__m256 v2 = _mm256_loadu_ps(xb + 16), v3 = _mm256_loadu_ps(xb + 24);
+	__m256i m = _mm256_max_epi32(_mm256_max_epi32(_mm256_castps_si256(_mm256_and_ps(v0, absf)),
+						      _mm256_castps_si256(_mm256_and_ps(v1, absf))),
+				     _mm256_max_epi32(_mm256_castps_si256(_mm256_and_ps(v2, absf)),
+						      _mm256_castps_si256(_mm256_and_ps(v3, absf))));
+	const uint32_t mb = hmax_epi32(m);
+	if (mb >= AMAX_INF_BITS || (mb != 0 && mb < AMAX_LOW_BITS)) {
+		ql_quantize_row_q8_0_ref(xb, blk, QL_QK8_0);
+		return;
+	}
+	const float amax = _mm_cvtss_f32(_mm_castsi128_ps(_mm_cvtsi32_si128((int)mb)));
+	const float d = amax / 127.0f;
+	const float id = d != 0.0f ? 1.0f / d : 0.0f;
+	blk->d = (uint16_t)_mm_extract_epi16(
+		_mm_cvtps_ph(_mm_set_ss(d), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), 0);
+	const __m256 idv = _mm256_set1_ps(id);
+	__m256i c0 = code8(_mm256_mul_ps(v0, idv), absf, half);
+	__m256i c1 = code8(_mm256_mul_ps(v1, idv), absf, half);
+	__m256i c2 = code8(_mm256_mul_ps(v2, idv), absf, half);
+	__m256i c3 = code8(_mm256_mul_ps(v3, idv), absf, half);
+	_mm256_storeu_si256((__m256i *)blk->qs, pack32(c0, c1, c2, c3));
+}
+
+/* Lane-wise max of |x| bits over one block of 32 (8 lanes, not yet reduced). */
+AVX2F16C static inline __m256i absmax8(const float *xb, __m256i absi)
+{
+	__m256i a = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)xb), absi);
+	__m256i b = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(xb + 8)), absi);
+	__m256i c = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(xb + 16)), absi);
+	__m256i d = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(xb + 24)), absi);
+	return _mm256_max_epi32(_mm256_max_epi32(a, b), _mm256_max_epi32(c, d));
+}
+
+/* Lane b of the result: the max of m[b]'s 8 lanes (a transposing reduction). */
+AVX2F16C static inline __m256i hmax8x8(const __m256i m[8])
+{
+	__m256i t[4];
+	for (int k = 0; k < 4; k++)
+		t[k] = _mm256_max_epi32(_mm256_unpacklo_epi32(m[2 * k], m[2 * k + 1]),
+					_mm256_unpackhi_epi32(m[2 * k], m[2 * k + 1]));
+	__m256i u0 = _mm256_max_epi32(_mm256_unpacklo_epi64(t[0], t[1]),
+				      _mm256_unpackhi_epi64(t[0], t[1]));
+	__m256i u1 = _mm256_max_epi32(_mm256_unpacklo_epi64(t[2], t[3]),
+				      _mm256_unpackhi_epi64(t[2], t[3]));
+	return _mm256_max_epi32(_mm256_permute2x128_si256(u0, u1, 0x20),
+				_mm256_permute2x128_si256(u0, u1, 0x31));
+}
+
+/* Eight blocks at a time: their amax in one vector, d and 1 / d by two
+ * vector divisions (each lane the same IEEE division as the scalar one),
+ * the eight fp16 scales by one vcvtps2ph; a group holding any block that
+ * is not for the fast path (see above) goes block by block. */
 AVX2F16C void ql_q8_0_row_avx2(const float *x, ql_block_q8_0 *blk, int64_t nb)
 {
 	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
+	const __m256i absi = _mm256_set1_epi32(INT32_MAX);
 	const __m256 half = _mm256_set1_ps(0x1.fffffep-2f); /* 0.49999997f */
-	for (int64_t i = 0; i < nb; i++) {
-		const float *xb = x + i * QL_QK8_0;
-		__m256 v0 = _mm256_loadu_ps(xb), v1 = _mm256_loadu_ps(xb + 8);
-		__m256 v2 = _mm256_loadu_ps(xb + 16), v3 = _mm256_loadu_ps(xb + 24);
-		__m256i m = _mm256_max_epi32(
-			_mm256_max_epi32(_mm256_castps_si256(_mm256_and_ps(v0, absf)),
-					 _mm256_castps_si256(_mm256_and_ps(v1, absf))),
-			_mm256_max_epi32(_mm256_castps_si256(_mm256_and_ps(v2, absf)),
-					 _mm256_castps_si256(_mm256_and_ps(v3, absf))));
-		const uint32_t mb = hmax_epi32(m);
-		if (mb >= AMAX_INF_BITS || (mb != 0 && mb < AMAX_LOW_BITS)) {
-			ql_quantize_row_q8_0_ref(xb, blk + i, QL_QK8_0);
+	const __m256i low = _mm256_set1_epi32((int)AMAX_LOW_BITS);
+	const __m256i inf = _mm256_set1_epi32((int)AMAX_INF_BITS - 1);
+	int64_t i = 0;
+	for (; i + 8 <= nb; i += 8) {
+		const float *xg = x + i * QL_QK8_0;
+		__m256i m[8];
+		for (int b = 0; b < 8; b++)
+			m[b] = absmax8(xg + b * QL_QK8_0, absi);
+		__m256i am = hmax8x8(m);
+		/* amax >= inf, or 0 < amax < 2^-119 */
+		__m256i zero = _mm256_cmpeq_epi32(am, _mm256_setzero_si256());
+		__m256i odd = _mm256_or_si256(_mm256_cmpgt_epi32(am, inf),
+					      _mm256_andnot_si256(zero, _mm256_cmpgt_epi32(low, am)));
+		if (!_mm256_testz_si256(odd, odd)) {
+			for (int b = 0; b < 8; b++)
+				q8_0_block(xg + b * QL_QK8_0, blk + i + b, absf, half);
 			continue;
 		}
-		const float amax = _mm_cvtss_f32(_mm_castsi128_ps(_mm_cvtsi32_si128((int)mb)));
-		const float d = amax / 127.0f;
-		const float id = d != 0.0f ? 1.0f / d : 0.0f;
-		blk[i].d = (uint16_t)_mm_extract_epi16(
-			_mm_cvtps_ph(_mm_set_ss(d), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), 0);
-		const __m256 idv = _mm256_set1_ps(id);
-		__m256i c0 = code8(_mm256_mul_ps(v0, idv), absf, half);
-		__m256i c1 = code8(_mm256_mul_ps(v1, idv), absf, half);
-		__m256i c2 = code8(_mm256_mul_ps(v2, idv), absf, half);
-		__m256i c3 = code8(_mm256_mul_ps(v3, idv), absf, half);
-		_mm256_storeu_si256((__m256i *)blk[i].qs, pack32(c0, c1, c2, c3));
+		__m256 d = _mm256_div_ps(_mm256_castsi256_ps(am), _mm256_set1_ps(127.0f));
+		__m256 id = _mm256_andnot_ps(_mm256_castsi256_ps(zero),
+					     _mm256_div_ps(_mm256_set1_ps(1.0f), d));
+		uint16_t h[8];
+		_mm_storeu_si128((__m128i *)h,
+				 _mm256_cvtps_ph(d, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+		for (int b = 0; b < 8; b++) {
+			const float *xb = xg + b * QL_QK8_0;
+			const __m256 idv = _mm256_permutevar8x32_ps(id, _mm256_set1_epi32(b));
+			blk[i + b].d = h[b];
+			__m256i c0 = code8(_mm256_mul_ps(_mm256_loadu_ps(xb), idv), absf, half);
+			__m256i c1 = code8(_mm256_mul_ps(_mm256_loadu_ps(xb + 8), idv), absf, half);
+			__m256i c2 = code8(_mm256_mul_ps(_mm256_loadu_ps(xb + 16), idv), absf, half);
+			__m256i c3 = code8(_mm256_mul_ps(_mm256_loadu_ps(xb + 24), idv), absf, half);
+			_mm256_storeu_si256((__m256i *)blk[i + b].qs, pack32(c0, c1, c2, c3));
+		}
 	}
+	for (; i < nb; i++)
+		q8_0_block(x + i * QL_QK8_0, blk + i, absf, half);
 }
 
 /* ---- MX blocks, codes only ---------------------------------------------------- */
