@@ -334,11 +334,9 @@ static void test_nf4_kernel(void **state)
 #endif
 
 /* ql_quantize with the AVX2 kernels off, then on: every field the same. */
-static void compare_quantize(const float *x, const int64_t *shape, int ndim, ql_qdtype t)
+static void compare_scheme(const float *x, const int64_t *shape, int ndim, const ql_scheme *sp)
 {
-	ql_scheme s;
-	ql_scheme_init(&s);
-	s.dtype = t;
+	const ql_scheme s = *sp;
 	for (int mode = 0; mode < 6; mode++) {
 		ql_qopts o = {.dequant = mode % 3 == 0, .no_metrics = mode % 3 == 2,
 			      .threads = 1 + mode / 3};
@@ -377,6 +375,43 @@ static void compare_quantize(const float *x, const int64_t *shape, int ndim, ql_
 		ql_qresult_free(&r[0]);
 		ql_qresult_free(&r[1]);
 	}
+}
+
+static void compare_quantize(const float *x, const int64_t *shape, int ndim, ql_qdtype t)
+{
+	ql_scheme s;
+	ql_scheme_init(&s);
+	s.dtype = t;
+	compare_scheme(x, shape, ndim, &s);
+}
+
+/* Integer targets per group: groups of 32 (codes only: the AVX2 group loop
+ * of quantize_fast.c) and of other sizes, symmetric or not, fp32 or fp16
+ * scales, against the C path. */
+static void test_int_groups_both_ways(void **state)
+{
+	(void)state;
+	int64_t shapes[][2] = {{301, 1024}, {7, 96}, {5, 100}, {3, 32}};
+	size_t n = 301 * 1024;
+	float *x = malloc(n * sizeof *x);
+	assert_non_null(x);
+	for (size_t b = 0; b < n / 32; b++)
+		make_block(x + b * 32, (int)(b % KINDS), (int)b);
+	const ql_qdtype types[] = {QL_Q_INT4, QL_Q_UINT4, QL_Q_INT8, QL_Q_UINT8, QL_Q_INT3};
+	for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++)
+		for (size_t t = 0; t < sizeof types / sizeof types[0]; t++)
+			for (int v = 0; v < 4; v++) {
+				ql_scheme s;
+				ql_scheme_init(&s);
+				s.dtype = types[t];
+				s.gran = QL_GRAN_GROUP;
+				s.group = v == 3 ? 16 : 32;
+				s.sym = v == 1 ? QL_ASYM : v == 0 ? QL_SYM : QL_SYM_DEFAULT;
+				if (v == 2)
+					s.scale_dtype = QL_SCALE_FP16;
+				compare_scheme(x, shapes[k], 2, &s);
+			}
+	free(x);
 }
 
 static const ql_qdtype block_types[] = {QL_Q_Q8_0, QL_Q_Q4_0, QL_Q_NF4,
@@ -544,6 +579,7 @@ int main(void)
 		cmocka_unit_test(test_q4_0_kernel),
 		cmocka_unit_test(test_nf4_kernel),
 		cmocka_unit_test(test_quantize_both_ways),
+		cmocka_unit_test(test_int_groups_both_ways),
 		cmocka_unit_test(test_nonfinite_refused),
 		cmocka_unit_test(test_q8_0_row),
 		cmocka_unit_test(test_q8_0_row_rounding),

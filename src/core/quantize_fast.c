@@ -11,8 +11,10 @@
  */
 #include "qplan.h"
 
+#include <math.h>
 #include <string.h>
 
+#include "qlens/affine.h"
 #include "qlens/blocks.h"
 #include "qlens/mx.h"
 #include "qlens/nf4.h"
@@ -133,8 +135,51 @@ bool ql_qt_fast_mx(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 	return true;
 }
 
+/* Integer targets in groups of 32, codes only (no metrics, no kept copy):
+ * a tile of groups' ranges by the AVX2 block ranges (ql_qp_scan_span's,
+ * bit for bit), then for each group its scale and zero point from
+ * ql_qp_unit_params and its codes by the quantizer (AVX2), as
+ * ql_qp_calib_unit_fused + quant_span do it one group at a time. */
+bool ql_qt_fast_int_g32(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
+{
+	qplan *p = plan;
+	ql_qresult *r = p->r;
+	if (!(p->trav == TRAV_GROUPS && p->G == 32 && p->L % 32 == 0 && p->no_metrics &&
+	      !r->dequant && r->codes && ql_avx2_active()))
+		return false;
+	enum { K = TILE / 32 };
+	for (int64_t u = u0; u < u1; u += K) {
+		int64_t k = u1 - u < K ? u1 - u : K;
+		const float *x = p->x + u * 32;
+		if (ql_block_ranges_avx2(x, k, p->umin + u, p->umax + u, r->clip_lo + u,
+					 r->clip_hi + u) < k) {
+			p->bad[acc - p->acc] = 1;
+			return true;
+		}
+		for (int64_t b = 0; b < k; b++) {
+			float lo = p->umin[u + b], hi = p->umax[u + b];
+			if (p->sym) {
+				float a = fabsf(lo) > fabsf(hi) ? fabsf(lo) : fabsf(hi);
+				lo = -a;
+				hi = a;
+			}
+			ql_qp_unit_params(p, u + b, lo, hi);
+			const float scale = r->scales[u + b];
+			const int32_t z = r->zero_points ? r->zero_points[u + b] : 0;
+			uint8_t *q = r->codes + (u + b) * 32;
+			acc->clipped += p->info->is_signed
+						? ql_affine_quantize_s8(x + b * 32, 32, scale, z, p->qmin,
+									p->qmax, (int8_t *)q)
+						: ql_affine_quantize_u8(x + b * 32, 32, scale, z, p->qmin,
+									p->qmax, q);
+		}
+	}
+	return true;
+}
+
 #else
 
+bool ql_qt_fast_int_g32(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc) { return false; }
 bool ql_qt_fast_q8_0(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc) { return false; }
 bool ql_qt_fast_q4_0(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc) { return false; }
 bool ql_qt_fast_nf4(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc) { return false; }
