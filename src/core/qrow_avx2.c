@@ -178,7 +178,7 @@ AVX2F16C void ql_q8_0_row_avx2(const float *x, ql_block_q8_0 *blk, int64_t nb)
 
 /* ---- MX blocks, codes only ---------------------------------------------------- */
 
-enum { MX_FP4, MX_FP8, MX_INT8 };
+enum { MX_FP4, MX_FP8, MX_INT8, FP_E5M2 };
 
 /* elem.h's elem_round of 8 magnitudes a (bit patterns) for M mantissa bits,
  * bias B: the same integer and float operations lane by lane. */
@@ -197,8 +197,9 @@ AVX2F16C static inline __m256i round8(__m256i a, int M, int B)
 }
 
 /* The codes of 8 values v = x * 2^-se as mx.c's element loops make them
- * (elem_e2m1_sat, elem_e4m3_sat, the int8 rounding), as int32 lanes; *sat
- * gets the lanes counted as saturated (as a negative count). */
+ * (elem_e2m1_sat, elem_e4m3_sat, the int8 rounding; and elem_e5m2_sat for
+ * scaled.c), as int32 lanes; *sat gets the lanes counted as saturated (as a
+ * negative count), as elem_saturates counts them. */
 AVX2F16C static inline __m256i mx_code8(int kind, __m256 v, __m256i *sat)
 {
 	const __m256i inf = _mm256_set1_epi32((int)ELEM_F32_INF);
@@ -214,7 +215,9 @@ AVX2F16C static inline __m256i mx_code8(int kind, __m256 v, __m256i *sat)
 	__m256i u = _mm256_castps_si256(v);
 	__m256i a = _mm256_and_si256(u, _mm256_set1_epi32(INT32_MAX));
 	__m256i nan = _mm256_cmpgt_epi32(a, inf);
-	const uint32_t first = kind == MX_FP4 ? ELEM_E2M1_SAT_FIRST : ELEM_E4M3_SAT_FIRST;
+	const uint32_t first = kind == MX_FP4	 ? ELEM_E2M1_SAT_FIRST
+			       : kind == FP_E5M2 ? ELEM_E5M2_SAT_FIRST
+						 : ELEM_E4M3_SAT_FIRST;
 	__m256i over = _mm256_cmpgt_epi32(a, _mm256_set1_epi32((int)(first - 1))); /* a >= first */
 	*sat = _mm256_add_epi32(*sat, _mm256_andnot_si256(nan, over));
 	if (kind == MX_FP4) {
@@ -222,6 +225,16 @@ AVX2F16C static inline __m256i mx_code8(int kind, __m256 v, __m256i *sat)
 		c = _mm256_blendv_epi8(c, _mm256_set1_epi32(7), over);
 		c = _mm256_or_si256(c, _mm256_and_si256(_mm256_srli_epi32(u, 28), _mm256_set1_epi32(8)));
 		return _mm256_andnot_si256(nan, c);
+	}
+	if (kind == FP_E5M2) { /* elem_e5m2_sat */
+		__m256i c = round8(a, 2, 15);
+		c = _mm256_blendv_epi8(c, _mm256_set1_epi32(0x7b), over);
+		__m256i qnan = _mm256_or_si256(
+			_mm256_set1_epi32(0x7e),
+			_mm256_and_si256(_mm256_srli_epi32(a, 21), _mm256_set1_epi32(1)));
+		c = _mm256_blendv_epi8(c, qnan, nan);
+		return _mm256_or_si256(
+			c, _mm256_and_si256(_mm256_srli_epi32(u, 24), _mm256_set1_epi32(0x80)));
 	}
 	__m256i c = round8(a, 3, 7);
 	c = _mm256_blendv_epi8(c, _mm256_set1_epi32(0x7e), over);
@@ -318,6 +331,37 @@ AVX2F16C int64_t ql_mx_codes_avx2(ql_qdtype t, const float *x, int64_t nb, uint8
 	default:
 		return mx_codes(MX_INT8, t, x, nb, raw, codes, umin, umax, clip_lo, clip_hi, scales,
 				saturated);
+	}
+}
+
+/* ---- fp8 / fp4 element codes of x * inv ---------------------------------------- */
+
+AVX2F16C static inline int64_t fp_codes(int kind, const float *x, size_t n, float inv,
+					uint8_t *codes)
+{
+	const __m256 iv = _mm256_set1_ps(inv);
+	__m256i sat = _mm256_setzero_si256();
+	for (size_t i = 0; i + 32 <= n; i += 32) {
+		__m256i c[4];
+		for (int k = 0; k < 4; k++)
+			c[k] = mx_code8(kind, _mm256_mul_ps(_mm256_loadu_ps(x + i + 8 * k), iv), &sat);
+		_mm256_storeu_si256((__m256i *)(codes + i), pack32u(c[0], c[1], c[2], c[3]));
+	}
+	int32_t t8[8];
+	_mm256_storeu_si256((__m256i *)t8, sat);
+	int64_t total = 0;
+	for (int j = 0; j < 8; j++)
+		total -= t8[j];
+	return total;
+}
+
+AVX2F16C int64_t ql_fp_codes_avx2(ql_type fmt, const float *x, size_t n, float inv,
+				  uint8_t *codes)
+{
+	switch (fmt) {
+	case QL_FP8_E4M3: return fp_codes(MX_FP8, x, n, inv, codes);
+	case QL_FP8_E5M2: return fp_codes(FP_E5M2, x, n, inv, codes);
+	default: return fp_codes(MX_FP4, x, n, inv, codes);
 	}
 }
 

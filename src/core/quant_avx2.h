@@ -124,6 +124,12 @@ int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uint8_t 
 int64_t ql_mx_codes_avx2(ql_qdtype t, const float *x, int64_t nb, uint8_t *raw, uint8_t *codes,
 			 float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
 			 int64_t *saturated);
+/* The element codes of x[i] * inv, i < n rounded down to a multiple of 32
+ * (the caller does the rest), for fmt QL_FP8_E4M3, QL_FP8_E5M2 or
+ * QL_FP4_E2M1: elem.h's elem_e4m3_sat / elem_e5m2_sat / elem_e2m1_sat of
+ * each, bit for bit, any float included; returns how many elem_saturates
+ * counts (qrow_avx2.c). */
+int64_t ql_fp_codes_avx2(ql_type fmt, const float *x, size_t n, float inv, uint8_t *codes);
 /* The ranges of nb blocks of 32 (as for Q8_0 above). Returns nb, or the
  * index of the first block with a non-finite value. */
 int64_t ql_block_ranges_avx2(const float *x, int64_t nb, float *umin, float *umax,
