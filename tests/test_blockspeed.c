@@ -62,7 +62,7 @@ static float rand_exp(uint32_t e0, uint32_t e1)
 	return bits_f((next_u32() & 0x807fffffu) | e << 23);
 }
 
-enum { KINDS = 15 };
+enum { KINDS = 16 };
 
 /* Block b (32 values) of kind `kind`. */
 static void make_block(float *x, int kind, int b)
@@ -123,6 +123,15 @@ static void make_block(float *x, int kind, int b)
 									    : 0x1p-119f) *
 				       ((b & 4) ? -1.0f : 1.0f);
 			break;
+		case 15: { /* amax 1 (NF4: w = x): its thresholds and 1 ulp either side */
+			float t = ql_nf4_thresholds[next_u32() % 15];
+			int k = (int)(next_u32() % 3);
+			x[j] = j == b % 32 ? ((b & 1) ? -1.0f : 1.0f)
+			       : k == 0	   ? t
+			       : k == 1	   ? nextafterf(t, INFINITY)
+					   : nextafterf(t, -INFINITY);
+			break;
+		}
 		default: /* near the rounding edges of x * id: values k ± 1 ulp + 0.5 */
 			x[j] = j == 0 ? -127.0f
 				      : nextafterf((float)((int)(next_u32() % 254) - 127) + 0.5f,

@@ -522,9 +522,15 @@ AVX2 int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uin
 	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
 	const __m256 lv_lo = _mm256_loadu_ps(ql_nf4_levels), lv_hi = _mm256_loadu_ps(ql_nf4_levels + 8);
 	const __m256i seven = _mm256_set1_epi32(7), lowbyte = _mm256_set1_epi16(0xff);
-	__m256 th[15];
-	for (int t = 0; t < 15; t++)
-		th[t] = _mm256_set1_ps(ql_nf4_thresholds[t]);
+	/* The code is the count of thresholds below w (they increase), found
+	 * by a binary search: th7, then th3/th11, th1/5/9/13, th0/2/../14. */
+	const float *T = ql_nf4_thresholds;
+	const __m256 th7 = _mm256_set1_ps(T[7]), th3 = _mm256_set1_ps(T[3]),
+		     th11 = _mm256_set1_ps(T[11]);
+	const __m256 th_odd = _mm256_setr_ps(T[1], T[5], T[9], T[13], T[13], T[13], T[13], T[13]);
+	const __m256 th_even = _mm256_setr_ps(T[0], T[2], T[4], T[6], T[8], T[10], T[12], T[14]);
+	const __m256i eight = _mm256_set1_epi32(8), four = _mm256_set1_epi32(4),
+		      two = _mm256_set1_epi32(2), one = _mm256_set1_epi32(1);
 	lanes s;
 	lanes_zero(&s);
 	float tile[QL_NF4_BLOCK];
@@ -571,10 +577,16 @@ AVX2 int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uin
 			__m256i q = seven;
 			if (amax != 0.0f) {
 				__m256 w = _mm256_mul_ps(v[k], inv);
-				q = _mm256_setzero_si256();
-				for (int t = 0; t < 15; t++)
-					q = _mm256_sub_epi32(q, _mm256_castps_si256(_mm256_cmp_ps(
-									w, th[t], _CMP_GT_OQ)));
+				__m256 m = _mm256_cmp_ps(w, th7, _CMP_GT_OQ);
+				q = _mm256_and_si256(_mm256_castps_si256(m), eight);
+				m = _mm256_cmp_ps(w, _mm256_blendv_ps(th3, th11, m), _CMP_GT_OQ);
+				q = _mm256_add_epi32(q, _mm256_and_si256(_mm256_castps_si256(m), four));
+				m = _mm256_cmp_ps(w, _mm256_permutevar8x32_ps(th_odd, _mm256_srli_epi32(q, 2)),
+						  _CMP_GT_OQ);
+				q = _mm256_add_epi32(q, _mm256_and_si256(_mm256_castps_si256(m), two));
+				m = _mm256_cmp_ps(w, _mm256_permutevar8x32_ps(th_even, _mm256_srli_epi32(q, 1)),
+						  _CMP_GT_OQ);
+				q = _mm256_add_epi32(q, _mm256_and_si256(_mm256_castps_si256(m), one));
 			}
 			c[k] = q;
 			if (!acc && !y) /* codes only: no dequantized values to make */
