@@ -39,6 +39,8 @@
 #include "avx2_range.h"
 
 #define AVX2F16C __attribute__((target("avx2,f16c")))
+/* for the helpers whose `kind` must be a constant where they are used */
+#define INLINE inline __attribute__((always_inline))
 
 /* Bit patterns bounding the blocks done here: amax in {0} or
  * [2^-119, FLT_MAX]. */
@@ -182,7 +184,7 @@ enum { MX_FP4, MX_FP8, MX_INT8, FP_E5M2 };
 
 /* elem.h's elem_round of 8 magnitudes a (bit patterns) for M mantissa bits,
  * bias B: the same integer and float operations lane by lane. */
-AVX2F16C static inline __m256i round8(__m256i a, int M, int B)
+AVX2F16C static INLINE __m256i round8(__m256i a, int M, int B)
 {
 	const __m256i magic = _mm256_set1_epi32((int)((uint32_t)((127 - B) + (23 - M) + 1) << 23));
 	__m256i sub = _mm256_sub_epi32(
@@ -200,7 +202,7 @@ AVX2F16C static inline __m256i round8(__m256i a, int M, int B)
  * (elem_e2m1_sat, elem_e4m3_sat, the int8 rounding; and elem_e5m2_sat for
  * scaled.c), as int32 lanes; *sat gets the lanes counted as saturated (as a
  * negative count), as elem_saturates counts them. */
-AVX2F16C static inline __m256i mx_code8(int kind, __m256 v, __m256i *sat)
+AVX2F16C static INLINE __m256i mx_code8(int kind, __m256 v, __m256i *sat)
 {
 	const __m256i inf = _mm256_set1_epi32((int)ELEM_F32_INF);
 	if (kind == MX_INT8) {
@@ -251,7 +253,7 @@ static inline float pow2_exact(int k)
 	return f;
 }
 
-AVX2F16C static inline int64_t mx_codes(int kind, ql_qdtype t, const float *x, int64_t nb,
+AVX2F16C static INLINE int64_t mx_codes(int kind, ql_qdtype t, const float *x, int64_t nb,
 					 uint8_t *raw, uint8_t *codes, float *umin, float *umax,
 					 float *clip_lo, float *clip_hi, float *scales,
 					 int64_t *saturated)
@@ -336,7 +338,7 @@ AVX2F16C int64_t ql_mx_codes_avx2(ql_qdtype t, const float *x, int64_t nb, uint8
 
 /* ---- fp8 / fp4 element codes of x * inv ---------------------------------------- */
 
-AVX2F16C static inline int64_t fp_codes(int kind, const float *x, size_t n, float inv,
+AVX2F16C static INLINE int64_t fp_codes(int kind, const float *x, size_t n, float inv,
 					uint8_t *codes)
 {
 	const __m256 iv = _mm256_set1_ps(inv);
