@@ -25,6 +25,7 @@
 
 #if QL_HAVE_AVX2_KERNELS
 
+#include <cpuid.h>
 #include <immintrin.h>
 
 #include "avx2_range.h"
@@ -34,10 +35,18 @@
 /* 0 = not asked yet, 1 = usable, 2 = not usable (or switched off). */
 static atomic_int avx2_state;
 
+/* F16C from CPUID leaf 1 (ECX bit 29): clang's __builtin_cpu_supports does
+ * not know the name. */
+static bool has_f16c(void)
+{
+	unsigned a, b, c, d;
+	return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
+}
+
 static int avx2_probe(void)
 {
 	__builtin_cpu_init();
-	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c") ? 1 : 2;
+	return __builtin_cpu_supports("avx2") && has_f16c() ? 1 : 2;
 }
 
 bool ql_avx2_active(void)
