@@ -36,7 +36,7 @@
 
 #include <immintrin.h>
 
-#include "avx2_range.h"
+#include "avx2_common.h"
 
 #define AVX2F16C __attribute__((target("avx2,f16c")))
 /* for the helpers whose `kind` must be a constant where they are used */
@@ -47,22 +47,8 @@
 #define AMAX_LOW_BITS 0x04000000u /* 2^-119: d = amax / 127 > FLT_MIN */
 #define AMAX_INF_BITS 0x7f800000u
 
-/* 4 × 8 int32 codes in [-128, 127] to 32 bytes in order. */
-AVX2F16C static inline __m256i pack32(__m256i a, __m256i b, __m256i c, __m256i d)
-{
-	__m256i v = _mm256_packs_epi16(_mm256_packs_epi32(a, b), _mm256_packs_epi32(c, d));
-	return _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-}
-
-/* 4 × 8 int32 codes in [0, 255] to 32 bytes in order. */
-AVX2F16C static inline __m256i pack32u(__m256i a, __m256i b, __m256i c, __m256i d)
-{
-	__m256i v = _mm256_packus_epi16(_mm256_packs_epi32(a, b), _mm256_packs_epi32(c, d));
-	return _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-}
-
 /* The reference's q8_code of 8 products v (|v| < 127.5, see above). */
-AVX2F16C static inline __m256i code8(__m256 v, __m256 absf, __m256 half)
+AVX2F16C static inline __m256i q8_code8_fast(__m256 v, __m256 absf, __m256 half)
 {
 	__m256i t = _mm256_cvttps_epi32(_mm256_add_ps(_mm256_and_ps(v, absf), half));
 	return _mm256_sign_epi32(t, _mm256_castps_si256(v));
@@ -98,11 +84,11 @@ AVX2F16C static inline void q8_0_block(const float *xb, ql_block_q8_0 *blk, __m2
 	blk->d = (uint16_t)_mm_extract_epi16(
 		_mm_cvtps_ph(_mm_set_ss(d), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), 0);
 	const __m256 idv = _mm256_set1_ps(id);
-	__m256i c0 = code8(_mm256_mul_ps(v0, idv), absf, half);
-	__m256i c1 = code8(_mm256_mul_ps(v1, idv), absf, half);
-	__m256i c2 = code8(_mm256_mul_ps(v2, idv), absf, half);
-	__m256i c3 = code8(_mm256_mul_ps(v3, idv), absf, half);
-	_mm256_storeu_si256((__m256i *)blk->qs, pack32(c0, c1, c2, c3));
+	__m256i c0 = q8_code8_fast(_mm256_mul_ps(v0, idv), absf, half);
+	__m256i c1 = q8_code8_fast(_mm256_mul_ps(v1, idv), absf, half);
+	__m256i c2 = q8_code8_fast(_mm256_mul_ps(v2, idv), absf, half);
+	__m256i c3 = q8_code8_fast(_mm256_mul_ps(v3, idv), absf, half);
+	_mm256_storeu_si256((__m256i *)blk->qs, pack_s8(c0, c1, c2, c3));
 }
 
 /* Lane-wise max of |x| bits over one block of 32 (8 lanes, not yet reduced). */
@@ -167,11 +153,11 @@ AVX2F16C void ql_q8_0_row_avx2(const float *x, ql_block_q8_0 *blk, int64_t nb)
 			const float *xb = xg + b * QL_QK8_0;
 			const __m256 idv = _mm256_permutevar8x32_ps(id, _mm256_set1_epi32(b));
 			blk[i + b].d = h[b];
-			__m256i c0 = code8(_mm256_mul_ps(_mm256_loadu_ps(xb), idv), absf, half);
-			__m256i c1 = code8(_mm256_mul_ps(_mm256_loadu_ps(xb + 8), idv), absf, half);
-			__m256i c2 = code8(_mm256_mul_ps(_mm256_loadu_ps(xb + 16), idv), absf, half);
-			__m256i c3 = code8(_mm256_mul_ps(_mm256_loadu_ps(xb + 24), idv), absf, half);
-			_mm256_storeu_si256((__m256i *)blk[i + b].qs, pack32(c0, c1, c2, c3));
+			__m256i c0 = q8_code8_fast(_mm256_mul_ps(_mm256_loadu_ps(xb), idv), absf, half);
+			__m256i c1 = q8_code8_fast(_mm256_mul_ps(_mm256_loadu_ps(xb + 8), idv), absf, half);
+			__m256i c2 = q8_code8_fast(_mm256_mul_ps(_mm256_loadu_ps(xb + 16), idv), absf, half);
+			__m256i c3 = q8_code8_fast(_mm256_mul_ps(_mm256_loadu_ps(xb + 24), idv), absf, half);
+			_mm256_storeu_si256((__m256i *)blk[i + b].qs, pack_s8(c0, c1, c2, c3));
 		}
 	}
 	for (; i < nb; i++)
@@ -296,8 +282,8 @@ AVX2F16C static INLINE int64_t mx_codes(int kind, ql_qdtype t, const float *x, i
 		__m256i c[4];
 		for (int k = 0; k < 4; k++)
 			c[k] = mx_code8(kind, _mm256_mul_ps(v[k], inv), &sat);
-		__m256i bytes = kind == MX_INT8 ? pack32(c[0], c[1], c[2], c[3])
-						: pack32u(c[0], c[1], c[2], c[3]);
+		__m256i bytes = kind == MX_INT8 ? pack_s8(c[0], c[1], c[2], c[3])
+						: pack_u8(c[0], c[1], c[2], c[3]);
 		_mm256_storeu_si256((__m256i *)(codes + i * QL_MX_BLOCK), bytes);
 		if (kind == MX_FP4) { /* byte j: code j | code j + 16 << 4 */
 			__m256i a = _mm256_or_si256(c[0], _mm256_slli_epi32(c[2], 4));
@@ -347,7 +333,7 @@ AVX2F16C static INLINE int64_t fp_codes(int kind, const float *x, size_t n, floa
 		__m256i c[4];
 		for (int k = 0; k < 4; k++)
 			c[k] = mx_code8(kind, _mm256_mul_ps(_mm256_loadu_ps(x + i + 8 * k), iv), &sat);
-		_mm256_storeu_si256((__m256i *)(codes + i), pack32u(c[0], c[1], c[2], c[3]));
+		_mm256_storeu_si256((__m256i *)(codes + i), pack_u8(c[0], c[1], c[2], c[3]));
 	}
 	int32_t t8[8];
 	_mm256_storeu_si256((__m256i *)t8, sat);
@@ -365,6 +351,34 @@ AVX2F16C int64_t ql_fp_codes_avx2(ql_type fmt, const float *x, size_t n, float i
 	case QL_FP8_E5M2: return fp_codes(FP_E5M2, x, n, inv, codes);
 	default: return fp_codes(MX_FP4, x, n, inv, codes);
 	}
+}
+
+/* ---- Affine codes of groups of 32 ------------------------------------------ */
+
+AVX2F16C int64_t ql_affine_groups32_avx2(bool is_signed, const float *x, int64_t k,
+					 const float *scales, const int32_t *zps, int32_t qmin,
+					 int32_t qmax, uint8_t *q)
+{
+	const __m256i qmin8 = _mm256_set1_epi8((char)qmin), qmax8 = _mm256_set1_epi8((char)qmax);
+	__m256i clip = _mm256_setzero_si256();
+	for (int64_t b = 0; b < k; b++) {
+		const float *xb = x + b * 32;
+		const qconst kc = qconst_make(scales[b], zps ? zps[b] : 0, qmin, qmax);
+		__m256i c0 = code8(_mm256_loadu_ps(xb), &kc, &clip);
+		__m256i c1 = code8(_mm256_loadu_ps(xb + 8), &kc, &clip);
+		__m256i c2 = code8(_mm256_loadu_ps(xb + 16), &kc, &clip);
+		__m256i c3 = code8(_mm256_loadu_ps(xb + 24), &kc, &clip);
+		__m256i v;
+		if (is_signed) {
+			v = pack_s8(c0, c1, c2, c3);
+			v = _mm256_min_epi8(_mm256_max_epi8(v, qmin8), qmax8);
+		} else {
+			v = pack_u8(c0, c1, c2, c3);
+			v = _mm256_min_epu8(_mm256_max_epu8(v, qmin8), qmax8);
+		}
+		_mm256_storeu_si256((__m256i *)(q + b * 32), v);
+	}
+	return clip_total(clip);
 }
 
 #endif

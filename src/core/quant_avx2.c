@@ -28,7 +28,7 @@
 #include <cpuid.h>
 #include <immintrin.h>
 
-#include "avx2_range.h"
+#include "avx2_common.h"
 
 #define AVX2 __attribute__((target("avx2,f16c")))
 
@@ -64,82 +64,7 @@ void ql_avx2_enable(bool on)
 	atomic_store(&avx2_state, on ? avx2_probe() : 2);
 }
 
-/* What every kernel needs, broadcast: see the C's affine_code(). */
-typedef struct qconst {
-	__m256 inv, lo, hi, scale;
-	__m256i zp, qmin, qmax;
-} qconst;
-
-AVX2 static inline qconst qconst_make(float scale, int32_t zp, int32_t qmin, int32_t qmax)
-{
-	/* the same float expressions as the C kernel */
-	const float inv = 1.0f / scale;
-	const float zpf = (float)zp, qminf = (float)qmin, qmaxf = (float)qmax;
-	qconst k = {
-		.inv = _mm256_set1_ps(inv),
-		.lo = _mm256_set1_ps(qminf - zpf - 1.0f),
-		.hi = _mm256_set1_ps(qmaxf - zpf + 1.0f),
-		.scale = _mm256_set1_ps(scale),
-		.zp = _mm256_set1_epi32(zp),
-		.qmin = _mm256_set1_epi32(qmin),
-		.qmax = _mm256_set1_epi32(qmax),
-	};
-	return k;
-}
-
-/* zp + rint(clamp(x * inv)) of 8 values, not yet clamped to [qmin, qmax]
- * (it lies in [qmin - 1, qmax + 1]); *clip counts (negatively: a compare
- * mask is -1) the lanes outside. */
-AVX2 static inline __m256i code8(__m256 x, const qconst *k, __m256i *clip)
-{
-	__m256 v = _mm256_mul_ps(x, k->inv);
-	v = _mm256_max_ps(v, k->lo); /* v > lo ? v : lo (NaN -> lo) */
-	v = _mm256_min_ps(v, k->hi); /* v < hi ? v : hi */
-	__m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(v), k->zp);
-	__m256i out = _mm256_or_si256(_mm256_cmpgt_epi32(k->qmin, q), _mm256_cmpgt_epi32(q, k->qmax));
-	*clip = _mm256_add_epi32(*clip, out);
-	return q;
-}
-
-/* 4 × 8 int32 codes (each in [-129, 256]) to 32 bytes in order: the packs
- * work within 128-bit lanes, so the dwords come out as 0 4 1 5 2 6 3 7. */
-AVX2 static inline __m256i pack_s8(__m256i a, __m256i b, __m256i c, __m256i d)
-{
-	__m256i ab = _mm256_packs_epi32(a, b), cd = _mm256_packs_epi32(c, d);
-	__m256i v = _mm256_packs_epi16(ab, cd);
-	return _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-}
-
-AVX2 static inline __m256i pack_u8(__m256i a, __m256i b, __m256i c, __m256i d)
-{
-	__m256i ab = _mm256_packs_epi32(a, b), cd = _mm256_packs_epi32(c, d);
-	__m256i v = _mm256_packus_epi16(ab, cd);
-	return _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-}
-
-/* blocks.c's ql_fp16_from_f32 of a finite f (round to nearest even, to inf
- * past 65504) and the fp16 back to float (exact), inline. */
-AVX2 static inline uint16_t fp16_of(float f)
-{
-	return (uint16_t)_mm_extract_epi16(
-		_mm_cvtps_ph(_mm_set_ss(f), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), 0);
-}
-
-AVX2 static inline float f32_of_fp16(uint16_t h)
-{
-	return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
-}
-
-/* Sum of the 8 int32 lanes (each a negated count). */
-AVX2 static inline int64_t clip_total(__m256i c)
-{
-	int32_t t[8];
-	_mm256_storeu_si256((__m256i *)t, c);
-	int64_t s = 0;
-	for (int j = 0; j < 8; j++)
-		s -= t[j];
-	return s;
-}
+/* qconst, code8, pack_s8/u8, fp16_of, f32_of_fp16, clip_total: avx2_common.h */
 
 /* Steps of 32 between flushes of the int32 clip counters (4 per lane per
  * step at most: far from overflow). */
@@ -289,7 +214,7 @@ DEFINE_QDQ_AVX2(ql_affine_qdq_u8_avx2, uint8_t, pack_u8, ql_affine_quantize_u8_a
 
 /* ---- Q8_0 blocks ------------------------------------------------------------- */
 
-/* block_range: avx2_range.h */
+/* block_range: avx2_common.h */
 
 /* blocks.c's q8_code of 8 products v = x * id: ±inf and NaN to 0, clamp to
  * [-128, 127] (v is finite then, so maxps/minps select as the C's

@@ -130,6 +130,12 @@ int64_t ql_mx_codes_avx2(ql_qdtype t, const float *x, int64_t nb, uint8_t *raw, 
  * each, bit for bit, any float included; returns how many elem_saturates
  * counts (qrow_avx2.c). */
 int64_t ql_fp_codes_avx2(ql_type fmt, const float *x, size_t n, float inv, uint8_t *codes);
+/* The codes of k groups of 32 (group b at x + 32 b, scale scales[b], zero
+ * point zps[b] or 0, |zp| <= QL_AVX2_MAX_ZP) into q, one byte each (int8_t
+ * if is_signed): ql_affine_quantize_s8_avx2 / _u8_avx2 of each group, bit
+ * for bit, in one call (qrow_avx2.c). Returns the clipped count. */
+int64_t ql_affine_groups32_avx2(bool is_signed, const float *x, int64_t k, const float *scales,
+				const int32_t *zps, int32_t qmin, int32_t qmax, uint8_t *q);
 /* The ranges of nb blocks of 32 (as for Q8_0 above). Returns nb, or the
  * index of the first block with a non-finite value. */
 int64_t ql_block_ranges_avx2(const float *x, int64_t nb, float *umin, float *umax,

@@ -14,7 +14,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "qlens/affine.h"
 #include "qlens/blocks.h"
 #include "qlens/mx.h"
 #include "qlens/nf4.h"
@@ -138,7 +137,7 @@ bool ql_qt_fast_mx(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 /* Integer targets in groups of 32, codes only (no metrics, no kept copy):
  * a tile of groups' ranges by the AVX2 block ranges (ql_qp_scan_span's,
  * bit for bit), then for each group its scale and zero point from
- * ql_qp_unit_params and its codes by the quantizer (AVX2), as
+ * ql_qp_unit_params, then the tile's codes by one AVX2 call, as
  * ql_qp_calib_unit_fused + quant_span do it one group at a time. */
 bool ql_qt_fast_int_g32(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 {
@@ -164,15 +163,11 @@ bool ql_qt_fast_int_g32(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 				hi = a;
 			}
 			ql_qp_unit_params(p, u + b, lo, hi);
-			const float scale = r->scales[u + b];
-			const int32_t z = r->zero_points ? r->zero_points[u + b] : 0;
-			uint8_t *q = r->codes + (u + b) * 32;
-			acc->clipped += p->info->is_signed
-						? ql_affine_quantize_s8(x + b * 32, 32, scale, z, p->qmin,
-									p->qmax, (int8_t *)q)
-						: ql_affine_quantize_u8(x + b * 32, 32, scale, z, p->qmin,
-									p->qmax, q);
 		}
+		/* zero points lie in [qmin, qmax] (ql_qparams_from_range_sd clamps) */
+		acc->clipped += ql_affine_groups32_avx2(p->info->is_signed, x, k, r->scales + u,
+							r->zero_points ? r->zero_points + u : NULL,
+							p->qmin, p->qmax, r->codes + u * 32);
 	}
 	return true;
 }
