@@ -89,7 +89,7 @@ bool ql_qt_fast_mx(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 	if (!(p->G == QL_MX_BLOCK && p->L % QL_MX_BLOCK == 0 && ql_avx2_active()))
 		return false;
 	const int64_t bb = p->info->block_bytes;
-	if (p->no_metrics && !r->dequant) { /* codes only: one AVX2 pass, no tiles */
+	if (p->no_metrics && !r->dequant && r->codes && r->blocks) { /* codes only: one pass */
 		int64_t sat = 0;
 		int64_t done = ql_mx_codes_avx2(p->dtype, p->x + u0 * QL_MX_BLOCK, u1 - u0,
 						r->blocks + (size_t)(u0 * bb), r->codes + u0 * QL_MX_BLOCK,
