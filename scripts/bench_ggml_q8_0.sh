@@ -24,11 +24,14 @@ if [ -z "${GGML_DIR:-}" ] || [ ! -d "$GGML_DIR" ]; then
 	exit 2
 fi
 build=${GGML_BUILD:-$GGML_DIR/build}
-cpu=$(find "$build" -name libggml-cpu.a | head -n 1)
-base=$(find "$build" -name libggml-base.a | head -n 1)
+cpu= base=
+if [ -d "$build" ]; then
+	cpu=$(find "$build" -name libggml-cpu.a | head -n 1)
+	base=$(find "$build" -name libggml-base.a | head -n 1)
+fi
 if [ -z "$cpu" ] || [ -z "$base" ]; then
 	echo "bench_ggml_q8_0.sh: no libggml-cpu.a / libggml-base.a under $build:" >&2
-	echo "  build ggml there first (make -C $build ggml-cpu ggml-base)" >&2
+	echo "  build ggml there first (see the top of this script)" >&2
 	exit 2
 fi
 make -C "$here" build/libqlens-core.a >/dev/null
