@@ -216,9 +216,10 @@ test: $(TEST_BIN) $(BUILD)/asan/qlens
 
 # The full 2^32 sweeps of fp32 -> fp16/bf16 and of the fast fp8/fp4/MX
 # encoders against the exact ones (minutes; not part of make test).
-test-exhaustive: $(BUILD)/asan/tests/test_format $(BUILD)/asan/tests/test_fastpath
+test-exhaustive: $(BUILD)/asan/tests/test_format $(BUILD)/asan/tests/test_fastpath $(BUILD)/asan/tests/test_blockspeed
 	QLENS_EXHAUSTIVE=1 $(BUILD)/asan/tests/test_format
 	QLENS_EXHAUSTIVE=1 $(BUILD)/asan/tests/test_fastpath
+	QLENS_EXHAUSTIVE=1 $(BUILD)/asan/tests/test_blockspeed
 
 # 10,000 mutated files of every format through the sanitized program
 # (info + report/quantize/compare/convert; minutes; not part of make test).

@@ -62,7 +62,7 @@ static float rand_exp(uint32_t e0, uint32_t e1)
 	return bits_f((next_u32() & 0x807fffffu) | e << 23);
 }
 
-enum { KINDS = 13 };
+enum { KINDS = 16 };
 
 /* Block b (32 values) of kind `kind`. */
 static void make_block(float *x, int kind, int b)
@@ -108,6 +108,30 @@ static void make_block(float *x, int kind, int b)
 			       : j == 20 ? ((b & 1) ? -5.0f : 5.0f)
 					 : (uniform() - 0.5f) * 9.0f;
 			break;
+		case 13: /* amax 127 (id = 1): small codes' half-way points, and 1 ulp either side */
+			x[j] = j == b % 32 ? ((b & 1) ? -127.0f : 127.0f)
+			       : (float)(int)(next_u32() % 4) * ((next_u32() & 1) ? -1.0f : 1.0f) +
+					 (j % 3 == 0   ? 0.5f
+					  : j % 3 == 1 ? nextafterf(0.5f, 0.0f)
+						       : nextafterf(0.5f, 1.0f));
+			break;
+		case 14: /* amax around 2^-119, where the Q8_0 row kernel's fast path ends */
+			x[j] = (uniform() - 0.5f) * 0x1p-119f;
+			if (j == b % 32)
+				x[j] = nextafterf(0x1p-119f, (b % 3 == 0)   ? 0.0f
+							     : (b % 3 == 1) ? 1.0f
+									    : 0x1p-119f) *
+				       ((b & 4) ? -1.0f : 1.0f);
+			break;
+		case 15: { /* amax 1 (NF4: w = x): its thresholds and 1 ulp either side */
+			float t = ql_nf4_thresholds[next_u32() % 15];
+			int k = (int)(next_u32() % 3);
+			x[j] = j == b % 32 ? ((b & 1) ? -1.0f : 1.0f)
+			       : k == 0	   ? t
+			       : k == 1	   ? nextafterf(t, INFINITY)
+					   : nextafterf(t, -INFINITY);
+			break;
+		}
 		default: /* near the rounding edges of x * id: values k ± 1 ulp + 0.5 */
 			x[j] = j == 0 ? -127.0f
 				      : nextafterf((float)((int)(next_u32() % 254) - 127) + 0.5f,
@@ -319,11 +343,9 @@ static void test_nf4_kernel(void **state)
 #endif
 
 /* ql_quantize with the AVX2 kernels off, then on: every field the same. */
-static void compare_quantize(const float *x, const int64_t *shape, int ndim, ql_qdtype t)
+static void compare_scheme(const float *x, const int64_t *shape, int ndim, const ql_scheme *sp)
 {
-	ql_scheme s;
-	ql_scheme_init(&s);
-	s.dtype = t;
+	const ql_scheme s = *sp;
 	for (int mode = 0; mode < 6; mode++) {
 		ql_qopts o = {.dequant = mode % 3 == 0, .no_metrics = mode % 3 == 2,
 			      .threads = 1 + mode / 3};
@@ -362,6 +384,43 @@ static void compare_quantize(const float *x, const int64_t *shape, int ndim, ql_
 		ql_qresult_free(&r[0]);
 		ql_qresult_free(&r[1]);
 	}
+}
+
+static void compare_quantize(const float *x, const int64_t *shape, int ndim, ql_qdtype t)
+{
+	ql_scheme s;
+	ql_scheme_init(&s);
+	s.dtype = t;
+	compare_scheme(x, shape, ndim, &s);
+}
+
+/* Integer targets per group: groups of 32 (codes only: the AVX2 group loop
+ * of quantize_fast.c) and of other sizes, symmetric or not, fp32 or fp16
+ * scales, against the C path. */
+static void test_int_groups_both_ways(void **state)
+{
+	(void)state;
+	int64_t shapes[][2] = {{131, 1024}, {7, 96}, {5, 100}, {3, 32}}; /* the first: 3 jobs */
+	size_t n = 301 * 1024;
+	float *x = malloc(n * sizeof *x);
+	assert_non_null(x);
+	for (size_t b = 0; b < n / 32; b++)
+		make_block(x + b * 32, (int)(b % KINDS), (int)b);
+	const ql_qdtype types[] = {QL_Q_INT4, QL_Q_UINT4, QL_Q_INT8, QL_Q_UINT8, QL_Q_INT3};
+	for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++)
+		for (size_t t = 0; t < sizeof types / sizeof types[0]; t++)
+			for (int v = 0; v < 4; v++) {
+				ql_scheme s;
+				ql_scheme_init(&s);
+				s.dtype = types[t];
+				s.gran = QL_GRAN_GROUP;
+				s.group = v == 3 ? 16 : 32;
+				s.sym = v == 1 ? QL_ASYM : v == 0 ? QL_SYM : QL_SYM_DEFAULT;
+				if (v == 2)
+					s.scale_dtype = QL_SCALE_FP16;
+				compare_scheme(x, shapes[k], 2, &s);
+			}
+	free(x);
 }
 
 static const ql_qdtype block_types[] = {QL_Q_Q8_0, QL_Q_Q4_0, QL_Q_NF4,
@@ -426,6 +485,65 @@ static void test_q8_0_row(void **state)
 	free(r);
 }
 
+static bool exhaustive(void)
+{
+	const char *e = getenv("QLENS_EXHAUSTIVE");
+	return e && *e && strcmp(e, "0") != 0;
+}
+
+/* The Q8_0 row kernel's rounding, sign(v) * trunc(|v| + 0.49999997f), on
+ * the codes of every float a in [0, 128] (QLENS_EXHAUSTIVE=1), else on
+ * every 61st one and on the 4096 floats either side of each k and k + 0.5:
+ * blocks of 127 (so d = 1, id = 1 and v = x exactly) and 31 values ±a,
+ * against the reference bytes. */
+static void test_q8_0_row_rounding(void **state)
+{
+	(void)state;
+	enum { NB = 4096 };
+	float *x = malloc(NB * 32 * sizeof *x);
+	ql_block_q8_0 *a = malloc(NB * sizeof *a), *r = malloc(NB * sizeof *r);
+	assert_true(x && a && r);
+	const uint32_t end = 0x43000000u; /* 128.0f */
+	const uint32_t step = exhaustive() ? 1 : 61;
+	uint32_t u = 0, near = 0; /* near: index into the runs around k and k + 0.5 */
+	bool done = false;
+	int64_t checked = 0;
+	while (!done) {
+		int64_t nb = 0;
+		for (; nb < NB && !done; nb++) {
+			float *xb = x + nb * 32;
+			xb[0] = (nb & 1) ? -127.0f : 127.0f;
+			for (int j = 1; j < 32; j++) {
+				float v;
+				if (u <= end) {
+					v = bits_f(u);
+					u += step;
+				} else if (near < 256u * 8192u) {
+					float c = (float)(near / 8192u) * 0.5f; /* 0, 0.5, ..., 127.5 */
+					uint32_t cb;
+					memcpy(&cb, &c, sizeof cb);
+					int32_t off = (int32_t)(near % 8192u) - 4096;
+					v = c == 0.0f ? bits_f((uint32_t)(off < 0 ? -off : off))
+						      : bits_f((uint32_t)((int32_t)cb + off));
+					near++;
+				} else {
+					v = 0.0f;
+					done = true;
+				}
+				xb[j] = (next_u32() & 1) ? -v : v;
+				checked++;
+			}
+		}
+		ql_quantize_row_q8_0_ref(x, r, nb * 32);
+		assert_int_equal(ql_quantize_row_q8_0(x, a, nb * 32), 0);
+		assert_memory_equal(a, r, (size_t)nb * sizeof *a);
+	}
+	assert_true(checked > (exhaustive() ? (int64_t)end : (int64_t)(end / 61)));
+	free(x);
+	free(a);
+	free(r);
+}
+
 static void test_nonfinite_refused(void **state)
 {
 	(void)state;
@@ -470,8 +588,10 @@ int main(void)
 		cmocka_unit_test(test_q4_0_kernel),
 		cmocka_unit_test(test_nf4_kernel),
 		cmocka_unit_test(test_quantize_both_ways),
+		cmocka_unit_test(test_int_groups_both_ways),
 		cmocka_unit_test(test_nonfinite_refused),
 		cmocka_unit_test(test_q8_0_row),
+		cmocka_unit_test(test_q8_0_row_rounding),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

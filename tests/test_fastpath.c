@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "../src/core/elem.h"
+#include "../src/core/quant_avx2.h"
 #include "qlens/format.h"
 #include "qlens/quant.h"
 
@@ -84,6 +85,23 @@ static int64_t enc_compare(enc_id id, const float *x, size_t n, uint32_t *bad)
 	uint8_t fast[CHUNK], ref[CHUNK];
 	int64_t wrong = 0;
 	if (id == ENC_E2M1) {
+#if QL_HAVE_AVX2_KERNELS
+		/* the AVX2 encoder of the MX kernels (qrow_avx2.c), codes and count */
+		if (ql_avx2_active()) {
+			int64_t rs = 0;
+			for (size_t i = 0; i < n; i++)
+				rs += elem_saturates(x[i], ELEM_E2M1_SAT_FIRST);
+			size_t m = n / 32 * 32;
+			int64_t vs = ql_fp_codes_avx2(QL_FP4_E2M1, x, m, 1.0f, fast);
+			for (size_t i = m; i < n; i++)
+				vs += elem_saturates(x[i], ELEM_E2M1_SAT_FIRST);
+			for (size_t i = 0; i < m; i++)
+				if (fast[i] != elem_e2m1_sat(x[i]) && !wrong++)
+					*bad = bits_of(x[i]);
+			if (vs != rs && !wrong++)
+				*bad = bits_of(x[0]);
+		}
+#endif
 		for (size_t i = 0; i < n; i++) {
 			unsigned st = 0;
 			uint8_t r = (uint8_t)ql_encode(QL_FP4_E2M1, x[i], QL_ROUND_NEAREST_EVEN, &st);

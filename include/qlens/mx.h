@@ -26,6 +26,14 @@ int64_t ql_mx_quantize_ref(ql_qdtype t, const float *x, int64_t n, uint8_t *code
 void ql_mx_dequantize(ql_qdtype t, const uint8_t *codes, const uint8_t *e8m0, int64_t n, float *y);
 /* Element value of one code (without the block scale). */
 float ql_mx_elem_value(ql_qdtype t, uint8_t code);
+/* The shared exponent ql_mx_quantize gives a block of absmax amax (finite,
+ * >= 0), before the + 127 of its e8m0 code. */
+int ql_mx_shared_exp(ql_qdtype t, float amax);
+/* What ql_mx_quantize computes floor(log2f(a)) from, for the SIMD kernels:
+ * entry e (1..254) is the smallest float32 bit pattern with exponent field e
+ * whose log2f rounds up to e - 126 (floor(log2f(a)) = e - 127 + (bits >=
+ * entry)); made once. */
+const uint32_t *ql_mx_log2_up(void);
 /* 2^(e - 127) as a float (e8m0 0xFF, NaN, gives NaN). */
 float ql_e8m0_to_f32(uint8_t e);
 

@@ -199,6 +199,18 @@ static int mx_shared_exp(const mx_elem *f, float amax, bool ref)
 	return se < -127 ? -127 : se > 127 ? 127 : se;
 }
 
+int ql_mx_shared_exp(ql_qdtype t, float amax)
+{
+	ql_elem_tables();
+	return mx_shared_exp(mx_elem_of(t), amax, false);
+}
+
+const uint32_t *ql_mx_log2_up(void)
+{
+	ql_elem_tables();
+	return mx_log2_up;
+}
+
 /* 2^k for k in [-127, 127], exactly (2^-127 is a float32 subnormal). */
 static float pow2f(int k)
 {
@@ -250,7 +262,7 @@ int64_t ql_mx_quantize_ref(ql_qdtype t, const float *x, int64_t n, uint8_t *code
 #define MX_RNE_MAGIC 12582912.0f /* 1.5 * 2^23 */
 #define MX_RNE_MAGIC_BITS 0x4b400000u
 
-static int mx_block_fp8(const float *restrict x, uint8_t *restrict c, float inv)
+static inline __attribute__((always_inline)) int mx_block_fp8(const float *restrict x, uint8_t *restrict c, float inv)
 {
 	int sat = 0;
 	for (int j = 0; j < QL_MX_BLOCK; j++) {
@@ -261,7 +273,7 @@ static int mx_block_fp8(const float *restrict x, uint8_t *restrict c, float inv)
 	return sat;
 }
 
-static int mx_block_fp4(const float *restrict x, uint8_t *restrict c, float inv)
+static inline __attribute__((always_inline)) int mx_block_fp4(const float *restrict x, uint8_t *restrict c, float inv)
 {
 	int sat = 0;
 	for (int j = 0; j < QL_MX_BLOCK; j++) {
@@ -272,7 +284,7 @@ static int mx_block_fp4(const float *restrict x, uint8_t *restrict c, float inv)
 	return sat;
 }
 
-static int mx_block_int8(const float *restrict x, uint8_t *restrict c, float inv)
+static inline __attribute__((always_inline)) int mx_block_int8(const float *restrict x, uint8_t *restrict c, float inv)
 {
 	int sat = 0;
 	for (int j = 0; j < QL_MX_BLOCK; j++) {

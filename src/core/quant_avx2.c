@@ -11,8 +11,10 @@
  * agree is told in quant_avx2.h; tests/test_simd.c checks it over ties,
  * clipping, ±0, subnormals, huge values and every code range.
  *
- * Compiled for "avx2" alone (no "fma"): the compiler cannot fuse a multiply
- * and an add here, which would change the metric sums' last bits.
+ * Compiled for "avx2" and "f16c" (fp16 scales by vcvtps2ph/vcvtph2ps, round
+ * to nearest even and exact, as blocks.c's conversions) and no "fma": the
+ * compiler cannot fuse a multiply and an add here, which would change the
+ * metric sums' last bits.
  */
 #include "quant_avx2.h"
 #include "lanes.h"
@@ -23,17 +25,28 @@
 
 #if QL_HAVE_AVX2_KERNELS
 
+#include <cpuid.h>
 #include <immintrin.h>
 
-#define AVX2 __attribute__((target("avx2")))
+#include "avx2_common.h"
+
+#define AVX2 __attribute__((target("avx2,f16c")))
 
 /* 0 = not asked yet, 1 = usable, 2 = not usable (or switched off). */
 static atomic_int avx2_state;
 
+/* F16C from CPUID leaf 1 (ECX bit 29): clang's __builtin_cpu_supports does
+ * not know the name. */
+static bool has_f16c(void)
+{
+	unsigned a, b, c, d;
+	return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
+}
+
 static int avx2_probe(void)
 {
 	__builtin_cpu_init();
-	return __builtin_cpu_supports("avx2") ? 1 : 2;
+	return __builtin_cpu_supports("avx2") && has_f16c() ? 1 : 2;
 }
 
 bool ql_avx2_active(void)
@@ -51,69 +64,7 @@ void ql_avx2_enable(bool on)
 	atomic_store(&avx2_state, on ? avx2_probe() : 2);
 }
 
-/* What every kernel needs, broadcast: see the C's affine_code(). */
-typedef struct qconst {
-	__m256 inv, lo, hi, scale;
-	__m256i zp, qmin, qmax;
-} qconst;
-
-AVX2 static inline qconst qconst_make(float scale, int32_t zp, int32_t qmin, int32_t qmax)
-{
-	/* the same float expressions as the C kernel */
-	const float inv = 1.0f / scale;
-	const float zpf = (float)zp, qminf = (float)qmin, qmaxf = (float)qmax;
-	qconst k = {
-		.inv = _mm256_set1_ps(inv),
-		.lo = _mm256_set1_ps(qminf - zpf - 1.0f),
-		.hi = _mm256_set1_ps(qmaxf - zpf + 1.0f),
-		.scale = _mm256_set1_ps(scale),
-		.zp = _mm256_set1_epi32(zp),
-		.qmin = _mm256_set1_epi32(qmin),
-		.qmax = _mm256_set1_epi32(qmax),
-	};
-	return k;
-}
-
-/* zp + rint(clamp(x * inv)) of 8 values, not yet clamped to [qmin, qmax]
- * (it lies in [qmin - 1, qmax + 1]); *clip counts (negatively: a compare
- * mask is -1) the lanes outside. */
-AVX2 static inline __m256i code8(__m256 x, const qconst *k, __m256i *clip)
-{
-	__m256 v = _mm256_mul_ps(x, k->inv);
-	v = _mm256_max_ps(v, k->lo); /* v > lo ? v : lo (NaN -> lo) */
-	v = _mm256_min_ps(v, k->hi); /* v < hi ? v : hi */
-	__m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(v), k->zp);
-	__m256i out = _mm256_or_si256(_mm256_cmpgt_epi32(k->qmin, q), _mm256_cmpgt_epi32(q, k->qmax));
-	*clip = _mm256_add_epi32(*clip, out);
-	return q;
-}
-
-/* 4 × 8 int32 codes (each in [-129, 256]) to 32 bytes in order: the packs
- * work within 128-bit lanes, so the dwords come out as 0 4 1 5 2 6 3 7. */
-AVX2 static inline __m256i pack_s8(__m256i a, __m256i b, __m256i c, __m256i d)
-{
-	__m256i ab = _mm256_packs_epi32(a, b), cd = _mm256_packs_epi32(c, d);
-	__m256i v = _mm256_packs_epi16(ab, cd);
-	return _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-}
-
-AVX2 static inline __m256i pack_u8(__m256i a, __m256i b, __m256i c, __m256i d)
-{
-	__m256i ab = _mm256_packs_epi32(a, b), cd = _mm256_packs_epi32(c, d);
-	__m256i v = _mm256_packus_epi16(ab, cd);
-	return _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-}
-
-/* Sum of the 8 int32 lanes (each a negated count). */
-AVX2 static inline int64_t clip_total(__m256i c)
-{
-	int32_t t[8];
-	_mm256_storeu_si256((__m256i *)t, c);
-	int64_t s = 0;
-	for (int j = 0; j < 8; j++)
-		s -= t[j];
-	return s;
-}
+/* qconst, code8, pack_s8/u8, fp16_of, f32_of_fp16, clip_total: avx2_common.h */
 
 /* Steps of 32 between flushes of the int32 clip counters (4 per lane per
  * step at most: far from overflow). */
@@ -263,33 +214,7 @@ DEFINE_QDQ_AVX2(ql_affine_qdq_u8_avx2, uint8_t, pack_u8, ql_affine_quantize_u8_a
 
 /* ---- Q8_0 blocks ------------------------------------------------------------- */
 
-/* The range of one block of 32 as ql_qp_scan_span gives it (quantize_scan.c): min and
- * max by `v < l ? v : l` in order from ±inf. minps/maxps pick the same
- * value whenever it is not zero (equal nonzero floats have equal bits); a
- * zero result (where +0 and -0 differ) is redone in order. */
-AVX2 static inline void block_range(const float *x, __m256 a, __m256 b, __m256 c, __m256 d,
-				    float *mn, float *mx)
-{
-	__m256 lo = _mm256_min_ps(_mm256_min_ps(a, b), _mm256_min_ps(c, d));
-	__m256 hi = _mm256_max_ps(_mm256_max_ps(a, b), _mm256_max_ps(c, d));
-	__m128 l4 = _mm_min_ps(_mm256_castps256_ps128(lo), _mm256_extractf128_ps(lo, 1));
-	__m128 h4 = _mm_max_ps(_mm256_castps256_ps128(hi), _mm256_extractf128_ps(hi, 1));
-	l4 = _mm_min_ps(l4, _mm_movehl_ps(l4, l4));
-	h4 = _mm_max_ps(h4, _mm_movehl_ps(h4, h4));
-	l4 = _mm_min_ss(l4, _mm_shuffle_ps(l4, l4, 1));
-	h4 = _mm_max_ss(h4, _mm_shuffle_ps(h4, h4, 1));
-	float l = _mm_cvtss_f32(l4), h = _mm_cvtss_f32(h4);
-	if (l == 0.0f || h == 0.0f) {
-		l = INFINITY;
-		h = -INFINITY;
-		for (int j = 0; j < 32; j++) {
-			l = x[j] < l ? x[j] : l;
-			h = x[j] > h ? x[j] : h;
-		}
-	}
-	*mn = l;
-	*mx = h;
-}
+/* block_range: avx2_common.h */
 
 /* blocks.c's q8_code of 8 products v = x * id: ±inf and NaN to 0, clamp to
  * [-128, 127] (v is finite then, so maxps/minps select as the C's
@@ -309,41 +234,15 @@ AVX2 static inline __m256i q8_code8(__m256 v)
 	return _mm256_add_epi32(_mm256_sub_epi32(t, up), dn);
 }
 
-/* blocks.c's ql_quantize_row_q8_0 (ggml's reference bytes) for nb blocks:
- * a block whose 32 values are all finite here, 8 lanes at a time (absmax
- * by max of |x|, exact; the codes by q8_code8, which equals q8_code); any
- * other block through the C reference. */
-AVX2 void ql_q8_0_row_avx2(const float *x, ql_block_q8_0 *blk, int64_t nb)
+/* q8_code8 when d = amax / 127 is normal (or 0): x * id is then below 127.5
+ * in magnitude, the clamps do nothing, and round half away from zero is
+ * sign(v) * trunc(|v| + 0.49999997f) (qrow_avx2.c tells why). */
+AVX2 static inline __m256i q8_code8_normal(__m256 v)
 {
-	const __m256 fmax = _mm256_set1_ps(FLT_MAX);
 	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
-	for (int64_t i = 0; i < nb; i++) {
-		const float *xb = x + i * QL_QK8_0;
-		__m256 v[4], a = _mm256_setzero_ps();
-		__m256 ok = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
-		for (int k = 0; k < 4; k++) {
-			v[k] = _mm256_loadu_ps(xb + 8 * k);
-			__m256 av = _mm256_and_ps(v[k], absf);
-			ok = _mm256_and_ps(ok, _mm256_cmp_ps(av, fmax, _CMP_LE_OQ));
-			a = _mm256_max_ps(a, av);
-		}
-		if (_mm256_movemask_ps(ok) != 0xff) {
-			ql_quantize_row_q8_0_ref(xb, blk + i, QL_QK8_0);
-			continue;
-		}
-		__m128 m4 = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-		m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
-		m4 = _mm_max_ss(m4, _mm_shuffle_ps(m4, m4, 1));
-		const float amax = _mm_cvtss_f32(m4);
-		const float d = amax / 127.0f;
-		const float id = d != 0.0f ? 1.0f / d : 0.0f;
-		blk[i].d = ql_fp16_from_f32(d);
-		const __m256 idv = _mm256_set1_ps(id);
-		__m256i c[4];
-		for (int k = 0; k < 4; k++)
-			c[k] = q8_code8(_mm256_mul_ps(v[k], idv));
-		_mm256_storeu_si256((__m256i *)blk[i].qs, pack_s8(c[0], c[1], c[2], c[3]));
-	}
+	__m256i t = _mm256_cvttps_epi32(
+		_mm256_add_ps(_mm256_and_ps(v, absf), _mm256_set1_ps(0x1.fffffep-2f)));
+	return _mm256_sign_epi32(t, _mm256_castps_si256(v));
 }
 
 /* Sets the 4 double lanes to zero. */
@@ -388,16 +287,19 @@ AVX2 int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk,
 		/* blocks.c's ql_quantize_row_q8_0: absmax32 is this amax */
 		const float d = amax / 127.0f;
 		const float id = d != 0.0f ? 1.0f / d : 0.0f;
-		const uint16_t h = ql_fp16_from_f32(d);
-		const float d16 = ql_f32_from_fp16(h);
+		const uint16_t h = fp16_of(d);
+		const float d16 = f32_of_fp16(h);
 		blk[i].d = h;
 		scales[i] = d16;
 		const __m256 idv = _mm256_set1_ps(id), dv = _mm256_set1_ps(d16);
 		float *yb = y ? y + i * QL_QK8_0 : tile;
 		__m256i c[4];
+		const bool normal = d >= FLT_MIN; /* |x * id| < 127.5: qrow_avx2.c */
 		for (int k = 0; k < 4; k++) {
-			c[k] = q8_code8(_mm256_mul_ps(v[k], idv));
-			_mm256_storeu_ps(yb + 8 * k, _mm256_mul_ps(_mm256_cvtepi32_ps(c[k]), dv));
+			__m256 w = _mm256_mul_ps(v[k], idv);
+			c[k] = normal ? q8_code8_normal(w) : q8_code8(w);
+			if (acc || y) /* codes only: no dequantized values to make */
+				_mm256_storeu_ps(yb + 8 * k, _mm256_mul_ps(_mm256_cvtepi32_ps(c[k]), dv));
 		}
 		__m256i q = pack_s8(c[0], c[1], c[2], c[3]);
 		_mm256_storeu_si256((__m256i *)blk[i].qs, q);
@@ -477,8 +379,8 @@ AVX2 int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk,
 		}
 		const float d = max / -8.0f;
 		const float id = d != 0.0f ? 1.0f / d : 0.0f;
-		const uint16_t h = ql_fp16_from_f32(d);
-		const float d16 = ql_f32_from_fp16(h);
+		const uint16_t h = fp16_of(d);
+		const float d16 = f32_of_fp16(h);
 		blk[i].d = h;
 		scales[i] = d16;
 		const __m256 idv = _mm256_set1_ps(id), dv = _mm256_set1_ps(d16);
@@ -489,8 +391,9 @@ AVX2 int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk,
 			__m256i over = _mm256_cmpgt_epi32(q, fifteen);
 			clip += __builtin_popcount((unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(over)));
 			c[k] = _mm256_min_epi32(q, fifteen);
-			_mm256_storeu_ps(yb + 8 * k, _mm256_mul_ps(_mm256_cvtepi32_ps(
-							     _mm256_sub_epi32(c[k], eight)), dv));
+			if (acc || y) /* codes only: no dequantized values to make */
+				_mm256_storeu_ps(yb + 8 * k, _mm256_mul_ps(_mm256_cvtepi32_ps(
+								     _mm256_sub_epi32(c[k], eight)), dv));
 		}
 		_mm256_storeu_si256((__m256i *)(codes + i * QL_QK4_0), pack_u8(c[0], c[1], c[2], c[3]));
 		/* byte j = code j | code j + 16 << 4 */
@@ -553,9 +456,15 @@ AVX2 int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uin
 	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
 	const __m256 lv_lo = _mm256_loadu_ps(ql_nf4_levels), lv_hi = _mm256_loadu_ps(ql_nf4_levels + 8);
 	const __m256i seven = _mm256_set1_epi32(7), lowbyte = _mm256_set1_epi16(0xff);
-	__m256 th[15];
-	for (int t = 0; t < 15; t++)
-		th[t] = _mm256_set1_ps(ql_nf4_thresholds[t]);
+	/* The code is the count of thresholds below w (they increase), found
+	 * by a binary search: th7, then th3/th11, th1/5/9/13, th0/2/../14. */
+	const float *T = ql_nf4_thresholds;
+	const __m256 th7 = _mm256_set1_ps(T[7]), th3 = _mm256_set1_ps(T[3]),
+		     th11 = _mm256_set1_ps(T[11]);
+	const __m256 th_odd = _mm256_setr_ps(T[1], T[5], T[9], T[13], T[13], T[13], T[13], T[13]);
+	const __m256 th_even = _mm256_setr_ps(T[0], T[2], T[4], T[6], T[8], T[10], T[12], T[14]);
+	const __m256i eight = _mm256_set1_epi32(8), four = _mm256_set1_epi32(4),
+		      two = _mm256_set1_epi32(2), one = _mm256_set1_epi32(1);
 	lanes s;
 	lanes_zero(&s);
 	float tile[QL_NF4_BLOCK];
@@ -602,12 +511,20 @@ AVX2 int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uin
 			__m256i q = seven;
 			if (amax != 0.0f) {
 				__m256 w = _mm256_mul_ps(v[k], inv);
-				q = _mm256_setzero_si256();
-				for (int t = 0; t < 15; t++)
-					q = _mm256_sub_epi32(q, _mm256_castps_si256(_mm256_cmp_ps(
-									w, th[t], _CMP_GT_OQ)));
+				__m256 m = _mm256_cmp_ps(w, th7, _CMP_GT_OQ);
+				q = _mm256_and_si256(_mm256_castps_si256(m), eight);
+				m = _mm256_cmp_ps(w, _mm256_blendv_ps(th3, th11, m), _CMP_GT_OQ);
+				q = _mm256_add_epi32(q, _mm256_and_si256(_mm256_castps_si256(m), four));
+				m = _mm256_cmp_ps(w, _mm256_permutevar8x32_ps(th_odd, _mm256_srli_epi32(q, 2)),
+						  _CMP_GT_OQ);
+				q = _mm256_add_epi32(q, _mm256_and_si256(_mm256_castps_si256(m), two));
+				m = _mm256_cmp_ps(w, _mm256_permutevar8x32_ps(th_even, _mm256_srli_epi32(q, 1)),
+						  _CMP_GT_OQ);
+				q = _mm256_add_epi32(q, _mm256_and_si256(_mm256_castps_si256(m), one));
 			}
 			c[k] = q;
+			if (!acc && !y) /* codes only: no dequantized values to make */
+				continue;
 			__m256 l = _mm256_blendv_ps(_mm256_permutevar8x32_ps(lv_lo, q),
 						    _mm256_permutevar8x32_ps(lv_hi, q),
 						    _mm256_castsi256_ps(_mm256_cmpgt_epi32(q, seven)));

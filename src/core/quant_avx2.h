@@ -39,6 +39,7 @@
 
 #include "qlens/blocks.h"
 #include "qlens/nf4.h"
+#include "qlens/scheme.h"
 #include "qlens/format.h"
 #include "qlens/stats.h"
 
@@ -52,7 +53,8 @@
  * float arithmetic is no longer exact, and they would differ). */
 #define QL_AVX2_MAX_ZP (1 << 20)
 
-/* True when the AVX2 kernels are built, the CPU has AVX2 and they are not
+/* True when the AVX2 kernels are built, the CPU has AVX2 and F16C (the Q8_0
+ * row kernel converts its scales with vcvtps2ph) and they are not
  * switched off (ql_avx2_enable). */
 bool ql_avx2_active(void);
 /* Switches the AVX2 kernels off (false) or back on: for tests comparing the
@@ -95,7 +97,7 @@ int64_t ql_affine_qdq_u8_avx2(const float *x, size_t n, float scale, int32_t zp,
  * bit ql_quantize_row_q8_0 + ql_dequantize_row_q8_0 + ql_metrics_add.
  * Returns nb, or the index of the first block with a non-finite value
  * (where it stops: that block's outputs are not written). */
-/* ql_quantize_row_q8_0's bytes, nb blocks (any values). */
+/* ql_quantize_row_q8_0's bytes, nb blocks (any values): qrow_avx2.c. */
 void ql_q8_0_row_avx2(const float *x, ql_block_q8_0 *blk, int64_t nb);
 int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk, int8_t *codes,
 			    float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales, float *y, ql_metrics_acc *acc,
@@ -113,6 +115,27 @@ int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk, uint
 int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uint8_t *codes,
 			   float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
 			   float *y, ql_metrics_acc *acc, int64_t flush);
+/* MX codes only (qrow_avx2.c): nb blocks of 32 of t (QL_Q_MXFP4, _MXFP8,
+ * _MXINT8) as ql_mx_quantize makes them, the ranges as for Q8_0 above, the
+ * raw blocks (e8m0, then the codes: fp4 two a byte, j low and j + 16 high)
+ * into raw, the codes one a byte into codes, 2^shared_exp into scales[i]
+ * and the saturated count into *saturated. Returns nb, or the index of the
+ * first block with a non-finite value (its outputs not written). */
+int64_t ql_mx_codes_avx2(ql_qdtype t, const float *x, int64_t nb, uint8_t *raw, uint8_t *codes,
+			 float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
+			 int64_t *saturated);
+/* The element codes of x[i] * inv, i < n rounded down to a multiple of 32
+ * (the caller does the rest), for fmt QL_FP8_E4M3, QL_FP8_E5M2 or
+ * QL_FP4_E2M1: elem.h's elem_e4m3_sat / elem_e5m2_sat / elem_e2m1_sat of
+ * each, bit for bit, any float included; returns how many elem_saturates
+ * counts (qrow_avx2.c). */
+int64_t ql_fp_codes_avx2(ql_type fmt, const float *x, size_t n, float inv, uint8_t *codes);
+/* The codes of k groups of 32 (group b at x + 32 b, scale scales[b], zero
+ * point zps[b] or 0, |zp| <= QL_AVX2_MAX_ZP) into q, one byte each (int8_t
+ * if is_signed): ql_affine_quantize_s8_avx2 / _u8_avx2 of each group, bit
+ * for bit, in one call (qrow_avx2.c). Returns the clipped count. */
+int64_t ql_affine_groups32_avx2(bool is_signed, const float *x, int64_t k, const float *scales,
+				const int32_t *zps, int32_t qmin, int32_t qmax, uint8_t *q);
 /* The ranges of nb blocks of 32 (as for Q8_0 above). Returns nb, or the
  * index of the first block with a non-finite value. */
 int64_t ql_block_ranges_avx2(const float *x, int64_t nb, float *umin, float *umax,

@@ -11,6 +11,7 @@
  */
 #include "qplan.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "qlens/blocks.h"
@@ -87,6 +88,17 @@ bool ql_qt_fast_mx(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 	ql_qresult *r = p->r;
 	if (!(p->G == QL_MX_BLOCK && p->L % QL_MX_BLOCK == 0 && ql_avx2_active()))
 		return false;
+	if (p->no_metrics && !r->dequant) { /* codes only: one pass */
+		int64_t sat = 0;
+		int64_t done = ql_mx_codes_avx2(p->dtype, p->x + u0 * QL_MX_BLOCK, u1 - u0,
+						qp_raw(p, acc, u0), qp_codes(p, acc, u0 * QL_MX_BLOCK),
+						p->umin + u0, p->umax + u0, r->clip_lo + u0,
+						r->clip_hi + u0, r->scales + u0, &sat);
+		acc->clipped += sat;
+		if (done < u1 - u0)
+			p->bad[acc - p->acc] = 1;
+		return true;
+	}
 	const bool fp4 = p->info->bits == 4; /* two elements a byte, j and j + 16 */
 	float ytile[TILE];
 	for (int64_t u = u0; u < u1; u += TILE / QL_MX_BLOCK) {
@@ -121,8 +133,47 @@ bool ql_qt_fast_mx(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 	return true;
 }
 
+/* Integer targets in groups of 32, codes only (no metrics, no kept copy):
+ * a tile of groups' ranges by the AVX2 block ranges (ql_qp_scan_span's,
+ * bit for bit), then for each group its scale and zero point from
+ * ql_qp_unit_params, then the tile's codes by one AVX2 call, as
+ * ql_qp_calib_unit_fused + quant_span do it one group at a time. */
+bool ql_qt_fast_int_g32(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
+{
+	qplan *p = plan;
+	ql_qresult *r = p->r;
+	if (!(p->trav == TRAV_GROUPS && p->G == 32 && p->L % 32 == 0 && p->no_metrics &&
+	      !r->dequant && r->codes && ql_avx2_active()))
+		return false;
+	enum { K = TILE / 32 };
+	for (int64_t u = u0; u < u1; u += K) {
+		int64_t k = u1 - u < K ? u1 - u : K;
+		const float *x = p->x + u * 32;
+		if (ql_block_ranges_avx2(x, k, p->umin + u, p->umax + u, r->clip_lo + u,
+					 r->clip_hi + u) < k) {
+			p->bad[acc - p->acc] = 1;
+			return true;
+		}
+		for (int64_t b = 0; b < k; b++) {
+			float lo = p->umin[u + b], hi = p->umax[u + b];
+			if (p->sym) {
+				float a = fabsf(lo) > fabsf(hi) ? fabsf(lo) : fabsf(hi);
+				lo = -a;
+				hi = a;
+			}
+			ql_qp_unit_params(p, u + b, lo, hi);
+		}
+		/* zero points lie in [qmin, qmax] (ql_qparams_from_range_sd clamps) */
+		acc->clipped += ql_affine_groups32_avx2(p->info->is_signed, x, k, r->scales + u,
+							r->zero_points ? r->zero_points + u : NULL,
+							p->qmin, p->qmax, r->codes + u * 32);
+	}
+	return true;
+}
+
 #else
 
+bool ql_qt_fast_int_g32(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc) { return false; }
 bool ql_qt_fast_q8_0(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc) { return false; }
 bool ql_qt_fast_q4_0(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc) { return false; }
 bool ql_qt_fast_nf4(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc) { return false; }

@@ -437,6 +437,7 @@ int main(int argc, char **argv)
 	s.gran = QL_GRAN_GROUP;
 	s.group = 32;
 	bench_scheme(&b, "int4 per-group 32", &s, true, true);
+	bench_scheme(&b, "int4 per-group 32 (codes only, no_metrics)", &s, false, false);
 	const ql_qdtype blocky[] = {QL_Q_Q8_0, QL_Q_Q4_0, QL_Q_NF4, QL_Q_MXFP4, QL_Q_MXFP8,
 				    QL_Q_MXINT8, QL_Q_FP8_E4M3, QL_Q_FP8_E5M2};
 	for (size_t i = 0; i < sizeof blocky / sizeof blocky[0]; i++) {

@@ -1,0 +1,384 @@
+/* qrow_avx2.c — the Q8_0 row quantizer (blocks.c's ql_quantize_row_q8_0,
+ * ggml's reference bytes) with AVX2 and F16C, at the speed of ggml's own
+ * SIMD quantize_row_q8_0 (scripts/bench_ggml_q8_0.sh compares the two).
+ *
+ * Why it gives the reference's bytes, block by block:
+ *   - amax: the max of the 32 |x| taken on their bit patterns as int32
+ *     (non-negative floats order as their bits), exact in any order; a bit
+ *     pattern >= 0x7f800000 is an infinity or a NaN, and that block goes
+ *     through the C reference instead (so does a block whose d would be
+ *     subnormal, see below);
+ *   - d = amax / 127 and id = 1 / d as the C does them, in scalar floats;
+ *     fp16(d) by F16C's vcvtps2ph, round to nearest even like blocks.c's
+ *     f32_to_fp16 (d is finite and normal here: no NaN/inf cases arise);
+ *   - the codes: with d normal, 1 / d is within an ulp of 127 / amax, so
+ *     |x * id| < 127.5 and the reference's clamps to [-128, 127] change
+ *     nothing; its round-half-away-from-zero of v then equals
+ *     sign(v) * trunc(|v| + 0.49999997f) (checked for every float in
+ *     [0, 128], see tests/test_blockspeed.c), where + is one float add and
+ *     trunc is cvttps2dq. A block with amax < 2^-119 (d below FLT_MIN,
+ *     where 1 / d is far from 127 / amax, even infinite) and amax == 0
+ *     excepted: the zero block gives id = 0, codes 0, as here.
+ *
+ * Compiled for "avx2,f16c" alone (no "fma"). ql_avx2_active() is true only
+ * when the CPU has both.
+ */
+#include "quant_avx2.h"
+
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "elem.h"
+#include "qlens/mx.h"
+
+#if QL_HAVE_AVX2_KERNELS
+
+#include <immintrin.h>
+
+#include "avx2_common.h"
+
+#define AVX2F16C __attribute__((target("avx2,f16c")))
+/* for the helpers whose `kind` must be a constant where they are used */
+#define INLINE inline __attribute__((always_inline))
+
+/* Bit patterns bounding the blocks done here: amax in {0} or
+ * [2^-119, FLT_MAX]. */
+#define AMAX_LOW_BITS 0x04000000u /* 2^-119: d = amax / 127 > FLT_MIN */
+#define AMAX_INF_BITS 0x7f800000u
+
+/* The reference's q8_code of 8 products v (|v| < 127.5, see above). */
+AVX2F16C static inline __m256i q8_code8_fast(__m256 v, __m256 absf, __m256 half)
+{
+	__m256i t = _mm256_cvttps_epi32(_mm256_add_ps(_mm256_and_ps(v, absf), half));
+	return _mm256_sign_epi32(t, _mm256_castps_si256(v));
+}
+
+/* Max of the 8 int32 lanes. */
+AVX2F16C static inline uint32_t hmax_epi32(__m256i m)
+{
+	__m128i m4 = _mm_max_epi32(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
+	m4 = _mm_max_epi32(m4, _mm_shuffle_epi32(m4, 0x4e));
+	m4 = _mm_max_epi32(m4, _mm_shuffle_epi32(m4, 0xb1));
+	return (uint32_t)_mm_cvtsi128_si32(m4);
+}
+
+/* One block the plain way (any values): see the top of this file. */
+AVX2F16C static inline void q8_0_block(const float *xb, ql_block_q8_0 *blk, __m256 absf,
+				       __m256 half)
+{
+	__m256 v0 = _mm256_loadu_ps(xb), v1 = _mm256_loadu_ps(xb + 8);
+	__m256 v2 = _mm256_loadu_ps(xb + 16), v3 = _mm256_loadu_ps(xb + 24);
+	__m256i m = _mm256_max_epi32(_mm256_max_epi32(_mm256_castps_si256(_mm256_and_ps(v0, absf)),
+						      _mm256_castps_si256(_mm256_and_ps(v1, absf))),
+				     _mm256_max_epi32(_mm256_castps_si256(_mm256_and_ps(v2, absf)),
+						      _mm256_castps_si256(_mm256_and_ps(v3, absf))));
+	const uint32_t mb = hmax_epi32(m);
+	if (mb >= AMAX_INF_BITS || (mb != 0 && mb < AMAX_LOW_BITS)) {
+		ql_quantize_row_q8_0_ref(xb, blk, QL_QK8_0);
+		return;
+	}
+	const float amax = _mm_cvtss_f32(_mm_castsi128_ps(_mm_cvtsi32_si128((int)mb)));
+	const float d = amax / 127.0f;
+	const float id = d != 0.0f ? 1.0f / d : 0.0f;
+	blk->d = (uint16_t)_mm_extract_epi16(
+		_mm_cvtps_ph(_mm_set_ss(d), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC), 0);
+	const __m256 idv = _mm256_set1_ps(id);
+	__m256i c0 = q8_code8_fast(_mm256_mul_ps(v0, idv), absf, half);
+	__m256i c1 = q8_code8_fast(_mm256_mul_ps(v1, idv), absf, half);
+	__m256i c2 = q8_code8_fast(_mm256_mul_ps(v2, idv), absf, half);
+	__m256i c3 = q8_code8_fast(_mm256_mul_ps(v3, idv), absf, half);
+	_mm256_storeu_si256((__m256i *)blk->qs, pack_s8(c0, c1, c2, c3));
+}
+
+/* Lane-wise max of |x| bits over one block of 32 (8 lanes, not yet reduced). */
+AVX2F16C static inline __m256i absmax8(const float *xb, __m256i absi)
+{
+	__m256i a = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)xb), absi);
+	__m256i b = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(xb + 8)), absi);
+	__m256i c = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(xb + 16)), absi);
+	__m256i d = _mm256_and_si256(_mm256_loadu_si256((const __m256i *)(xb + 24)), absi);
+	return _mm256_max_epi32(_mm256_max_epi32(a, b), _mm256_max_epi32(c, d));
+}
+
+/* Lane b of the result: the max of m[b]'s 8 lanes (a transposing reduction). */
+AVX2F16C static inline __m256i hmax8x8(const __m256i m[8])
+{
+	__m256i t[4];
+	for (int k = 0; k < 4; k++)
+		t[k] = _mm256_max_epi32(_mm256_unpacklo_epi32(m[2 * k], m[2 * k + 1]),
+					_mm256_unpackhi_epi32(m[2 * k], m[2 * k + 1]));
+	__m256i u0 = _mm256_max_epi32(_mm256_unpacklo_epi64(t[0], t[1]),
+				      _mm256_unpackhi_epi64(t[0], t[1]));
+	__m256i u1 = _mm256_max_epi32(_mm256_unpacklo_epi64(t[2], t[3]),
+				      _mm256_unpackhi_epi64(t[2], t[3]));
+	return _mm256_max_epi32(_mm256_permute2x128_si256(u0, u1, 0x20),
+				_mm256_permute2x128_si256(u0, u1, 0x31));
+}
+
+/* Eight blocks at a time: their amax in one vector, d and 1 / d by two
+ * vector divisions (each lane the same IEEE division as the scalar one),
+ * the eight fp16 scales by one vcvtps2ph; a group holding any block that
+ * is not for the fast path (see above) goes block by block. */
+AVX2F16C void ql_q8_0_row_avx2(const float *x, ql_block_q8_0 *blk, int64_t nb)
+{
+	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
+	const __m256i absi = _mm256_set1_epi32(INT32_MAX);
+	const __m256 half = _mm256_set1_ps(0x1.fffffep-2f); /* 0.49999997f */
+	const __m256i low = _mm256_set1_epi32((int)AMAX_LOW_BITS);
+	const __m256i inf = _mm256_set1_epi32((int)AMAX_INF_BITS - 1);
+	int64_t i = 0;
+	for (; i + 8 <= nb; i += 8) {
+		const float *xg = x + i * QL_QK8_0;
+		__m256i m[8];
+		for (int b = 0; b < 8; b++)
+			m[b] = absmax8(xg + b * QL_QK8_0, absi);
+		__m256i am = hmax8x8(m);
+		/* amax >= inf, or 0 < amax < 2^-119 */
+		__m256i zero = _mm256_cmpeq_epi32(am, _mm256_setzero_si256());
+		__m256i odd = _mm256_or_si256(_mm256_cmpgt_epi32(am, inf),
+					      _mm256_andnot_si256(zero, _mm256_cmpgt_epi32(low, am)));
+		if (!_mm256_testz_si256(odd, odd)) {
+			for (int b = 0; b < 8; b++)
+				q8_0_block(xg + b * QL_QK8_0, blk + i + b, absf, half);
+			continue;
+		}
+		__m256 d = _mm256_div_ps(_mm256_castsi256_ps(am), _mm256_set1_ps(127.0f));
+		__m256 id = _mm256_andnot_ps(_mm256_castsi256_ps(zero),
+					     _mm256_div_ps(_mm256_set1_ps(1.0f), d));
+		uint16_t h[8];
+		_mm_storeu_si128((__m128i *)h,
+				 _mm256_cvtps_ph(d, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+		for (int b = 0; b < 8; b++) {
+			const float *xb = xg + b * QL_QK8_0;
+			const __m256 idv = _mm256_permutevar8x32_ps(id, _mm256_set1_epi32(b));
+			blk[i + b].d = h[b];
+			__m256i c0 = q8_code8_fast(_mm256_mul_ps(_mm256_loadu_ps(xb), idv), absf, half);
+			__m256i c1 = q8_code8_fast(_mm256_mul_ps(_mm256_loadu_ps(xb + 8), idv), absf, half);
+			__m256i c2 = q8_code8_fast(_mm256_mul_ps(_mm256_loadu_ps(xb + 16), idv), absf, half);
+			__m256i c3 = q8_code8_fast(_mm256_mul_ps(_mm256_loadu_ps(xb + 24), idv), absf, half);
+			_mm256_storeu_si256((__m256i *)blk[i + b].qs, pack_s8(c0, c1, c2, c3));
+		}
+	}
+	for (; i < nb; i++)
+		q8_0_block(x + i * QL_QK8_0, blk + i, absf, half);
+}
+
+/* ---- MX blocks, codes only ---------------------------------------------------- */
+
+enum { MX_FP4, MX_FP8, MX_INT8, FP_E5M2 };
+
+/* elem.h's elem_round of 8 magnitudes a (bit patterns) for M mantissa bits,
+ * bias B: the same integer and float operations lane by lane. */
+AVX2F16C static INLINE __m256i round8(__m256i a, int M, int B)
+{
+	const __m256i magic = _mm256_set1_epi32((int)((uint32_t)((127 - B) + (23 - M) + 1) << 23));
+	__m256i sub = _mm256_sub_epi32(
+		_mm256_castps_si256(_mm256_add_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(magic))),
+		magic);
+	__m256i odd = _mm256_and_si256(_mm256_srli_epi32(a, 23 - M), _mm256_set1_epi32(1));
+	__m256i nrm = _mm256_sub_epi32(a, _mm256_set1_epi32((int)((uint32_t)(127 - B) << 23)));
+	nrm = _mm256_add_epi32(nrm, _mm256_set1_epi32((int)((1u << (22 - M)) - 1u)));
+	nrm = _mm256_srli_epi32(_mm256_add_epi32(nrm, odd), 23 - M);
+	__m256i small = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)((uint32_t)(128 - B) << 23)), a);
+	return _mm256_blendv_epi8(nrm, sub, small);
+}
+
+/* The codes of 8 values v = x * 2^-se as mx.c's element loops make them
+ * (elem_e2m1_sat, elem_e4m3_sat, the int8 rounding; and elem_e5m2_sat for
+ * scaled.c), as int32 lanes; *sat gets the lanes counted as saturated (as a
+ * negative count), as elem_saturates counts them. */
+AVX2F16C static INLINE __m256i mx_code8(int kind, __m256 v, __m256i *sat)
+{
+	const __m256i inf = _mm256_set1_epi32((int)ELEM_F32_INF);
+	if (kind == MX_INT8) {
+		__m256 r = _mm256_add_ps(_mm256_mul_ps(v, _mm256_set1_ps(64.0f)),
+					 _mm256_set1_ps(12582912.0f)); /* + 1.5 * 2^23 */
+		__m256i k = _mm256_sub_epi32(_mm256_castps_si256(r), _mm256_set1_epi32(0x4b400000));
+		const __m256i hi = _mm256_set1_epi32(127), lo = _mm256_set1_epi32(-127);
+		*sat = _mm256_add_epi32(*sat, _mm256_or_si256(_mm256_cmpgt_epi32(k, hi),
+							       _mm256_cmpgt_epi32(lo, k)));
+		return _mm256_max_epi32(_mm256_min_epi32(k, hi), lo);
+	}
+	__m256i u = _mm256_castps_si256(v);
+	__m256i a = _mm256_and_si256(u, _mm256_set1_epi32(INT32_MAX));
+	__m256i nan = _mm256_cmpgt_epi32(a, inf);
+	const uint32_t first = kind == MX_FP4	 ? ELEM_E2M1_SAT_FIRST
+			       : kind == FP_E5M2 ? ELEM_E5M2_SAT_FIRST
+						 : ELEM_E4M3_SAT_FIRST;
+	__m256i over = _mm256_cmpgt_epi32(a, _mm256_set1_epi32((int)(first - 1))); /* a >= first */
+	*sat = _mm256_add_epi32(*sat, _mm256_andnot_si256(nan, over));
+	if (kind == MX_FP4) {
+		__m256i c = round8(a, 1, 1);
+		c = _mm256_blendv_epi8(c, _mm256_set1_epi32(7), over);
+		c = _mm256_or_si256(c, _mm256_and_si256(_mm256_srli_epi32(u, 28), _mm256_set1_epi32(8)));
+		return _mm256_andnot_si256(nan, c);
+	}
+	if (kind == FP_E5M2) { /* elem_e5m2_sat */
+		__m256i c = round8(a, 2, 15);
+		c = _mm256_blendv_epi8(c, _mm256_set1_epi32(0x7b), over);
+		__m256i qnan = _mm256_or_si256(
+			_mm256_set1_epi32(0x7e),
+			_mm256_and_si256(_mm256_srli_epi32(a, 21), _mm256_set1_epi32(1)));
+		c = _mm256_blendv_epi8(c, qnan, nan);
+		return _mm256_or_si256(
+			c, _mm256_and_si256(_mm256_srli_epi32(u, 24), _mm256_set1_epi32(0x80)));
+	}
+	__m256i c = round8(a, 3, 7);
+	c = _mm256_blendv_epi8(c, _mm256_set1_epi32(0x7e), over);
+	c = _mm256_or_si256(c, _mm256_and_si256(nan, _mm256_set1_epi32(0x7f)));
+	return _mm256_or_si256(c, _mm256_and_si256(_mm256_srli_epi32(u, 24), _mm256_set1_epi32(0x80)));
+}
+
+/* 2^k for k in [-127, 127], exactly (mx.c's pow2f). */
+static inline float pow2_exact(int k)
+{
+	uint32_t u = k > -127 ? (uint32_t)(k + 127) << 23 : 0x00400000u;
+	float f;
+	memcpy(&f, &u, sizeof f);
+	return f;
+}
+
+AVX2F16C static INLINE int64_t mx_codes(int kind, ql_qdtype t, const float *x, int64_t nb,
+					 uint8_t *raw, uint8_t *codes, float *umin, float *umax,
+					 float *clip_lo, float *clip_hi, float *scales,
+					 int64_t *saturated)
+{
+	const __m256i absi = _mm256_set1_epi32(INT32_MAX);
+	const uint32_t *up = ql_mx_log2_up();
+	const int emax = kind == MX_FP4 ? 2 : kind == MX_FP8 ? 8 : 0;
+	const int64_t bb = kind == MX_FP4 ? 1 + QL_MX_BLOCK / 2 : 1 + QL_MX_BLOCK;
+	__m256i sat = _mm256_setzero_si256();
+	int64_t i = 0;
+	for (; i < nb; i++) {
+		const float *xb = x + i * QL_MX_BLOCK;
+		__m256 v[4];
+		__m256i m = _mm256_setzero_si256();
+		for (int k = 0; k < 4; k++) {
+			v[k] = _mm256_loadu_ps(xb + 8 * k);
+			m = _mm256_max_epi32(m, _mm256_and_si256(_mm256_castps_si256(v[k]), absi));
+		}
+		const uint32_t ab = hmax_epi32(m);
+		if (ab >= AMAX_INF_BITS)
+			break;
+		float mn, mx;
+		block_range(xb, v[0], v[1], v[2], v[3], &mn, &mx);
+		const float amax = fabsf(mn) > fabsf(mx) ? fabsf(mn) : fabsf(mx);
+		umin[i] = mn;
+		umax[i] = mx;
+		clip_lo[i] = -amax;
+		clip_hi[i] = amax;
+		int se;
+		if (ab >= 0x00800000u) { /* normal: mx.c's mx_floor_log2 */
+			se = (int)(ab >> 23) - 127 + (ab >= up[ab >> 23]) - emax;
+			se = se < -127 ? -127 : se > 127 ? 127 : se;
+		} else {
+			se = ql_mx_shared_exp(t, amax);
+		}
+		uint8_t *rb = raw + i * bb;
+		rb[0] = (uint8_t)(se + 127);
+		scales[i] = pow2_exact(se);
+		const __m256 inv = _mm256_set1_ps(pow2_exact(-se));
+		__m256i c[4];
+		for (int k = 0; k < 4; k++)
+			c[k] = mx_code8(kind, _mm256_mul_ps(v[k], inv), &sat);
+		__m256i bytes = kind == MX_INT8 ? pack_s8(c[0], c[1], c[2], c[3])
+						: pack_u8(c[0], c[1], c[2], c[3]);
+		_mm256_storeu_si256((__m256i *)(codes + i * QL_MX_BLOCK), bytes);
+		if (kind == MX_FP4) { /* byte j: code j | code j + 16 << 4 */
+			__m256i a = _mm256_or_si256(c[0], _mm256_slli_epi32(c[2], 4));
+			__m256i b = _mm256_or_si256(c[1], _mm256_slli_epi32(c[3], 4));
+			__m256i p = _mm256_permute4x64_epi64(_mm256_packus_epi32(a, b), 0xd8);
+			_mm_storeu_si128((__m128i *)(rb + 1),
+					 _mm_packus_epi16(_mm256_castsi256_si128(p),
+							  _mm256_extracti128_si256(p, 1)));
+		} else {
+			_mm256_storeu_si256((__m256i *)(rb + 1), bytes);
+		}
+	}
+	int32_t t8[8];
+	_mm256_storeu_si256((__m256i *)t8, sat);
+	int64_t total = 0;
+	for (int j = 0; j < 8; j++)
+		total -= t8[j];
+	*saturated = total;
+	return i;
+}
+
+AVX2F16C int64_t ql_mx_codes_avx2(ql_qdtype t, const float *x, int64_t nb, uint8_t *raw,
+				  uint8_t *codes, float *umin, float *umax, float *clip_lo,
+				  float *clip_hi, float *scales, int64_t *saturated)
+{
+	switch (t) {
+	case QL_Q_MXFP4:
+		return mx_codes(MX_FP4, t, x, nb, raw, codes, umin, umax, clip_lo, clip_hi, scales,
+				saturated);
+	case QL_Q_MXFP8:
+		return mx_codes(MX_FP8, t, x, nb, raw, codes, umin, umax, clip_lo, clip_hi, scales,
+				saturated);
+	default:
+		return mx_codes(MX_INT8, t, x, nb, raw, codes, umin, umax, clip_lo, clip_hi, scales,
+				saturated);
+	}
+}
+
+/* ---- fp8 / fp4 element codes of x * inv ---------------------------------------- */
+
+AVX2F16C static INLINE int64_t fp_codes(int kind, const float *x, size_t n, float inv,
+					uint8_t *codes)
+{
+	const __m256 iv = _mm256_set1_ps(inv);
+	__m256i sat = _mm256_setzero_si256();
+	for (size_t i = 0; i + 32 <= n; i += 32) {
+		__m256i c[4];
+		for (int k = 0; k < 4; k++)
+			c[k] = mx_code8(kind, _mm256_mul_ps(_mm256_loadu_ps(x + i + 8 * k), iv), &sat);
+		_mm256_storeu_si256((__m256i *)(codes + i), pack_u8(c[0], c[1], c[2], c[3]));
+	}
+	int32_t t8[8];
+	_mm256_storeu_si256((__m256i *)t8, sat);
+	int64_t total = 0;
+	for (int j = 0; j < 8; j++)
+		total -= t8[j];
+	return total;
+}
+
+AVX2F16C int64_t ql_fp_codes_avx2(ql_type fmt, const float *x, size_t n, float inv,
+				  uint8_t *codes)
+{
+	switch (fmt) {
+	case QL_FP8_E4M3: return fp_codes(MX_FP8, x, n, inv, codes);
+	case QL_FP8_E5M2: return fp_codes(FP_E5M2, x, n, inv, codes);
+	default: return fp_codes(MX_FP4, x, n, inv, codes);
+	}
+}
+
+/* ---- Affine codes of groups of 32 ------------------------------------------ */
+
+AVX2F16C int64_t ql_affine_groups32_avx2(bool is_signed, const float *x, int64_t k,
+					 const float *scales, const int32_t *zps, int32_t qmin,
+					 int32_t qmax, uint8_t *q)
+{
+	const __m256i qmin8 = _mm256_set1_epi8((char)qmin), qmax8 = _mm256_set1_epi8((char)qmax);
+	__m256i clip = _mm256_setzero_si256();
+	for (int64_t b = 0; b < k; b++) {
+		const float *xb = x + b * 32;
+		const qconst kc = qconst_make(scales[b], zps ? zps[b] : 0, qmin, qmax);
+		__m256i c0 = code8(_mm256_loadu_ps(xb), &kc, &clip);
+		__m256i c1 = code8(_mm256_loadu_ps(xb + 8), &kc, &clip);
+		__m256i c2 = code8(_mm256_loadu_ps(xb + 16), &kc, &clip);
+		__m256i c3 = code8(_mm256_loadu_ps(xb + 24), &kc, &clip);
+		__m256i v;
+		if (is_signed) {
+			v = pack_s8(c0, c1, c2, c3);
+			v = _mm256_min_epi8(_mm256_max_epi8(v, qmin8), qmax8);
+		} else {
+			v = pack_u8(c0, c1, c2, c3);
+			v = _mm256_min_epu8(_mm256_max_epu8(v, qmin8), qmax8);
+		}
+		_mm256_storeu_si256((__m256i *)(q + b * 32), v);
+	}
+	return clip_total(clip);
+}
+
+#endif

@@ -1,0 +1,107 @@
+/* ggml_q8_0.c — the driver of scripts/bench_ggml_q8_0.sh: ggml's own
+ * quantize_row_q8_0 (its SIMD one, from a ggml build's libggml-cpu.a),
+ * ggml's quantize_row_q8_0_ref, and qlens's ql_quantize_row_q8_0 on the same
+ * 64M floats (bench.c's pseudo-normal data), one thread, against memcpy of
+ * the same buffer, all in one run and interleaved (round r times each in
+ * turn), best of REPS rounds. For each: wall ms, CPU ms of the thread,
+ * ratio to memcpy's speed (best wall to best wall; also by CPU time), and
+ * whether its bytes equal ggml's reference bytes.
+ *
+ * Not built by the Makefile: the script compiles it against a ggml build
+ * found outside this repository. No ggml code is copied here; only the two
+ * function prototypes ggml exports are declared.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "qlens/blocks.h"
+
+/* ggml-cpu (arch/x86/quants.c) and ggml-base (ggml-quants.c), by name */
+void quantize_row_q8_0(const float *x, void *y, int64_t k);
+void quantize_row_q8_0_ref(const float *x, void *y, int64_t k);
+
+#define REPS 7
+
+static double clock_s(clockid_t c)
+{
+	struct timespec ts;
+	clock_gettime(c, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+typedef struct row {
+	const char *name;
+	double wall, cpu; /* best of the rounds */
+} row;
+
+enum { MEMCPY, GGML_SIMD, GGML_REF, QLENS, NROWS };
+
+int main(int argc, char **argv)
+{
+	int64_t mega = argc > 1 ? atol(argv[1]) : 64;
+	if (mega < 1)
+		mega = 1;
+	const int64_t n = mega << 20, nb = n / 32;
+	float *x = malloc((size_t)n * sizeof *x), *dst = malloc((size_t)n * sizeof *dst);
+	ql_block_q8_0 *ref = malloc((size_t)nb * sizeof *ref), *out = malloc((size_t)nb * sizeof *out);
+	if (!x || !dst || !ref || !out) {
+		fprintf(stderr, "ggml_q8_0: out of memory\n");
+		return 1;
+	}
+	uint32_t seed = 1;
+	for (int64_t i = 0; i < n; i++) {
+		float s = 0;
+		for (int k = 0; k < 4; k++) {
+			seed = seed * 1664525u + 1013904223u;
+			s += (float)(seed >> 8) * (1.0f / 16777216.0f);
+		}
+		x[i] = (s - 2.0f) * (0.5f + (float)((i / 4096) % 7));
+	}
+	memset(dst, 1, (size_t)n * sizeof *dst);
+	memset(out, 1, (size_t)nb * sizeof *out);
+	quantize_row_q8_0_ref(x, ref, n);
+
+	row rows[NROWS] = {{"memcpy (the yardstick)", 1e9, 1e9},
+			   {"ggml quantize_row_q8_0 (SIMD)", 1e9, 1e9},
+			   {"ggml quantize_row_q8_0_ref", 1e9, 1e9},
+			   {"qlens ql_quantize_row_q8_0", 1e9, 1e9}};
+	int same[NROWS] = {0};
+	for (int r = 0; r < REPS; r++) {
+		for (int k = 0; k < NROWS; k++) {
+			if (k != MEMCPY)
+				memset(out, 0x55, (size_t)nb * sizeof *out);
+			double w0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
+			switch (k) {
+			case MEMCPY: memcpy(dst, x, (size_t)n * sizeof *x); break;
+			case GGML_SIMD: quantize_row_q8_0(x, out, n); break;
+			case GGML_REF: quantize_row_q8_0_ref(x, out, n); break;
+			default: ql_quantize_row_q8_0(x, out, n); break;
+			}
+			double w = clock_s(CLOCK_MONOTONIC) - w0, c = clock_s(CLOCK_THREAD_CPUTIME_ID) - c0;
+			rows[k].wall = w < rows[k].wall ? w : rows[k].wall;
+			rows[k].cpu = c < rows[k].cpu ? c : rows[k].cpu;
+			if (k != MEMCPY)
+				same[k] = memcmp(out, ref, (size_t)nb * sizeof *out) == 0;
+		}
+	}
+	double load[3] = {0};
+	if (getloadavg(load, 3) < 0)
+		load[0] = load[1] = load[2] = -1;
+	printf("%lld M floats, one thread, best of %d interleaved rounds; load average %.2f %.2f "
+	       "%.2f\n", (long long)mega, REPS, load[0], load[1], load[2]);
+	printf("  %-32s %9s %9s %10s %9s  %s\n", "kernel", "wall ms", "cpu ms", "x memcpy",
+	       "(by cpu)", "bytes = ggml ref");
+	for (int k = 0; k < NROWS; k++)
+		printf("  %-32s %9.1f %9.1f %10.2f %9.2f  %s\n", rows[k].name, rows[k].wall * 1e3,
+		       rows[k].cpu * 1e3, rows[MEMCPY].wall / rows[k].wall,
+		       rows[MEMCPY].cpu / rows[k].cpu,
+		       k == MEMCPY ? "" : same[k] ? "yes" : "no");
+	free(x);
+	free(dst);
+	free(ref);
+	free(out);
+	return same[QLENS] ? 0 : 1;
+}
