@@ -312,13 +312,63 @@ int ql_source_add_meta(ql_source *src, const char *key, const char *value, ql_er
 	return 0;
 }
 
-/* --- checking what a backend filled -------------------------------------- */
+/* --- the name index ------------------------------------------------------- */
 
-static int cmp_entry_name(const void *a, const void *b)
+/* FNV-1a, 64-bit. */
+static uint64_t name_hash(const char *s)
 {
-	const ql_source_entry *const *x = a, *const *y = b;
-	return strcmp((*x)->t.name, (*y)->t.name);
+	uint64_t h = 14695981039346656037ull;
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 1099511628211ull;
+	return h;
 }
+
+long ql_source_index_names(ql_source *src, ql_error *err)
+{
+	if (src->name_slots)
+		return src->name_dup;
+	if (src->count > UINT32_MAX - 1 || src->count > SIZE_MAX / 4 / sizeof *src->name_slots) {
+		ql_error_set(err, "too many tensors");
+		return -2;
+	}
+	size_t cap = 16;
+	while (cap < 2 * src->count)
+		cap *= 2;
+	uint32_t *slots = calloc(cap, sizeof *slots);
+	if (!slots) {
+		ql_error_set(err, "out of memory");
+		return -2;
+	}
+	long dup = -1;
+	for (size_t i = 0; i < src->count; i++) {
+		const char *name = src->tensors[i].t.name;
+		size_t k = (size_t)name_hash(name) & (cap - 1);
+		for (;; k = (k + 1) & (cap - 1)) {
+			if (!slots[k]) {
+				slots[k] = (uint32_t)i + 1;
+				break;
+			}
+			if (strcmp(src->tensors[slots[k] - 1].t.name, name) == 0) {
+				if (dup < 0)
+					dup = (long)i;
+				break;
+			}
+		}
+	}
+	src->name_slots = slots;
+	src->name_slots_cap = cap;
+	src->name_dup = dup;
+	return dup;
+}
+
+void ql_source_unindex_names(ql_source *src)
+{
+	free(src->name_slots);
+	src->name_slots = NULL;
+	src->name_slots_cap = 0;
+}
+
+/* --- checking what a backend filled -------------------------------------- */
 
 static int check_entry(const ql_source *src, const ql_source_entry *e, ql_error *err)
 {
@@ -355,28 +405,17 @@ static int check_entry(const ql_source *src, const ql_source_entry *e, ql_error 
 	return 0;
 }
 
-static int check_source(const ql_source *src, ql_error *err)
+static int check_source(ql_source *src, ql_error *err)
 {
 	for (size_t i = 0; i < src->count; i++)
 		if (check_entry(src, &src->tensors[i], err))
 			return -1;
-	if (src->count < 2)
-		return 0;
-	const ql_source_entry **sorted = malloc(src->count * sizeof *sorted);
-	if (!sorted)
-		return ql_error_set(err, "out of memory");
-	for (size_t i = 0; i < src->count; i++)
-		sorted[i] = &src->tensors[i];
-	qsort(sorted, src->count, sizeof *sorted, cmp_entry_name);
-	int rc = 0;
-	for (size_t i = 1; i < src->count; i++) {
-		if (strcmp(sorted[i - 1]->t.name, sorted[i]->t.name) == 0) {
-			rc = ql_error_set(err, "tensor name '%s' appears twice", sorted[i]->t.name);
-			break;
-		}
-	}
-	free(sorted);
-	return rc;
+	long dup = ql_source_index_names(src, err);
+	if (dup == -2)
+		return -1;
+	if (dup >= 0)
+		return ql_error_set(err, "tensor name '%s' appears twice", src->tensors[dup].t.name);
+	return 0;
 }
 
 /* --- open / close --------------------------------------------------------- */
@@ -465,6 +504,7 @@ void ql_source_close(ql_source *src)
 	}
 	free(src->meta);
 	free(src->tensors);
+	ql_source_unindex_names(src);
 	free(src->path);
 	free(src);
 }
@@ -488,6 +528,13 @@ const ql_meta *ql_source_meta(const ql_source *src, size_t i)
 
 long ql_source_find(const ql_source *src, const char *name)
 {
+	if (src->name_slots) {
+		size_t cap = src->name_slots_cap;
+		for (size_t k = (size_t)name_hash(name) & (cap - 1); src->name_slots[k]; k = (k + 1) & (cap - 1))
+			if (strcmp(src->tensors[src->name_slots[k] - 1].t.name, name) == 0)
+				return (long)src->name_slots[k] - 1;
+		return -1;
+	}
 	for (size_t i = 0; i < src->count; i++)
 		if (strcmp(src->tensors[i].t.name, name) == 0)
 			return (long)i;
