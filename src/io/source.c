@@ -315,7 +315,7 @@ int ql_source_add_meta(ql_source *src, const char *key, const char *value, ql_er
 /* --- the name index ------------------------------------------------------- */
 
 /* FNV-1a, 64-bit. */
-static uint64_t name_hash(const char *s)
+uint64_t ql_name_hash(const char *s)
 {
 	uint64_t h = 14695981039346656037ull;
 	for (; *s; s++)
@@ -323,6 +323,9 @@ static uint64_t name_hash(const char *s)
 	return h;
 }
 
+/* A slot holds 1 + a tensor's index in its low 32 bits and the top 32 bits
+ * of the name's hash in its high ones, so a probe compares names (a cache
+ * miss into the tensor list) only when the hashes agree. */
 long ql_source_index_names(ql_source *src, ql_error *err)
 {
 	if (src->name_slots)
@@ -334,7 +337,7 @@ long ql_source_index_names(ql_source *src, ql_error *err)
 	size_t cap = 16;
 	while (cap < 2 * src->count)
 		cap *= 2;
-	uint32_t *slots = calloc(cap, sizeof *slots);
+	uint64_t *slots = calloc(cap, sizeof *slots);
 	if (!slots) {
 		ql_error_set(err, "out of memory");
 		return -2;
@@ -342,13 +345,14 @@ long ql_source_index_names(ql_source *src, ql_error *err)
 	long dup = -1;
 	for (size_t i = 0; i < src->count; i++) {
 		const char *name = src->tensors[i].t.name;
-		size_t k = (size_t)name_hash(name) & (cap - 1);
-		for (;; k = (k + 1) & (cap - 1)) {
+		uint64_t h = ql_name_hash(name), tag = h & 0xffffffff00000000ull;
+		for (size_t k = (size_t)h & (cap - 1);; k = (k + 1) & (cap - 1)) {
 			if (!slots[k]) {
-				slots[k] = (uint32_t)i + 1;
+				slots[k] = tag | ((uint64_t)i + 1);
 				break;
 			}
-			if (strcmp(src->tensors[slots[k] - 1].t.name, name) == 0) {
+			if ((slots[k] & 0xffffffff00000000ull) == tag &&
+			    strcmp(src->tensors[(uint32_t)slots[k] - 1].t.name, name) == 0) {
 				if (dup < 0)
 					dup = (long)i;
 				break;
@@ -530,9 +534,13 @@ long ql_source_find(const ql_source *src, const char *name)
 {
 	if (src->name_slots) {
 		size_t cap = src->name_slots_cap;
-		for (size_t k = (size_t)name_hash(name) & (cap - 1); src->name_slots[k]; k = (k + 1) & (cap - 1))
-			if (strcmp(src->tensors[src->name_slots[k] - 1].t.name, name) == 0)
-				return (long)src->name_slots[k] - 1;
+		uint64_t h = ql_name_hash(name), tag = h & 0xffffffff00000000ull;
+		for (size_t k = (size_t)h & (cap - 1); src->name_slots[k]; k = (k + 1) & (cap - 1)) {
+			uint64_t v = src->name_slots[k];
+			if ((v & 0xffffffff00000000ull) == tag &&
+			    strcmp(src->tensors[(uint32_t)v - 1].t.name, name) == 0)
+				return (long)(uint32_t)v - 1;
+		}
 		return -1;
 	}
 	for (size_t i = 0; i < src->count; i++)

@@ -36,8 +36,8 @@ struct ql_source {
 	void *priv;                  /* backend state */
 	ql_open_opts opts;
 	/* Name index (ql_source_index_names): open addressing over a power of
-	 * two slots, each 0 or 1 + a tensor's index. */
-	uint32_t *name_slots;
+	 * two slots, each 0 or (hash's top 32 bits) << 32 | 1 + a tensor's index. */
+	uint64_t *name_slots;
 	size_t name_slots_cap;
 	long name_dup;               /* a tensor whose name an earlier one has, or -1 */
 };
@@ -64,6 +64,8 @@ int ql_source_add_meta(ql_source *src, const char *key, const char *value, ql_er
  * earlier tensor has, -1 if all are distinct, or -2 if out of memory (err
  * set). Called again, it answers from the index it built. */
 long ql_source_index_names(ql_source *src, ql_error *err);
+/* The hash of a name those indexes use (FNV-1a, 64-bit). */
+uint64_t ql_name_hash(const char *s);
 /* Frees the name index (for backends that reorder or drop tensors after
  * indexing, and for temporary sources). */
 void ql_source_unindex_names(ql_source *src);
