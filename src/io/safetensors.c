@@ -529,8 +529,18 @@ static int st_open(ql_source *src, ql_error *err)
 	if (n == 0 || h[0] != '{')
 		return ql_error_set(err, "safetensors header does not start with '{'");
 
+	/* Every tensor has a "data_offsets" key: counting them sizes the list
+	 * in one allocation (an escaped spelling only means it grows later). */
+	size_t est = 0;
+	for (const uint8_t *p = h, *e = h + n;
+	     (p = memmem(p, (size_t)(e - p), "\"data_offsets\"", 14)) != NULL; p += 14)
+		est++;
+	if (ql_source_reserve(src, est, err))
+		return -1;
 	ql_error scratch;
 	st_parse ps = { .src = src, .err = err ? err : &scratch };
+	if (est && (ps.spans = malloc(est * sizeof *ps.spans)) != NULL)
+		ps.cap = est;
 	ql_jp_init(&ps.j, h, (size_t)n);
 	int rc = -1;
 	if (parse_root(&ps)) {

@@ -269,6 +269,24 @@ void ql_unmap_file(const uint8_t *map, uint64_t size)
 
 /* --- building the tensor list (for backends) ---------------------------- */
 
+/* Asks for transparent huge pages over the 2 MiB-aligned inside of a
+ * large array: a list of 80,000 tensors is 32 MB, and its 8,000 first-touch
+ * faults of 4 KiB pages were a fifth of opening such a file. (Not on an
+ * array that realloc may grow: the advice splits its mapping, and glibc
+ * can then no longer grow it in place.) */
+static void advise_huge(void *p, size_t n)
+{
+#ifdef MADV_HUGEPAGE
+	const uintptr_t huge = (uintptr_t)2 << 20;
+	uintptr_t a = ((uintptr_t)p + huge - 1) & ~(huge - 1);
+	uintptr_t e = ((uintptr_t)p + n) & ~(huge - 1);
+	if (e > a)
+		madvise((void *)a, e - a, MADV_HUGEPAGE);
+#else
+	(void)p, (void)n;
+#endif
+}
+
 ql_source_entry *ql_source_add(ql_source *src, ql_error *err)
 {
 	if (src->count == src->cap) {
@@ -288,6 +306,21 @@ ql_source_entry *ql_source_add(ql_source *src, ql_error *err)
 	ql_source_entry *e = &src->tensors[src->count++];
 	memset(e, 0, sizeof *e);
 	return e;
+}
+
+int ql_source_reserve(ql_source *src, size_t n, ql_error *err)
+{
+	if (src->tensors || n == 0)
+		return 0;
+	if (n > SIZE_MAX / sizeof *src->tensors)
+		return ql_error_set(err, "too many tensors");
+	src->tensors = malloc(n * sizeof *src->tensors);
+	if (!src->tensors)
+		return ql_error_set(err, "out of memory");
+	src->cap = n;
+	if (n * sizeof *src->tensors >= ((size_t)4 << 20))
+		advise_huge(src->tensors, n * sizeof *src->tensors);
+	return 0;
 }
 
 int ql_source_add_meta(ql_source *src, const char *key, const char *value, ql_error *err)

@@ -58,6 +58,9 @@ typedef struct ql_source_backend {
 
 /* Helpers for backends (src/io/source.c). */
 ql_source_entry *ql_source_add(ql_source *src, ql_error *err);
+/* Before the first ql_source_add: room for about n tensors in one
+ * allocation (large ones on huge pages); more may still be added. */
+int ql_source_reserve(ql_source *src, size_t n, ql_error *err);
 int ql_source_add_meta(ql_source *src, const char *key, const char *value, ql_error *err);
 /* Indexes the tensors' names (once the list is final: ql_source_find uses
  * the index from then on) and returns the index of a tensor whose name an
