@@ -29,6 +29,7 @@
 #include "jsonp.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -453,6 +454,19 @@ static int parse_metadata(st_parse *ps)
 	return 0;
 }
 
+/* *d = *s, but only the name's bytes up to its NUL (the name array is
+ * 256 bytes, most of a 400-byte entry, and names are short). */
+_Static_assert(offsetof(ql_source_entry, t.name) == 0 &&
+	       offsetof(ql_source_entry, t.dtype) == sizeof ((ql_tensor *)0)->name,
+	       "move_entry: the name comes first and the rest follows it");
+
+static void move_entry(ql_source_entry *d, const ql_source_entry *s)
+{
+	size_t off = offsetof(ql_source_entry, t.dtype);
+	memcpy(d->t.name, s->t.name, strlen(s->t.name) + 1);
+	memcpy((char *)d + off, (const char *)s + off, sizeof *d - off);
+}
+
 static int cmp_span(const void *a, const void *b, void *arg)
 {
 	const st_span *x = a, *y = b;
@@ -564,16 +578,16 @@ static int st_open(ql_source *src, ql_error *err)
 		for (size_t i = 0; i < k; i++) {
 			if (ps.spans[i].index == SIZE_MAX || ps.spans[i].index == i)
 				continue;
-			tmp = t[i];
+			move_entry(&tmp, &t[i]);
 			size_t at = i;
 			for (;;) {
 				size_t from = ps.spans[at].index;
 				ps.spans[at].index = SIZE_MAX;
 				if (from == i) {
-					t[at] = tmp;
+					move_entry(&t[at], &tmp);
 					break;
 				}
-				t[at] = t[from];
+				move_entry(&t[at], &t[from]);
 				at = from;
 			}
 		}
