@@ -618,6 +618,9 @@ static int shards_open(ql_source *src, ql_error *err)
 	}
 	if (add_index_meta(src, root, err))
 		goto out;
+	/* the index names every tensor (shards may hold a few more) */
+	if (ql_source_reserve(src, root->wm_count, err))
+		goto out;
 	char count[32];
 	snprintf(count, sizeof count, "%zu", distinct);
 	if (ql_source_add_meta(src, "shards", count, err))
