@@ -165,6 +165,17 @@ int ql_jp_string(ql_jp *j, ql_jp_str *s)
 	for (;;) {
 		/* the plain run up to the next quote, backslash or control byte */
 		const uint8_t *q = p;
+		/* eight bytes at a time while none is a quote, a backslash or
+		 * below 0x20 (the usual test for a zero byte, three times) */
+		const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+		while (e - q >= 8) {
+			uint64_t w;
+			memcpy(&w, q, 8);
+			uint64_t a = w ^ (ones * '"'), b = w ^ (ones * '\\');
+			if ((((a - ones) & ~a) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w)) & highs)
+				break;
+			q += 8;
+		}
 		while (q < e && *q != '"' && *q != '\\' && *q >= 0x20)
 			q++;
 		len += (size_t)(q - p);

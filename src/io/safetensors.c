@@ -187,9 +187,17 @@ static void check_tensor(st_parse *ps, ql_source_entry *e, st_span *sp, const ql
 	else
 		snprintf(dname, sizeof dname, "%.32s", (const char *)jd->raw);
 	int other_bits = 0;
-	if (jd->len < sizeof dname && ql_dtype_from_name(dname, &t->dtype) &&
-	    strcmp(dname, ql_dtypes[t->dtype].name) == 0 && ql_dtypes[t->dtype].block_elems == 1) {
-		/* a safetensors dtype, spelt exactly */
+	/* a safetensors dtype, spelt exactly (ql_dtype_from_name's
+	 * case-insensitive search was 3% of opening 80,000 tensors) */
+	bool known = false;
+	for (int d = 0; d < QL_DT_COUNT && !known && jd->len < sizeof dname; d++)
+		if (d != QL_DT_OTHER && ql_dtypes[d].block_elems == 1 && ql_dtypes[d].name &&
+		    strcmp(dname, ql_dtypes[d].name) == 0) {
+			t->dtype = (ql_dtype)d;
+			known = true;
+		}
+	if (known) {
+		/* a safetensors dtype */
 	} else {
 		for (size_t i = 0; i < sizeof other_dtypes / sizeof other_dtypes[0]; i++)
 			if (strcmp(dname, other_dtypes[i].name) == 0)

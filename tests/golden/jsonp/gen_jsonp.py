@@ -135,6 +135,16 @@ VALUES = [
     b"[" * 600 + b"]" * 600, b"[" * 5000 + b"]" * 5000, b'{"a":' * 300 + b"1" + b"}" * 300,
     b"[" * 50,
 ]
+# long strings: the scanner reads eight bytes at a time, so a special byte
+# at every position of a word, and the bytes around the special ranges
+for pos in range(0, 18):
+    pre = b"abcdefghijklmnopqrstuvwxyz"[:pos]
+    VALUES += [b'"' + pre + b'\x1f' + b"tail5678"[:pos % 9] + b'"',
+               b'"' + pre + b"\\n" + b"tail5678" + b'"',
+               b'"' + pre + b'"' + b"x",
+               b'"' + pre + b" \x7f!#[]" + '\u00e9\u20ac'.encode() + b'"',
+               b'"' + pre + b"\x00" + b"zzzzzzzz" + b'"',
+               b'"' + pre + b"\\u0041" + b'"']
 
 
 def want_of(verdict, b):
