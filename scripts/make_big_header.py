@@ -2,7 +2,7 @@
 """make_big_header.py — checkpoints with many small tensors, for timing
 `qlens info` and the explorer's tree on large headers (issue #9).
 
-    /usr/bin/python3 scripts/make_big_header.py DIR [--tensors N] [--shards K]
+    /usr/bin/python3 scripts/make_big_header.py DIR [--tensors N] [--shards K] [--flat]
 
 writes DIR/big.safetensors (N tensors in one file, default 80,000) and
 DIR/sharded/model.safetensors.index.json with K shards (default 4) of the
@@ -75,12 +75,19 @@ def main():
     ap.add_argument("dir")
     ap.add_argument("--tensors", type=int, default=80000)
     ap.add_argument("--shards", type=int, default=4)
+    ap.add_argument("--flat", action="store_true",
+                    help="also DIR/flat.safetensors: names layers.N.weight, one group of N children "
+                         "(the explorer's tree once scanned a group's children for every name)")
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)
     items = tensors(a.tensors)
     meta = {"format": "pt", "made_by": "scripts/make_big_header.py"}
     n = write(os.path.join(a.dir, "big.safetensors"), items, meta)
     print("%s: %d tensors, header %d bytes" % (os.path.join(a.dir, "big.safetensors"), len(items), n))
+    if a.flat:
+        flat = [("layers.%d.weight" % i, "F16", 2, [1 + i % 4]) for i in range(a.tensors)]
+        n = write(os.path.join(a.dir, "flat.safetensors"), flat, meta)
+        print("%s: %d tensors, header %d bytes" % (os.path.join(a.dir, "flat.safetensors"), len(flat), n))
     sd = os.path.join(a.dir, "sharded")
     os.makedirs(sd, exist_ok=True)
     wm = {}
