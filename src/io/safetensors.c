@@ -557,6 +557,10 @@ static int st_open(ql_source *src, ql_error *err)
 	for (const uint8_t *p = h, *e = h + n;
 	     (p = memmem(p, (size_t)(e - p), "\"data_offsets\"", 14)) != NULL; p += 14)
 		est++;
+	/* (a tensor's entry takes at least 49 bytes; keys of that name in
+	 * values qlens skips must not make the list larger than that) */
+	if (est > n / 48 + 1)
+		est = (size_t)(n / 48 + 1);
 	if (ql_source_reserve(src, est, err))
 		return -1;
 	ql_error scratch;
