@@ -16,12 +16,18 @@
  * "weight_map" maps names to file names; a file name is relative to the
  * index's folder and may not be absolute or climb out with "..";
  * every tensor the index lists is found in the shard it names. Tensors a
- * shard holds that the index does not list are shown too.
+ * shard holds that the index does not list are shown too. Duplicate keys
+ * in the index (at its top, in "weight_map", in "metadata") are refused.
+ *
+ * The index is read by the strict JSON pull parser of jsonp.h into one
+ * arena (every decoded string fits in the bytes it was read from), with
+ * "weight_map" sorted by tensor name for lookups.
  */
 #include "source_impl.h"
+#include "jsonp.h"
 
 #include <dirent.h>
-#include <jansson.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,53 +84,313 @@ static char *join(const char *dir, const char *name)
 	return p;
 }
 
-/* Parses an index's bytes; returns the root object with a "weight_map"
- * object, or NULL with a message. */
-static json_t *parse_index(const uint8_t *text, uint64_t n, ql_error *err)
+/* One "weight_map" entry. */
+typedef struct wm_entry {
+	const char *name;
+	const char *file;    /* NULL if the value is not a string */
+} wm_entry;
+
+/* A parsed index. */
+typedef struct index_data {
+	char *arena;         /* every decoded string */
+	size_t used, size;
+	wm_entry *wm;        /* in the file's order */
+	size_t wm_count;
+	uint32_t *slots;     /* hash index of wm by name: 0 or 1 + position */
+	size_t slots_cap;    /* a power of two */
+	ql_meta *meta;       /* "metadata" as text (strings in the arena) */
+	size_t meta_count;
+} index_data;
+
+static void index_free(index_data *ix)
+{
+	if (!ix)
+		return;
+	free(ix->arena);
+	free(ix->wm);
+	free(ix->slots);
+	free(ix->meta);
+	free(ix);
+}
+
+/* A decoded copy of s in the arena (which is never short: a string's
+ * decoded bytes and NUL fit in its text with the quotes). */
+static const char *arena_str(index_data *ix, const ql_jp_str *s)
+{
+	char *out = ix->arena + ix->used;
+	ql_jp_decode(s, out);
+	ix->used += s->len + 1;
+	return out;
+}
+
+/* Compacted copy of a JSON value's text: blanks outside strings dropped
+ * (what jansson's JSON_COMPACT printed for arrays, objects and literals). */
+static const char *arena_compact(index_data *ix, const uint8_t *t, size_t n)
+{
+	char *out = ix->arena + ix->used, *o = out;
+	bool in_str = false;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = t[i];
+		if (in_str) {
+			*o++ = (char)c;
+			if (c == '\\' && i + 1 < n)
+				*o++ = (char)t[++i];
+			else if (c == '"')
+				in_str = false;
+		} else if (c == '"') {
+			*o++ = (char)c;
+			in_str = true;
+		} else if (c != ' ' && c != '\t' && c != '\n' && c != '\r') {
+			*o++ = (char)c;
+		}
+	}
+	*o = '\0';
+	ix->used += (size_t)(o - out) + 1;
+	return out;
+}
+
+/* Indexes ix->wm by name; returns a name that appears twice, or NULL
+ * (also when out of memory: *oom is then set). */
+static const char *index_wm(index_data *ix, bool *oom)
+{
+	size_t cap = 16;
+	while (cap < 2 * ix->wm_count)
+		cap *= 2;
+	*oom = ix->wm_count > UINT32_MAX - 1 || !(ix->slots = calloc(cap, sizeof *ix->slots));
+	if (*oom)
+		return NULL;
+	ix->slots_cap = cap;
+	for (size_t i = 0; i < ix->wm_count; i++) {
+		const char *name = ix->wm[i].name;
+		for (size_t k = (size_t)ql_name_hash(name) & (cap - 1);; k = (k + 1) & (cap - 1)) {
+			if (!ix->slots[k]) {
+				ix->slots[k] = (uint32_t)i + 1;
+				break;
+			}
+			if (strcmp(ix->wm[ix->slots[k] - 1].name, name) == 0)
+				return name;
+		}
+	}
+	return NULL;
+}
+
+static int cmp_meta_key(const void *a, const void *b)
+{
+	return strcmp(((const ql_meta *)a)->key, ((const ql_meta *)b)->key);
+}
+
+static int parse_weight_map(ql_jp *j, index_data *ix)
+{
+	size_t cap = 0;
+	bool first = true;
+	ql_jp_str key, val;
+	int r;
+	if (ql_jp_begin(j, '{'))
+		return -1;
+	while ((r = ql_jp_next_key(j, &first, &key)) == 1) {
+		if (ix->wm_count == cap) {
+			cap = cap ? cap * 2 : 256;
+			wm_entry *p = realloc(ix->wm, cap * sizeof *p);
+			if (!p)
+				return ql_jp_fail(j, "out of memory");
+			ix->wm = p;
+		}
+		wm_entry *e = &ix->wm[ix->wm_count++];
+		e->name = arena_str(ix, &key);
+		e->file = NULL;
+		if (ql_jp_peek(j) == '"') {
+			if (ql_jp_string(j, &val))
+				return -1;
+			e->file = arena_str(ix, &val);
+		} else if (ql_jp_skip(j, NULL, NULL)) {
+			return -1;
+		}
+	}
+	return r;
+}
+
+/* "metadata" values as text: strings as they are, integers as written,
+ * reals as %.17g, anything else as compact JSON. */
+static int parse_index_meta(ql_jp *j, index_data *ix)
+{
+	size_t cap = 0;
+	bool first = true;
+	ql_jp_str key, val;
+	int r;
+	if (ql_jp_begin(j, '{'))
+		return -1;
+	while ((r = ql_jp_next_key(j, &first, &key)) == 1) {
+		if (ix->meta_count == cap) {
+			cap = cap ? cap * 2 : 8;
+			ql_meta *p = realloc(ix->meta, cap * sizeof *p);
+			if (!p)
+				return ql_jp_fail(j, "out of memory");
+			ix->meta = p;
+		}
+		ql_meta *m = &ix->meta[ix->meta_count++];
+		m->key = (char *)arena_str(ix, &key);
+		int c = ql_jp_peek(j);
+		if (c == '"') {
+			if (ql_jp_string(j, &val))
+				return -1;
+			m->value = (char *)arena_str(ix, &val);
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			ql_jp_num kind;
+			const uint8_t *t;
+			size_t n;
+			if (ql_jp_number(j, &kind, NULL, &t, &n))
+				return -1;
+			if (kind == QL_JP_REAL) {
+				char num[400];
+				snprintf(num, sizeof num, "%.*s", (int)(n < sizeof num ? n : sizeof num - 1),
+					 (const char *)t);
+				m->value = ix->arena + ix->used;
+				ix->used += (size_t)snprintf(m->value, 32, "%.17g", strtod(num, NULL)) + 1;
+			} else {
+				m->value = (char *)arena_compact(ix, t, n);
+			}
+		} else {
+			const uint8_t *t;
+			size_t n;
+			if (ql_jp_skip(j, &t, &n))
+				return -1;
+			m->value = (char *)arena_compact(ix, t, n);
+		}
+	}
+	return r;
+}
+
+/* Parses an index's bytes; NULL with a message if it is not JSON or has
+ * no "weight_map" object. */
+static index_data *parse_index(const uint8_t *text, uint64_t n, ql_error *err)
 {
 	if (n > INDEX_MAX) {
 		ql_error_set(err, "index is larger than 100 MB");
 		return NULL;
 	}
-	json_error_t jerr;
-	json_t *root = json_loadb((const char *)text, (size_t)n, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root) {
-		ql_error_set(err, "index is not valid JSON: %s (line %d)", jerr.text, jerr.line);
+	index_data *ix = calloc(1, sizeof *ix);
+	/* Room for every decoded string (it fits in its quoted text) and a
+	 * %.17g real (at most 24 bytes and a NUL) for each real in "metadata"
+	 * (each takes at least 8 bytes of text: ,"":1e5): 4n + 64 is enough;
+	 * pages never written are never touched. */
+	if (ix) {
+		ix->size = 4 * (size_t)n + 64;
+		ix->arena = malloc(ix->size);
+	}
+	if (!ix || !ix->arena) {
+		index_free(ix);
+		ql_error_set(err, "out of memory");
 		return NULL;
 	}
-	json_t *wm = json_object_get(root, "weight_map");
-	if (!json_is_object(root) || !json_is_object(wm)) {
-		json_decref(root);
+	ql_jp j;
+	ql_jp_init(&j, text, (size_t)n);
+	bool root_object = ql_jp_peek(&j) == '{';
+	bool have_wm = false, have_meta = false, wm_object = false;
+	if (root_object) {
+		bool first = true;
+		ql_jp_str key;
+		int r;
+		ql_jp_begin(&j, '{');
+		while ((r = ql_jp_next_key(&j, &first, &key)) == 1) {
+			bool is_wm = ql_jp_str_is(&key, "weight_map");
+			bool is_meta = !is_wm && ql_jp_str_is(&key, "metadata");
+			if ((is_wm && have_wm) || (is_meta && have_meta)) {
+				ql_jp_fail(&j, is_wm ? "duplicate key \"weight_map\"" : "duplicate key \"metadata\"");
+				break;
+			}
+			int c = ql_jp_peek(&j);
+			if (is_wm && c == '{') {
+				have_wm = wm_object = true;
+				if (parse_weight_map(&j, ix))
+					break;
+			} else if (is_meta && c == '{') {
+				have_meta = true;
+				if (parse_index_meta(&j, ix))
+					break;
+			} else {
+				have_wm |= is_wm; /* not an object: refused below */
+				have_meta |= is_meta;
+				if (ql_jp_skip(&j, NULL, NULL))
+					break;
+			}
+		}
+	} else {
+		ql_jp_skip(&j, NULL, NULL);
+	}
+	ql_jp_finish(&j);
+	if (j.msg) {
+		ql_error_set(err, "index is not valid JSON: %s (at byte %zu)", j.msg, j.at);
+		index_free(ix);
+		return NULL;
+	}
+	bool oom;
+	const char *dup = index_wm(ix, &oom);
+	if (dup || oom) {
+		if (oom)
+			ql_error_set(err, "out of memory");
+		else
+			ql_error_set(err, "index is not valid JSON: duplicate key '%s' in \"weight_map\"", dup);
+		index_free(ix);
+		return NULL;
+	}
+	if (ix->meta_count > 1) {
+		ql_meta *sorted = malloc(ix->meta_count * sizeof *sorted);
+		if (!sorted) {
+			ql_error_set(err, "out of memory");
+			index_free(ix);
+			return NULL;
+		}
+		memcpy(sorted, ix->meta, ix->meta_count * sizeof *sorted);
+		qsort(sorted, ix->meta_count, sizeof *sorted, cmp_meta_key);
+		for (size_t i = 1; i < ix->meta_count; i++)
+			if (strcmp(sorted[i - 1].key, sorted[i].key) == 0) {
+				ql_error_set(err, "index is not valid JSON: duplicate key '%s' in \"metadata\"",
+					     sorted[i].key);
+				free(sorted);
+				index_free(ix);
+				return NULL;
+			}
+		free(sorted);
+	}
+	if (!root_object || !wm_object) {
+		index_free(ix);
 		ql_error_set(err, "index has no \"weight_map\" object");
 		return NULL;
 	}
-	return root;
+	return ix;
+}
+
+/* The tensor's entry in the index, or NULL. */
+static const wm_entry *index_find(const index_data *ix, const char *name)
+{
+	size_t cap = ix->slots_cap;
+	for (size_t k = (size_t)ql_name_hash(name) & (cap - 1); ix->slots[k]; k = (k + 1) & (cap - 1))
+		if (strcmp(ix->wm[ix->slots[k] - 1].name, name) == 0)
+			return &ix->wm[ix->slots[k] - 1];
+	return NULL;
 }
 
 /* probing: the index was found by looking in the folder, not named by the
  * user, so only a regular file is opened (a FIFO there must not hang us). */
-static json_t *load_index(const char *path, bool probing, ql_error *err)
+static index_data *load_index(const char *path, bool probing, ql_error *err)
 {
 	const uint8_t *map;
 	uint64_t size;
 	if ((probing ? ql_map_regular : ql_map_file)(path, &map, &size, err))
 		return NULL;
-	json_t *root = map ? parse_index(map, size, err) : NULL;
+	index_data *ix = map ? parse_index(map, size, err) : NULL;
 	if (!map)
 		ql_error_set(err, "%s: index is empty", path);
 	ql_unmap_file(map, size);
-	return root;
+	return ix;
 }
 
 /* True if the index's weight_map names `file` as a shard. */
-static bool index_lists(json_t *root, const char *file)
+static bool index_lists(const index_data *ix, const char *file)
 {
-	const char *key;
-	json_t *v;
-	json_object_foreach(json_object_get(root, "weight_map"), key, v) {
-		if (json_is_string(v) && strcmp(json_string_value(v), file) == 0)
+	for (size_t i = 0; i < ix->wm_count; i++)
+		if (ix->wm[i].file && strcmp(ix->wm[i].file, file) == 0)
 			return true;
-	}
 	return false;
 }
 
@@ -142,12 +408,12 @@ static char *find_index_for(const char *shard_path)
 			if (!ends_with(de->d_name, INDEX_SUFFIX))
 				continue;
 			char *p = join(dir, de->d_name);
-			json_t *root = p ? load_index(p, true, NULL) : NULL;
-			if (root && index_lists(root, base_name(shard_path)))
+			index_data *ix = p ? load_index(p, true, NULL) : NULL;
+			if (ix && index_lists(ix, base_name(shard_path)))
 				found = p;
 			else
 				free(p);
-			json_decref(root);
+			index_free(ix);
 		}
 		closedir(d);
 	}
@@ -201,11 +467,12 @@ static void free_temp(ql_source *tmp)
 	}
 	free(tmp->meta);
 	free(tmp->tensors);
+	ql_source_unindex_names(tmp);
 }
 
 /* Opens shard k (already mapped) with the safetensors backend and moves its
  * tensors into src. */
-static int add_shard(ql_source *src, shards_state *st, size_t k, json_t *wm, const char *path,
+static int add_shard(ql_source *src, shards_state *st, size_t k, const index_data *ix, const char *path,
 		     ql_error *err)
 {
 	shard *sh = &st->shards[k];
@@ -232,10 +499,10 @@ static int add_shard(ql_source *src, shards_state *st, size_t k, json_t *wm, con
 	st->tensor_shard = ts;
 	for (size_t i = 0; i < tmp.count; i++) {
 		const ql_source_entry *te = &tmp.tensors[i];
-		json_t *where = json_object_get(wm, te->t.name);
-		if (where && (!json_is_string(where) || strcmp(json_string_value(where), sh->name) != 0)) {
+		const wm_entry *where = index_find(ix, te->t.name);
+		if (where && (!where->file || strcmp(where->file, sh->name) != 0)) {
 			ql_error_set(err, "tensor '%s' is in shard %s, but the index says %s", te->t.name,
-				     sh->name, json_is_string(where) ? json_string_value(where) : "(not a string)");
+				     sh->name, where->file ? where->file : "(not a string)");
 			goto out;
 		}
 		if (te->offset > sh->size || te->t.nbytes > sh->size - te->offset) {
@@ -263,30 +530,11 @@ out:
 }
 
 /* The index's "metadata" values as text. */
-static int add_index_meta(ql_source *src, json_t *root, ql_error *err)
+static int add_index_meta(ql_source *src, const index_data *ix, ql_error *err)
 {
-	json_t *meta = json_object_get(root, "metadata");
-	if (!json_is_object(meta))
-		return 0;
-	const char *key;
-	json_t *v;
-	json_object_foreach(meta, key, v) {
-		char buf[64];
-		const char *text = buf;
-		char *dumped = NULL;
-		if (json_is_string(v))
-			text = json_string_value(v);
-		else if (json_is_integer(v))
-			snprintf(buf, sizeof buf, "%lld", (long long)json_integer_value(v));
-		else if (json_is_real(v))
-			snprintf(buf, sizeof buf, "%.17g", json_real_value(v));
-		else
-			text = dumped = json_dumps(v, JSON_COMPACT);
-		int rc = ql_source_add_meta(src, key, text ? text : "", err);
-		free(dumped);
-		if (rc)
+	for (size_t i = 0; i < ix->meta_count; i++)
+		if (ql_source_add_meta(src, ix->meta[i].key, ix->meta[i].value, err))
 			return -1;
-	}
 	return 0;
 }
 
@@ -308,7 +556,7 @@ static void shards_close(ql_source *src)
 static int shards_open(ql_source *src, ql_error *err)
 {
 	char *index_path = NULL;
-	json_t *root;
+	index_data *root;
 	if (ends_with(src->path, ".index.json")) {
 		if (!src->map)
 			return ql_error_set(err, "index is empty");
@@ -327,10 +575,8 @@ static int shards_open(ql_source *src, ql_error *err)
 	}
 	int rc = -1;
 	char *dir = dir_of(index_path ? index_path : src->path);
-	json_t *wm = json_object_get(root, "weight_map");
-	size_t n = json_object_size(wm);
+	size_t n = root->wm_count;
 	const char **names = calloc(n ? n : 1, sizeof *names);
-	const char **sorted = NULL;
 	shards_state *st = calloc(1, sizeof *st);
 	if (!dir || !names || !st) {
 		free(st);
@@ -341,19 +587,20 @@ static int shards_open(ql_source *src, ql_error *err)
 
 	/* The distinct shard files, sorted. */
 	size_t k = 0;
-	const char *key;
-	json_t *v;
-	json_object_foreach(wm, key, v) {
-		if (!json_is_string(v)) {
-			ql_error_set(err, "index: weight_map[\"%s\"] is not a file name", key);
+	for (size_t i = 0; i < n; i++) {
+		const wm_entry *w = &root->wm[i];
+		if (!w->file) {
+			ql_error_set(err, "index: weight_map[\"%s\"] is not a file name", w->name);
 			goto out;
 		}
-		if (!safe_name(json_string_value(v))) {
-			ql_error_set(err, "index: shard name \"%s\" leaves the index's folder",
-				     json_string_value(v));
+		if (!safe_name(w->file)) {
+			ql_error_set(err, "index: shard name \"%s\" leaves the index's folder", w->file);
 			goto out;
 		}
-		names[k++] = json_string_value(v);
+		/* a file like the last one's adds nothing (entries of one shard
+		 * usually come together): the sort below gets one per run */
+		if (k == 0 || strcmp(names[k - 1], w->file) != 0)
+			names[k++] = w->file;
 	}
 	qsort(names, k, sizeof *names, cmp_str);
 	size_t distinct = 0;
@@ -371,6 +618,9 @@ static int shards_open(ql_source *src, ql_error *err)
 	}
 	if (add_index_meta(src, root, err))
 		goto out;
+	/* the index names every tensor (shards may hold a few more) */
+	if (ql_source_reserve(src, root->wm_count, err))
+		goto out;
 	char count[32];
 	snprintf(count, sizeof count, "%zu", distinct);
 	if (ql_source_add_meta(src, "shards", count, err))
@@ -386,36 +636,34 @@ static int shards_open(ql_source *src, ql_error *err)
 		}
 		st->count = i + 1;
 		if (ql_map_regular(path, &sh->map, &sh->size, err) ||
-		    add_shard(src, st, i, wm, path, err)) {
+		    add_shard(src, st, i, root, path, err)) {
 			free(path);
 			goto out;
 		}
 		free(path);
 	}
-	/* Every tensor the index lists must have been found (names sorted, so
-	 * this stays fast for an index of any size). */
-	sorted = malloc((src->count ? src->count : 1) * sizeof *sorted);
-	if (!sorted) {
-		ql_error_set(err, "out of memory");
+	/* Every tensor the index lists must have been found (the list is
+	 * final: its name index answers each in O(1)). */
+	long dup = ql_source_index_names(src, err);
+	if (dup == -2)
+		goto out;
+	if (dup >= 0) {
+		ql_error_set(err, "tensor name '%s' appears twice", src->tensors[dup].t.name);
 		goto out;
 	}
-	for (size_t i = 0; i < src->count; i++)
-		sorted[i] = src->tensors[i].t.name;
-	qsort(sorted, src->count, sizeof *sorted, cmp_str);
-	json_object_foreach(wm, key, v) {
-		if (!bsearch(&key, sorted, src->count, sizeof *sorted, cmp_str)) {
-			ql_error_set(err, "index lists tensor '%s' in %s, which does not hold it", key,
-				     json_string_value(v));
+	for (size_t i = 0; i < n; i++) {
+		if (ql_source_find(src, root->wm[i].name) < 0) {
+			ql_error_set(err, "index lists tensor '%s' in %s, which does not hold it",
+				     root->wm[i].name, root->wm[i].file);
 			goto out;
 		}
 	}
 	rc = 0;
 out:
-	free(sorted);
 	free(names);
 	free(dir);
 	free(index_path);
-	json_decref(root);
+	index_free(root);
 	return rc;
 }
 

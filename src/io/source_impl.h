@@ -35,6 +35,11 @@ struct ql_source {
 	size_t meta_count, meta_cap;
 	void *priv;                  /* backend state */
 	ql_open_opts opts;
+	/* Name index (ql_source_index_names): open addressing over a power of
+	 * two slots, each 0 or (hash's top 32 bits) << 32 | 1 + a tensor's index. */
+	uint64_t *name_slots;
+	size_t name_slots_cap;
+	long name_dup;               /* a tensor whose name an earlier one has, or -1 */
 };
 
 typedef struct ql_source_backend {
@@ -53,7 +58,20 @@ typedef struct ql_source_backend {
 
 /* Helpers for backends (src/io/source.c). */
 ql_source_entry *ql_source_add(ql_source *src, ql_error *err);
+/* Before the first ql_source_add: room for about n tensors in one
+ * allocation (large ones on huge pages); more may still be added. */
+int ql_source_reserve(ql_source *src, size_t n, ql_error *err);
 int ql_source_add_meta(ql_source *src, const char *key, const char *value, ql_error *err);
+/* Indexes the tensors' names (once the list is final: ql_source_find uses
+ * the index from then on) and returns the index of a tensor whose name an
+ * earlier tensor has, -1 if all are distinct, or -2 if out of memory (err
+ * set). Called again, it answers from the index it built. */
+long ql_source_index_names(ql_source *src, ql_error *err);
+/* The hash of a name those indexes use (FNV-1a, 64-bit). */
+uint64_t ql_name_hash(const char *s);
+/* Frees the name index (for backends that reorder or drop tensors after
+ * indexing, and for temporary sources). */
+void ql_source_unindex_names(ql_source *src);
 /* Maps a file read-only; an empty file gives map = NULL, size = 0. A file
  * named explicitly may also be a stream: "-" (standard input), a FIFO or a
  * character device is read into memory (at most QL_STREAM_MAX bytes) and

@@ -50,18 +50,67 @@ static int add_node(ql_ttree *t, int parent, const char *label, size_t len, long
 	return t->n++;
 }
 
-/* The group called label[0..len) under parent, made if missing. Groups are
- * looked up among the parent's children (a linear scan: a model's groups
- * have tens of children, layers a few hundred). */
-static int group(ql_ttree *t, int parent, const char *label, size_t len)
+/* The groups made so far, by (parent, label), while the tree is built:
+ * open addressing over a power of two slots of 1 + node index. A parent
+ * with 80,000 numbered children ("layers.0" ... "layers.79999") made the
+ * scan of its children quadratic. */
+typedef struct gindex {
+	int *slots;
+	size_t cap, used;
+} gindex;
+
+static uint64_t ghash(int parent, const char *label, size_t len)
 {
-	ql_tnode *p = &t->nodes[parent];
-	for (int i = p->nkids - 1; i >= 0; i--) {
-		ql_tnode *k = &t->nodes[p->kids[i]];
-		if (k->tensor < 0 && strlen(k->label) == len && memcmp(k->label, label, len) == 0)
-			return p->kids[i];
+	uint64_t h = 14695981039346656037ull ^ (uint64_t)(unsigned)parent;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)label[i]) * 1099511628211ull;
+	return h;
+}
+
+static bool gindex_put(gindex *g, const ql_ttree *t, int node);
+
+static bool gindex_grow(gindex *g, const ql_ttree *t)
+{
+	gindex bigger = { .cap = g->cap ? g->cap * 2 : 256 };
+	bigger.slots = calloc(bigger.cap, sizeof *bigger.slots);
+	if (!bigger.slots)
+		return false;
+	for (size_t i = 0; i < g->cap; i++)
+		if (g->slots[i])
+			gindex_put(&bigger, t, g->slots[i] - 1);
+	free(g->slots);
+	*g = bigger;
+	return true;
+}
+
+static bool gindex_put(gindex *g, const ql_ttree *t, int node)
+{
+	if (2 * (g->used + 1) > g->cap && !gindex_grow(g, t))
+		return false;
+	const ql_tnode *n = &t->nodes[node];
+	size_t k = (size_t)ghash(n->parent, n->label, strlen(n->label)) & (g->cap - 1);
+	while (g->slots[k])
+		k = (k + 1) & (g->cap - 1);
+	g->slots[k] = node + 1;
+	g->used++;
+	return true;
+}
+
+/* The group called label[0..len) under parent, made if missing. */
+static int group(ql_ttree *t, gindex *g, int parent, const char *label, size_t len)
+{
+	if (g->cap) {
+		size_t k = (size_t)ghash(parent, label, len) & (g->cap - 1);
+		for (; g->slots[k]; k = (k + 1) & (g->cap - 1)) {
+			const ql_tnode *n = &t->nodes[g->slots[k] - 1];
+			if (n->parent == parent && strncmp(n->label, label, len) == 0 && n->label[len] == '\0')
+				return g->slots[k] - 1;
+		}
 	}
-	return add_node(t, parent, label, len, -1);
+	int node = add_node(t, parent, label, len, -1);
+	if (node >= 0 && !gindex_put(g, t, node))
+		return -1;
+	return node;
 }
 
 int ql_natural_cmp(const char *a, const char *b)
@@ -206,6 +255,7 @@ void ql_ttree_layout(ql_ttree *t)
 int ql_ttree_build(ql_ttree *t, const ql_source *src, ql_error *err)
 {
 	memset(t, 0, sizeof *t);
+	gindex gi = { 0 };
 	if (add_node(t, -1, "", 0, -1) < 0)
 		goto oom;
 	size_t count = ql_source_count(src);
@@ -235,7 +285,7 @@ int ql_ttree_build(ql_ttree *t, const ql_source *src, ql_error *err)
 			if (!dot || dot >= leaf)
 				break;
 			if (dot > s) /* empty parts ("a..b") are skipped */
-				if ((parent = group(t, parent, s, (size_t)(dot - s))) < 0)
+				if ((parent = group(t, &gi, parent, s, (size_t)(dot - s))) < 0)
 					goto oom;
 			s = dot + 1;
 		}
@@ -260,11 +310,13 @@ int ql_ttree_build(ql_ttree *t, const ql_source *src, ql_error *err)
 	if (t->nodes[0].nkids <= 3)
 		for (int i = 0; i < t->nodes[0].nkids; i++)
 			t->nodes[t->nodes[0].kids[i]].open = true;
+	free(gi.slots);
 	filter_totals(t, src);
 	sort_all(t);
 	ql_ttree_layout(t);
 	return 0;
 oom:
+	free(gi.slots);
 	ql_ttree_free(t);
 	return ql_error_set(err, "out of memory for the tensor tree");
 }

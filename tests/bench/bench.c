@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "qlens/blockfmt.h"
+#include "qlens/io.h"
 #include "qlens/mx.h"
 #include "qlens/nf4.h"
 #include "qlens/quant.h"
@@ -317,6 +318,84 @@ static void bench_rows(const bench *b)
 	free(blk);
 }
 
+/* Opening a safetensors file whose header lists 80,000 small tensors
+ * (about 7 MB of JSON, keys in name order, data in another order, as
+ * scripts/make_big_header.py writes them): ql_source_open + close, the
+ * header part of `qlens info`. x memcpy: header bytes per second over
+ * memcpy's bytes per second. */
+static void bench_header(const bench *b)
+{
+	const char *name = "safetensors header, 80,000 tensors: open";
+	if (!wanted(b, name))
+		return;
+	enum { N = 80000 };
+	char path[] = "/tmp/qlens-bench-XXXXXX";
+	int fd = mkstemp(path);
+	char *hdr = NULL;
+	size_t hl = 0;
+	FILE *f = fd >= 0 ? open_memstream(&hdr, &hl) : NULL;
+	if (!f) {
+		printf("  %-46s (cannot make its file)\n", name);
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	static const char *const dt[] = {"F32", "F16", "BF16", "I8"};
+	static const int sz[] = {4, 2, 2, 1};
+	/* data order: widest dtype first, then by index */
+	uint64_t base[4] = {0}, total = 0;
+	for (int i = 0; i < N; i++)
+		base[i % 4] += (uint64_t)sz[i % 4] * (uint64_t)(1 + i % 5);
+	for (int k = 0; k < 4; k++) {
+		uint64_t n = base[k];
+		base[k] = total;
+		total += n;
+	}
+	uint64_t pos[4] = {base[0], base[1], base[2], base[3]};
+	fputc('{', f);
+	fprintf(f, "\"__metadata__\":{\"format\":\"pt\"}");
+	for (int i = 0; i < N; i++) {
+		int k = i % 4;
+		uint64_t nb = (uint64_t)sz[k] * (uint64_t)(1 + i % 5);
+		fprintf(f, ",\"layers.%d.experts.%d.mlp.up_proj.w%d\":{\"dtype\":\"%s\",\"shape\":[%d],"
+			"\"data_offsets\":[%llu,%llu]}", i / 288, i / 18 % 16, i % 18, dt[k], 1 + i % 5,
+			(unsigned long long)pos[k], (unsigned long long)(pos[k] + nb));
+		pos[k] += nb;
+	}
+	fputc('}', f);
+	fclose(f);
+	uint8_t len[8];
+	for (int i = 0; i < 8; i++)
+		len[i] = (uint8_t)((uint64_t)hl >> (8 * i));
+	char *data = calloc(1, total ? total : 1);
+	bool ok = data && write(fd, len, 8) == 8 && write(fd, hdr, hl) == (ssize_t)hl &&
+		  write(fd, data, total) == (ssize_t)total;
+	close(fd);
+	free(data);
+	double t[REPS];
+	for (int r = 0; ok && r < REPS; r++) {
+		ql_source *src;
+		ql_error err;
+		double t0 = now();
+		if (ql_source_open(path, NULL, &src, &err)) {
+			printf("  %-46s %s\n", name, err.msg);
+			ok = false;
+			break;
+		}
+		ql_source_close(src);
+		t[r] = now() - t0;
+	}
+	unlink(path);
+	free(hdr);
+	if (!ok)
+		return;
+	qsort(t, REPS, sizeof *t, cmp_double);
+	double rate = (double)hl / t[0];
+	printf("  %-46s %2d %8.1f %8.1f %9.1f  %5.2f   (%.1f MB of JSON; column 5: MB/s)\n", name, 1,
+	       t[0] * 1e3, t[REPS / 2] * 1e3, rate / 1e6,
+	       b->memcpy_rate > 0 ? rate / (b->memcpy_rate * sizeof(float)) : 0, (double)hl / 1e6);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: qlens-bench [-n MEGA-ELEMENTS] [-t THREADS] [-k NAME-PART]\n");
@@ -463,6 +542,7 @@ int main(int argc, char **argv)
 			bench_block(&b, blocks[i], true, kt);
 	}
 	bench_rows(&b);
+	bench_header(&b);
 	free(x);
 	free(b.dst);
 	return 0;
