@@ -207,7 +207,8 @@ RUN_DIR   := $(BUILD)/asan/run
 TEST_SH   := $(sort $(wildcard tests/*.sh))
 RUN_C     := $(TEST_BIN:$(BUILD)/asan/tests/%=$(RUN_DIR)/%.rc)
 RUN_SH    := $(TEST_SH:tests/%=$(RUN_DIR)/%.rc)
-# Suites that start the sanitized program ($QLENS_BIN) wait for it.
+# Suites that start the sanitized program ($QLENS_BIN) need it (when one
+# is run alone: make build/asan/run/NAME.rc).
 RUN_NEEDS_BIN := $(patsubst tests/%.c,$(RUN_DIR)/%.rc,$(shell grep -l QLENS_BIN $(TEST_SRC)))
 # The slowest suites start first, so that no long one is left running
 # alone at the end (a hint for the order only; see tests/README.md).
@@ -216,11 +217,17 @@ RUN_FIRST := test_fused test_model cli_scheme.sh test_tui_eval test_fastpath tes
 RUN_ORDER := $(foreach f,$(RUN_FIRST),$(filter $(RUN_DIR)/$(f).rc,$(RUN_C) $(RUN_SH))) \
 	$(filter-out $(RUN_FIRST:%=$(RUN_DIR)/%.rc),$(RUN_C) $(RUN_SH))
 TEST_ENV := QLENS_BIN=$(BUILD)/asan/qlens QLENS_SRCDIR=.
+# NAME.rc holds: exit status, name, wall seconds, CPU seconds (user +
+# system of the suite and its children, from the shell's `times`, which
+# must run in the recipe's own shell: in a pipe or a command
+# substitution it counts nothing).
 run_suite = @mkdir -p $(@D); s=$$(date +%s.%N); \
 	$(1) >$(@:.rc=.log) 2>&1; rc=$$?; \
 	e=$$(date +%s.%N); t=$$(echo "$$s $$e" | awk '{printf "%.1f", $$2 - $$1}'); \
-	echo "$$rc $(2) $$t" >$@; \
-	if [ $$rc -eq 0 ]; then printf '  %-7s %s (%s s)\n' PASS $(2) $$t; \
+	times >$@.times; c=$$(awk 'NR == 2 { split($$0, f, /[ms ]+/); \
+		printf "%.1f", f[1] * 60 + f[2] + f[3] * 60 + f[4] }' $@.times); rm -f $@.times; \
+	echo "$$rc $(2) $$t $$c" >$@; \
+	if [ $$rc -eq 0 ]; then printf '  %-7s %s (%s s, CPU %s s)\n' PASS $(2) $$t $$c; \
 	else printf '  %-7s %s (%s s, exit %s)\n' FAIL $(2) $$t $$rc; fi
 
 $(RUN_C): $(RUN_DIR)/%.rc: $(BUILD)/asan/tests/% FORCE
@@ -229,13 +236,18 @@ $(RUN_C): $(RUN_DIR)/%.rc: $(BUILD)/asan/tests/% FORCE
 $(RUN_SH): $(RUN_DIR)/%.rc: tests/% $(BUILD)/asan/qlens FORCE
 	$(call run_suite,$(TEST_ENV) ASAN_OPTIONS=detect_leaks=1 sh $<,$<)
 $(RUN_NEEDS_BIN): $(BUILD)/asan/qlens
+# No suite starts before every program is built: the build has both cores,
+# then the suites start in RUN_ORDER (make -j starts a target whose
+# prerequisites are still being made only on its next pass, after the
+# later ones, so without this the slowest suites ran last).
+$(RUN_C) $(RUN_SH): | $(TEST_BIN) $(BUILD)/asan/qlens
 
 check: test
 test: $(RUN_ORDER)
 	@pass=0; fail=0; failed=""; \
 	for r in $(RUN_C) $(RUN_SH); do \
-		read -r rc name secs <$$r; \
-		echo "== $$name ($$secs s)"; cat $${r%.rc}.log; \
+		read -r rc name secs cpu <$$r; \
+		echo "== $$name ($$secs s, CPU $$cpu s)"; cat $${r%.rc}.log; \
 		if [ "$$rc" = 0 ]; then pass=$$((pass+1)); else fail=$$((fail+1)); failed="$$failed $$name"; fi; \
 	done; \
 	[ -z "$$failed" ] || echo "failed:$$failed"; \
