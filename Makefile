@@ -212,7 +212,7 @@ RUN_SH    := $(TEST_SH:tests/%=$(RUN_DIR)/%.rc)
 RUN_NEEDS_BIN := $(patsubst tests/%.c,$(RUN_DIR)/%.rc,$(shell grep -l QLENS_BIN $(TEST_SRC)))
 # The slowest suites start first, so that no long one is left running
 # alone at the end (a hint for the order only; see tests/README.md).
-RUN_FIRST := test_fused test_model cli_scheme.sh test_tui_eval test_fastpath test_quant_tui \
+RUN_FIRST := test_fused test_model corpus.sh test_tui_eval test_fastpath test_quant_tui \
 	test_qcancel test_qtable test_cli_eval cli_blocks.sh
 RUN_ORDER := $(foreach f,$(RUN_FIRST),$(filter $(RUN_DIR)/$(f).rc,$(RUN_C) $(RUN_SH))) \
 	$(filter-out $(RUN_FIRST:%=$(RUN_DIR)/%.rc),$(RUN_C) $(RUN_SH))
