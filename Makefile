@@ -195,20 +195,60 @@ $(BUILD)/asan/qlens: $(T_MAIN_OBJ) $(T_UI_LIB) $(T_CORE_LIB)
 run: $(BUILD)/qlens
 	./$(BUILD)/qlens $(ARGS)
 
-# Every suite runs even when one fails; the last line counts them.
+# Every suite runs even when one fails, in parallel (the -j above: one
+# suite per core), each as soon as its program is linked. A suite's output
+# goes to $(RUN_DIR)/NAME.log and its exit status, name and seconds to
+# NAME.rc; when all have run, the logs are printed in the order below (C
+# suites, then shell tests, each alphabetically), then the failures and
+# the last line that counts them. The exit status is non-zero if any
+# failed. A suite's rule itself never fails, so one failure does not stop
+# the others (no need for make -k).
+RUN_DIR   := $(BUILD)/asan/run
+TEST_SH   := $(sort $(wildcard tests/*.sh))
+RUN_C     := $(TEST_BIN:$(BUILD)/asan/tests/%=$(RUN_DIR)/%.rc)
+RUN_SH    := $(TEST_SH:tests/%=$(RUN_DIR)/%.rc)
+# Suites that start the sanitized program ($QLENS_BIN) need it (when one
+# is run alone: make build/asan/run/NAME.rc).
+RUN_NEEDS_BIN := $(patsubst tests/%.c,$(RUN_DIR)/%.rc,$(shell grep -l QLENS_BIN $(TEST_SRC)))
+# The slowest suites start first, so that no long one is left running
+# alone at the end (a hint for the order only; see tests/README.md).
+RUN_FIRST := test_fused test_model corpus.sh test_tui_eval test_fastpath test_quant_tui \
+	test_qcancel test_qtable test_cli_eval cli_blocks.sh
+RUN_ORDER := $(foreach f,$(RUN_FIRST),$(filter $(RUN_DIR)/$(f).rc,$(RUN_C) $(RUN_SH))) \
+	$(filter-out $(RUN_FIRST:%=$(RUN_DIR)/%.rc),$(RUN_C) $(RUN_SH))
+TEST_ENV := QLENS_BIN=$(BUILD)/asan/qlens QLENS_SRCDIR=.
+# NAME.rc holds: exit status, name, wall seconds, CPU seconds (user +
+# system of the suite and its children, from the shell's `times`, which
+# must run in the recipe's own shell: in a pipe or a command
+# substitution it counts nothing).
+run_suite = @mkdir -p $(@D); s=$$(date +%s.%N); \
+	$(1) >$(@:.rc=.log) 2>&1; rc=$$?; \
+	e=$$(date +%s.%N); t=$$(echo "$$s $$e" | awk '{printf "%.1f", $$2 - $$1}'); \
+	times >$@.times; c=$$(awk 'NR == 2 { split($$0, f, /[ms ]+/); \
+		printf "%.1f", f[1] * 60 + f[2] + f[3] * 60 + f[4] }' $@.times); rm -f $@.times; \
+	echo "$$rc $(2) $$t $$c" >$@; \
+	if [ $$rc -eq 0 ]; then printf '  %-7s %s (%s s, CPU %s s)\n' PASS $(2) $$t $$c; \
+	else printf '  %-7s %s (%s s, exit %s)\n' FAIL $(2) $$t $$rc; fi
+
+$(RUN_C): $(RUN_DIR)/%.rc: $(BUILD)/asan/tests/% FORCE
+	$(call run_suite,$(TEST_ENV) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $<,$<)
+$(RUN_SH): $(RUN_DIR)/%.rc: tests/% $(BUILD)/asan/qlens FORCE
+	$(call run_suite,$(TEST_ENV) ASAN_OPTIONS=detect_leaks=1 sh $<,$<)
+$(RUN_NEEDS_BIN): $(BUILD)/asan/qlens
+# No suite starts before every program is built: the build has both cores,
+# then the suites start in RUN_ORDER (make -j starts a target whose
+# prerequisites are still being made only on its next pass, after the
+# later ones, so without this the slowest suites ran last).
+$(RUN_C) $(RUN_SH): | $(TEST_BIN) $(BUILD)/asan/qlens
+
 check: test
-test: $(TEST_BIN) $(BUILD)/asan/qlens
+test: $(RUN_ORDER)
 	@pass=0; fail=0; failed=""; \
-	for t in $(TEST_BIN); do \
-		echo "== $$t"; \
-		if QLENS_BIN=$(BUILD)/asan/qlens QLENS_SRCDIR=. ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-		   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $$t; then \
-			pass=$$((pass+1)); else fail=$$((fail+1)); failed="$$failed $$t"; fi; \
-	done; \
-	for s in tests/*.sh; do \
-		[ -f "$$s" ] || continue; echo "== $$s"; \
-		if QLENS_BIN=$(BUILD)/asan/qlens QLENS_SRCDIR=. ASAN_OPTIONS=detect_leaks=1 sh $$s; then \
-			pass=$$((pass+1)); else fail=$$((fail+1)); failed="$$failed $$s"; fi; \
+	for r in $(RUN_C) $(RUN_SH); do \
+		read -r rc name secs cpu <$$r; \
+		echo "== $$name ($$secs s, CPU $$cpu s)"; cat $${r%.rc}.log; \
+		if [ "$$rc" = 0 ]; then pass=$$((pass+1)); else fail=$$((fail+1)); failed="$$failed $$name"; fi; \
 	done; \
 	[ -z "$$failed" ] || echo "failed:$$failed"; \
 	echo "suites: $$pass passed, $$fail failed"; \

@@ -248,8 +248,7 @@ static void test_truncations(void **state)
 	int fd = mkstemps(tmp, 5);
 	assert_true(fd >= 0);
 	for (size_t len = 0; len < n - 32; len += len < 2048 ? 1 : 97) {
-		assert_int_equal(ftruncate(fd, 0), 0);
-		assert_int_equal(pwrite(fd, buf, len, 0), (ssize_t)len);
+		tu_rewrite_fd(fd, buf, len);
 		ql_source *src = NULL;
 		ql_error err = { "" };
 		if (ql_source_open(tmp, NULL, &src, &err) == 0) {

@@ -203,8 +203,7 @@ static void truncations(const char *file)
 	int fd = mkstemps(tmp, 4);
 	assert_true(fd >= 0);
 	for (size_t len = 0; len < n; len++) {
-		assert_int_equal(ftruncate(fd, 0), 0);
-		assert_int_equal(pwrite(fd, buf, len, 0), (ssize_t)len);
+		tu_rewrite_fd(fd, buf, len);
 		ql_source *src = NULL;
 		ql_error err = { "" };
 		if (ql_source_open(tmp, NULL, &src, &err) == 0) {
@@ -242,8 +241,7 @@ static void test_byte_flips(void **state)
 	for (size_t pos = 0; pos < n; pos += 3) {
 		uint8_t saved = buf[pos];
 		buf[pos] ^= 0x5A;
-		assert_int_equal(ftruncate(fd, 0), 0);
-		assert_int_equal(pwrite(fd, buf, n, 0), (ssize_t)n);
+		tu_rewrite_fd(fd, buf, n);
 		buf[pos] = saved;
 		ql_source *src = NULL;
 		ql_error err = { "" };

@@ -360,7 +360,7 @@ static void test_golden_stats(void **state)
 	}
 	qg_free(&c);
 	fclose(f);
-	assert_int_equal(cases, 4 + 3 + 3 + 2);
+	assert_int_equal(cases, 4 + 3 + 3 + 2 + 6); /* entropy: 2 dense, 6 of few values */
 }
 
 /* ---- Worked examples ------------------------------------------------------------- */

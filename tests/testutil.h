@@ -34,6 +34,9 @@ void tu_assert_same_floats(const float *a, const float *b, int64_t n, const char
 uint8_t *tu_slurp(const char *path, size_t *n);
 /* Writes n bytes to path (asserts on failure). */
 void tu_spew(const char *path, const void *data, size_t n);
+/* Makes the open file fd hold exactly data[0..n) (pwrite, then ftruncate
+ * to n: never a truncation to zero, which ext4 flushes to disk on close). */
+void tu_rewrite_fd(int fd, const void *data, size_t n);
 /* Makes /tmp/qlens-TAG-XXXXXX into dir[size]; 0 or -1. */
 int tu_make_tmpdir(char *dir, size_t size, const char *tag);
 /* Removes the files in dir, then dir. */

@@ -189,6 +189,14 @@ static bool calib_mse(const float *x, size_t n, bool symmetric, int32_t qmin, in
 
 #define ENTROPY_BINS 2048
 
+/* Only the non-empty bins enter the sums: an empty bin has p = q = 0, adds
+ * nothing to the totals (x + 0.0 is x) and no term to the divergence, so
+ * visiting the non-empty bins in increasing order does the same floating-
+ * point operations in the same order as visiting all i bins, and gives the
+ * same bits. The counts are integers, so the tail (Σ counts[i..]) is exact
+ * in any order and is kept as a running suffix sum. That makes each
+ * candidate edge O(non-empty bins + nq) instead of O(2048): a per-channel
+ * calibration of a few values per channel took ~20 ms a channel before. */
 static int calib_entropy(const float *x, size_t n, int nq, float amax, float *t_out,
 			 ql_error *err)
 {
@@ -200,29 +208,38 @@ static int calib_entropy(const float *x, size_t n, int nq, float amax, float *t_
 		h.counts[b < ENTROPY_BINS ? b : ENTROPY_BINS - 1]++;
 	}
 
-	double *p = malloc(ENTROPY_BINS * sizeof *p);
-	double *q = malloc(ENTROPY_BINS * sizeof *q);
 	double *qsum = malloc((size_t)nq * sizeof *qsum);
 	int *qcnt = malloc((size_t)nq * sizeof *qcnt);
-	int *dig = malloc(ENTROPY_BINS * sizeof *dig);
-	if (!p || !q || !qsum || !qcnt || !dig) {
-		free(p), free(q), free(qsum), free(qcnt), free(dig);
+	int *nz = malloc(ENTROPY_BINS * sizeof *nz);  /* the non-empty bins, increasing */
+	int *dig = malloc(ENTROPY_BINS * sizeof *dig); /* their quantized bin, by position in nz */
+	int64_t *suffix = malloc((ENTROPY_BINS + 1) * sizeof *suffix); /* Σ counts[k..] */
+	if (!qsum || !qcnt || !nz || !dig || !suffix) {
+		free(qsum), free(qcnt), free(nz), free(dig), free(suffix);
 		ql_hist_free(&h);
 		return ql_error_set(err, "entropy calibration: out of memory");
 	}
+	int nnz = 0;
+	for (int k = 0; k < ENTROPY_BINS; k++)
+		if (h.counts[k] != 0)
+			nz[nnz++] = k;
+	suffix[ENTROPY_BINS] = 0;
+	for (int k = ENTROPY_BINS - 1; k >= 0; k--)
+		suffix[k] = suffix[k + 1] + h.counts[k];
 
 	double best = INFINITY;
 	int best_i = ENTROPY_BINS;
 	double edge_w = (double)amax / ENTROPY_BINS;
+	int below = 0; /* the non-empty bins under i: nz[0..below) */
 	for (int i = nq; i <= ENTROPY_BINS; i++) {
-		double tail = 0; /* the outliers: Σ counts[i..] */
-		for (int k = i; k < ENTROPY_BINS; k++)
-			tail += (double)h.counts[k];
+		while (below < nnz && nz[below] < i)
+			below++;
+		double tail = (double)suffix[i]; /* the outliers: Σ counts[i..] */
 		/* np.digitize(range(i), np.linspace(0, i, nq + 1)) - 1 */
 		double step = (double)i / nq;
 		memset(qsum, 0, (size_t)nq * sizeof *qsum);
 		memset(qcnt, 0, (size_t)nq * sizeof *qcnt);
-		for (int k = 0; k < i; k++) {
+		for (int j = 0; j < below; j++) {
+			int k = nz[j];
 			int d = (int)((double)k / step);
 			if (d > nq - 1)
 				d = nq - 1;
@@ -230,30 +247,29 @@ static int calib_entropy(const float *x, size_t n, int nq, float amax, float *t_
 				d--;
 			while (d + 1 < nq && (double)k >= (d + 1) * step)
 				d++;
-			if (h.counts[k] == 0) {
-				dig[k] = -1;
-				continue;
-			}
-			dig[k] = d;
+			dig[j] = d;
 			qsum[d] += (double)h.counts[k];
 			qcnt[d]++;
 		}
+		/* bin i-1 is non-empty in p when it holds values or a tail */
+		bool last_in = below > 0 && nz[below - 1] == i - 1;
 		double qtotal = 0, ptotal = 0;
-		for (int k = 0; k < i; k++) {
-			q[k] = dig[k] < 0 ? 0.0 : qsum[dig[k]] / qcnt[dig[k]];
-			qtotal += q[k];
-			p[k] = (double)h.counts[k];
-		}
-		p[i - 1] += tail;
-		for (int k = 0; k < i; k++)
-			ptotal += p[k];
+		for (int j = 0; j < below; j++)
+			qtotal += qsum[dig[j]] / qcnt[dig[j]];
+		for (int j = 0; j < below; j++)
+			ptotal += (double)h.counts[nz[j]] + (last_in && j == below - 1 ? tail : 0.0);
+		if (!last_in)
+			ptotal += tail;
 		double kl = 0;
 		if (ptotal > 0 && qtotal > 0) {
-			for (int k = 0; k < i; k++) {
-				double pk = p[k] / ptotal, qk = q[k] / qtotal;
-				if (pk > 0)
-					kl += qk > 0 ? pk * log(pk / qk) : INFINITY;
+			for (int j = 0; j < below; j++) {
+				int k = nz[j];
+				double pk = ((double)h.counts[k] + (k == i - 1 ? tail : 0.0)) / ptotal;
+				double qk = qsum[dig[j]] / qcnt[dig[j]] / qtotal;
+				kl += qk > 0 ? pk * log(pk / qk) : INFINITY;
 			}
+			if (!last_in && tail > 0)
+				kl += INFINITY; /* p[i-1] > 0 where q[i-1] = 0 */
 		}
 		if (kl <= best) { /* <=: the last minimum, as pytorch-quantization */
 			best = kl;
@@ -264,7 +280,7 @@ static int calib_entropy(const float *x, size_t n, int nq, float amax, float *t_
 	if (best_i == ENTROPY_BINS)
 		*t_out = amax;
 
-	free(p), free(q), free(qsum), free(qcnt), free(dig);
+	free(qsum), free(qcnt), free(nz), free(dig), free(suffix);
 	ql_hist_free(&h);
 	return 0;
 }

@@ -468,6 +468,17 @@ for dname in ("normal", "laplace"):
         x = rng.laplace(size=4000).astype(F32)
     case("entropy", [("x", x)], amax=fhex(F32(entropy_amax(x))))
 
+# Few values, as one channel of a small tensor has (most of the 2048 bins
+# empty): a handful of values, ties, a lone outlier, one value, a row of 64.
+erng = np.random.default_rng(20261130)
+for x in (np.array([0.5, -1.0, 0.25, 0.75], dtype=F32),
+          np.array([1.0, -1.0, 1.0, 0.001, -0.001, 0.0, -0.0, 1.0], dtype=F32),
+          np.array([0.01, 0.02, -0.015, 0.03, 9.0, -0.02], dtype=F32),
+          np.array([-3.0], dtype=F32),
+          erng.standard_normal(8).astype(F32),
+          (erng.standard_normal(64) * np.where(erng.random(64) < 0.05, 20, 1)).astype(F32)):
+    case("entropy", [("x", x)], amax=fhex(F32(entropy_amax(x))))
+
 with open(OUT, "w") as f:
     f.write("\n".join(lines) + "\n")
 print("wrote", OUT, len(lines), "lines")
