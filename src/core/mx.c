@@ -37,6 +37,7 @@
 
 #include "elem.h"
 #include "simd.h"
+#include "deq_avx2.h"
 
 typedef struct mx_elem {
 	int exp_bits;  /* 0 for int8 */
@@ -328,6 +329,12 @@ int64_t ql_mx_quantize(ql_qdtype t, const float *x, int64_t n, uint8_t *codes, u
 
 void ql_mx_dequantize(ql_qdtype t, const uint8_t *codes, const uint8_t *e8m0, int64_t n, float *y)
 {
+#if QL_HAVE_AVX2_KERNELS
+	if (ql_avx2_active()) {
+		ql_mx_dequantize_avx2(t, codes, e8m0, n, y);
+		return;
+	}
+#endif
 	const elem_tables *tb = ql_elem_tables();
 	const float *lut = t == QL_Q_MXFP8 ? tb->mx_e4m3 : t == QL_Q_MXFP4 ? tb->mx_e2m1
 									 : tb->mx_int8;
