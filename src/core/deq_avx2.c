@@ -719,7 +719,10 @@ INL void mx_body(ql_qdtype t, const uint8_t *codes, const uint8_t *e8m0, int64_t
 			const __m256 v = t == QL_Q_MXFP8   ? mx_e4m3(c)
 					 : t == QL_Q_MXFP4 ? lut16(c, lo, hi)
 							   : _mm256_mul_ps(cvt8(c), i8);
-			st8(y + j, _mm256_mul_ps(v, s), mode);
+			__m256 r = _mm256_mul_ps(v, s);
+			if (t == QL_Q_MXFP8) /* a NaN element stays itself (mx.c) */
+				r = _mm256_blendv_ps(r, v, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+			st8(y + j, r, mode);
 		}
 	}
 }
@@ -748,8 +751,10 @@ AVX2 void ql_mx_dequantize_avx2(ql_qdtype t, const uint8_t *codes, const uint8_t
 										 : tb->mx_int8;
 		const unsigned mask = t == QL_Q_MXFP4 ? 0x0f : 0xff;
 		const float scale = e8m0_tab[e8m0[nb]];
-		for (int64_t j = nb * QL_MX_BLOCK; j < n; j++)
-			y[j] = lut[codes[j] & mask] * scale;
+		for (int64_t j = nb * QL_MX_BLOCK; j < n; j++) {
+			const float v = lut[codes[j] & mask];
+			y[j] = v != v ? v : v * scale;
+		}
 	}
 }
 

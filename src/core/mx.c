@@ -343,7 +343,13 @@ void ql_mx_dequantize(ql_qdtype t, const uint8_t *codes, const uint8_t *e8m0, in
 		int64_t start = b * QL_MX_BLOCK;
 		int64_t len = n - start < QL_MX_BLOCK ? n - start : QL_MX_BLOCK;
 		const float scale = ql_e8m0_to_f32(e8m0[b]);
-		for (int64_t j = 0; j < len; j++)
-			y[start + j] = lut[codes[start + j] & mask] * scale;
+		for (int64_t j = 0; j < len; j++) {
+			/* An element that is NaN (e4m3 S.1111.111) stays that NaN,
+			 * its sign kept, also under a NaN scale (e8m0 0xFF): x86
+			 * returns whichever NaN operand came first, and which that is
+			 * would be up to the compiler. */
+			const float v = lut[codes[start + j] & mask];
+			y[start + j] = v != v ? v : v * scale;
+		}
 	}
 }
