@@ -71,25 +71,24 @@ INL void st8(float *p, __m256 v, int mode)
 
 /* ---- scalars, as the references compute them ----------------------------------- */
 
-/* blocks.c's fp16_to_f32, the same bit assembly (inlined here: a call per
- * block would cost more than the block). */
+/* blocks.c's fp16_to_f32 without its branches (random scales would
+ * mispredict them): the three cases computed and one picked. Normal:
+ * exponent rebiased by 112; inf/NaN: exponent field 31 + 224 = 255, the
+ * payload kept bit for bit; zero and subnormal: 2^-14 (1 + man/1024) -
+ * 2^-14 = man * 2^-24, exact, as the reference's (float)man * 2^-24. */
 static inline __attribute__((always_inline)) float fp16_f32(uint16_t h)
 {
-	uint32_t sign = (uint32_t)(h & 0x8000) << 16;
-	uint32_t exp = (h >> 10) & 0x1f;
-	uint32_t man = h & 0x3ff;
-	uint32_t bits;
-	float f;
-
-	if (exp == 0x1f) {
-		bits = sign | 0x7f800000 | (man << 13);
-	} else if (exp == 0) {
-		float v = (float)man * 0x1p-24f;
-		return sign ? -v : v;
-	} else {
-		bits = sign | ((exp + 127 - 15) << 23) | (man << 13);
-	}
-	memcpy(&f, &bits, sizeof f);
+	const uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+	const uint32_t em = (uint32_t)(h & 0x7fffu) << 13;
+	const uint32_t exp = h & 0x7c00u;
+	float sub, f;
+	uint32_t sub_bits = em + (113u << 23), r;
+	memcpy(&sub, &sub_bits, sizeof sub);
+	sub -= 0x1p-14f;
+	memcpy(&sub_bits, &sub, sizeof sub);
+	r = exp == 0x7c00u ? em + (224u << 23) : exp == 0 ? sub_bits : em + (112u << 23);
+	r |= sign;
+	memcpy(&f, &r, sizeof f);
 	return f;
 }
 
@@ -109,25 +108,6 @@ static void tabs_init(void)
 static void tabs(void)
 {
 	pthread_once(&tabs_once, tabs_init);
-}
-
-/* kquants.c's get_scale_min_k4 and q3_k_scale. */
-static inline void scale_min_k4(int j, const uint8_t *q, uint8_t *d, uint8_t *m)
-{
-	if (j < 4) {
-		*d = q[j] & 63;
-		*m = q[j + 4] & 63;
-	} else {
-		*d = (uint8_t)((q[j + 4] & 0xF) | (q[j - 4] >> 6) << 4);
-		*m = (uint8_t)((q[j + 4] >> 4) | (q[j] >> 6) << 4);
-	}
-}
-
-static inline int q3_k_scale(const uint8_t *s, int j)
-{
-	int lo = j < 8 ? s[j] & 0xF : s[j - 8] >> 4;
-	int hi = (s[8 + j % 4] >> (2 * (j / 4))) & 3;
-	return (lo | hi << 4) - 32;
 }
 
 /* ---- vector helpers --------------------------------------------------------------- */
@@ -293,21 +273,28 @@ AVX2 void ql_dequantize_row_q5_1_avx2(const ql_block_q5_1 *x, float *y, int64_t 
 
 INL void q2_k_body(const ql_block_q2_k *x, float *y, int64_t nb, int mode)
 {
-	const __m128i m3 = _mm_set1_epi8(3);
+	const __m128i m3 = _mm_set1_epi8(3), m4 = _mm_set1_epi8(0x0f);
 	for (int64_t i = 0; i < nb; i++) {
-		const float d = fp16_f32(x[i].d);
-		const float min = fp16_f32(x[i].dmin);
+		const __m256 d = _mm256_set1_ps(fp16_f32(x[i].d));
+		const __m256 min = _mm256_set1_ps(fp16_f32(x[i].dmin));
+		/* the 16 sub-block scales d * (sc & 0xF) and mins dmin * (sc >> 4) */
+		float dl[16], ml[16];
+		const __m128i sc = load16(x[i].scales);
+		const __m128i sl = _mm_and_si128(sc, m4), sh4 = _mm_and_si128(_mm_srli_epi16(sc, 4), m4);
+		_mm256_storeu_ps(dl, _mm256_mul_ps(d, cvt8(sl)));
+		_mm256_storeu_ps(dl + 8, _mm256_mul_ps(d, cvt8(_mm_srli_si128(sl, 8))));
+		_mm256_storeu_ps(ml, _mm256_mul_ps(min, cvt8(sh4)));
+		_mm256_storeu_ps(ml + 8, _mm256_mul_ps(min, cvt8(_mm_srli_si128(sh4, 8))));
 		const uint8_t *q = x[i].qs;
 		int is = 0;
 		for (int n = 0; n < QL_QK_K; n += 128, q += 32) {
 			const __m128i qa = load16(q), qb = load16(q + 16);
 			for (int shift = 0; shift < 8; shift += 2) {
 				const __m128i sh = _mm_cvtsi32_si128(shift);
-				for (int half = 0; half < 2; half++, y += 16) {
-					const uint8_t sc = x[i].scales[is++];
-					const float dl = d * (sc & 0xF), ml = min * (sc >> 4);
+				for (int half = 0; half < 2; half++, y += 16, is++) {
 					const __m128i c = _mm_and_si128(_mm_srl_epi16(half ? qb : qa, sh), m3);
-					st16_mul_sub(y, c, _mm256_set1_ps(dl), _mm256_set1_ps(ml), mode);
+					st16_mul_sub(y, c, _mm256_broadcast_ss(&dl[is]), _mm256_broadcast_ss(&ml[is]),
+						     mode);
 				}
 			}
 		}
@@ -326,7 +313,22 @@ INL void q3_k_body(const ql_block_q3_k *x, float *y, int64_t nb, int mode)
 {
 	const __m128i m3 = _mm_set1_epi8(3), four = _mm_set1_epi8(4), zero = _mm_setzero_si128();
 	for (int64_t i = 0; i < nb; i++) {
-		const float d_all = fp16_f32(x[i].d);
+		/* the 16 sub-block scales d * (scale - 32), the scales unpacked as
+		 * ggml's dequantize_row_q3_K does (equal to q3_k_scale) */
+		float dl[16];
+		{
+			uint32_t aux[4];
+			memcpy(aux, x[i].scales, 12);
+			const uint32_t tmp = aux[2], k1 = 0x03030303u, k2 = 0x0f0f0f0fu;
+			aux[2] = ((aux[0] >> 4) & k2) | (((tmp >> 4) & k1) << 4);
+			aux[3] = ((aux[1] >> 4) & k2) | (((tmp >> 6) & k1) << 4);
+			aux[0] = (aux[0] & k2) | (((tmp >> 0) & k1) << 4);
+			aux[1] = (aux[1] & k2) | (((tmp >> 2) & k1) << 4);
+			const __m256 d_all = _mm256_set1_ps(fp16_f32(x[i].d));
+			const __m128i sc = _mm_sub_epi8(load16(aux), _mm_set1_epi8(32));
+			_mm256_storeu_ps(dl, _mm256_mul_ps(d_all, cvt8(sc)));
+			_mm256_storeu_ps(dl + 8, _mm256_mul_ps(d_all, cvt8(_mm_srli_si128(sc, 8))));
+		}
 		const uint8_t *q = x[i].qs;
 		const __m128i ha = load16(x[i].hmask), hb = load16(x[i].hmask + 16);
 		int m = 1, is = 0;
@@ -334,13 +336,12 @@ INL void q3_k_body(const ql_block_q3_k *x, float *y, int64_t nb, int mode)
 			const __m128i qa = load16(q), qb = load16(q + 16);
 			for (int shift = 0; shift < 8; shift += 2, m <<= 1) {
 				const __m128i sh = _mm_cvtsi32_si128(shift), mv = _mm_set1_epi8((char)m);
-				for (int half = 0; half < 2; half++, y += 16) {
-					const float dl = d_all * q3_k_scale(x[i].scales, is++);
+				for (int half = 0; half < 2; half++, y += 16, is++) {
 					const __m128i c = _mm_and_si128(_mm_srl_epi16(half ? qb : qa, sh), m3);
 					/* 4 where the third bit is unset */
 					const __m128i unset = _mm_cmpeq_epi8(_mm_and_si128(half ? hb : ha, mv), zero);
-					st16_mul(y, _mm_sub_epi8(c, _mm_and_si128(unset, four)), _mm256_set1_ps(dl),
-						 mode);
+					st16_mul(y, _mm_sub_epi8(c, _mm_and_si128(unset, four)),
+						 _mm256_broadcast_ss(&dl[is]), mode);
 				}
 			}
 		}
@@ -363,19 +364,34 @@ INL void st32_mul_sub(float *y, __m256i c, float d, float m, int mode)
 	st16_mul_sub(y + 16, _mm256_extracti128_si256(c, 1), vd, vm, mode);
 }
 
+/* The 8 sub-block scales d * sc and mins dmin * m of a Q4_K/Q5_K block,
+ * the 6-bit fields unpacked as ggml's AVX2 code does (the same values as
+ * kquants.c's get_scale_min_k4: bytes 0-7 scales, 8-15 mins). */
+INL void k4_scales(const uint8_t scales[12], float d, float dmin, float *dl, float *ml)
+{
+	uint32_t u[4];
+	const uint32_t k1 = 0x3f3f3f3fu, k2 = 0x0f0f0f0fu, k3 = 0x03030303u;
+	memcpy(u, scales, 12);
+	u[3] = ((u[2] >> 4) & k2) | (((u[1] >> 6) & k3) << 4);
+	const uint32_t m03 = u[1] & k1;
+	u[1] = (u[2] & k2) | (((u[0] >> 6) & k3) << 4);
+	u[2] = m03;
+	u[0] &= k1;
+	const __m128i v = load16(u);
+	_mm256_storeu_ps(dl, _mm256_mul_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(v))));
+	_mm256_storeu_ps(ml, _mm256_mul_ps(_mm256_set1_ps(dmin),
+					   _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(_mm_srli_si128(v, 8)))));
+}
+
 INL void q4_k_body(const ql_block_q4_k *x, float *y, int64_t nb, int mode)
 {
 	const __m256i m4 = _mm256_set1_epi8(0x0f);
 	for (int64_t i = 0; i < nb; i++) {
 		const uint8_t *q = x[i].qs;
-		const float d = fp16_f32(x[i].d);
-		const float min = fp16_f32(x[i].dmin);
+		float dl[8], ml[8];
+		k4_scales(x[i].scales, fp16_f32(x[i].d), fp16_f32(x[i].dmin), dl, ml);
 		for (int j = 0, is = 0; j < QL_QK_K; j += 64, q += 32, is += 2, y += 64) {
-			uint8_t sc, m;
-			scale_min_k4(is, x[i].scales, &sc, &m);
-			const float d1 = d * sc, m1 = min * m;
-			scale_min_k4(is + 1, x[i].scales, &sc, &m);
-			const float d2 = d * sc, m2 = min * m;
+			const float d1 = dl[is], m1 = ml[is], d2 = dl[is + 1], m2 = ml[is + 1];
 			const __m256i v = load32(q);
 			st32_mul_sub(y, _mm256_and_si256(v, m4), d1, m1, mode);
 			st32_mul_sub(y + 32, _mm256_and_si256(_mm256_srli_epi16(v, 4), m4), d2, m2, mode);
@@ -398,15 +414,11 @@ INL void q5_k_body(const ql_block_q5_k *x, float *y, int64_t nb, int mode)
 	for (int64_t i = 0; i < nb; i++) {
 		const uint8_t *ql = x[i].qs;
 		const __m256i qh = load32(x[i].qh);
-		const float d = fp16_f32(x[i].d);
-		const float min = fp16_f32(x[i].dmin);
+		float dl[8], ml[8];
+		k4_scales(x[i].scales, fp16_f32(x[i].d), fp16_f32(x[i].dmin), dl, ml);
 		int u1 = 1, u2 = 2;
 		for (int j = 0, is = 0; j < QL_QK_K; j += 64, ql += 32, is += 2, y += 64) {
-			uint8_t sc, m;
-			scale_min_k4(is, x[i].scales, &sc, &m);
-			const float d1 = d * sc, m1 = min * m;
-			scale_min_k4(is + 1, x[i].scales, &sc, &m);
-			const float d2 = d * sc, m2 = min * m;
+			const float d1 = dl[is], m1 = ml[is], d2 = dl[is + 1], m2 = ml[is + 1];
 			const __m256i v = load32(ql);
 			/* 16 where the bit u is set in qh */
 			const __m256i h1 = _mm256_andnot_si256(
@@ -662,8 +674,9 @@ AVX2 void ql_dequantize_row_nvfp4_avx2(const ql_block_nvfp4 *x, float *y, int64_
 /* lut[c & 15] of 8 codes (the low 8 bytes of b), lut in two halves */
 INL __m256 lut16(__m128i b, __m256 lo, __m256 hi)
 {
-	const __m256i idx = _mm256_and_si256(_mm256_cvtepu8_epi32(b), _mm256_set1_epi32(15));
-	/* bit 3 of the index, moved to the sign bit, picks the upper half */
+	/* permutevar reads bits 0-2 of the index; bit 3, moved to the sign
+	 * bit, picks the upper half; the bits above (lut[c & 15]) go nowhere */
+	const __m256i idx = _mm256_cvtepu8_epi32(b);
 	const __m256 upper = _mm256_castsi256_ps(_mm256_slli_epi32(idx, 28));
 	return _mm256_blendv_ps(_mm256_permutevar8x32_ps(lo, idx), _mm256_permutevar8x32_ps(hi, idx),
 				upper);
@@ -690,20 +703,43 @@ AVX2 void ql_nf4_dequantize_avx2(const uint8_t *codes, const float *absmax, int6
 		y[i] = ql_nf4_levels[codes[i] & 15] * absmax[i / QL_NF4_BLOCK];
 }
 
-/* The OCP e4m3 element of each of 8 codes, as mx.c's decoder: the 7 bits
- * below the sign placed at float bit 20 are the value times 2^-120 (also
- * for e4m3 subnormals, which land on float subnormals), so one exact
- * multiply by 2^120; S.1111.111 is NaN. */
-INL __m256 mx_e4m3(__m128i b)
+/* The OCP e4m3 elements of 8 codes, as mx.c's decoder, times 2^-120: the
+ * sign at float bit 31 and the 7 bits below it at bits 20-26 (sign
+ * extension then a mask), so e4m3 subnormals land on float subnormals and
+ * one exact multiply by 2^120 makes the value. S.1111.111 (NaN) comes out
+ * as 480 here; mxfp8_body puts the NaN in. */
+INL __m256i e4m3_raw(__m128i b)
 {
-	const __m256i c = _mm256_cvtepu8_epi32(b);
-	const __m256i mag = _mm256_and_si256(c, _mm256_set1_epi32(0x7f));
-	const __m256i sign = _mm256_slli_epi32(_mm256_and_si256(c, _mm256_set1_epi32(0x80)), 24);
-	const __m256 v = _mm256_mul_ps(_mm256_castsi256_ps(_mm256_slli_epi32(mag, 20)),
-				       _mm256_set1_ps(0x1p120f));
-	const __m256 nan = _mm256_castsi256_ps(_mm256_cmpeq_epi32(mag, _mm256_set1_epi32(0x7f)));
-	const __m256 vn = _mm256_blendv_ps(v, _mm256_set1_ps(__builtin_nanf("")), nan);
-	return _mm256_or_ps(vn, _mm256_castsi256_ps(sign));
+	const __m256i x = _mm256_slli_epi32(_mm256_cvtepi8_epi32(b), 20);
+	return _mm256_and_si256(x, _mm256_set1_epi32((int)0x87f00000u));
+}
+
+INL void mxfp8_body(const uint8_t *codes, const uint8_t *e8m0, int64_t nb, float *y, int mode)
+{
+	const __m256 k120 = _mm256_set1_ps(0x1p120f);
+	const __m256i m7f = _mm256_set1_epi8(0x7f), nanbits = _mm256_set1_epi32(0x07f00000);
+	/* raw NaN (sign | 0x07f00000) xor this: sign | 0x7fc00000, the table's ±NaN */
+	const __m256i tonan = _mm256_set1_epi32(0x78300000);
+	for (int64_t b = 0; b < nb; b++, codes += QL_MX_BLOCK, y += QL_MX_BLOCK) {
+		const __m256 s = _mm256_set1_ps(e8m0_tab[e8m0[b]]);
+		const __m256i all = load32(codes);
+		if (!_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(all, m7f), m7f))) {
+			for (int j = 0; j < QL_MX_BLOCK; j += 8) {
+				const __m256i r = e4m3_raw(_mm_loadl_epi64((const __m128i *)(codes + j)));
+				st8(y + j, _mm256_mul_ps(_mm256_mul_ps(_mm256_castsi256_ps(r), k120), s), mode);
+			}
+			continue;
+		}
+		for (int j = 0; j < QL_MX_BLOCK; j += 8) { /* a NaN element stays itself (mx.c) */
+			const __m256i r = e4m3_raw(_mm_loadl_epi64((const __m128i *)(codes + j)));
+			const __m256 v = _mm256_mul_ps(_mm256_mul_ps(_mm256_castsi256_ps(r), k120), s);
+			const __m256i nan = _mm256_cmpeq_epi32(_mm256_and_si256(r, nanbits), nanbits);
+			st8(y + j,
+			    _mm256_blendv_ps(v, _mm256_castsi256_ps(_mm256_xor_si256(r, tonan)),
+					     _mm256_castsi256_ps(nan)),
+			    mode);
+		}
+	}
 }
 
 INL void mx_body(ql_qdtype t, const uint8_t *codes, const uint8_t *e8m0, int64_t nb, float *y,
@@ -716,13 +752,8 @@ INL void mx_body(ql_qdtype t, const uint8_t *codes, const uint8_t *e8m0, int64_t
 		const __m256 s = _mm256_set1_ps(e8m0_tab[e8m0[b]]);
 		for (int j = 0; j < QL_MX_BLOCK; j += 8) {
 			const __m128i c = _mm_loadl_epi64((const __m128i *)(codes + j));
-			const __m256 v = t == QL_Q_MXFP8   ? mx_e4m3(c)
-					 : t == QL_Q_MXFP4 ? lut16(c, lo, hi)
-							   : _mm256_mul_ps(cvt8(c), i8);
-			__m256 r = _mm256_mul_ps(v, s);
-			if (t == QL_Q_MXFP8) /* a NaN element stays itself (mx.c) */
-				r = _mm256_blendv_ps(r, v, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
-			st8(y + j, r, mode);
+			const __m256 v = t == QL_Q_MXFP4 ? lut16(c, lo, hi) : _mm256_mul_ps(cvt8(c), i8);
+			st8(y + j, _mm256_mul_ps(v, s), mode);
 		}
 	}
 }
@@ -733,7 +764,7 @@ AVX2 void ql_mx_dequantize_avx2(ql_qdtype t, const uint8_t *codes, const uint8_t
 	const int64_t nb = n / QL_MX_BLOCK;
 	tabs();
 	if (t == QL_Q_MXFP8) {
-#define BODY(m) mx_body(QL_Q_MXFP8, codes, e8m0, nb, y, m)
+#define BODY(m) mxfp8_body(codes, e8m0, nb, y, m)
 		RUN_MODES(BODY, y, n);
 #undef BODY
 	} else if (t == QL_Q_MXFP4) {
