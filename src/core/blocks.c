@@ -196,7 +196,7 @@ QL_SIMD_CLONES
 void ql_dequantize_row_q8_0(const ql_block_q8_0 *restrict x, float *restrict y, int64_t k)
 {
 #if QL_HAVE_AVX2_KERNELS
-	if (ql_avx2_active()) {
+	if (ql_deq_avx2_active()) {
 		ql_dequantize_row_q8_0_avx2(x, y, k);
 		return;
 	}
@@ -302,7 +302,7 @@ QL_SIMD_CLONES
 void ql_dequantize_row_q4_0(const ql_block_q4_0 *restrict x, float *restrict y, int64_t k)
 {
 #if QL_HAVE_AVX2_KERNELS
-	if (ql_avx2_active()) {
+	if (ql_deq_avx2_active()) {
 		ql_dequantize_row_q4_0_avx2(x, y, k);
 		return;
 	}
@@ -325,7 +325,7 @@ QL_SIMD_CLONES
 void ql_dequantize_row_q4_1(const ql_block_q4_1 *restrict x, float *restrict y, int64_t k)
 {
 #if QL_HAVE_AVX2_KERNELS
-	if (ql_avx2_active()) {
+	if (ql_deq_avx2_active()) {
 		ql_dequantize_row_q4_1_avx2(x, y, k);
 		return;
 	}
@@ -357,7 +357,7 @@ QL_SIMD_CLONES
 void ql_dequantize_row_q5_0(const ql_block_q5_0 *restrict x, float *restrict y, int64_t k)
 {
 #if QL_HAVE_AVX2_KERNELS
-	if (ql_avx2_active()) {
+	if (ql_deq_avx2_active()) {
 		ql_dequantize_row_q5_0_avx2(x, y, k);
 		return;
 	}
@@ -381,7 +381,7 @@ QL_SIMD_CLONES
 void ql_dequantize_row_q5_1(const ql_block_q5_1 *restrict x, float *restrict y, int64_t k)
 {
 #if QL_HAVE_AVX2_KERNELS
-	if (ql_avx2_active()) {
+	if (ql_deq_avx2_active()) {
 		ql_dequantize_row_q5_1_avx2(x, y, k);
 		return;
 	}

@@ -12,16 +12,34 @@
 
 #if QL_HAVE_AVX2_KERNELS
 
+#include <cpuid.h>
 #include <immintrin.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "elem.h"
 #include "qlens/format.h"
 #include "qlens/nf4.h"
 
-#define AVX2 __attribute__((target("avx2")))
+#define AVX2 __attribute__((target("avx2,f16c")))
 #define INL AVX2 static inline __attribute__((always_inline))
+
+/* 0 = not asked yet, 1 = the CPU has F16C, 2 = it has not. */
+static atomic_int f16c_state;
+
+bool ql_deq_avx2_active(void)
+{
+	if (!ql_avx2_active())
+		return false;
+	int s = atomic_load_explicit(&f16c_state, memory_order_relaxed);
+	if (s == 0) {
+		unsigned a, b, c, d;
+		s = __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C) ? 1 : 2;
+		atomic_store_explicit(&f16c_state, s, memory_order_relaxed);
+	}
+	return s == 1;
+}
 
 enum { ST_CACHE, ST_NT32, ST_NT16 };
 
@@ -703,41 +721,57 @@ AVX2 void ql_nf4_dequantize_avx2(const uint8_t *codes, const float *absmax, int6
 		y[i] = ql_nf4_levels[codes[i] & 15] * absmax[i / QL_NF4_BLOCK];
 }
 
-/* The OCP e4m3 elements of 8 codes, as mx.c's decoder, times 2^-120: the
- * sign at float bit 31 and the 7 bits below it at bits 20-26 (sign
- * extension then a mask), so e4m3 subnormals land on float subnormals and
- * one exact multiply by 2^120 makes the value. S.1111.111 (NaN) comes out
- * as 480 here; mxfp8_body puts the NaN in. */
-INL __m256i e4m3_raw(__m128i b)
+/* The OCP e4m3 elements of 16 codes, as mx.c's decoder, times 2^-8, in
+ * two halves of 8: the code's sign and 7 low bits placed as an fp16 (sign
+ * bit 15, bits 7-13: the same exponent and mantissa fields, the fp16 bias
+ * 8 more than e4m3's), which F16C converts exactly, e4m3 subnormals as
+ * fp16 subnormals (no float subnormal ever enters a multiply, which costs
+ * AMD cores an assist when a vector mixes them with normals). S.1111.111
+ * (NaN) comes out as 1.875 here; mxfp8_body puts the NaN in. */
+INL void e4m3_16(__m128i b, __m256 *lo, __m256 *hi)
 {
-	const __m256i x = _mm256_slli_epi32(_mm256_cvtepi8_epi32(b), 20);
-	return _mm256_and_si256(x, _mm256_set1_epi32((int)0x87f00000u));
+	const __m256i h = _mm256_and_si256(_mm256_slli_epi16(_mm256_cvtepi8_epi16(b), 7),
+					   _mm256_set1_epi16((short)0xbf80));
+	*lo = _mm256_cvtph_ps(_mm256_castsi256_si128(h));
+	*hi = _mm256_cvtph_ps(_mm256_extracti128_si256(h, 1));
+}
+
+/* 8 elements times 2^8 (exact) times the scale s; the NaN code's lanes
+ * (nan: all ones) replaced by the table's NaN of the element's sign. */
+INL __m256 e4m3_scale(__m256 v, __m256 s)
+{
+	return _mm256_mul_ps(_mm256_mul_ps(v, _mm256_set1_ps(256.0f)), s);
+}
+
+INL __m256 e4m3_nan(__m256 r, __m256 v, __m256 nanv)
+{
+	const __m256i bits = _mm256_castps_si256(v);
+	/* the NaN code's 1.875 (480 * 2^-8) with either sign: |v| bits 0x3ff00000 */
+	const __m256i isnan = _mm256_cmpeq_epi32(_mm256_and_si256(bits, _mm256_set1_epi32(0x7fffffff)),
+						 _mm256_set1_epi32(0x3ff00000));
+	const __m256 signed_nan = _mm256_or_ps(nanv, _mm256_and_ps(v, _mm256_set1_ps(-0.0f)));
+	return _mm256_blendv_ps(r, signed_nan, _mm256_castsi256_ps(isnan));
 }
 
 INL void mxfp8_body(const uint8_t *codes, const uint8_t *e8m0, int64_t nb, float *y, int mode)
 {
-	const __m256 k120 = _mm256_set1_ps(0x1p120f);
-	const __m256i m7f = _mm256_set1_epi8(0x7f), nanbits = _mm256_set1_epi32(0x07f00000);
-	/* raw NaN (sign | 0x07f00000) xor this: sign | 0x7fc00000, the table's ±NaN */
-	const __m256i tonan = _mm256_set1_epi32(0x78300000);
+	const __m256i m7f = _mm256_set1_epi8(0x7f);
+	const __m256 nanv = _mm256_set1_ps(__builtin_nanf("")); /* the table's NaN, 0x7fc00000 */
 	for (int64_t b = 0; b < nb; b++, codes += QL_MX_BLOCK, y += QL_MX_BLOCK) {
 		const __m256 s = _mm256_set1_ps(e8m0_tab[e8m0[b]]);
 		const __m256i all = load32(codes);
-		if (!_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(all, m7f), m7f))) {
-			for (int j = 0; j < QL_MX_BLOCK; j += 8) {
-				const __m256i r = e4m3_raw(_mm_loadl_epi64((const __m128i *)(codes + j)));
-				st8(y + j, _mm256_mul_ps(_mm256_mul_ps(_mm256_castsi256_ps(r), k120), s), mode);
+		const bool has_nan =
+			_mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_and_si256(all, m7f), m7f)) != 0;
+		for (int j = 0; j < QL_MX_BLOCK; j += 16) {
+			__m256 lo, hi;
+			e4m3_16(load16(codes + j), &lo, &hi);
+			__m256 rlo = e4m3_scale(lo, s), rhi = e4m3_scale(hi, s);
+			if (has_nan) { /* a NaN element stays itself (mx.c) */
+				rlo = e4m3_nan(rlo, lo, nanv);
+				rhi = e4m3_nan(rhi, hi, nanv);
 			}
-			continue;
-		}
-		for (int j = 0; j < QL_MX_BLOCK; j += 8) { /* a NaN element stays itself (mx.c) */
-			const __m256i r = e4m3_raw(_mm_loadl_epi64((const __m128i *)(codes + j)));
-			const __m256 v = _mm256_mul_ps(_mm256_mul_ps(_mm256_castsi256_ps(r), k120), s);
-			const __m256i nan = _mm256_cmpeq_epi32(_mm256_and_si256(r, nanbits), nanbits);
-			st8(y + j,
-			    _mm256_blendv_ps(v, _mm256_castsi256_ps(_mm256_xor_si256(r, tonan)),
-					     _mm256_castsi256_ps(nan)),
-			    mode);
+			st8(y + j, rlo, mode);
+			st8(y + j + 8, rhi, mode);
 		}
 	}
 }

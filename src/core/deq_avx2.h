@@ -3,7 +3,7 @@
  *
  * The public dequantizers (ql_dequantize_row_* of blocks.h and
  * ggml_blocks.h, ql_nf4_dequantize, ql_mx_dequantize) call these when
- * ql_avx2_active(); their portable C stays the reference. Both give the
+ * ql_deq_avx2_active(); their portable C stays the reference. Both give the
  * same floats, bit for bit (tests/test_deq_simd.c checks every format on
  * random and edge-case blocks), because every value is the same float
  * expression evaluated in the same order:
@@ -28,6 +28,7 @@
 #ifndef QLENS_CORE_DEQ_AVX2_H
 #define QLENS_CORE_DEQ_AVX2_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "quant_avx2.h"
@@ -39,8 +40,12 @@
 #define QL_DEQ_STREAM_BYTES ((int64_t)4 << 20)
 
 #if QL_HAVE_AVX2_KERNELS
+/* True when these kernels may run: ql_avx2_active() (so ql_avx2_enable
+ * switches them off too) and the CPU has F16C (every AVX2 CPU made has). */
+bool ql_deq_avx2_active(void);
+
 /* Same contract as the public function of the same name without _avx2;
- * call only when ql_avx2_active(). */
+ * call only when ql_deq_avx2_active(). */
 void ql_dequantize_row_q8_0_avx2(const ql_block_q8_0 *x, float *y, int64_t k);
 void ql_dequantize_row_q4_0_avx2(const ql_block_q4_0 *x, float *y, int64_t k);
 void ql_dequantize_row_q4_1_avx2(const ql_block_q4_1 *x, float *y, int64_t k);

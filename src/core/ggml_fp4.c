@@ -195,7 +195,7 @@ int64_t ql_quantize_row_nvfp4(const float *x, ql_block_nvfp4 *y, int64_t k)
 void ql_dequantize_row_mxfp4(const ql_block_mxfp4 *x, float *y, int64_t k)
 {
 #if QL_HAVE_AVX2_KERNELS
-	if (ql_avx2_active()) {
+	if (ql_deq_avx2_active()) {
 		ql_dequantize_row_mxfp4_avx2(x, y, k);
 		return;
 	}
@@ -239,7 +239,7 @@ int64_t ql_quantize_row_nvfp4_ref(const float *x, ql_block_nvfp4 *y, int64_t k)
 void ql_dequantize_row_nvfp4(const ql_block_nvfp4 *x, float *y, int64_t k)
 {
 #if QL_HAVE_AVX2_KERNELS
-	if (ql_avx2_active()) {
+	if (ql_deq_avx2_active()) {
 		ql_dequantize_row_nvfp4_avx2(x, y, k);
 		return;
 	}

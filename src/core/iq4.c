@@ -204,7 +204,7 @@ int64_t ql_quantize_row_iq4_xs(const float *x, ql_block_iq4_xs *y, int64_t k)
 void ql_dequantize_row_iq4_nl(const ql_block_iq4_nl *x, float *y, int64_t k)
 {
 #if QL_HAVE_AVX2_KERNELS
-	if (ql_avx2_active()) {
+	if (ql_deq_avx2_active()) {
 		ql_dequantize_row_iq4_nl_avx2(x, y, k);
 		return;
 	}
@@ -223,7 +223,7 @@ void ql_dequantize_row_iq4_nl(const ql_block_iq4_nl *x, float *y, int64_t k)
 void ql_dequantize_row_iq4_xs(const ql_block_iq4_xs *x, float *y, int64_t k)
 {
 #if QL_HAVE_AVX2_KERNELS
-	if (ql_avx2_active()) {
+	if (ql_deq_avx2_active()) {
 		ql_dequantize_row_iq4_xs_avx2(x, y, k);
 		return;
 	}

@@ -111,7 +111,7 @@ int64_t ql_quantize_row_q2_k(const float *x, ql_block_q2_k *y, int64_t k)
 void ql_dequantize_row_q2_k(const ql_block_q2_k *x, float *y, int64_t k)
 {
 #if QL_HAVE_AVX2_KERNELS
-	if (ql_avx2_active()) {
+	if (ql_deq_avx2_active()) {
 		ql_dequantize_row_q2_k_avx2(x, y, k);
 		return;
 	}
@@ -207,7 +207,7 @@ int64_t ql_quantize_row_q3_k_ref(const float *x, ql_block_q3_k *y, int64_t k)
 void ql_dequantize_row_q3_k(const ql_block_q3_k *x, float *y, int64_t k)
 {
 #if QL_HAVE_AVX2_KERNELS
-	if (ql_avx2_active()) {
+	if (ql_deq_avx2_active()) {
 		ql_dequantize_row_q3_k_avx2(x, y, k);
 		return;
 	}
@@ -335,7 +335,7 @@ int64_t ql_quantize_row_q4_k(const float *x, ql_block_q4_k *y, int64_t k)
 void ql_dequantize_row_q4_k(const ql_block_q4_k *x, float *y, int64_t k)
 {
 #if QL_HAVE_AVX2_KERNELS
-	if (ql_avx2_active()) {
+	if (ql_deq_avx2_active()) {
 		ql_dequantize_row_q4_k_avx2(x, y, k);
 		return;
 	}
@@ -404,7 +404,7 @@ int64_t ql_quantize_row_q5_k(const float *x, ql_block_q5_k *y, int64_t k)
 void ql_dequantize_row_q5_k(const ql_block_q5_k *x, float *y, int64_t k)
 {
 #if QL_HAVE_AVX2_KERNELS
-	if (ql_avx2_active()) {
+	if (ql_deq_avx2_active()) {
 		ql_dequantize_row_q5_k_avx2(x, y, k);
 		return;
 	}
@@ -499,7 +499,7 @@ int64_t ql_quantize_row_q6_k(const float *x, ql_block_q6_k *y, int64_t k)
 void ql_dequantize_row_q6_k(const ql_block_q6_k *x, float *y, int64_t k)
 {
 #if QL_HAVE_AVX2_KERNELS
-	if (ql_avx2_active()) {
+	if (ql_deq_avx2_active()) {
 		ql_dequantize_row_q6_k_avx2(x, y, k);
 		return;
 	}
@@ -564,7 +564,7 @@ int64_t ql_quantize_row_q8_k_ref(const float *x, ql_block_q8_k *y, int64_t k)
 void ql_dequantize_row_q8_k(const ql_block_q8_k *x, float *y, int64_t k)
 {
 #if QL_HAVE_AVX2_KERNELS
-	if (ql_avx2_active()) {
+	if (ql_deq_avx2_active()) {
 		ql_dequantize_row_q8_k_avx2(x, y, k);
 		return;
 	}

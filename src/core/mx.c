@@ -330,7 +330,7 @@ int64_t ql_mx_quantize(ql_qdtype t, const float *x, int64_t n, uint8_t *codes, u
 void ql_mx_dequantize(ql_qdtype t, const uint8_t *codes, const uint8_t *e8m0, int64_t n, float *y)
 {
 #if QL_HAVE_AVX2_KERNELS
-	if (ql_avx2_active()) {
+	if (ql_deq_avx2_active()) {
 		ql_mx_dequantize_avx2(t, codes, e8m0, n, y);
 		return;
 	}

@@ -111,7 +111,7 @@ void ql_nf4_quantize(const float *x, int64_t n, uint8_t *codes, float *absmax)
 void ql_nf4_dequantize(const uint8_t *codes, const float *absmax, int64_t n, float *y)
 {
 #if QL_HAVE_AVX2_KERNELS
-	if (ql_avx2_active()) {
+	if (ql_deq_avx2_active()) {
 		ql_nf4_dequantize_avx2(codes, absmax, n, y);
 		return;
 	}

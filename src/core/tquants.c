@@ -95,7 +95,7 @@ static inline int tq1_trit(uint8_t b, int n)
 void ql_dequantize_row_tq1_0(const ql_block_tq1_0 *x, float *y, int64_t k)
 {
 #if QL_HAVE_AVX2_KERNELS
-	if (ql_avx2_active()) {
+	if (ql_deq_avx2_active()) {
 		ql_dequantize_row_tq1_0_avx2(x, y, k);
 		return;
 	}
@@ -143,7 +143,7 @@ int64_t ql_quantize_row_tq2_0_ref(const float *x, ql_block_tq2_0 *y, int64_t k)
 void ql_dequantize_row_tq2_0(const ql_block_tq2_0 *x, float *y, int64_t k)
 {
 #if QL_HAVE_AVX2_KERNELS
-	if (ql_avx2_active()) {
+	if (ql_deq_avx2_active()) {
 		ql_dequantize_row_tq2_0_avx2(x, y, k);
 		return;
 	}
