@@ -89,25 +89,15 @@ INL void st8(float *p, __m256 v, int mode)
 
 /* ---- scalars, as the references compute them ----------------------------------- */
 
-/* blocks.c's fp16_to_f32 without its branches (random scales would
- * mispredict them): the three cases computed and one picked. Normal:
- * exponent rebiased by 112; inf/NaN: exponent field 31 + 224 = 255, the
- * payload kept bit for bit; zero and subnormal: 2^-14 (1 + man/1024) -
- * 2^-14 = man * 2^-24, exact, as the reference's (float)man * 2^-24. */
-static inline __attribute__((always_inline)) float fp16_f32(uint16_t h)
+/* An fp16 scale by F16C (vcvtph2ps): exact, as blocks.c's fp16_to_f32,
+ * for zeros, subnormals, normals and infinities. The one difference, a
+ * signalling NaN coming out quiet, cannot show: every output is a product
+ * or sum with the scale, x86 quiets a signalling NaN operand, and of two
+ * NaN operands returns the first, quiet or not. (test_deq_simd has
+ * signalling NaN scales.) */
+INL float fp16_f32(uint16_t h)
 {
-	const uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
-	const uint32_t em = (uint32_t)(h & 0x7fffu) << 13;
-	const uint32_t exp = h & 0x7c00u;
-	float sub, f;
-	uint32_t sub_bits = em + (113u << 23), r;
-	memcpy(&sub, &sub_bits, sizeof sub);
-	sub -= 0x1p-14f;
-	memcpy(&sub_bits, &sub, sizeof sub);
-	r = exp == 0x7c00u ? em + (224u << 23) : exp == 0 ? sub_bits : em + (112u << 23);
-	r |= sign;
-	memcpy(&f, &r, sizeof f);
-	return f;
+	return _cvtsh_ss(h);
 }
 
 /* The byte-indexed scales, filled once by the reference converters. */
@@ -329,7 +319,8 @@ AVX2 void ql_dequantize_row_q2_k_avx2(const ql_block_q2_k *x, float *y, int64_t 
 
 INL void q3_k_body(const ql_block_q3_k *x, float *y, int64_t nb, int mode)
 {
-	const __m128i m3 = _mm_set1_epi8(3), four = _mm_set1_epi8(4), zero = _mm_setzero_si128();
+	const __m256i m3 = _mm256_set1_epi8(3), four = _mm256_set1_epi8(4);
+	const __m256i zero = _mm256_setzero_si256();
 	for (int64_t i = 0; i < nb; i++) {
 		/* the 16 sub-block scales d * (scale - 32), the scales unpacked as
 		 * ggml's dequantize_row_q3_K does (equal to q3_k_scale) */
@@ -348,19 +339,20 @@ INL void q3_k_body(const ql_block_q3_k *x, float *y, int64_t nb, int mode)
 			_mm256_storeu_ps(dl + 8, _mm256_mul_ps(d_all, cvt8(_mm_srli_si128(sc, 8))));
 		}
 		const uint8_t *q = x[i].qs;
-		const __m128i ha = load16(x[i].hmask), hb = load16(x[i].hmask + 16);
+		const __m256i hm = load32(x[i].hmask);
 		int m = 1, is = 0;
 		for (int n = 0; n < QL_QK_K; n += 128, q += 32) {
-			const __m128i qa = load16(q), qb = load16(q + 16);
-			for (int shift = 0; shift < 8; shift += 2, m <<= 1) {
-				const __m128i sh = _mm_cvtsi32_si128(shift), mv = _mm_set1_epi8((char)m);
-				for (int half = 0; half < 2; half++, y += 16, is++) {
-					const __m128i c = _mm_and_si128(_mm_srl_epi16(half ? qb : qa, sh), m3);
-					/* 4 where the third bit is unset */
-					const __m128i unset = _mm_cmpeq_epi8(_mm_and_si128(half ? hb : ha, mv), zero);
-					st16_mul(y, _mm_sub_epi8(c, _mm_and_si128(unset, four)),
-						 _mm256_broadcast_ss(&dl[is]), mode);
-				}
+			const __m256i qv = load32(q); /* bytes 0-15: half 0, 16-31: half 1 */
+			for (int shift = 0; shift < 8; shift += 2, m <<= 1, y += 32, is += 2) {
+				const __m128i sh = _mm_cvtsi32_si128(shift);
+				const __m256i c = _mm256_and_si256(_mm256_srl_epi16(qv, sh), m3);
+				/* 4 where the third bit is unset */
+				const __m256i unset = _mm256_cmpeq_epi8(
+					_mm256_and_si256(hm, _mm256_set1_epi8((char)m)), zero);
+				const __m256i v = _mm256_sub_epi8(c, _mm256_and_si256(unset, four));
+				st16_mul(y, _mm256_castsi256_si128(v), _mm256_broadcast_ss(&dl[is]), mode);
+				st16_mul(y + 16, _mm256_extracti128_si256(v, 1), _mm256_broadcast_ss(&dl[is + 1]),
+					 mode);
 			}
 		}
 	}

@@ -8,10 +8,9 @@
  * random and edge-case blocks), because every value is the same float
  * expression evaluated in the same order:
  *
- *   - the scales are computed per block in scalar C with the reference's
- *     own expressions (the fp16 conversion is the same bit assembly; e8m0
- *     and ue4m3 scales come from tables filled by the reference's own
- *     converters);
+ *   - the scales are computed per block with the reference's own
+ *     expressions (fp16 by F16C, exact; e8m0 and ue4m3 scales from tables
+ *     filled by the reference's own converters);
  *   - a code becomes an int32 (exact), then a float by cvtdq2ps (exact: all
  *     codes and levels are small integers), then one multiply, and where
  *     the reference subtracts or adds a minimum, one separate subtract or
