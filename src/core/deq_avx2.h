@@ -1,4 +1,5 @@
-/* deq_avx2.h — every dequantizer written with AVX2 intrinsics (deq_avx2.c),
+/* deq_avx2.h — every dequantizer written with AVX2 intrinsics
+ * (deq_avx2.c, deq_avx2_lut.c; shared helpers in deq_avx2_impl.h),
  * private to src/core.
  *
  * The public dequantizers (ql_dequantize_row_* of blocks.h and
