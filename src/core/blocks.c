@@ -20,6 +20,7 @@
 
 #include "quant_avx2.h"
 #include "simd.h"
+#include "deq_avx2.h"
 
 /* ---- binary16 ------------------------------------------------------------- */
 
@@ -194,6 +195,12 @@ static inline __attribute__((always_inline)) void q8_0_deq_block(const int8_t *r
 QL_SIMD_CLONES
 void ql_dequantize_row_q8_0(const ql_block_q8_0 *restrict x, float *restrict y, int64_t k)
 {
+#if QL_HAVE_AVX2_KERNELS
+	if (ql_deq_avx2_active()) {
+		ql_dequantize_row_q8_0_avx2(x, y, k);
+		return;
+	}
+#endif
 	const int64_t nb = k / QL_QK8_0;
 
 	for (int64_t i = 0; i < nb; i++)
@@ -294,6 +301,12 @@ int64_t ql_quantize_row_q4_0(const float *x, ql_block_q4_0 *y, int64_t k)
 QL_SIMD_CLONES
 void ql_dequantize_row_q4_0(const ql_block_q4_0 *restrict x, float *restrict y, int64_t k)
 {
+#if QL_HAVE_AVX2_KERNELS
+	if (ql_deq_avx2_active()) {
+		ql_dequantize_row_q4_0_avx2(x, y, k);
+		return;
+	}
+#endif
 	const int64_t nb = k / QL_QK4_0;
 
 	for (int64_t i = 0; i < nb; i++) {
@@ -311,6 +324,12 @@ void ql_dequantize_row_q4_0(const ql_block_q4_0 *restrict x, float *restrict y, 
 QL_SIMD_CLONES
 void ql_dequantize_row_q4_1(const ql_block_q4_1 *restrict x, float *restrict y, int64_t k)
 {
+#if QL_HAVE_AVX2_KERNELS
+	if (ql_deq_avx2_active()) {
+		ql_dequantize_row_q4_1_avx2(x, y, k);
+		return;
+	}
+#endif
 	const int64_t nb = k / QL_QK4_1;
 
 	for (int64_t i = 0; i < nb; i++) {
@@ -337,6 +356,12 @@ static uint32_t q5_high_bits(const uint8_t qh[4])
 QL_SIMD_CLONES
 void ql_dequantize_row_q5_0(const ql_block_q5_0 *restrict x, float *restrict y, int64_t k)
 {
+#if QL_HAVE_AVX2_KERNELS
+	if (ql_deq_avx2_active()) {
+		ql_dequantize_row_q5_0_avx2(x, y, k);
+		return;
+	}
+#endif
 	const int64_t nb = k / QL_QK5_0;
 
 	for (int64_t i = 0; i < nb; i++) {
@@ -355,6 +380,12 @@ void ql_dequantize_row_q5_0(const ql_block_q5_0 *restrict x, float *restrict y, 
 QL_SIMD_CLONES
 void ql_dequantize_row_q5_1(const ql_block_q5_1 *restrict x, float *restrict y, int64_t k)
 {
+#if QL_HAVE_AVX2_KERNELS
+	if (ql_deq_avx2_active()) {
+		ql_dequantize_row_q5_1_avx2(x, y, k);
+		return;
+	}
+#endif
 	const int64_t nb = k / QL_QK5_1;
 
 	for (int64_t i = 0; i < nb; i++) {

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "simd.h"
+#include "deq_avx2.h"
 
 const int8_t ql_ggml_fp4_values[16] = {
 	0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12,
@@ -193,6 +194,12 @@ int64_t ql_quantize_row_nvfp4(const float *x, ql_block_nvfp4 *y, int64_t k)
 
 void ql_dequantize_row_mxfp4(const ql_block_mxfp4 *x, float *y, int64_t k)
 {
+#if QL_HAVE_AVX2_KERNELS
+	if (ql_deq_avx2_active()) {
+		ql_dequantize_row_mxfp4_avx2(x, y, k);
+		return;
+	}
+#endif
 	const int64_t nb = k / QL_QK_MXFP4;
 
 	for (int64_t i = 0; i < nb; i++, y += QL_QK_MXFP4) {
@@ -231,6 +238,12 @@ int64_t ql_quantize_row_nvfp4_ref(const float *x, ql_block_nvfp4 *y, int64_t k)
 
 void ql_dequantize_row_nvfp4(const ql_block_nvfp4 *x, float *y, int64_t k)
 {
+#if QL_HAVE_AVX2_KERNELS
+	if (ql_deq_avx2_active()) {
+		ql_dequantize_row_nvfp4_avx2(x, y, k);
+		return;
+	}
+#endif
 	const int64_t nb = k / QL_QK_NVFP4;
 	const int sub = QL_QK_NVFP4_SUB;
 

@@ -27,6 +27,7 @@
 #include "ggml_round.h"
 #include "kq_fast.h"
 #include "kq_search.h"
+#include "deq_avx2.h"
 
 const int8_t ql_iq4nl_values[16] = {
 	-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113,
@@ -202,6 +203,12 @@ int64_t ql_quantize_row_iq4_xs(const float *x, ql_block_iq4_xs *y, int64_t k)
 
 void ql_dequantize_row_iq4_nl(const ql_block_iq4_nl *x, float *y, int64_t k)
 {
+#if QL_HAVE_AVX2_KERNELS
+	if (ql_deq_avx2_active()) {
+		ql_dequantize_row_iq4_nl_avx2(x, y, k);
+		return;
+	}
+#endif
 	const int64_t nb = k / QL_QK4_NL;
 
 	for (int64_t i = 0; i < nb; i++, y += QL_QK4_NL) {
@@ -215,6 +222,12 @@ void ql_dequantize_row_iq4_nl(const ql_block_iq4_nl *x, float *y, int64_t k)
 
 void ql_dequantize_row_iq4_xs(const ql_block_iq4_xs *x, float *y, int64_t k)
 {
+#if QL_HAVE_AVX2_KERNELS
+	if (ql_deq_avx2_active()) {
+		ql_dequantize_row_iq4_xs_avx2(x, y, k);
+		return;
+	}
+#endif
 	const int64_t nb = k / QL_QK_K;
 
 	for (int64_t i = 0; i < nb; i++) {

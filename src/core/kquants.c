@@ -27,6 +27,7 @@
 #include "ggml_round.h"
 #include "kq_fast.h"
 #include "kq_search.h"
+#include "deq_avx2.h"
 
 static inline int clampi(int v, int lo, int hi) { return v < lo ? lo : v > hi ? hi : v; }
 
@@ -109,6 +110,12 @@ int64_t ql_quantize_row_q2_k(const float *x, ql_block_q2_k *y, int64_t k)
 
 void ql_dequantize_row_q2_k(const ql_block_q2_k *x, float *y, int64_t k)
 {
+#if QL_HAVE_AVX2_KERNELS
+	if (ql_deq_avx2_active()) {
+		ql_dequantize_row_q2_k_avx2(x, y, k);
+		return;
+	}
+#endif
 	const int64_t nb = k / QL_QK_K;
 
 	for (int64_t i = 0; i < nb; i++) {
@@ -199,6 +206,12 @@ int64_t ql_quantize_row_q3_k_ref(const float *x, ql_block_q3_k *y, int64_t k)
 
 void ql_dequantize_row_q3_k(const ql_block_q3_k *x, float *y, int64_t k)
 {
+#if QL_HAVE_AVX2_KERNELS
+	if (ql_deq_avx2_active()) {
+		ql_dequantize_row_q3_k_avx2(x, y, k);
+		return;
+	}
+#endif
 	const int64_t nb = k / QL_QK_K;
 
 	for (int64_t i = 0; i < nb; i++) {
@@ -321,6 +334,12 @@ int64_t ql_quantize_row_q4_k(const float *x, ql_block_q4_k *y, int64_t k)
 
 void ql_dequantize_row_q4_k(const ql_block_q4_k *x, float *y, int64_t k)
 {
+#if QL_HAVE_AVX2_KERNELS
+	if (ql_deq_avx2_active()) {
+		ql_dequantize_row_q4_k_avx2(x, y, k);
+		return;
+	}
+#endif
 	const int64_t nb = k / QL_QK_K;
 
 	for (int64_t i = 0; i < nb; i++) {
@@ -384,6 +403,12 @@ int64_t ql_quantize_row_q5_k(const float *x, ql_block_q5_k *y, int64_t k)
 
 void ql_dequantize_row_q5_k(const ql_block_q5_k *x, float *y, int64_t k)
 {
+#if QL_HAVE_AVX2_KERNELS
+	if (ql_deq_avx2_active()) {
+		ql_dequantize_row_q5_k_avx2(x, y, k);
+		return;
+	}
+#endif
 	const int64_t nb = k / QL_QK_K;
 
 	for (int64_t i = 0; i < nb; i++) {
@@ -473,6 +498,12 @@ int64_t ql_quantize_row_q6_k(const float *x, ql_block_q6_k *y, int64_t k)
 
 void ql_dequantize_row_q6_k(const ql_block_q6_k *x, float *y, int64_t k)
 {
+#if QL_HAVE_AVX2_KERNELS
+	if (ql_deq_avx2_active()) {
+		ql_dequantize_row_q6_k_avx2(x, y, k);
+		return;
+	}
+#endif
 	const int64_t nb = k / QL_QK_K;
 
 	for (int64_t i = 0; i < nb; i++) {
@@ -532,6 +563,12 @@ int64_t ql_quantize_row_q8_k_ref(const float *x, ql_block_q8_k *y, int64_t k)
 
 void ql_dequantize_row_q8_k(const ql_block_q8_k *x, float *y, int64_t k)
 {
+#if QL_HAVE_AVX2_KERNELS
+	if (ql_deq_avx2_active()) {
+		ql_dequantize_row_q8_k_avx2(x, y, k);
+		return;
+	}
+#endif
 	const int64_t nb = k / QL_QK_K;
 
 	for (int64_t i = 0; i < nb; i++)

@@ -37,6 +37,7 @@
 
 #include "elem.h"
 #include "simd.h"
+#include "deq_avx2.h"
 
 typedef struct mx_elem {
 	int exp_bits;  /* 0 for int8 */
@@ -340,6 +341,12 @@ int64_t ql_mx_quantize(ql_qdtype t, const float *x, int64_t n, uint8_t *codes, u
 
 void ql_mx_dequantize(ql_qdtype t, const uint8_t *codes, const uint8_t *e8m0, int64_t n, float *y)
 {
+#if QL_HAVE_AVX2_KERNELS
+	if (ql_deq_avx2_active()) {
+		ql_mx_dequantize_avx2(t, codes, e8m0, n, y);
+		return;
+	}
+#endif
 	const elem_tables *tb = ql_elem_tables();
 	const float *lut = t == QL_Q_MXFP8 ? tb->mx_e4m3 : t == QL_Q_MXFP4 ? tb->mx_e2m1
 									 : tb->mx_int8;
@@ -348,7 +355,13 @@ void ql_mx_dequantize(ql_qdtype t, const uint8_t *codes, const uint8_t *e8m0, in
 		int64_t start = b * QL_MX_BLOCK;
 		int64_t len = n - start < QL_MX_BLOCK ? n - start : QL_MX_BLOCK;
 		const float scale = ql_e8m0_to_f32(e8m0[b]);
-		for (int64_t j = 0; j < len; j++)
-			y[start + j] = lut[codes[start + j] & mask] * scale;
+		for (int64_t j = 0; j < len; j++) {
+			/* An element that is NaN (e4m3 S.1111.111) stays that NaN,
+			 * its sign kept, also under a NaN scale (e8m0 0xFF): x86
+			 * returns whichever NaN operand came first, and which that is
+			 * would be up to the compiler. */
+			const float v = lut[codes[start + j] & mask];
+			y[start + j] = v != v ? v : v * scale;
+		}
 	}
 }

@@ -19,6 +19,7 @@
 
 #include "quant_avx2.h"
 #include "simd.h"
+#include "deq_avx2.h"
 
 /* Midpoints between neighbouring NF4 levels, written as bitsandbytes writes
  * them (float32 constants): thresholds[i] separates code i from code i + 1. */
@@ -109,6 +110,12 @@ void ql_nf4_quantize(const float *x, int64_t n, uint8_t *codes, float *absmax)
 
 void ql_nf4_dequantize(const uint8_t *codes, const float *absmax, int64_t n, float *y)
 {
+#if QL_HAVE_AVX2_KERNELS
+	if (ql_deq_avx2_active()) {
+		ql_nf4_dequantize_avx2(codes, absmax, n, y);
+		return;
+	}
+#endif
 	for (int64_t i = 0; i < n; i++)
 		y[i] = ql_nf4_levels[codes[i] & 15] * absmax[i / QL_NF4_BLOCK];
 }

@@ -20,6 +20,7 @@
 #include <math.h>
 
 #include "ggml_round.h"
+#include "deq_avx2.h"
 
 /* block absmax as ggml's MAX(amax, fabsf(v)) loop (a NaN turns it NaN and
  * later values may replace it, exactly as there) */
@@ -93,6 +94,12 @@ static inline int tq1_trit(uint8_t b, int n)
 
 void ql_dequantize_row_tq1_0(const ql_block_tq1_0 *x, float *y, int64_t k)
 {
+#if QL_HAVE_AVX2_KERNELS
+	if (ql_deq_avx2_active()) {
+		ql_dequantize_row_tq1_0_avx2(x, y, k);
+		return;
+	}
+#endif
 	const int64_t nb = k / QL_QK_K;
 	const int nqs = (int)sizeof x->qs, nqh = (int)sizeof x->qh;
 	const int n32 = nqs - nqs % 32;
@@ -135,6 +142,12 @@ int64_t ql_quantize_row_tq2_0_ref(const float *x, ql_block_tq2_0 *y, int64_t k)
 
 void ql_dequantize_row_tq2_0(const ql_block_tq2_0 *x, float *y, int64_t k)
 {
+#if QL_HAVE_AVX2_KERNELS
+	if (ql_deq_avx2_active()) {
+		ql_dequantize_row_tq2_0_avx2(x, y, k);
+		return;
+	}
+#endif
 	const int64_t nb = k / QL_QK_K;
 
 	for (int64_t i = 0; i < nb; i++) {

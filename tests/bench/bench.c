@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../src/core/quant_avx2.h"
 #include "qlens/blockfmt.h"
 #include "qlens/io.h"
 #include "qlens/mx.h"
@@ -266,44 +267,28 @@ static void fill_bytes(uint8_t *p, size_t n)
 		report(b, name, tt, REPS, 1);                  \
 	} while (0)
 
-/* The row kernels, one thread, over the whole tensor: each block format's
- * quantize_row (where it has one) and dequantize_row, NF4's and the MX
- * formats' dequantizers. The dequantizers read blocks of pseudo-random
- * bytes (their speed does not depend on the values) and write n floats. */
-static void bench_rows(const bench *b)
+/* The dequantizers, one thread, over the whole tensor: each block format's
+ * dequantize_row, NF4's and the MX formats' dequantizers, under the names
+ * "NAME dequantize" + suffix. They read blocks of pseudo-random bytes
+ * (their speed does not depend on the values) and write n floats. */
+static void bench_dequantizers(const bench *b, uint8_t *blk, size_t nbytes, const char *suffix)
 {
-	printf("row kernels (one thread; dequantize: n floats written):\n");
-	size_t nbytes = (size_t)b->n * 2; /* room for any block format here (<= 8.5 bits) */
-	uint8_t *blk = malloc(nbytes);
 	float *y = b->dst;
-	if (!blk) {
-		fprintf(stderr, "qlens-bench: out of memory\n");
-		exit(1);
-	}
+	char name[64];
 	fill_bytes(blk, nbytes);
 	for (int f = 0; f < ql_block_format_count; f++) {
 		const ql_block_traits *t = &ql_block_formats[f];
 		if (b->n % t->block)
 			continue;
-		char name[64];
-		/* the other formats' row quantizers: bench_block, on 2M values */
-		ql_block_quantize_fn q = !strcmp(t->name, "q8_0") || !strcmp(t->name, "q4_0")
-						 ? ql_block_quantizer(t)
-						 : NULL;
-		if (q) {
-			snprintf(name, sizeof name, "%s quantize_row", t->name);
-			uint8_t *dst = b->dst;
-			TIME_ROW(name, q(b->x, dst, b->n));
-			fill_bytes(blk, nbytes);
-		}
-		snprintf(name, sizeof name, "%s dequantize", t->name);
+		snprintf(name, sizeof name, "%s dequantize%s", t->name, suffix);
 		TIME_ROW(name, t->dequantize_row(blk, y, b->n));
 	}
 	float *absmax = malloc((size_t)(b->n / 64 + 1) * sizeof *absmax);
 	if (absmax) {
 		for (int64_t i = 0; i <= b->n / 64; i++)
 			absmax[i] = 0.01f * (float)(1 + i % 13);
-		TIME_ROW("nf4 dequantize", ql_nf4_dequantize(blk, absmax, b->n, y));
+		snprintf(name, sizeof name, "nf4 dequantize%s", suffix);
+		TIME_ROW(name, ql_nf4_dequantize(blk, absmax, b->n, y));
 		free(absmax);
 	}
 	const ql_qdtype mx[] = {QL_Q_MXFP4, QL_Q_MXFP8, QL_Q_MXINT8};
@@ -311,10 +296,40 @@ static void bench_rows(const bench *b)
 	for (int64_t i = 0; i < b->n / 32; i++)
 		e[i] = (uint8_t)(120 + i % 8);
 	for (int m = 0; m < 3; m++) {
-		char name[64];
-		snprintf(name, sizeof name, "%s dequantize", ql_qdtype_name(mx[m]));
+		snprintf(name, sizeof name, "%s dequantize%s", ql_qdtype_name(mx[m]), suffix);
 		TIME_ROW(name, ql_mx_dequantize(mx[m], blk, e, b->n, y));
 	}
+}
+
+/* The row kernels, one thread, over the whole tensor: Q8_0's and Q4_0's
+ * quantize_row (the other formats' row quantizers: bench_block, on 2M
+ * values), then every dequantizer as dispatched (AVX2 where the CPU has
+ * it), then the same dequantizers' portable C references ("..., C
+ * reference": the AVX2 kernels switched off). */
+static void bench_rows(const bench *b)
+{
+	printf("row kernels (one thread; dequantize: n floats written):\n");
+	size_t nbytes = (size_t)b->n * 2; /* room for any block format here (<= 8.5 bits) */
+	uint8_t *blk = malloc(nbytes);
+	if (!blk) {
+		fprintf(stderr, "qlens-bench: out of memory\n");
+		exit(1);
+	}
+	fill_bytes(blk, nbytes);
+	for (int f = 0; f < ql_block_format_count; f++) {
+		const ql_block_traits *t = &ql_block_formats[f];
+		if (b->n % t->block || (strcmp(t->name, "q8_0") && strcmp(t->name, "q4_0")))
+			continue;
+		char name[64];
+		snprintf(name, sizeof name, "%s quantize_row", t->name);
+		uint8_t *dst = b->dst;
+		ql_block_quantize_fn q = ql_block_quantizer(t);
+		TIME_ROW(name, q(b->x, dst, b->n));
+	}
+	bench_dequantizers(b, blk, nbytes, "");
+	ql_avx2_enable(false);
+	bench_dequantizers(b, blk, nbytes, ", C reference");
+	ql_avx2_enable(true);
 	free(blk);
 }
 
