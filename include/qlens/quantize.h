@@ -39,6 +39,11 @@ typedef struct ql_qopts {
 	                    and storage as usual, codes made a tile at a time and
 	                    dropped; for callers that want the error only (qlens
 	                    report). Block targets ignore it. */
+	ql_ehist *ehist; /* optional (initialised by the caller): the errors
+	                    y - x are counted into it in the quantize pass
+	                    itself, on every thread (stats.h; implies the
+	                    metrics, whatever no_metrics says). Block targets
+	                    then take their portable path. */
 } ql_qopts;
 
 typedef struct ql_qresult {

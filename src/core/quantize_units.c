@@ -10,6 +10,7 @@
 
 #include "qlens/affine.h"
 #include "qlens/scaled.h"
+#include "ehist_pool.h"
 #include "lanes.h"
 #include "simd.h"
 
@@ -43,14 +44,18 @@ static void quant_span(qplan *p, int64_t off, int64_t len, int64_t s, ql_metrics
 		}
 		/* Affine: one fused pass; the dequantized values are stored only
 		 * if someone reads them, the sums are those of ql_metrics_add. */
-		float *yo = r->dequant || defer ? y : NULL;
 		ql_metrics_acc *sums = !p->no_metrics && !defer ? acc : NULL;
+		/* the error histogram reads the tile just made, still in cache */
+		bool eh = sums && acc->eh;
+		float *yo = r->dequant || defer || eh ? y : NULL;
 		if (p->info->is_signed)
 			acc->clipped += ql_affine_qdq_s8(x + t, (size_t)w, scale, z, p->qmin, p->qmax,
 							 (int8_t *)ct, yo, sums);
 		else
 			acc->clipped += ql_affine_qdq_u8(x + t, (size_t)w, scale, z, p->qmin, p->qmax,
 							 ct, yo, sums);
+		if (eh)
+			ql_ehist_add(acc->eh, x + t, y, (size_t)w);
 	}
 }
 
@@ -131,7 +136,7 @@ static void quant_groups(qplan *p, int64_t u0, int64_t u1, ql_metrics_acc *acc, 
 {
 	ql_qresult *r = p->r;
 	/* A fused loop over whole blocks where the target has one (AVX2). */
-	if (p->info->fast_units && p->fused && p->info->fast_units(p, u0, u1, acc))
+	if (p->info->fast_units && p->fused && !acc->eh && p->info->fast_units(p, u0, u1, acc))
 		return;
 	float tile[TILE];
 	int64_t tstart = -1, tend = -1; /* the elements now in the tile */
@@ -170,6 +175,10 @@ void ql_qp_quant_job(void *arg, int64_t job)
 	job_units(p, job, &u0, &u1);
 	ql_metrics_acc *acc = &p->acc[job];
 	ql_metrics_acc_init(acc);
+	int eh_slot = -1;
+	if (p->ehpool && !(acc->eh = ql_ehist_pool_take(p->ehpool, &eh_slot))) {
+		return; /* no memory: the pool remembers it, ql_quantize fails */
+	}
 	bool blocky = p->blocky;
 
 	if (p->trav == TRAV_CHUNKS) {
@@ -193,4 +202,7 @@ void ql_qp_quant_job(void *arg, int64_t job)
 			for (int64_t c = u0; c < u1; c++)
 				quant_span(p, (o * p->C + c) * p->inner, p->inner, c, acc, NULL);
 	}
+	if (p->ehpool)
+		ql_ehist_pool_give(p->ehpool, eh_slot);
+	acc->eh = NULL;
 }
