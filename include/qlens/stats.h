@@ -102,7 +102,8 @@ void ql_hist_add_error(ql_hist *h, const float *x, const float *y, size_t n);
  * for which [floor(lo/W)·W, ceil(hi/W)·W] takes at most nbins bins, where
  * lo = min(e, 0), hi = max(e, 0). Every fine bin then lies inside one
  * shown bin, so the counts are exact: np.histogram(e, edges) with those
- * edges (the last bin closed). Fewer than nbins bins may be shown.
+ * edges (the last bin closed). Fewer than nbins bins may be shown; two
+ * at least when there are errors of both signs.
  * Non-finite errors go to `nan`. nbins is 1..(1 << QL_EHIST_K); more bins
  * are allowed but then W is widened until every fine bin fits. */
 #define QL_EHIST_K 6

@@ -147,6 +147,8 @@ int ql_ehist_finish(const ql_ehist *f, int nbins, ql_hist *h, ql_error *err)
 				wmin = w > wmin ? w : wmin;
 				break;
 			}
+	if (lo < 0 && hi > 0 && nbins < 2)
+		nbins = 2; /* 0 is an edge */
 	int ex;
 	frexp((hi - lo) / nbins, &ex); /* (hi - lo) / nbins < 2^ex */
 	double W = ldexp(1.0, ex);
