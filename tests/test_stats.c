@@ -15,6 +15,7 @@
 
 #include "qlens/stats.h"
 #include "qgolden.h"
+#include "../src/core/quant_avx2.h"
 
 static FILE *open_core(void)
 {
@@ -236,6 +237,78 @@ static void test_ehist_merge_and_bins(void **state)
 	free(y);
 }
 
+/* The AVX2 fine-bin kernel against the portable loop (ql_avx2_enable):
+ * the same fine counts and range, on errors with every edge case: +-0
+ * (and -0 - +0), subnormal and huge errors, ties on fine-bin edges,
+ * all-equal runs, NaN and inf, and lengths that are not a multiple of 4
+ * (the tails). */
+static void test_ehist_avx2_equals_c(void **state)
+{
+	(void)state;
+	size_t n = 5000;
+	float *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+	assert_non_null(x);
+	assert_non_null(y);
+	uint32_t seed = 3;
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1664525u + 1013904223u;
+		float u = (float)((int32_t)seed >> 8) * (1.0f / 8388608.0f);
+		switch (i % 11) {
+		case 0: x[i] = 0.0f; y[i] = -0.0f; break;
+		case 1: x[i] = -0.0f; y[i] = 0.0f; break;
+		case 2: x[i] = u * 1e-44f; y[i] = -u * 1e-44f; break;     /* subnormal */
+		case 3: x[i] = u * 3e38f; y[i] = -u * 3e38f; break;       /* huge */
+		case 4: x[i] = 1.0f; y[i] = 1.0f + 0.015625f * (float)(i % 7); break; /* edges */
+		case 5: x[i] = 2.0f; y[i] = 1.75f; break;                 /* all equal */
+		default: x[i] = u; y[i] = roundf(u * 100.0f) / 100.0f; break;
+		}
+	}
+	x[17] = NAN;
+	y[29] = INFINITY;
+	x[40] = -INFINITY;
+	const size_t lens[] = {0, 1, 3, 4, 5, 255, 256, 257, 1023, 5000};
+	for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++) {
+		ql_ehist a, b;
+		ql_error err;
+		assert_int_equal(ql_ehist_init(&a, &err), 0);
+		assert_int_equal(ql_ehist_init(&b, &err), 0);
+		ql_avx2_enable(false);
+		ql_ehist_add(&a, x, y, lens[l]);
+		ql_ehist_add(&b, x + 1, y + 1, lens[l] ? lens[l] - 1 : 0);
+		ql_avx2_enable(true);
+		ql_ehist c, d;
+		assert_int_equal(ql_ehist_init(&c, &err), 0);
+		assert_int_equal(ql_ehist_init(&d, &err), 0);
+		ql_ehist_add(&c, x, y, lens[l]);
+		ql_ehist_add(&d, x + 1, y + 1, lens[l] ? lens[l] - 1 : 0); /* unaligned */
+		assert_memory_equal(a.counts, c.counts, QL_EHIST_NFINE * sizeof *a.counts);
+		assert_memory_equal(b.counts, d.counts, QL_EHIST_NFINE * sizeof *b.counts);
+		assert_memory_equal(&a.min, &c.min, sizeof a.min);
+		assert_memory_equal(&a.max, &c.max, sizeof a.max);
+		assert_memory_equal(&b.min, &d.min, sizeof b.min);
+		assert_memory_equal(&b.max, &d.max, sizeof b.max);
+		assert_int_equal(a.n, c.n);
+		ql_ehist_free(&a);
+		ql_ehist_free(&b);
+		ql_ehist_free(&c);
+		ql_ehist_free(&d);
+	}
+	/* and the shown bins of it all still hold every finite error once,
+	 * the NaN and the infinities in `nan` */
+	ql_hist h;
+	ql_error err;
+	assert_int_equal(ql_error_hist(&h, x, y, n, 11, &err), 1);
+	int64_t sum = 0;
+	for (int i = 0; i < h.nbins; i++)
+		sum += h.counts[i];
+	assert_int_equal(h.nan, 3);
+	assert_int_equal(sum + h.below + h.above, (int64_t)n - 3);
+	assert_int_equal(h.below + h.above, 0);
+	ql_hist_free(&h);
+	free(x);
+	free(y);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -243,6 +316,7 @@ int main(void)
 		cmocka_unit_test(test_error_hist_edges),
 		cmocka_unit_test(test_error_hist_threads),
 		cmocka_unit_test(test_ehist_merge_and_bins),
+		cmocka_unit_test(test_ehist_avx2_equals_c),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

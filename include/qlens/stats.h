@@ -107,8 +107,9 @@ void ql_hist_add_error(ql_hist *h, const float *x, const float *y, size_t n);
  * Non-finite errors go to `nan`. nbins is 1..(1 << QL_EHIST_K); more bins
  * are allowed but then W is widened until every fine bin fits. */
 #define QL_EHIST_K 6
+#define QL_EHIST_NFINE (1 << (12 + QL_EHIST_K)) /* fine bins */
 typedef struct ql_ehist {
-	int64_t *counts;   /* fine bins (private layout, ehist.c) */
+	int64_t *counts;   /* QL_EHIST_NFINE fine bins (layout: ehist.c) */
 	double min, max;   /* of the finite errors counted (+inf/-inf if none) */
 	int64_t n;         /* errors counted, non-finite ones included */
 } ql_ehist;

@@ -1,19 +1,19 @@
 /* ehist.c — the error histogram in one pass (qlens/stats.h: ql_ehist) and
  * the per-thread pool of them (ehist_pool.h).
  *
- * Fine bins. An error e (a double) has the bits sign | 11-bit exponent |
- * 52-bit mantissa; its magnitude bits m = bits & ~sign grow with |e|. The
- * fine bin of a magnitude is m >> (52 - K): exponent and top K mantissa
- * bits, a bin [a, a + w) with w = 2^(exp - K) and a a multiple of w.
- * Errors of float pairs are 0 or at least 2^-149 and below 2^129 in
- * magnitude, so only the biased exponents E0 + 1 .. E0 + ROWS - 2 occur:
- * row 0 (2^-150) holds just the zeros, the last row everything from
- * 2^129 up (inf and NaN: the non-finite errors).
+ * Fine bins. An error e (a double, -0 made +0) has the bits sign | 11-bit
+ * exponent | 52-bit mantissa. Its fine bin is those bits >> (52 - K):
+ * sign, exponent and top K mantissa bits, 2^(12 + K) bins in all, half of
+ * them per sign. A magnitude's bin is [a, a + w) with w = 2^(exp - K) and
+ * a a multiple of w. The counts are calloc'ed: only the pages of bins that
+ * errors reach are ever touched (errors of float pairs are 0 or between
+ * 2^-149 and 2^129 in magnitude).
  *
- * Negative errors are keyed by m - 1 (the next smaller magnitude), which
- * makes their bins closed at the left too: e in [-(a + w), -a). Every fine
- * bin is then [v, v + w) with v a multiple of w, like np.histogram's bins,
- * so a shown bin of a width W >= w holds it whole.
+ * Negative errors are keyed by their bits - 1 (the next smaller
+ * magnitude), which makes their bins closed at the left too: e in
+ * [-(a + w), -a). Every fine bin is then [v, v + w) with v a multiple of
+ * w, like np.histogram's bins, so a shown bin of a width W >= w holds it
+ * whole. Exponent 2047 holds the non-finite errors.
  */
 #include "qlens/stats.h"
 
@@ -23,16 +23,18 @@
 #include <string.h>
 
 #include "ehist_pool.h"
-#include "simd.h"
+#include "quant_avx2.h"
+
+#if QL_HAVE_AVX2_KERNELS
+#include <immintrin.h>
+#endif
 
 #define K QL_EHIST_K
-#define E0 873                       /* biased exponent of row 0: 2^-150 */
-#define ROWS 280                     /* rows 0 .. 279 (2^129 and up) */
-#define TOP ((int64_t)(ROWS - 1) << K) /* the non-finite bin of a half */
-#define HALF (TOP + 1)               /* bins per sign */
+#define SHIFT (52 - K)
+#define HALF ((int64_t)1 << (11 + K)) /* bins per sign */
 #define NFINE (2 * HALF)
-#define MAG_MASK 0x7fffffffffffffffULL
 #define EXP_INF 0x7ff0000000000000ULL
+_Static_assert(NFINE == QL_EHIST_NFINE, "stats.h's QL_EHIST_NFINE");
 
 int ql_ehist_init(ql_ehist *f, ql_error *err)
 {
@@ -60,26 +62,22 @@ void ql_ehist_clear(ql_ehist *f)
 	f->n = 0;
 }
 
-/* Up to CH errors at a time: their fine bins computed in a loop the
- * compiler vectorises, then counted one by one. */
+/* Up to CH errors at a time: their fine bins computed first (four at a
+ * time in the AVX2 path), then counted one by one. */
 #define CH 256
 
-QL_SIMD_CLONES
-static void ehist_chunk(const float *restrict x, const float *restrict y, size_t n,
-			uint32_t *restrict idx, double *mnp, double *mxp)
+/* The portable reference: fine bins of n errors into idx, their finite
+ * range into *mnp, *mxp. */
+static void ehist_chunk_c(const float *x, const float *y, size_t n, uint32_t *idx, double *mnp,
+			  double *mxp)
 {
 	double mn = *mnp, mx = *mxp;
 	for (size_t i = 0; i < n; i++) {
-		double e = (double)y[i] - (double)x[i];
+		double e = ((double)y[i] - (double)x[i]) + 0.0; /* -0 + 0 = +0 */
 		uint64_t b;
 		memcpy(&b, &e, sizeof b);
-		uint64_t m = b & MAG_MASK;
-		uint64_t neg = (b >> 63) & (uint64_t)(m != 0);
-		int64_t k = (int64_t)((m - neg) >> (52 - K)) - ((int64_t)E0 << K);
-		k = k < 0 ? 0 : k;
-		k = k > TOP ? TOP : k;
-		idx[i] = (uint32_t)(k + (int64_t)neg * HALF);
-		double ef = m < EXP_INF ? e : 0.0; /* non-finite: not in the range */
+		idx[i] = (uint32_t)((b - (b >> 63)) >> SHIFT);
+		double ef = (b << 1) < (EXP_INF << 1) ? e : 0.0; /* non-finite: not in the range */
 		mn = ef < mn ? ef : mn;
 		mx = ef > mx ? ef : mx;
 	}
@@ -87,14 +85,65 @@ static void ehist_chunk(const float *restrict x, const float *restrict y, size_t
 	*mxp = mx;
 }
 
+#if QL_HAVE_AVX2_KERNELS
+/* The same, four errors at a time (the tail by the C loop). The range is a
+ * min/max, so its lanes may be combined in any order. */
+__attribute__((target("avx2"))) static void ehist_chunk_avx2(const float *x, const float *y,
+							     size_t n, uint32_t *idx,
+							     double *mnp, double *mxp)
+{
+	const __m256i zero = _mm256_setzero_si256();
+	const __m256i mag = _mm256_set1_epi64x(0x7fffffffffffffffLL);
+	const __m256i fin = _mm256_set1_epi64x((long long)EXP_INF - 1); /* m > fin: non-finite */
+	const __m256i pick = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
+	const __m256d pz = _mm256_setzero_pd();
+	__m256d vmn = _mm256_set1_pd(*mnp), vmx = _mm256_set1_pd(*mxp);
+	size_t i = 0;
+	for (; i + 4 <= n; i += 4) {
+		__m256d e = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(y + i)),
+					  _mm256_cvtps_pd(_mm_loadu_ps(x + i)));
+		e = _mm256_add_pd(e, pz);
+		__m256i b = _mm256_castpd_si256(e);
+		/* b - 1 where the sign is set (all ones = -1) */
+		__m256i k = _mm256_srli_epi64(_mm256_add_epi64(b, _mm256_cmpgt_epi64(zero, b)), SHIFT);
+		_mm_storeu_si128((__m128i *)(idx + i),
+				 _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(k, pick)));
+		__m256i nf = _mm256_cmpgt_epi64(_mm256_and_si256(b, mag), fin);
+		__m256d ef = _mm256_andnot_pd(_mm256_castsi256_pd(nf), e);
+		vmn = _mm256_min_pd(vmn, ef);
+		vmx = _mm256_max_pd(vmx, ef);
+	}
+	double a[4], c[4];
+	_mm256_storeu_pd(a, vmn);
+	_mm256_storeu_pd(c, vmx);
+	double mn = a[0], mx = c[0];
+	for (int l = 1; l < 4; l++) {
+		mn = a[l] < mn ? a[l] : mn;
+		mx = c[l] > mx ? c[l] : mx;
+	}
+	*mnp = mn;
+	*mxp = mx;
+	if (i < n)
+		ehist_chunk_c(x + i, y + i, n - i, idx + i, mnp, mxp);
+}
+#endif
+
 void ql_ehist_add(ql_ehist *f, const float *x, const float *y, size_t n)
 {
 	uint32_t idx[CH];
 	int64_t *restrict c = f->counts;
 	double mn = f->min, mx = f->max;
+#if QL_HAVE_AVX2_KERNELS
+	const bool avx2 = ql_avx2_active();
+#endif
 	for (size_t i = 0; i < n; i += CH) {
 		size_t w = n - i < CH ? n - i : CH;
-		ehist_chunk(x + i, y + i, w, idx, &mn, &mx);
+#if QL_HAVE_AVX2_KERNELS
+		if (avx2)
+			ehist_chunk_avx2(x + i, y + i, w, idx, &mn, &mx);
+		else
+#endif
+			ehist_chunk_c(x + i, y + i, w, idx, &mn, &mx);
 		for (size_t j = 0; j < w; j++)
 			c[idx[j]]++;
 	}
@@ -112,10 +161,11 @@ void ql_ehist_merge(ql_ehist *a, const ql_ehist *b)
 	a->n += b->n;
 }
 
-/* Fine bin k (0 < k < TOP) of a half: its lower magnitude edge a, width w. */
+/* Fine bin k (0 < k < HALF, exponent 1..2046) of a half: its lower
+ * magnitude edge a and width w. */
 static void fine_bin(int64_t k, double *a, double *w)
 {
-	int be = (int)(k >> K) + E0;
+	int be = (int)(k >> K);
 	int64_t mant = k & ((1 << K) - 1);
 	*w = ldexp(1.0, be - 1023 - K);
 	*a = ldexp((double)((1 << K) + mant), be - 1023 - K);
@@ -137,10 +187,12 @@ int ql_ehist_finish(const ql_ehist *f, int nbins, ql_hist *h, ql_error *err)
 	double lo = f->min < 0 ? f->min : 0.0, hi = f->max > 0 ? f->max : 0.0;
 	if (lo == 0 && hi == 0)
 		return 0;
-	/* the widest fine bin that holds something: W may not be narrower */
+	/* the widest fine bin that holds something: W may not be narrower;
+	 * exponent 0 (no error of floats lies there but 0) counts as 0 */
+	const int64_t FIRST = (int64_t)1 << K, NONFIN = (int64_t)2047 << K;
 	double wmin = 0;
 	for (int64_t s = 0; s < 2; s++)
-		for (int64_t k = TOP - 1; k > 0; k--)
+		for (int64_t k = NONFIN - 1; k >= FIRST; k--)
 			if (f->counts[s * HALF + k]) {
 				double a, w;
 				fine_bin(k, &a, &w);
@@ -163,12 +215,16 @@ int ql_ehist_finish(const ql_ehist *f, int nbins, ql_hist *h, ql_error *err)
 	if (ql_hist_init(h, nb, base * W, ceil(hi / W) * W, err))
 		return -1;
 	for (int64_t s = 0; s < 2; s++) {
-		for (int64_t k = 0; k < TOP; k++) {
+		for (int64_t k = 0; k < HALF; k++) {
 			int64_t c = f->counts[s * HALF + k];
 			if (!c)
 				continue;
+			if (k >= NONFIN) {
+				h->nan += c;
+				continue;
+			}
 			double v = 0; /* the fine bin's left edge */
-			if (k > 0) {
+			if (k >= FIRST) {
 				double a, w;
 				fine_bin(k, &a, &w);
 				v = s ? -(a + w) : a;
@@ -183,7 +239,6 @@ int ql_ehist_finish(const ql_ehist *f, int nbins, ql_hist *h, ql_error *err)
 			else
 				h->counts[(int)j] += c;
 		}
-		h->nan += f->counts[s * HALF + TOP];
 	}
 	h->total = f->n;
 	return 1;
