@@ -9,7 +9,8 @@
  *   with a notice; the command still runs.
  * - Tensor names with newline, ESC/OSC, BEL, C1, bidi overrides, invalid
  *   UTF-8 and 200 characters reach the output pane escaped, by the same
- *   rule as the command line (qlens/escape.h).
+ *   rule as the command line (qlens/escape.h); so do the inspector's tree
+ *   and every other screen (they draw through ql_put, which escapes).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -175,12 +176,39 @@ static void test_names_escaped(void **state)
 	ql_tui_close(t);
 }
 
+/* The inspector's tree draws the names through ql_put, which shows them by
+ * the same rule (theme.c's walk_text escapes first): the same text as the
+ * CLI, and no control, C1 or bidi character in any cell. */
+static void test_tree_names_escaped(void **state)
+{
+	(void)state;
+	char path[512];
+	snprintf(path, sizeof path, "%s/evil.safetensors", dir);
+	write_evil(path);
+	ql_error err = {{0}};
+	char *args[] = {path, NULL};
+	ql_tui *t = ql_tui_open_virtual_args("xterm-256color", H, W, "file", 1, args, &err);
+	if (!t)
+		fail_msg("ql_tui_open_virtual_args: %s", err.msg);
+	expect_text(t, "nl\\nname");
+	expect_text(t, "esc\\x1B[2Jx");
+	expect_text(t, "osc\\x1B]0;PWNED\\x07");
+	expect_text(t, "c1\\u{009B}31m");
+	expect_text(t, "bidi\\u{202E}evil");
+	for (const unsigned char *p = (const unsigned char *)screen(t); *p; p++)
+		assert_true(*p >= 0x20 || *p == '\n');
+	assert_null(strstr(screen_buf, "\xc2\x9b"));
+	assert_null(strstr(screen_buf, "\xe2\x80\xae"));
+	ql_tui_close(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_search_cancel_no_leak),
 		cmocka_unit_test(test_line_limit),
 		cmocka_unit_test(test_names_escaped),
+		cmocka_unit_test(test_tree_names_escaped),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -24,6 +24,25 @@ typedef struct ql_qprogress {
 	atomic_llong total;
 } ql_qprogress;
 
+/* Reusable storage for a series of ql_quantize calls (qlens report): zero
+ * it, point ql_qopts.bufs at it, quantize tensor after tensor, then
+ * ql_qbufs_free. Every output and scratch array ql_quantize needs comes
+ * from its slots, each grown to the largest need so far and kept, so the
+ * pages of fresh buffers are faulted once per series, not once per tensor.
+ * A result made with bufs points into them (result.borrowed): it is valid
+ * until the next ql_quantize with the same bufs or ql_qbufs_free, and
+ * ql_qresult_free frees none of it. One series at a time per ql_qbufs. */
+enum { QL_QBUF_SLOTS = 24 };
+typedef struct ql_qbufs {
+	void *ptr[QL_QBUF_SLOTS];
+	size_t cap[QL_QBUF_SLOTS];  /* bytes */
+} ql_qbufs;
+
+/* Frees what b holds and empties it (b itself is the caller's). */
+void ql_qbufs_free(ql_qbufs *b);
+/* Bytes b holds now, over all its slots. */
+size_t ql_qbufs_bytes(const ql_qbufs *b);
+
 typedef struct ql_qopts {
 	bool dequant;   /* keep the dequantized tensor in result.dequant */
 	int threads;    /* worker threads; 0 = one per online CPU (at most 16) */
@@ -34,16 +53,20 @@ typedef struct ql_qopts {
 	                    new job starts and ql_quantize returns -1 with
 	                    "cancelled" and nothing to free (checked between jobs
 	                    and passes, so within one job's time) */
-	bool no_codes;   /* keep no codes (result.codes NULL) for element-wise
-	                    targets (int*, uint*, fp8/fp4 scaled): scales, metrics
-	                    and storage as usual, codes made a tile at a time and
-	                    dropped; for callers that want the error only (qlens
-	                    report). Block targets ignore it. */
+	bool no_codes;   /* keep no codes (result.codes NULL) and, for block
+	                    targets, no raw blocks either (result.blocks NULL,
+	                    blocks_bytes 0): scales, metrics and storage
+	                    (result.bytes) as usual, codes and blocks made a tile
+	                    or a job at a time in per-thread scratch and dropped;
+	                    for callers that want the error only (qlens report) */
+	ql_qbufs *bufs;  /* optional: take every buffer from here (see above) */
 	ql_ehist *ehist; /* optional (initialised by the caller): the errors
 	                    y - x are counted into it in the quantize pass
 	                    itself, on every thread (stats.h; implies the
 	                    metrics, whatever no_metrics says). Block targets
-	                    then take their portable path. */
+	                    keep their fused loop where a row dequantizer
+	                    decodes its blocks (q8_0, q4_0; not with no_codes),
+	                    else take their portable path. */
 } ql_qopts;
 
 typedef struct ql_qresult {
@@ -107,6 +130,8 @@ typedef struct ql_qresult {
 	int nsub;                  /* sub-blocks per block */
 	float *sub_scales;         /* nscales * nsub, or NULL */
 	float *sub_mins;           /* nscales * nsub, or NULL */
+	bool borrowed;             /* the arrays are ql_qopts.bufs' (not freed
+	                              by ql_qresult_free) */
 } ql_qresult;
 
 /* Quantizes x (nelem = product of shape floats, C order) with scheme s.

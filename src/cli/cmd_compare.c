@@ -263,6 +263,8 @@ int ql_cmd_compare(ql_cmd_ctx *ctx, int argc, char **argv)
 	}
 	ql_source *src = NULL;
 	float *x = NULL;
+	size_t xcap = 0;
+	ql_qbufs bufs = {0};
 	rc = QL_EXIT_FAIL;
 	if (ql_cli_open(ctx, file, &fo.open, &src))
 		goto out;
@@ -273,8 +275,11 @@ int ql_cmd_compare(ql_cmd_ctx *ctx, int argc, char **argv)
 	ql_error err = { "" };
 	/* A tensor named on the command line is taken whatever its dtype, as
 	 * `quantize` takes it: integers read as float32 (`report`, which sweeps
-	 * a whole file, skips them and says so). */
-	if (ql_source_read_f32(src, (size_t)ti, &x, &err)) {
+	 * a whole file, skips them and says so). float32 is read straight from
+	 * the mapping; every scheme keeps no codes or blocks and reuses one
+	 * set of buffers (memory: the tensor and its scales). */
+	const float *xin = ql_cli_read_floats(src, (size_t)ti, &x, &xcap, &err);
+	if (!xin) {
 		ql_fail(ctx, "%s", err.msg);
 		goto out;
 	}
@@ -283,11 +288,11 @@ int ql_cmd_compare(ql_cmd_ctx *ctx, int argc, char **argv)
 	int ok = 0;
 	for (int i = 0; i < n; i++) {
 		ql_progress_step(&pr, i, (size_t)i + 1, (size_t)n, e[i].word);
-		ql_qopts qo = { .threads = threads };
+		ql_qopts qo = { .threads = threads, .no_codes = true, .bufs = &bufs };
 		ql_qresult q;
 		ql_error qe = { "" };
 		if (ql_scheme_validate(&e[i].scheme, t->shape, t->ndim, &qe) ||
-		    ql_quantize(x, t->shape, t->ndim, &e[i].scheme, &qo, &q, &qe) ||
+		    ql_quantize(xin, t->shape, t->ndim, &e[i].scheme, &qo, &q, &qe) ||
 		    (ql_qresult_check(&q, &qe) && (ql_qresult_free(&q), 1))) {
 			e[i].failed = true;
 			snprintf(e[i].reason, sizeof e[i].reason, "%.199s", qe.msg);
@@ -311,6 +316,7 @@ int ql_cmd_compare(ql_cmd_ctx *ctx, int argc, char **argv)
 	else
 		rc = QL_EXIT_OK;
 out:
+	ql_qbufs_free(&bufs);
 	free(x);
 	free(e);
 	ql_source_close(src);

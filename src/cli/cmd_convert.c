@@ -231,6 +231,7 @@ int ql_cmd_convert(ql_cmd_ctx *ctx, int argc, char **argv)
 
 	ql_source *src = NULL;
 	float *x = NULL;
+	size_t xcap = 0;
 	uint8_t *y = NULL;
 	ql_writer *w = NULL;
 	int rc = QL_EXIT_FAIL;
@@ -243,8 +244,10 @@ int ql_cmd_convert(ql_cmd_ctx *ctx, int argc, char **argv)
 	const ql_tensor *t = ql_source_tensor(src, (size_t)ti);
 	/* A tensor named on the command line is taken whatever its dtype, as
 	 * `quantize` takes it: integers read as float32 (`report`, which sweeps
-	 * a whole file, skips them and says so). */
-	if (ql_source_read_f32(src, (size_t)ti, &x, &err)) {
+	 * a whole file, skips them and says so). float32 is read straight from
+	 * the mapping, not copied. */
+	const float *xin = ql_cli_read_floats(src, (size_t)ti, &x, &xcap, &err);
+	if (!xin) {
 		ql_fail(ctx, "%s", err.msg);
 		goto out;
 	}
@@ -255,7 +258,7 @@ int ql_cmd_convert(ql_cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	counts c = { 0 };
-	cast_all(x, t->nelem, &tg, y, &c);
+	cast_all(xin, t->nelem, &tg, y, &c);
 	if (ql_writer_open(output, force, &w, &err) ||
 	    ql_writer_add(w, t->name, tg.dtype, t->shape, t->ndim, y, &err)) {
 		ql_fail(ctx, "%s", err.msg);

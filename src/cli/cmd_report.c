@@ -6,7 +6,9 @@
  * the kernels of `qlens quantize` — with no codes and no dequantized copy
  * kept (the metrics come out of the quantize pass), and its pages dropped
  * before the next, so peak memory is about the largest tensor, not the
- * file. Tensors that are not floats (integer dtypes), that qlens cannot
+ * file. ql_quantize's buffers (scales, ranges, scratch) and the float32
+ * copy are reused from tensor to tensor (report_bufs), so their pages are
+ * faulted once per report. Tensors that are not floats (integer dtypes), that qlens cannot
  * decode (GGUF K-quants, ...), that the scheme does not fit (q4_0 on a row
  * of 20) or that hold NaN/inf are listed as skipped with the reason.
  *
@@ -115,10 +117,20 @@ static int cmp_rows(const void *pa, const void *pb)
 	return a->index < b->index ? -1 : a->index > b->index;
 }
 
+/* The buffers one report reuses from tensor to tensor, each grown to the
+ * largest tensor's need: ql_quantize's outputs and scratch, and the float32
+ * copy of tensors that are not float32 in the file. Their pages are faulted
+ * once per report, not once per tensor. */
+typedef struct report_bufs {
+	ql_qbufs q;
+	float *x;
+	size_t xcap; /* floats */
+} report_bufs;
+
 /* Quantizes tensor i; fills r (reported or skipped) and merges its sums
  * into total. Returns -1 only on a failure that ends the report. */
 static int run_tensor(ql_source *src, size_t i, const ql_scheme *s, int threads, row *r,
-		      ql_metrics_acc *total, ql_error *err)
+		      ql_metrics_acc *total, report_bufs *bufs, ql_error *err)
 {
 	const ql_tensor *t = ql_source_tensor(src, i);
 	memset(r, 0, sizeof *r);
@@ -141,29 +153,20 @@ static int run_tensor(ql_source *src, size_t i, const ql_scheme *s, int threads,
 	 * anything else is decoded into a float32 copy. No dequantized copy
 	 * and no codes are kept: the metrics and their sums come out of the
 	 * quantize pass itself. */
-	if (ql_source_read(src, i, err))
+	const float *xin = ql_cli_read_floats(src, i, &bufs->x, &bufs->xcap, err);
+	if (!xin)
 		return -1; /* a damaged file: stop */
-	float *x = NULL;
-	const float *xin = NULL;
-	if (t->dtype == QL_DT_F32 && !t->big_endian && (!t->fortran_order || t->ndim <= 1) &&
-	    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && (uintptr_t)t->data % _Alignof(float) == 0) {
-		xin = t->data;
-	} else {
-		if (ql_source_read_f32(src, i, &x, err))
-			return -1;
-		ql_source_release(src, i); /* x is a copy: the file's pages can go */
-		xin = x;
-	}
-	ql_qopts qo = { .no_codes = true, .threads = threads };
+	if (xin == bufs->x)
+		ql_source_release(src, i); /* a copy: the file's pages can go */
+	ql_qopts qo = { .no_codes = true, .threads = threads, .bufs = &bufs->q };
 	ql_qresult q;
 	int qrc = ql_quantize(xin, t->shape, t->ndim, s, &qo, &q, &e);
 	if (!qrc && ql_qresult_check(&q, &e)) {
 		ql_qresult_free(&q); /* never reported as an answer */
 		qrc = -1;
 	}
-	if (!x)
+	if (xin != bufs->x)
 		ql_source_release(src, i); /* done with the mapped pages */
-	free(x);
 	if (qrc) {
 		r->skipped = true;
 		snprintf(r->reason, sizeof r->reason, "%.199s", e.msg);
@@ -377,10 +380,11 @@ int ql_cmd_report(ql_cmd_ctx *ctx, int argc, char **argv)
 	ql_metrics_acc_init(&total);
 	double done = 0;
 	int rc = QL_EXIT_OK;
+	report_bufs bufs = { .xcap = 0 };
 	for (size_t i = 0; i < n; i++) {
 		const ql_tensor *t = ql_source_tensor(src, i);
 		ql_progress_step(&pr, done, i + 1, n, t->name);
-		if (run_tensor(src, i, &s, threads, &rows[i], &total, &err)) {
+		if (run_tensor(src, i, &s, threads, &rows[i], &total, &bufs, &err)) {
 			ql_progress_end(&pr);
 			fflush(ctx->out);
 			rc = ql_fail(ctx, "%s", err.msg);
@@ -432,6 +436,8 @@ int ql_cmd_report(ql_cmd_ctx *ctx, int argc, char **argv)
 			"elements together)\n", tm.sqnr_db, tm.rmse, tm.max_abs_err, tm.cosine);
 	}
 out:
+	ql_qbufs_free(&bufs.q);
+	free(bufs.x);
 	free(rows);
 	ql_source_close(src);
 	return rc;

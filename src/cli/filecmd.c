@@ -63,6 +63,37 @@ const char *ql_cli_dtype_name(const ql_tensor *t)
 	return ql_dtypes[t->dtype].name;
 }
 
+const float *ql_cli_read_floats(ql_source *src, size_t i, float **copy, size_t *cap,
+				ql_error *err)
+{
+	if (ql_source_read(src, i, err))
+		return NULL;
+	const ql_tensor *t = ql_source_tensor(src, i);
+	if (t->dtype == QL_DT_F32 && !t->big_endian && (!t->fortran_order || t->ndim <= 1) &&
+	    __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && (uintptr_t)t->data % _Alignof(float) == 0)
+		return t->data;
+	if (t->nelem < 0 || (uint64_t)t->nelem > SIZE_MAX / sizeof(float)) {
+		ql_error_set(err, "%s: tensor '%s' is too large", ql_source_path(src), t->name);
+		return NULL;
+	}
+	size_t need = t->nelem ? (size_t)t->nelem : 1;
+	if (*cap < need) {
+		free(*copy);
+		*copy = malloc(need * sizeof **copy);
+		*cap = *copy ? need : 0;
+		if (!*copy) {
+			ql_error_set(err, "%s: tensor '%s': out of memory (%lld elements)",
+				     ql_source_path(src), t->name, (long long)t->nelem);
+			return NULL;
+		}
+	}
+	if (ql_tensor_to_f32(t, *copy, err)) {
+		ql_error_prefix(err, "%s", ql_source_path(src));
+		return NULL;
+	}
+	return *copy;
+}
+
 /* --- shared options ------------------------------------------------------------ */
 
 void ql_fileopts_init(ql_fileopts *fo, const char *cmd, ql_fo_scheme_use use)

@@ -41,6 +41,14 @@ long ql_cli_pick_tensor(ql_cmd_ctx *ctx, const ql_source *src, const char *name)
 /* The dtype as files spell it ("F32", "Q4_0", or a GGUF type's own name). */
 const char *ql_cli_dtype_name(const ql_tensor *t);
 
+/* Tensor i as float32: straight from the file's mapping when it is float32
+ * in C order, little endian and aligned (then release it with
+ * ql_source_release when done), else decoded into *copy, which grows to
+ * *cap floats and is the caller's to free (reused across calls: its pages
+ * are faulted once). NULL with a message ("FILE: ...") on failure. */
+const float *ql_cli_read_floats(ql_source *src, size_t i, float **copy, size_t *cap,
+				ql_error *err);
+
 /* --- the options the file commands share --------------------------------------
  *
  * quantize, report, compare (and the commands to come) take the same words

@@ -21,6 +21,7 @@
 #ifndef QLENS_CORE_QPLAN_H
 #define QLENS_CORE_QPLAN_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -73,6 +74,18 @@ typedef struct qplan {
 	float *yscratch;                /* per job: one block of dequantized values
 	                                   (info->block floats), for blocks whose
 	                                   values go nowhere else */
+	size_t raw_bytes;               /* the raw blocks' bytes, kept or not */
+	ql_qbufs *bufs;                 /* opts->bufs: every array above is theirs */
+	/* Block targets keeping no codes or blocks (opts.no_codes): a job
+	 * writes its units' codes and raw bytes into a scratch slot it holds
+	 * while it runs (jslot[job]; slot_busy: taken), one slot per thread;
+	 * qp_codes and qp_raw say where, kept or not. */
+	bool scratch;
+	int nslots;
+	uint8_t *scodes, *sraw;         /* nslots * scodes_len, nslots * sraw_len */
+	int64_t scodes_len, sraw_len;
+	atomic_int *slot_busy;
+	int *jslot;
 } qplan;
 
 /* The contiguous element range of group unit u. */
@@ -111,6 +124,32 @@ static inline void unit_span(const qplan *p, int64_t u, int64_t *start, int64_t 
 		*start = u * p->inner;
 		*len = p->inner;
 	}
+}
+
+/* Where the codes of element s go, s in the units of the job whose sums
+ * are acc: the result's codes, or that job's scratch slot. */
+static inline uint8_t *qp_codes(const qplan *p, const ql_metrics_acc *acc, int64_t s)
+{
+	if (p->r->codes)
+		return p->r->codes + s;
+	int64_t job = acc - p->acc, js, jl;
+	unit_span(p, job * p->units_per_job, &js, &jl);
+	return p->scodes + p->jslot[job] * p->scodes_len + (s - js);
+}
+
+/* Where the raw bytes of block unit u go (same job rule). */
+static inline uint8_t *qp_raw(const qplan *p, const ql_metrics_acc *acc, int64_t u)
+{
+	if (p->r->blocks) {
+		if (!p->info->raw_packed)
+			return p->r->blocks + u * p->info->raw_unit_bytes;
+		int64_t s, len;
+		group_span(p, u, &s, &len);
+		return p->r->blocks + s * p->info->bits / 8;
+	}
+	int64_t job = acc - p->acc;
+	return p->sraw + p->jslot[job] * p->sraw_len +
+	       (u - job * p->units_per_job) * p->info->raw_unit_bytes;
 }
 
 /* -- scan and calibrate (quantize_scan.c) -- */

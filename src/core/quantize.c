@@ -44,6 +44,10 @@ void ql_qresult_free(ql_qresult *r)
 {
 	if (!r)
 		return;
+	if (r->borrowed) { /* ql_qopts.bufs' arrays: the series frees them */
+		memset(r, 0, sizeof *r);
+		return;
+	}
 	free(r->codes);
 	free(r->scales);
 	free(r->zero_points);
@@ -59,6 +63,8 @@ void ql_qresult_free(ql_qresult *r)
 
 static void plan_free(qplan *p)
 {
+	if (p->bufs)
+		return; /* the scratch is ql_qopts.bufs' */
 	free(p->umin);
 	free(p->umax);
 	free(p->bad);
@@ -68,6 +74,71 @@ static void plan_free(qplan *p)
 	free(p->jmax);
 	free(p->cp.inv);
 	free(p->yscratch);
+	free(p->scodes);
+	free(p->sraw);
+	free(p->slot_busy);
+	free(p->jslot);
+}
+
+/* ---- buffers: fresh, or from ql_qopts.bufs (quantize.h) ---- */
+
+enum {
+	B_CODES, B_SCALES, B_CLIP_LO, B_CLIP_HI, B_ZP, B_BLOCKS, B_MINS, B_SUB_SCALES,
+	B_SUB_MINS, B_DEQUANT, B_UMIN, B_UMAX, B_BAD, B_ACC, B_JOB_ERR, B_YSCRATCH, B_JMIN,
+	B_JMAX, B_CP, B_SCODES, B_SRAW, B_SLOT_BUSY, B_JSLOT, B_COUNT
+};
+_Static_assert((int)B_COUNT <= (int)QL_QBUF_SLOTS, "ql_qbufs has a slot for every buffer");
+
+/* n elements of `size` bytes in buffer `slot`: zeroed if `zero` (the
+ * calloc'd ones), else left as they are (outputs written whole). NULL when
+ * out of memory or the size overflows. */
+static void *buf(qplan *p, int slot, size_t n, size_t size, bool zero)
+{
+	if (n && size > SIZE_MAX / n)
+		return NULL;
+	size_t bytes = n * size;
+	ql_qbufs *b = p->bufs;
+	if (!b)
+		return zero ? xcalloc(n, size) : big_alloc(bytes);
+	if (b->cap[slot] < bytes || !b->ptr[slot]) {
+		/* Kept for the series. From 16 MB on, whole huge pages (a fault
+		 * each; the rounding up, at most an eighth, is memory later
+		 * tensors may use); below, 4 KB pages, as many as needed: the
+		 * rounding would cost more memory than the faults cost time. */
+		const size_t huge = (size_t)2 << 20;
+		size_t cap = bytes >= 8 * huge && bytes <= SIZE_MAX - huge
+				     ? (bytes + huge - 1) / huge * huge
+				     : bytes;
+		free(b->ptr[slot]);
+		b->ptr[slot] = NULL;
+		if (cap >= huge && !posix_memalign(&b->ptr[slot], huge, cap))
+			madvise(b->ptr[slot], cap, MADV_HUGEPAGE); /* advice only */
+		else if (cap < huge)
+			b->ptr[slot] = malloc(cap ? cap : 1);
+		b->cap[slot] = b->ptr[slot] ? cap : 0;
+		if (!b->ptr[slot])
+			return NULL;
+	}
+	if (zero)
+		memset(b->ptr[slot], 0, bytes);
+	return b->ptr[slot];
+}
+
+void ql_qbufs_free(ql_qbufs *b)
+{
+	if (!b)
+		return;
+	for (int i = 0; i < QL_QBUF_SLOTS; i++)
+		free(b->ptr[i]);
+	memset(b, 0, sizeof *b);
+}
+
+size_t ql_qbufs_bytes(const ql_qbufs *b)
+{
+	size_t t = 0;
+	for (int i = 0; b && i < QL_QBUF_SLOTS; i++)
+		t += b->cap[i];
+	return t;
 }
 
 /* ---- job dispatch: ql_run_jobs, counting jobs and stopping on cancel ---- */
@@ -204,50 +275,71 @@ static int alloc_outputs(qplan *p, const ql_qopts *opts, ql_error *err)
 	int64_t n = r->nelem;
 	size_t ns = (size_t)r->nscales;
 	int64_t nu = p->nunits > r->nscales ? p->nunits : r->nscales;
-	bool codes = (!bf || bf->codes_row) && !(opts && opts->no_codes && !p->blocky);
+	bool no_codes = opts && opts->no_codes;
+	bool codes = (!bf || bf->codes_row) && !no_codes;
 	if (codes)
-		r->codes = big_alloc((size_t)n);
-	r->scales = xcalloc(ns, sizeof *r->scales);
-	r->clip_lo = xcalloc(ns, sizeof *r->clip_lo);
-	r->clip_hi = xcalloc(ns, sizeof *r->clip_hi);
+		r->codes = buf(p, B_CODES, (size_t)n, 1, false);
+	r->scales = buf(p, B_SCALES, ns, sizeof *r->scales, true);
+	r->clip_lo = buf(p, B_CLIP_LO, ns, sizeof *r->clip_lo, true);
+	r->clip_hi = buf(p, B_CLIP_HI, ns, sizeof *r->clip_hi, true);
 	bool has_zp = info->kind == QL_QK_INT && (!p->sym || !info->is_signed);
 	if (has_zp)
-		r->zero_points = xcalloc(ns, sizeof *r->zero_points);
+		r->zero_points = buf(p, B_ZP, ns, sizeof *r->zero_points, true);
 	if (info->raw_packed)
-		r->blocks_bytes = ql_packed_bytes((size_t)n, info->bits);
+		p->raw_bytes = ql_packed_bytes((size_t)n, info->bits);
 	else
-		r->blocks_bytes = (size_t)p->nunits * (size_t)info->raw_unit_bytes;
-	if (r->blocks_bytes)
-		r->blocks = big_alloc(r->blocks_bytes); /* every byte is written */
+		p->raw_bytes = (size_t)p->nunits * (size_t)info->raw_unit_bytes;
+	/* Codes and blocks not kept: each job writes its units' into a scratch
+	 * slot it holds while it runs (qp_codes, qp_raw); one slot a thread. */
+	p->scratch = no_codes && p->blocky;
+	bool scratch_ok = true;
+	if (p->raw_bytes && !p->scratch) {
+		r->blocks_bytes = p->raw_bytes;
+		r->blocks = buf(p, B_BLOCKS, r->blocks_bytes, 1, false); /* every byte is written */
+	} else if (p->scratch) {
+		int64_t per = p->G < p->L ? p->G : (p->L ? p->L : 1);
+		p->scodes_len = p->units_per_job * per;
+		p->sraw_len = p->units_per_job * info->raw_unit_bytes;
+		size_t k = (size_t)p->nslots;
+		p->scodes = buf(p, B_SCODES, k, (size_t)p->scodes_len, false);
+		p->sraw = buf(p, B_SRAW, k, (size_t)p->sraw_len, false);
+		p->slot_busy = buf(p, B_SLOT_BUSY, k, sizeof *p->slot_busy, true);
+		p->jslot = buf(p, B_JSLOT, (size_t)p->njobs, sizeof *p->jslot, true);
+		scratch_ok = p->scodes && p->sraw && p->slot_busy && p->jslot;
+		for (size_t i = 0; scratch_ok && i < k; i++)
+			atomic_init(&p->slot_busy[i], 0);
+	}
 	bool nested_ok = true;
 	if (bf && bf->scales_row && bf->has_min)
-		nested_ok &= (r->mins = xcalloc(ns, sizeof *r->mins)) != NULL;
+		nested_ok &= (r->mins = buf(p, B_MINS, ns, sizeof *r->mins, true)) != NULL;
 	if (bf && bf->scales_row && bf->nsub > 0) {
 		r->nsub = bf->nsub;
-		r->sub_scales = xcalloc(ns * (size_t)bf->nsub, sizeof *r->sub_scales);
-		r->sub_mins = xcalloc(ns * (size_t)bf->nsub, sizeof *r->sub_mins);
+		r->sub_scales = buf(p, B_SUB_SCALES, ns * (size_t)bf->nsub, sizeof *r->sub_scales,
+				    true);
+		r->sub_mins = buf(p, B_SUB_MINS, ns * (size_t)bf->nsub, sizeof *r->sub_mins, true);
 		nested_ok &= r->sub_scales && r->sub_mins;
 	}
 	if (opts && opts->dequant)
-		r->dequant = big_alloc((size_t)n * sizeof *r->dequant);
-	p->umin = xcalloc((size_t)nu, sizeof *p->umin);
-	p->umax = xcalloc((size_t)nu, sizeof *p->umax);
-	p->bad = xcalloc((size_t)p->njobs, sizeof *p->bad);
-	p->acc = xcalloc((size_t)p->njobs, sizeof *p->acc);
-	p->job_err = xcalloc((size_t)(p->cal_njobs > p->njobs ? p->cal_njobs : p->njobs),
-			     sizeof *p->job_err);
+		r->dequant = buf(p, B_DEQUANT, (size_t)n, sizeof *r->dequant, false);
+	p->umin = buf(p, B_UMIN, (size_t)nu, sizeof *p->umin, true);
+	p->umax = buf(p, B_UMAX, (size_t)nu, sizeof *p->umax, true);
+	p->bad = buf(p, B_BAD, (size_t)p->njobs, sizeof *p->bad, true);
+	p->acc = buf(p, B_ACC, (size_t)p->njobs, sizeof *p->acc, true);
+	p->job_err = buf(p, B_JOB_ERR, (size_t)(p->cal_njobs > p->njobs ? p->cal_njobs : p->njobs),
+			 sizeof *p->job_err, true);
 	if (p->blocky)
-		p->yscratch = xcalloc((size_t)p->njobs * (size_t)info->block, sizeof *p->yscratch);
+		p->yscratch = buf(p, B_YSCRATCH, (size_t)p->njobs * (size_t)info->block,
+				  sizeof *p->yscratch, true);
 	if (p->by_rows) {
-		p->jmin = xcalloc((size_t)(p->njobs * p->C), sizeof *p->jmin);
-		p->jmax = xcalloc((size_t)(p->njobs * p->C), sizeof *p->jmax);
-		float *cp = xcalloc((size_t)(4 * p->C), sizeof *cp);
+		p->jmin = buf(p, B_JMIN, (size_t)(p->njobs * p->C), sizeof *p->jmin, true);
+		p->jmax = buf(p, B_JMAX, (size_t)(p->njobs * p->C), sizeof *p->jmax, true);
+		float *cp = buf(p, B_CP, (size_t)(4 * p->C), sizeof *cp, true);
 		p->cp = (ql_col_params){cp, cp + p->C, cp + 2 * p->C, cp + 3 * p->C};
 	}
 	if ((codes && !r->codes) || !r->scales || !r->clip_lo || !r->clip_hi ||
-	    (has_zp && !r->zero_points) || (r->blocks_bytes && !r->blocks) || !nested_ok ||
-	    (opts && opts->dequant && !r->dequant) || !p->umin || !p->umax || !p->bad ||
-	    !p->acc || !p->job_err || (p->blocky && !p->yscratch) ||
+	    (has_zp && !r->zero_points) || (r->blocks_bytes && !r->blocks) || !scratch_ok ||
+	    !nested_ok || (opts && opts->dequant && !r->dequant) || !p->umin || !p->umax ||
+	    !p->bad || !p->acc || !p->job_err || (p->blocky && !p->yscratch) ||
 	    (p->by_rows && (!p->jmin || !p->jmax || !p->cp.inv)))
 		return ql_error_set(err, "out of memory for a tensor of %lld values", (long long)n);
 	return 0;
@@ -377,8 +469,8 @@ static void step_merge(qplan *p)
 	r->sums = total;
 
 	uint64_t n = (uint64_t)r->nelem, ns = (uint64_t)r->nscales;
-	if (r->blocks)
-		r->bytes = r->blocks_bytes + (info->scales_stored ? 4 * ns : 0);
+	if (p->raw_bytes) /* the raw blocks as written, kept or not */
+		r->bytes = p->raw_bytes + (info->scales_stored ? 4 * ns : 0);
 	else
 		r->bytes = ql_packed_bytes((size_t)n, info->bits) +
 			   (uint64_t)ql_scale_dtype_bytes(p->scale_dtype) * ns +
@@ -419,6 +511,8 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 	};
 	plan_units(&p, s, shape, ndim, opts);
 	p.opts = opts;
+	p.bufs = opts ? opts->bufs : NULL;
+	r->borrowed = p.bufs != NULL;
 	ql_ehist_pool ehpool;
 	if (opts && opts->ehist) {
 		ql_ehist_pool_init(&ehpool);
@@ -430,6 +524,7 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 	int threads = opts && opts->threads > 0 ? opts->threads : ql_default_threads();
 	if (r->nelem < 4 * JOB_ELEMS)
 		threads = 1;
+	p.nslots = threads;
 
 	int rc = -1;
 	if (alloc_outputs(&p, opts, err) == 0 && step_scan(&p, threads, err) == 0 &&

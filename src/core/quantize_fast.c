@@ -29,8 +29,8 @@ bool ql_qt_fast_q8_0(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 		return false;
 	int64_t s0 = u0 * QL_QK8_0, nb = u1 - u0;
 	bool tiled = !r->dequant && !p->no_metrics;
-	int64_t done = ql_q8_0_blocks_avx2(p->x + s0, nb, (ql_block_q8_0 *)r->blocks + u0,
-					   (int8_t *)r->codes + s0, p->umin + u0, p->umax + u0,
+	int64_t done = ql_q8_0_blocks_avx2(p->x + s0, nb, (ql_block_q8_0 *)qp_raw(p, acc, u0),
+					   (int8_t *)qp_codes(p, acc, s0), p->umin + u0, p->umax + u0,
 					   r->clip_lo + u0, r->clip_hi + u0, r->scales + u0,
 					   r->dequant ? r->dequant + s0 : NULL, p->no_metrics ? NULL : acc,
 					   tiled ? TILE / QL_QK8_0 : 1);
@@ -47,8 +47,8 @@ bool ql_qt_fast_q4_0(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 		return false;
 	int64_t s0 = u0 * QL_QK4_0, nb = u1 - u0, clipped = 0;
 	bool tiled = !r->dequant && !p->no_metrics;
-	int64_t done = ql_q4_0_blocks_avx2(p->x + s0, nb, (ql_block_q4_0 *)r->blocks + u0,
-					   r->codes + s0, p->umin + u0, p->umax + u0,
+	int64_t done = ql_q4_0_blocks_avx2(p->x + s0, nb, (ql_block_q4_0 *)qp_raw(p, acc, u0),
+					   qp_codes(p, acc, s0), p->umin + u0, p->umax + u0,
 					   r->clip_lo + u0, r->clip_hi + u0, r->scales + u0,
 					   r->dequant ? r->dequant + s0 : NULL, p->no_metrics ? NULL : acc,
 					   tiled ? TILE / QL_QK4_0 : 1, &clipped);
@@ -69,7 +69,7 @@ bool ql_qt_fast_nf4(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 		return false;
 	int64_t s0 = u0 * QL_NF4_BLOCK, nb = u1 - u0;
 	bool tiled = !r->dequant && !p->no_metrics;
-	int64_t done = ql_nf4_blocks_avx2(p->x + s0, nb, r->blocks + s0 / 2, r->codes + s0,
+	int64_t done = ql_nf4_blocks_avx2(p->x + s0, nb, qp_raw(p, acc, u0), qp_codes(p, acc, s0),
 					  p->umin + u0, p->umax + u0, r->clip_lo + u0,
 					  r->clip_hi + u0, r->scales + u0,
 					  r->dequant ? r->dequant + s0 : NULL, p->no_metrics ? NULL : acc,
@@ -87,7 +87,6 @@ bool ql_qt_fast_mx(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 	ql_qresult *r = p->r;
 	if (!(p->G == QL_MX_BLOCK && p->L % QL_MX_BLOCK == 0 && ql_avx2_active()))
 		return false;
-	const int64_t bb = p->info->block_bytes;
 	const bool fp4 = p->info->bits == 4; /* two elements a byte, j and j + 16 */
 	float ytile[TILE];
 	for (int64_t u = u0; u < u1; u += TILE / QL_MX_BLOCK) {
@@ -99,7 +98,7 @@ bool ql_qt_fast_mx(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 			return true;
 		}
 		uint8_t e[TILE / QL_MX_BLOCK];
-		uint8_t *codes = r->codes + s;
+		uint8_t *codes = qp_codes(p, acc, s);
 		acc->clipped += ql_mx_quantize(p->dtype, p->x + s, w, codes, e);
 		float *y = r->dequant ? r->dequant + s : ytile;
 		bool sums = !p->no_metrics;
@@ -107,7 +106,7 @@ bool ql_qt_fast_mx(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 			ql_mx_dequantize(p->dtype, codes, e, w, y);
 		for (int64_t b = 0; b < k; b++) {
 			const uint8_t *cb = codes + b * QL_MX_BLOCK;
-			uint8_t *raw = r->blocks + (size_t)((u + b) * bb);
+			uint8_t *raw = qp_raw(p, acc, u + b);
 			r->scales[u + b] = ql_e8m0_to_f32(e[b]);
 			raw[0] = e[b];
 			if (fp4)

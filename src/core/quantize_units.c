@@ -110,11 +110,12 @@ static void quant_block(qplan *p, int64_t u, ql_metrics_acc *acc, float *defer)
 	float amax = maxf(fabsf(p->umin[u]), fabsf(p->umax[u]));
 	if (len == 0)
 		amax = 0;
-	int64_t raw = p->info->raw_packed ? s * p->info->bits / 8 : u * p->info->raw_unit_bytes;
 	int nsub = r->nsub;
 	ql_qunit q = {
-		.codes = r->codes ? r->codes + s : NULL,
-		.raw = r->blocks + raw,
+		/* no codes where a format gives them from its raw bytes and
+		 * none are kept (codes_row is then skipped) */
+		.codes = r->codes ? r->codes + s : p->bf ? NULL : qp_codes(p, acc, s),
+		.raw = qp_raw(p, acc, u),
 		.y = y,
 		.scale = &r->scales[u],
 		.min = r->mins ? &r->mins[u] : NULL,
@@ -153,7 +154,7 @@ static int64_t fast_with_hist(qplan *p, int64_t u0, int64_t u1, ql_metrics_acc *
 		int64_t s = u * bf->block, w = (ue - u) * bf->block;
 		const float *y = r->dequant ? r->dequant + s : tile;
 		if (!r->dequant)
-			bf->dequantize_row(r->blocks + u * bf->bytes, tile, w);
+			bf->dequantize_row(qp_raw(p, acc, u), tile, w);
 		ql_ehist_add(acc->eh, p->x + s, y, (size_t)w);
 	}
 	return u1;
@@ -214,6 +215,13 @@ void ql_qp_quant_job(void *arg, int64_t job)
 		return; /* no memory: the pool remembers it, ql_quantize fails */
 	}
 	bool blocky = p->blocky;
+	int slot = -1;
+	if (p->scratch) { /* a free slot: at most nslots jobs run at once */
+		for (int k = 0; slot < 0; k = (k + 1) % p->nslots)
+			if (!atomic_exchange_explicit(&p->slot_busy[k], 1, memory_order_acquire))
+				slot = k;
+		p->jslot[job] = slot;
+	}
 
 	if (p->trav == TRAV_CHUNKS) {
 		for (int64_t u = u0; u < u1; u++) {
@@ -236,6 +244,8 @@ void ql_qp_quant_job(void *arg, int64_t job)
 			for (int64_t c = u0; c < u1; c++)
 				quant_span(p, (o * p->C + c) * p->inner, p->inner, c, acc, NULL);
 	}
+	if (slot >= 0)
+		atomic_store_explicit(&p->slot_busy[slot], 0, memory_order_release);
 	if (p->ehpool)
 		ql_ehist_pool_give(p->ehpool, eh_slot);
 	acc->eh = NULL;

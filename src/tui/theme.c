@@ -11,6 +11,8 @@
  */
 #include "tui_impl.h"
 
+#include "qlens/escape.h"
+
 #include <langinfo.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,11 +115,12 @@ static int utf8_next(const char *s, uint32_t *cp)
 	return len;
 }
 
-/* Walks s as ql_put draws it. For each piece calls emit(piece, bytes, cols)
- * unless emit is NULL; stops before exceeding maxw columns. Returns the
- * columns used. */
-static int walk_text(const ql_theme *th, const char *s, int maxw,
-		     void (*emit)(void *ctx, const char *p, int n), void *ctx)
+/* Walks s, already escaped (printable ASCII and valid UTF-8 without
+ * controls), as ql_put draws it. For each piece calls emit(piece, bytes,
+ * cols) unless emit is NULL; stops before exceeding maxw columns. Returns
+ * the columns used. */
+static int walk_escaped(const ql_theme *th, const char *s, int maxw,
+			void (*emit)(void *ctx, const char *p, int n), void *ctx)
 {
 	int cols = 0;
 	while (*s) {
@@ -125,7 +128,7 @@ static int walk_text(const ql_theme *th, const char *s, int maxw,
 		int n = utf8_next(s, &cp);
 		const char *piece = s;
 		int plen = n, w;
-		if (cp < 0x20 || cp == 0x7F) {
+		if (cp < 0x20 || cp == 0x7F) { /* not after ql_escape; kept as a guard */
 			s += n;
 			continue;
 		}
@@ -160,6 +163,26 @@ static int walk_text(const ql_theme *th, const char *s, int maxw,
 		cols += w;
 		s += n;
 	}
+	return cols;
+}
+
+/* walk_escaped over s shown by escape.h's one rule (QL_ESC_TERM), so a name
+ * with a control character, a bidi override or invalid UTF-8 reads in the
+ * TUI exactly as the CLI prints it (\x1b, \u{202E}, \xff), and nothing
+ * raw reaches the terminal. */
+static int walk_text(const ql_theme *th, const char *s, int maxw,
+		     void (*emit)(void *ctx, const char *p, int n), void *ctx)
+{
+	char buf[512];
+	size_t need = ql_escape(buf, sizeof buf, s, QL_ESC_TERM);
+	if (need < sizeof buf)
+		return walk_escaped(th, buf, maxw, emit, ctx);
+	char *big = malloc(need + 1);
+	if (!big) /* cut short at a whole escape: still safe to show */
+		return walk_escaped(th, buf, maxw, emit, ctx);
+	ql_escape(big, need + 1, s, QL_ESC_TERM);
+	int cols = walk_escaped(th, big, maxw, emit, ctx);
+	free(big);
 	return cols;
 }
 

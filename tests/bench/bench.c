@@ -28,6 +28,7 @@
 #include "qlens/mx.h"
 #include "qlens/nf4.h"
 #include "qlens/quant.h"
+#include "qlens/scheme_text.h"
 #include "qlens/stats.h"
 
 #define REPS 5
@@ -221,6 +222,43 @@ static void bench_scheme(const bench *b, const char *name, const ql_scheme *s, b
 			 bool metrics)
 {
 	bench_scheme_h(b, name, s, dequant, metrics, false);
+}
+
+/* What `qlens report` runs per tensor: metrics, no codes or blocks kept
+ * (no_codes), with fresh buffers each run or with one ql_qbufs reused by
+ * every run (the first run's page faults are then the only ones). */
+static void bench_report(const bench *b, const char *word)
+{
+	ql_scheme s;
+	ql_error err;
+	ql_scheme_init(&s);
+	if (ql_scheme_parse_word(word, &s, &err)) {
+		fprintf(stderr, "qlens-bench: %s\n", err.msg);
+		exit(1);
+	}
+	int64_t shape[2] = {b->rows, b->cols};
+	for (int reuse = 0; reuse < 2; reuse++) {
+		char name[80];
+		snprintf(name, sizeof name, "report %s (no codes, %s)", word,
+			 reuse ? "ql_qbufs reused" : "fresh buffers");
+		if (!wanted(b, name))
+			continue;
+		ql_qbufs bufs = {0};
+		ql_qopts o = {.threads = b->threads, .no_codes = true, .bufs = reuse ? &bufs : NULL};
+		double t[REPS];
+		for (int r = 0; r < REPS; r++) {
+			ql_qresult res;
+			double t0 = now();
+			if (ql_quantize(b->x, shape, 2, &s, &o, &res, &err)) {
+				fprintf(stderr, "qlens-bench: %s: %s\n", name, err.msg);
+				exit(1);
+			}
+			t[r] = now() - t0;
+			ql_qresult_free(&res);
+		}
+		ql_qbufs_free(&bufs);
+		report(b, name, t, REPS, b->threads ? b->threads : b->cpus);
+	}
 }
 
 /* Fills n bytes with a fixed pseudo-random pattern. */
@@ -477,6 +515,9 @@ int main(int argc, char **argv)
 		snprintf(bname, sizeof bname, "%s (codes only, no_metrics)", ql_qdtype_name(blocky[i]));
 		bench_scheme(&b, bname, &s, false, false);
 	}
+	static const char *const reported[] = {"int8", "int4/g32", "q8_0", "q4_0", "nf4", "mxfp4"};
+	for (size_t i = 0; i < sizeof reported / sizeof reported[0]; i++)
+		bench_report(&b, reported[i]);
 	printf("block formats (bare row quantizers on 2M values; the reference loop is ggml's "
 	       "quantize_row_*_ref as written):\n");
 	static const char *const blocks[] = {"q4_k", "q6_k", "iq4_xs", "tq2_0", "mxfp4_ggml",
