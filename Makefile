@@ -7,6 +7,8 @@
 #   make check        the same as make test
 #   make bench        build and run the kernel benchmark
 #   make bench-eval   time qlens eval and qlens divergence (scripts/bench_eval.sh)
+#   make bench-scaling  qlens quantize end to end, 1M..64M elements, 1 vs 2
+#                     threads (scripts/bench_scaling.sh)
 #   make install      install the program, its data, man page and bash
 #                     completion under $(DESTDIR)$(PREFIX) (PREFIX=/usr/local)
 #   make uninstall    remove what install put there
@@ -141,7 +143,7 @@ $(UI_OBJ) $(T_UI_OBJ) $(MAIN_OBJ) $(T_MAIN_OBJ): LAYER_CFLAGS = $(CORE_PKG_CFLAG
 $(BUILD)/obj/src/core/datadir.o $(BUILD)/asan/src/core/datadir.o: DATADIR_DEF = -DQLENS_DATADIR='"$(DATADIR)"'
 $(BUILD)/obj/src/core/datadir.o $(BUILD)/asan/src/core/datadir.o: $(DATADIR_STAMP)
 
-.PHONY: all run test check test-exhaustive test-robust bench bench-eval install uninstall clean help FORCE
+.PHONY: all run test check test-exhaustive test-robust bench bench-eval bench-scaling install uninstall clean help FORCE
 .DEFAULT_GOAL := all
 # Build on every core unless the caller chose (make -jN, or -j1 to see one
 # error at a time): `make test` from a clean clone compiles ~200 files.
@@ -273,6 +275,9 @@ bench: $(BUILD)/qlens-bench
 # The speed targets of qlens eval and qlens divergence (wall time, best of 5).
 bench-eval: $(BUILD)/qlens
 	scripts/bench_eval.sh $(BUILD)/qlens
+
+bench-scaling: $(BUILD)/qlens
+	scripts/bench_scaling.sh $(BUILD)/qlens
 
 $(BUILD)/qlens-bench: $(BUILD)/obj/tests/bench/bench.o $(CORE_LIB)
 	$(call msg,LINK,$@)

@@ -1,6 +1,7 @@
 /* test_fused.c — what the quantize pass gives callers that want only the
  * error (qlens report): the same numbers with any thread count, and the
- * same numbers whether codes are kept or not (ql_qopts.no_codes).
+ * same numbers whether codes are kept or not (ql_qopts.no_codes), and the
+ * error histogram counted in the same pass (ql_qopts.ehist).
  *
  * Every target of the type table, with the default scheme, per channel on
  * either axis and per group of 32 where the scheme fits, on 301 x 1024
@@ -271,6 +272,82 @@ static void test_report_memory(void **state)
 	free(x);
 }
 
+/* The error histogram counted in the quantize pass (ql_qopts.ehist):
+ * the same histogram with 1, 2, 3 and 7 threads, with and without the
+ * dequantized copy, with and without codes kept (no_codes), with the
+ * AVX2 kernels on and off (4 runs covering each pair of those); equal to the
+ * histogram of the errors counted afterwards from the kept copy
+ * (ql_error_hist); and asking for it changes no other result. */
+static void test_error_hist_in_pass(void **state)
+{
+	(void)state;
+	float *x = make_x();
+	int64_t shape[2] = {ROWS, COLS};
+	const int threads[] = {1, 2, 3, 7};
+	const int nbins[] = {11, 64};
+	int runs = 0;
+	for (int t = 0; t < ql_qdtype_count(); t++) {
+		for (int k = 0; k < NSCHEMES; k++) {
+			ql_scheme s;
+			if (!scheme_k(t, k, &s))
+				continue;
+			ql_error err;
+			ql_qresult plain[2]; /* without the histogram; without, with dequant */
+			for (int d = 0; d < 2; d++) {
+				ql_qopts po = {.threads = 2, .dequant = d};
+				assert_int_equal(ql_quantize(x, shape, 2, &s, &po, &plain[d], &err), 0);
+			}
+			ql_hist ref[2];
+			for (int b = 0; b < 2; b++)
+				assert_int_equal(ql_error_hist(&ref[b], x, plain[1].dequant,
+							       (size_t)plain[1].nelem, nbins[b], &err), 1);
+			{
+				/* the kernels on, off, off, on: each with and without
+				 * the dequantized copy */
+				for (int i = 0; i < 4; i++) {
+					ql_avx2_enable(i == 0 || i == 3);
+					ql_ehist eh;
+					assert_int_equal(ql_ehist_init(&eh, &err), 0);
+					/* run 2 keeps no codes or blocks (qlens report's way) */
+					ql_qopts o = {.threads = threads[i], .ehist = &eh,
+						      .dequant = i % 2, .no_metrics = i == 3,
+						      .no_codes = i == 2};
+					ql_qresult r;
+					assert_int_equal(ql_quantize(x, shape, 2, &s, &o, &r, &err), 0);
+					if (i == 2) {
+						assert_memory_equal(&plain[0].metrics, &r.metrics,
+								    sizeof r.metrics);
+						assert_memory_equal(&plain[0].sums, &r.sums, sizeof r.sums);
+					} else {
+						same_result(&plain[i % 2], &r, true);
+					}
+					assert_int_equal(eh.n, r.nelem);
+					for (int b = 0; b < 2; b++) {
+						ql_hist h;
+						assert_int_equal(ql_ehist_finish(&eh, nbins[b], &h, &err), 1);
+						assert_int_equal(h.nbins, ref[b].nbins);
+						assert_true(h.lo == ref[b].lo && h.hi == ref[b].hi);
+						assert_memory_equal(h.counts, ref[b].counts,
+								    (size_t)h.nbins * sizeof *h.counts);
+						assert_int_equal(h.below + h.above + h.nan, 0);
+						ql_hist_free(&h);
+					}
+					ql_ehist_free(&eh);
+					ql_qresult_free(&r);
+					runs++;
+				}
+			}
+			ql_avx2_enable(true);
+			for (int b = 0; b < 2; b++)
+				ql_hist_free(&ref[b]);
+			ql_qresult_free(&plain[0]);
+			ql_qresult_free(&plain[1]);
+		}
+	}
+	assert_true(runs >= 4 * 20);
+	free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -278,6 +355,7 @@ int main(void)
 		cmocka_unit_test(test_no_codes),
 		cmocka_unit_test(test_bufs),
 		cmocka_unit_test(test_report_memory),
+		cmocka_unit_test(test_error_hist_in_pass),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -60,6 +60,13 @@ typedef struct ql_qopts {
 	                    or a job at a time in per-thread scratch and dropped;
 	                    for callers that want the error only (qlens report) */
 	ql_qbufs *bufs;  /* optional: take every buffer from here (see above) */
+	ql_ehist *ehist; /* optional (initialised by the caller): the errors
+	                    y - x are counted into it in the quantize pass
+	                    itself, on every thread (stats.h; implies the
+	                    metrics, whatever no_metrics says). Block targets
+	                    keep their fused loop where a row dequantizer
+	                    decodes its blocks (q8_0, q4_0; not with no_codes),
+	                    else take their portable path. */
 } ql_qopts;
 
 typedef struct ql_qresult {

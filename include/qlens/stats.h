@@ -34,6 +34,8 @@
 #include <stdint.h>
 #include "qlens/error.h"
 
+struct ql_ehist;
+
 typedef struct ql_metrics_acc {
 	int64_t n;
 	double sum_x2;    /* Σx² */
@@ -43,6 +45,9 @@ typedef struct ql_metrics_acc {
 	double sum_abs_e; /* Σ|y-x| */
 	double max_abs_e; /* max |y-x| */
 	int64_t clipped;
+	/* Optional (NULL after init): ql_metrics_add also counts the errors
+	 * into this fine histogram (see ql_ehist below). Not merged. */
+	struct ql_ehist *eh;
 } ql_metrics_acc;
 
 typedef struct ql_metrics {
@@ -83,16 +88,53 @@ int ql_hist_bin(const ql_hist *h, double v);
 void ql_hist_add(ql_hist *h, const float *x, size_t n);
 /* Adds the errors y[i] - x[i]. */
 void ql_hist_add_error(ql_hist *h, const float *x, const float *y, size_t n);
-/* The histogram of the errors y[i] - x[i] (in double) in nbins bins over
- * the errors' own range widened to hold 0, [min(e, 0), max(e, 0)]: what
- * `qlens quantize` prints. Returns 1 with *h filled (free it), 0 when there
+/* ---- The error histogram, in one pass ------------------------------------
+ *
+ * A ql_ehist counts errors e = y - x (in double) into fine bins keyed by
+ * the bits of e: its sign, exponent and top QL_EHIST_K mantissa bits. The
+ * bins do not depend on the errors' range, the counts are integers and the
+ * exact min/max of e are kept, so histograms of separate chunks merge in
+ * any order to the same result: ql_quantize fills one in its fused pass
+ * (ql_qopts.ehist), on every thread.
+ *
+ * ql_ehist_finish turns it into what is shown: bins of a power-of-two
+ * width W with edges at multiples of W (so 0 is an edge), the smallest W
+ * for which [floor(lo/W)·W, ceil(hi/W)·W] takes at most nbins bins, where
+ * lo = min(e, 0), hi = max(e, 0). Every fine bin then lies inside one
+ * shown bin, so the counts are exact: np.histogram(e, edges) with those
+ * edges (the last bin closed). Fewer than nbins bins may be shown; two
+ * at least when there are errors of both signs.
+ * Non-finite errors go to `nan`. nbins is 1..(1 << QL_EHIST_K); more bins
+ * are allowed but then W is widened until every fine bin fits. */
+#define QL_EHIST_K 6
+#define QL_EHIST_NFINE (1 << (12 + QL_EHIST_K)) /* fine bins */
+typedef struct ql_ehist {
+	int64_t *counts;   /* QL_EHIST_NFINE fine bins (layout: ehist.c) */
+	double min, max;   /* of the finite errors counted (+inf/-inf if none) */
+	int64_t n;         /* errors counted, non-finite ones included */
+} ql_ehist;
+
+int ql_ehist_init(ql_ehist *f, ql_error *err);
+void ql_ehist_free(ql_ehist *f);
+void ql_ehist_clear(ql_ehist *f);
+/* Counts the errors y[i] - x[i]. */
+void ql_ehist_add(ql_ehist *f, const float *x, const float *y, size_t n);
+/* a += b. */
+void ql_ehist_merge(ql_ehist *a, const ql_ehist *b);
+/* The shown histogram (see above) into *h: 1 with *h filled (free it), 0
+ * when there is nothing to show (nothing counted, or every finite error
+ * is 0) with *h left empty, -1 on a bad nbins or no memory (err). */
+int ql_ehist_finish(const ql_ehist *f, int nbins, ql_hist *h, ql_error *err);
+
+/* The histogram of the errors y[i] - x[i] (in double): a ql_ehist of them
+ * finished with nbins (the power-of-two bins above): what `qlens quantize`
+ * prints. Returns 1 with *h filled (free it), 0 when there
  * is nothing to show (n == 0, or every error is 0) with *h left empty, -1
  * if the bins cannot be allocated (message in err). */
 int ql_error_hist(ql_hist *h, const float *x, const float *y, size_t n, int nbins, ql_error *err);
 /* The same on `threads` threads (0: one per CPU), in jobs of 65536 values
- * that each keep their own range and integer counts: the result is the
- * same for any thread count. Both sweeps (range, then counts) run on
- * every thread. */
+ * counted into per-thread fine histograms (integer counts: the result is
+ * the same for any thread count). One sweep over the data. */
 int ql_error_hist_mt(ql_hist *h, const float *x, const float *y, size_t n, int nbins,
 		     int threads, ql_error *err);
 /* The [min, max] of n values, NaN skipped (false if none is left). */

@@ -644,20 +644,32 @@ int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 		xin = x;
 	}
 	progress(ctx, show, "quantizing %s...", t->name);
-	ql_qopts qo = { .dequant = true, .threads = o.threads };
-	if (ql_quantize(xin, t->shape, t->ndim, &o.scheme, &qo, &r, &err)) {
+	/* The error histogram is counted in the quantize pass itself; the
+	 * dequantized values are kept only for -o, which may write them. */
+	ql_ehist eh;
+	if (ql_ehist_init(&eh, &err)) {
+		progress_done(ctx, show);
+		rc = ql_fail(ctx, "%s", err.msg);
+		goto out;
+	}
+	ql_qopts qo = { .dequant = o.output != NULL, .threads = o.threads, .ehist = &eh };
+	int qrc = ql_quantize(xin, t->shape, t->ndim, &o.scheme, &qo, &r, &err);
+	int hrc = qrc ? 0 : ql_ehist_finish(&eh, HIST_BINS, &h, &err);
+	ql_ehist_free(&eh);
+	if (qrc || hrc < 0) {
+		if (!qrc)
+			ql_qresult_free(&r);
 		progress_done(ctx, show);
 		rc = ql_fail(ctx, "%s: tensor '%s': %s", o.file, t->name, err.msg);
 		goto out;
 	}
 	have_r = true;
+	have_hist = hrc > 0;
 	if (ql_qresult_check(&r, &err)) {
 		progress_done(ctx, show);
 		rc = ql_fail(ctx, "%s: tensor '%s': %s", o.file, t->name, err.msg);
 		goto out;
 	}
-	have_hist = ql_error_hist_mt(&h, xin, r.dequant, (size_t)r.nelem, HIST_BINS, o.threads,
-				     NULL) > 0;
 	if (w) {
 		progress(ctx, show, "writing %s...", o.output);
 		ql_qwrite_opts wo = { .pack = o.pack, .dequant = o.dequant };

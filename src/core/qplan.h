@@ -62,6 +62,8 @@ typedef struct qplan {
 	float *jmin, *jmax;
 	ql_col_params cp;                 /* per column 1/scale etc., for by_rows */
 	bool no_metrics;
+	struct ql_ehist_pool *ehpool;   /* opts->ehist: the jobs' fine error
+	                                   histograms (ehist_pool.h), or NULL */
 	const ql_qopts *opts;           /* progress and cancel (run_jobs), or NULL */
 	bool fused;                     /* scan + calibrate + quantize unit by unit */
 

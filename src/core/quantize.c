@@ -17,6 +17,7 @@
 #include "qlens/checked.h"
 #include "qlens/calib.h"
 #include "qlens/pack.h"
+#include "ehist_pool.h"
 #include "lanes.h"
 #include "threadpool.h"
 
@@ -530,6 +531,12 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 	p.opts = opts;
 	p.bufs = opts ? opts->bufs : NULL;
 	r->borrowed = p.bufs != NULL;
+	ql_ehist_pool ehpool;
+	if (opts && opts->ehist) {
+		ql_ehist_pool_init(&ehpool);
+		p.ehpool = &ehpool;
+		p.no_metrics = false; /* the histogram is counted where the sums are */
+	}
 	if (opts && opts->progress)
 		atomic_store(&opts->progress->total, planned_jobs(&p, s));
 	int threads = opts && opts->threads > 0 ? opts->threads : ql_default_threads();
@@ -543,11 +550,15 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 		step_quantize(&p, threads);
 		if (cancelled(&p)) {
 			ql_error_set(err, "cancelled");
+		} else if (p.ehpool && ql_ehist_pool_merge(p.ehpool, opts->ehist)) {
+			ql_error_set(err, "out of memory for the error histogram");
 		} else {
 			step_merge(&p);
 			rc = 0;
 		}
 	}
+	if (p.ehpool)
+		ql_ehist_pool_free(p.ehpool);
 	plan_free(&p);
 	if (rc)
 		ql_qresult_free(r);

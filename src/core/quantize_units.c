@@ -10,6 +10,7 @@
 
 #include "qlens/affine.h"
 #include "qlens/scaled.h"
+#include "ehist_pool.h"
 #include "lanes.h"
 #include "simd.h"
 
@@ -43,14 +44,18 @@ static void quant_span(qplan *p, int64_t off, int64_t len, int64_t s, ql_metrics
 		}
 		/* Affine: one fused pass; the dequantized values are stored only
 		 * if someone reads them, the sums are those of ql_metrics_add. */
-		float *yo = r->dequant || defer ? y : NULL;
 		ql_metrics_acc *sums = !p->no_metrics && !defer ? acc : NULL;
+		/* the error histogram reads the tile just made, still in cache */
+		bool eh = sums && acc->eh;
+		float *yo = r->dequant || defer || eh ? y : NULL;
 		if (p->info->is_signed)
 			acc->clipped += ql_affine_qdq_s8(x + t, (size_t)w, scale, z, p->qmin, p->qmax,
 							 (int8_t *)ct, yo, sums);
 		else
 			acc->clipped += ql_affine_qdq_u8(x + t, (size_t)w, scale, z, p->qmin, p->qmax,
 							 ct, yo, sums);
+		if (eh)
+			ql_ehist_add(acc->eh, x + t, y, (size_t)w);
 	}
 }
 
@@ -125,6 +130,36 @@ static void quant_block(qplan *p, int64_t u, ql_metrics_acc *acc, float *defer)
 		ql_metrics_add(acc, x, y, (size_t)len);
 }
 
+/* The target's fused block loop (fast_units) with the error histogram:
+ * a tile of blocks at a time (the loop's own flush interval, so the sums
+ * are those of one call), each tile's values decoded from its blocks while
+ * they are in cache (the row dequantizer gives the loop's values) and
+ * counted. Returns the first unit not done: u0 when the target has no row
+ * dequantizer or no fused loop for this tensor. */
+static int64_t fast_with_hist(qplan *p, int64_t u0, int64_t u1, ql_metrics_acc *acc)
+{
+	ql_qresult *r = p->r;
+	const ql_block_traits *bf = p->bf;
+	if (!bf || !bf->dequantize_row || bf->block != p->info->block || p->info->raw_packed ||
+	    bf->bytes != p->info->raw_unit_bytes)
+		return u0;
+	const int64_t per = TILE / bf->block;
+	float tile[TILE];
+	for (int64_t u = u0; u < u1; u += per) {
+		int64_t ue = u1 - u < per ? u1 : u + per;
+		if (!p->info->fast_units(p, u, ue, acc))
+			return u; /* the rest the portable way */
+		if (p->bad[acc - p->acc])
+			return u1;
+		int64_t s = u * bf->block, w = (ue - u) * bf->block;
+		const float *y = r->dequant ? r->dequant + s : tile;
+		if (!r->dequant)
+			bf->dequantize_row(qp_raw(p, acc, u), tile, w);
+		ql_ehist_add(acc->eh, p->x + s, y, (size_t)w);
+	}
+	return u1;
+}
+
 /* Units [u0, u1) of contiguous spans (groups, blocks, first-axis channels).
  * Short units are quantized into a shared tile whose errors are added once
  * it is full, not unit by unit. */
@@ -132,8 +167,12 @@ static void quant_groups(qplan *p, int64_t u0, int64_t u1, ql_metrics_acc *acc, 
 {
 	ql_qresult *r = p->r;
 	/* A fused loop over whole blocks where the target has one (AVX2). */
-	if (p->info->fast_units && p->fused && p->info->fast_units(p, u0, u1, acc))
-		return;
+	if (p->info->fast_units && p->fused) {
+		if (!acc->eh && p->info->fast_units(p, u0, u1, acc))
+			return;
+		if (acc->eh && (u0 = fast_with_hist(p, u0, u1, acc)) == u1)
+			return;
+	}
 	float tile[TILE];
 	int64_t tstart = -1, tend = -1; /* the elements now in the tile */
 	bool defer_ok = !r->dequant && !p->no_metrics;
@@ -171,6 +210,10 @@ void ql_qp_quant_job(void *arg, int64_t job)
 	job_units(p, job, &u0, &u1);
 	ql_metrics_acc *acc = &p->acc[job];
 	ql_metrics_acc_init(acc);
+	int eh_slot = -1;
+	if (p->ehpool && !(acc->eh = ql_ehist_pool_take(p->ehpool, &eh_slot))) {
+		return; /* no memory: the pool remembers it, ql_quantize fails */
+	}
 	bool blocky = p->blocky;
 	int slot = -1;
 	if (p->scratch) { /* a free slot: at most nslots jobs run at once */
@@ -203,4 +246,7 @@ void ql_qp_quant_job(void *arg, int64_t job)
 	}
 	if (slot >= 0)
 		atomic_store_explicit(&p->slot_busy[slot], 0, memory_order_release);
+	if (p->ehpool)
+		ql_ehist_pool_give(p->ehpool, eh_slot);
+	acc->eh = NULL;
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ehist_pool.h"
 #include "lanes.h"
 #include "simd.h"
 #include "threadpool.h"
@@ -28,6 +29,8 @@ void ql_metrics_add(ql_metrics_acc *a, const float *x, const float *y, size_t n)
 	memset(&s, 0, sizeof s);
 	ql_lanes_add(&s, x, y, n);
 	ql_lanes_flush(&s, n, a);
+	if (a->eh)
+		ql_ehist_add(a->eh, x, y, n);
 }
 
 void ql_metrics_merge(ql_metrics_acc *a, const ql_metrics_acc *b)
@@ -205,98 +208,58 @@ void ql_hist_add_error(ql_hist *h, const float *x, const float *y, size_t n)
 	}
 }
 
-/* ql_error_hist_mt's jobs: JOB values each; every job keeps its own range
- * and its own integer counts, so neither the thread count nor the order in
- * which threads take the jobs can change a result. */
+/* ql_error_hist_mt's jobs: JOB values each, counted into the fine
+ * histogram the job takes from the pool. */
 #define EH_JOB (1 << 16)
 
 typedef struct eh_plan {
 	const float *x, *y;
 	size_t n;
-	ql_hist *h;
-	double *lo, *hi;   /* per job: the errors' range (with 0) */
-	int64_t *counts;   /* per job: below, nbins bins, above, NaN */
-	double norm, w;
+	ql_ehist_pool pool;
 } eh_plan;
 
-QL_SIMD_CLONES
-static void eh_range(const float *restrict x, const float *restrict y, size_t n, double *lo,
-		     double *hi)
-{
-	double a = 0, b = 0;
-	for (size_t i = 0; i < n; i++) {
-		double e = (double)y[i] - (double)x[i];
-		a = e < a ? e : a;
-		b = e > b ? e : b;
-	}
-	*lo = a;
-	*hi = b;
-}
-
-static void eh_range_job(void *arg, int64_t job)
+static void eh_job(void *arg, int64_t job)
 {
 	eh_plan *p = arg;
 	size_t a = (size_t)job * EH_JOB, len = p->n - a < EH_JOB ? p->n - a : EH_JOB;
-	eh_range(p->x + a, p->y + a, len, &p->lo[job], &p->hi[job]);
-}
-
-static void eh_count_job(void *arg, int64_t job)
-{
-	eh_plan *p = arg;
-	size_t a = (size_t)job * EH_JOB, len = p->n - a < EH_JOB ? p->n - a : EH_JOB;
-	ql_hist h = *p->h;
-	int64_t *c = p->counts + (size_t)job * (size_t)(h.nbins + 3);
-	h.counts = c + 1;
-	h.below = h.above = h.nan = h.total = 0;
-	ql_hist_add_error(&h, p->x + a, p->y + a, len);
-	c[0] = h.below;
-	c[h.nbins + 1] = h.above;
-	c[h.nbins + 2] = h.nan;
+	int slot;
+	ql_ehist *f = ql_ehist_pool_take(&p->pool, &slot);
+	if (f)
+		ql_ehist_add(f, p->x + a, p->y + a, len);
+	ql_ehist_pool_give(&p->pool, slot);
 }
 
 int ql_error_hist_mt(ql_hist *h, const float *x, const float *y, size_t n, int nbins,
 		     int threads, ql_error *err)
 {
 	memset(h, 0, sizeof *h);
+	if (nbins < 1 || nbins > (1 << 20))
+		return ql_error_set(err, "histogram: %d bins (must be 1 to %d)", nbins, 1 << 20);
 	if (n == 0)
 		return 0;
 	size_t njobs = (n + EH_JOB - 1) / EH_JOB;
 	if (threads < 1)
 		threads = ql_default_threads();
-	eh_plan p = {.x = x, .y = y, .n = n, .h = h};
-	p.lo = malloc(2 * njobs * sizeof *p.lo);
-	if (!p.lo)
+	eh_plan *p = malloc(sizeof *p);
+	ql_ehist all;
+	if (!p)
 		return ql_error_set(err, "histogram: out of memory");
-	p.hi = p.lo + njobs;
-	ql_run_jobs(threads, (int64_t)njobs, eh_range_job, &p);
-	double lo = 0, hi = 0;
-	for (size_t j = 0; j < njobs; j++) {
-		lo = p.lo[j] < lo ? p.lo[j] : lo;
-		hi = p.hi[j] > hi ? p.hi[j] : hi;
+	p->x = x;
+	p->y = y;
+	p->n = n;
+	ql_ehist_pool_init(&p->pool);
+	int rc = -1;
+	if (ql_ehist_init(&all, err) == 0) {
+		ql_run_jobs(threads, (int64_t)njobs, eh_job, p);
+		if (ql_ehist_pool_merge(&p->pool, &all))
+			ql_error_set(err, "histogram: out of memory");
+		else
+			rc = ql_ehist_finish(&all, nbins, h, err);
+		ql_ehist_free(&all);
 	}
-	free(p.lo);
-	if (lo == 0 && hi == 0)
-		return 0;
-	if (ql_hist_init(h, nbins, lo, hi, err))
-		return -1;
-	/* the counts of every job in one block, zeroed (ql_hist_add_error adds) */
-	p.counts = calloc(njobs * (size_t)(nbins + 3), sizeof *p.counts);
-	if (!p.counts) {
-		ql_hist_free(h);
-		return ql_error_set(err, "histogram: out of memory");
-	}
-	ql_run_jobs(threads, (int64_t)njobs, eh_count_job, &p);
-	for (size_t j = 0; j < njobs; j++) {
-		const int64_t *c = p.counts + j * (size_t)(nbins + 3);
-		h->below += c[0];
-		for (int b = 0; b < nbins; b++)
-			h->counts[b] += c[b + 1];
-		h->above += c[nbins + 1];
-		h->nan += c[nbins + 2];
-	}
-	h->total = (int64_t)n;
-	free(p.counts);
-	return 1;
+	ql_ehist_pool_free(&p->pool);
+	free(p);
+	return rc;
 }
 
 int ql_error_hist(ql_hist *h, const float *x, const float *y, size_t n, int nbins, ql_error *err)

@@ -17,6 +17,7 @@
  */
 #include <pthread.h>
 #include <stdbool.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,8 +178,11 @@ static void bench_block(const bench *b, const char *name, bool ref, int threads)
 }
 
 /* Runs ql_quantize REPS times with scheme s (slow ones fewer times). */
-static void bench_scheme(const bench *b, const char *name, const ql_scheme *s, bool dequant,
-			 bool metrics)
+/* With hist, the error histogram is counted in the pass too (ql_qopts.ehist;
+ * its allocation and the 11 shown bins timed with it, as qlens quantize
+ * makes them). */
+static void bench_scheme_h(const bench *b, const char *name, const ql_scheme *s, bool dequant,
+			   bool metrics, bool hist)
 {
 	if (!wanted(b, name))
 		return;
@@ -191,10 +195,20 @@ static void bench_scheme(const bench *b, const char *name, const ql_scheme *s, b
 	while (done < REPS && (done < 1 || spent < 10.0)) {
 		ql_qresult res;
 		ql_error err;
+		ql_ehist eh;
+		ql_hist h;
 		double t0 = now();
+		if (hist && ql_ehist_init(&eh, &err))
+			hist = false;
+		o.ehist = hist ? &eh : NULL;
 		if (ql_quantize(b->x, shape, 2, s, &o, &res, &err)) {
 			fprintf(stderr, "qlens-bench: %s: %s\n", name, err.msg);
 			exit(1);
+		}
+		if (hist) {
+			if (ql_ehist_finish(&eh, 11, &h, &err) > 0)
+				ql_hist_free(&h);
+			ql_ehist_free(&eh);
 		}
 		t[done] = now() - t0;
 		spent += t[done++];
@@ -204,6 +218,12 @@ static void bench_scheme(const bench *b, const char *name, const ql_scheme *s, b
 	report(b, name, t, done, b->threads ? b->threads : b->cpus);
 	if (metrics)
 		printf("  %-46s (sqnr %.2f dB, clipped %lld)\n", "", m.sqnr_db, (long long)m.clipped);
+}
+
+static void bench_scheme(const bench *b, const char *name, const ql_scheme *s, bool dequant,
+			 bool metrics)
+{
+	bench_scheme_h(b, name, s, dequant, metrics, false);
 }
 
 /* What `qlens report` runs per tensor: metrics, no codes or blocks kept
@@ -512,6 +532,28 @@ int main(int argc, char **argv)
 		report(&b, name, t, REPS, 1);
 	}
 
+	/* the fine error histogram over x against a rounded copy (errors like a
+	 * quantizer's), in the tiles ql_quantize gives it */
+	name = "error histogram alone (ql_ehist_add)";
+	if (wanted(&b, name)) {
+		float *yq = (float *)b.dst;
+		for (int64_t i = 0; i < b.n; i++)
+			yq[i] = roundf(x[i] * 25.0f) / 25.0f;
+		ql_ehist eh;
+		ql_error err;
+		if (ql_ehist_init(&eh, &err) == 0) {
+			for (int r = 0; r < REPS; r++) {
+				ql_ehist_clear(&eh);
+				double t0 = now();
+				for (int64_t i = 0; i < b.n; i += 1024)
+					ql_ehist_add(&eh, x + i, yq + i, 1024);
+				t[r] = now() - t0;
+			}
+			ql_ehist_free(&eh);
+			report(&b, name, t, REPS, 1);
+		}
+	}
+
 	ql_scheme s;
 	ql_scheme_init(&s);
 	s.gran = QL_GRAN_CHANNEL;
@@ -532,6 +574,30 @@ int main(int argc, char **argv)
 	s.group = 32;
 	bench_scheme(&b, "int4 per-group 32", &s, true, true);
 	bench_scheme(&b, "int4 per-group 32 (codes only, no_metrics)", &s, false, false);
+	/* What qlens quantize runs without -o: metrics and the error histogram
+	 * in the one pass, no dequantized copy kept. */
+	printf("ql_quantize with the error histogram in the pass (no dequant kept):\n");
+	ql_scheme_init(&s);
+	s.gran = QL_GRAN_CHANNEL;
+	s.axis = 0;
+	bench_scheme_h(&b, "int8 per-channel q+dq+metrics with histogram", &s, false, true, true);
+	ql_scheme_init(&s);
+	bench_scheme_h(&b, "int8 per-tensor q+dq+metrics with histogram", &s, false, true, true);
+	s.dtype = QL_Q_UINT8;
+	s.gran = QL_GRAN_CHANNEL;
+	s.axis = 1;
+	bench_scheme_h(&b, "uint8 asym per-channel (last axis) with histogram", &s, false, true,
+		       true);
+	s.axis = 0;
+	bench_scheme_h(&b, "uint8 asym per-channel (axis 0) with histogram", &s, false, true, true);
+	ql_scheme_init(&s);
+	s.dtype = QL_Q_INT4;
+	s.gran = QL_GRAN_GROUP;
+	s.group = 32;
+	bench_scheme_h(&b, "int4 per-group 32 with histogram", &s, false, true, true);
+	ql_scheme_init(&s);
+	s.dtype = QL_Q_Q8_0;
+	bench_scheme_h(&b, "q8_0 with histogram", &s, false, true, true);
 	const ql_qdtype blocky[] = {QL_Q_Q8_0, QL_Q_Q4_0, QL_Q_NF4, QL_Q_MXFP4, QL_Q_MXFP8,
 				    QL_Q_MXINT8, QL_Q_FP8_E4M3, QL_Q_FP8_E5M2};
 	for (size_t i = 0; i < sizeof blocky / sizeof blocky[0]; i++) {

@@ -16,8 +16,12 @@ float.hex(), exact), "end".
            (n - 1) * p / 100 is 0, below 0.5, exactly 0.5 and above it
            (numpy's _lerp switches form at 0.5), with ties, +-0 and
            subnormals among the values.
-  errhist  numpy.histogram of the errors y - x (float64) in `bins` bins
-           over [min(e, 0), max(e, 0)]: what ql_error_hist bins.
+  errhist  numpy.histogram of the errors y - x (float64) with the edges of
+           ql_ehist_finish (qlens/stats.h): at most `bins` bins of the
+           smallest power-of-two width W whose multiples cover
+           [min(e, 0), max(e, 0)] (pow2_edges below, found by trying every
+           power of two; two at least when errors of both signs are there); nb
+           bins from lo to hi.
 """
 import os
 
@@ -62,20 +66,63 @@ for x in sets:
                  ("v", np.array([np.percentile(x64, p) for p in PS])),
                  ("va", np.array([np.percentile(np.abs(x64), p) for p in PS]))])
 
+
+def pow2_edges(e, bins):
+    """The shown bins of ql_ehist_finish, from their definition: the
+    smallest power-of-two width W for which [floor(lo/W)*W, ceil(hi/W)*W]
+    (lo = min(e, 0), hi = max(e, 0)) takes at most `bins` bins; edges at
+    multiples of W. Found by trying every power of two in turn."""
+    lo, hi = min(e.min(), 0.0), max(e.max(), 0.0)
+    if lo < 0 < hi:
+        bins = max(bins, 2)  # 0 is an edge: errors of both signs need two
+    for p in range(-200, 200):
+        W = 2.0 ** p
+        nb = int(np.ceil(hi / W) - np.floor(lo / W))
+        if nb <= bins:
+            base = np.floor(lo / W)
+            return (base + np.arange(nb + 1)) * W
+    raise ValueError("no width")
+
+
+def errhist(x, y, bins):
+    e = y.astype(np.float64) - x.astype(np.float64)
+    edges = pow2_edges(e, bins)
+    cnt, _ = np.histogram(e, bins=edges)
+    assert cnt.sum() == len(e)
+    case("errhist", [("x", x), ("y", y), ("counts", cnt)], bins=bins, nb=len(cnt),
+         lo=fhex(edges[0]), hi=fhex(edges[-1]))
+
+
 for n, bins, scale in ((1, 11, 0.1), (7, 11, 0.01), (1000, 11, 0.003), (4096, 64, 1.0), (500, 1, 0.5)):
     x = rng.standard_normal(n).astype(F32)
     y = (x + (rng.standard_normal(n) * scale).astype(F32)).astype(F32)
-    e = y.astype(np.float64) - x.astype(np.float64)
-    lo, hi = min(e.min(), 0.0), max(e.max(), 0.0)
-    cnt, _ = np.histogram(e, bins=bins, range=(lo, hi))
-    case("errhist", [("x", x), ("y", y), ("counts", cnt)], bins=bins, lo=fhex(lo), hi=fhex(hi))
+    errhist(x, y, bins)
 # errors all of one sign: the range still reaches 0
 x = rng.standard_normal(300).astype(F32)
 y = (x + np.abs(rng.standard_normal(300)).astype(F32) * F32(0.01)).astype(F32)
-e = y.astype(np.float64) - x.astype(np.float64)
-cnt, _ = np.histogram(e, bins=11, range=(min(e.min(), 0.0), max(e.max(), 0.0)))
-case("errhist", [("x", x), ("y", y), ("counts", cnt)], bins=11, lo=fhex(min(e.min(), 0.0)),
-     hi=fhex(max(e.max(), 0.0)))
+errhist(x, y, 11)
+# errors on the edges (multiples of 1/8), the maximum on the last edge,
+# ties, +-0 (-0 - +0 is -0), all-equal errors
+x = np.array([0.0, -0.0, 0.0, 1.0, 1.0, 2.0, 3.0, 0.5, 0.25, -0.0], dtype=F32)
+y = np.array([-0.0, 0.0, 0.125, 1.125, 0.875, 2.25, 3.0, 0.375, 0.5, -0.0], dtype=F32)
+errhist(x, y, 11)
+errhist(x, y, 4)
+errhist(np.ones(9, dtype=F32), np.full(9, 1.25, dtype=F32), 11)
+errhist(np.ones(9, dtype=F32), np.full(9, 0.75, dtype=F32), 11)
+# subnormal errors, and errors of opposite huge floats (beyond float range)
+x = np.array([0.0, 1e-45, 2e-45, -1e-45, 1e-40, 0.0, -3e-44], dtype=F32)
+y = np.array([1e-45, 0.0, -1e-45, 3e-45, -1e-40, 0.0, 0.0], dtype=F32)
+errhist(x, y, 11)
+x = np.array([3e38, -3e38, 1.0, 0.0, 1e-30], dtype=F32)
+y = np.array([-3e38, 3e38, 1.5, -1e38, 0.0], dtype=F32)
+errhist(x, y, 11)
+errhist(x, y, 64)
+# many values, quantization-like errors (uniform within +-step/2) and a
+# tail short of a whole chunk
+x = (rng.standard_normal(70001) * 3).astype(F32)
+y = (np.round(x / F32(0.05)) * F32(0.05)).astype(F32)
+errhist(x, y, 11)
+errhist(x, y, 32)
 
 with open(OUT, "w") as f:
     f.write("\n".join(lines) + "\n")

@@ -1,0 +1,295 @@
+/* ehist.c — the error histogram in one pass (qlens/stats.h: ql_ehist) and
+ * the per-thread pool of them (ehist_pool.h).
+ *
+ * Fine bins. An error e (a double, -0 made +0) has the bits sign | 11-bit
+ * exponent | 52-bit mantissa. Its fine bin is those bits >> (52 - K):
+ * sign, exponent and top K mantissa bits, 2^(12 + K) bins in all, half of
+ * them per sign. A magnitude's bin is [a, a + w) with w = 2^(exp - K) and
+ * a a multiple of w. The counts are calloc'ed: only the pages of bins that
+ * errors reach are ever touched (errors of float pairs are 0 or between
+ * 2^-149 and 2^129 in magnitude).
+ *
+ * Negative errors are keyed by their bits - 1 (the next smaller
+ * magnitude), which makes their bins closed at the left too: e in
+ * [-(a + w), -a). Every fine bin is then [v, v + w) with v a multiple of
+ * w, like np.histogram's bins, so a shown bin of a width W >= w holds it
+ * whole. Exponent 2047 holds the non-finite errors.
+ */
+#include "qlens/stats.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ehist_pool.h"
+#include "quant_avx2.h"
+
+#if QL_HAVE_AVX2_KERNELS
+#include <immintrin.h>
+#endif
+
+#define K QL_EHIST_K
+#define SHIFT (52 - K)
+#define HALF ((int64_t)1 << (11 + K)) /* bins per sign */
+#define NFINE (2 * HALF)
+#define EXP_INF 0x7ff0000000000000ULL
+_Static_assert(NFINE == QL_EHIST_NFINE, "stats.h's QL_EHIST_NFINE");
+
+int ql_ehist_init(ql_ehist *f, ql_error *err)
+{
+	memset(f, 0, sizeof *f);
+	f->counts = calloc((size_t)NFINE, sizeof *f->counts);
+	if (!f->counts)
+		return ql_error_set(err, "error histogram: out of memory");
+	f->min = INFINITY;
+	f->max = -INFINITY;
+	return 0;
+}
+
+void ql_ehist_free(ql_ehist *f)
+{
+	free(f->counts);
+	memset(f, 0, sizeof *f);
+}
+
+void ql_ehist_clear(ql_ehist *f)
+{
+	if (f->counts)
+		memset(f->counts, 0, (size_t)NFINE * sizeof *f->counts);
+	f->min = INFINITY;
+	f->max = -INFINITY;
+	f->n = 0;
+}
+
+/* Up to CH errors at a time: their fine bins computed first (four at a
+ * time in the AVX2 path), then counted one by one. */
+#define CH 256
+
+/* The portable reference: fine bins of n errors into idx, their finite
+ * range into *mnp, *mxp. */
+static void ehist_chunk_c(const float *x, const float *y, size_t n, uint32_t *idx, double *mnp,
+			  double *mxp)
+{
+	double mn = *mnp, mx = *mxp;
+	for (size_t i = 0; i < n; i++) {
+		double e = ((double)y[i] - (double)x[i]) + 0.0; /* -0 + 0 = +0 */
+		uint64_t b;
+		memcpy(&b, &e, sizeof b);
+		idx[i] = (uint32_t)((b - (b >> 63)) >> SHIFT);
+		double ef = (b << 1) < (EXP_INF << 1) ? e : 0.0; /* non-finite: not in the range */
+		mn = ef < mn ? ef : mn;
+		mx = ef > mx ? ef : mx;
+	}
+	*mnp = mn;
+	*mxp = mx;
+}
+
+#if QL_HAVE_AVX2_KERNELS
+/* The same, four errors at a time (the tail by the C loop). The range is a
+ * min/max, so its lanes may be combined in any order. */
+__attribute__((target("avx2"))) static void ehist_chunk_avx2(const float *x, const float *y,
+							     size_t n, uint32_t *idx,
+							     double *mnp, double *mxp)
+{
+	const __m256i zero = _mm256_setzero_si256();
+	const __m256i mag = _mm256_set1_epi64x(0x7fffffffffffffffLL);
+	const __m256i fin = _mm256_set1_epi64x((long long)EXP_INF - 1); /* m > fin: non-finite */
+	const __m256i pick = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
+	const __m256d pz = _mm256_setzero_pd();
+	__m256d vmn = _mm256_set1_pd(*mnp), vmx = _mm256_set1_pd(*mxp);
+	size_t i = 0;
+	for (; i + 4 <= n; i += 4) {
+		__m256d e = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(y + i)),
+					  _mm256_cvtps_pd(_mm_loadu_ps(x + i)));
+		e = _mm256_add_pd(e, pz);
+		__m256i b = _mm256_castpd_si256(e);
+		/* b - 1 where the sign is set (all ones = -1) */
+		__m256i k = _mm256_srli_epi64(_mm256_add_epi64(b, _mm256_cmpgt_epi64(zero, b)), SHIFT);
+		_mm_storeu_si128((__m128i *)(idx + i),
+				 _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(k, pick)));
+		__m256i nf = _mm256_cmpgt_epi64(_mm256_and_si256(b, mag), fin);
+		__m256d ef = _mm256_andnot_pd(_mm256_castsi256_pd(nf), e);
+		vmn = _mm256_min_pd(vmn, ef);
+		vmx = _mm256_max_pd(vmx, ef);
+	}
+	double a[4], c[4];
+	_mm256_storeu_pd(a, vmn);
+	_mm256_storeu_pd(c, vmx);
+	double mn = a[0], mx = c[0];
+	for (int l = 1; l < 4; l++) {
+		mn = a[l] < mn ? a[l] : mn;
+		mx = c[l] > mx ? c[l] : mx;
+	}
+	*mnp = mn;
+	*mxp = mx;
+	if (i < n)
+		ehist_chunk_c(x + i, y + i, n - i, idx + i, mnp, mxp);
+}
+#endif
+
+void ql_ehist_add(ql_ehist *f, const float *x, const float *y, size_t n)
+{
+	uint32_t idx[CH];
+	int64_t *restrict c = f->counts;
+	double mn = f->min, mx = f->max;
+#if QL_HAVE_AVX2_KERNELS
+	const bool avx2 = ql_avx2_active();
+#endif
+	for (size_t i = 0; i < n; i += CH) {
+		size_t w = n - i < CH ? n - i : CH;
+#if QL_HAVE_AVX2_KERNELS
+		if (avx2)
+			ehist_chunk_avx2(x + i, y + i, w, idx, &mn, &mx);
+		else
+#endif
+			ehist_chunk_c(x + i, y + i, w, idx, &mn, &mx);
+		for (size_t j = 0; j < w; j++)
+			c[idx[j]]++;
+	}
+	f->min = mn;
+	f->max = mx;
+	f->n += (int64_t)n;
+}
+
+void ql_ehist_merge(ql_ehist *a, const ql_ehist *b)
+{
+	for (int64_t i = 0; i < NFINE; i++)
+		a->counts[i] += b->counts[i];
+	a->min = b->min < a->min ? b->min : a->min;
+	a->max = b->max > a->max ? b->max : a->max;
+	a->n += b->n;
+}
+
+/* Fine bin k (0 < k < HALF, exponent 1..2046) of a half: its lower
+ * magnitude edge a and width w. */
+static void fine_bin(int64_t k, double *a, double *w)
+{
+	int be = (int)(k >> K);
+	int64_t mant = k & ((1 << K) - 1);
+	*w = ldexp(1.0, be - 1023 - K);
+	*a = ldexp((double)((1 << K) + mant), be - 1023 - K);
+}
+
+/* Bins of width W (a power of two) over [lo, hi]. */
+static double nbins_for(double lo, double hi, double W)
+{
+	return ceil(hi / W) - floor(lo / W);
+}
+
+int ql_ehist_finish(const ql_ehist *f, int nbins, ql_hist *h, ql_error *err)
+{
+	memset(h, 0, sizeof *h);
+	if (nbins < 1 || nbins > (1 << 20))
+		return ql_error_set(err, "histogram: %d bins (must be 1 to %d)", nbins, 1 << 20);
+	if (f->n == 0 || !f->counts)
+		return 0;
+	double lo = f->min < 0 ? f->min : 0.0, hi = f->max > 0 ? f->max : 0.0;
+	if (lo == 0 && hi == 0)
+		return 0;
+	/* the widest fine bin that holds something: W may not be narrower;
+	 * exponent 0 (no error of floats lies there but 0) counts as 0 */
+	const int64_t FIRST = (int64_t)1 << K, NONFIN = (int64_t)2047 << K;
+	double wmin = 0;
+	for (int64_t s = 0; s < 2; s++)
+		for (int64_t k = NONFIN - 1; k >= FIRST; k--)
+			if (f->counts[s * HALF + k]) {
+				double a, w;
+				fine_bin(k, &a, &w);
+				wmin = w > wmin ? w : wmin;
+				break;
+			}
+	if (lo < 0 && hi > 0 && nbins < 2)
+		nbins = 2; /* 0 is an edge */
+	int ex;
+	frexp((hi - lo) / nbins, &ex); /* (hi - lo) / nbins < 2^ex */
+	double W = ldexp(1.0, ex);
+	if (W < wmin)
+		W = wmin;
+	while (nbins_for(lo, hi, W) > nbins)
+		W *= 2;
+	while (W / 2 >= wmin && nbins_for(lo, hi, W / 2) <= nbins)
+		W /= 2;
+	double base = floor(lo / W);
+	int nb = (int)nbins_for(lo, hi, W);
+	if (ql_hist_init(h, nb, base * W, ceil(hi / W) * W, err))
+		return -1;
+	for (int64_t s = 0; s < 2; s++) {
+		for (int64_t k = 0; k < HALF; k++) {
+			int64_t c = f->counts[s * HALF + k];
+			if (!c)
+				continue;
+			if (k >= NONFIN) {
+				h->nan += c;
+				continue;
+			}
+			double v = 0; /* the fine bin's left edge */
+			if (k >= FIRST) {
+				double a, w;
+				fine_bin(k, &a, &w);
+				v = s ? -(a + w) : a;
+			}
+			double j = floor(v / W) - base;
+			if (j == nb) /* the maximum on the last edge: the closed bin */
+				j = nb - 1;
+			if (j < 0)
+				h->below += c;
+			else if (j >= nb)
+				h->above += c;
+			else
+				h->counts[(int)j] += c;
+		}
+	}
+	h->total = f->n;
+	return 1;
+}
+
+/* ---- the pool: one fine histogram per running job ---- */
+
+int ql_ehist_pool_init(ql_ehist_pool *p)
+{
+	memset(p, 0, sizeof *p);
+	for (int i = 0; i < QL_EHIST_POOL; i++)
+		atomic_init(&p->busy[i], 0);
+	return 0;
+}
+
+ql_ehist *ql_ehist_pool_take(ql_ehist_pool *p, int *slot)
+{
+	for (int i = 0; i < QL_EHIST_POOL; i++) {
+		int want = 0;
+		if (atomic_compare_exchange_strong(&p->busy[i], &want, 1)) {
+			if (!p->h[i].counts && ql_ehist_init(&p->h[i], NULL)) {
+				atomic_store(&p->busy[i], 0);
+				break;
+			}
+			*slot = i;
+			return &p->h[i];
+		}
+	}
+	atomic_store(&p->failed, 1);
+	*slot = -1;
+	return NULL;
+}
+
+void ql_ehist_pool_give(ql_ehist_pool *p, int slot)
+{
+	if (slot >= 0)
+		atomic_store(&p->busy[slot], 0);
+}
+
+int ql_ehist_pool_merge(ql_ehist_pool *p, ql_ehist *into)
+{
+	if (atomic_load(&p->failed))
+		return -1;
+	for (int i = 0; i < QL_EHIST_POOL; i++)
+		if (p->h[i].counts)
+			ql_ehist_merge(into, &p->h[i]);
+	return 0;
+}
+
+void ql_ehist_pool_free(ql_ehist_pool *p)
+{
+	for (int i = 0; i < QL_EHIST_POOL; i++)
+		ql_ehist_free(&p->h[i]);
+}
