@@ -6,7 +6,10 @@
  * (1.0 = as fast as copying the 256 MB input to another buffer; best to
  * best). Timed with CLOCK_MONOTONIC. The bare kernels write into buffers
  * touched once before timing; ql_quantize allocates its outputs, so its
- * times include their page faults, as a user's run does. The load average
+ * times include their page faults, as a user's run does; each of its rows
+ * is followed by "same, buffers reused", the outputs lent by one ql_qbufs
+ * (what every tensor after the first of one report or compare pays, and
+ * what a caller that quantizes again and again can have). The load average
  * is printed first: on a busy machine the numbers mean less.
  *
  *   make bench                       64M elements, threads = online CPUs
@@ -181,14 +184,19 @@ static void bench_block(const bench *b, const char *name, bool ref, int threads)
 /* With hist, the error histogram is counted in the pass too (ql_qopts.ehist;
  * its allocation and the 11 shown bins timed with it, as qlens quantize
  * makes them). */
-static void bench_scheme_h(const bench *b, const char *name, const ql_scheme *s, bool dequant,
-			   bool metrics, bool hist)
+/* With `reuse`, every run takes its outputs from one ql_qbufs (as report
+ * and compare do): the first run pays the page faults, the others none,
+ * as every tensor after the first of one command. */
+static void bench_scheme_r(const bench *b, const char *name, const ql_scheme *s, bool dequant,
+			   bool metrics, bool hist, bool reuse)
 {
-	if (!wanted(b, name))
+	if (!reuse && !wanted(b, name)) /* the reused row goes with its fresh one */
 		return;
 	double t[REPS];
 	int done = 0;
-	ql_qopts o = {.dequant = dequant, .threads = b->threads, .no_metrics = !metrics};
+	ql_qbufs bufs = {0};
+	ql_qopts o = {.dequant = dequant, .threads = b->threads, .no_metrics = !metrics,
+		      .bufs = reuse ? &bufs : NULL};
 	int64_t shape[2] = {b->rows, b->cols};
 	ql_metrics m = {0};
 	double spent = 0;
@@ -215,9 +223,21 @@ static void bench_scheme_h(const bench *b, const char *name, const ql_scheme *s,
 		m = res.metrics;
 		ql_qresult_free(&res);
 	}
+	ql_qbufs_free(&bufs);
 	report(b, name, t, done, b->threads ? b->threads : b->cpus);
-	if (metrics)
+	if (metrics && !reuse)
 		printf("  %-46s (sqnr %.2f dB, clipped %lld)\n", "", m.sqnr_db, (long long)m.clipped);
+}
+
+/* The row with fresh buffers each run, then again with them reused. */
+static void bench_scheme_h(const bench *b, const char *name, const ql_scheme *s, bool dequant,
+			   bool metrics, bool hist)
+{
+	bench_scheme_r(b, name, s, dequant, metrics, hist, false);
+	char rname[96];
+	snprintf(rname, sizeof rname, "  same, buffers reused (ql_qbufs)");
+	if (wanted(b, name))
+		bench_scheme_r(b, rname, s, dequant, metrics, hist, true);
 }
 
 static void bench_scheme(const bench *b, const char *name, const ql_scheme *s, bool dequant,
