@@ -7,7 +7,9 @@
  * terminal), and the SIGBUS handler installed by ql_map_guard_install()
  * looks the faulting address up: inside a mapping, it removes the
  * registered temporary outputs (qlens/cleanup.h), prints
- * "qlens: FILE: changed while it was being read" and exits with status 1;
+ * "qlens: FILE: changed while it was being read" and exits with status 1
+ * (once: when several threads fault at the same time, the first reports
+ * and the others wait for its exit);
  * anywhere else it is a real bug, and the default action runs.
  *
  * The table is fixed and static so the handler needs no lock and no
@@ -68,6 +70,20 @@ void ql_map_guard_remove(const uint8_t *addr)
 	}
 }
 
+/* The slot holding fault, or NULL. */
+static const struct region *ql_map_guard_find(const void *fault)
+{
+	const uint8_t *p = fault;
+	for (int i = 0; i < SLOTS; i++) {
+		if (!used[i])
+			continue;
+		const struct region *r = &regions[i];
+		if (p >= r->addr && (uint64_t)(p - r->addr) < r->size)
+			return r;
+	}
+	return NULL;
+}
+
 bool ql_map_guard_message(const void *fault)
 {
 	const uint8_t *p = fault;
@@ -84,10 +100,18 @@ bool ql_map_guard_message(const void *fault)
 	return false;
 }
 
+/* Set by the first thread that reports: with several threads reading the
+ * cut file, each faults, and only one may print the line. */
+static volatile int reporting;
+
 static void on_sigbus(int sig, siginfo_t *info, void *ctx)
 {
 	(void)ctx;
-	if (ql_map_guard_message(info->si_addr)) {
+	if (ql_map_guard_find(info->si_addr)) {
+		if (__sync_lock_test_and_set(&reporting, 1))
+			for (;;)
+				pause(); /* the first one's _exit ends this thread too */
+		ql_map_guard_message(info->si_addr);
 		ql_cleanup_run();
 		_exit(1);
 	}
