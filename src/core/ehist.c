@@ -86,32 +86,44 @@ static void ehist_chunk_c(const float *x, const float *y, size_t n, uint32_t *id
 }
 
 #if QL_HAVE_AVX2_KERNELS
-/* The same, four errors at a time (the tail by the C loop). The range is a
- * min/max, so its lanes may be combined in any order. */
+/* The same, eight errors at a time (the tail by the C loop): the same keys
+ * (the same double e, the same bit arithmetic), packed two per 64-bit lane
+ * (the order of the keys in idx does not matter: they are only counted).
+ * The range is a min/max, so its lanes may be combined in any order. It
+ * is taken over e itself, without the reference's non-finite mask:
+ * _mm256_min_pd(e, m) gives m when e is NaN, so NaN errors leave it alone,
+ * and an infinite error makes it -inf or +inf, which no finite error and
+ * no starting value (finite, or +inf for the min and -inf for the max)
+ * can. Only when the chunk has a NaN or an infinite error is its range
+ * taken again by the reference loop, from the range it started with. */
 __attribute__((target("avx2"))) static void ehist_chunk_avx2(const float *x, const float *y,
 							     size_t n, uint32_t *idx,
 							     double *mnp, double *mxp)
 {
 	const __m256i zero = _mm256_setzero_si256();
-	const __m256i mag = _mm256_set1_epi64x(0x7fffffffffffffffLL);
-	const __m256i fin = _mm256_set1_epi64x((long long)EXP_INF - 1); /* m > fin: non-finite */
-	const __m256i pick = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
 	const __m256d pz = _mm256_setzero_pd();
-	__m256d vmn = _mm256_set1_pd(*mnp), vmx = _mm256_set1_pd(*mxp);
+	const double mn0 = *mnp, mx0 = *mxp;
+	__m256d vmn = _mm256_set1_pd(mn0), vmx = _mm256_set1_pd(mx0);
+	__m256d nan = _mm256_setzero_pd();
 	size_t i = 0;
-	for (; i + 4 <= n; i += 4) {
-		__m256d e = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(y + i)),
-					  _mm256_cvtps_pd(_mm_loadu_ps(x + i)));
-		e = _mm256_add_pd(e, pz);
-		__m256i b = _mm256_castpd_si256(e);
-		/* b - 1 where the sign is set (all ones = -1) */
-		__m256i k = _mm256_srli_epi64(_mm256_add_epi64(b, _mm256_cmpgt_epi64(zero, b)), SHIFT);
-		_mm_storeu_si128((__m128i *)(idx + i),
-				 _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(k, pick)));
-		__m256i nf = _mm256_cmpgt_epi64(_mm256_and_si256(b, mag), fin);
-		__m256d ef = _mm256_andnot_pd(_mm256_castsi256_pd(nf), e);
-		vmn = _mm256_min_pd(vmn, ef);
-		vmx = _mm256_max_pd(vmx, ef);
+	for (; i + 8 <= n; i += 8) {
+		__m256d e0 = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(y + i)),
+					   _mm256_cvtps_pd(_mm_loadu_ps(x + i)));
+		__m256d e1 = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(y + i + 4)),
+					   _mm256_cvtps_pd(_mm_loadu_ps(x + i + 4)));
+		e0 = _mm256_add_pd(e0, pz); /* -0 + 0 = +0 */
+		e1 = _mm256_add_pd(e1, pz);
+		__m256i b0 = _mm256_castpd_si256(e0), b1 = _mm256_castpd_si256(e1);
+		/* b - 1 where the sign is set (all ones = -1); keys < 2^32 */
+		__m256i k0 = _mm256_srli_epi64(_mm256_add_epi64(b0, _mm256_cmpgt_epi64(zero, b0)), SHIFT);
+		__m256i k1 = _mm256_srli_epi64(_mm256_add_epi64(b1, _mm256_cmpgt_epi64(zero, b1)), SHIFT);
+		_mm256_storeu_si256((__m256i *)(idx + i),
+				    _mm256_or_si256(k0, _mm256_slli_epi64(k1, 32)));
+		nan = _mm256_or_pd(nan, _mm256_cmp_pd(e0, e1, _CMP_UNORD_Q));
+		vmn = _mm256_min_pd(e0, vmn);
+		vmx = _mm256_max_pd(e0, vmx);
+		vmn = _mm256_min_pd(e1, vmn);
+		vmx = _mm256_max_pd(e1, vmx);
 	}
 	double a[4], c[4];
 	_mm256_storeu_pd(a, vmn);
@@ -120,6 +132,13 @@ __attribute__((target("avx2"))) static void ehist_chunk_avx2(const float *x, con
 	for (int l = 1; l < 4; l++) {
 		mn = a[l] < mn ? a[l] : mn;
 		mx = c[l] > mx ? c[l] : mx;
+	}
+	if (_mm256_movemask_pd(nan) || mn == -INFINITY || mx == INFINITY) {
+		/* a non-finite error: the reference's range (and keys) */
+		*mnp = mn0;
+		*mxp = mx0;
+		ehist_chunk_c(x, y, n, idx, mnp, mxp);
+		return;
 	}
 	*mnp = mn;
 	*mxp = mx;
