@@ -242,6 +242,56 @@ static void test_ehist_merge_and_bins(void **state)
  * (and -0 - +0), subnormal and huge errors, ties on fine-bin edges,
  * all-equal runs, NaN and inf, and lengths that are not a multiple of 4
  * (the tails). */
+/* The AVX2 path takes the range over the errors themselves and retakes a
+ * chunk's range by the C loop only when it holds a NaN or an infinite
+ * error: one such error alone (NaN, +inf, -inf, from x or from y) at every
+ * place of a vector, of a chunk and of its tail, after ranges already
+ * started by earlier calls, gives the C path's counts, min and max. */
+static void test_ehist_avx2_nonfinite_alone(void **state)
+{
+	(void)state;
+	enum { N = 600 };
+	float x[N], y[N];
+	uint32_t seed = 11;
+	for (size_t i = 0; i < N; i++) {
+		seed = seed * 1664525u + 1013904223u;
+		float u = (float)((int32_t)seed >> 8) * (1.0f / 8388608.0f);
+		/* every error > 0: a non-finite one, counted as 0 in the
+		 * reference's range, moves its min */
+		x[i] = u;
+		y[i] = roundf(u * 50.0f) / 50.0f + 0.25f;
+	}
+	const float bad[] = {NAN, -NAN, INFINITY, -INFINITY, 3e38f};
+	const size_t at[] = {0, 1, 3, 4, 7, 8, 250, 255, 256, 263, 511, 512, 513, 596, 599};
+	for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++)
+		for (size_t k = 0; k < sizeof at / sizeof at[0]; k++)
+			for (int side = 0; side < 2; side++) {
+				float xs[N], ys[N];
+				memcpy(xs, x, sizeof xs);
+				memcpy(ys, y, sizeof ys);
+				(side ? ys : xs)[at[k]] = bad[b];
+				if (b == 4) /* a huge finite error of either sign */
+					(side ? xs : ys)[at[k]] = -bad[b];
+				ql_ehist a, c;
+				ql_error err;
+				assert_int_equal(ql_ehist_init(&a, &err), 0);
+				assert_int_equal(ql_ehist_init(&c, &err), 0);
+				ql_avx2_enable(false);
+				ql_ehist_add(&a, x + 100, y + 100, 37); /* a range to start from */
+				ql_ehist_add(&a, xs, ys, N);
+				ql_avx2_enable(true);
+				ql_ehist_add(&c, x + 100, y + 100, 37);
+				ql_ehist_add(&c, xs, ys, N);
+				assert_memory_equal(a.counts, c.counts,
+						    QL_EHIST_NFINE * sizeof *a.counts);
+				assert_memory_equal(&a.min, &c.min, sizeof a.min);
+				assert_memory_equal(&a.max, &c.max, sizeof a.max);
+				assert_int_equal(a.n, c.n);
+				ql_ehist_free(&a);
+				ql_ehist_free(&c);
+			}
+}
+
 static void test_ehist_avx2_equals_c(void **state)
 {
 	(void)state;
@@ -317,6 +367,7 @@ int main(void)
 		cmocka_unit_test(test_error_hist_threads),
 		cmocka_unit_test(test_ehist_merge_and_bins),
 		cmocka_unit_test(test_ehist_avx2_equals_c),
+		cmocka_unit_test(test_ehist_avx2_nonfinite_alone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
