@@ -316,7 +316,7 @@ static void test_ehist_avx2_equals_c(void **state)
 	x[17] = NAN;
 	y[29] = INFINITY;
 	x[40] = -INFINITY;
-	const size_t lens[] = {0, 1, 3, 4, 5, 255, 256, 257, 1023, 5000};
+	const size_t lens[] = {0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 255, 256, 257, 1023, 5000};
 	for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++) {
 		ql_ehist a, b;
 		ql_error err;

@@ -85,6 +85,22 @@ static void ehist_chunk_c(const float *x, const float *y, size_t n, uint32_t *id
 	*mxp = mx;
 }
 
+/* The reference's range alone (the retake of a range in the AVX2 path). */
+static void ehist_range_c(const float *x, const float *y, size_t n, double *mnp, double *mxp)
+{
+	double mn = *mnp, mx = *mxp;
+	for (size_t i = 0; i < n; i++) {
+		double e = ((double)y[i] - (double)x[i]) + 0.0;
+		uint64_t b;
+		memcpy(&b, &e, sizeof b);
+		double ef = (b << 1) < (EXP_INF << 1) ? e : 0.0;
+		mn = ef < mn ? ef : mn;
+		mx = ef > mx ? ef : mx;
+	}
+	*mnp = mn;
+	*mxp = mx;
+}
+
 #if QL_HAVE_AVX2_KERNELS
 /* The same, eight errors at a time (the tail by the C loop): the same keys
  * (the same double e, the same bit arithmetic), packed two per 64-bit lane
@@ -96,15 +112,35 @@ static void ehist_chunk_c(const float *x, const float *y, size_t n, uint32_t *id
  * no starting value (finite, or +inf for the min and -inf for the max)
  * can. Only when the chunk has a NaN or an infinite error is its range
  * taken again by the reference loop, from the range it started with. */
-__attribute__((target("avx2"))) static void ehist_chunk_avx2(const float *x, const float *y,
-							     size_t n, uint32_t *idx,
-							     double *mnp, double *mxp)
+/* Counts the eight keys packed two per 64-bit lane of k. */
+__attribute__((target("avx2"))) static inline void count8(int64_t *restrict c, __m256i k)
+{
+	__m128i lo = _mm256_castsi256_si128(k), hi = _mm256_extracti128_si256(k, 1);
+	uint64_t p0 = (uint64_t)_mm_cvtsi128_si64(lo), p1 = (uint64_t)_mm_extract_epi64(lo, 1);
+	uint64_t p2 = (uint64_t)_mm_cvtsi128_si64(hi), p3 = (uint64_t)_mm_extract_epi64(hi, 1);
+	c[(uint32_t)p0]++;
+	c[p0 >> 32]++;
+	c[(uint32_t)p1]++;
+	c[p1 >> 32]++;
+	c[(uint32_t)p2]++;
+	c[p2 >> 32]++;
+	c[(uint32_t)p3]++;
+	c[p3 >> 32]++;
+}
+
+__attribute__((target("avx2"))) static void ehist_add_avx2(int64_t *restrict c, const float *x,
+							   const float *y, size_t n, double *mnp,
+							   double *mxp)
 {
 	const __m256i zero = _mm256_setzero_si256();
 	const __m256d pz = _mm256_setzero_pd();
 	const double mn0 = *mnp, mx0 = *mxp;
 	__m256d vmn = _mm256_set1_pd(mn0), vmx = _mm256_set1_pd(mx0);
 	__m256d nan = _mm256_setzero_pd();
+	/* the keys of the eight errors before, counted while the next eight
+	 * are keyed (the counting is loads and stores, the keying arithmetic:
+	 * interleaved, they overlap) */
+	__m256i prev = zero;
 	size_t i = 0;
 	for (; i + 8 <= n; i += 8) {
 		__m256d e0 = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(y + i)),
@@ -117,33 +153,39 @@ __attribute__((target("avx2"))) static void ehist_chunk_avx2(const float *x, con
 		/* b - 1 where the sign is set (all ones = -1); keys < 2^32 */
 		__m256i k0 = _mm256_srli_epi64(_mm256_add_epi64(b0, _mm256_cmpgt_epi64(zero, b0)), SHIFT);
 		__m256i k1 = _mm256_srli_epi64(_mm256_add_epi64(b1, _mm256_cmpgt_epi64(zero, b1)), SHIFT);
-		_mm256_storeu_si256((__m256i *)(idx + i),
-				    _mm256_or_si256(k0, _mm256_slli_epi64(k1, 32)));
+		if (i)
+			count8(c, prev);
+		prev = _mm256_or_si256(k0, _mm256_slli_epi64(k1, 32));
 		nan = _mm256_or_pd(nan, _mm256_cmp_pd(e0, e1, _CMP_UNORD_Q));
 		vmn = _mm256_min_pd(e0, vmn);
 		vmx = _mm256_max_pd(e0, vmx);
 		vmn = _mm256_min_pd(e1, vmn);
 		vmx = _mm256_max_pd(e1, vmx);
 	}
-	double a[4], c[4];
+	if (i)
+		count8(c, prev);
+	double a[4], m[4];
 	_mm256_storeu_pd(a, vmn);
-	_mm256_storeu_pd(c, vmx);
-	double mn = a[0], mx = c[0];
+	_mm256_storeu_pd(m, vmx);
+	double mn = a[0], mx = m[0];
 	for (int l = 1; l < 4; l++) {
 		mn = a[l] < mn ? a[l] : mn;
-		mx = c[l] > mx ? c[l] : mx;
+		mx = m[l] > mx ? m[l] : mx;
 	}
 	if (_mm256_movemask_pd(nan) || mn == -INFINITY || mx == INFINITY) {
-		/* a non-finite error: the reference's range (and keys) */
-		*mnp = mn0;
-		*mxp = mx0;
-		ehist_chunk_c(x, y, n, idx, mnp, mxp);
-		return;
+		/* a non-finite error: the reference's range */
+		mn = mn0;
+		mx = mx0;
+		ehist_range_c(x, y, i, &mn, &mx);
 	}
 	*mnp = mn;
 	*mxp = mx;
-	if (i < n)
-		ehist_chunk_c(x + i, y + i, n - i, idx + i, mnp, mxp);
+	if (i < n) {
+		uint32_t idx[8];
+		ehist_chunk_c(x + i, y + i, n - i, idx, mnp, mxp);
+		for (size_t j = 0; j < n - i; j++)
+			c[idx[j]]++;
+	}
 }
 #endif
 
@@ -152,17 +194,16 @@ void ql_ehist_add(ql_ehist *f, const float *x, const float *y, size_t n)
 	uint32_t idx[CH];
 	int64_t *restrict c = f->counts;
 	double mn = f->min, mx = f->max;
+	size_t i = 0;
 #if QL_HAVE_AVX2_KERNELS
-	const bool avx2 = ql_avx2_active();
+	if (ql_avx2_active()) {
+		ehist_add_avx2(c, x, y, n, &mn, &mx);
+		i = n; /* all done */
+	}
 #endif
-	for (size_t i = 0; i < n; i += CH) {
+	for (; i < n; i += CH) {
 		size_t w = n - i < CH ? n - i : CH;
-#if QL_HAVE_AVX2_KERNELS
-		if (avx2)
-			ehist_chunk_avx2(x + i, y + i, w, idx, &mn, &mx);
-		else
-#endif
-			ehist_chunk_c(x + i, y + i, w, idx, &mn, &mx);
+		ehist_chunk_c(x + i, y + i, w, idx, &mn, &mx);
 		for (size_t j = 0; j < w; j++)
 			c[idx[j]]++;
 	}
