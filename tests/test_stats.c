@@ -292,6 +292,62 @@ static void test_ehist_avx2_nonfinite_alone(void **state)
 			}
 }
 
+/* Merge, clear and finish visit only the fine bins an error of two floats
+ * can reach (ehist.c: 0, magnitudes 2^-149 to below 2^129, non-finite,
+ * -inf): errors at each end of that, of either sign, on both paths, are
+ * all merged, all cleared, and all found by finish. */
+static void test_ehist_extreme_bins(void **state)
+{
+	(void)state;
+	const float tiny = 1.40129846e-45f, big = 3.40282347e38f; /* 2^-149, FLT_MAX */
+	const float x[] = {0.0f, tiny, 0.0f, -tiny, -big, big, 0.0f, 1.0f, -0.0f, 1.0f,
+			   0.0f, 2.0f, 5.0f, big, tiny, 0.0f, 1.0f, -big};
+	const float y[] = {tiny, 0.0f, -tiny, 0.0f, big, -big, INFINITY, -INFINITY, 0.0f, NAN,
+			   -NAN, 2.0f, 5.0f, big, -tiny, -0.0f, 1.0f, big};
+	const size_t n = sizeof x / sizeof x[0];
+	for (int avx2 = 0; avx2 < 2; avx2++) {
+		ql_avx2_enable(avx2);
+		for (size_t cut = 0; cut <= n; cut++) {
+			ql_ehist a, b, m, z;
+			ql_error err;
+			assert_int_equal(ql_ehist_init(&a, &err), 0);
+			assert_int_equal(ql_ehist_init(&b, &err), 0);
+			assert_int_equal(ql_ehist_init(&m, &err), 0);
+			assert_int_equal(ql_ehist_init(&z, &err), 0);
+			ql_ehist_add(&a, x, y, n);
+			ql_ehist_add(&b, x, y, cut);
+			ql_ehist_merge(&m, &b);
+			ql_ehist_clear(&b);
+			assert_memory_equal(b.counts, z.counts, QL_EHIST_NFINE * sizeof *b.counts);
+			ql_ehist_add(&b, x + cut, y + cut, n - cut);
+			ql_ehist_merge(&m, &b);
+			assert_memory_equal(a.counts, m.counts, QL_EHIST_NFINE * sizeof *a.counts);
+			assert_memory_equal(&a.min, &m.min, sizeof a.min);
+			assert_memory_equal(&a.max, &m.max, sizeof a.max);
+			assert_int_equal(m.n, (int64_t)n);
+			int64_t sum = 0;
+			for (int64_t i = 0; i < QL_EHIST_NFINE; i++)
+				sum += m.counts[i];
+			assert_int_equal(sum, (int64_t)n);
+			ql_hist h;
+			assert_int_equal(ql_ehist_finish(&m, 11, &h, &err), 1);
+			int64_t shown = h.nan + h.below + h.above;
+			for (int i = 0; i < h.nbins; i++)
+				shown += h.counts[i];
+			assert_int_equal(shown, (int64_t)n);
+			assert_int_equal(h.nan, 3); /* +inf, NaN, -NaN (-inf: below) */
+			ql_hist_free(&h);
+			ql_ehist_clear(&m);
+			assert_memory_equal(m.counts, z.counts, QL_EHIST_NFINE * sizeof *m.counts);
+			ql_ehist_free(&a);
+			ql_ehist_free(&b);
+			ql_ehist_free(&m);
+			ql_ehist_free(&z);
+		}
+	}
+	ql_avx2_enable(true);
+}
+
 static void test_ehist_avx2_equals_c(void **state)
 {
 	(void)state;
@@ -367,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_error_hist_threads),
 		cmocka_unit_test(test_ehist_merge_and_bins),
 		cmocka_unit_test(test_ehist_avx2_equals_c),
+		cmocka_unit_test(test_ehist_extreme_bins),
 		cmocka_unit_test(test_ehist_avx2_nonfinite_alone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,7 +5,7 @@
  * exponent | 52-bit mantissa. Its fine bin is those bits >> (52 - K):
  * sign, exponent and top K mantissa bits, 2^(12 + K) bins in all, half of
  * them per sign. A magnitude's bin is [a, a + w) with w = 2^(exp - K) and
- * a a multiple of w. The counts are calloc'ed: only the pages of bins that
+ * a a multiple of w. The counts are mapped: only the pages of bins that
  * errors reach are ever touched (errors of float pairs are 0 or between
  * 2^-149 and 2^129 in magnitude).
  *
@@ -21,6 +21,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "ehist_pool.h"
 #include "quant_avx2.h"
@@ -34,14 +35,35 @@
 #define HALF ((int64_t)1 << (11 + K)) /* bins per sign */
 #define NFINE (2 * HALF)
 #define EXP_INF 0x7ff0000000000000ULL
+#define COUNTS_BYTES ((size_t)NFINE * sizeof(int64_t))
 _Static_assert(NFINE == QL_EHIST_NFINE, "stats.h's QL_EHIST_NFINE");
+
+/* The only fine bins (in each half) an error of two floats can reach.
+ * Such an error is 0 (bin 0), or of magnitude 2^-149 (the least
+ * subnormal float) to |y| + |x| < 2^129, i.e. double exponents 874 to
+ * 1151 (bins 874 << K to (1152 << K) - 1; a negative error, keyed by its
+ * bits - 1, reaches down to (873 << K) + (2^K - 1) for -2^-149), or
+ * non-finite: exponent 2047 (bins from 2047 << K), or -inf, whose bits - 1
+ * is the largest finite negative bin, (2047 << K) - 1. So merge, finish
+ * and clear visit these ranges alone: the other pages of the mapped
+ * counts are never touched (on a 1M-element tensor, reading and writing
+ * all 2^18 int64 bins costs more than counting the errors). */
+#define USED_LO (((int64_t)873 << K) + (1 << K) - 1)
+#define USED_HI ((int64_t)1152 << K)
+#define USED_NF (((int64_t)2047 << K) - 1)
+static const int64_t used[3][2] = {{0, 1}, {USED_LO, USED_HI}, {USED_NF, HALF}};
 
 int ql_ehist_init(ql_ehist *f, ql_error *err)
 {
 	memset(f, 0, sizeof *f);
-	f->counts = calloc((size_t)NFINE, sizeof *f->counts);
-	if (!f->counts)
+	/* mapped, not calloc'ed: glibc's calloc serves 2 MiB from the heap
+	 * (and clears it all) once a block that size was freed, and a fresh
+	 * mapping's pages cost nothing until touched: see `used` */
+	void *m = mmap(NULL, COUNTS_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	if (m == MAP_FAILED)
 		return ql_error_set(err, "error histogram: out of memory");
+	f->counts = m;
 	f->min = INFINITY;
 	f->max = -INFINITY;
 	return 0;
@@ -49,14 +71,18 @@ int ql_ehist_init(ql_ehist *f, ql_error *err)
 
 void ql_ehist_free(ql_ehist *f)
 {
-	free(f->counts);
+	if (f->counts)
+		munmap(f->counts, COUNTS_BYTES);
 	memset(f, 0, sizeof *f);
 }
 
 void ql_ehist_clear(ql_ehist *f)
 {
 	if (f->counts)
-		memset(f->counts, 0, (size_t)NFINE * sizeof *f->counts);
+		for (int64_t s = 0; s < 2; s++)
+			for (int r = 0; r < 3; r++)
+				memset(f->counts + s * HALF + used[r][0], 0,
+				       (size_t)(used[r][1] - used[r][0]) * sizeof *f->counts);
 	f->min = INFINITY;
 	f->max = -INFINITY;
 	f->n = 0;
@@ -214,8 +240,11 @@ void ql_ehist_add(ql_ehist *f, const float *x, const float *y, size_t n)
 
 void ql_ehist_merge(ql_ehist *a, const ql_ehist *b)
 {
-	for (int64_t i = 0; i < NFINE; i++)
-		a->counts[i] += b->counts[i];
+	for (int64_t s = 0; s < 2; s++)
+		for (int r = 0; r < 3; r++)
+			for (int64_t i = s * HALF + used[r][0]; i < s * HALF + used[r][1]; i++)
+				if (b->counts[i]) /* a's untouched pages stay so */
+					a->counts[i] += b->counts[i];
 	a->min = b->min < a->min ? b->min : a->min;
 	a->max = b->max > a->max ? b->max : a->max;
 	a->n += b->n;
@@ -250,9 +279,10 @@ int ql_ehist_finish(const ql_ehist *f, int nbins, ql_hist *h, ql_error *err)
 	/* the widest fine bin that holds something: W may not be narrower;
 	 * exponent 0 (no error of floats lies there but 0) counts as 0 */
 	const int64_t FIRST = (int64_t)1 << K, NONFIN = (int64_t)2047 << K;
+	_Static_assert(USED_NF == ((int64_t)2047 << K) - 1 && USED_LO > 1, "the used ranges");
 	double wmin = 0;
 	for (int64_t s = 0; s < 2; s++)
-		for (int64_t k = NONFIN - 1; k >= FIRST; k--)
+		for (int64_t k = NONFIN - 1; k >= USED_LO; k = k == USED_NF ? USED_HI - 1 : k - 1)
 			if (f->counts[s * HALF + k]) {
 				double a, w;
 				fine_bin(k, &a, &w);
@@ -275,7 +305,7 @@ int ql_ehist_finish(const ql_ehist *f, int nbins, ql_hist *h, ql_error *err)
 	if (ql_hist_init(h, nb, base * W, ceil(hi / W) * W, err))
 		return -1;
 	for (int64_t s = 0; s < 2; s++) {
-		for (int64_t k = 0; k < HALF; k++) {
+		for (int64_t k = 0; k < HALF; k = k == 0 ? USED_LO : k == USED_HI - 1 ? USED_NF : k + 1) {
 			int64_t c = f->counts[s * HALF + k];
 			if (!c)
 				continue;
