@@ -35,7 +35,12 @@
 #define HALF ((int64_t)1 << (11 + K)) /* bins per sign */
 #define NFINE (2 * HALF)
 #define EXP_INF 0x7ff0000000000000ULL
-#define COUNTS_BYTES ((size_t)NFINE * sizeof(int64_t))
+/* after the NFINE counts, one more int64 (LOW, private to this file):
+ * the least nonzero magnitude key (key & (HALF - 1)) counted, HALF if
+ * none; with min and max it bounds the bins merge, clear and finish
+ * visit (see `used` and ranges()) */
+#define COUNTS_BYTES ((size_t)(NFINE + 1) * sizeof(int64_t))
+#define LOW(f) ((f)->counts[NFINE])
 _Static_assert(NFINE == QL_EHIST_NFINE, "stats.h's QL_EHIST_NFINE");
 
 /* The only fine bins (in each half) an error of two floats can reach.
@@ -53,6 +58,29 @@ _Static_assert(NFINE == QL_EHIST_NFINE, "stats.h's QL_EHIST_NFINE");
 #define USED_NF (((int64_t)2047 << K) - 1)
 static const int64_t used[3][2] = {{0, 1}, {USED_LO, USED_HI}, {USED_NF, HALF}};
 
+/* The magnitude key of a finite double (its fine bin within its half). */
+static int64_t kmag(double e)
+{
+	uint64_t b;
+	memcpy(&b, &e, sizeof b);
+	return (int64_t)((b - (b >> 63)) >> SHIFT) & (HALF - 1);
+}
+
+/* The bins of half s of f that may hold counts, as `used` narrowed by what
+ * f has seen: its finite errors of that sign have magnitude keys from
+ * LOW(f) (the least nonzero one) to the key of max (positive) or of min
+ * (negative), as the key grows with the magnitude; 0 and the non-finite
+ * bins are always visited. */
+static void ranges(const ql_ehist *f, int64_t s, int64_t r[3][2])
+{
+	memcpy(r, used, sizeof used);
+	double far = s ? -f->min : f->max; /* the largest finite magnitude of the sign */
+	int64_t lo = LOW(f) < USED_LO ? USED_LO : LOW(f) > USED_HI ? USED_HI : LOW(f);
+	int64_t hi = far > 0 ? kmag(s ? f->min : f->max) + 1 : lo;
+	r[1][0] = lo;
+	r[1][1] = hi < lo ? lo : hi > USED_HI ? USED_HI : hi;
+}
+
 int ql_ehist_init(ql_ehist *f, ql_error *err)
 {
 	memset(f, 0, sizeof *f);
@@ -64,6 +92,7 @@ int ql_ehist_init(ql_ehist *f, ql_error *err)
 	if (m == MAP_FAILED)
 		return ql_error_set(err, "error histogram: out of memory");
 	f->counts = m;
+	LOW(f) = HALF;
 	f->min = INFINITY;
 	f->max = -INFINITY;
 	return 0;
@@ -78,11 +107,16 @@ void ql_ehist_free(ql_ehist *f)
 
 void ql_ehist_clear(ql_ehist *f)
 {
-	if (f->counts)
-		for (int64_t s = 0; s < 2; s++)
-			for (int r = 0; r < 3; r++)
-				memset(f->counts + s * HALF + used[r][0], 0,
-				       (size_t)(used[r][1] - used[r][0]) * sizeof *f->counts);
+	if (f->counts) {
+		for (int64_t s = 0; s < 2; s++) {
+			int64_t r[3][2];
+			ranges(f, s, r);
+			for (int k = 0; k < 3; k++)
+				memset(f->counts + s * HALF + r[k][0], 0,
+				       (size_t)(r[k][1] - r[k][0]) * sizeof *f->counts);
+		}
+		LOW(f) = HALF;
+	}
 	f->min = INFINITY;
 	f->max = -INFINITY;
 	f->n = 0;
@@ -154,11 +188,15 @@ __attribute__((target("avx2"))) static inline void count8(int64_t *restrict c, _
 	c[p3 >> 32]++;
 }
 
-__attribute__((target("avx2"))) static void ehist_add_avx2(int64_t *restrict c, const float *x,
-							   const float *y, size_t n, double *mnp,
-							   double *mxp)
+__attribute__((target("avx2"))) static int64_t ehist_add_avx2(int64_t *restrict c,
+							      const float *x, const float *y,
+							      size_t n, double *mnp, double *mxp,
+							      int64_t low)
 {
 	const __m256i zero = _mm256_setzero_si256();
+	const __m256i kmask = _mm256_set1_epi32((int)(HALF - 1)), one = _mm256_set1_epi32(1);
+	/* the least magnitude key - 1 (as unsigned: key 0 gives 2^32 - 1) */
+	__m256i lowm1 = _mm256_set1_epi32(-1);
 	const __m256d pz = _mm256_setzero_pd();
 	const double mn0 = *mnp, mx0 = *mxp;
 	__m256d vmn = _mm256_set1_pd(mn0), vmx = _mm256_set1_pd(mx0);
@@ -182,6 +220,7 @@ __attribute__((target("avx2"))) static void ehist_add_avx2(int64_t *restrict c, 
 		if (i)
 			count8(c, prev);
 		prev = _mm256_or_si256(k0, _mm256_slli_epi64(k1, 32));
+		lowm1 = _mm256_min_epu32(lowm1, _mm256_sub_epi32(_mm256_and_si256(prev, kmask), one));
 		nan = _mm256_or_pd(nan, _mm256_cmp_pd(e0, e1, _CMP_UNORD_Q));
 		vmn = _mm256_min_pd(e0, vmn);
 		vmx = _mm256_max_pd(e0, vmx);
@@ -206,12 +245,21 @@ __attribute__((target("avx2"))) static void ehist_add_avx2(int64_t *restrict c, 
 	}
 	*mnp = mn;
 	*mxp = mx;
+	uint32_t l8[8];
+	_mm256_storeu_si256((__m256i *)l8, lowm1);
+	for (int l = 0; l < 8; l++)
+		if (l8[l] != UINT32_MAX && (int64_t)l8[l] + 1 < low)
+			low = (int64_t)l8[l] + 1;
 	if (i < n) {
 		uint32_t idx[8];
 		ehist_chunk_c(x + i, y + i, n - i, idx, mnp, mxp);
-		for (size_t j = 0; j < n - i; j++)
+		for (size_t j = 0; j < n - i; j++) {
 			c[idx[j]]++;
+			int64_t km = idx[j] & (HALF - 1);
+			low = km && km < low ? km : low;
+		}
 	}
+	return low;
 }
 #endif
 
@@ -223,16 +271,21 @@ void ql_ehist_add(ql_ehist *f, const float *x, const float *y, size_t n)
 	size_t i = 0;
 #if QL_HAVE_AVX2_KERNELS
 	if (ql_avx2_active()) {
-		ehist_add_avx2(c, x, y, n, &mn, &mx);
+		LOW(f) = ehist_add_avx2(c, x, y, n, &mn, &mx, LOW(f));
 		i = n; /* all done */
 	}
 #endif
+	int64_t low = LOW(f);
 	for (; i < n; i += CH) {
 		size_t w = n - i < CH ? n - i : CH;
 		ehist_chunk_c(x + i, y + i, w, idx, &mn, &mx);
-		for (size_t j = 0; j < w; j++)
+		for (size_t j = 0; j < w; j++) {
 			c[idx[j]]++;
+			int64_t m = idx[j] & (HALF - 1);
+			low = m && m < low ? m : low;
+		}
 	}
+	LOW(f) = low < LOW(f) ? low : LOW(f);
 	f->min = mn;
 	f->max = mx;
 	f->n += (int64_t)n;
@@ -240,11 +293,15 @@ void ql_ehist_add(ql_ehist *f, const float *x, const float *y, size_t n)
 
 void ql_ehist_merge(ql_ehist *a, const ql_ehist *b)
 {
-	for (int64_t s = 0; s < 2; s++)
-		for (int r = 0; r < 3; r++)
-			for (int64_t i = s * HALF + used[r][0]; i < s * HALF + used[r][1]; i++)
+	for (int64_t s = 0; s < 2; s++) {
+		int64_t r[3][2];
+		ranges(b, s, r);
+		for (int k = 0; k < 3; k++)
+			for (int64_t i = s * HALF + r[k][0]; i < s * HALF + r[k][1]; i++)
 				if (b->counts[i]) /* a's untouched pages stay so */
 					a->counts[i] += b->counts[i];
+	}
+	LOW(a) = LOW(b) < LOW(a) ? LOW(b) : LOW(a);
 	a->min = b->min < a->min ? b->min : a->min;
 	a->max = b->max > a->max ? b->max : a->max;
 	a->n += b->n;
@@ -281,8 +338,11 @@ int ql_ehist_finish(const ql_ehist *f, int nbins, ql_hist *h, ql_error *err)
 	const int64_t FIRST = (int64_t)1 << K, NONFIN = (int64_t)2047 << K;
 	_Static_assert(USED_NF == ((int64_t)2047 << K) - 1 && USED_LO > 1, "the used ranges");
 	double wmin = 0;
+	int64_t r[2][3][2];
+	ranges(f, 0, r[0]);
+	ranges(f, 1, r[1]);
 	for (int64_t s = 0; s < 2; s++)
-		for (int64_t k = NONFIN - 1; k >= USED_LO; k = k == USED_NF ? USED_HI - 1 : k - 1)
+		for (int64_t k = USED_NF; k >= r[s][1][0]; k = k == USED_NF ? r[s][1][1] - 1 : k - 1)
 			if (f->counts[s * HALF + k]) {
 				double a, w;
 				fine_bin(k, &a, &w);
@@ -305,29 +365,31 @@ int ql_ehist_finish(const ql_ehist *f, int nbins, ql_hist *h, ql_error *err)
 	if (ql_hist_init(h, nb, base * W, ceil(hi / W) * W, err))
 		return -1;
 	for (int64_t s = 0; s < 2; s++) {
-		for (int64_t k = 0; k < HALF; k = k == 0 ? USED_LO : k == USED_HI - 1 ? USED_NF : k + 1) {
-			int64_t c = f->counts[s * HALF + k];
-			if (!c)
-				continue;
-			if (k >= NONFIN) {
-				h->nan += c;
-				continue;
+		for (int q = 0; q < 3; q++) {
+			for (int64_t k = r[s][q][0]; k < r[s][q][1]; k++) {
+				int64_t c = f->counts[s * HALF + k];
+				if (!c)
+					continue;
+				if (k >= NONFIN) {
+					h->nan += c;
+					continue;
+				}
+				double v = 0; /* the fine bin's left edge */
+				if (k >= FIRST) {
+					double a, w;
+					fine_bin(k, &a, &w);
+					v = s ? -(a + w) : a;
+				}
+				double j = floor(v / W) - base;
+				if (j == nb) /* the maximum on the last edge: the closed bin */
+					j = nb - 1;
+				if (j < 0)
+					h->below += c;
+				else if (j >= nb)
+					h->above += c;
+				else
+					h->counts[(int)j] += c;
 			}
-			double v = 0; /* the fine bin's left edge */
-			if (k >= FIRST) {
-				double a, w;
-				fine_bin(k, &a, &w);
-				v = s ? -(a + w) : a;
-			}
-			double j = floor(v / W) - base;
-			if (j == nb) /* the maximum on the last edge: the closed bin */
-				j = nb - 1;
-			if (j < 0)
-				h->below += c;
-			else if (j >= nb)
-				h->above += c;
-			else
-				h->counts[(int)j] += c;
 		}
 	}
 	h->total = f->n;
