@@ -145,6 +145,7 @@ static void ehist_chunk_c(const float *x, const float *y, size_t n, uint32_t *id
 	*mxp = mx;
 }
 
+#if QL_HAVE_AVX2_KERNELS
 /* The reference's range alone (the retake of a range in the AVX2 path). */
 static void ehist_range_c(const float *x, const float *y, size_t n, double *mnp, double *mxp)
 {
@@ -161,7 +162,6 @@ static void ehist_range_c(const float *x, const float *y, size_t n, double *mnp,
 	*mxp = mx;
 }
 
-#if QL_HAVE_AVX2_KERNELS
 /* The same, eight errors at a time (the tail by the C loop): the same keys
  * (the same double e, the same bit arithmetic), packed two per 64-bit lane
  * (the order of the keys in idx does not matter: they are only counted).
