@@ -91,6 +91,10 @@ int ql_ehist_init(ql_ehist *f, ql_error *err)
 		       -1, 0);
 	if (m == MAP_FAILED)
 		return ql_error_set(err, "error histogram: out of memory");
+#ifdef MADV_NOHUGEPAGE
+	/* where huge pages are on by default, one touch would clear 2 MiB */
+	madvise(m, COUNTS_BYTES, MADV_NOHUGEPAGE);
+#endif
 	f->counts = m;
 	LOW(f) = HALF;
 	f->min = INFINITY;
