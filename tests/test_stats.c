@@ -242,6 +242,112 @@ static void test_ehist_merge_and_bins(void **state)
  * (and -0 - +0), subnormal and huge errors, ties on fine-bin edges,
  * all-equal runs, NaN and inf, and lengths that are not a multiple of 4
  * (the tails). */
+/* The AVX2 path takes the range over the errors themselves and retakes a
+ * chunk's range by the C loop only when it holds a NaN or an infinite
+ * error: one such error alone (NaN, +inf, -inf, from x or from y) at every
+ * place of a vector, of a chunk and of its tail, after ranges already
+ * started by earlier calls, gives the C path's counts, min and max. */
+static void test_ehist_avx2_nonfinite_alone(void **state)
+{
+	(void)state;
+	enum { N = 600 };
+	float x[N], y[N];
+	uint32_t seed = 11;
+	for (size_t i = 0; i < N; i++) {
+		seed = seed * 1664525u + 1013904223u;
+		float u = (float)((int32_t)seed >> 8) * (1.0f / 8388608.0f);
+		/* every error > 0: a non-finite one, counted as 0 in the
+		 * reference's range, moves its min */
+		x[i] = u;
+		y[i] = roundf(u * 50.0f) / 50.0f + 0.25f;
+	}
+	const float bad[] = {NAN, -NAN, INFINITY, -INFINITY, 3e38f};
+	const size_t at[] = {0, 1, 3, 4, 7, 8, 250, 255, 256, 263, 511, 512, 513, 596, 599};
+	for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++)
+		for (size_t k = 0; k < sizeof at / sizeof at[0]; k++)
+			for (int side = 0; side < 2; side++) {
+				float xs[N], ys[N];
+				memcpy(xs, x, sizeof xs);
+				memcpy(ys, y, sizeof ys);
+				(side ? ys : xs)[at[k]] = bad[b];
+				if (b == 4) /* a huge finite error of either sign */
+					(side ? xs : ys)[at[k]] = -bad[b];
+				ql_ehist a, c;
+				ql_error err;
+				assert_int_equal(ql_ehist_init(&a, &err), 0);
+				assert_int_equal(ql_ehist_init(&c, &err), 0);
+				ql_avx2_enable(false);
+				ql_ehist_add(&a, x + 100, y + 100, 37); /* a range to start from */
+				ql_ehist_add(&a, xs, ys, N);
+				ql_avx2_enable(true);
+				ql_ehist_add(&c, x + 100, y + 100, 37);
+				ql_ehist_add(&c, xs, ys, N);
+				assert_memory_equal(a.counts, c.counts,
+						    QL_EHIST_NFINE * sizeof *a.counts);
+				assert_memory_equal(&a.min, &c.min, sizeof a.min);
+				assert_memory_equal(&a.max, &c.max, sizeof a.max);
+				assert_int_equal(a.n, c.n);
+				ql_ehist_free(&a);
+				ql_ehist_free(&c);
+			}
+}
+
+/* Merge, clear and finish visit only the fine bins an error of two floats
+ * can reach (ehist.c: 0, magnitudes 2^-149 to below 2^129, non-finite,
+ * -inf): errors at each end of that, of either sign, on both paths, are
+ * all merged, all cleared, and all found by finish. */
+static void test_ehist_extreme_bins(void **state)
+{
+	(void)state;
+	const float tiny = 1.40129846e-45f, big = 3.40282347e38f; /* 2^-149, FLT_MAX */
+	const float x[] = {0.0f, tiny, 0.0f, -tiny, -big, big, 0.0f, 1.0f, -0.0f, 1.0f,
+			   0.0f, 2.0f, 5.0f, big, tiny, 0.0f, 1.0f, -big};
+	const float y[] = {tiny, 0.0f, -tiny, 0.0f, big, -big, INFINITY, -INFINITY, 0.0f, NAN,
+			   -NAN, 2.0f, 5.0f, big, -tiny, -0.0f, 1.0f, big};
+	const size_t n = sizeof x / sizeof x[0];
+	for (int avx2 = 0; avx2 < 2; avx2++) {
+		ql_avx2_enable(avx2);
+		for (size_t cut = 0; cut <= n; cut++) {
+			ql_ehist a, b, m, z;
+			ql_error err;
+			assert_int_equal(ql_ehist_init(&a, &err), 0);
+			assert_int_equal(ql_ehist_init(&b, &err), 0);
+			assert_int_equal(ql_ehist_init(&m, &err), 0);
+			assert_int_equal(ql_ehist_init(&z, &err), 0);
+			ql_ehist_add(&a, x, y, n);
+			ql_ehist_add(&b, x, y, cut);
+			ql_ehist_merge(&m, &b);
+			ql_ehist_clear(&b);
+			assert_memory_equal(b.counts, z.counts, QL_EHIST_NFINE * sizeof *b.counts);
+			ql_ehist_add(&b, x + cut, y + cut, n - cut);
+			ql_ehist_merge(&m, &b);
+			assert_memory_equal(a.counts, m.counts, QL_EHIST_NFINE * sizeof *a.counts);
+			assert_memory_equal(&a.min, &m.min, sizeof a.min);
+			assert_memory_equal(&a.max, &m.max, sizeof a.max);
+			assert_int_equal(m.n, (int64_t)n);
+			int64_t sum = 0;
+			for (int64_t i = 0; i < QL_EHIST_NFINE; i++)
+				sum += m.counts[i];
+			assert_int_equal(sum, (int64_t)n);
+			ql_hist h;
+			assert_int_equal(ql_ehist_finish(&m, 11, &h, &err), 1);
+			int64_t shown = h.nan + h.below + h.above;
+			for (int i = 0; i < h.nbins; i++)
+				shown += h.counts[i];
+			assert_int_equal(shown, (int64_t)n);
+			assert_int_equal(h.nan, 3); /* +inf, NaN, -NaN (-inf: below) */
+			ql_hist_free(&h);
+			ql_ehist_clear(&m);
+			assert_memory_equal(m.counts, z.counts, QL_EHIST_NFINE * sizeof *m.counts);
+			ql_ehist_free(&a);
+			ql_ehist_free(&b);
+			ql_ehist_free(&m);
+			ql_ehist_free(&z);
+		}
+	}
+	ql_avx2_enable(true);
+}
+
 static void test_ehist_avx2_equals_c(void **state)
 {
 	(void)state;
@@ -266,7 +372,7 @@ static void test_ehist_avx2_equals_c(void **state)
 	x[17] = NAN;
 	y[29] = INFINITY;
 	x[40] = -INFINITY;
-	const size_t lens[] = {0, 1, 3, 4, 5, 255, 256, 257, 1023, 5000};
+	const size_t lens[] = {0, 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 255, 256, 257, 1023, 5000};
 	for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++) {
 		ql_ehist a, b;
 		ql_error err;
@@ -317,6 +423,8 @@ int main(void)
 		cmocka_unit_test(test_error_hist_threads),
 		cmocka_unit_test(test_ehist_merge_and_bins),
 		cmocka_unit_test(test_ehist_avx2_equals_c),
+		cmocka_unit_test(test_ehist_extreme_bins),
+		cmocka_unit_test(test_ehist_avx2_nonfinite_alone),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

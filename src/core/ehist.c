@@ -5,7 +5,7 @@
  * exponent | 52-bit mantissa. Its fine bin is those bits >> (52 - K):
  * sign, exponent and top K mantissa bits, 2^(12 + K) bins in all, half of
  * them per sign. A magnitude's bin is [a, a + w) with w = 2^(exp - K) and
- * a a multiple of w. The counts are calloc'ed: only the pages of bins that
+ * a a multiple of w. The counts are mapped: only the pages of bins that
  * errors reach are ever touched (errors of float pairs are 0 or between
  * 2^-149 and 2^129 in magnitude).
  *
@@ -21,6 +21,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "ehist_pool.h"
 #include "quant_avx2.h"
@@ -34,14 +35,68 @@
 #define HALF ((int64_t)1 << (11 + K)) /* bins per sign */
 #define NFINE (2 * HALF)
 #define EXP_INF 0x7ff0000000000000ULL
+/* after the NFINE counts, one more int64 (LOW, private to this file):
+ * the least nonzero magnitude key (key & (HALF - 1)) counted, HALF if
+ * none; with min and max it bounds the bins merge, clear and finish
+ * visit (see `used` and ranges()) */
+#define COUNTS_BYTES ((size_t)(NFINE + 1) * sizeof(int64_t))
+#define LOW(f) ((f)->counts[NFINE])
 _Static_assert(NFINE == QL_EHIST_NFINE, "stats.h's QL_EHIST_NFINE");
+
+/* The only fine bins (in each half) an error of two floats can reach.
+ * Such an error is 0 (bin 0), or of magnitude 2^-149 (the least
+ * subnormal float) to |y| + |x| < 2^129, i.e. double exponents 874 to
+ * 1151 (bins 874 << K to (1152 << K) - 1; a negative error, keyed by its
+ * bits - 1, reaches down to (873 << K) + (2^K - 1) for -2^-149), or
+ * non-finite: exponent 2047 (bins from 2047 << K), or -inf, whose bits - 1
+ * is the largest finite negative bin, (2047 << K) - 1. So merge, finish
+ * and clear visit these ranges alone: the other pages of the mapped
+ * counts are never touched (on a 1M-element tensor, reading and writing
+ * all 2^18 int64 bins costs more than counting the errors). */
+#define USED_LO (((int64_t)873 << K) + (1 << K) - 1)
+#define USED_HI ((int64_t)1152 << K)
+#define USED_NF (((int64_t)2047 << K) - 1)
+static const int64_t used[3][2] = {{0, 1}, {USED_LO, USED_HI}, {USED_NF, HALF}};
+
+/* The magnitude key of a finite double (its fine bin within its half). */
+static int64_t kmag(double e)
+{
+	uint64_t b;
+	memcpy(&b, &e, sizeof b);
+	return (int64_t)((b - (b >> 63)) >> SHIFT) & (HALF - 1);
+}
+
+/* The bins of half s of f that may hold counts, as `used` narrowed by what
+ * f has seen: its finite errors of that sign have magnitude keys from
+ * LOW(f) (the least nonzero one) to the key of max (positive) or of min
+ * (negative), as the key grows with the magnitude; 0 and the non-finite
+ * bins are always visited. */
+static void ranges(const ql_ehist *f, int64_t s, int64_t r[3][2])
+{
+	memcpy(r, used, sizeof used);
+	double far = s ? -f->min : f->max; /* the largest finite magnitude of the sign */
+	int64_t lo = LOW(f) < USED_LO ? USED_LO : LOW(f) > USED_HI ? USED_HI : LOW(f);
+	int64_t hi = far > 0 ? kmag(s ? f->min : f->max) + 1 : lo;
+	r[1][0] = lo;
+	r[1][1] = hi < lo ? lo : hi > USED_HI ? USED_HI : hi;
+}
 
 int ql_ehist_init(ql_ehist *f, ql_error *err)
 {
 	memset(f, 0, sizeof *f);
-	f->counts = calloc((size_t)NFINE, sizeof *f->counts);
-	if (!f->counts)
+	/* mapped, not calloc'ed: glibc's calloc serves 2 MiB from the heap
+	 * (and clears it all) once a block that size was freed, and a fresh
+	 * mapping's pages cost nothing until touched: see `used` */
+	void *m = mmap(NULL, COUNTS_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	if (m == MAP_FAILED)
 		return ql_error_set(err, "error histogram: out of memory");
+#ifdef MADV_NOHUGEPAGE
+	/* where huge pages are on by default, one touch would clear 2 MiB */
+	madvise(m, COUNTS_BYTES, MADV_NOHUGEPAGE);
+#endif
+	f->counts = m;
+	LOW(f) = HALF;
 	f->min = INFINITY;
 	f->max = -INFINITY;
 	return 0;
@@ -49,14 +104,23 @@ int ql_ehist_init(ql_ehist *f, ql_error *err)
 
 void ql_ehist_free(ql_ehist *f)
 {
-	free(f->counts);
+	if (f->counts)
+		munmap(f->counts, COUNTS_BYTES);
 	memset(f, 0, sizeof *f);
 }
 
 void ql_ehist_clear(ql_ehist *f)
 {
-	if (f->counts)
-		memset(f->counts, 0, (size_t)NFINE * sizeof *f->counts);
+	if (f->counts) {
+		for (int64_t s = 0; s < 2; s++) {
+			int64_t r[3][2];
+			ranges(f, s, r);
+			for (int k = 0; k < 3; k++)
+				memset(f->counts + s * HALF + r[k][0], 0,
+				       (size_t)(r[k][1] - r[k][0]) * sizeof *f->counts);
+		}
+		LOW(f) = HALF;
+	}
 	f->min = INFINITY;
 	f->max = -INFINITY;
 	f->n = 0;
@@ -86,45 +150,120 @@ static void ehist_chunk_c(const float *x, const float *y, size_t n, uint32_t *id
 }
 
 #if QL_HAVE_AVX2_KERNELS
-/* The same, four errors at a time (the tail by the C loop). The range is a
- * min/max, so its lanes may be combined in any order. */
-__attribute__((target("avx2"))) static void ehist_chunk_avx2(const float *x, const float *y,
-							     size_t n, uint32_t *idx,
-							     double *mnp, double *mxp)
+/* The reference's range alone (the retake of a range in the AVX2 path). */
+static void ehist_range_c(const float *x, const float *y, size_t n, double *mnp, double *mxp)
 {
-	const __m256i zero = _mm256_setzero_si256();
-	const __m256i mag = _mm256_set1_epi64x(0x7fffffffffffffffLL);
-	const __m256i fin = _mm256_set1_epi64x((long long)EXP_INF - 1); /* m > fin: non-finite */
-	const __m256i pick = _mm256_setr_epi32(0, 2, 4, 6, 0, 2, 4, 6);
-	const __m256d pz = _mm256_setzero_pd();
-	__m256d vmn = _mm256_set1_pd(*mnp), vmx = _mm256_set1_pd(*mxp);
-	size_t i = 0;
-	for (; i + 4 <= n; i += 4) {
-		__m256d e = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(y + i)),
-					  _mm256_cvtps_pd(_mm_loadu_ps(x + i)));
-		e = _mm256_add_pd(e, pz);
-		__m256i b = _mm256_castpd_si256(e);
-		/* b - 1 where the sign is set (all ones = -1) */
-		__m256i k = _mm256_srli_epi64(_mm256_add_epi64(b, _mm256_cmpgt_epi64(zero, b)), SHIFT);
-		_mm_storeu_si128((__m128i *)(idx + i),
-				 _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(k, pick)));
-		__m256i nf = _mm256_cmpgt_epi64(_mm256_and_si256(b, mag), fin);
-		__m256d ef = _mm256_andnot_pd(_mm256_castsi256_pd(nf), e);
-		vmn = _mm256_min_pd(vmn, ef);
-		vmx = _mm256_max_pd(vmx, ef);
-	}
-	double a[4], c[4];
-	_mm256_storeu_pd(a, vmn);
-	_mm256_storeu_pd(c, vmx);
-	double mn = a[0], mx = c[0];
-	for (int l = 1; l < 4; l++) {
-		mn = a[l] < mn ? a[l] : mn;
-		mx = c[l] > mx ? c[l] : mx;
+	double mn = *mnp, mx = *mxp;
+	for (size_t i = 0; i < n; i++) {
+		double e = ((double)y[i] - (double)x[i]) + 0.0;
+		uint64_t b;
+		memcpy(&b, &e, sizeof b);
+		double ef = (b << 1) < (EXP_INF << 1) ? e : 0.0;
+		mn = ef < mn ? ef : mn;
+		mx = ef > mx ? ef : mx;
 	}
 	*mnp = mn;
 	*mxp = mx;
-	if (i < n)
-		ehist_chunk_c(x + i, y + i, n - i, idx + i, mnp, mxp);
+}
+
+/* The same, eight errors at a time (the tail by the C loop): the same keys
+ * (the same double e, the same bit arithmetic), packed two per 64-bit lane
+ * (the order of the keys in idx does not matter: they are only counted).
+ * The range is a min/max, so its lanes may be combined in any order. It
+ * is taken over e itself, without the reference's non-finite mask:
+ * _mm256_min_pd(e, m) gives m when e is NaN, so NaN errors leave it alone,
+ * and an infinite error makes it -inf or +inf, which no finite error and
+ * no starting value (finite, or +inf for the min and -inf for the max)
+ * can. Only when the chunk has a NaN or an infinite error is its range
+ * taken again by the reference loop, from the range it started with. */
+/* Counts the eight keys packed two per 64-bit lane of k. */
+__attribute__((target("avx2"))) static inline void count8(int64_t *restrict c, __m256i k)
+{
+	__m128i lo = _mm256_castsi256_si128(k), hi = _mm256_extracti128_si256(k, 1);
+	uint64_t p0 = (uint64_t)_mm_cvtsi128_si64(lo), p1 = (uint64_t)_mm_extract_epi64(lo, 1);
+	uint64_t p2 = (uint64_t)_mm_cvtsi128_si64(hi), p3 = (uint64_t)_mm_extract_epi64(hi, 1);
+	c[(uint32_t)p0]++;
+	c[p0 >> 32]++;
+	c[(uint32_t)p1]++;
+	c[p1 >> 32]++;
+	c[(uint32_t)p2]++;
+	c[p2 >> 32]++;
+	c[(uint32_t)p3]++;
+	c[p3 >> 32]++;
+}
+
+__attribute__((target("avx2"))) static int64_t ehist_add_avx2(int64_t *restrict c,
+							      const float *x, const float *y,
+							      size_t n, double *mnp, double *mxp,
+							      int64_t low)
+{
+	const __m256i zero = _mm256_setzero_si256();
+	const __m256i kmask = _mm256_set1_epi32((int)(HALF - 1)), one = _mm256_set1_epi32(1);
+	/* the least magnitude key - 1 (as unsigned: key 0 gives 2^32 - 1) */
+	__m256i lowm1 = _mm256_set1_epi32(-1);
+	const __m256d pz = _mm256_setzero_pd();
+	const double mn0 = *mnp, mx0 = *mxp;
+	__m256d vmn = _mm256_set1_pd(mn0), vmx = _mm256_set1_pd(mx0);
+	__m256d nan = _mm256_setzero_pd();
+	/* the keys of the eight errors before, counted while the next eight
+	 * are keyed (the counting is loads and stores, the keying arithmetic:
+	 * interleaved, they overlap) */
+	__m256i prev = zero;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		__m256d e0 = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(y + i)),
+					   _mm256_cvtps_pd(_mm_loadu_ps(x + i)));
+		__m256d e1 = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(y + i + 4)),
+					   _mm256_cvtps_pd(_mm_loadu_ps(x + i + 4)));
+		e0 = _mm256_add_pd(e0, pz); /* -0 + 0 = +0 */
+		e1 = _mm256_add_pd(e1, pz);
+		__m256i b0 = _mm256_castpd_si256(e0), b1 = _mm256_castpd_si256(e1);
+		/* b - 1 where the sign is set (all ones = -1); keys < 2^32 */
+		__m256i k0 = _mm256_srli_epi64(_mm256_add_epi64(b0, _mm256_cmpgt_epi64(zero, b0)), SHIFT);
+		__m256i k1 = _mm256_srli_epi64(_mm256_add_epi64(b1, _mm256_cmpgt_epi64(zero, b1)), SHIFT);
+		if (i)
+			count8(c, prev);
+		prev = _mm256_or_si256(k0, _mm256_slli_epi64(k1, 32));
+		lowm1 = _mm256_min_epu32(lowm1, _mm256_sub_epi32(_mm256_and_si256(prev, kmask), one));
+		nan = _mm256_or_pd(nan, _mm256_cmp_pd(e0, e1, _CMP_UNORD_Q));
+		vmn = _mm256_min_pd(e0, vmn);
+		vmx = _mm256_max_pd(e0, vmx);
+		vmn = _mm256_min_pd(e1, vmn);
+		vmx = _mm256_max_pd(e1, vmx);
+	}
+	if (i)
+		count8(c, prev);
+	double a[4], m[4];
+	_mm256_storeu_pd(a, vmn);
+	_mm256_storeu_pd(m, vmx);
+	double mn = a[0], mx = m[0];
+	for (int l = 1; l < 4; l++) {
+		mn = a[l] < mn ? a[l] : mn;
+		mx = m[l] > mx ? m[l] : mx;
+	}
+	if (_mm256_movemask_pd(nan) || mn == -INFINITY || mx == INFINITY) {
+		/* a non-finite error: the reference's range */
+		mn = mn0;
+		mx = mx0;
+		ehist_range_c(x, y, i, &mn, &mx);
+	}
+	*mnp = mn;
+	*mxp = mx;
+	uint32_t l8[8];
+	_mm256_storeu_si256((__m256i *)l8, lowm1);
+	for (int l = 0; l < 8; l++)
+		if (l8[l] != UINT32_MAX && (int64_t)l8[l] + 1 < low)
+			low = (int64_t)l8[l] + 1;
+	if (i < n) {
+		uint32_t idx[8];
+		ehist_chunk_c(x + i, y + i, n - i, idx, mnp, mxp);
+		for (size_t j = 0; j < n - i; j++) {
+			c[idx[j]]++;
+			int64_t km = idx[j] & (HALF - 1);
+			low = km && km < low ? km : low;
+		}
+	}
+	return low;
 }
 #endif
 
@@ -133,20 +272,24 @@ void ql_ehist_add(ql_ehist *f, const float *x, const float *y, size_t n)
 	uint32_t idx[CH];
 	int64_t *restrict c = f->counts;
 	double mn = f->min, mx = f->max;
+	size_t i = 0;
 #if QL_HAVE_AVX2_KERNELS
-	const bool avx2 = ql_avx2_active();
-#endif
-	for (size_t i = 0; i < n; i += CH) {
-		size_t w = n - i < CH ? n - i : CH;
-#if QL_HAVE_AVX2_KERNELS
-		if (avx2)
-			ehist_chunk_avx2(x + i, y + i, w, idx, &mn, &mx);
-		else
-#endif
-			ehist_chunk_c(x + i, y + i, w, idx, &mn, &mx);
-		for (size_t j = 0; j < w; j++)
-			c[idx[j]]++;
+	if (ql_avx2_active()) {
+		LOW(f) = ehist_add_avx2(c, x, y, n, &mn, &mx, LOW(f));
+		i = n; /* all done */
 	}
+#endif
+	int64_t low = LOW(f);
+	for (; i < n; i += CH) {
+		size_t w = n - i < CH ? n - i : CH;
+		ehist_chunk_c(x + i, y + i, w, idx, &mn, &mx);
+		for (size_t j = 0; j < w; j++) {
+			c[idx[j]]++;
+			int64_t m = idx[j] & (HALF - 1);
+			low = m && m < low ? m : low;
+		}
+	}
+	LOW(f) = low < LOW(f) ? low : LOW(f);
 	f->min = mn;
 	f->max = mx;
 	f->n += (int64_t)n;
@@ -154,8 +297,15 @@ void ql_ehist_add(ql_ehist *f, const float *x, const float *y, size_t n)
 
 void ql_ehist_merge(ql_ehist *a, const ql_ehist *b)
 {
-	for (int64_t i = 0; i < NFINE; i++)
-		a->counts[i] += b->counts[i];
+	for (int64_t s = 0; s < 2; s++) {
+		int64_t r[3][2];
+		ranges(b, s, r);
+		for (int k = 0; k < 3; k++)
+			for (int64_t i = s * HALF + r[k][0]; i < s * HALF + r[k][1]; i++)
+				if (b->counts[i]) /* a's untouched pages stay so */
+					a->counts[i] += b->counts[i];
+	}
+	LOW(a) = LOW(b) < LOW(a) ? LOW(b) : LOW(a);
 	a->min = b->min < a->min ? b->min : a->min;
 	a->max = b->max > a->max ? b->max : a->max;
 	a->n += b->n;
@@ -190,9 +340,13 @@ int ql_ehist_finish(const ql_ehist *f, int nbins, ql_hist *h, ql_error *err)
 	/* the widest fine bin that holds something: W may not be narrower;
 	 * exponent 0 (no error of floats lies there but 0) counts as 0 */
 	const int64_t FIRST = (int64_t)1 << K, NONFIN = (int64_t)2047 << K;
+	_Static_assert(USED_NF == ((int64_t)2047 << K) - 1 && USED_LO > 1, "the used ranges");
 	double wmin = 0;
+	int64_t r[2][3][2];
+	ranges(f, 0, r[0]);
+	ranges(f, 1, r[1]);
 	for (int64_t s = 0; s < 2; s++)
-		for (int64_t k = NONFIN - 1; k >= FIRST; k--)
+		for (int64_t k = USED_NF; k >= r[s][1][0]; k = k == USED_NF ? r[s][1][1] - 1 : k - 1)
 			if (f->counts[s * HALF + k]) {
 				double a, w;
 				fine_bin(k, &a, &w);
@@ -215,29 +369,31 @@ int ql_ehist_finish(const ql_ehist *f, int nbins, ql_hist *h, ql_error *err)
 	if (ql_hist_init(h, nb, base * W, ceil(hi / W) * W, err))
 		return -1;
 	for (int64_t s = 0; s < 2; s++) {
-		for (int64_t k = 0; k < HALF; k++) {
-			int64_t c = f->counts[s * HALF + k];
-			if (!c)
-				continue;
-			if (k >= NONFIN) {
-				h->nan += c;
-				continue;
+		for (int q = 0; q < 3; q++) {
+			for (int64_t k = r[s][q][0]; k < r[s][q][1]; k++) {
+				int64_t c = f->counts[s * HALF + k];
+				if (!c)
+					continue;
+				if (k >= NONFIN) {
+					h->nan += c;
+					continue;
+				}
+				double v = 0; /* the fine bin's left edge */
+				if (k >= FIRST) {
+					double a, w;
+					fine_bin(k, &a, &w);
+					v = s ? -(a + w) : a;
+				}
+				double j = floor(v / W) - base;
+				if (j == nb) /* the maximum on the last edge: the closed bin */
+					j = nb - 1;
+				if (j < 0)
+					h->below += c;
+				else if (j >= nb)
+					h->above += c;
+				else
+					h->counts[(int)j] += c;
 			}
-			double v = 0; /* the fine bin's left edge */
-			if (k >= FIRST) {
-				double a, w;
-				fine_bin(k, &a, &w);
-				v = s ? -(a + w) : a;
-			}
-			double j = floor(v / W) - base;
-			if (j == nb) /* the maximum on the last edge: the closed bin */
-				j = nb - 1;
-			if (j < 0)
-				h->below += c;
-			else if (j >= nb)
-				h->above += c;
-			else
-				h->counts[(int)j] += c;
 		}
 	}
 	h->total = f->n;
