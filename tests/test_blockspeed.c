@@ -351,11 +351,27 @@ static void compare_scheme(const float *x, const int64_t *shape, int ndim, const
 			      .threads = 1 + mode / 3};
 		ql_qresult r[2];
 		ql_error err;
+		/* with metrics and no kept copy, the error histogram too */
+		bool hist = mode % 3 == 1;
+		ql_ehist eh[2];
 		for (int on = 0; on < 2; on++) {
 			ql_avx2_enable(on);
+			if (hist) {
+				assert_int_equal(ql_ehist_init(&eh[on], &err), 0);
+				o.ehist = &eh[on];
+			}
 			assert_int_equal(ql_quantize(x, shape, ndim, &s, &o, &r[on], &err), 0);
 		}
 		ql_avx2_enable(true);
+		if (hist) {
+			assert_memory_equal(eh[0].counts, eh[1].counts,
+					    QL_EHIST_NFINE * sizeof *eh[0].counts);
+			assert_true(eh[0].min == eh[1].min && eh[0].max == eh[1].max);
+			assert_int_equal(eh[0].n, eh[1].n);
+			assert_int_equal(eh[1].n, r[1].nelem);
+			ql_ehist_free(&eh[0]);
+			ql_ehist_free(&eh[1]);
+		}
 		size_t n = (size_t)r[0].nelem;
 		assert_int_equal(r[0].nelem, r[1].nelem);
 		assert_int_equal(r[0].nscales, r[1].nscales);
@@ -394,9 +410,10 @@ static void compare_quantize(const float *x, const int64_t *shape, int ndim, ql_
 	compare_scheme(x, shape, ndim, &s);
 }
 
-/* Integer targets per group: groups of 32 (codes only: the AVX2 group loop
- * of quantize_fast.c) and of other sizes, symmetric or not, fp32 or fp16
- * scales, against the C path. */
+/* Integer targets per group: groups of 32 (the AVX2 group loop of
+ * quantize_fast.c, codes only and with metrics and the error histogram)
+ * and of other sizes, symmetric or not, fp32 or fp16 scales, against the
+ * C path. */
 static void test_int_groups_both_ways(void **state)
 {
 	(void)state;

@@ -19,6 +19,7 @@
 #include "qlens/nf4.h"
 #include "qtarget.h"
 #include "quant_avx2.h"
+#include "simd.h"
 
 #if QL_HAVE_AVX2_KERNELS
 
@@ -133,19 +134,46 @@ bool ql_qt_fast_mx(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 	return true;
 }
 
-/* Integer targets in groups of 32, codes only (no metrics, no kept copy):
- * a tile of groups' ranges by the AVX2 block ranges (ql_qp_scan_span's,
- * bit for bit), then for each group its scale and zero point from
- * ql_qp_unit_params, then the tile's codes by one AVX2 call, as
- * ql_qp_calib_unit_fused + quant_span do it one group at a time. */
+/* The dequantized values of k groups of 32 codes, as quant_span's fused
+ * kernel makes them ((q - zp) * scale, ql_affine_dequantize_s8/u8). */
+QL_SIMD_CLONES
+static void groups32_dequant(const qplan *p, int64_t u, int64_t k, const uint8_t *restrict codes,
+			     float *restrict y)
+{
+	const ql_qresult *r = p->r;
+	const bool sgn = p->info->is_signed;
+	for (int64_t b = 0; b < k; b++) {
+		const float sc = r->scales[u + b];
+		const float zpf = (float)(r->zero_points ? r->zero_points[u + b] : 0);
+		float *restrict yb = y + b * 32;
+		const uint8_t *restrict qb = codes + b * 32;
+		if (sgn)
+			for (int j = 0; j < 32; j++)
+				yb[j] = ((float)(int8_t)qb[j] - zpf) * sc;
+		else
+			for (int j = 0; j < 32; j++)
+				yb[j] = ((float)qb[j] - zpf) * sc;
+	}
+}
+
+/* Integer targets in groups of 32 (no kept copy): a tile of groups' ranges
+ * by the AVX2 block ranges (ql_qp_scan_span's, bit for bit), then for each
+ * group its scale and zero point from ql_qp_unit_params, then the tile's
+ * codes by one AVX2 call, as ql_qp_calib_unit_fused + quant_span do it one
+ * group at a time. With metrics, the tile is dequantized and its sums (and
+ * error histogram) added by one ql_metrics_add, exactly where
+ * quant_groups flushes its tile of short units: tiles of 32 groups from
+ * the job's first. */
 bool ql_qt_fast_int_g32(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 {
 	qplan *p = plan;
 	ql_qresult *r = p->r;
-	if (!(p->trav == TRAV_GROUPS && p->G == 32 && p->L % 32 == 0 && p->no_metrics &&
-	      !r->dequant && r->codes && ql_avx2_active()))
+	if (!(p->trav == TRAV_GROUPS && p->G == 32 && p->L % 32 == 0 && !r->dequant &&
+	      (r->codes || !p->no_metrics) && !(acc->eh && p->no_metrics) && ql_avx2_active()))
 		return false;
 	enum { K = TILE / 32 };
+	float ytile[TILE];
+	uint8_t ctile[TILE]; /* the codes when none are kept (no_codes) */
 	for (int64_t u = u0; u < u1; u += K) {
 		int64_t k = u1 - u < K ? u1 - u : K;
 		const float *x = p->x + u * 32;
@@ -164,9 +192,14 @@ bool ql_qt_fast_int_g32(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 			ql_qp_unit_params(p, u + b, lo, hi);
 		}
 		/* zero points lie in [qmin, qmax] (ql_qparams_from_range_sd clamps) */
+		uint8_t *codes = r->codes ? r->codes + u * 32 : ctile;
 		acc->clipped += ql_affine_groups32_avx2(p->info->is_signed, x, k, r->scales + u,
 							r->zero_points ? r->zero_points + u : NULL,
-							p->qmin, p->qmax, r->codes + u * 32);
+							p->qmin, p->qmax, codes);
+		if (p->no_metrics)
+			continue;
+		groups32_dequant(p, u, k, codes, ytile);
+		ql_metrics_add(acc, x, ytile, (size_t)(k * 32));
 	}
 	return true;
 }

@@ -168,7 +168,8 @@ static void quant_groups(qplan *p, int64_t u0, int64_t u1, ql_metrics_acc *acc, 
 	ql_qresult *r = p->r;
 	/* A fused loop over whole blocks where the target has one (AVX2). */
 	if (p->info->fast_units && p->fused) {
-		if (!acc->eh && p->info->fast_units(p, u0, u1, acc))
+		/* integer targets add the histogram where they add the sums */
+		if ((!acc->eh || p->info->kind == QL_QK_INT) && p->info->fast_units(p, u0, u1, acc))
 			return;
 		if (acc->eh && (u0 = fast_with_hist(p, u0, u1, acc)) == u1)
 			return;
