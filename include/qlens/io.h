@@ -46,7 +46,9 @@ int ql_open_opts_check(const ql_open_opts *opts, ql_error *err);
  * it was being read", removes temporary outputs and exits with status 1
  * (src/io/mapguard.c). ql_map_guard_message() is its async-signal-safe
  * core, for other handlers (the TUI's): true if the address was in such a
- * file (the message is then written to stderr). */
+ * file (the message is then written to stderr). Only the first thread to
+ * fault gets true: any other that faults meanwhile waits in it for the
+ * first one's exit, so the line is printed once. */
 void ql_map_guard_install(void);
 bool ql_map_guard_message(const void *fault_addr);
 

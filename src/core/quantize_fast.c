@@ -14,12 +14,12 @@
 #include <math.h>
 #include <string.h>
 
+#include "qlens/affine.h"
 #include "qlens/blocks.h"
 #include "qlens/mx.h"
 #include "qlens/nf4.h"
 #include "qtarget.h"
 #include "quant_avx2.h"
-#include "simd.h"
 
 #if QL_HAVE_AVX2_KERNELS
 
@@ -134,25 +134,18 @@ bool ql_qt_fast_mx(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 	return true;
 }
 
-/* The dequantized values of k groups of 32 codes, as quant_span's fused
- * kernel makes them ((q - zp) * scale, ql_affine_dequantize_s8/u8). */
-QL_SIMD_CLONES
-static void groups32_dequant(const qplan *p, int64_t u, int64_t k, const uint8_t *restrict codes,
-			     float *restrict y)
+/* The dequantized values of k groups of 32 codes, by the kernel that
+ * quant_span's fused one uses (affine.h). */
+static void groups32_dequant(const qplan *p, int64_t u, int64_t k, const uint8_t *codes, float *y)
 {
 	const ql_qresult *r = p->r;
-	const bool sgn = p->info->is_signed;
 	for (int64_t b = 0; b < k; b++) {
-		const float sc = r->scales[u + b];
-		const float zpf = (float)(r->zero_points ? r->zero_points[u + b] : 0);
-		float *restrict yb = y + b * 32;
-		const uint8_t *restrict qb = codes + b * 32;
-		if (sgn)
-			for (int j = 0; j < 32; j++)
-				yb[j] = ((float)(int8_t)qb[j] - zpf) * sc;
+		const int32_t zp = r->zero_points ? r->zero_points[u + b] : 0;
+		if (p->info->is_signed)
+			ql_affine_dequantize_s8((const int8_t *)codes + b * 32, 32, r->scales[u + b], zp,
+						y + b * 32);
 		else
-			for (int j = 0; j < 32; j++)
-				yb[j] = ((float)qb[j] - zpf) * sc;
+			ql_affine_dequantize_u8(codes + b * 32, 32, r->scales[u + b], zp, y + b * 32);
 	}
 }
 

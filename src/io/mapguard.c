@@ -70,19 +70,9 @@ void ql_map_guard_remove(const uint8_t *addr)
 	}
 }
 
-/* The slot holding fault, or NULL. */
-static const struct region *ql_map_guard_find(const void *fault)
-{
-	const uint8_t *p = fault;
-	for (int i = 0; i < SLOTS; i++) {
-		if (!used[i])
-			continue;
-		const struct region *r = &regions[i];
-		if (p >= r->addr && (uint64_t)(p - r->addr) < r->size)
-			return r;
-	}
-	return NULL;
-}
+/* Set by the first thread that reports: with several threads reading the
+ * cut file, each faults, and only one may print the line. */
+static volatile int reporting;
 
 bool ql_map_guard_message(const void *fault)
 {
@@ -92,6 +82,9 @@ bool ql_map_guard_message(const void *fault)
 			continue;
 		const struct region *r = &regions[i];
 		if (p >= r->addr && (uint64_t)(p - r->addr) < r->size) {
+			if (__sync_lock_test_and_set(&reporting, 1))
+				for (;;)
+					pause(); /* the reporter's _exit ends this thread too */
 			ssize_t w = write(STDERR_FILENO, r->msg, r->msg_len);
 			(void)w;
 			return true;
@@ -100,18 +93,10 @@ bool ql_map_guard_message(const void *fault)
 	return false;
 }
 
-/* Set by the first thread that reports: with several threads reading the
- * cut file, each faults, and only one may print the line. */
-static volatile int reporting;
-
 static void on_sigbus(int sig, siginfo_t *info, void *ctx)
 {
 	(void)ctx;
-	if (ql_map_guard_find(info->si_addr)) {
-		if (__sync_lock_test_and_set(&reporting, 1))
-			for (;;)
-				pause(); /* the first one's _exit ends this thread too */
-		ql_map_guard_message(info->si_addr);
+	if (ql_map_guard_message(info->si_addr)) {
 		ql_cleanup_run();
 		_exit(1);
 	}
