@@ -415,6 +415,19 @@ static void test_ehist_avx2_equals_c(void **state)
 	free(y);
 }
 
+/* Where a quantization did its worst: the first of equal largest |y - x|,
+ * -0 and +0 alike, -1 for nothing. */
+static void test_worst_error_index(void **state)
+{
+	(void)state;
+	const float x[] = {1.0f, -2.0f, 0.5f, 3.0f, -0.0f};
+	const float y[] = {1.0f, -1.0f, 1.5f, 3.0f, 0.0f};
+	assert_int_equal(ql_worst_error_index(x, y, 5), 1); /* |e| = 1 at 1 and 2 */
+	assert_int_equal(ql_worst_error_index(x + 2, y + 2, 3), 0);
+	assert_int_equal(ql_worst_error_index(x + 3, y + 3, 2), 0); /* all zero: the first */
+	assert_int_equal(ql_worst_error_index(x, y, 0), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,6 +438,7 @@ int main(void)
 		cmocka_unit_test(test_ehist_avx2_equals_c),
 		cmocka_unit_test(test_ehist_extreme_bins),
 		cmocka_unit_test(test_ehist_avx2_nonfinite_alone),
+		cmocka_unit_test(test_worst_error_index),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,6 +48,10 @@ typedef struct ql_qwrite_opts {
 } ql_qwrite_opts;
 
 int ql_qwriter_open(const char *path, bool force, ql_qwriter **out, ql_error *err);
+/* Whether ql_qwriter_add with options o needs the result's dequantized
+ * values (o->dequant, or a .npy file, which holds them alone): quantize
+ * with ql_qopts.dequant exactly then. */
+bool ql_qwriter_needs_dequant(const ql_qwriter *q, const ql_qwrite_opts *o);
 /* Adds the quantized tensor `name` (o may be NULL: no packing, no dequant). */
 int ql_qwriter_add(ql_qwriter *q, const char *name, const ql_qresult *r, const ql_qwrite_opts *o,
 		   ql_error *err);

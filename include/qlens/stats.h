@@ -137,6 +137,9 @@ int ql_error_hist(ql_hist *h, const float *x, const float *y, size_t n, int nbin
  * the same for any thread count). One sweep over the data. */
 int ql_error_hist_mt(ql_hist *h, const float *x, const float *y, size_t n, int nbins,
 		     int threads, ql_error *err);
+/* The index of the largest |y[i] - x[i]| (in double; the first of equal
+ * ones), or -1 when n == 0: where a quantization did its worst. */
+int64_t ql_worst_error_index(const float *x, const float *y, size_t n);
 /* The [min, max] of n values, NaN skipped (false if none is left). */
 bool ql_range(const float *x, size_t n, float *min, float *max);
 

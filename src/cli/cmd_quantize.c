@@ -645,14 +645,16 @@ int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 	}
 	progress(ctx, show, "quantizing %s...", t->name);
 	/* The error histogram is counted in the quantize pass itself; the
-	 * dequantized values are kept only for -o, which may write them. */
+	 * dequantized values are kept only when -o writes them. */
 	ql_ehist eh;
 	if (ql_ehist_init(&eh, &err)) {
 		progress_done(ctx, show);
 		rc = ql_fail(ctx, "%s", err.msg);
 		goto out;
 	}
-	ql_qopts qo = { .dequant = o.output != NULL, .threads = o.threads, .ehist = &eh };
+	ql_qwrite_opts wo = { .pack = o.pack, .dequant = o.dequant };
+	ql_qopts qo = { .dequant = w && ql_qwriter_needs_dequant(w, &wo), .threads = o.threads,
+			.ehist = &eh };
 	int qrc = ql_quantize(xin, t->shape, t->ndim, &o.scheme, &qo, &r, &err);
 	int hrc = qrc ? 0 : ql_ehist_finish(&eh, HIST_BINS, &h, &err);
 	ql_ehist_free(&eh);
@@ -672,7 +674,6 @@ int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (w) {
 		progress(ctx, show, "writing %s...", o.output);
-		ql_qwrite_opts wo = { .pack = o.pack, .dequant = o.dequant };
 		int wrc = ql_qwriter_add(w, t->name, &r, &wo, &err);
 		if (wrc) {
 			progress_done(ctx, show);

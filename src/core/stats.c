@@ -298,3 +298,17 @@ double ql_bits_per_weight(int elem_bits, int64_t n, int64_t nscales, int scale_b
 	double extra = (double)nscales * scale_bits + (double)nzp * zp_bits;
 	return elem_bits + extra / (double)n;
 }
+
+int64_t ql_worst_error_index(const float *x, const float *y, size_t n)
+{
+	int64_t at = -1;
+	double worst = -1;
+	for (size_t i = 0; i < n; i++) {
+		double e = fabs((double)y[i] - (double)x[i]);
+		if (e > worst) {
+			worst = e;
+			at = (int64_t)i;
+		}
+	}
+	return at;
+}

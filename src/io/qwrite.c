@@ -136,6 +136,11 @@ static int add_safetensors(ql_qwriter *q, const char *tname, const ql_qresult *r
 	return meta(w, "qlens.version", QLENS_VERSION, err);
 }
 
+bool ql_qwriter_needs_dequant(const ql_qwriter *q, const ql_qwrite_opts *o)
+{
+	return (o && o->dequant) || q->npy;
+}
+
 int ql_qwriter_add(ql_qwriter *q, const char *name, const ql_qresult *r, const ql_qwrite_opts *o,
 		   ql_error *err)
 {
@@ -145,7 +150,7 @@ int ql_qwriter_add(ql_qwriter *q, const char *name, const ql_qresult *r, const q
 	if (q->ntensors)
 		return ql_error_set(err, "a quantized-tensor file holds one tensor ('%s' is the second)",
 				    name);
-	if ((o->dequant || q->npy) && !r->dequant)
+	if (ql_qwriter_needs_dequant(q, o) && !r->dequant)
 		return ql_error_set(err, "tensor '%s': no dequantized values to write (quantize with "
 				    "dequant)", name);
 	int rc = q->npy ? ql_writer_add(q->w, name, QL_DT_F32, r->shape, r->ndim, r->dequant, err)

@@ -7,7 +7,6 @@
  */
 #include "inspect.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,15 +41,7 @@ static int qjob_run(ql_job *j, ql_doc *doc, size_t index, void *payload, ql_erro
 		memset(&q->r, 0, sizeof q->r);
 		return -1;
 	}
-	q->worst = -1;
-	double worst = -1;
-	for (int64_t i = 0; i < q->r.nelem; i++) {
-		double e = fabs((double)q->r.dequant[i] - (double)q->x[i]);
-		if (e > worst) {
-			worst = e;
-			q->worst = i;
-		}
-	}
+	q->worst = ql_worst_error_index(q->x, q->r.dequant, (size_t)q->r.nelem);
 	ql_job_progress(j, 1.0);
 	return 0;
 }
