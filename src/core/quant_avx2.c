@@ -220,6 +220,8 @@ AVX2 int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk,
 	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
 	ql_acc s;
 	ql_acc_zero(&s);
+	ql_acc_eh eh; /* acc->eh: the error histogram in the same step */
+	ql_acc_eh_begin(&eh, acc ? acc->eh : NULL);
 	float tile[QL_QK8_0];
 	int64_t inlanes = 0; /* blocks summed since the last flush */
 
@@ -266,8 +268,12 @@ AVX2 int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk,
 		_mm256_storeu_si256((__m256i *)(codes + i * QL_QK8_0), q);
 		if (!acc)
 			continue;
-		for (int k = 0; k < 4; k++)
-			ql_acc_add8(&s, NULL, v[k], _mm256_loadu_ps(yb + 8 * k));
+		if (eh.f)
+			for (int k = 0; k < 4; k++)
+				ql_acc_add8(&s, &eh, v[k], _mm256_loadu_ps(yb + 8 * k));
+		else
+			for (int k = 0; k < 4; k++)
+				ql_acc_add8(&s, NULL, v[k], _mm256_loadu_ps(yb + 8 * k));
 		if (++inlanes == flush) {
 			ql_acc_flush(&s, NULL, NULL, 0, (size_t)(inlanes * QL_QK8_0), acc);
 			ql_acc_zero(&s);
@@ -276,6 +282,8 @@ AVX2 int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk,
 	}
 	if (acc && inlanes)
 		ql_acc_flush(&s, NULL, NULL, 0, (size_t)(inlanes * QL_QK8_0), acc);
+	if (acc)
+		ql_acc_eh_end(&eh, NULL, NULL, 0);
 	return nb;
 }
 
@@ -299,6 +307,8 @@ AVX2 int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk,
 	const __m256i fifteen = _mm256_set1_epi32(15), eight = _mm256_set1_epi32(8);
 	ql_acc s;
 	ql_acc_zero(&s);
+	ql_acc_eh eh; /* acc->eh: the error histogram in the same step */
+	ql_acc_eh_begin(&eh, acc ? acc->eh : NULL);
 	float tile[QL_QK4_0];
 	int64_t inlanes = 0, clip = 0;
 
@@ -364,8 +374,12 @@ AVX2 int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk,
 		_mm_storeu_si128((__m128i *)blk[i].qs, nib);
 		if (!acc)
 			continue;
-		for (int k = 0; k < 4; k++)
-			ql_acc_add8(&s, NULL, v[k], _mm256_loadu_ps(yb + 8 * k));
+		if (eh.f)
+			for (int k = 0; k < 4; k++)
+				ql_acc_add8(&s, &eh, v[k], _mm256_loadu_ps(yb + 8 * k));
+		else
+			for (int k = 0; k < 4; k++)
+				ql_acc_add8(&s, NULL, v[k], _mm256_loadu_ps(yb + 8 * k));
 		if (++inlanes == flush) {
 			ql_acc_flush(&s, NULL, NULL, 0, (size_t)(inlanes * QL_QK4_0), acc);
 			ql_acc_zero(&s);
@@ -374,6 +388,8 @@ AVX2 int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk,
 	}
 	if (acc && inlanes)
 		ql_acc_flush(&s, NULL, NULL, 0, (size_t)(inlanes * QL_QK4_0), acc);
+	if (acc)
+		ql_acc_eh_end(&eh, NULL, NULL, 0);
 	*clipped = clip;
 	return nb;
 }
@@ -425,6 +441,8 @@ AVX2 int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uin
 		      two = _mm256_set1_epi32(2), one = _mm256_set1_epi32(1);
 	ql_acc s;
 	ql_acc_zero(&s);
+	ql_acc_eh eh; /* acc->eh: the error histogram in the same step */
+	ql_acc_eh_begin(&eh, acc ? acc->eh : NULL);
 	float tile[QL_NF4_BLOCK];
 	int64_t inlanes = 0;
 
@@ -501,8 +519,12 @@ AVX2 int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uin
 				    _mm256_permute4x64_epi64(_mm256_packus_epi16(p0, p1), 0xd8));
 		if (!acc)
 			continue;
-		for (int k = 0; k < 8; k++)
-			ql_acc_add8(&s, NULL, v[k], _mm256_loadu_ps(yb + 8 * k));
+		if (eh.f)
+			for (int k = 0; k < 8; k++)
+				ql_acc_add8(&s, &eh, v[k], _mm256_loadu_ps(yb + 8 * k));
+		else
+			for (int k = 0; k < 8; k++)
+				ql_acc_add8(&s, NULL, v[k], _mm256_loadu_ps(yb + 8 * k));
 		if (++inlanes == flush) {
 			ql_acc_flush(&s, NULL, NULL, 0, (size_t)(inlanes * QL_NF4_BLOCK), acc);
 			ql_acc_zero(&s);
@@ -511,6 +533,8 @@ AVX2 int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uin
 	}
 	if (acc && inlanes)
 		ql_acc_flush(&s, NULL, NULL, 0, (size_t)(inlanes * QL_NF4_BLOCK), acc);
+	if (acc)
+		ql_acc_eh_end(&eh, NULL, NULL, 0);
 	return nb;
 }
 
@@ -546,13 +570,20 @@ AVX2 int64_t ql_block_ranges_avx2(const float *x, int64_t nb, float *umin, float
 AVX2 void ql_metrics_add_runs_avx2(ql_metrics_acc *acc, const float *x, const float *y, int64_t n,
 				   int64_t run)
 {
+	ql_acc_eh h; /* acc->eh: the error histogram in the same step */
+	ql_acc_eh_begin(&h, acc->eh);
 	for (int64_t i = 0; i < n; i += run) {
 		ql_acc s;
 		ql_acc_zero(&s);
-		for (int64_t j = i; j < i + run; j += 8)
-			ql_acc_add8p(&s, NULL, x + j, y + j);
+		if (h.f)
+			for (int64_t j = i; j < i + run; j += 8)
+				ql_acc_add8p(&s, &h, x + j, y + j);
+		else
+			for (int64_t j = i; j < i + run; j += 8)
+				ql_acc_add8p(&s, NULL, x + j, y + j);
 		ql_acc_flush(&s, NULL, NULL, 0, (size_t)run, acc);
 	}
+	ql_acc_eh_end(&h, NULL, NULL, 0);
 }
 
 #else /* !QL_HAVE_AVX2_KERNELS */
