@@ -8,7 +8,11 @@
  *     values, every sum (memcmp; a NaN sum equals any NaN, as in
  *     test_simd.c) and the histogram;
  *   - ql_metrics_add_runs_avx2 (the MX path's sums) against one
- *     ql_metrics_add per run, histogram included.
+ *     ql_metrics_add per run, histogram included;
+ *   - ql_metrics_add itself (the step when AVX2 is on) against its
+ *     portable definition (AVX2 off), with and without the histogram,
+ *     called on every length 0..70 and odd long ones in a row (the lanes
+ *     are flushed per call: each call is its own run).
  *
  * The inputs are made to hit the edges: errors of ±0 (x = y, x = -y = 0,
  * y = -0), subnormal x and y, ties of the rounding, all-equal runs, huge
@@ -303,9 +307,48 @@ static void test_runs_step(void **state)
 	free(y);
 }
 
+/* ql_metrics_add with the step (AVX2 on) and without, call by call. */
+static void test_metrics_add_step(void **state)
+{
+	(void)state;
+	if (!ql_avx2_active())
+		skip();
+	float *x = malloc((N + 1) * sizeof *x), *y = malloc((N + 1) * sizeof *y);
+	assert_non_null(x);
+	assert_non_null(y);
+	ql_error err;
+	static const size_t lens[] = {71, 256, 1000, 1027, 4000};
+	for (int k = 0; k < NSETS; k++) {
+		make_pairs(k, x, y, N + 1);
+		for (int hist = 0; hist < 2; hist++) {
+			ql_metrics_acc a[2];
+			ql_ehist eh[2];
+			for (int on = 0; on < 2; on++) {
+				ql_metrics_acc_init(&a[on]);
+				assert_int_equal(ql_ehist_init(&eh[on], &err), 0);
+				a[on].eh = hist ? &eh[on] : NULL;
+				ql_avx2_enable(on);
+				size_t at = 1; /* unaligned */
+				for (size_t n = 0; n <= 70; at += n, n++)
+					ql_metrics_add(&a[on], x + at, y + at, n);
+				for (size_t j = 0; j < sizeof lens / sizeof lens[0]; j++)
+					ql_metrics_add(&a[on], x + (j & 1), y + (j & 1), lens[j]);
+			}
+			ql_avx2_enable(true);
+			same_sums(&a[0], &a[1], "ql_metrics_add", 0, k);
+			same_ehist(&eh[0], &eh[1], "ql_metrics_add", 0, k);
+			ql_ehist_free(&eh[0]);
+			ql_ehist_free(&eh[1]);
+		}
+	}
+	free(x);
+	free(y);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_metrics_add_step),
 		cmocka_unit_test(test_ehist_step),
 		cmocka_unit_test(test_qdq_step),
 		cmocka_unit_test(test_runs_step),

@@ -567,6 +567,23 @@ AVX2 int64_t ql_block_ranges_avx2(const float *x, int64_t nb, float *umin, float
 	return nb;
 }
 
+AVX2 void ql_metrics_add_avx2(ql_metrics_acc *acc, const float *x, const float *y, size_t n)
+{
+	ql_acc s;
+	ql_acc_zero(&s);
+	ql_acc_eh eh; /* acc->eh: the error histogram in the same step */
+	ql_acc_eh_begin(&eh, acc->eh);
+	size_t i = 0;
+	if (eh.f)
+		for (; i + 8 <= n; i += 8)
+			ql_acc_add8p(&s, &eh, x + i, y + i);
+	else
+		for (; i + 8 <= n; i += 8)
+			ql_acc_add8p(&s, NULL, x + i, y + i);
+	ql_acc_flush(&s, x + i, y + i, n - i, n, acc);
+	ql_acc_eh_end(&eh, x + i, y + i, n - i);
+}
+
 AVX2 void ql_metrics_add_runs_avx2(ql_metrics_acc *acc, const float *x, const float *y, int64_t n,
 				   int64_t run)
 {
