@@ -207,7 +207,7 @@ AVX2F16C static inline void q8_chunk(const float *x, ql_block_q8_0 *out, int n)
 /* Output bytes from which streaming stores pay: past what the caches keep
  * (L3 here is 32 MB shared; under it a normal store was faster, as the
  * lines are then still cached for whoever reads them next). */
-#define Q8_STREAM_BYTES ((int64_t)32 << 20)
+#define Q8_STREAM_BYTES ((int64_t)8 << 20)
 
 AVX2F16C void ql_q8_0_row_avx2(const float *x, ql_block_q8_0 *blk, int64_t nb)
 {
