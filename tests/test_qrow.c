@@ -134,6 +134,8 @@ static void make_block(float *x, int kind, int b)
 	}
 }
 
+#if QL_HAVE_AVX2_KERNELS
+
 static float *make_input(int64_t nb, int shift)
 {
 	float *x = malloc((size_t)(nb > 0 ? nb : 1) * 32 * sizeof *x);
@@ -145,8 +147,6 @@ static float *make_input(int64_t nb, int shift)
 
 static const int64_t lengths[] = {0, 1, 7, 8, 9, 15, 63, 64, 65, 127, 128, 129, 200, 1031};
 #define NLEN (sizeof lengths / sizeof lengths[0])
-
-#if QL_HAVE_AVX2_KERNELS
 
 enum { PAD = 128 };
 
