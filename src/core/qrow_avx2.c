@@ -1,24 +1,30 @@
-/* qrow_avx2.c — the Q8_0 row quantizer (blocks.c's ql_quantize_row_q8_0,
- * ggml's reference bytes) with AVX2 and F16C, at the speed of ggml's own
- * SIMD quantize_row_q8_0 (scripts/bench_ggml_q8_0.sh compares the two).
+/* qrow_avx2.c — the Q8_0 and Q4_0 row quantizers (blocks.c's
+ * ql_quantize_row_q8_0 / _q4_0, ggml's reference bytes) with AVX2 and F16C,
+ * faster than ggml's own SIMD quantize_row_q8_0 (scripts/bench_ggml_q8_0.sh
+ * compares them); then the MX / fp8 codes-only and int-group kernels.
  *
- * Why it gives the reference's bytes, block by block:
+ * Why the Q8_0 kernel gives the reference's bytes, block by block:
  *   - amax: the max of the 32 |x| taken on their bit patterns as int32
  *     (non-negative floats order as their bits), exact in any order; a bit
  *     pattern >= 0x7f800000 is an infinity or a NaN, and that block goes
  *     through the C reference instead (so does a block whose d would be
  *     subnormal, see below);
- *   - d = amax / 127 and id = 1 / d as the C does them, in scalar floats;
- *     fp16(d) by F16C's vcvtps2ph, round to nearest even like blocks.c's
- *     f32_to_fp16 (d is finite and normal here: no NaN/inf cases arise);
+ *   - d = amax / 127 and id = 1 / d as the C does them (vector divisions:
+ *     each lane the same IEEE division as the scalar one); fp16(d) by
+ *     F16C's vcvtps2ph, round to nearest even like blocks.c's f32_to_fp16
+ *     (d is finite and normal here: no NaN/inf cases arise);
  *   - the codes: with d normal, 1 / d is within an ulp of 127 / amax, so
  *     |x * id| < 127.5 and the reference's clamps to [-128, 127] change
  *     nothing; its round-half-away-from-zero of v then equals
  *     sign(v) * trunc(|v| + 0.49999997f) (checked for every float in
  *     [0, 128], see tests/test_blockspeed.c), where + is one float add and
- *     trunc is cvttps2dq. A block with amax < 2^-119 (d below FLT_MIN,
- *     where 1 / d is far from 127 / amax, even infinite) and amax == 0
- *     excepted: the zero block gives id = 0, codes 0, as here.
+ *     trunc is cvttps2dq; float addition and truncation being symmetric in
+ *     sign, that is trunc(v + copysign(0.49999997f, v)), and sign(v) is
+ *     sign(x) (id >= 0), so the constant is picked by x's sign bit (one
+ *     blend). A block with amax < 2^-119 (d below FLT_MIN, where 1 / d is
+ *     far from 127 / amax, even infinite) and amax == 0 excepted: the zero
+ *     block gives id = 0, codes 0, as here.
+ * Q4_0's reasons are at its kernel below.
  *
  * Compiled for "avx2,f16c" alone (no "fma"). ql_avx2_active() is true only
  * when the CPU has both.
