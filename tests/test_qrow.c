@@ -14,7 +14,10 @@
  * blocks of a group or the 64 of a chunk), the output at every even byte
  * offset from a 64-byte boundary, with and without streaming stores; bytes
  * before and after the output must stay untouched. Then the public row
- * functions with the AVX2 kernels on and off.
+ * functions with the AVX2 kernels on and off. And all of them against
+ * tests/golden/qrow.txt: bytes from a vectorised NumPy port of ggml's
+ * reference (tests/golden/gen_qrow.py), over every kind of block above
+ * laid out across chunks, groups and tails.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,6 +32,7 @@
 #include <string.h>
 
 #include "../src/core/quant_avx2.h"
+#include "qgolden.h"
 #include "qlens/blocks.h"
 
 static uint64_t rng = 0x2545f4914f6cdd1dull;
@@ -288,6 +292,96 @@ static void test_public_rows(void **state)
 	free(a4);
 }
 
+/* Block b of the golden Q8_0 / Q4_0 arrays against what the kernel made. */
+static void check_q8(const ql_block_q8_0 *a, const qg_array *d, const qg_array *q, int64_t nb,
+		     const char *who)
+{
+	assert_int_equal(d->n, (size_t)nb);
+	assert_int_equal(q->n, (size_t)nb * 32);
+	for (int64_t b = 0; b < nb; b++) {
+		bool ok = a[b].d == (uint16_t)d->v[b];
+		for (int j = 0; j < 32; j++)
+			ok = ok && (int)a[b].qs[j] == (int)q->v[b * 32 + j];
+		if (!ok) {
+			note("%s: q8_0 block %lld differs from the golden bytes\n", who, (long long)b);
+			fail();
+		}
+	}
+}
+
+static void check_q4(const ql_block_q4_0 *a, const qg_array *d, const qg_array *q, int64_t nb,
+		     const char *who)
+{
+	assert_int_equal(d->n, (size_t)nb);
+	assert_int_equal(q->n, (size_t)nb * 16);
+	for (int64_t b = 0; b < nb; b++) {
+		bool ok = a[b].d == (uint16_t)d->v[b];
+		for (int j = 0; j < 16; j++)
+			ok = ok && (int)a[b].qs[j] == (int)q->v[b * 16 + j];
+		if (!ok) {
+			note("%s: q4_0 block %lld differs from the golden bytes\n", who, (long long)b);
+			fail();
+		}
+	}
+}
+
+static void test_golden_rows(void **state)
+{
+	(void)state;
+	FILE *f = qg_open_named("qrow.txt");
+	assert_non_null(f);
+	qg_case c = {0};
+	int cases = 0;
+	while (qg_next(f, &c)) {
+		const qg_array *xb = qg_arr(&c, "xbits"), *d8 = qg_arr(&c, "d8"),
+			       *q8 = qg_arr(&c, "qs8"), *d4 = qg_arr(&c, "d4"),
+			       *q4 = qg_arr(&c, "qs4"), *cl = qg_arr(&c, "clip4");
+		assert_true(xb && d8 && q8 && d4 && q4 && cl && cl->n == 1);
+		const int64_t nb = (int64_t)xb->n / 32, clip = (int64_t)cl->v[0];
+		float *x = malloc(xb->n * sizeof *x);
+		ql_block_q8_0 *a8 = malloc((size_t)nb * sizeof *a8);
+		ql_block_q4_0 *a4 = malloc((size_t)nb * sizeof *a4);
+		assert_true(x && a8 && a4);
+		for (size_t i = 0; i < xb->n; i++) {
+			uint32_t u = (uint32_t)xb->v[i];
+			memcpy(&x[i], &u, sizeof u);
+		}
+		ql_quantize_row_q8_0_ref(x, a8, nb * 32);
+		check_q8(a8, d8, q8, nb, "C reference");
+		assert_int_equal(ql_quantize_row_q4_0_ref(x, a4, nb * 32), clip);
+		check_q4(a4, d4, q4, nb, "C reference");
+		for (int on = 0; on < 2; on++) {
+			ql_avx2_enable(on);
+			memset(a8, 0x55, (size_t)nb * sizeof *a8);
+			ql_quantize_row_q8_0(x, a8, nb * 32);
+			check_q8(a8, d8, q8, nb, on ? "public, AVX2 on" : "public, AVX2 off");
+			memset(a4, 0x55, (size_t)nb * sizeof *a4);
+			assert_int_equal(ql_quantize_row_q4_0(x, a4, nb * 32), clip);
+			check_q4(a4, d4, q4, nb, on ? "public, AVX2 on" : "public, AVX2 off");
+		}
+		ql_avx2_enable(true);
+#if QL_HAVE_AVX2_KERNELS
+		if (ql_avx2_active()) {
+			for (int stream = 0; stream < 2; stream++) {
+				memset(a8, 0x55, (size_t)nb * sizeof *a8);
+				ql_q8_0_row_avx2_stream(x, a8, nb, stream);
+				check_q8(a8, d8, q8, nb, stream ? "AVX2, streamed" : "AVX2");
+				memset(a4, 0x55, (size_t)nb * sizeof *a4);
+				assert_int_equal(ql_q4_0_row_avx2_stream(x, a4, nb, stream), clip);
+				check_q4(a4, d4, q4, nb, stream ? "AVX2, streamed" : "AVX2");
+			}
+		}
+#endif
+		free(x);
+		free(a8);
+		free(a4);
+		cases++;
+	}
+	qg_free(&c);
+	fclose(f);
+	assert_int_equal(cases, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -295,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_q4_0_row_avx2),
 		cmocka_unit_test(test_q4_0_clips_counted),
 		cmocka_unit_test(test_public_rows),
+		cmocka_unit_test(test_golden_rows),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
