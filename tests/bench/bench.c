@@ -356,16 +356,22 @@ static void bench_rows(const bench *b)
 		exit(1);
 	}
 	fill_bytes(blk, nbytes);
-	for (int f = 0; f < ql_block_format_count; f++) {
-		const ql_block_traits *t = &ql_block_formats[f];
-		if (b->n % t->block || (strcmp(t->name, "q8_0") && strcmp(t->name, "q4_0")))
-			continue;
-		char name[64];
-		snprintf(name, sizeof name, "%s quantize_row", t->name);
-		uint8_t *dst = b->dst;
-		ql_block_quantize_fn q = ql_block_quantizer(t);
-		TIME_ROW(name, q(b->x, dst, b->n));
+	/* then the same with the AVX2 kernels off: the portable C clones */
+	for (int c = 0; c < 2; c++) {
+		ql_avx2_enable(c == 0);
+		for (int f = 0; f < ql_block_format_count; f++) {
+			const ql_block_traits *t = &ql_block_formats[f];
+			if (b->n % t->block || (strcmp(t->name, "q8_0") && strcmp(t->name, "q4_0")))
+				continue;
+			char name[64];
+			snprintf(name, sizeof name, "%s quantize_row%s", t->name,
+				 c ? ", C reference" : "");
+			uint8_t *dst = b->dst;
+			ql_block_quantize_fn q = ql_block_quantizer(t);
+			TIME_ROW(name, q(b->x, dst, b->n));
+		}
 	}
+	ql_avx2_enable(true);
 	bench_dequantizers(b, blk, nbytes, "");
 	ql_avx2_enable(false);
 	bench_dequantizers(b, blk, nbytes, ", C reference");
