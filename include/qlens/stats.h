@@ -125,6 +125,15 @@ void ql_ehist_merge(ql_ehist *a, const ql_ehist *b);
  * when there is nothing to show (nothing counted, or every finite error
  * is 0) with *h left empty, -1 on a bad nbins or no memory (err). */
 int ql_ehist_finish(const ql_ehist *f, int nbins, ql_hist *h, ql_error *err);
+/* Adds f's counts into h's own bins (any lo, hi, nbins: ql_hist_init's, or
+ * those of a ql_ehist_finish of another histogram), each fine bin whole
+ * into the bin of its least value (h->total, below, above and nan too).
+ * Returns how many counts lie in fine bins that reach over more than one
+ * of h's bins, as far as f's min and max tell: 0 means h is exactly
+ * np.histogram's over h's edges. A finer ql_ehist_finish of a part (the
+ * clipped errors) onto the edges of the whole's is always exact: its fine
+ * bins are among the whole's, none wider than the whole's width W. */
+int64_t ql_ehist_fill(const ql_ehist *f, ql_hist *h);
 
 /* The histogram of the errors y[i] - x[i] (in double): a ql_ehist of them
  * finished with nbins (the power-of-two bins above): what `qlens quantize`

@@ -449,3 +449,50 @@ void ql_ehist_pool_free(ql_ehist_pool *p)
 	for (int i = 0; i < QL_EHIST_POOL; i++)
 		ql_ehist_free(&p->h[i]);
 }
+
+/* ---- onto given bins (ql_ehist_fill) ---- */
+
+int64_t ql_ehist_fill(const ql_ehist *f, ql_hist *h)
+{
+	if (!f->counts || f->n == 0 || !h->counts || h->nbins < 1)
+		return 0;
+	const int64_t FIRST = (int64_t)1 << K, NONFIN = (int64_t)2047 << K;
+	int64_t inexact = 0;
+	for (int64_t s = 0; s < 2; s++) {
+		int64_t r[3][2];
+		ranges(f, s, r);
+		for (int q = 0; q < 3; q++) {
+			for (int64_t k = r[q][0]; k < r[q][1]; k++) {
+				int64_t c = f->counts[s * HALF + k];
+				if (!c)
+					continue;
+				h->total += c;
+				if (k >= NONFIN) {
+					h->nan += c;
+					continue;
+				}
+				/* the fine bin's values: [v, v + w), narrowed by what f
+				 * has seen (its finite min and max) */
+				double v = 0, last = 0;
+				if (k >= FIRST) {
+					double a, w;
+					fine_bin(k, &a, &w);
+					v = s ? -(a + w) : a;
+					last = nextafter(v + w, v);
+					v = v < f->min ? f->min : v;
+					last = last > f->max ? f->max : last;
+				}
+				int j = ql_hist_bin(h, v);
+				if (ql_hist_bin(h, last) != j)
+					inexact += c;
+				if (j < 0)
+					h->below += c;
+				else if (j >= h->nbins)
+					h->above += c;
+				else
+					h->counts[j] += c;
+			}
+		}
+	}
+	return inexact;
+}

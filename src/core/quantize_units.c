@@ -14,6 +14,85 @@
 #include "lanes.h"
 #include "simd.h"
 
+/* ---- the clipped errors (ql_qopts.ehist_clip) ----
+ *
+ * Where a kernel call reports clamps, the elements it clamped are found
+ * again in the tile it just made (still in L1) by the kernel's own rule,
+ * and their errors counted. Affine: zp + rint(x * (1 / scale)) outside
+ * [qmin, qmax], in float32 as affine.c's affine_code decides it (its
+ * clamp of x * inv to [qmin - zp - 1, qmax - zp + 1] first changes no
+ * verdict). Scaled float: the kernel itself, one element at a time. */
+
+typedef struct clipbuf {
+	ql_ehist *ch;
+	int n;
+	float x[256], y[256];
+} clipbuf;
+
+static inline void clip_put(clipbuf *b, float x, float y)
+{
+	b->x[b->n] = x;
+	b->y[b->n] = y;
+	if (++b->n == 256) {
+		ql_ehist_add(b->ch, b->x, b->y, 256);
+		b->n = 0;
+	}
+}
+
+static void clip_flush(clipbuf *b)
+{
+	if (b->n)
+		ql_ehist_add(b->ch, b->x, b->y, (size_t)b->n);
+	b->n = 0;
+}
+
+/* The clipped ones of w elements of one affine unit. */
+static void clip_affine(ql_ehist *ch, const float *x, const float *y, int64_t w, float scale,
+			int32_t zp, int32_t qmin, int32_t qmax)
+{
+	clipbuf b = {.ch = ch};
+	const float inv = 1.0f / scale, zpf = (float)zp, lo = (float)qmin, hi = (float)qmax;
+	for (int64_t j = 0; j < w; j++) {
+		float q = zpf + rintf(x[j] * inv);
+		if (q < lo || q > hi)
+			clip_put(&b, x[j], y[j]);
+	}
+	clip_flush(&b);
+}
+
+/* The clipped ones of w elements of row tile t of the last-axis channels. */
+static void clip_cols(ql_ehist *ch, const ql_col_params *cp, int64_t t, const float *x,
+		      const float *y, int64_t w, int32_t qmin, int32_t qmax)
+{
+	clipbuf b = {.ch = ch};
+	const float lo = (float)qmin, hi = (float)qmax;
+	for (int64_t j = 0; j < w; j++) {
+		float q = cp->zpf[t + j] + rintf(x[j] * cp->inv[t + j]);
+		if (q < lo || q > hi)
+			clip_put(&b, x[j], y[j]);
+	}
+	clip_flush(&b);
+}
+
+/* The saturated ones of w elements of a scaled-float unit. */
+static void clip_float(ql_ehist *ch, ql_type fmt, const float *x, const float *y, int64_t w,
+		       float scale)
+{
+	clipbuf b = {.ch = ch};
+	for (int64_t j = 0; j < w; j++) {
+		uint8_t c;
+		if (ql_float_quantize(fmt, x + j, 1, scale, &c))
+			clip_put(&b, x[j], y[j]);
+	}
+	clip_flush(&b);
+}
+
+/* The clipped errors' histogram of the job whose sums are acc, or NULL. */
+static inline ql_ehist *job_clip(const qplan *p, const ql_metrics_acc *acc)
+{
+	return p->jclip ? p->jclip[acc - p->acc] : NULL;
+}
+
 /* Quantizes x[off, off + len) with scale unit s. The dequantized values go
  * to result.dequant, or to `defer` (len <= TILE) when the caller adds the
  * errors of several short spans at once, or else to a tile here whose
@@ -27,6 +106,7 @@ static void quant_span(qplan *p, int64_t off, int64_t len, int64_t s, ql_metrics
 	uint8_t ctile[TILE]; /* the codes when none are kept (opts.no_codes) */
 	const float scale = r->scales[s];
 	const int32_t z = r->zero_points ? r->zero_points[s] : 0;
+	ql_ehist *ch = job_clip(p, acc);
 
 	for (int64_t t = 0; t < len; t += TILE) {
 		int64_t w = len - t < TILE ? len - t : TILE;
@@ -34,10 +114,12 @@ static void quant_span(qplan *p, int64_t off, int64_t len, int64_t s, ql_metrics
 		float *y = r->dequant ? r->dequant + off + t : defer ? defer + t : tile;
 		bool deq = !p->no_metrics || r->dequant || defer;
 		if (p->info->kind == QL_QK_FLOAT) {
-			acc->clipped += ql_float_quantize(p->info->elem, x + t, (size_t)w, scale,
-							  ct);
+			int64_t c = ql_float_quantize(p->info->elem, x + t, (size_t)w, scale, ct);
+			acc->clipped += c;
 			if (deq)
 				ql_float_dequantize(p->info->elem, ct, (size_t)w, scale, y);
+			if (c && ch) /* (ch implies the metrics, so deq) */
+				clip_float(ch, p->info->elem, x + t, y, w, scale);
 			if (!p->no_metrics && !defer)
 				ql_metrics_add(acc, x + t, y, (size_t)w);
 			continue;
@@ -47,13 +129,17 @@ static void quant_span(qplan *p, int64_t off, int64_t len, int64_t s, ql_metrics
 		ql_metrics_acc *sums = !p->no_metrics && !defer ? acc : NULL;
 		/* the error histogram reads the tile just made, still in cache */
 		bool eh = sums && acc->eh;
-		float *yo = r->dequant || defer || eh ? y : NULL;
+		float *yo = r->dequant || defer || eh || ch ? y : NULL;
+		int64_t c;
 		if (p->info->is_signed)
-			acc->clipped += ql_affine_qdq_s8(x + t, (size_t)w, scale, z, p->qmin, p->qmax,
-							 (int8_t *)ct, yo, sums);
+			c = ql_affine_qdq_s8(x + t, (size_t)w, scale, z, p->qmin, p->qmax, (int8_t *)ct,
+					     yo, sums);
 		else
-			acc->clipped += ql_affine_qdq_u8(x + t, (size_t)w, scale, z, p->qmin, p->qmax,
-							 ct, yo, sums);
+			c = ql_affine_qdq_u8(x + t, (size_t)w, scale, z, p->qmin, p->qmax, ct, yo,
+					     sums);
+		acc->clipped += c;
+		if (c && ch)
+			clip_affine(ch, x + t, y, w, scale, z, p->qmin, p->qmax);
 		if (eh)
 			ql_ehist_add(acc->eh, x + t, y, (size_t)w);
 	}
@@ -72,12 +158,14 @@ static void quant_cols(qplan *p, int64_t o, ql_metrics_acc *acc)
 		uint8_t ctile[TILE]; /* the codes when none are kept (opts.no_codes) */
 		uint8_t *codes = r->codes ? r->codes + off : ctile;
 		float *y = r->dequant ? r->dequant + off : tile;
+		int64_t c;
 		if (p->info->is_signed)
-			acc->clipped += ql_cols_span_s8(p->x + off, (size_t)w, &p->cp, (size_t)t, qminf,
-						     qmaxf, (int8_t *)codes);
+			c = ql_cols_span_s8(p->x + off, (size_t)w, &p->cp, (size_t)t, qminf, qmaxf,
+					    (int8_t *)codes);
 		else
-			acc->clipped += ql_cols_span_u8(p->x + off, (size_t)w, &p->cp, (size_t)t, qminf,
-						     qmaxf, codes);
+			c = ql_cols_span_u8(p->x + off, (size_t)w, &p->cp, (size_t)t, qminf, qmaxf,
+					    codes);
+		acc->clipped += c;
 		if (p->no_metrics && !r->dequant)
 			continue;
 		const float *zpf = p->cp.zpf + t, *sc = r->scales + t;
@@ -92,6 +180,8 @@ static void quant_cols(qplan *p, int64_t o, ql_metrics_acc *acc)
 		}
 		if (!p->no_metrics)
 			ql_metrics_add(acc, p->x + off, y, (size_t)w);
+		if (c && job_clip(p, acc))
+			clip_cols(job_clip(p, acc), &p->cp, t, p->x + off, y, w, p->qmin, p->qmax);
 	}
 }
 
@@ -167,7 +257,9 @@ static void quant_groups(qplan *p, int64_t u0, int64_t u1, ql_metrics_acc *acc, 
 {
 	ql_qresult *r = p->r;
 	/* A fused loop over whole blocks where the target has one (AVX2). */
-	if (p->info->fast_units && p->fused) {
+	/* (not for the clipped errors of integer targets: only the C path
+	 * finds them, the same codes and sums) */
+	if (p->info->fast_units && p->fused && !(job_clip(p, acc) && p->info->kind == QL_QK_INT)) {
 		/* integer targets add the histogram where they add the sums */
 		if ((!acc->eh || p->info->kind == QL_QK_INT) && p->info->fast_units(p, u0, u1, acc))
 			return;
@@ -215,6 +307,20 @@ void ql_qp_quant_job(void *arg, int64_t job)
 	if (p->ehpool && !(acc->eh = ql_ehist_pool_take(p->ehpool, &eh_slot))) {
 		return; /* no memory: the pool remembers it, ql_quantize fails */
 	}
+	int ch_slot = -1, vh_slot = -1;
+	if (p->chpool && !(p->jclip[job] = ql_ehist_pool_take(p->chpool, &ch_slot))) {
+		if (p->ehpool)
+			ql_ehist_pool_give(p->ehpool, eh_slot);
+		acc->eh = NULL;
+		return; /* the same */
+	}
+	if (p->fused && p->vhpool) { /* the fused pass is the scan: count the values */
+		ql_ehist *v = ql_ehist_pool_take(p->vhpool, &vh_slot);
+		if (v) {
+			ql_qp_job_values(p, v, u0, u1);
+			ql_ehist_pool_give(p->vhpool, vh_slot);
+		}
+	}
 	bool blocky = p->blocky;
 	int slot = -1;
 	if (p->scratch) { /* a free slot: at most nslots jobs run at once */
@@ -249,5 +355,9 @@ void ql_qp_quant_job(void *arg, int64_t job)
 		atomic_store_explicit(&p->slot_busy[slot], 0, memory_order_release);
 	if (p->ehpool)
 		ql_ehist_pool_give(p->ehpool, eh_slot);
+	if (p->chpool) {
+		ql_ehist_pool_give(p->chpool, ch_slot);
+		p->jclip[job] = NULL;
+	}
 	acc->eh = NULL;
 }
