@@ -78,6 +78,13 @@ int ql_qview_error_hists(const float *x, const ql_qresult *r, int nbins, ql_hist
 int ql_qview_split_hists(const ql_ehist *all, const ql_ehist *clip, int nbins, ql_hist *round,
 			 ql_hist *clipped, ql_error *err);
 
+/* A histogram drawn on `width` columns over [lo, hi] (out[width]): each
+ * bin's count spread over the columns its [edge, edge) overlaps, in
+ * proportion to the overlap, so that bins wider than a column (the fine
+ * histograms' power-of-two bins, zoomed in) draw as a level run, not as
+ * one column in several. Counts outside [lo, hi] are left out. */
+void ql_qview_columns(const ql_hist *h, double lo, double hi, int width, double *out);
+
 /* The clipping range each calibration method chooses for n values, for a
  * scheme's symmetry and code range (as ql_quantize would for one scale):
  * lo[m], hi[m] for every ql_calib m; percentile uses s->percentile. */

@@ -119,6 +119,9 @@ void ql_ehist_free(ql_ehist *f);
 void ql_ehist_clear(ql_ehist *f);
 /* Counts the errors y[i] - x[i]. */
 void ql_ehist_add(ql_ehist *f, const float *x, const float *y, size_t n);
+/* Counts the values x[i] themselves (the errors of 0 against them: a
+ * value histogram with the same bins; src/core/vhist.c). */
+void ql_ehist_add_values(ql_ehist *f, const float *x, size_t n);
 /* a += b. */
 void ql_ehist_merge(ql_ehist *a, const ql_ehist *b);
 /* The shown histogram (see above) into *h: 1 with *h filled (free it), 0

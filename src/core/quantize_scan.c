@@ -109,16 +109,9 @@ void ql_qp_scan_span(const float *x, int64_t len, float *mn, float *mx, int64_t 
 
 /* ---- the value histogram (ql_qopts.vhist) ---- */
 
-/* A value is counted as the error of 0 against it: e = x - 0 = x. */
-#define ZCH 1024
-static const float zeros[ZCH];
-
 void ql_qp_count_values(ql_ehist *v, const float *x, int64_t len)
 {
-	for (int64_t i = 0; i < len; i += ZCH) {
-		int64_t w = len - i < ZCH ? len - i : ZCH;
-		ql_ehist_add(v, zeros, x + i, (size_t)w);
-	}
+	ql_ehist_add_values(v, x, (size_t)len);
 }
 
 void ql_qp_job_values(const qplan *p, ql_ehist *v, int64_t u0, int64_t u1)
@@ -133,11 +126,11 @@ void ql_qp_job_values(const qplan *p, ql_ehist *v, int64_t u0, int64_t u1)
 		}
 		if (one >= p->C)
 			return;
-		float col[ZCH];
+		float col[1024];
 		int64_t k = 0;
 		for (int64_t o = u0; o < u1; o++) {
 			col[k++] = p->x[o * p->C + one];
-			if (k == ZCH || o + 1 == u1) {
+			if (k == 1024 || o + 1 == u1) {
 				ql_qp_count_values(v, col, k);
 				k = 0;
 			}

@@ -375,6 +375,33 @@ int ql_qview_error_hists(const float *x, const ql_qresult *r, int nbins, ql_hist
 	return rc;
 }
 
+void ql_qview_columns(const ql_hist *h, double lo, double hi, int width, double *out)
+{
+	for (int c = 0; c < width; c++)
+		out[c] = 0;
+	if (!h || !h->counts || width <= 0 || !(hi > lo) || h->nbins < 1)
+		return;
+	const double bw = (h->hi - h->lo) / h->nbins, cw = (hi - lo) / width;
+	for (int i = 0; i < h->nbins; i++) {
+		if (!h->counts[i])
+			continue;
+		double a = h->lo + i * bw, b = i + 1 == h->nbins ? h->hi : h->lo + (i + 1) * bw;
+		if (b <= lo || a >= hi)
+			continue;
+		/* the columns [ca, cb] the bin reaches, each its overlap's share */
+		int ca = (int)floor((a - lo) / cw), cb = (int)floor((b - lo) / cw);
+		ca = ca < 0 ? 0 : ca;
+		cb = cb >= width ? width - 1 : cb;
+		double cnt = (double)h->counts[i];
+		for (int c = ca; c <= cb; c++) {
+			double l = lo + c * cw, r = c + 1 == width ? hi : lo + (c + 1) * cw;
+			double ov = (b < r ? b : r) - (a > l ? a : l);
+			if (ov > 0)
+				out[c] += cnt * ov / (b - a);
+		}
+	}
+}
+
 int ql_qview_calib_marks(const float *x, size_t n, const ql_scheme *s, int32_t qmin, int32_t qmax,
 			 float lo[QL_CALIB_COUNT], float hi[QL_CALIB_COUNT], ql_error *err)
 {
