@@ -19,9 +19,8 @@
  * Where a kernel call reports clamps, the elements it clamped are found
  * again in the tile it just made (still in L1) by the kernel's own rule,
  * and their errors counted. Affine: zp + rint(x * (1 / scale)) outside
- * [qmin, qmax], in float32 as affine.c's affine_code decides it (its
- * clamp of x * inv to [qmin - zp - 1, qmax - zp + 1] first changes no
- * verdict). Scaled float: the kernel itself, one element at a time. */
+ * [qmin, qmax], in float32, computed as affine.c's affine_code computes
+ * it. Scaled float: the kernel itself, one element at a time. */
 
 typedef struct clipbuf {
 	ql_ehist *ch;
@@ -46,32 +45,53 @@ static void clip_flush(clipbuf *b)
 	b->n = 0;
 }
 
-/* The clipped ones of w elements of one affine unit. */
-static void clip_affine(ql_ehist *ch, const float *x, const float *y, int64_t w, float scale,
-			int32_t zp, int32_t qmin, int32_t qmax)
+/* The kernel's verdict (affine.c's affine_code): v = x * inv clamped to
+ * [qmin - zp - 1, qmax - zp + 1], rounded half to even by the 1.5 * 2^23
+ * trick, plus zp, outside [qmin, qmax]. Written branch-free, as the kernel
+ * is, so that it vectorises; the clipped ones are then put aside. */
+#define RNE_MAGIC 12582912.0f
+static inline int affine_clamps(float x, float inv, float zpf, float qminf, float qmaxf)
+{
+	float v = x * inv, lo = qminf - zpf - 1.0f, hi = qmaxf - zpf + 1.0f;
+	v = v > lo ? v : lo;
+	v = v < hi ? v : hi;
+	float q = zpf + ((v + RNE_MAGIC) - RNE_MAGIC);
+	return (q < qminf) | (q > qmaxf);
+}
+
+static void clip_marked(ql_ehist *ch, const float *x, const float *y, const uint8_t *m, int64_t w)
 {
 	clipbuf b = {.ch = ch};
-	const float inv = 1.0f / scale, zpf = (float)zp, lo = (float)qmin, hi = (float)qmax;
-	for (int64_t j = 0; j < w; j++) {
-		float q = zpf + rintf(x[j] * inv);
-		if (q < lo || q > hi)
+	for (int64_t j = 0; j < w; j++)
+		if (m[j])
 			clip_put(&b, x[j], y[j]);
-	}
 	clip_flush(&b);
 }
 
-/* The clipped ones of w elements of row tile t of the last-axis channels. */
+/* The clipped ones of w (<= TILE) elements of one affine unit. */
+QL_SIMD_CLONES
+static void clip_affine(ql_ehist *ch, const float *x, const float *y, int64_t w, float scale,
+			int32_t zp, int32_t qmin, int32_t qmax)
+{
+	uint8_t m[TILE];
+	const float inv = 1.0f / scale, zpf = (float)zp, lo = (float)qmin, hi = (float)qmax;
+	for (int64_t j = 0; j < w; j++)
+		m[j] = (uint8_t)affine_clamps(x[j], inv, zpf, lo, hi);
+	clip_marked(ch, x, y, m, w);
+}
+
+/* The clipped ones of w (<= TILE) elements of row tile t of the last-axis
+ * channels (each column its own inv and zero point). */
+QL_SIMD_CLONES
 static void clip_cols(ql_ehist *ch, const ql_col_params *cp, int64_t t, const float *x,
 		      const float *y, int64_t w, int32_t qmin, int32_t qmax)
 {
-	clipbuf b = {.ch = ch};
+	uint8_t m[TILE];
 	const float lo = (float)qmin, hi = (float)qmax;
-	for (int64_t j = 0; j < w; j++) {
-		float q = cp->zpf[t + j] + rintf(x[j] * cp->inv[t + j]);
-		if (q < lo || q > hi)
-			clip_put(&b, x[j], y[j]);
-	}
-	clip_flush(&b);
+	const float *inv = cp->inv + t, *zpf = cp->zpf + t;
+	for (int64_t j = 0; j < w; j++)
+		m[j] = (uint8_t)affine_clamps(x[j], inv[j], zpf[j], lo, hi);
+	clip_marked(ch, x, y, m, w);
 }
 
 /* The saturated ones of w elements of a scaled-float unit. */
