@@ -128,6 +128,12 @@ void ql_ehist_merge(ql_ehist *a, const ql_ehist *b);
  * when there is nothing to show (nothing counted, or every finite error
  * is 0) with *h left empty, -1 on a bad nbins or no memory (err). */
 int ql_ehist_finish(const ql_ehist *f, int nbins, ql_hist *h, ql_error *err);
+/* Calls fn(arg, lo, width, count) for every fine bin of f that holds
+ * something: its values lie in [lo, lo + width) (the bins are closed on the
+ * left, as np.histogram's); width 0 for the bin of 0 (lo = 0), lo NaN for
+ * the non-finite errors. In no particular order. Returns the bins visited. */
+typedef void (*ql_ehist_bin_fn)(void *arg, double lo, double width, int64_t count);
+int64_t ql_ehist_each(const ql_ehist *f, ql_ehist_bin_fn fn, void *arg);
 /* Adds f's counts into h's own bins (any lo, hi, nbins: ql_hist_init's, or
  * those of a ql_ehist_finish of another histogram), each fine bin whole
  * into the bin of its least value (h->total, below, above and nan too).
@@ -135,7 +141,8 @@ int ql_ehist_finish(const ql_ehist *f, int nbins, ql_hist *h, ql_error *err);
  * of h's bins, as far as f's min and max tell: 0 means h is exactly
  * np.histogram's over h's edges. A finer ql_ehist_finish of a part (the
  * clipped errors) onto the edges of the whole's is always exact: its fine
- * bins are among the whole's, none wider than the whole's width W. */
+ * bins are among the whole's, none wider than the whole's width W.
+ * (src/core/vhist.c) */
 int64_t ql_ehist_fill(const ql_ehist *f, ql_hist *h);
 
 /* The histogram of the errors y[i] - x[i] (in double): a ql_ehist of them

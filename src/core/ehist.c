@@ -450,14 +450,14 @@ void ql_ehist_pool_free(ql_ehist_pool *p)
 		ql_ehist_free(&p->h[i]);
 }
 
-/* ---- onto given bins (ql_ehist_fill) ---- */
+/* ---- the fine bins one by one (ql_ehist_each) ---- */
 
-int64_t ql_ehist_fill(const ql_ehist *f, ql_hist *h)
+int64_t ql_ehist_each(const ql_ehist *f, ql_ehist_bin_fn fn, void *arg)
 {
-	if (!f->counts || f->n == 0 || !h->counts || h->nbins < 1)
+	if (!f->counts || f->n == 0)
 		return 0;
 	const int64_t FIRST = (int64_t)1 << K, NONFIN = (int64_t)2047 << K;
-	int64_t inexact = 0;
+	int64_t visited = 0;
 	for (int64_t s = 0; s < 2; s++) {
 		int64_t r[3][2];
 		ranges(f, s, r);
@@ -466,33 +466,18 @@ int64_t ql_ehist_fill(const ql_ehist *f, ql_hist *h)
 				int64_t c = f->counts[s * HALF + k];
 				if (!c)
 					continue;
-				h->total += c;
+				visited++;
 				if (k >= NONFIN) {
-					h->nan += c;
-					continue;
-				}
-				/* the fine bin's values: [v, v + w), narrowed by what f
-				 * has seen (its finite min and max) */
-				double v = 0, last = 0;
-				if (k >= FIRST) {
+					fn(arg, NAN, 0.0, c);
+				} else if (k < FIRST) {
+					fn(arg, 0.0, 0.0, c);
+				} else {
 					double a, w;
 					fine_bin(k, &a, &w);
-					v = s ? -(a + w) : a;
-					last = nextafter(v + w, v);
-					v = v < f->min ? f->min : v;
-					last = last > f->max ? f->max : last;
+					fn(arg, s ? -(a + w) : a, w, c);
 				}
-				int j = ql_hist_bin(h, v);
-				if (ql_hist_bin(h, last) != j)
-					inexact += c;
-				if (j < 0)
-					h->below += c;
-				else if (j >= h->nbins)
-					h->above += c;
-				else
-					h->counts[j] += c;
 			}
 		}
 	}
-	return inexact;
+	return visited;
 }
