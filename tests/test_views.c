@@ -532,6 +532,74 @@ static void test_columns(void **state)
 	ql_hist_free(&h);
 }
 
+/* The fine bins as the explorer draws them: ascending, apart, each count
+ * the number of values between its edges (counted here by comparing the
+ * values with the edges, not by their bits), the non-finite ones left out
+ * of the bins but in the total; drawn on columns, every count lands. */
+static void test_fine_bins(void **state)
+{
+	(void)state;
+	enum { N = 5000 };
+	static float x[N];
+	uint32_t seed = 7;
+	for (int i = 0; i < N; i++) {
+		seed = seed * 1664525u + 1013904223u;
+		x[i] = ((float)(seed >> 8) / 16777216.0f - 0.5f) * (float)(1 << (i % 9));
+	}
+	const float special[] = {0.0f, -0.0f, 1e-40f, -1e-45f, 0.5f, -0.5f, 1.0f, -2.0f,
+				 3e38f, -3e38f, 0x1.02p+0f, -0x1.02p+0f, 0x1.fep-1f};
+	memcpy(x, special, sizeof special);
+	ql_ehist f;
+	ql_error err;
+	assert_int_equal(ql_ehist_init(&f, &err), 0);
+	ql_ehist_add_values(&f, x, N);
+	const float nonfin[] = {INFINITY, NAN};
+	ql_ehist_add_values(&f, nonfin, 2);
+	ql_vbins b;
+	assert_int_equal(ql_qview_fine_bins(&f, &b, &err), 0);
+	assert_int_equal(b.total, N + 2);
+	int64_t sum = 0;
+	for (int64_t i = 0; i < b.n; i++) {
+		assert_true(b.count[i] > 0);
+		if (i > 0)
+			assert_true(b.lo[i - 1] + b.w[i - 1] <= b.lo[i]);
+		int64_t k = 0;
+		for (int j = 0; j < N; j++) {
+			double v = (double)x[j];
+			k += b.w[i] > 0 ? (v >= b.lo[i] && v < b.lo[i] + b.w[i]) : v == b.lo[i];
+		}
+		if (k != b.count[i])
+			fail_msg("bin [%a, +%a): %lld counted, %lld between its edges", b.lo[i], b.w[i],
+				 (long long)b.count[i], (long long)k);
+		sum += b.count[i];
+	}
+	assert_int_equal(sum, N);
+	double out[300], got = 0;
+	ql_qview_fine_columns(&b, -3.5e38, 3.5e38, 300, out);
+	for (int c = 0; c < 300; c++)
+		got += out[c];
+	assert_true(fabs(got - N) < 1e-6 * N);
+	ql_qview_fine_columns(&b, 0.25, 0.75, 10, out); /* a zoomed view: only what is in it */
+	got = 0;
+	for (int c = 0; c < 10; c++)
+		got += out[c];
+	int64_t in = 0;
+	for (int j = 0; j < N; j++)
+		in += x[j] >= 0.25f && x[j] < 0.75f;
+	assert_true(fabs(got - (double)in) < 1e-6 * N); /* 0.25 and 0.75 are fine-bin edges */
+	ql_qview_fine_columns(&b, -1.0, 0.0, 4, out); /* the point 0 on the view's hi edge */
+	assert_true(out[3] >= 2.0);
+	ql_qview_fine_columns(&b, 0.0, 1.0, 4, out); /* and on its lo edge */
+	assert_true(out[0] >= 2.0);
+	ql_vbins c;
+	assert_int_equal(ql_vbins_copy(&b, &c, &err), 0);
+	assert_int_equal(c.n, b.n);
+	assert_memory_equal(c.count, b.count, (size_t)b.n * sizeof *b.count);
+	ql_vbins_free(&c);
+	ql_vbins_free(&b);
+	ql_ehist_free(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -541,6 +609,7 @@ int main(void)
 		cmocka_unit_test(test_clip_golden),
 		cmocka_unit_test(test_calibrated_identity),
 		cmocka_unit_test(test_columns),
+		cmocka_unit_test(test_fine_bins),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

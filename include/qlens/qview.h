@@ -85,6 +85,29 @@ int ql_qview_split_hists(const ql_ehist *all, const ql_ehist *clip, int nbins, q
  * one column in several. Counts outside [lo, hi] are left out. */
 void ql_qview_columns(const ql_hist *h, double lo, double hi, int width, double *out);
 
+/* A histogram of unequal bins: the fine bins of a ql_ehist that hold
+ * something (stats.h), ascending. Their counts are exact and their widths
+ * are relative (1/64 to 1/128 of the magnitude of their values: narrow near
+ * 0, wide far from it), so a zoomed view keeps the detail of the values
+ * near 0 that bins of one width, set by the largest value, would lose. */
+typedef struct ql_vbins {
+	int64_t n;        /* bins */
+	double *lo, *w;   /* bin i holds the values in [lo[i], lo[i] + w[i]) (w 0: just lo) */
+	int64_t *count;
+	int64_t total;    /* all the counts, non-finite ones (not in the bins) too */
+} ql_vbins;
+
+/* The fine bins of f into *b (free with ql_vbins_free). Returns 0, or -1
+ * with a message (no memory). */
+int ql_qview_fine_bins(const ql_ehist *f, ql_vbins *b, ql_error *err);
+/* A copy of a (into *b). */
+int ql_vbins_copy(const ql_vbins *a, ql_vbins *b, ql_error *err);
+void ql_vbins_free(ql_vbins *b);
+/* As ql_qview_columns, for unequal bins: each bin's count spread over the
+ * columns it overlaps in proportion (a bin of width 0 whole into the
+ * column of its value). */
+void ql_qview_fine_columns(const ql_vbins *b, double lo, double hi, int width, double *out);
+
 /* The clipping range each calibration method chooses for n values, for a
  * scheme's symmetry and code range (as ql_quantize would for one scale):
  * lo[m], hi[m] for every ql_calib m; percentile uses s->percentile. */

@@ -375,30 +375,155 @@ int ql_qview_error_hists(const float *x, const ql_qresult *r, int nbins, ql_hist
 	return rc;
 }
 
+/* Adds cnt over the columns [a, e) covers, a and e in column units (0 is
+ * the view's lo, width its hi), each its share of the overlap; an interval
+ * too narrow to have width there goes whole to the column of a. */
+static void spread(double a, double e, double cnt, int width, double *out)
+{
+	if (!(e > a)) { /* (the caller keeps points outside the view out) */
+		int c = (int)floor(a);
+		out[c < 0 ? 0 : c >= width ? width - 1 : c] += cnt;
+		return;
+	}
+	if (e <= 0 || a >= width)
+		return;
+	int ca = a < 0 ? 0 : (int)floor(a), cb = e >= width ? width - 1 : (int)floor(e);
+	for (int c = ca; c <= cb; c++) {
+		double ov = (e < c + 1 ? e : c + 1) - (a > c ? a : c);
+		if (ov > 0)
+			out[c] += cnt * ov / (e - a);
+	}
+}
+
 void ql_qview_columns(const ql_hist *h, double lo, double hi, int width, double *out)
 {
 	for (int c = 0; c < width; c++)
 		out[c] = 0;
 	if (!h || !h->counts || width <= 0 || !(hi > lo) || h->nbins < 1)
 		return;
-	const double bw = (h->hi - h->lo) / h->nbins, cw = (hi - lo) / width;
+	const double bw = (h->hi - h->lo) / h->nbins, k = width / (hi - lo);
 	for (int i = 0; i < h->nbins; i++) {
 		if (!h->counts[i])
 			continue;
 		double a = h->lo + i * bw, b = i + 1 == h->nbins ? h->hi : h->lo + (i + 1) * bw;
-		if (b <= lo || a >= hi)
-			continue;
-		/* the columns [ca, cb] the bin reaches, each its overlap's share */
-		int ca = (int)floor((a - lo) / cw), cb = (int)floor((b - lo) / cw);
-		ca = ca < 0 ? 0 : ca;
-		cb = cb >= width ? width - 1 : cb;
-		double cnt = (double)h->counts[i];
-		for (int c = ca; c <= cb; c++) {
-			double l = lo + c * cw, r = c + 1 == width ? hi : lo + (c + 1) * cw;
-			double ov = (b < r ? b : r) - (a > l ? a : l);
-			if (ov > 0)
-				out[c] += cnt * ov / (b - a);
+		spread((a - lo) * k, (b - lo) * k, (double)h->counts[i], width, out);
+	}
+}
+
+/* ---- unequal bins: a fine histogram's own ---- */
+
+typedef struct collect {
+	ql_vbins *b;
+	int64_t cap;
+	bool oom;
+} collect;
+
+static void collect_bin(void *arg, double lo, double w, int64_t c)
+{
+	collect *a = arg;
+	ql_vbins *b = a->b;
+	b->total += c;
+	if (isnan(lo) || a->oom)
+		return;
+	if (b->n == a->cap) {
+		int64_t cap = a->cap ? 2 * a->cap : 1024;
+		double *l = realloc(b->lo, (size_t)cap * sizeof *l);
+		if (l)
+			b->lo = l;
+		double *w2 = l ? realloc(b->w, (size_t)cap * sizeof *w2) : NULL;
+		if (w2)
+			b->w = w2;
+		int64_t *c2 = w2 ? realloc(b->count, (size_t)cap * sizeof *c2) : NULL;
+		if (!c2) {
+			a->oom = true;
+			return;
 		}
+		b->count = c2;
+		a->cap = cap;
+	}
+	b->lo[b->n] = lo;
+	b->w[b->n] = w;
+	b->count[b->n] = c;
+	b->n++;
+}
+
+typedef struct vbin {
+	double lo, w;
+	int64_t c;
+} vbin;
+
+static int cmp_vbin(const void *x, const void *y)
+{
+	const vbin *a = x, *b = y;
+	return a->lo < b->lo ? -1 : a->lo > b->lo;
+}
+
+void ql_vbins_free(ql_vbins *b)
+{
+	free(b->lo);
+	free(b->w);
+	free(b->count);
+	memset(b, 0, sizeof *b);
+}
+
+int ql_qview_fine_bins(const ql_ehist *f, ql_vbins *b, ql_error *err)
+{
+	memset(b, 0, sizeof *b);
+	collect a = {b, 0, false};
+	ql_ehist_each(f, collect_bin, &a);
+	vbin *v = a.oom ? NULL : malloc((size_t)(b->n ? b->n : 1) * sizeof *v);
+	if (!v) {
+		ql_vbins_free(b);
+		return ql_error_set(err, "out of memory for a histogram");
+	}
+	for (int64_t i = 0; i < b->n; i++)
+		v[i] = (vbin){b->lo[i], b->w[i], b->count[i]};
+	qsort(v, (size_t)b->n, sizeof *v, cmp_vbin); /* no two bins share a left edge */
+	for (int64_t i = 0; i < b->n; i++) {
+		b->lo[i] = v[i].lo;
+		b->w[i] = v[i].w;
+		b->count[i] = v[i].c;
+	}
+	free(v);
+	return 0;
+}
+
+int ql_vbins_copy(const ql_vbins *a, ql_vbins *b, ql_error *err)
+{
+	memset(b, 0, sizeof *b);
+	size_t n = (size_t)(a->n ? a->n : 1);
+	b->lo = malloc(n * sizeof *b->lo);
+	b->w = malloc(n * sizeof *b->w);
+	b->count = malloc(n * sizeof *b->count);
+	if (!b->lo || !b->w || !b->count) {
+		ql_vbins_free(b);
+		return ql_error_set(err, "out of memory for a histogram");
+	}
+	if (a->n) {
+		memcpy(b->lo, a->lo, (size_t)a->n * sizeof *b->lo);
+		memcpy(b->w, a->w, (size_t)a->n * sizeof *b->w);
+		memcpy(b->count, a->count, (size_t)a->n * sizeof *b->count);
+	}
+	b->n = a->n;
+	b->total = a->total;
+	return 0;
+}
+
+void ql_qview_fine_columns(const ql_vbins *b, double lo, double hi, int width, double *out)
+{
+	for (int c = 0; c < width; c++)
+		out[c] = 0;
+	if (!b || width <= 0 || !(hi > lo))
+		return;
+	const double k = width / (hi - lo);
+	for (int64_t i = 0; i < b->n; i++) {
+		double a = b->lo[i], e = a + b->w[i];
+		if (b->w[i] == 0) { /* a point: [lo, hi] holds it, hi too */
+			if (a >= lo && a <= hi)
+				spread((a - lo) * k, (a - lo) * k, (double)b->count[i], width, out);
+			continue;
+		}
+		spread((a - lo) * k, (e - lo) * k, (double)b->count[i], width, out);
 	}
 }
 

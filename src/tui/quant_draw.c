@@ -477,7 +477,7 @@ void ql_quant_draw(ql_app *app, void *vst, WINDOW *w)
 		vh--;
 	}
 	double cnt[1024];
-	ql_qview_columns(&res->values, vlo, vhi, width, cnt);
+	ql_qview_fine_columns(&res->values, vlo, vhi, width, cnt);
 	ql_plot_bars(th, w, y, x0, vh, cnt, NULL, width, st->logc, QL_R_AXIS, QL_R_AXIS);
 	if (res->r.nscales > 1) {
 		char s[96];

@@ -133,7 +133,7 @@ struct qx_worker {
 	ql_ehist eh_all, eh_clip, vh;
 	bool eh_made;
 	/* the last value histogram, kept while its values stay the same */
-	ql_hist vcache;
+	ql_vbins vcache;
 	vkey vkey;
 	float vmin, vmax;
 	int64_t vn;
@@ -155,7 +155,7 @@ void qx_result_free(qx_result *r)
 		return;
 	if (!r->failed) {
 		ql_qresult_free(&r->r);
-		ql_hist_free(&r->values);
+		ql_vbins_free(&r->values);
 		ql_hist_free(&r->err_round);
 		ql_hist_free(&r->err_clip);
 	}
@@ -255,17 +255,11 @@ static qx_result *compute(qx_worker *w, const qx_job *job)
 		const float *v = unit_values(w, res);
 		ql_ehist_add_values(&w->vh, v, (size_t)res->unit_n);
 	}
-	if (!vhit) { /* the new values' histogram: power-of-two bins, exact */
+	if (!vhit) { /* the new values' histogram: the fine bins themselves */
 		if (w->vcached)
-			ql_hist_free(&w->vcache);
+			ql_vbins_free(&w->vcache);
 		w->vcached = false;
-		int vr = ql_ehist_finish(&w->vh, QX_VALUE_BINS, &w->vcache, &res->err);
-		if (vr == 0) { /* every value 0 (or none): 0 between two bins */
-			vr = ql_hist_init(&w->vcache, 2, 0.0, 0.0, &res->err) ? -1 : 1;
-			if (vr > 0)
-				ql_ehist_fill(&w->vh, &w->vcache);
-		}
-		if (vr < 0) {
+		if (ql_qview_fine_bins(&w->vh, &w->vcache, &res->err)) {
 			ql_qresult_free(&res->r);
 			res->failed = true;
 			return res;
@@ -279,16 +273,11 @@ static qx_result *compute(qx_worker *w, const qx_job *job)
 	res->unit_n = w->vn;
 	res->view_min = w->vmin;
 	res->view_max = w->vmax;
-	if (ql_hist_init(&res->values, w->vcache.nbins, w->vcache.lo, w->vcache.hi, &res->err)) {
+	if (ql_vbins_copy(&w->vcache, &res->values, &res->err)) {
 		ql_qresult_free(&res->r);
 		res->failed = true;
 		return res;
 	}
-	memcpy(res->values.counts, w->vcache.counts, (size_t)w->vcache.nbins * sizeof *res->values.counts);
-	res->values.below = w->vcache.below;
-	res->values.above = w->vcache.above;
-	res->values.nan = w->vcache.nan;
-	res->values.total = w->vcache.total;
 
 	res->nlevels = ql_qview_levels(&res->r, res->unit, res->levels, res->codes, QL_QVIEW_MAX_LEVELS);
 	double lo = fmin(0.0, res->view_min), hi = fmax(0.0, res->view_max);
@@ -313,7 +302,7 @@ static qx_result *compute(qx_worker *w, const qx_job *job)
 			     : ql_qview_error_hists(w->x, &res->r, QX_ERROR_BINS, &res->err_round,
 						    &res->err_clip, &w->cancel, &res->err);
 	if (rc) {
-		ql_hist_free(&res->values);
+		ql_vbins_free(&res->values);
 		ql_qresult_free(&res->r);
 		if (rc > 0) {
 			free(res);
@@ -507,7 +496,7 @@ static void destroy(qx_worker *w)
 	qx_result_free(w->ready);
 	free(w->want_x);
 	if (w->vcached)
-		ql_hist_free(&w->vcache);
+		ql_vbins_free(&w->vcache);
 	if (w->eh_made) {
 		ql_ehist_free(&w->eh_all);
 		ql_ehist_free(&w->eh_clip);
