@@ -380,9 +380,11 @@ int ql_qview_error_hists(const float *x, const ql_qresult *r, int nbins, ql_hist
  * too narrow to have width there goes whole to the column of a. */
 static void spread(double a, double e, double cnt, int width, double *out)
 {
-	if (!(e > a)) { /* (the caller keeps points outside the view out) */
+	if (!(e > a)) { /* a point, or too narrow to tell from one here */
+		if (a < 0 || a > width)
+			return;
 		int c = (int)floor(a);
-		out[c < 0 ? 0 : c >= width ? width - 1 : c] += cnt;
+		out[c >= width ? width - 1 : c] += cnt;
 		return;
 	}
 	if (e <= 0 || a >= width)
