@@ -252,7 +252,8 @@ static void bench_scheme(const bench *b, const char *name, const ql_scheme *s, b
  * 6): ql_quantize keeping the dequantized copy, then the value histogram and
  * the error histograms split into rounding and clipping. "views" mode 0:
  * nothing but the quantize; 1: the histograms counted in its own passes
- * (ql_qopts.vhist, .ehist, .ehist_clip; finished and split after); 2: as
+ * (ql_qopts.vhist, .ehist, .ehist_clip; finished and split after); 3: the
+ * value histogram alone (ql_qopts.vhist, counted in the scan); 2: as
  * the explorer did before, in passes of their own after it: the values'
  * range, their 2048 bins, the errors' range, then every element classified
  * and its error counted (ql_hist_add_error by runs). */
@@ -316,8 +317,9 @@ static void bench_views(const bench *b, const char *name, int mode)
 		if (mode == 1) {
 			o.ehist = &eh;
 			o.ehist_clip = &ch;
-			o.vhist = &vh;
 		}
+		if (mode == 1 || mode == 3)
+			o.vhist = &vh;
 		ql_qresult r;
 		if (ql_quantize(b->x, shape, 2, &s, &o, &r, &err)) {
 			fprintf(stderr, "qlens-bench: %s: %s\n", name, err.msg);
@@ -348,7 +350,7 @@ static void bench_views(const bench *b, const char *name, int mode)
 	ql_ehist_free(&ch);
 	ql_ehist_free(&vh);
 	report(b, name, t, REPS, b->threads ? b->threads : b->cpus);
-	if (mode)
+	if (mode == 1 || mode == 2)
 		printf("  %-46s (clipped %lld, in the clipping histogram %lld)\n", "",
 		       (long long)clipped, (long long)nclip);
 }
@@ -728,6 +730,7 @@ int main(int argc, char **argv)
 	printf("the explorer's work per change (int8 per tensor, a scale that clips; buffers "
 	       "reused):\n");
 	bench_views(&b, "views: quantize, keep dequant (no histograms)", 0);
+	bench_views(&b, "views: + value histogram in its scan", 3);
 	bench_views(&b, "views: + value/error/clip hists in its passes", 1);
 	bench_views(&b, "views: + the same in passes after it (before)", 2);
 	const ql_qdtype blocky[] = {QL_Q_Q8_0, QL_Q_Q4_0, QL_Q_NF4, QL_Q_MXFP4, QL_Q_MXFP8,
