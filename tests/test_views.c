@@ -391,7 +391,7 @@ static void test_clip_golden(void **state)
 	}
 	qg_free(&c);
 	fclose(f);
-	assert_int_equal(cases, 10);
+	assert_int_equal(cases, 11);
 }
 
 /* Fine histograms as bits: every count, min, max and n. */

@@ -11,6 +11,7 @@
 #include "qlens/affine.h"
 #include "qlens/scaled.h"
 #include "ehist_pool.h"
+#include "elem.h"
 #include "lanes.h"
 #include "simd.h"
 
@@ -20,7 +21,8 @@
  * again in the tile it just made (still in L1) by the kernel's own rule,
  * and their errors counted. Affine: zp + rint(x * (1 / scale)) outside
  * [qmin, qmax], in float32, computed as affine.c's affine_code computes
- * it. Scaled float: the kernel itself, one element at a time. */
+ * it. Scaled float: the kernel's saturation test (fp8), or the kernel
+ * itself one element at a time (the other formats). */
 
 typedef struct clipbuf {
 	ql_ehist *ch;
@@ -94,17 +96,27 @@ static void clip_cols(ql_ehist *ch, const ql_col_params *cp, int64_t t, const fl
 	clip_marked(ch, x, y, m, w);
 }
 
-/* The saturated ones of w elements of a scaled-float unit. */
+/* The saturated ones of w (<= TILE) elements of a scaled-float unit: fp8
+ * by the kernel's own test (scaled.c: elem_saturates of x * inv, the one
+ * its AVX2 path equals), vectorised; other formats by asking the kernel,
+ * one element at a time. */
+QL_SIMD_CLONES
 static void clip_float(ql_ehist *ch, ql_type fmt, const float *x, const float *y, int64_t w,
 		       float scale)
 {
-	clipbuf b = {.ch = ch};
-	for (int64_t j = 0; j < w; j++) {
-		uint8_t c;
-		if (ql_float_quantize(fmt, x + j, 1, scale, &c))
-			clip_put(&b, x[j], y[j]);
+	uint8_t m[TILE];
+	if (fmt == QL_FP8_E4M3 || fmt == QL_FP8_E5M2) {
+		const float inv = 1.0f / scale;
+		const uint32_t sat = fmt == QL_FP8_E4M3 ? ELEM_E4M3_SAT_FIRST : ELEM_E5M2_SAT_FIRST;
+		for (int64_t j = 0; j < w; j++)
+			m[j] = (uint8_t)elem_saturates(x[j] * inv, sat);
+	} else {
+		for (int64_t j = 0; j < w; j++) {
+			uint8_t c;
+			m[j] = ql_float_quantize(fmt, x + j, 1, scale, &c) != 0;
+		}
 	}
-	clip_flush(&b);
+	clip_marked(ch, x, y, m, w);
 }
 
 /* The clipped errors' histogram of the job whose sums are acc, or NULL. */

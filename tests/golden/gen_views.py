@@ -308,5 +308,14 @@ clip_case(xb, "fp8_e4m3", 2.0 / 448, 0, 0, 255, 64, "sym")
 xt = (np.arange(-40, 40, dtype=F32) * F32(0.5) * F32(0.25)).reshape(2, 40)
 clip_case(xt, "int4", 0.25, 0, -7, 7, 64, "sym")
 
+# fp8 e4m3 at its saturation point, scale 1: 464 rounds to 448 (a tie to
+# the even code), the next float above it saturates; and ties between
+# e4m3 values, subnormals, +-0
+t = [464.0, np.nextafter(F32(464.0), F32(1e9)), -464.0, -np.nextafter(F32(464.0), F32(1e9)),
+     448.0, 456.0, 480.0, -480.0, 1e6, -1e6, 0.0, -0.0, 2.0 ** -9, 2.0 ** -10, 3 * 2.0 ** -10,
+     1.0625, 1.1875, -0.0078125, 300.0, 463.99997]
+xs = np.array(t + [0.25 * k for k in range(-20, 20)], dtype=F32)
+clip_case(xs.reshape(4, 15), "fp8_e4m3", 1.0, 0, 0, 255, 64, "sym")
+
 with open(OUT, "w") as f:
     f.write("\n".join(lines) + "\n")
