@@ -118,6 +118,45 @@ DEFINE_QUANT_AVX2(ql_affine_quantize_u8_avx2, uint8_t, pack_u8, _mm256_max_epu8,
  * constants do not fit together without spilling a sum every step. */
 #define QDQ_STEP 256
 
+/* The code of 8 values clamped to [qmin, qmax], and their dequantized
+ * values: code8 without its clip count (the caller counts the lanes the
+ * clamp changed: one compare instead of two and an or), and with zp == 0
+ * (ZP0, a constant) no add and subtract of the zero point. Bit for bit
+ * code8's clamped code and the C's (q - zp) * scale. */
+AVX2 static inline __attribute__((always_inline)) __m256i qdq_code8(__m256 x, const qconst *k,
+								    bool zp0, __m256i *eq,
+								    __m256 *y)
+{
+	__m256 v = _mm256_mul_ps(x, k->inv);
+	v = _mm256_max_ps(v, k->lo); /* v > lo ? v : lo (NaN -> lo) */
+	v = _mm256_min_ps(v, k->hi); /* v < hi ? v : hi */
+	__m256i q = _mm256_cvtps_epi32(v);
+	if (!zp0)
+		q = _mm256_add_epi32(q, k->zp);
+	__m256i c = _mm256_min_epi32(_mm256_max_epi32(q, k->qmin), k->qmax);
+	*eq = _mm256_add_epi32(*eq, _mm256_cmpeq_epi32(c, q)); /* -1 per lane kept */
+	*y = _mm256_mul_ps(_mm256_cvtepi32_ps(zp0 ? c : _mm256_sub_epi32(c, k->zp)), k->scale);
+	return c;
+}
+
+/* One tile of w values (a multiple of 32): codes into q, dequantized
+ * values into yt; returns the values clipped. */
+#define QDQ_TILE(PACK, ZP0)                                                                       \
+	do {                                                                                      \
+		__m256i eq = _mm256_setzero_si256();                                              \
+		for (size_t j = 0; j < w; j += 32) {                                              \
+			__m256i c[4];                                                             \
+			for (int b = 0; b < 4; b++) {                                             \
+				__m256 yv;                                                        \
+				c[b] = qdq_code8(_mm256_loadu_ps(x + i + j + 8 * b), &k, ZP0,     \
+						 &eq, &yv);                                       \
+				_mm256_storeu_ps(yt + j + 8 * b, yv);                             \
+			}                                                                         \
+			_mm256_storeu_si256((__m256i *)(q + i + j), PACK(c[0], c[1], c[2], c[3])); \
+		}                                                                                 \
+		clipped += (int64_t)w - clip_total(eq); /* w less the lanes kept */               \
+	} while (0)
+
 /* Quantize, dequantize (into y if given) and sum the errors (into acc if
  * given). */
 #define DEFINE_QDQ_AVX2(NAME, T, PACK, QUANT, CREF)                                               \
@@ -138,24 +177,10 @@ DEFINE_QUANT_AVX2(ql_affine_quantize_u8_avx2, uint8_t, pack_u8, _mm256_max_epu8,
 			size_t w = (n - i) / 32 * 32;                                             \
 			w = w < QDQ_STEP ? w : QDQ_STEP;                                          \
 			float *yt = y ? y + i : tile;                                             \
-			__m256i clip = _mm256_setzero_si256();                                    \
-			for (size_t j = 0; j < w; j += 32) {                                      \
-				__m256i c[4];                                                     \
-				for (int b = 0; b < 4; b++) {                                     \
-					__m256 xv = _mm256_loadu_ps(x + i + j + 8 * b);           \
-					__m256i qv = code8(xv, &k, &clip);                        \
-					qv = _mm256_min_epi32(_mm256_max_epi32(qv, k.qmin),       \
-							      k.qmax);                            \
-					c[b] = qv;                                                \
-					_mm256_storeu_ps(yt + j + 8 * b,                          \
-							 _mm256_mul_ps(_mm256_cvtepi32_ps(        \
-								 _mm256_sub_epi32(qv, k.zp)),     \
-								 k.scale));                       \
-				}                                                                 \
-				_mm256_storeu_si256((__m256i *)(q + i + j),                       \
-						    PACK(c[0], c[1], c[2], c[3]));                \
-			}                                                                         \
-			clipped += clip_total(clip);                                              \
+			if (zp == 0)                                                              \
+				QDQ_TILE(PACK, true);                                             \
+			else                                                                      \
+				QDQ_TILE(PACK, false);                                            \
 			if (acc && h.f)                                                           \
 				for (size_t j = 0; j < w; j += 8)                                 \
 					ql_acc_add8p(&s, &h, x + i + j, yt + j);                  \
