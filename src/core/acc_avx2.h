@@ -63,6 +63,7 @@ typedef struct ql_acc_eh {
 	int64_t *c;      /* f->counts */
 	__m256d mn, mx;  /* the finite range so far (f's included) */
 	__m256i lowm1;   /* least nonzero magnitude key - 1, unsigned */
+	__m256i prev;    /* the last 8 keys, not yet counted (if n) */
 	int64_t n;       /* values keyed since begin */
 } ql_acc_eh;
 
@@ -78,6 +79,7 @@ QL_ACC_INLINE void ql_acc_eh_begin(ql_acc_eh *h, ql_ehist *f)
 	h->mn = _mm256_set1_pd(f ? f->min : 0.0);
 	h->mx = _mm256_set1_pd(f ? f->max : 0.0);
 	h->lowm1 = _mm256_set1_epi32(-1);
+	h->prev = _mm256_setzero_si256();
 	h->n = 0;
 }
 
@@ -106,8 +108,9 @@ QL_ACC_INLINE __m256i ql_acc_step4(ql_acc *s, ql_acc_eh *h, __m128 x4, __m128 y4
 	h->mn = _mm256_min_pd(ef, h->mn); /* ef < mn ? ef : mn */
 	h->mx = _mm256_max_pd(ef, h->mx);
 	__m256i b = _mm256_castpd_si256(ez);
-	/* b - 1 where the sign is set: b - (b >> 63) (no zero register) */
-	return _mm256_srli_epi64(_mm256_sub_epi64(b, _mm256_srli_epi64(b, 63)), QL_EHIST_SHIFT);
+	/* b - 1 where the sign is set (the compare gives -1 there) */
+	return _mm256_srli_epi64(_mm256_add_epi64(b, _mm256_cmpgt_epi64(_mm256_setzero_si256(), b)),
+				 QL_EHIST_SHIFT);
 }
 
 /* Counts the eight keys packed two per 64-bit lane of k. By extracts: a
@@ -143,10 +146,12 @@ QL_ACC_INLINE void ql_acc_add4x2(ql_acc *s, ql_acc_eh *h, __m128 x0, __m128 y0, 
 	const __m256i kmask = _mm256_set1_epi32((int)(QL_EHIST_HALF - 1));
 	h->lowm1 = _mm256_min_epu32(h->lowm1,
 				    _mm256_sub_epi32(_mm256_and_si256(k, kmask), _mm256_set1_epi32(1)));
-	/* counted at once: deferring them to the next step (to overlap the
-	 * counting with the keying) held one more register and spilled two
-	 * running sums through the stack, a store-to-load chain per step */
-	ql_acc_count8(h->c, k);
+	/* the keys of the 8 values before are counted now, while these are
+	 * keyed (counting is loads and stores, keying arithmetic: so they
+	 * overlap); the last 8 at ql_acc_eh_end */
+	if (h->n)
+		ql_acc_count8(h->c, h->prev);
+	h->prev = k;
 	h->n += 8;
 }
 
@@ -189,6 +194,8 @@ QL_ACC_INLINE void ql_acc_eh_end(ql_acc_eh *h, const float *x, const float *y, s
 	ql_ehist *f = h->f;
 	if (!f)
 		return;
+	if (h->n)
+		ql_acc_count8(h->c, h->prev);
 	double a[4], m[4];
 	uint32_t l8[8];
 	_mm256_storeu_pd(a, h->mn);
