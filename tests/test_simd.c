@@ -294,7 +294,9 @@ static void test_ties_exhaustive(void **state)
 	}
 }
 
-/* Long inputs: the int32 clip counters and the 32-wide loop over many steps. */
+/* Long inputs: the clip counters (int16 kept-lane counts in the
+ * quantize-only loop, flushed every KEPT_FLUSH steps) and the 32-wide loop
+ * over many steps, with a zero point and without (zp 0 has its own loop). */
 static void test_long(void **state)
 {
 	(void)state;
@@ -306,6 +308,10 @@ static void test_long(void **state)
 	run_case(x, n, 0.01f, 3, -128, 127);
 	make_inputs(x, n, 0, 0.02f, 200, 0, 255);
 	run_case(x, n, 0.02f, 200, 0, 255);
+	make_inputs(x, n, 0, 0.01f, 0, -127, 127);
+	run_case(x, n, 0.01f, 0, -127, 127);
+	make_inputs(x, n, 0, 0.02f, 0, 0, 255);
+	run_case(x, n, 0.02f, 0, 0, 255);
 	free(x);
 }
 

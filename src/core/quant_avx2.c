@@ -68,46 +68,70 @@ void ql_avx2_enable(bool on)
 
 /* qconst, code8, pack_s8/u8, fp16_of, f32_of_fp16, clip_total: avx2_common.h */
 
-/* Steps of 32 between flushes of the int32 clip counters (4 per lane per
- * step at most: far from overflow). */
-#define CLIP_FLUSH (1 << 20)
+/* Steps of 32 between flushes of the int16 kept-lane counters (each lane
+ * gains at most 2 a step: far from overflow). */
+#define KEPT_FLUSH 4096
 
-/* Quantize only. Saturating packs then the clamp in bytes: saturation is
- * monotone and [qmin, qmax] lies inside the byte's range, so
- * clamp(saturate(q)) = clamp(q). */
-#define DEFINE_QUANT_AVX2(NAME, T, PACK, MAX8, MIN8, CREF)                                        \
+/* The unclamped code of 8 values (code8 without its clip count): zp +
+ * rint(clamp(x * inv)), in [qmin - 1, qmax + 1]; no zp add when ZP0. */
+AVX2 static inline __attribute__((always_inline)) __m256i code8_nc(__m256 x, const qconst *k,
+								   bool zp0)
+{
+	__m256 v = _mm256_mul_ps(x, k->inv);
+	v = _mm256_max_ps(v, k->lo); /* v > lo ? v : lo (NaN -> lo) */
+	v = _mm256_min_ps(v, k->hi); /* v < hi ? v : hi */
+	__m256i q = _mm256_cvtps_epi32(v);
+	return zp0 ? q : _mm256_add_epi32(q, k->zp);
+}
+
+/* Quantize only. The 32 codes (each in [-129, 256]) are packed to int16
+ * exactly, clamped there, and the lanes the clamp kept counted there (16
+ * a compare: a code is clipped iff the clamp changes it); the clamped
+ * int16 then pack to bytes without saturating. Codes and count as the C. */
+#define QUANT_LOOP(PACK8, ZP0)                                                                    \
+	while (i + 32 <= n) {                                                                     \
+		__m256i kept = _mm256_setzero_si256();                                            \
+		size_t end = n - i > (size_t)KEPT_FLUSH * 32 ? i + (size_t)KEPT_FLUSH * 32 : n;   \
+		size_t i0 = i;                                                                    \
+		for (; i + 32 <= end; i += 32) {                                                  \
+			__m256i a = code8_nc(_mm256_loadu_ps(x + i), &k, ZP0);                    \
+			__m256i b = code8_nc(_mm256_loadu_ps(x + i + 8), &k, ZP0);                \
+			__m256i c = code8_nc(_mm256_loadu_ps(x + i + 16), &k, ZP0);               \
+			__m256i d = code8_nc(_mm256_loadu_ps(x + i + 24), &k, ZP0);               \
+			__m256i ab = _mm256_packs_epi32(a, b), cd = _mm256_packs_epi32(c, d);     \
+			__m256i abc = _mm256_min_epi16(_mm256_max_epi16(ab, qmin16), qmax16);     \
+			__m256i cdc = _mm256_min_epi16(_mm256_max_epi16(cd, qmin16), qmax16);     \
+			kept = _mm256_add_epi16(kept, _mm256_add_epi16(_mm256_cmpeq_epi16(ab, abc), \
+								       _mm256_cmpeq_epi16(cd, cdc))); \
+			__m256i v = PACK8(abc, cdc);                                              \
+			v = _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)); \
+			_mm256_storeu_si256((__m256i *)(q + i), v);                               \
+		}                                                                                 \
+		/* kept lanes (each compare gave -1) summed by pairs to int32 */                  \
+		clipped += (int64_t)(i - i0) -                                                    \
+			   clip_total(_mm256_madd_epi16(kept, _mm256_set1_epi16(1)));             \
+	}
+
+#define DEFINE_QUANT_AVX2(NAME, T, PACK8, CREF)                                                   \
 	AVX2 int64_t NAME(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,        \
 			  int32_t qmax, T *q)                                                     \
 	{                                                                                         \
 		const qconst k = qconst_make(scale, zp, qmin, qmax);                              \
-		const __m256i qmin8 = _mm256_set1_epi8((char)qmin);                               \
-		const __m256i qmax8 = _mm256_set1_epi8((char)qmax);                               \
+		const __m256i qmin16 = _mm256_set1_epi16((short)qmin);                            \
+		const __m256i qmax16 = _mm256_set1_epi16((short)qmax);                            \
 		int64_t clipped = 0;                                                              \
 		size_t i = 0;                                                                     \
-		while (i + 32 <= n) {                                                             \
-			__m256i clip = _mm256_setzero_si256();                                    \
-			size_t end = n - i > (size_t)CLIP_FLUSH * 32 ? i + (size_t)CLIP_FLUSH * 32 \
-								     : n;                         \
-			for (; i + 32 <= end; i += 32) {                                          \
-				__m256i a = code8(_mm256_loadu_ps(x + i), &k, &clip);             \
-				__m256i b = code8(_mm256_loadu_ps(x + i + 8), &k, &clip);         \
-				__m256i c = code8(_mm256_loadu_ps(x + i + 16), &k, &clip);        \
-				__m256i d = code8(_mm256_loadu_ps(x + i + 24), &k, &clip);        \
-				__m256i v = PACK(a, b, c, d);                                     \
-				v = MIN8(MAX8(v, qmin8), qmax8);                                  \
-				_mm256_storeu_si256((__m256i *)(q + i), v);                       \
-			}                                                                         \
-			clipped += clip_total(clip);                                              \
-		}                                                                                 \
+		if (zp == 0)                                                                      \
+			QUANT_LOOP(PACK8, true)                                                   \
+		else                                                                              \
+			QUANT_LOOP(PACK8, false)                                                  \
 		if (i < n)                                                                        \
 			clipped += CREF(x + i, n - i, scale, zp, qmin, qmax, q + i);              \
 		return clipped;                                                                   \
 	}
 
-DEFINE_QUANT_AVX2(ql_affine_quantize_s8_avx2, int8_t, pack_s8, _mm256_max_epi8, _mm256_min_epi8,
-		  ql_affine_quantize_s8_c)
-DEFINE_QUANT_AVX2(ql_affine_quantize_u8_avx2, uint8_t, pack_u8, _mm256_max_epu8, _mm256_min_epu8,
-		  ql_affine_quantize_u8_c)
+DEFINE_QUANT_AVX2(ql_affine_quantize_s8_avx2, int8_t, _mm256_packs_epi16, ql_affine_quantize_s8_c)
+DEFINE_QUANT_AVX2(ql_affine_quantize_u8_avx2, uint8_t, _mm256_packus_epi16, ql_affine_quantize_u8_c)
 
 /* The metric sums (and the error histogram) of the fused loops: acc_avx2.h's
  * step, 8 values at a time. */
