@@ -239,10 +239,32 @@ static inline float pow2_exact(int k)
 	return f;
 }
 
+/* mx.c's element value of 8 codes c (int32 lanes, as mx_code8 gives them),
+ * exactly: int8 as c / 64; fp4 (e2m1) and fp8 (e4m3) by placing the
+ * exponent and mantissa bits at the top of a float32's mantissa field and
+ * multiplying by 2^(127 - bias) (a float32 subnormal then gives the
+ * element's subnormal), then the sign. E4M3's NaN code (0x7f) never comes
+ * out of mx_code8 (it saturates; non-finite blocks are not done here). */
+AVX2F16C static INLINE __m256 mx_value8(int kind, __m256i c)
+{
+	if (kind == MX_INT8)
+		return _mm256_mul_ps(_mm256_cvtepi32_ps(c), _mm256_set1_ps(0x1p-6f));
+	const int shift = kind == MX_FP4 ? 22 : 20, sbit = kind == MX_FP4 ? 8 : 0x80;
+	const __m256i mag = _mm256_and_si256(c, _mm256_set1_epi32(sbit - 1));
+	__m256 v = _mm256_mul_ps(_mm256_castsi256_ps(_mm256_slli_epi32(mag, shift)),
+				 _mm256_set1_ps(kind == MX_FP4 ? 0x1p126f : 0x1p120f));
+	__m256i sign = _mm256_slli_epi32(_mm256_and_si256(c, _mm256_set1_epi32(sbit)),
+					 kind == MX_FP4 ? 28 : 24);
+	return _mm256_or_ps(v, _mm256_castsi256_ps(sign));
+}
+
+/* With y (not NULL), the dequantized values too, as ql_mx_dequantize makes
+ * them: the element's value times the block's scale 2^se, one float
+ * multiply. */
 AVX2F16C static INLINE int64_t mx_codes(int kind, ql_qdtype t, const float *x, int64_t nb,
 					 uint8_t *raw, uint8_t *codes, float *umin, float *umax,
 					 float *clip_lo, float *clip_hi, float *scales,
-					 int64_t *saturated)
+					 int64_t *saturated, float *y)
 {
 	const __m256i absi = _mm256_set1_epi32(INT32_MAX);
 	const uint32_t *up = ql_mx_log2_up();
@@ -282,6 +304,12 @@ AVX2F16C static INLINE int64_t mx_codes(int kind, ql_qdtype t, const float *x, i
 		__m256i c[4];
 		for (int k = 0; k < 4; k++)
 			c[k] = mx_code8(kind, _mm256_mul_ps(v[k], inv), &sat);
+		if (y) {
+			const __m256 sc = _mm256_set1_ps(scales[i]);
+			for (int k = 0; k < 4; k++)
+				_mm256_storeu_ps(y + i * QL_MX_BLOCK + 8 * k,
+						 _mm256_mul_ps(mx_value8(kind, c[k]), sc));
+		}
 		__m256i bytes = kind == MX_INT8 ? pack_s8(c[0], c[1], c[2], c[3])
 						: pack_u8(c[0], c[1], c[2], c[3]);
 		_mm256_storeu_si256((__m256i *)(codes + i * QL_MX_BLOCK), bytes);
@@ -305,22 +333,33 @@ AVX2F16C static INLINE int64_t mx_codes(int kind, ql_qdtype t, const float *x, i
 	return i;
 }
 
+#define MX_CASES(Y)                                                                              \
+	switch (t) {                                                                             \
+	case QL_Q_MXFP4:                                                                         \
+		return mx_codes(MX_FP4, t, x, nb, raw, codes, umin, umax, clip_lo, clip_hi, scales, \
+				saturated, Y);                                                   \
+	case QL_Q_MXFP8:                                                                         \
+		return mx_codes(MX_FP8, t, x, nb, raw, codes, umin, umax, clip_lo, clip_hi, scales, \
+				saturated, Y);                                                   \
+	default:                                                                                 \
+		return mx_codes(MX_INT8, t, x, nb, raw, codes, umin, umax, clip_lo, clip_hi,       \
+				scales, saturated, Y);                                           \
+	}
+
 AVX2F16C int64_t ql_mx_codes_avx2(ql_qdtype t, const float *x, int64_t nb, uint8_t *raw,
 				  uint8_t *codes, float *umin, float *umax, float *clip_lo,
 				  float *clip_hi, float *scales, int64_t *saturated)
 {
-	switch (t) {
-	case QL_Q_MXFP4:
-		return mx_codes(MX_FP4, t, x, nb, raw, codes, umin, umax, clip_lo, clip_hi, scales,
-				saturated);
-	case QL_Q_MXFP8:
-		return mx_codes(MX_FP8, t, x, nb, raw, codes, umin, umax, clip_lo, clip_hi, scales,
-				saturated);
-	default:
-		return mx_codes(MX_INT8, t, x, nb, raw, codes, umin, umax, clip_lo, clip_hi, scales,
-				saturated);
-	}
+	MX_CASES(NULL)
 }
+
+AVX2F16C int64_t ql_mx_qdq_avx2(ql_qdtype t, const float *x, int64_t nb, uint8_t *raw,
+				uint8_t *codes, float *umin, float *umax, float *clip_lo,
+				float *clip_hi, float *scales, int64_t *saturated, float *y)
+{
+	MX_CASES(y)
+}
+#undef MX_CASES
 
 /* ---- fp8 / fp4 element codes of x * inv ---------------------------------------- */
 
@@ -355,30 +394,50 @@ AVX2F16C int64_t ql_fp_codes_avx2(ql_type fmt, const float *x, size_t n, float i
 
 /* ---- Affine codes of groups of 32 ------------------------------------------ */
 
-AVX2F16C int64_t ql_affine_groups32_avx2(bool is_signed, const float *x, int64_t k,
-					 const float *scales, const int32_t *zps, int32_t qmin,
-					 int32_t qmax, uint8_t *q)
+/* With y, the codes are clamped as int32 first (the byte clamp then
+ * changes nothing) and dequantized as affine.c's kernel does it:
+ * ((float)q - zp) * scale, where (float)q - zp = (float)(q - zp) exactly
+ * (small integers). */
+AVX2F16C static INLINE int64_t groups32(bool is_signed, const float *x, int64_t k,
+					const float *scales, const int32_t *zps, int32_t qmin,
+					int32_t qmax, uint8_t *q, float *y)
 {
 	const __m256i qmin8 = _mm256_set1_epi8((char)qmin), qmax8 = _mm256_set1_epi8((char)qmax);
 	__m256i clip = _mm256_setzero_si256();
 	for (int64_t b = 0; b < k; b++) {
 		const float *xb = x + b * 32;
 		const qconst kc = qconst_make(scales[b], zps ? zps[b] : 0, qmin, qmax);
-		__m256i c0 = code8(_mm256_loadu_ps(xb), &kc, &clip);
-		__m256i c1 = code8(_mm256_loadu_ps(xb + 8), &kc, &clip);
-		__m256i c2 = code8(_mm256_loadu_ps(xb + 16), &kc, &clip);
-		__m256i c3 = code8(_mm256_loadu_ps(xb + 24), &kc, &clip);
+		__m256i c[4];
+		for (int j = 0; j < 4; j++) {
+			c[j] = code8(_mm256_loadu_ps(xb + 8 * j), &kc, &clip);
+			if (y) {
+				c[j] = _mm256_min_epi32(_mm256_max_epi32(c[j], kc.qmin), kc.qmax);
+				_mm256_storeu_ps(y + b * 32 + 8 * j,
+						 _mm256_mul_ps(_mm256_cvtepi32_ps(
+								       _mm256_sub_epi32(c[j], kc.zp)),
+							       kc.scale));
+			}
+		}
 		__m256i v;
 		if (is_signed) {
-			v = pack_s8(c0, c1, c2, c3);
+			v = pack_s8(c[0], c[1], c[2], c[3]);
 			v = _mm256_min_epi8(_mm256_max_epi8(v, qmin8), qmax8);
 		} else {
-			v = pack_u8(c0, c1, c2, c3);
+			v = pack_u8(c[0], c[1], c[2], c[3]);
 			v = _mm256_min_epu8(_mm256_max_epu8(v, qmin8), qmax8);
 		}
 		_mm256_storeu_si256((__m256i *)(q + b * 32), v);
 	}
 	return clip_total(clip);
+}
+
+AVX2F16C int64_t ql_affine_groups32_avx2(bool is_signed, const float *x, int64_t k,
+					 const float *scales, const int32_t *zps, int32_t qmin,
+					 int32_t qmax, uint8_t *q, float *y)
+{
+	if (y)
+		return groups32(is_signed, x, k, scales, zps, qmin, qmax, q, y);
+	return groups32(is_signed, x, k, scales, zps, qmin, qmax, q, NULL);
 }
 
 #endif

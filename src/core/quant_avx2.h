@@ -124,6 +124,11 @@ int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uint8_t 
 int64_t ql_mx_codes_avx2(ql_qdtype t, const float *x, int64_t nb, uint8_t *raw, uint8_t *codes,
 			 float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
 			 int64_t *saturated);
+/* The same and the dequantized values into y (nb * 32 floats), as
+ * ql_mx_dequantize gives them from those codes and scales (qrow_avx2.c). */
+int64_t ql_mx_qdq_avx2(ql_qdtype t, const float *x, int64_t nb, uint8_t *raw, uint8_t *codes,
+		       float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
+		       int64_t *saturated, float *y);
 /* The element codes of x[i] * inv, i < n rounded down to a multiple of 32
  * (the caller does the rest), for fmt QL_FP8_E4M3, QL_FP8_E5M2 or
  * QL_FP4_E2M1: elem.h's elem_e4m3_sat / elem_e5m2_sat / elem_e2m1_sat of
@@ -133,9 +138,11 @@ int64_t ql_fp_codes_avx2(ql_type fmt, const float *x, size_t n, float inv, uint8
 /* The codes of k groups of 32 (group b at x + 32 b, scale scales[b], zero
  * point zps[b] or 0, |zp| <= QL_AVX2_MAX_ZP) into q, one byte each (int8_t
  * if is_signed): ql_affine_quantize_s8_avx2 / _u8_avx2 of each group, bit
- * for bit, in one call (qrow_avx2.c). Returns the clipped count. */
+ * for bit, in one call (qrow_avx2.c); and, unless y is NULL, their
+ * dequantized values into y as ql_affine_dequantize_s8 / _u8 makes them.
+ * Returns the clipped count. */
 int64_t ql_affine_groups32_avx2(bool is_signed, const float *x, int64_t k, const float *scales,
-				const int32_t *zps, int32_t qmin, int32_t qmax, uint8_t *q);
+				const int32_t *zps, int32_t qmin, int32_t qmax, uint8_t *q, float *y);
 /* The ranges of nb blocks of 32 (as for Q8_0 above). Returns nb, or the
  * index of the first block with a non-finite value. */
 int64_t ql_block_ranges_avx2(const float *x, int64_t nb, float *umin, float *umax,

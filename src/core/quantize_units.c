@@ -130,53 +130,23 @@ static void quant_block(qplan *p, int64_t u, ql_metrics_acc *acc, float *defer)
 		ql_metrics_add(acc, x, y, (size_t)len);
 }
 
-/* The target's fused block loop (fast_units) with the error histogram:
- * a tile of blocks at a time (the loop's own flush interval, so the sums
- * are those of one call), each tile's values decoded from its blocks while
- * they are in cache (the row dequantizer gives the loop's values) and
- * counted. Returns the first unit not done: u0 when the target has no row
- * dequantizer or no fused loop for this tensor. */
-static int64_t fast_with_hist(qplan *p, int64_t u0, int64_t u1, ql_metrics_acc *acc)
-{
-	ql_qresult *r = p->r;
-	const ql_block_traits *bf = p->bf;
-	if (!bf || !bf->dequantize_row || bf->block != p->info->block || p->info->raw_packed ||
-	    bf->bytes != p->info->raw_unit_bytes)
-		return u0;
-	const int64_t per = TILE / bf->block;
-	float tile[TILE];
-	for (int64_t u = u0; u < u1; u += per) {
-		int64_t ue = u1 - u < per ? u1 : u + per;
-		if (!p->info->fast_units(p, u, ue, acc))
-			return u; /* the rest the portable way */
-		if (p->bad[acc - p->acc])
-			return u1;
-		int64_t s = u * bf->block, w = (ue - u) * bf->block;
-		const float *y = r->dequant ? r->dequant + s : tile;
-		if (!r->dequant)
-			bf->dequantize_row(qp_raw(p, acc, u), tile, w);
-		ql_ehist_add(acc->eh, p->x + s, y, (size_t)w);
-	}
-	return u1;
-}
-
 /* Units [u0, u1) of contiguous spans (groups, blocks, first-axis channels).
  * Short units are quantized into a shared tile whose errors are added once
  * it is full, not unit by unit. */
 static void quant_groups(qplan *p, int64_t u0, int64_t u1, ql_metrics_acc *acc, bool blocky)
 {
 	ql_qresult *r = p->r;
-	/* A fused loop over whole blocks where the target has one (AVX2). */
-	if (p->info->fast_units && p->fused) {
-		/* integer targets add the histogram where they add the sums */
-		if ((!acc->eh || p->info->kind == QL_QK_INT) && p->info->fast_units(p, u0, u1, acc))
-			return;
-		if (acc->eh && (u0 = fast_with_hist(p, u0, u1, acc)) == u1)
-			return;
-	}
+	/* A fused loop over whole blocks where the target has one (AVX2); it
+	 * adds the sums and the error histogram where the loop below does. */
+	if (p->info->fast_units && p->fused && p->info->fast_units(p, u0, u1, acc))
+		return;
+	/* The errors of short units are added a tile at a time (TILE elements
+	 * from the job's first), whether the dequantized values are kept (the
+	 * tile is then that part of result.dequant) or not: the same sums
+	 * either way, and what the fused loops of quantize_fast.c add. */
 	float tile[TILE];
 	int64_t tstart = -1, tend = -1; /* the elements now in the tile */
-	bool defer_ok = !r->dequant && !p->no_metrics;
+	bool defer_ok = !p->no_metrics;
 
 	for (int64_t u = u0; u < u1; u++) {
 		int64_t s, len;
@@ -187,12 +157,13 @@ static void quant_groups(qplan *p, int64_t u0, int64_t u1, ql_metrics_acc *acc, 
 		}
 		bool defer = defer_ok && len <= TILE;
 		if (defer && tstart >= 0 && s + len - tstart > TILE) {
-			ql_metrics_add(acc, p->x + tstart, tile, (size_t)(tend - tstart));
+			ql_metrics_add(acc, p->x + tstart, r->dequant ? r->dequant + tstart : tile,
+				       (size_t)(tend - tstart));
 			tstart = -1;
 		}
 		if (defer && tstart < 0)
 			tstart = tend = s;
-		float *y = defer ? tile + (s - tstart) : NULL;
+		float *y = !defer ? NULL : r->dequant ? r->dequant + s : tile + (s - tstart);
 		if (blocky)
 			quant_block(p, u, acc, y);
 		else
@@ -201,7 +172,8 @@ static void quant_groups(qplan *p, int64_t u0, int64_t u1, ql_metrics_acc *acc, 
 			tend = s + len;
 	}
 	if (tstart >= 0)
-		ql_metrics_add(acc, p->x + tstart, tile, (size_t)(tend - tstart));
+		ql_metrics_add(acc, p->x + tstart, r->dequant ? r->dequant + tstart : tile,
+			       (size_t)(tend - tstart));
 }
 
 void ql_qp_quant_job(void *arg, int64_t job)
