@@ -440,6 +440,56 @@ static void test_int_groups_both_ways(void **state)
 	free(x);
 }
 
+/* Integer targets per channel along the last axis (the by_rows path:
+ * quantize_scan.c's per-column scan, quant_cols' codes and dequantized
+ * values, AVX2 where a row tile is a multiple of 32 columns and the scan
+ * where it is a multiple of 8): widths that are and are not, one row and
+ * many jobs, against the C path, sums and histogram included. */
+static void test_last_axis_both_ways(void **state)
+{
+	(void)state;
+	int64_t shapes[][2] = {{257, 1024}, {64, 1056}, {33, 40}, {9, 37}, {1, 32}, {4099, 96}};
+	size_t n = 4099 * 96 + 64;
+	float *x = malloc(n * sizeof *x);
+	assert_non_null(x);
+	for (size_t b = 0; b < n / 32; b++)
+		make_block(x + b * 32, (int)(b % KINDS), (int)b);
+	const ql_qdtype types[] = {QL_Q_UINT8, QL_Q_INT8, QL_Q_INT4, QL_Q_UINT4};
+	for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++)
+		for (size_t t = 0; t < sizeof types / sizeof types[0]; t++)
+			for (int v = 0; v < 2; v++) {
+				ql_scheme s;
+				ql_scheme_init(&s);
+				s.dtype = types[t];
+				s.gran = QL_GRAN_CHANNEL;
+				s.axis = 1;
+				s.sym = v ? QL_ASYM : QL_SYM;
+				compare_scheme(x + k, shapes[k], 2, &s);
+			}
+	/* columns of moderate values, all-equal columns, ±0 columns, ties at
+	 * the scale of a power of two, and a subnormal column */
+	int64_t shape[2] = {515, 160};
+	for (int64_t i = 0; i < shape[0] * shape[1]; i++) {
+		int64_t c = i % shape[1];
+		x[i] = c % 9 == 0   ? -1.5f
+		       : c % 9 == 1 ? ((next_u32() & 1) ? -0.0f : 0.0f)
+		       : c % 9 == 2 ? (float)((int)(next_u32() % 254) - 127) * 0x1p-7f
+		       : c % 9 == 3 ? rand_exp(0, 0)
+				    : (uniform() - 0.5f) * (float)(1 + c % 5);
+	}
+	for (size_t t = 0; t < sizeof types / sizeof types[0]; t++)
+		for (int v = 0; v < 2; v++) {
+			ql_scheme s;
+			ql_scheme_init(&s);
+			s.dtype = types[t];
+			s.gran = QL_GRAN_CHANNEL;
+			s.axis = 1;
+			s.sym = v ? QL_ASYM : QL_SYM;
+			compare_scheme(x, shape, 2, &s);
+		}
+	free(x);
+}
+
 static const ql_qdtype block_types[] = {QL_Q_Q8_0, QL_Q_Q4_0, QL_Q_NF4,
 					QL_Q_MXFP4, QL_Q_MXFP8, QL_Q_MXINT8};
 
@@ -606,6 +656,7 @@ int main(void)
 		cmocka_unit_test(test_nf4_kernel),
 		cmocka_unit_test(test_quantize_both_ways),
 		cmocka_unit_test(test_int_groups_both_ways),
+		cmocka_unit_test(test_last_axis_both_ways),
 		cmocka_unit_test(test_nonfinite_refused),
 		cmocka_unit_test(test_q8_0_row),
 		cmocka_unit_test(test_q8_0_row_rounding),

@@ -440,4 +440,88 @@ AVX2F16C int64_t ql_affine_groups32_avx2(bool is_signed, const float *x, int64_t
 	return groups32(is_signed, x, k, scales, zps, qmin, qmax, q, NULL);
 }
 
+/* ---- Channels along the last axis (per-column parameters) ------------------ */
+
+/* Rows [0, rows) of c columns (row stride c), columns [0, c8) (c8 a multiple
+ * of 8), into the running per-column min/max mn/mx: quantize_scan.c's
+ * by_rows scan, `v < lo ? v : lo` being minps(v, lo) and `v > hi ? v : hi`
+ * maxps(v, hi) lane by lane (NaN keeps the running value, as there); the
+ * count of non-finite values returned. */
+AVX2F16C int64_t ql_rows_range_avx2(const float *x, int64_t rows, int64_t c, int64_t c8,
+				    float *mn, float *mx)
+{
+	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
+	const __m256 fmax = _mm256_set1_ps(FLT_MAX);
+	int64_t bad = 0;
+	for (int64_t j = 0; j < c8; j += 32) { /* 32 columns down all rows */
+		int64_t w = c8 - j < 32 ? c8 - j : 32;
+		__m256 lo[4], hi[4];
+		__m256i nb = _mm256_setzero_si256();
+		for (int k = 0; k < w / 8; k++) {
+			lo[k] = _mm256_loadu_ps(mn + j + 8 * k);
+			hi[k] = _mm256_loadu_ps(mx + j + 8 * k);
+		}
+		for (int64_t o = 0; o < rows; o++) {
+			const float *xr = x + o * c + j;
+			for (int k = 0; k < w / 8; k++) {
+				__m256 v = _mm256_loadu_ps(xr + 8 * k);
+				__m256 ok = _mm256_cmp_ps(_mm256_and_ps(v, absf), fmax, _CMP_LE_OQ);
+				nb = _mm256_sub_epi32(nb, _mm256_castps_si256(_mm256_xor_ps(
+								  ok, _mm256_castsi256_ps(
+									      _mm256_set1_epi32(-1)))));
+				lo[k] = _mm256_min_ps(v, lo[k]);
+				hi[k] = _mm256_max_ps(v, hi[k]);
+			}
+		}
+		for (int k = 0; k < w / 8; k++) {
+			_mm256_storeu_ps(mn + j + 8 * k, lo[k]);
+			_mm256_storeu_ps(mx + j + 8 * k, hi[k]);
+		}
+		bad -= clip_total(nb);
+	}
+	return bad;
+}
+
+/* affine.c's per-column code of 8 values and its dequantized value: the
+ * clamps by maxps/minps as code8 (NaN to lo), cvtps2dq (round half to even,
+ * as the C's magic-number rounding on that range), + zp and the clamp in
+ * int32; y = ((float)q - zp) * scale. */
+AVX2F16C static INLINE int64_t cols_qdq(bool is_signed, const float *x, int64_t w,
+					const float *inv, const float *zpf, const float *lo,
+					const float *hi, const float *sc, int32_t qmin, int32_t qmax,
+					uint8_t *q, float *y)
+{
+	const __m256i qminv = _mm256_set1_epi32(qmin), qmaxv = _mm256_set1_epi32(qmax);
+	__m256i clip = _mm256_setzero_si256();
+	for (int64_t j = 0; j < w; j += 32) {
+		__m256i c[4];
+		for (int k = 0; k < 4; k++) {
+			const int64_t i = j + 8 * k;
+			__m256 v = _mm256_mul_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(inv + i));
+			v = _mm256_max_ps(v, _mm256_loadu_ps(lo + i));
+			v = _mm256_min_ps(v, _mm256_loadu_ps(hi + i));
+			const __m256 z = _mm256_loadu_ps(zpf + i);
+			__m256i qi = _mm256_add_epi32(_mm256_cvtps_epi32(v), _mm256_cvtps_epi32(z));
+			clip = _mm256_add_epi32(clip, _mm256_or_si256(_mm256_cmpgt_epi32(qminv, qi),
+								      _mm256_cmpgt_epi32(qi, qmaxv)));
+			qi = _mm256_min_epi32(_mm256_max_epi32(qi, qminv), qmaxv);
+			c[k] = qi;
+			_mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_sub_ps(_mm256_cvtepi32_ps(qi), z),
+							      _mm256_loadu_ps(sc + i)));
+		}
+		__m256i b = is_signed ? pack_s8(c[0], c[1], c[2], c[3]) : pack_u8(c[0], c[1], c[2], c[3]);
+		_mm256_storeu_si256((__m256i *)(q + j), b);
+	}
+	return clip_total(clip);
+}
+
+AVX2F16C int64_t ql_cols_qdq_avx2(bool is_signed, const float *x, int64_t w, const float *inv,
+				  const float *zpf, const float *lo, const float *hi,
+				  const float *sc, int32_t qmin, int32_t qmax, uint8_t *q, float *y)
+{
+	if (is_signed)
+		return cols_qdq(true, x, w, inv, zpf, lo, hi, sc, qmin, qmax, q, y);
+	return cols_qdq(false, x, w, inv, zpf, lo, hi, sc, qmin, qmax, q, y);
+}
+
 #endif

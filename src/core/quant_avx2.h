@@ -143,6 +143,20 @@ int64_t ql_fp_codes_avx2(ql_type fmt, const float *x, size_t n, float inv, uint8
  * Returns the clipped count. */
 int64_t ql_affine_groups32_avx2(bool is_signed, const float *x, int64_t k, const float *scales,
 				const int32_t *zps, int32_t qmin, int32_t qmax, uint8_t *q, float *y);
+/* Channels along the last axis (qrow_avx2.c): the per-column running
+ * min/max of rows [0, rows) of c columns, columns [0, c8) (c8 a multiple of
+ * 8), as quantize_scan.c's by_rows scan updates them; returns the count of
+ * non-finite values. */
+int64_t ql_rows_range_avx2(const float *x, int64_t rows, int64_t c, int64_t c8, float *mn,
+			   float *mx);
+/* The codes (ql_cols_span_s8 / _u8's, one byte each) and dequantized values
+ * ((q - zp) * scale, as quantize_units.c's quant_cols makes them) of w
+ * values (a multiple of 32), value j with column j's parameters inv[j],
+ * zpf[j], lo[j], hi[j] (ql_col_params) and scale sc[j]. Returns the clipped
+ * count. */
+int64_t ql_cols_qdq_avx2(bool is_signed, const float *x, int64_t w, const float *inv,
+			 const float *zpf, const float *lo, const float *hi, const float *sc,
+			 int32_t qmin, int32_t qmax, uint8_t *q, float *y);
 /* The ranges of nb blocks of 32 (as for Q8_0 above). Returns nb, or the
  * index of the first block with a non-finite value. */
 int64_t ql_block_ranges_avx2(const float *x, int64_t nb, float *umin, float *umax,

@@ -12,6 +12,7 @@
 #include "qlens/scaled.h"
 #include "ehist_pool.h"
 #include "lanes.h"
+#include "quant_avx2.h"
 #include "simd.h"
 
 /* Quantizes x[off, off + len) with scale unit s. The dequantized values go
@@ -72,6 +73,22 @@ static void quant_cols(qplan *p, int64_t o, ql_metrics_acc *acc)
 		uint8_t ctile[TILE]; /* the codes when none are kept (opts.no_codes) */
 		uint8_t *codes = r->codes ? r->codes + off : ctile;
 		float *y = r->dequant ? r->dequant + off : tile;
+#if QL_HAVE_AVX2_KERNELS
+		/* codes and dequantized values in one AVX2 pass, then the sums
+		 * and histogram of the tile (ql_metrics_add's, bit for bit) */
+		if (w % 32 == 0 && !(p->no_metrics && !r->dequant) && ql_avx2_active()) {
+			acc->clipped += ql_cols_qdq_avx2(p->info->is_signed, p->x + off, w,
+							 p->cp.inv + t, p->cp.zpf + t, p->cp.lo + t,
+							 p->cp.hi + t, r->scales + t, p->qmin,
+							 p->qmax, codes, y);
+			if (!p->no_metrics) {
+				ql_metrics_add_runs_avx2(acc, p->x + off, y, w, w);
+				if (acc->eh)
+					ql_ehist_add(acc->eh, p->x + off, y, (size_t)w);
+			}
+			continue;
+		}
+#endif
 		if (p->info->is_signed)
 			acc->clipped += ql_cols_span_s8(p->x + off, (size_t)w, &p->cp, (size_t)t, qminf,
 						     qmaxf, (int8_t *)codes);
