@@ -501,8 +501,9 @@ static void test_last_axis_both_ways(void **state)
 	free(x);
 }
 
-static const ql_qdtype block_types[] = {QL_Q_Q8_0, QL_Q_Q4_0, QL_Q_NF4,
-					QL_Q_MXFP4, QL_Q_MXFP8, QL_Q_MXINT8};
+/* (and fp8 with a per-tensor scale: quant_span's AVX2 codes-and-values pass) */
+static const ql_qdtype block_types[] = {QL_Q_Q8_0,  QL_Q_Q4_0,  QL_Q_NF4,	QL_Q_MXFP4,
+					QL_Q_MXFP8, QL_Q_MXINT8, QL_Q_FP8_E4M3, QL_Q_FP8_E5M2};
 
 static void test_quantize_both_ways(void **state)
 {

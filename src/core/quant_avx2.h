@@ -135,6 +135,12 @@ int64_t ql_mx_qdq_avx2(ql_qdtype t, const float *x, int64_t nb, uint8_t *raw, ui
  * each, bit for bit, any float included; returns how many elem_saturates
  * counts (qrow_avx2.c). */
 int64_t ql_fp_codes_avx2(ql_type fmt, const float *x, size_t n, float inv, uint8_t *codes);
+/* For fmt QL_FP8_E4M3 or QL_FP8_E5M2 and a scale: ql_float_quantize's codes
+ * of x[0..n) (n rounded down to a multiple of 32, the caller does the
+ * rest), and their values as ql_float_dequantize makes them into y;
+ * returns the saturated count (qrow_avx2.c). */
+int64_t ql_fp8_qdq_avx2(ql_type fmt, const float *x, size_t n, float scale, uint8_t *codes,
+			float *y);
 /* The codes of k groups of 32 (group b at x + 32 b, scale scales[b], zero
  * point zps[b] or 0, |zp| <= QL_AVX2_MAX_ZP) into q, one byte each (int8_t
  * if is_signed): ql_affine_quantize_s8_avx2 / _u8_avx2 of each group, bit
