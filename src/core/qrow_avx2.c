@@ -392,6 +392,46 @@ AVX2F16C int64_t ql_fp_codes_avx2(ql_type fmt, const float *x, size_t n, float i
 	}
 }
 
+/* The value of 8 fp8 codes (E4M3 or E5M2, as ql_decode gives them for the
+ * codes mx_code8 makes of finite products: never a NaN or infinity code),
+ * exactly: the exponent and mantissa bits placed at the top of a float32's
+ * mantissa field, times 2^(127 - bias) (a float32 subnormal then gives the
+ * format's subnormal), and the sign. */
+AVX2F16C static INLINE __m256 fp8_value8(int kind, __m256i c)
+{
+	if (kind == MX_FP8)
+		return mx_value8(MX_FP8, c);
+	__m256i mag = _mm256_slli_epi32(_mm256_and_si256(c, _mm256_set1_epi32(0x7f)), 21);
+	__m256 v = _mm256_mul_ps(_mm256_castsi256_ps(mag), _mm256_set1_ps(0x1p112f));
+	__m256i sign = _mm256_slli_epi32(_mm256_and_si256(c, _mm256_set1_epi32(0x80)), 24);
+	return _mm256_or_ps(v, _mm256_castsi256_ps(sign));
+}
+
+AVX2F16C static INLINE int64_t fp_qdq(int kind, const float *x, size_t n, float inv, float scale,
+				      uint8_t *codes, float *y)
+{
+	const __m256 iv = _mm256_set1_ps(inv), sc = _mm256_set1_ps(scale);
+	__m256i sat = _mm256_setzero_si256();
+	for (size_t i = 0; i + 32 <= n; i += 32) {
+		__m256i c[4];
+		for (int k = 0; k < 4; k++) {
+			c[k] = mx_code8(kind, _mm256_mul_ps(_mm256_loadu_ps(x + i + 8 * k), iv), &sat);
+			_mm256_storeu_ps(y + i + 8 * k, _mm256_mul_ps(fp8_value8(kind, c[k]), sc));
+		}
+		_mm256_storeu_si256((__m256i *)(codes + i), pack_u8(c[0], c[1], c[2], c[3]));
+	}
+	return clip_total(sat);
+}
+
+AVX2F16C int64_t ql_fp8_qdq_avx2(ql_type fmt, const float *x, size_t n, float scale,
+				 uint8_t *codes, float *y)
+{
+	const float inv = 1.0f / scale; /* as ql_float_quantize */
+	if (fmt == QL_FP8_E4M3)
+		return fp_qdq(MX_FP8, x, n, inv, scale, codes, y);
+	return fp_qdq(FP_E5M2, x, n, inv, scale, codes, y);
+}
+
 /* ---- Affine codes of groups of 32 ------------------------------------------ */
 
 /* With y, the codes are clamped as int32 first (the byte clamp then

@@ -15,6 +15,21 @@
 #include "quant_avx2.h"
 #include "simd.h"
 
+/* ql_metrics_add of a tile (sums, and the error histogram if acc has one):
+ * by the AVX2 metric step where it applies (the same bits). */
+static void tile_metrics(ql_metrics_acc *acc, const float *x, const float *y, int64_t w)
+{
+#if QL_HAVE_AVX2_KERNELS
+	if (w % 8 == 0 && ql_avx2_active()) {
+		ql_metrics_add_runs_avx2(acc, x, y, w, w);
+		if (acc->eh)
+			ql_ehist_add(acc->eh, x, y, (size_t)w);
+		return;
+	}
+#endif
+	ql_metrics_add(acc, x, y, (size_t)w);
+}
+
 /* Quantizes x[off, off + len) with scale unit s. The dequantized values go
  * to result.dequant, or to `defer` (len <= TILE) when the caller adds the
  * errors of several short spans at once, or else to a tile here whose
@@ -35,12 +50,21 @@ static void quant_span(qplan *p, int64_t off, int64_t len, int64_t s, ql_metrics
 		float *y = r->dequant ? r->dequant + off + t : defer ? defer + t : tile;
 		bool deq = !p->no_metrics || r->dequant || defer;
 		if (p->info->kind == QL_QK_FLOAT) {
-			acc->clipped += ql_float_quantize(p->info->elem, x + t, (size_t)w, scale,
-							  ct);
+			int64_t v = 0; /* values done by the AVX2 pass: codes and values at once */
+#if QL_HAVE_AVX2_KERNELS
+			if (deq && (p->info->elem == QL_FP8_E4M3 || p->info->elem == QL_FP8_E5M2) &&
+			    ql_avx2_active()) {
+				v = w / 32 * 32;
+				acc->clipped += ql_fp8_qdq_avx2(p->info->elem, x + t, (size_t)v, scale,
+								ct, y);
+			}
+#endif
+			acc->clipped += ql_float_quantize(p->info->elem, x + t + v, (size_t)(w - v),
+							  scale, ct + v);
 			if (deq)
-				ql_float_dequantize(p->info->elem, ct, (size_t)w, scale, y);
+				ql_float_dequantize(p->info->elem, ct + v, (size_t)(w - v), scale, y + v);
 			if (!p->no_metrics && !defer)
-				ql_metrics_add(acc, x + t, y, (size_t)w);
+				tile_metrics(acc, x + t, y, w);
 			continue;
 		}
 		/* Affine: one fused pass; the dequantized values are stored only
@@ -81,11 +105,8 @@ static void quant_cols(qplan *p, int64_t o, ql_metrics_acc *acc)
 							 p->cp.inv + t, p->cp.zpf + t, p->cp.lo + t,
 							 p->cp.hi + t, r->scales + t, p->qmin,
 							 p->qmax, codes, y);
-			if (!p->no_metrics) {
-				ql_metrics_add_runs_avx2(acc, p->x + off, y, w, w);
-				if (acc->eh)
-					ql_ehist_add(acc->eh, p->x + off, y, (size_t)w);
-			}
+			if (!p->no_metrics)
+				tile_metrics(acc, p->x + off, y, w);
 			continue;
 		}
 #endif
