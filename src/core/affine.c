@@ -15,6 +15,7 @@
 
 #include "affine_cols.h"
 #include "qlens/blocks.h"
+#include "ehist_impl.h"
 #include "lanes.h"
 #include "quant_avx2.h"
 #include "simd.h"
@@ -200,6 +201,8 @@ DEFINE_DEQUANT_KERNEL(ql_affine_dequantize_u8, uint8_t)
 			DEQUANT(q + t, w, scale, zp, yt);                                         \
 			if (acc)                                                                  \
 				ql_lanes_add(&s, x + t, yt, w);                               \
+			if (acc && acc->eh) /* the error histogram of the same tile */            \
+				ql_ehist_add_c(acc->eh, x + t, yt, w);                            \
 		}                                                                                 \
 		if (acc)                                                                          \
 			ql_lanes_flush(&s, n, acc);                                           \

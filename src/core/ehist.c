@@ -23,6 +23,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "acc_avx2.h"
+#include "ehist_impl.h"
 #include "ehist_pool.h"
 #include "quant_avx2.h"
 
@@ -31,8 +33,8 @@
 #endif
 
 #define K QL_EHIST_K
-#define SHIFT (52 - K)
-#define HALF ((int64_t)1 << (11 + K)) /* bins per sign */
+#define SHIFT QL_EHIST_SHIFT
+#define HALF QL_EHIST_HALF
 #define NFINE (2 * HALF)
 #define EXP_INF 0x7ff0000000000000ULL
 /* after the NFINE counts, one more int64 (LOW, private to this file):
@@ -40,7 +42,7 @@
  * none; with min and max it bounds the bins merge, clear and finish
  * visit (see `used` and ranges()) */
 #define COUNTS_BYTES ((size_t)(NFINE + 1) * sizeof(int64_t))
-#define LOW(f) ((f)->counts[NFINE])
+#define LOW(f) QL_EHIST_LOW(f)
 _Static_assert(NFINE == QL_EHIST_NFINE, "stats.h's QL_EHIST_NFINE");
 
 /* The only fine bins (in each half) an error of two floats can reach.
@@ -150,137 +152,26 @@ static void ehist_chunk_c(const float *x, const float *y, size_t n, uint32_t *id
 }
 
 #if QL_HAVE_AVX2_KERNELS
-/* The reference's range alone (the retake of a range in the AVX2 path). */
-static void ehist_range_c(const float *x, const float *y, size_t n, double *mnp, double *mxp)
+/* Eight errors at a time by the fused step (acc_avx2.h: the same keys and
+ * range as the C loop), the rest by the C loop. */
+QL_ACC_TARGET static void ehist_add_avx2(ql_ehist *f, const float *x, const float *y, size_t n)
 {
-	double mn = *mnp, mx = *mxp;
-	for (size_t i = 0; i < n; i++) {
-		double e = ((double)y[i] - (double)x[i]) + 0.0;
-		uint64_t b;
-		memcpy(&b, &e, sizeof b);
-		double ef = (b << 1) < (EXP_INF << 1) ? e : 0.0;
-		mn = ef < mn ? ef : mn;
-		mx = ef > mx ? ef : mx;
-	}
-	*mnp = mn;
-	*mxp = mx;
-}
-
-/* The same, eight errors at a time (the tail by the C loop): the same keys
- * (the same double e, the same bit arithmetic), packed two per 64-bit lane
- * (the order of the keys in idx does not matter: they are only counted).
- * The range is a min/max, so its lanes may be combined in any order. It
- * is taken over e itself, without the reference's non-finite mask:
- * _mm256_min_pd(e, m) gives m when e is NaN, so NaN errors leave it alone,
- * and an infinite error makes it -inf or +inf, which no finite error and
- * no starting value (finite, or +inf for the min and -inf for the max)
- * can. Only when the chunk has a NaN or an infinite error is its range
- * taken again by the reference loop, from the range it started with. */
-/* Counts the eight keys packed two per 64-bit lane of k. */
-__attribute__((target("avx2"))) static inline void count8(int64_t *restrict c, __m256i k)
-{
-	__m128i lo = _mm256_castsi256_si128(k), hi = _mm256_extracti128_si256(k, 1);
-	uint64_t p0 = (uint64_t)_mm_cvtsi128_si64(lo), p1 = (uint64_t)_mm_extract_epi64(lo, 1);
-	uint64_t p2 = (uint64_t)_mm_cvtsi128_si64(hi), p3 = (uint64_t)_mm_extract_epi64(hi, 1);
-	c[(uint32_t)p0]++;
-	c[p0 >> 32]++;
-	c[(uint32_t)p1]++;
-	c[p1 >> 32]++;
-	c[(uint32_t)p2]++;
-	c[p2 >> 32]++;
-	c[(uint32_t)p3]++;
-	c[p3 >> 32]++;
-}
-
-__attribute__((target("avx2"))) static int64_t ehist_add_avx2(int64_t *restrict c,
-							      const float *x, const float *y,
-							      size_t n, double *mnp, double *mxp,
-							      int64_t low)
-{
-	const __m256i zero = _mm256_setzero_si256();
-	const __m256i kmask = _mm256_set1_epi32((int)(HALF - 1)), one = _mm256_set1_epi32(1);
-	/* the least magnitude key - 1 (as unsigned: key 0 gives 2^32 - 1) */
-	__m256i lowm1 = _mm256_set1_epi32(-1);
-	const __m256d pz = _mm256_setzero_pd();
-	const double mn0 = *mnp, mx0 = *mxp;
-	__m256d vmn = _mm256_set1_pd(mn0), vmx = _mm256_set1_pd(mx0);
-	__m256d nan = _mm256_setzero_pd();
-	/* the keys of the eight errors before, counted while the next eight
-	 * are keyed (the counting is loads and stores, the keying arithmetic:
-	 * interleaved, they overlap) */
-	__m256i prev = zero;
+	ql_acc_eh h;
+	ql_acc_eh_begin(&h, f);
 	size_t i = 0;
-	for (; i + 8 <= n; i += 8) {
-		__m256d e0 = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(y + i)),
-					   _mm256_cvtps_pd(_mm_loadu_ps(x + i)));
-		__m256d e1 = _mm256_sub_pd(_mm256_cvtps_pd(_mm_loadu_ps(y + i + 4)),
-					   _mm256_cvtps_pd(_mm_loadu_ps(x + i + 4)));
-		e0 = _mm256_add_pd(e0, pz); /* -0 + 0 = +0 */
-		e1 = _mm256_add_pd(e1, pz);
-		__m256i b0 = _mm256_castpd_si256(e0), b1 = _mm256_castpd_si256(e1);
-		/* b - 1 where the sign is set (all ones = -1); keys < 2^32 */
-		__m256i k0 = _mm256_srli_epi64(_mm256_add_epi64(b0, _mm256_cmpgt_epi64(zero, b0)), SHIFT);
-		__m256i k1 = _mm256_srli_epi64(_mm256_add_epi64(b1, _mm256_cmpgt_epi64(zero, b1)), SHIFT);
-		if (i)
-			count8(c, prev);
-		prev = _mm256_or_si256(k0, _mm256_slli_epi64(k1, 32));
-		lowm1 = _mm256_min_epu32(lowm1, _mm256_sub_epi32(_mm256_and_si256(prev, kmask), one));
-		nan = _mm256_or_pd(nan, _mm256_cmp_pd(e0, e1, _CMP_UNORD_Q));
-		vmn = _mm256_min_pd(e0, vmn);
-		vmx = _mm256_max_pd(e0, vmx);
-		vmn = _mm256_min_pd(e1, vmn);
-		vmx = _mm256_max_pd(e1, vmx);
-	}
-	if (i)
-		count8(c, prev);
-	double a[4], m[4];
-	_mm256_storeu_pd(a, vmn);
-	_mm256_storeu_pd(m, vmx);
-	double mn = a[0], mx = m[0];
-	for (int l = 1; l < 4; l++) {
-		mn = a[l] < mn ? a[l] : mn;
-		mx = m[l] > mx ? m[l] : mx;
-	}
-	if (_mm256_movemask_pd(nan) || mn == -INFINITY || mx == INFINITY) {
-		/* a non-finite error: the reference's range */
-		mn = mn0;
-		mx = mx0;
-		ehist_range_c(x, y, i, &mn, &mx);
-	}
-	*mnp = mn;
-	*mxp = mx;
-	uint32_t l8[8];
-	_mm256_storeu_si256((__m256i *)l8, lowm1);
-	for (int l = 0; l < 8; l++)
-		if (l8[l] != UINT32_MAX && (int64_t)l8[l] + 1 < low)
-			low = (int64_t)l8[l] + 1;
-	if (i < n) {
-		uint32_t idx[8];
-		ehist_chunk_c(x + i, y + i, n - i, idx, mnp, mxp);
-		for (size_t j = 0; j < n - i; j++) {
-			c[idx[j]]++;
-			int64_t km = idx[j] & (HALF - 1);
-			low = km && km < low ? km : low;
-		}
-	}
-	return low;
+	for (; i + 8 <= n; i += 8)
+		ql_acc_add8p(NULL, &h, x + i, y + i);
+	ql_acc_eh_end(&h, x + i, y + i, n - i);
 }
 #endif
 
-void ql_ehist_add(ql_ehist *f, const float *x, const float *y, size_t n)
+void ql_ehist_add_c(ql_ehist *f, const float *x, const float *y, size_t n)
 {
 	uint32_t idx[CH];
 	int64_t *restrict c = f->counts;
 	double mn = f->min, mx = f->max;
-	size_t i = 0;
-#if QL_HAVE_AVX2_KERNELS
-	if (ql_avx2_active()) {
-		LOW(f) = ehist_add_avx2(c, x, y, n, &mn, &mx, LOW(f));
-		i = n; /* all done */
-	}
-#endif
 	int64_t low = LOW(f);
-	for (; i < n; i += CH) {
+	for (size_t i = 0; i < n; i += CH) {
 		size_t w = n - i < CH ? n - i : CH;
 		ehist_chunk_c(x + i, y + i, w, idx, &mn, &mx);
 		for (size_t j = 0; j < w; j++) {
@@ -289,10 +180,21 @@ void ql_ehist_add(ql_ehist *f, const float *x, const float *y, size_t n)
 			low = m && m < low ? m : low;
 		}
 	}
-	LOW(f) = low < LOW(f) ? low : LOW(f);
+	LOW(f) = low;
 	f->min = mn;
 	f->max = mx;
 	f->n += (int64_t)n;
+}
+
+void ql_ehist_add(ql_ehist *f, const float *x, const float *y, size_t n)
+{
+#if QL_HAVE_AVX2_KERNELS
+	if (ql_avx2_active()) {
+		ehist_add_avx2(f, x, y, n);
+		return;
+	}
+#endif
+	ql_ehist_add_c(f, x, y, n);
 }
 
 void ql_ehist_merge(ql_ehist *a, const ql_ehist *b)

@@ -11,12 +11,14 @@
  * agree is told in quant_avx2.h; tests/test_simd.c checks it over ties,
  * clipping, ±0, subnormals, huge values and every code range.
  *
- * Compiled for "avx2" and "f16c" (fp16 scales by vcvtps2ph/vcvtph2ps, round
- * to nearest even and exact, as blocks.c's conversions) and no "fma": the
- * compiler cannot fuse a multiply and an add here, which would change the
- * metric sums' last bits.
+ * Compiled for "avx2", "f16c" (fp16 scales by vcvtps2ph/vcvtph2ps, round
+ * to nearest even and exact, as blocks.c's conversions) and "fma", which
+ * only acc_avx2.h's step uses, where it is exact (products of two floats);
+ * the compiler does not fuse on its own (-std=c11: -ffp-contract=off).
+ * The metric sums and the error histogram are acc_avx2.h's one step.
  */
 #include "quant_avx2.h"
+#include "acc_avx2.h"
 #include "lanes.h"
 
 #include <float.h>
@@ -30,7 +32,7 @@
 
 #include "avx2_common.h"
 
-#define AVX2 __attribute__((target("avx2,f16c")))
+#define AVX2 QL_ACC_TARGET
 
 /* 0 = not asked yet, 1 = usable, 2 = not usable (or switched off). */
 static atomic_int avx2_state;
@@ -46,7 +48,7 @@ static bool has_f16c(void)
 static int avx2_probe(void)
 {
 	__builtin_cpu_init();
-	return __builtin_cpu_supports("avx2") && has_f16c() ? 1 : 2;
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && has_f16c() ? 1 : 2;
 }
 
 bool ql_avx2_active(void)
@@ -107,48 +109,8 @@ DEFINE_QUANT_AVX2(ql_affine_quantize_s8_avx2, int8_t, pack_s8, _mm256_max_epi8, 
 DEFINE_QUANT_AVX2(ql_affine_quantize_u8_avx2, uint8_t, pack_u8, _mm256_max_epu8, _mm256_min_epu8,
 		  ql_affine_quantize_u8_c)
 
-/* The metric sums of ql_metrics_add in 4 double lanes. */
-typedef struct lanes {
-	__m256d sx2, sy2, sxy, se2, sae, mae;
-} lanes;
-
-/* Adds 4 pairs: element j into lane j, as ql_metrics_add's loop does. */
-AVX2 static inline void lanes_add4(lanes *s, __m128 x4, __m128 y4, __m256d absmask)
-{
-	__m256d xv = _mm256_cvtps_pd(x4), yv = _mm256_cvtps_pd(y4);
-	__m256d e = _mm256_sub_pd(yv, xv);
-	__m256d ae = _mm256_and_pd(e, absmask);
-	s->sx2 = _mm256_add_pd(s->sx2, _mm256_mul_pd(xv, xv));
-	s->sy2 = _mm256_add_pd(s->sy2, _mm256_mul_pd(yv, yv));
-	s->sxy = _mm256_add_pd(s->sxy, _mm256_mul_pd(xv, yv));
-	s->se2 = _mm256_add_pd(s->se2, _mm256_mul_pd(e, e));
-	s->sae = _mm256_add_pd(s->sae, ae);
-	s->mae = _mm256_max_pd(ae, s->mae); /* ae > mae ? ae : mae */
-}
-
-AVX2 static inline void lanes_add8(lanes *s, __m256 x, __m256 y, __m256d absmask)
-{
-	lanes_add4(s, _mm256_castps256_ps128(x), _mm256_castps256_ps128(y), absmask);
-	lanes_add4(s, _mm256_extractf128_ps(x, 1), _mm256_extractf128_ps(y, 1), absmask);
-}
-
-/* The tail (fewer than 32 values, starting at a multiple of 4 from the
- * call's first element) in scalar code continuing the same lanes, then the
- * flush into acc in lane order: ql_metrics_add's last two loops. */
-AVX2 static void lanes_finish(const lanes *s, const float *x, const float *y, size_t n,
-			      size_t total, ql_metrics_acc *acc)
-{
-	ql_lanes t;
-	_mm256_storeu_pd(t.sx2, s->sx2);
-	_mm256_storeu_pd(t.sy2, s->sy2);
-	_mm256_storeu_pd(t.sxy, s->sxy);
-	_mm256_storeu_pd(t.se2, s->se2);
-	_mm256_storeu_pd(t.sae, s->sae);
-	_mm256_storeu_pd(t.mae, s->mae);
-	if (n)
-		ql_lanes_add(&t, x, y, n);
-	ql_lanes_flush(&t, total, acc);
-}
+/* The metric sums (and the error histogram) of the fused loops: acc_avx2.h's
+ * step, 8 values at a time. */
 
 /* Values a fused step works on: quantized and dequantized first (into y or
  * a tile here, still in L1), then summed. Two loops instead of one keep
@@ -165,9 +127,10 @@ AVX2 static void lanes_finish(const lanes *s, const float *x, const float *y, si
 		if (!acc && !y)                                                                   \
 			return QUANT(x, n, scale, zp, qmin, qmax, q);                             \
 		const qconst k = qconst_make(scale, zp, qmin, qmax);                              \
-		const __m256d absmask = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));       \
-		lanes s = {_mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd(),         \
-			   _mm256_setzero_pd(), _mm256_setzero_pd(), _mm256_setzero_pd()};        \
+		ql_acc s;                                                                         \
+		ql_acc_zero(&s);                                                                  \
+		ql_acc_eh h; /* acc->eh: the error histogram in the same step */                  \
+		ql_acc_eh_begin(&h, acc ? acc->eh : NULL);                                        \
 		float tile[QDQ_STEP];                                                             \
 		int64_t clipped = 0;                                                              \
 		size_t i = 0;                                                                     \
@@ -193,17 +156,21 @@ AVX2 static void lanes_finish(const lanes *s, const float *x, const float *y, si
 						    PACK(c[0], c[1], c[2], c[3]));                \
 			}                                                                         \
 			clipped += clip_total(clip);                                              \
-			if (acc)                                                                  \
+			if (acc && h.f)                                                           \
 				for (size_t j = 0; j < w; j += 8)                                 \
-					lanes_add8(&s, _mm256_loadu_ps(x + i + j),                \
-						   _mm256_loadu_ps(yt + j), absmask);             \
+					ql_acc_add8p(&s, &h, x + i + j, yt + j);                  \
+			else if (acc)                                                             \
+				for (size_t j = 0; j < w; j += 8)                                 \
+					ql_acc_add8p(&s, NULL, x + i + j, yt + j);                \
 			i += w;                                                                   \
 		}                                                                                 \
 		float *yt = y ? y + i : tile;                                                     \
 		if (i < n) /* short groups end here: no call for nothing */                       \
 			clipped += CREF(x + i, n - i, scale, zp, qmin, qmax, q + i, yt, NULL);    \
-		if (acc)                                                                          \
-			lanes_finish(&s, x + i, yt, n - i, n, acc);                               \
+		if (acc) {                                                                        \
+			ql_acc_flush(&s, x + i, yt, n - i, n, acc);                               \
+			ql_acc_eh_end(&h, x + i, yt, n - i);                                      \
+		}                                                                                 \
 		return clipped;                                                                   \
 	}
 
@@ -245,21 +212,14 @@ AVX2 static inline __m256i q8_code8_normal(__m256 v)
 	return _mm256_sign_epi32(t, _mm256_castps_si256(v));
 }
 
-/* Sets the 4 double lanes to zero. */
-AVX2 static inline void lanes_zero(lanes *s)
-{
-	s->sx2 = s->sy2 = s->sxy = s->se2 = s->sae = s->mae = _mm256_setzero_pd();
-}
-
 AVX2 int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk, int8_t *codes,
 				 float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales, float *y, ql_metrics_acc *acc,
 				 int64_t flush)
 {
-	const __m256d absmask = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));
 	const __m256 fmax = _mm256_set1_ps(FLT_MAX);
 	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
-	lanes s;
-	lanes_zero(&s);
+	ql_acc s;
+	ql_acc_zero(&s);
 	float tile[QL_QK8_0];
 	int64_t inlanes = 0; /* blocks summed since the last flush */
 
@@ -307,15 +267,15 @@ AVX2 int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk,
 		if (!acc)
 			continue;
 		for (int k = 0; k < 4; k++)
-			lanes_add8(&s, v[k], _mm256_loadu_ps(yb + 8 * k), absmask);
+			ql_acc_add8(&s, NULL, v[k], _mm256_loadu_ps(yb + 8 * k));
 		if (++inlanes == flush) {
-			lanes_finish(&s, NULL, NULL, 0, (size_t)(inlanes * QL_QK8_0), acc);
-			lanes_zero(&s);
+			ql_acc_flush(&s, NULL, NULL, 0, (size_t)(inlanes * QL_QK8_0), acc);
+			ql_acc_zero(&s);
 			inlanes = 0;
 		}
 	}
 	if (acc && inlanes)
-		lanes_finish(&s, NULL, NULL, 0, (size_t)(inlanes * QL_QK8_0), acc);
+		ql_acc_flush(&s, NULL, NULL, 0, (size_t)(inlanes * QL_QK8_0), acc);
 	return nb;
 }
 
@@ -334,12 +294,11 @@ AVX2 int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk,
 				 float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
 				 float *y, ql_metrics_acc *acc, int64_t flush, int64_t *clipped)
 {
-	const __m256d absmask = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));
 	const __m256 fmax = _mm256_set1_ps(FLT_MAX);
 	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
 	const __m256i fifteen = _mm256_set1_epi32(15), eight = _mm256_set1_epi32(8);
-	lanes s;
-	lanes_zero(&s);
+	ql_acc s;
+	ql_acc_zero(&s);
 	float tile[QL_QK4_0];
 	int64_t inlanes = 0, clip = 0;
 
@@ -406,15 +365,15 @@ AVX2 int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk,
 		if (!acc)
 			continue;
 		for (int k = 0; k < 4; k++)
-			lanes_add8(&s, v[k], _mm256_loadu_ps(yb + 8 * k), absmask);
+			ql_acc_add8(&s, NULL, v[k], _mm256_loadu_ps(yb + 8 * k));
 		if (++inlanes == flush) {
-			lanes_finish(&s, NULL, NULL, 0, (size_t)(inlanes * QL_QK4_0), acc);
-			lanes_zero(&s);
+			ql_acc_flush(&s, NULL, NULL, 0, (size_t)(inlanes * QL_QK4_0), acc);
+			ql_acc_zero(&s);
 			inlanes = 0;
 		}
 	}
 	if (acc && inlanes)
-		lanes_finish(&s, NULL, NULL, 0, (size_t)(inlanes * QL_QK4_0), acc);
+		ql_acc_flush(&s, NULL, NULL, 0, (size_t)(inlanes * QL_QK4_0), acc);
 	*clipped = clip;
 	return nb;
 }
@@ -451,7 +410,6 @@ AVX2 int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uin
 				float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
 				float *y, ql_metrics_acc *acc, int64_t flush)
 {
-	const __m256d absmask = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));
 	const __m256 fmax = _mm256_set1_ps(FLT_MAX);
 	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
 	const __m256 lv_lo = _mm256_loadu_ps(ql_nf4_levels), lv_hi = _mm256_loadu_ps(ql_nf4_levels + 8);
@@ -465,8 +423,8 @@ AVX2 int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uin
 	const __m256 th_even = _mm256_setr_ps(T[0], T[2], T[4], T[6], T[8], T[10], T[12], T[14]);
 	const __m256i eight = _mm256_set1_epi32(8), four = _mm256_set1_epi32(4),
 		      two = _mm256_set1_epi32(2), one = _mm256_set1_epi32(1);
-	lanes s;
-	lanes_zero(&s);
+	ql_acc s;
+	ql_acc_zero(&s);
 	float tile[QL_NF4_BLOCK];
 	int64_t inlanes = 0;
 
@@ -544,15 +502,15 @@ AVX2 int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uin
 		if (!acc)
 			continue;
 		for (int k = 0; k < 8; k++)
-			lanes_add8(&s, v[k], _mm256_loadu_ps(yb + 8 * k), absmask);
+			ql_acc_add8(&s, NULL, v[k], _mm256_loadu_ps(yb + 8 * k));
 		if (++inlanes == flush) {
-			lanes_finish(&s, NULL, NULL, 0, (size_t)(inlanes * QL_NF4_BLOCK), acc);
-			lanes_zero(&s);
+			ql_acc_flush(&s, NULL, NULL, 0, (size_t)(inlanes * QL_NF4_BLOCK), acc);
+			ql_acc_zero(&s);
 			inlanes = 0;
 		}
 	}
 	if (acc && inlanes)
-		lanes_finish(&s, NULL, NULL, 0, (size_t)(inlanes * QL_NF4_BLOCK), acc);
+		ql_acc_flush(&s, NULL, NULL, 0, (size_t)(inlanes * QL_NF4_BLOCK), acc);
 	return nb;
 }
 
@@ -588,13 +546,12 @@ AVX2 int64_t ql_block_ranges_avx2(const float *x, int64_t nb, float *umin, float
 AVX2 void ql_metrics_add_runs_avx2(ql_metrics_acc *acc, const float *x, const float *y, int64_t n,
 				   int64_t run)
 {
-	const __m256d absmask = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));
 	for (int64_t i = 0; i < n; i += run) {
-		lanes s;
-		lanes_zero(&s);
+		ql_acc s;
+		ql_acc_zero(&s);
 		for (int64_t j = i; j < i + run; j += 8)
-			lanes_add8(&s, _mm256_loadu_ps(x + j), _mm256_loadu_ps(y + j), absmask);
-		lanes_finish(&s, NULL, NULL, 0, (size_t)run, acc);
+			ql_acc_add8p(&s, NULL, x + j, y + j);
+		ql_acc_flush(&s, NULL, NULL, 0, (size_t)run, acc);
 	}
 }
 

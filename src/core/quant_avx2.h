@@ -16,9 +16,10 @@
  *     int32, packs with saturation;
  *   - dequantization is (q - zp) * scale, one float multiply either way;
  *   - the metric sums go into 4 double lanes in the order ql_metrics_add
- *     uses (element i into lane i % 4, multiply then add, no FMA: this file
- *     is compiled for "avx2" only), flushed into the accumulator in lane
- *     order at the end of the call.
+ *     uses (element i into lane i % 4; FMA only where it is exact: see
+ *     acc_avx2.h), flushed into the accumulator in lane order at the end
+ *     of the call; with acc->eh, the error histogram counted in the same
+ *     step, as ql_metrics_add counts it.
  *
  * The block kernels (Q8_0, Q4_0, NF4) equal blocks.c's / nf4.c's row
  * kernels followed by their dequantizers and ql_metrics_add, called as
@@ -53,9 +54,9 @@
  * float arithmetic is no longer exact, and they would differ). */
 #define QL_AVX2_MAX_ZP (1 << 20)
 
-/* True when the AVX2 kernels are built, the CPU has AVX2 and F16C (the Q8_0
- * row kernel converts its scales with vcvtps2ph) and they are not
- * switched off (ql_avx2_enable). */
+/* True when the AVX2 kernels are built, the CPU has AVX2, FMA (the fused
+ * step of acc_avx2.h) and F16C (the Q8_0 row kernel converts its scales
+ * with vcvtps2ph) and they are not switched off (ql_avx2_enable). */
 bool ql_avx2_active(void);
 /* Switches the AVX2 kernels off (false) or back on: for tests comparing the
  * two paths through ql_quantize. Not thread-safe against running kernels. */

@@ -68,19 +68,16 @@ static void quant_span(qplan *p, int64_t off, int64_t len, int64_t s, ql_metrics
 			continue;
 		}
 		/* Affine: one fused pass; the dequantized values are stored only
-		 * if someone reads them, the sums are those of ql_metrics_add. */
+		 * if someone reads them, the sums are those of ql_metrics_add
+		 * and the kernel counts the error histogram (acc->eh) too. */
 		ql_metrics_acc *sums = !p->no_metrics && !defer ? acc : NULL;
-		/* the error histogram reads the tile just made, still in cache */
-		bool eh = sums && acc->eh;
-		float *yo = r->dequant || defer || eh ? y : NULL;
+		float *yo = r->dequant || defer ? y : NULL;
 		if (p->info->is_signed)
 			acc->clipped += ql_affine_qdq_s8(x + t, (size_t)w, scale, z, p->qmin, p->qmax,
 							 (int8_t *)ct, yo, sums);
 		else
 			acc->clipped += ql_affine_qdq_u8(x + t, (size_t)w, scale, z, p->qmin, p->qmax,
 							 ct, yo, sums);
-		if (eh)
-			ql_ehist_add(acc->eh, x + t, y, (size_t)w);
 	}
 }
 
