@@ -36,6 +36,7 @@
 
 #include <immintrin.h>
 
+#include "acc_avx2.h"
 #include "avx2_common.h"
 
 #define AVX2F16C __attribute__((target("avx2,f16c")))
@@ -562,6 +563,25 @@ AVX2F16C int64_t ql_cols_qdq_avx2(bool is_signed, const float *x, int64_t w, con
 	if (is_signed)
 		return cols_qdq(true, x, w, inv, zpf, lo, hi, sc, qmin, qmax, q, y);
 	return cols_qdq(false, x, w, inv, zpf, lo, hi, sc, qmin, qmax, q, y);
+}
+
+/* ---- A tile's metric sums and error histogram --------------------------------- */
+
+QL_ACC_TARGET void ql_tile_acc_avx2(ql_metrics_acc *acc, const float *x, const float *y,
+				    int64_t n)
+{
+	ql_acc s;
+	ql_acc_eh h;
+	ql_acc_zero(&s);
+	ql_acc_eh_begin(&h, acc->eh);
+	if (acc->eh)
+		for (int64_t j = 0; j < n; j += 8)
+			ql_acc_add8p(&s, &h, x + j, y + j);
+	else
+		for (int64_t j = 0; j < n; j += 8)
+			ql_acc_add8p(&s, NULL, x + j, y + j);
+	ql_acc_flush(&s, NULL, NULL, 0, (size_t)n, acc);
+	ql_acc_eh_end(&h, NULL, NULL, 0);
 }
 
 #endif

@@ -164,6 +164,9 @@ int64_t ql_rows_range_avx2(const float *x, int64_t rows, int64_t c, int64_t c8, 
 int64_t ql_cols_qdq_avx2(bool is_signed, const float *x, int64_t w, const float *inv,
 			 const float *zpf, const float *lo, const float *hi, const float *sc,
 			 int32_t qmin, int32_t qmax, uint8_t *q, float *y);
+/* One ql_metrics_add of x[0..n) against y (n a multiple of 8): the sums,
+ * and the error histogram if acc->eh, by acc_avx2.h's one step (qrow_avx2.c). */
+void ql_tile_acc_avx2(ql_metrics_acc *acc, const float *x, const float *y, int64_t n);
 /* The ranges of nb blocks of 32 (as for Q8_0 above). Returns nb, or the
  * index of the first block with a non-finite value. */
 int64_t ql_block_ranges_avx2(const float *x, int64_t nb, float *umin, float *umax,

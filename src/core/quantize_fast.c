@@ -35,7 +35,8 @@ static float *tile_y(const qplan *p, const ql_metrics_acc *acc, int64_t s, float
 	return p->r->dequant ? p->r->dequant + s : acc->eh && !p->no_metrics ? tile : NULL;
 }
 
-/* The tile's error histogram, from the values just made. */
+/* The tile's error histogram, from the values just made (the block
+ * kernels add the sums themselves). */
 static void tile_hist(const qplan *p, ql_metrics_acc *acc, int64_t s, const float *y, int64_t w)
 {
 	if (acc->eh && !p->no_metrics)
@@ -150,8 +151,7 @@ bool ql_qt_fast_mx(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 		}
 		if (p->no_metrics)
 			continue;
-		ql_metrics_add_runs_avx2(acc, p->x + s, y, w, w);
-		tile_hist(p, acc, s, y, w);
+		ql_tile_acc_avx2(acc, p->x + s, y, w); /* sums and histogram */
 	}
 	return true;
 }
@@ -198,8 +198,7 @@ bool ql_qt_fast_int_g32(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 							p->qmin, p->qmax, codes, deq ? y : NULL);
 		if (p->no_metrics)
 			continue;
-		ql_metrics_add_runs_avx2(acc, x, y, k * 32, k * 32);
-		tile_hist(p, acc, u * 32, y, k * 32);
+		ql_tile_acc_avx2(acc, x, y, k * 32); /* sums and histogram */
 	}
 	return true;
 }

@@ -21,9 +21,7 @@ static void tile_metrics(ql_metrics_acc *acc, const float *x, const float *y, in
 {
 #if QL_HAVE_AVX2_KERNELS
 	if (w % 8 == 0 && ql_avx2_active()) {
-		ql_metrics_add_runs_avx2(acc, x, y, w, w);
-		if (acc->eh)
-			ql_ehist_add(acc->eh, x, y, (size_t)w);
+		ql_tile_acc_avx2(acc, x, y, w);
 		return;
 	}
 #endif
