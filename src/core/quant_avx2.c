@@ -220,6 +220,10 @@ AVX2 int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk,
 	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
 	ql_acc s;
 	ql_acc_zero(&s);
+	/* acc->eh: the error histogram counted in the same step as the sums */
+	ql_acc_eh eh;
+	ql_acc_eh_begin(&eh, acc ? acc->eh : NULL);
+	ql_acc_eh *hp = eh.f ? &eh : NULL;
 	float tile[QL_QK8_0];
 	int64_t inlanes = 0; /* blocks summed since the last flush */
 
@@ -267,7 +271,7 @@ AVX2 int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk,
 		if (!acc)
 			continue;
 		for (int k = 0; k < 4; k++)
-			ql_acc_add8(&s, NULL, v[k], _mm256_loadu_ps(yb + 8 * k));
+			ql_acc_add8(&s, hp, v[k], _mm256_loadu_ps(yb + 8 * k));
 		if (++inlanes == flush) {
 			ql_acc_flush(&s, NULL, NULL, 0, (size_t)(inlanes * QL_QK8_0), acc);
 			ql_acc_zero(&s);
@@ -276,6 +280,7 @@ AVX2 int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk,
 	}
 	if (acc && inlanes)
 		ql_acc_flush(&s, NULL, NULL, 0, (size_t)(inlanes * QL_QK8_0), acc);
+	ql_acc_eh_end(&eh, NULL, NULL, 0);
 	return nb;
 }
 
@@ -299,6 +304,10 @@ AVX2 int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk,
 	const __m256i fifteen = _mm256_set1_epi32(15), eight = _mm256_set1_epi32(8);
 	ql_acc s;
 	ql_acc_zero(&s);
+	/* acc->eh: the error histogram counted in the same step as the sums */
+	ql_acc_eh eh;
+	ql_acc_eh_begin(&eh, acc ? acc->eh : NULL);
+	ql_acc_eh *hp = eh.f ? &eh : NULL;
 	float tile[QL_QK4_0];
 	int64_t inlanes = 0, clip = 0;
 
@@ -365,7 +374,7 @@ AVX2 int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk,
 		if (!acc)
 			continue;
 		for (int k = 0; k < 4; k++)
-			ql_acc_add8(&s, NULL, v[k], _mm256_loadu_ps(yb + 8 * k));
+			ql_acc_add8(&s, hp, v[k], _mm256_loadu_ps(yb + 8 * k));
 		if (++inlanes == flush) {
 			ql_acc_flush(&s, NULL, NULL, 0, (size_t)(inlanes * QL_QK4_0), acc);
 			ql_acc_zero(&s);
@@ -374,6 +383,7 @@ AVX2 int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk,
 	}
 	if (acc && inlanes)
 		ql_acc_flush(&s, NULL, NULL, 0, (size_t)(inlanes * QL_QK4_0), acc);
+	ql_acc_eh_end(&eh, NULL, NULL, 0);
 	*clipped = clip;
 	return nb;
 }
@@ -425,6 +435,10 @@ AVX2 int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uin
 		      two = _mm256_set1_epi32(2), one = _mm256_set1_epi32(1);
 	ql_acc s;
 	ql_acc_zero(&s);
+	/* acc->eh: the error histogram counted in the same step as the sums */
+	ql_acc_eh eh;
+	ql_acc_eh_begin(&eh, acc ? acc->eh : NULL);
+	ql_acc_eh *hp = eh.f ? &eh : NULL;
 	float tile[QL_NF4_BLOCK];
 	int64_t inlanes = 0;
 
@@ -502,7 +516,7 @@ AVX2 int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uin
 		if (!acc)
 			continue;
 		for (int k = 0; k < 8; k++)
-			ql_acc_add8(&s, NULL, v[k], _mm256_loadu_ps(yb + 8 * k));
+			ql_acc_add8(&s, hp, v[k], _mm256_loadu_ps(yb + 8 * k));
 		if (++inlanes == flush) {
 			ql_acc_flush(&s, NULL, NULL, 0, (size_t)(inlanes * QL_NF4_BLOCK), acc);
 			ql_acc_zero(&s);
@@ -511,6 +525,7 @@ AVX2 int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uin
 	}
 	if (acc && inlanes)
 		ql_acc_flush(&s, NULL, NULL, 0, (size_t)(inlanes * QL_NF4_BLOCK), acc);
+	ql_acc_eh_end(&eh, NULL, NULL, 0);
 	return nb;
 }
 

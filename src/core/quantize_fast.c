@@ -27,20 +27,12 @@
 /* Blocks of B elements per tile of TILE elements. */
 #define PER(B) (TILE / (B))
 
-/* Where tile [s, s + w)'s dequantized values go: the kept copy, else the
- * caller's L1 tile when the error histogram reads them, else nowhere (the
- * block kernels then use a block of their own). */
-static float *tile_y(const qplan *p, const ql_metrics_acc *acc, int64_t s, float *tile)
+/* Where tile [s, s + w)'s dequantized values go: the kept copy, else
+ * nowhere (the block kernels then use a block of their own; they add the
+ * sums and the error histogram themselves). */
+static float *tile_y(const qplan *p, int64_t s)
 {
-	return p->r->dequant ? p->r->dequant + s : acc->eh && !p->no_metrics ? tile : NULL;
-}
-
-/* The tile's error histogram, from the values just made (the block
- * kernels add the sums themselves). */
-static void tile_hist(const qplan *p, ql_metrics_acc *acc, int64_t s, const float *y, int64_t w)
-{
-	if (acc->eh && !p->no_metrics)
-		ql_ehist_add(acc->eh, p->x + s, y, (size_t)w);
+	return p->r->dequant ? p->r->dequant + s : NULL;
 }
 
 bool ql_qt_fast_q8_0(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
@@ -49,22 +41,13 @@ bool ql_qt_fast_q8_0(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 	ql_qresult *r = p->r;
 	if (!(p->G == QL_QK8_0 && p->L % QL_QK8_0 == 0 && ql_avx2_active()))
 		return false;
-	float tile[TILE];
-	/* codes only: the whole job in one call */
-	const int64_t per = p->no_metrics ? u1 - u0 : PER(QL_QK8_0);
-	for (int64_t u = u0; u < u1; u += per) {
-		int64_t k = u1 - u < per ? u1 - u : per, s = u * QL_QK8_0;
-		float *y = tile_y(p, acc, s, tile);
-		int64_t done = ql_q8_0_blocks_avx2(
-			p->x + s, k, (ql_block_q8_0 *)qp_raw(p, acc, u), (int8_t *)qp_codes(p, acc, s),
-			p->umin + u, p->umax + u, r->clip_lo + u, r->clip_hi + u, r->scales + u, y,
-			p->no_metrics ? NULL : acc, k);
-		if (done < k) {
-			p->bad[acc - p->acc] = 1;
-			break;
-		}
-		tile_hist(p, acc, s, y, k * QL_QK8_0);
-	}
+	int64_t s0 = u0 * QL_QK8_0, nb = u1 - u0;
+	int64_t done = ql_q8_0_blocks_avx2(p->x + s0, nb, (ql_block_q8_0 *)qp_raw(p, acc, u0),
+					   (int8_t *)qp_codes(p, acc, s0), p->umin + u0, p->umax + u0,
+					   r->clip_lo + u0, r->clip_hi + u0, r->scales + u0,
+					   tile_y(p, s0), p->no_metrics ? NULL : acc, PER(QL_QK8_0));
+	if (done < nb)
+		p->bad[acc - p->acc] = 1;
 	return true;
 }
 
@@ -74,22 +57,15 @@ bool ql_qt_fast_q4_0(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 	ql_qresult *r = p->r;
 	if (!(p->G == QL_QK4_0 && p->L % QL_QK4_0 == 0 && ql_avx2_active()))
 		return false;
-	float tile[TILE];
-	const int64_t per = p->no_metrics ? u1 - u0 : PER(QL_QK4_0);
-	for (int64_t u = u0; u < u1; u += per) {
-		int64_t k = u1 - u < per ? u1 - u : per, s = u * QL_QK4_0, clipped = 0;
-		float *y = tile_y(p, acc, s, tile);
-		int64_t done = ql_q4_0_blocks_avx2(
-			p->x + s, k, (ql_block_q4_0 *)qp_raw(p, acc, u), qp_codes(p, acc, s),
-			p->umin + u, p->umax + u, r->clip_lo + u, r->clip_hi + u, r->scales + u, y,
-			p->no_metrics ? NULL : acc, k, &clipped);
-		acc->clipped += clipped;
-		if (done < k) {
-			p->bad[acc - p->acc] = 1;
-			break;
-		}
-		tile_hist(p, acc, s, y, k * QL_QK4_0);
-	}
+	int64_t s0 = u0 * QL_QK4_0, nb = u1 - u0, clipped = 0;
+	int64_t done = ql_q4_0_blocks_avx2(p->x + s0, nb, (ql_block_q4_0 *)qp_raw(p, acc, u0),
+					   qp_codes(p, acc, s0), p->umin + u0, p->umax + u0,
+					   r->clip_lo + u0, r->clip_hi + u0, r->scales + u0,
+					   tile_y(p, s0), p->no_metrics ? NULL : acc, PER(QL_QK4_0),
+					   &clipped);
+	acc->clipped += clipped;
+	if (done < nb)
+		p->bad[acc - p->acc] = 1;
 	return true;
 }
 
@@ -102,21 +78,13 @@ bool ql_qt_fast_nf4(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 	if (!(p->G == QL_NF4_BLOCK && (p->L % QL_NF4_BLOCK == 0 || u1 < p->nunits) &&
 	      ql_avx2_active()))
 		return false;
-	float tile[TILE];
-	const int64_t per = p->no_metrics ? u1 - u0 : PER(QL_NF4_BLOCK);
-	for (int64_t u = u0; u < u1; u += per) {
-		int64_t k = u1 - u < per ? u1 - u : per, s = u * QL_NF4_BLOCK;
-		float *y = tile_y(p, acc, s, tile);
-		int64_t done = ql_nf4_blocks_avx2(p->x + s, k, qp_raw(p, acc, u), qp_codes(p, acc, s),
-						  p->umin + u, p->umax + u, r->clip_lo + u,
-						  r->clip_hi + u, r->scales + u, y,
-						  p->no_metrics ? NULL : acc, k);
-		if (done < k) {
-			p->bad[acc - p->acc] = 1;
-			break;
-		}
-		tile_hist(p, acc, s, y, k * QL_NF4_BLOCK);
-	}
+	int64_t s0 = u0 * QL_NF4_BLOCK, nb = u1 - u0;
+	int64_t done = ql_nf4_blocks_avx2(p->x + s0, nb, qp_raw(p, acc, u0), qp_codes(p, acc, s0),
+					  p->umin + u0, p->umax + u0, r->clip_lo + u0,
+					  r->clip_hi + u0, r->scales + u0, tile_y(p, s0),
+					  p->no_metrics ? NULL : acc, PER(QL_NF4_BLOCK));
+	if (done < nb)
+		p->bad[acc - p->acc] = 1;
 	return true;
 }
 
