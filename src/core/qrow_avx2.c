@@ -493,34 +493,20 @@ AVX2F16C int64_t ql_rows_range_avx2(const float *x, int64_t rows, int64_t c, int
 {
 	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
 	const __m256 fmax = _mm256_set1_ps(FLT_MAX);
-	int64_t bad = 0;
-	for (int64_t j = 0; j < c8; j += 32) { /* 32 columns down all rows */
-		int64_t w = c8 - j < 32 ? c8 - j : 32;
-		__m256 lo[4], hi[4];
-		__m256i nb = _mm256_setzero_si256();
-		for (int k = 0; k < w / 8; k++) {
-			lo[k] = _mm256_loadu_ps(mn + j + 8 * k);
-			hi[k] = _mm256_loadu_ps(mx + j + 8 * k);
+	const __m256i ones = _mm256_set1_epi32(-1);
+	__m256i nb = _mm256_setzero_si256(); /* -count per lane (a job's rows: far from 2^31) */
+	/* row by row (the data streams in order; the running ranges stay in L1) */
+	for (int64_t o = 0; o < rows; o++) {
+		const float *xr = x + o * c;
+		for (int64_t j = 0; j < c8; j += 8) {
+			__m256 v = _mm256_loadu_ps(xr + j);
+			__m256 ok = _mm256_cmp_ps(_mm256_and_ps(v, absf), fmax, _CMP_LE_OQ);
+			nb = _mm256_add_epi32(nb, _mm256_xor_si256(_mm256_castps_si256(ok), ones));
+			_mm256_storeu_ps(mn + j, _mm256_min_ps(v, _mm256_loadu_ps(mn + j)));
+			_mm256_storeu_ps(mx + j, _mm256_max_ps(v, _mm256_loadu_ps(mx + j)));
 		}
-		for (int64_t o = 0; o < rows; o++) {
-			const float *xr = x + o * c + j;
-			for (int k = 0; k < w / 8; k++) {
-				__m256 v = _mm256_loadu_ps(xr + 8 * k);
-				__m256 ok = _mm256_cmp_ps(_mm256_and_ps(v, absf), fmax, _CMP_LE_OQ);
-				nb = _mm256_sub_epi32(nb, _mm256_castps_si256(_mm256_xor_ps(
-								  ok, _mm256_castsi256_ps(
-									      _mm256_set1_epi32(-1)))));
-				lo[k] = _mm256_min_ps(v, lo[k]);
-				hi[k] = _mm256_max_ps(v, hi[k]);
-			}
-		}
-		for (int k = 0; k < w / 8; k++) {
-			_mm256_storeu_ps(mn + j + 8 * k, lo[k]);
-			_mm256_storeu_ps(mx + j + 8 * k, hi[k]);
-		}
-		bad -= clip_total(nb);
 	}
-	return bad;
+	return clip_total(nb);
 }
 
 /* affine.c's per-column code of 8 values and its dequantized value: the
