@@ -649,6 +649,12 @@ static void test_nonfinite_refused(void **state)
 			ql_qresult r;
 			ql_error err;
 			assert_int_equal(ql_quantize(x, shape, 2, &s, NULL, &r, &err), -1);
+			/* and the last-axis scan (per-column, by rows) */
+			s.dtype = QL_Q_UINT8;
+			s.gran = QL_GRAN_CHANNEL;
+			s.axis = 1;
+			assert_int_equal(ql_quantize(x, shape, 2, &s, NULL, &r, &err), -1);
+			assert_non_null(strstr(err.msg, "1 value is not finite"));
 		}
 	}
 	ql_avx2_enable(true);
