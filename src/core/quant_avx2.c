@@ -212,9 +212,9 @@ AVX2 static inline __m256i q8_code8_normal(__m256 v)
 	return _mm256_sign_epi32(t, _mm256_castps_si256(v));
 }
 
-AVX2 int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk, int8_t *codes,
-				 float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales, float *y, ql_metrics_acc *acc,
-				 int64_t flush)
+/* The kernel with the histogram counted (hist) or not, each its own
+ * compiled loop. */
+AVX2 static inline __attribute__((always_inline)) int64_t q8_0_blocks(const float *x, int64_t nb, ql_block_q8_0 *blk, int8_t *codes, float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales, float *y, ql_metrics_acc *acc, int64_t flush, bool hist)
 {
 	const __m256 fmax = _mm256_set1_ps(FLT_MAX);
 	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
@@ -223,7 +223,7 @@ AVX2 int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk,
 	/* acc->eh: the error histogram counted in the same step as the sums */
 	ql_acc_eh eh;
 	ql_acc_eh_begin(&eh, acc ? acc->eh : NULL);
-	ql_acc_eh *hp = eh.f ? &eh : NULL;
+	ql_acc_eh *hp = hist ? &eh : NULL; /* a constant once inlined */
 	float tile[QL_QK8_0];
 	int64_t inlanes = 0; /* blocks summed since the last flush */
 
@@ -284,6 +284,15 @@ AVX2 int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk,
 	return nb;
 }
 
+AVX2 int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk, int8_t *codes,
+				 float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales, float *y, ql_metrics_acc *acc,
+				 int64_t flush)
+{
+	if (acc && acc->eh)
+		return q8_0_blocks(x, nb, blk, codes, umin, umax, clip_lo, clip_hi, scales, y, acc, flush, true);
+	return q8_0_blocks(x, nb, blk, codes, umin, umax, clip_lo, clip_hi, scales, y, acc, flush, false);
+}
+
 /* blocks.c's q4_0_code_fast of 8 products v = x * id, before the cap at 15:
  * w = v + 8.5, NaN and w < 0 to 0 (maxps returns its second operand for a
  * NaN; -0 and +0 truncate alike), w >= 127 to 0, then truncation. */
@@ -295,9 +304,9 @@ AVX2 static inline __m256i q4_0_code8(__m256 v)
 	return _mm256_cvttps_epi32(w);
 }
 
-AVX2 int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk, uint8_t *codes,
-				 float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
-				 float *y, ql_metrics_acc *acc, int64_t flush, int64_t *clipped)
+/* The kernel with the histogram counted (hist) or not, each its own
+ * compiled loop. */
+AVX2 static inline __attribute__((always_inline)) int64_t q4_0_blocks(const float *x, int64_t nb, ql_block_q4_0 *blk, uint8_t *codes, float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales, float *y, ql_metrics_acc *acc, int64_t flush, int64_t *clipped, bool hist)
 {
 	const __m256 fmax = _mm256_set1_ps(FLT_MAX);
 	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
@@ -307,7 +316,7 @@ AVX2 int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk,
 	/* acc->eh: the error histogram counted in the same step as the sums */
 	ql_acc_eh eh;
 	ql_acc_eh_begin(&eh, acc ? acc->eh : NULL);
-	ql_acc_eh *hp = eh.f ? &eh : NULL;
+	ql_acc_eh *hp = hist ? &eh : NULL; /* a constant once inlined */
 	float tile[QL_QK4_0];
 	int64_t inlanes = 0, clip = 0;
 
@@ -386,6 +395,15 @@ AVX2 int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk,
 	return nb;
 }
 
+AVX2 int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk, uint8_t *codes,
+				 float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
+				 float *y, ql_metrics_acc *acc, int64_t flush, int64_t *clipped)
+{
+	if (acc && acc->eh)
+		return q4_0_blocks(x, nb, blk, codes, umin, umax, clip_lo, clip_hi, scales, y, acc, flush, clipped, true);
+	return q4_0_blocks(x, nb, blk, codes, umin, umax, clip_lo, clip_hi, scales, y, acc, flush, clipped, false);
+}
+
 /* ---- NF4 blocks --------------------------------------------------------------- */
 
 /* scan_span's result for a span of 64 when it is zero: 16 lanes, each the
@@ -414,9 +432,9 @@ static void range64_lanes(const float *x, float *mn, float *mx)
 	*mx = h;
 }
 
-AVX2 int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uint8_t *codes,
-				float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
-				float *y, ql_metrics_acc *acc, int64_t flush)
+/* The kernel with the histogram counted (hist) or not, each its own
+ * compiled loop. */
+AVX2 static inline __attribute__((always_inline)) int64_t nf4_blocks(const float *x, int64_t nb, uint8_t *packed, uint8_t *codes, float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales, float *y, ql_metrics_acc *acc, int64_t flush, bool hist)
 {
 	const __m256 fmax = _mm256_set1_ps(FLT_MAX);
 	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
@@ -436,7 +454,7 @@ AVX2 int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uin
 	/* acc->eh: the error histogram counted in the same step as the sums */
 	ql_acc_eh eh;
 	ql_acc_eh_begin(&eh, acc ? acc->eh : NULL);
-	ql_acc_eh *hp = eh.f ? &eh : NULL;
+	ql_acc_eh *hp = hist ? &eh : NULL; /* a constant once inlined */
 	float tile[QL_NF4_BLOCK];
 	int64_t inlanes = 0;
 
@@ -525,6 +543,15 @@ AVX2 int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uin
 		ql_acc_flush(&s, NULL, NULL, 0, (size_t)(inlanes * QL_NF4_BLOCK), acc);
 	ql_acc_eh_end(&eh, NULL, NULL, 0);
 	return nb;
+}
+
+AVX2 int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uint8_t *codes,
+				float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
+				float *y, ql_metrics_acc *acc, int64_t flush)
+{
+	if (acc && acc->eh)
+		return nf4_blocks(x, nb, packed, codes, umin, umax, clip_lo, clip_hi, scales, y, acc, flush, true);
+	return nf4_blocks(x, nb, packed, codes, umin, umax, clip_lo, clip_hi, scales, y, acc, flush, false);
 }
 
 /* ---- Any format in blocks of 32: ranges and metric sums ------------------------- */
