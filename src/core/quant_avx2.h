@@ -158,12 +158,12 @@ int64_t ql_rows_range_avx2(const float *x, int64_t rows, int64_t c, int64_t c8, 
 			   float *mx);
 /* The codes (ql_cols_span_s8 / _u8's, one byte each) and dequantized values
  * ((q - zp) * scale, as quantize_units.c's quant_cols makes them) of w
- * values (a multiple of 32), value j with column j's parameters inv[j],
- * zpf[j], lo[j], hi[j] (ql_col_params) and scale sc[j]. Returns the clipped
- * count. */
+ * values (a multiple of 32), value j with column j's parameters inv[j] and
+ * zpf[j] (ql_col_params; its lo and hi are made from zpf here, the same
+ * floats) and scale sc[j]. Returns the clipped count. */
 int64_t ql_cols_qdq_avx2(bool is_signed, const float *x, int64_t w, const float *inv,
-			 const float *zpf, const float *lo, const float *hi, const float *sc,
-			 int32_t qmin, int32_t qmax, uint8_t *q, float *y);
+			 const float *zpf, const float *sc, int32_t qmin, int32_t qmax, uint8_t *q,
+			 float *y);
 /* One ql_metrics_add of x[0..n) against y (n a multiple of 8): the sums,
  * and the error histogram if acc->eh, by acc_avx2.h's one step (qrow_avx2.c). */
 void ql_tile_acc_avx2(ql_metrics_acc *acc, const float *x, const float *y, int64_t n);

@@ -97,9 +97,8 @@ static void quant_cols(qplan *p, int64_t o, ql_metrics_acc *acc)
 		 * and histogram of the tile (ql_metrics_add's, bit for bit) */
 		if (w % 32 == 0 && !(p->no_metrics && !r->dequant) && ql_avx2_active()) {
 			acc->clipped += ql_cols_qdq_avx2(p->info->is_signed, p->x + off, w,
-							 p->cp.inv + t, p->cp.zpf + t, p->cp.lo + t,
-							 p->cp.hi + t, r->scales + t, p->qmin,
-							 p->qmax, codes, y);
+							 p->cp.inv + t, p->cp.zpf + t, r->scales + t,
+							 p->qmin, p->qmax, codes, y);
 			if (!p->no_metrics)
 				tile_metrics(acc, p->x + off, y, w);
 			continue;
