@@ -489,13 +489,17 @@ static void test_last_axis_both_ways(void **state)
 				    : (uniform() - 0.5f) * (float)(1 + c % 5);
 	}
 	for (size_t t = 0; t < sizeof types / sizeof types[0]; t++)
-		for (int v = 0; v < 2; v++) {
+		for (int v = 0; v < 4; v++) {
 			ql_scheme s;
 			ql_scheme_init(&s);
 			s.dtype = types[t];
 			s.gran = QL_GRAN_CHANNEL;
 			s.axis = 1;
-			s.sym = v ? QL_ASYM : QL_SYM;
+			s.sym = v & 1 ? QL_ASYM : QL_SYM;
+			if (v >= 2) { /* a clipping range inside the data: the clamps bind */
+				s.calib = QL_CALIB_PERCENTILE;
+				s.percentile = 90.0;
+			}
 			compare_scheme(x, shape, 2, &s);
 		}
 	free(x);
