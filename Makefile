@@ -5,7 +5,8 @@
 #   make test         build every test suite with ASan+UBSan and run them all
 #   make test-robust  10,000 mutated files through the sanitized program
 #   make check        the same as make test
-#   make bench        build and run the kernel benchmark
+#   make bench        build and run the kernel benchmark (GGML_DIR=DIR: and
+#                     the row quantizers against ggml's, scripts/bench_ggml_q8_0.sh)
 #   make bench-eval   time qlens eval and qlens divergence (scripts/bench_eval.sh)
 #   make bench-scaling  qlens quantize end to end, 1M..64M elements, 1 vs 2
 #                     threads (scripts/bench_scaling.sh)
@@ -269,8 +270,11 @@ ROBUST_COUNT ?= 10000
 test-robust: $(BUILD)/asan/qlens
 	python3 tests/robust/robust.py --bin $(BUILD)/asan/qlens --count $(ROBUST_COUNT) --out $(BUILD)/robust
 
+# With GGML_DIR (a ggml built outside this tree, see the script) the Q8_0 /
+# Q4_0 row quantizers are then timed against ggml's own in the same run.
 bench: $(BUILD)/qlens-bench
 	$(BUILD)/qlens-bench $(ARGS)
+	@if [ -n "$(GGML_DIR)" ]; then GGML_DIR="$(GGML_DIR)" scripts/bench_ggml_q8_0.sh; fi
 
 # The speed targets of qlens eval and qlens divergence (wall time, best of 5).
 bench-eval: $(BUILD)/qlens

@@ -67,6 +67,26 @@ typedef struct ql_qopts {
 	                    keep their fused loop where a row dequantizer
 	                    decodes its blocks (q8_0, q4_0; not with no_codes),
 	                    else take their portable path. */
+	/* The value histogram, in the scan pass (optional, initialised by the
+	 * caller): the values x themselves are counted into it (as errors
+	 * against 0: ql_ehist_finish then gives power-of-two bins with 0 on
+	 * an edge, ql_ehist_fill any others), on every thread, merged so that
+	 * the result is the same for any thread count. All of them, or with
+	 * vhist_one_unit only those of scale unit vhist_unit (the channel,
+	 * group or block of index vhist_unit in result.scales; none if out
+	 * of range). */
+	ql_ehist *vhist;
+	bool vhist_one_unit;
+	int64_t vhist_unit;
+	/* The clipped errors (optional, initialised by the caller; implies the
+	 * metrics): the errors y - x of the elements the kernel clamped (the
+	 * very elements metrics.clipped counts), counted in the quantize pass
+	 * from the tile just made. The rounding errors are then ehist minus
+	 * ehist_clip, bin by bin (qview.h). For the targets whose kernels
+	 * clamp element by element: integer (affine) and scaled float; the
+	 * block formats (kind MX, NF4, GGML) count their clamps per block and
+	 * leave it empty. */
+	ql_ehist *ehist_clip;
 } ql_qopts;
 
 typedef struct ql_qresult {

@@ -16,10 +16,19 @@
  *   ql_qview_error_hists(x, &r, 64, &rnd, &clp, NULL, &err);
  *
  * "Beyond the grid's reach": for the affine integer schemes exactly what
- * the kernel clamps (zp + rint(x / scale) outside [qmin, qmax], so the
- * clipping histogram's total equals r.metrics.clipped); for the other
- * targets, a value beyond the outermost level by more than half the
- * outermost step (the scaled grid saturates there).
+ * the kernel clamps (zp + rint(x * (1 / scale)) outside [qmin, qmax], so
+ * the clipping histogram's total equals r.metrics.clipped); for the
+ * scaled floats what the kernel saturates (asked of the kernel, element
+ * by element: again r.metrics.clipped in all); for the block formats,
+ * whose kernels count their clamps per block, a value beyond the
+ * outermost level by more than half the outermost step (the scaled grid
+ * saturates there).
+ *
+ * The histograms' bins are those of ql_ehist_finish (stats.h): a
+ * power-of-two width with 0 on an edge, counts exact. ql_quantize can
+ * count both in its own pass (ql_qopts.ehist and .ehist_clip, integer
+ * and scaled-float targets): ql_qview_split_hists then makes the two
+ * without a pass over the data.
  */
 #ifndef QLENS_QVIEW_H
 #define QLENS_QVIEW_H
@@ -52,13 +61,52 @@ int ql_qview_levels(const ql_qresult *r, int64_t unit, double *lv, int32_t *code
 bool ql_qview_is_clipped(const ql_qresult *r, int64_t i, float xi);
 
 /* The errors r->dequant[i] - x[i], rounding and clipping apart, in two
- * histograms of nbins over one range [min error, max error] (a zero range
- * is widened as ql_hist_init does). Needs r->dequant. `cancel`, if not
- * NULL, is read between chunks: when it becomes nonzero the function stops
- * and returns 1 (the histograms are freed). Returns 0, or -1 with a
- * message. */
+ * histograms over the same edges: at most nbins bins of a power-of-two
+ * width, 0 on an edge (those of ql_ehist_finish for all the errors; when
+ * every error is 0, two bins [-0.5, 0) and [0, 0.5]). One pass over the
+ * data. Needs r->dequant. `cancel`, if not NULL, is read between chunks:
+ * when it becomes nonzero the function stops and returns 1 (nothing to
+ * free). Returns 0, or -1 with a message. */
 int ql_qview_error_hists(const float *x, const ql_qresult *r, int nbins, ql_hist *round,
 			 ql_hist *clip, const volatile int *cancel, ql_error *err);
+
+/* The same two from fine histograms counted already: `all` the errors
+ * (ql_qopts.ehist), `clip` those of the clamped elements
+ * (ql_qopts.ehist_clip; NULL: none). The rounding histogram is all minus
+ * clip, bin by bin. Returns 0, or -1 with a message (bad nbins, no
+ * memory). */
+int ql_qview_split_hists(const ql_ehist *all, const ql_ehist *clip, int nbins, ql_hist *round,
+			 ql_hist *clipped, ql_error *err);
+
+/* A histogram drawn on `width` columns over [lo, hi] (out[width]): each
+ * bin's count spread over the columns its [edge, edge) overlaps, in
+ * proportion to the overlap, so that bins wider than a column (the fine
+ * histograms' power-of-two bins, zoomed in) draw as a level run, not as
+ * one column in several. Counts outside [lo, hi] are left out. */
+void ql_qview_columns(const ql_hist *h, double lo, double hi, int width, double *out);
+
+/* A histogram of unequal bins: the fine bins of a ql_ehist that hold
+ * something (stats.h), ascending. Their counts are exact and their widths
+ * are relative (1/64 to 1/128 of the magnitude of their values: narrow near
+ * 0, wide far from it), so a zoomed view keeps the detail of the values
+ * near 0 that bins of one width, set by the largest value, would lose. */
+typedef struct ql_vbins {
+	int64_t n;        /* bins */
+	double *lo, *w;   /* bin i holds the values in [lo[i], lo[i] + w[i]) (w 0: just lo) */
+	int64_t *count;
+	int64_t total;    /* all the counts, non-finite ones (not in the bins) too */
+} ql_vbins;
+
+/* The fine bins of f into *b (free with ql_vbins_free). Returns 0, or -1
+ * with a message (no memory). */
+int ql_qview_fine_bins(const ql_ehist *f, ql_vbins *b, ql_error *err);
+/* A copy of a (into *b). */
+int ql_vbins_copy(const ql_vbins *a, ql_vbins *b, ql_error *err);
+void ql_vbins_free(ql_vbins *b);
+/* As ql_qview_columns, for unequal bins: each bin's count spread over the
+ * columns it overlaps in proportion (a bin of width 0 whole into the
+ * column of its value). */
+void ql_qview_fine_columns(const ql_vbins *b, double lo, double hi, int width, double *out);
 
 /* The clipping range each calibration method chooses for n values, for a
  * scheme's symmetry and code range (as ql_quantize would for one scale):

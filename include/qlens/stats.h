@@ -119,12 +119,31 @@ void ql_ehist_free(ql_ehist *f);
 void ql_ehist_clear(ql_ehist *f);
 /* Counts the errors y[i] - x[i]. */
 void ql_ehist_add(ql_ehist *f, const float *x, const float *y, size_t n);
+/* Counts the values x[i] themselves (the errors of 0 against them: a
+ * value histogram with the same bins; src/core/vhist.c). */
+void ql_ehist_add_values(ql_ehist *f, const float *x, size_t n);
 /* a += b. */
 void ql_ehist_merge(ql_ehist *a, const ql_ehist *b);
 /* The shown histogram (see above) into *h: 1 with *h filled (free it), 0
  * when there is nothing to show (nothing counted, or every finite error
  * is 0) with *h left empty, -1 on a bad nbins or no memory (err). */
 int ql_ehist_finish(const ql_ehist *f, int nbins, ql_hist *h, ql_error *err);
+/* Calls fn(arg, lo, width, count) for every fine bin of f that holds
+ * something: its values lie in [lo, lo + width) (the bins are closed on the
+ * left, as np.histogram's); width 0 for the bin of 0 (lo = 0), lo NaN for
+ * the non-finite errors. In no particular order. Returns the bins visited. */
+typedef void (*ql_ehist_bin_fn)(void *arg, double lo, double width, int64_t count);
+int64_t ql_ehist_each(const ql_ehist *f, ql_ehist_bin_fn fn, void *arg);
+/* Adds f's counts into h's own bins (any lo, hi, nbins: ql_hist_init's, or
+ * those of a ql_ehist_finish of another histogram), each fine bin whole
+ * into the bin of its least value (h->total, below, above and nan too).
+ * Returns how many counts lie in fine bins that reach over more than one
+ * of h's bins, as far as f's min and max tell: 0 means h is exactly
+ * np.histogram's over h's edges. A finer ql_ehist_finish of a part (the
+ * clipped errors) onto the edges of the whole's is always exact: its fine
+ * bins are among the whole's, none wider than the whole's width W.
+ * (src/core/vhist.c) */
+int64_t ql_ehist_fill(const ql_ehist *f, ql_hist *h);
 
 /* The histogram of the errors y[i] - x[i] (in double): a ql_ehist of them
  * finished with nbins (the power-of-two bins above): what `qlens quantize`

@@ -266,6 +266,10 @@ QL_SIMD_CLONES
 int64_t ql_quantize_row_q4_0(const float *x, ql_block_q4_0 *y, int64_t k)
 {
 	const int64_t nb = k / QL_QK4_0;
+#if QL_HAVE_AVX2_KERNELS
+	if (ql_avx2_active()) /* the explicit AVX2 kernel (qrow_avx2.c): same bytes */
+		return ql_q4_0_row_avx2(x, y, nb);
+#endif
 	int64_t clipped = 0;
 
 	for (int64_t i = 0; i < nb; i++) {

@@ -351,3 +351,35 @@ void ql_ehist_pool_free(ql_ehist_pool *p)
 	for (int i = 0; i < QL_EHIST_POOL; i++)
 		ql_ehist_free(&p->h[i]);
 }
+
+/* ---- the fine bins one by one (ql_ehist_each) ---- */
+
+int64_t ql_ehist_each(const ql_ehist *f, ql_ehist_bin_fn fn, void *arg)
+{
+	if (!f->counts || f->n == 0)
+		return 0;
+	const int64_t FIRST = (int64_t)1 << K, NONFIN = (int64_t)2047 << K;
+	int64_t visited = 0;
+	for (int64_t s = 0; s < 2; s++) {
+		int64_t r[3][2];
+		ranges(f, s, r);
+		for (int q = 0; q < 3; q++) {
+			for (int64_t k = r[q][0]; k < r[q][1]; k++) {
+				int64_t c = f->counts[s * HALF + k];
+				if (!c)
+					continue;
+				visited++;
+				if (k >= NONFIN) {
+					fn(arg, NAN, 0.0, c);
+				} else if (k < FIRST) {
+					fn(arg, 0.0, 0.0, c);
+				} else {
+					double a, w;
+					fine_bin(k, &a, &w);
+					fn(arg, s ? -(a + w) : a, w, c);
+				}
+			}
+		}
+	}
+	return visited;
+}

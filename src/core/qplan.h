@@ -64,6 +64,14 @@ typedef struct qplan {
 	bool no_metrics;
 	struct ql_ehist_pool *ehpool;   /* opts->ehist: the jobs' fine error
 	                                   histograms (ehist_pool.h), or NULL */
+	/* opts->vhist: the jobs' value histograms, counted in the scan (or
+	 * the fused pass): of every element (vunit -1) or of unit vunit */
+	struct ql_ehist_pool *vhpool;
+	int64_t vunit;
+	/* opts->ehist_clip: the jobs' histograms of clipped errors, each held
+	 * by its job while it runs (jclip[job]) */
+	struct ql_ehist_pool *chpool;
+	struct ql_ehist **jclip;
 	const ql_qopts *opts;           /* progress and cancel (run_jobs), or NULL */
 	bool fused;                     /* scan + calibrate + quantize unit by unit */
 
@@ -164,6 +172,11 @@ void ql_qp_calib_job(void *arg, int64_t job);
 void ql_qp_unit_params(qplan *p, int64_t u, float lo, float hi);
 /* Fused calibration of one contiguous unit; false at a non-finite value. */
 bool ql_qp_calib_unit_fused(qplan *p, int64_t u, int64_t start, int64_t len);
+/* Counts x[0..len) into the value histogram v (ql_qopts.vhist). */
+void ql_qp_count_values(struct ql_ehist *v, const float *x, int64_t len);
+/* The value histogram's share of job `job`'s units [u0, u1) (every
+ * element, or unit p->vunit's) into v; scan jobs and fused jobs alike. */
+void ql_qp_job_values(const qplan *p, struct ql_ehist *v, int64_t u0, int64_t u1);
 
 /* -- quantize (quantize_units.c) -- */
 

@@ -1,24 +1,30 @@
-/* qrow_avx2.c — the Q8_0 row quantizer (blocks.c's ql_quantize_row_q8_0,
- * ggml's reference bytes) with AVX2 and F16C, at the speed of ggml's own
- * SIMD quantize_row_q8_0 (scripts/bench_ggml_q8_0.sh compares the two).
+/* qrow_avx2.c — the Q8_0 and Q4_0 row quantizers (blocks.c's
+ * ql_quantize_row_q8_0 / _q4_0, ggml's reference bytes) with AVX2 and F16C,
+ * faster than ggml's own SIMD quantize_row_q8_0 (scripts/bench_ggml_q8_0.sh
+ * compares them); then the MX / fp8 codes-only and int-group kernels.
  *
- * Why it gives the reference's bytes, block by block:
+ * Why the Q8_0 kernel gives the reference's bytes, block by block:
  *   - amax: the max of the 32 |x| taken on their bit patterns as int32
  *     (non-negative floats order as their bits), exact in any order; a bit
  *     pattern >= 0x7f800000 is an infinity or a NaN, and that block goes
  *     through the C reference instead (so does a block whose d would be
  *     subnormal, see below);
- *   - d = amax / 127 and id = 1 / d as the C does them, in scalar floats;
- *     fp16(d) by F16C's vcvtps2ph, round to nearest even like blocks.c's
- *     f32_to_fp16 (d is finite and normal here: no NaN/inf cases arise);
+ *   - d = amax / 127 and id = 1 / d as the C does them (vector divisions:
+ *     each lane the same IEEE division as the scalar one); fp16(d) by
+ *     F16C's vcvtps2ph, round to nearest even like blocks.c's f32_to_fp16
+ *     (d is finite and normal here: no NaN/inf cases arise);
  *   - the codes: with d normal, 1 / d is within an ulp of 127 / amax, so
  *     |x * id| < 127.5 and the reference's clamps to [-128, 127] change
  *     nothing; its round-half-away-from-zero of v then equals
  *     sign(v) * trunc(|v| + 0.49999997f) (checked for every float in
  *     [0, 128], see tests/test_blockspeed.c), where + is one float add and
- *     trunc is cvttps2dq. A block with amax < 2^-119 (d below FLT_MIN,
- *     where 1 / d is far from 127 / amax, even infinite) and amax == 0
- *     excepted: the zero block gives id = 0, codes 0, as here.
+ *     trunc is cvttps2dq; float addition and truncation being symmetric in
+ *     sign, that is trunc(v + copysign(0.49999997f, v)), and sign(v) is
+ *     sign(x) (id >= 0), so the constant is picked by x's sign bit (one
+ *     blend). A block with amax < 2^-119 (d below FLT_MIN, where 1 / d is
+ *     far from 127 / amax, even infinite) and amax == 0 excepted: the zero
+ *     block gives id = 0, codes 0, as here.
+ * Q4_0's reasons are at its kernel below.
  *
  * Compiled for "avx2,f16c" alone (no "fma"). ql_avx2_active() is true only
  * when the CPU has both.
@@ -102,67 +108,308 @@ AVX2F16C static inline __m256i absmax8(const float *xb, __m256i absi)
 	return _mm256_max_epi32(_mm256_max_epi32(a, b), _mm256_max_epi32(c, d));
 }
 
-/* Lane b of the result: the max of m[b]'s 8 lanes (a transposing reduction). */
-AVX2F16C static inline __m256i hmax8x8(const __m256i m[8])
+/* Lane b of the result: the max of mb's 8 lanes (a transposing reduction). */
+AVX2F16C static inline __m256i hmax8x8(__m256i m0, __m256i m1, __m256i m2, __m256i m3,
+				       __m256i m4, __m256i m5, __m256i m6, __m256i m7)
 {
-	__m256i t[4];
-	for (int k = 0; k < 4; k++)
-		t[k] = _mm256_max_epi32(_mm256_unpacklo_epi32(m[2 * k], m[2 * k + 1]),
-					_mm256_unpackhi_epi32(m[2 * k], m[2 * k + 1]));
-	__m256i u0 = _mm256_max_epi32(_mm256_unpacklo_epi64(t[0], t[1]),
-				      _mm256_unpackhi_epi64(t[0], t[1]));
-	__m256i u1 = _mm256_max_epi32(_mm256_unpacklo_epi64(t[2], t[3]),
-				      _mm256_unpackhi_epi64(t[2], t[3]));
+	__m256i t0 = _mm256_max_epi32(_mm256_unpacklo_epi32(m0, m1), _mm256_unpackhi_epi32(m0, m1));
+	__m256i t1 = _mm256_max_epi32(_mm256_unpacklo_epi32(m2, m3), _mm256_unpackhi_epi32(m2, m3));
+	__m256i t2 = _mm256_max_epi32(_mm256_unpacklo_epi32(m4, m5), _mm256_unpackhi_epi32(m4, m5));
+	__m256i t3 = _mm256_max_epi32(_mm256_unpacklo_epi32(m6, m7), _mm256_unpackhi_epi32(m6, m7));
+	__m256i u0 = _mm256_max_epi32(_mm256_unpacklo_epi64(t0, t1), _mm256_unpackhi_epi64(t0, t1));
+	__m256i u1 = _mm256_max_epi32(_mm256_unpacklo_epi64(t2, t3), _mm256_unpackhi_epi64(t2, t3));
 	return _mm256_max_epi32(_mm256_permute2x128_si256(u0, u1, 0x20),
 				_mm256_permute2x128_si256(u0, u1, 0x31));
 }
 
-/* Eight blocks at a time: their amax in one vector, d and 1 / d by two
- * vector divisions (each lane the same IEEE division as the scalar one),
- * the eight fp16 scales by one vcvtps2ph; a group holding any block that
- * is not for the fast path (see above) goes block by block. */
-AVX2F16C void ql_q8_0_row_avx2(const float *x, ql_block_q8_0 *blk, int64_t nb)
+/* The Q8_0 row, a chunk of CHUNK blocks at a time, in two passes over the
+ * chunk (8 KB of input, in L1 for the second):
+ *   1. eight blocks at a time: their amax in one vector, d and 1 / d by two
+ *      vector divisions (each lane the same IEEE division as the scalar
+ *      one), the eight fp16 scales by one vcvtps2ph; ids kept for pass 2;
+ *      the blocks not for the fast path (see the top) flagged;
+ *   2. the codes, block by block, from the ids: 4 products, + 0.49999997
+ *      with x's sign (a blend), cvttps2dq, the packs. Flagged blocks go
+ *      through the C reference.
+ * No long dependency chain in either pass (the divisions of pass 1 are not
+ * waited for by anything near them), so the out-of-order core overlaps
+ * them; pass 2 prefetches the next chunk, so its loads run while this one
+ * computes. A big output is written with streaming stores (from a chunk
+ * staged in L1) so its lines are not read first: see ql_q8_0_row_avx2. */
+#define Q8_CHUNK 64 /* blocks: 8 KB of input, 2176 = 34 * 64 bytes of output */
+
+AVX2F16C static inline __m256i q8_code8_blend(__m256 x, __m256 id, __m256 half, __m256 nhalf)
 {
-	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
+	/* v + copysign(0.49999997f, v), v = x * id, where sign(v) = sign(x) as id >= 0 */
+	return _mm256_cvttps_epi32(_mm256_add_ps(_mm256_mul_ps(x, id), _mm256_blendv_ps(half, nhalf, x)));
+}
+
+/* Pass 1 over n (a multiple of 8, <= 64) blocks: d into out[b].d, 1 / d
+ * into ids[b]; bit b of the result set where block b is not for pass 2. */
+AVX2F16C static inline uint64_t q8_pass1(const float *x, ql_block_q8_0 *out, int n, float *ids)
+{
 	const __m256i absi = _mm256_set1_epi32(INT32_MAX);
-	const __m256 half = _mm256_set1_ps(0x1.fffffep-2f); /* 0.49999997f */
 	const __m256i low = _mm256_set1_epi32((int)AMAX_LOW_BITS);
 	const __m256i inf = _mm256_set1_epi32((int)AMAX_INF_BITS - 1);
-	int64_t i = 0;
-	for (; i + 8 <= nb; i += 8) {
-		const float *xg = x + i * QL_QK8_0;
-		__m256i m[8];
-		for (int b = 0; b < 8; b++)
-			m[b] = absmax8(xg + b * QL_QK8_0, absi);
-		__m256i am = hmax8x8(m);
+	uint64_t odd = 0;
+	for (int g = 0; g < n; g += 8) {
+		const float *xg = x + g * QL_QK8_0;
+		__m256i am = hmax8x8(absmax8(xg, absi), absmax8(xg + 32, absi), absmax8(xg + 64, absi),
+				     absmax8(xg + 96, absi), absmax8(xg + 128, absi),
+				     absmax8(xg + 160, absi), absmax8(xg + 192, absi),
+				     absmax8(xg + 224, absi));
 		/* amax >= inf, or 0 < amax < 2^-119 */
 		__m256i zero = _mm256_cmpeq_epi32(am, _mm256_setzero_si256());
-		__m256i odd = _mm256_or_si256(_mm256_cmpgt_epi32(am, inf),
+		__m256i bad = _mm256_or_si256(_mm256_cmpgt_epi32(am, inf),
 					      _mm256_andnot_si256(zero, _mm256_cmpgt_epi32(low, am)));
-		if (!_mm256_testz_si256(odd, odd)) {
-			for (int b = 0; b < 8; b++)
-				q8_0_block(xg + b * QL_QK8_0, blk + i + b, absf, half);
-			continue;
-		}
+		odd |= (uint64_t)(unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(bad)) << g;
 		__m256 d = _mm256_div_ps(_mm256_castsi256_ps(am), _mm256_set1_ps(127.0f));
 		__m256 id = _mm256_andnot_ps(_mm256_castsi256_ps(zero),
 					     _mm256_div_ps(_mm256_set1_ps(1.0f), d));
-		uint16_t h[8];
-		_mm_storeu_si128((__m128i *)h,
-				 _mm256_cvtps_ph(d, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
-		for (int b = 0; b < 8; b++) {
-			const float *xb = xg + b * QL_QK8_0;
-			const __m256 idv = _mm256_permutevar8x32_ps(id, _mm256_set1_epi32(b));
-			blk[i + b].d = h[b];
-			__m256i c0 = q8_code8_fast(_mm256_mul_ps(_mm256_loadu_ps(xb), idv), absf, half);
-			__m256i c1 = q8_code8_fast(_mm256_mul_ps(_mm256_loadu_ps(xb + 8), idv), absf, half);
-			__m256i c2 = q8_code8_fast(_mm256_mul_ps(_mm256_loadu_ps(xb + 16), idv), absf, half);
-			__m256i c3 = q8_code8_fast(_mm256_mul_ps(_mm256_loadu_ps(xb + 24), idv), absf, half);
-			_mm256_storeu_si256((__m256i *)blk[i + b].qs, pack_s8(c0, c1, c2, c3));
+		_mm256_storeu_ps(ids + g, id);
+		__m128i h = _mm256_cvtps_ph(d, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+		out[g + 0].d = (uint16_t)_mm_extract_epi16(h, 0);
+		out[g + 1].d = (uint16_t)_mm_extract_epi16(h, 1);
+		out[g + 2].d = (uint16_t)_mm_extract_epi16(h, 2);
+		out[g + 3].d = (uint16_t)_mm_extract_epi16(h, 3);
+		out[g + 4].d = (uint16_t)_mm_extract_epi16(h, 4);
+		out[g + 5].d = (uint16_t)_mm_extract_epi16(h, 5);
+		out[g + 6].d = (uint16_t)_mm_extract_epi16(h, 6);
+		out[g + 7].d = (uint16_t)_mm_extract_epi16(h, 7);
+	}
+	return odd;
+}
+
+/* Pass 2: the codes of the n blocks of pass 1; prefetches the n blocks
+ * after them (the next chunk). */
+AVX2F16C static inline void q8_pass2(const float *x, ql_block_q8_0 *out, int n, const float *ids,
+				     uint64_t odd)
+{
+	const __m256 half = _mm256_set1_ps(0x1.fffffep-2f), nhalf = _mm256_set1_ps(-0x1.fffffep-2f);
+	const char *pf = (const char *)(x + n * QL_QK8_0);
+	for (int b = 0; b < n; b++) {
+		_mm_prefetch(pf + b * 128, _MM_HINT_T0);
+		_mm_prefetch(pf + b * 128 + 64, _MM_HINT_T0);
+		const float *xb = x + b * QL_QK8_0;
+		if (__builtin_expect((odd >> b) & 1, 0)) {
+			ql_quantize_row_q8_0_ref(xb, out + b, QL_QK8_0);
+			continue;
 		}
+		const __m256 id = _mm256_broadcast_ss(ids + b);
+		__m256i c0 = q8_code8_blend(_mm256_loadu_ps(xb), id, half, nhalf);
+		__m256i c1 = q8_code8_blend(_mm256_loadu_ps(xb + 8), id, half, nhalf);
+		__m256i c2 = q8_code8_blend(_mm256_loadu_ps(xb + 16), id, half, nhalf);
+		__m256i c3 = q8_code8_blend(_mm256_loadu_ps(xb + 24), id, half, nhalf);
+		_mm256_storeu_si256((__m256i *)out[b].qs, pack_s8(c0, c1, c2, c3));
+	}
+}
+
+AVX2F16C static inline void q8_chunk(const float *x, ql_block_q8_0 *out, int n)
+{
+	float ids[Q8_CHUNK];
+	uint64_t odd = q8_pass1(x, out, n, ids);
+	q8_pass2(x, out, n, ids, odd);
+}
+
+/* Output bytes from which streaming stores pay: past what the caches keep
+ * (L3 here is 32 MB shared; under it a normal store was faster, as the
+ * lines are then still cached for whoever reads them next). */
+#define Q8_STREAM_BYTES ((int64_t)8 << 20)
+
+AVX2F16C void ql_q8_0_row_avx2(const float *x, ql_block_q8_0 *blk, int64_t nb)
+{
+	ql_q8_0_row_avx2_stream(x, blk, nb, nb * (int64_t)sizeof *blk >= Q8_STREAM_BYTES);
+}
+
+AVX2F16C void ql_q8_0_row_avx2_stream(const float *x, ql_block_q8_0 *blk, int64_t nb, bool stream)
+{
+	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
+	const __m256 half = _mm256_set1_ps(0x1.fffffep-2f); /* 0.49999997f */
+	int64_t i = 0;
+	if (stream && ((uintptr_t)blk & 1) == 0) {
+		/* blocks one by one until blk + i is 64-byte aligned (34 * i
+		 * takes every even residue mod 64 within 32 blocks), then whole
+		 * chunks (2176 bytes: 34 lines) staged and streamed out */
+		for (; i < nb && (uintptr_t)(blk + i) & 63; i++)
+			q8_0_block(x + i * QL_QK8_0, blk + i, absf, half);
+		_Alignas(64) ql_block_q8_0 stage[Q8_CHUNK];
+		_Static_assert(sizeof stage % 64 == 0, "a chunk of output is whole lines");
+		for (; i + Q8_CHUNK <= nb; i += Q8_CHUNK) {
+			q8_chunk(x + i * QL_QK8_0, stage, Q8_CHUNK);
+			const __m256i *s = (const __m256i *)(const void *)stage;
+			__m256i *d = (__m256i *)(void *)(blk + i);
+			for (size_t k = 0; k < sizeof stage / 32; k++)
+				_mm256_stream_si256(d + k, _mm256_load_si256(s + k));
+		}
+		_mm_sfence();
+	}
+	for (; i + Q8_CHUNK <= nb; i += Q8_CHUNK)
+		q8_chunk(x + i * QL_QK8_0, blk + i, Q8_CHUNK);
+	int64_t r = (nb - i) & ~(int64_t)7;
+	if (r) {
+		q8_chunk(x + i * QL_QK8_0, blk + i, (int)r);
+		i += r;
 	}
 	for (; i < nb; i++)
 		q8_0_block(x + i * QL_QK8_0, blk + i, absf, half);
+}
+
+/* ---- Q4_0 ------------------------------------------------------------------- */
+
+/* ql_quantize_row_q4_0_ref's bytes and clipped count, the same two passes
+ * as Q8_0 above. Why they are the reference's:
+ *   - max (the first value of the largest magnitude, with its sign): the
+ *     largest positive bit pattern P (signed int32 max of the bits: a
+ *     negative float is a negative int) and the largest magnitude N among
+ *     the negative ones (the max of the bits with the sign flipped);
+ *     amax = max(P, N), and max = -amax where only N reaches it, +amax
+ *     otherwise (so an all-zero block gives the reference's +0). A block
+ *     where both reach amax != 0 (+amax and -amax both there: only the
+ *     order tells) goes through the C reference, as do NaN/inf blocks
+ *     (amax >= 0x7f800000) and those with 0 < amax < 2^-123 (d below
+ *     FLT_MIN);
+ *   - d = max / -8 as max * -0.125f (both exact here), 1 / d by a vector
+ *     division, fp16(d) by vcvtps2ph (round to nearest even);
+ *   - with d normal, |x * id| <= 8 (1 + 2^-23), so w = x * id + 8.5 lies
+ *     in [0.49, 16.5]: the reference's guards (w < 0, w >= 127, NaN)
+ *     never act, (int8_t)w is cvttps2dq, and only a code 16 is capped. */
+#define Q4_LOW_BITS 0x02000000u /* 2^-123: d = amax / 8 >= FLT_MIN */
+
+/* Lane-wise max of the bits (P) and of the bits with the sign flipped (N)
+ * of one block of 32. */
+AVX2F16C static inline void pn8(const float *xb, __m256i *p, __m256i *n)
+{
+	const __m256i sign = _mm256_set1_epi32(INT32_MIN);
+	__m256i a = _mm256_loadu_si256((const __m256i *)xb);
+	__m256i b = _mm256_loadu_si256((const __m256i *)(xb + 8));
+	__m256i c = _mm256_loadu_si256((const __m256i *)(xb + 16));
+	__m256i d = _mm256_loadu_si256((const __m256i *)(xb + 24));
+	*p = _mm256_max_epi32(_mm256_max_epi32(a, b), _mm256_max_epi32(c, d));
+	*n = _mm256_max_epi32(
+		_mm256_max_epi32(_mm256_xor_si256(a, sign), _mm256_xor_si256(b, sign)),
+		_mm256_max_epi32(_mm256_xor_si256(c, sign), _mm256_xor_si256(d, sign)));
+}
+
+AVX2F16C static inline uint64_t q4_pass1(const float *x, ql_block_q4_0 *out, int n, float *ids)
+{
+	const __m256i low = _mm256_set1_epi32((int)Q4_LOW_BITS);
+	const __m256i inf = _mm256_set1_epi32((int)AMAX_INF_BITS - 1);
+	const __m256i sign = _mm256_set1_epi32(INT32_MIN);
+	uint64_t odd = 0;
+	for (int g = 0; g < n; g += 8) {
+		const float *xg = x + g * QL_QK4_0;
+		__m256i p[8], m[8];
+		for (int b = 0; b < 8; b++)
+			pn8(xg + b * QL_QK4_0, &p[b], &m[b]);
+		__m256i P = hmax8x8(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]);
+		__m256i N = hmax8x8(m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7]);
+		__m256i am = _mm256_max_epi32(P, N);
+		__m256i zero = _mm256_cmpeq_epi32(am, _mm256_setzero_si256());
+		__m256i bad = _mm256_or_si256(
+			_mm256_or_si256(_mm256_cmpgt_epi32(am, inf),
+					_mm256_andnot_si256(zero, _mm256_cmpgt_epi32(low, am))),
+			_mm256_andnot_si256(zero, _mm256_cmpeq_epi32(P, N)));
+		odd |= (uint64_t)(unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(bad)) << g;
+		/* -amax where only a negative value reaches it */
+		__m256i mx = _mm256_or_si256(am, _mm256_and_si256(_mm256_cmpgt_epi32(N, P), sign));
+		__m256 d = _mm256_mul_ps(_mm256_castsi256_ps(mx), _mm256_set1_ps(-0.125f));
+		__m256 id = _mm256_andnot_ps(_mm256_castsi256_ps(zero),
+					     _mm256_div_ps(_mm256_set1_ps(1.0f), d));
+		_mm256_storeu_ps(ids + g, id);
+		__m128i h = _mm256_cvtps_ph(d, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+		out[g + 0].d = (uint16_t)_mm_extract_epi16(h, 0);
+		out[g + 1].d = (uint16_t)_mm_extract_epi16(h, 1);
+		out[g + 2].d = (uint16_t)_mm_extract_epi16(h, 2);
+		out[g + 3].d = (uint16_t)_mm_extract_epi16(h, 3);
+		out[g + 4].d = (uint16_t)_mm_extract_epi16(h, 4);
+		out[g + 5].d = (uint16_t)_mm_extract_epi16(h, 5);
+		out[g + 6].d = (uint16_t)_mm_extract_epi16(h, 6);
+		out[g + 7].d = (uint16_t)_mm_extract_epi16(h, 7);
+	}
+	return odd;
+}
+
+/* The 16 bytes of one block's codes from its ids; *clip counts the codes
+ * capped at 15 (those that were 16). */
+AVX2F16C static inline __m128i q4_0_nibbles(const float *xb, __m256 id, int64_t *clip)
+{
+	const __m256 off = _mm256_set1_ps(8.5f);
+	__m256i c0 = _mm256_cvttps_epi32(_mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(xb), id), off));
+	__m256i c1 = _mm256_cvttps_epi32(_mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(xb + 8), id), off));
+	__m256i c2 = _mm256_cvttps_epi32(_mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(xb + 16), id), off));
+	__m256i c3 = _mm256_cvttps_epi32(_mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(xb + 24), id), off));
+	/* bytes, per 128-bit lane: lane 0 codes 0-3 8-11 16-19 24-27, lane 1
+	 * codes 4-7 12-15 20-23 28-31 */
+	__m256i v = _mm256_packus_epi16(_mm256_packs_epi32(c0, c1), _mm256_packs_epi32(c2, c3));
+	*clip += __builtin_popcount((unsigned)_mm256_movemask_epi8(
+		_mm256_cmpeq_epi8(v, _mm256_set1_epi8(16))));
+	v = _mm256_min_epu8(v, _mm256_set1_epi8(15));
+	/* code j | code j + 16 << 4 in the low 8 bytes of each lane */
+	v = _mm256_or_si256(v, _mm256_slli_epi16(_mm256_bsrli_epi128(v, 8), 4));
+	return _mm_unpacklo_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+}
+
+AVX2F16C static inline int64_t q4_pass2(const float *x, ql_block_q4_0 *out, int n, const float *ids,
+					uint64_t odd)
+{
+	const char *pf = (const char *)(x + n * QL_QK4_0);
+	int64_t clip = 0;
+	for (int b = 0; b < n; b++) {
+		_mm_prefetch(pf + b * 128, _MM_HINT_T0);
+		_mm_prefetch(pf + b * 128 + 64, _MM_HINT_T0);
+		const float *xb = x + b * QL_QK4_0;
+		if (__builtin_expect((odd >> b) & 1, 0)) {
+			clip += ql_quantize_row_q4_0_ref(xb, out + b, QL_QK4_0);
+			continue;
+		}
+		_mm_storeu_si128((__m128i *)out[b].qs,
+				 q4_0_nibbles(xb, _mm256_broadcast_ss(ids + b), &clip));
+	}
+	return clip;
+}
+
+AVX2F16C static inline int64_t q4_chunk(const float *x, ql_block_q4_0 *out, int n)
+{
+	float ids[Q8_CHUNK];
+	uint64_t odd = q4_pass1(x, out, n, ids);
+	return q4_pass2(x, out, n, ids, odd);
+}
+
+AVX2F16C int64_t ql_q4_0_row_avx2(const float *x, ql_block_q4_0 *blk, int64_t nb)
+{
+	return ql_q4_0_row_avx2_stream(x, blk, nb,
+				       nb * (int64_t)sizeof *blk >= Q8_STREAM_BYTES);
+}
+
+AVX2F16C int64_t ql_q4_0_row_avx2_stream(const float *x, ql_block_q4_0 *blk, int64_t nb,
+					 bool stream)
+{
+	int64_t i = 0, clip = 0;
+	if (stream && ((uintptr_t)blk & 1) == 0) {
+		/* as for Q8_0: 18 * i takes every even residue mod 64 */
+		for (; i < nb && (uintptr_t)(blk + i) & 63; i++)
+			clip += ql_quantize_row_q4_0_ref(x + i * QL_QK4_0, blk + i, QL_QK4_0);
+		_Alignas(64) ql_block_q4_0 stage[Q8_CHUNK];
+		_Static_assert(sizeof stage % 64 == 0, "a chunk of output is whole lines");
+		for (; i + Q8_CHUNK <= nb; i += Q8_CHUNK) {
+			clip += q4_chunk(x + i * QL_QK4_0, stage, Q8_CHUNK);
+			const __m256i *s = (const __m256i *)(const void *)stage;
+			__m256i *d = (__m256i *)(void *)(blk + i);
+			for (size_t k = 0; k < sizeof stage / 32; k++)
+				_mm256_stream_si256(d + k, _mm256_load_si256(s + k));
+		}
+		_mm_sfence();
+	}
+	for (; i + Q8_CHUNK <= nb; i += Q8_CHUNK)
+		clip += q4_chunk(x + i * QL_QK4_0, blk + i, Q8_CHUNK);
+	int64_t r = (nb - i) & ~(int64_t)7;
+	if (r) {
+		clip += q4_chunk(x + i * QL_QK4_0, blk + i, (int)r);
+		i += r;
+	}
+	if (i < nb)
+		clip += ql_quantize_row_q4_0_ref(x + i * QL_QK4_0, blk + i, (nb - i) * QL_QK4_0);
+	return clip;
 }
 
 /* ---- MX blocks, codes only ---------------------------------------------------- */

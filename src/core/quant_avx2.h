@@ -100,6 +100,13 @@ int64_t ql_affine_qdq_u8_avx2(const float *x, size_t n, float scale, int32_t zp,
  * (where it stops: that block's outputs are not written). */
 /* ql_quantize_row_q8_0's bytes, nb blocks (any values): qrow_avx2.c. */
 void ql_q8_0_row_avx2(const float *x, ql_block_q8_0 *blk, int64_t nb);
+/* The same with the choice of streaming stores made by the caller (the
+ * kernel above streams from 8 MB of output on): for the tests. */
+void ql_q8_0_row_avx2_stream(const float *x, ql_block_q8_0 *blk, int64_t nb, bool stream);
+/* ql_quantize_row_q4_0's bytes and clipped count, nb blocks (any values),
+ * and the same with the choice of streaming stores given: qrow_avx2.c. */
+int64_t ql_q4_0_row_avx2(const float *x, ql_block_q4_0 *blk, int64_t nb);
+int64_t ql_q4_0_row_avx2_stream(const float *x, ql_block_q4_0 *blk, int64_t nb, bool stream);
 int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk, int8_t *codes,
 			    float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales, float *y, ql_metrics_acc *acc,
 			    int64_t flush);

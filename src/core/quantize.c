@@ -531,11 +531,25 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 	p.opts = opts;
 	p.bufs = opts ? opts->bufs : NULL;
 	r->borrowed = p.bufs != NULL;
-	ql_ehist_pool ehpool;
+	ql_ehist_pool ehpool, vhpool, chpool;
 	if (opts && opts->ehist) {
 		ql_ehist_pool_init(&ehpool);
 		p.ehpool = &ehpool;
 		p.no_metrics = false; /* the histogram is counted where the sums are */
+	}
+	p.vunit = opts && opts->vhist_one_unit ? (opts->vhist_unit < 0 ? INT64_MAX : opts->vhist_unit)
+					       : -1;
+	if (opts && opts->vhist) {
+		ql_ehist_pool_init(&vhpool);
+		p.vhpool = &vhpool;
+	}
+	bool clip_ok = true;
+	if (opts && opts->ehist_clip) {
+		ql_ehist_pool_init(&chpool);
+		p.chpool = &chpool;
+		p.no_metrics = false; /* found in the tiles the metrics read */
+		p.jclip = calloc((size_t)(p.njobs ? p.njobs : 1), sizeof *p.jclip);
+		clip_ok = p.jclip != NULL;
 	}
 	if (opts && opts->progress)
 		atomic_store(&opts->progress->total, planned_jobs(&p, s));
@@ -545,12 +559,16 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 	p.nslots = threads;
 
 	int rc = -1;
-	if (alloc_outputs(&p, opts, err) == 0 && step_scan(&p, threads, err) == 0 &&
-	    step_calibrate(&p, s, threads, err) == 0) {
+	if (!clip_ok) {
+		ql_error_set(err, "out of memory for the clipped errors' histogram");
+	} else if (alloc_outputs(&p, opts, err) == 0 && step_scan(&p, threads, err) == 0 &&
+		   step_calibrate(&p, s, threads, err) == 0) {
 		step_quantize(&p, threads);
 		if (cancelled(&p)) {
 			ql_error_set(err, "cancelled");
-		} else if (p.ehpool && ql_ehist_pool_merge(p.ehpool, opts->ehist)) {
+		} else if ((p.ehpool && ql_ehist_pool_merge(p.ehpool, opts->ehist)) ||
+			   (p.chpool && ql_ehist_pool_merge(p.chpool, opts->ehist_clip)) ||
+			   (p.vhpool && ql_ehist_pool_merge(p.vhpool, opts->vhist))) {
 			ql_error_set(err, "out of memory for the error histogram");
 		} else {
 			step_merge(&p);
@@ -559,6 +577,11 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 	}
 	if (p.ehpool)
 		ql_ehist_pool_free(p.ehpool);
+	if (p.vhpool)
+		ql_ehist_pool_free(p.vhpool);
+	if (p.chpool)
+		ql_ehist_pool_free(p.chpool);
+	free(p.jclip);
 	plan_free(&p);
 	if (rc)
 		ql_qresult_free(r);

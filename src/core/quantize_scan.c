@@ -11,6 +11,7 @@
 
 #include "qlens/affine.h"
 #include "qlens/calib.h"
+#include "ehist_pool.h"
 #include "lanes.h"
 #include "quant_avx2.h"
 #include "simd.h"
@@ -107,11 +108,73 @@ void ql_qp_scan_span(const float *x, int64_t len, float *mn, float *mx, int64_t 
 	}
 }
 
+/* ---- the value histogram (ql_qopts.vhist) ---- */
+
+void ql_qp_count_values(ql_ehist *v, const float *x, int64_t len)
+{
+	ql_ehist_add_values(v, x, (size_t)len);
+}
+
+void ql_qp_job_values(const qplan *p, ql_ehist *v, int64_t u0, int64_t u1)
+{
+	const int64_t one = p->vunit;
+	if (u1 <= u0)
+		return;
+	if (p->by_rows) { /* rows [u0, u1): all of them, or column `one` */
+		if (one < 0) {
+			ql_qp_count_values(v, p->x + u0 * p->C, (u1 - u0) * p->C);
+			return;
+		}
+		if (one >= p->C)
+			return;
+		float col[1024];
+		int64_t k = 0;
+		for (int64_t o = u0; o < u1; o++) {
+			col[k++] = p->x[o * p->C + one];
+			if (k == 1024 || o + 1 == u1) {
+				ql_qp_count_values(v, col, k);
+				k = 0;
+			}
+		}
+		return;
+	}
+	if (p->trav == TRAV_CHUNKS) { /* one scale unit: the tensor */
+		if (one > 0)
+			return;
+		int64_t s = u0 * JOB_ELEMS, e = u1 * JOB_ELEMS < p->n ? u1 * JOB_ELEMS : p->n;
+		ql_qp_count_values(v, p->x + s, e - s);
+		return;
+	}
+	if (one >= 0) {
+		if (one < u0 || one >= u1)
+			return;
+		u0 = one;
+		u1 = one + 1;
+	}
+	if (p->trav == TRAV_GROUPS) { /* consecutive groups are contiguous */
+		int64_t s0, l0, s1, l1;
+		group_span(p, u0, &s0, &l0);
+		group_span(p, u1 - 1, &s1, &l1);
+		ql_qp_count_values(v, p->x + s0, s1 + l1 - s0);
+		return;
+	}
+	for (int64_t o = 0; o < p->outer; o++) /* channels [u0, u1) of each outer index */
+		ql_qp_count_values(v, p->x + (o * p->C + u0) * p->inner, (u1 - u0) * p->inner);
+}
+
 void ql_qp_scan_job(void *arg, int64_t job)
 {
 	qplan *p = arg;
 	int64_t u0, u1, bad = 0;
 	job_units(p, job, &u0, &u1);
+	if (p->vhpool) { /* the values first: the scan below finds them in cache */
+		int slot;
+		ql_ehist *v = ql_ehist_pool_take(p->vhpool, &slot);
+		if (v) {
+			ql_qp_job_values(p, v, u0, u1);
+			ql_ehist_pool_give(p->vhpool, slot);
+		}
+	}
 	if (p->by_rows) {
 		/* rows [u0, u1), every column, into this job's own min/max */
 		float *mn = p->jmin + job * p->C, *mx = p->jmax + job * p->C;

@@ -11,6 +11,7 @@
 #include "qlens/affine.h"
 #include "qlens/scaled.h"
 #include "ehist_pool.h"
+#include "elem.h"
 #include "lanes.h"
 #include "quant_avx2.h"
 #include "simd.h"
@@ -28,6 +29,116 @@ static void tile_metrics(ql_metrics_acc *acc, const float *x, const float *y, in
 	ql_metrics_add(acc, x, y, (size_t)w);
 }
 
+/* ---- the clipped errors (ql_qopts.ehist_clip) ----
+ *
+ * Where a kernel call reports clamps, the elements it clamped are found
+ * again in the tile it just made (still in L1) by the kernel's own rule,
+ * and their errors counted. Affine: zp + rint(x * (1 / scale)) outside
+ * [qmin, qmax], in float32, computed as affine.c's affine_code computes
+ * it. Scaled float: the kernel's saturation test (fp8), or the kernel
+ * itself one element at a time (the other formats). */
+
+typedef struct clipbuf {
+	ql_ehist *ch;
+	int n;
+	float x[256], y[256];
+} clipbuf;
+
+static inline void clip_put(clipbuf *b, float x, float y)
+{
+	b->x[b->n] = x;
+	b->y[b->n] = y;
+	if (++b->n == 256) {
+		ql_ehist_add(b->ch, b->x, b->y, 256);
+		b->n = 0;
+	}
+}
+
+static void clip_flush(clipbuf *b)
+{
+	if (b->n)
+		ql_ehist_add(b->ch, b->x, b->y, (size_t)b->n);
+	b->n = 0;
+}
+
+/* The kernel's verdict (affine.c's affine_code): v = x * inv clamped to
+ * [qmin - zp - 1, qmax - zp + 1], rounded half to even by the 1.5 * 2^23
+ * trick, plus zp, outside [qmin, qmax]. Written branch-free, as the kernel
+ * is, so that it vectorises; the clipped ones are then put aside. */
+#define RNE_MAGIC 12582912.0f
+static inline int affine_clamps(float x, float inv, float zpf, float qminf, float qmaxf)
+{
+	float v = x * inv, lo = qminf - zpf - 1.0f, hi = qmaxf - zpf + 1.0f;
+	v = v > lo ? v : lo;
+	v = v < hi ? v : hi;
+	float q = zpf + ((v + RNE_MAGIC) - RNE_MAGIC);
+	return (q < qminf) | (q > qmaxf);
+}
+
+static void clip_marked(ql_ehist *ch, const float *x, const float *y, const uint8_t *m, int64_t w)
+{
+	clipbuf b = {.ch = ch};
+	for (int64_t j = 0; j < w; j++)
+		if (m[j])
+			clip_put(&b, x[j], y[j]);
+	clip_flush(&b);
+}
+
+/* The clipped ones of w (<= TILE) elements of one affine unit. */
+QL_SIMD_CLONES
+static void clip_affine(ql_ehist *ch, const float *x, const float *y, int64_t w, float scale,
+			int32_t zp, int32_t qmin, int32_t qmax)
+{
+	uint8_t m[TILE];
+	const float inv = 1.0f / scale, zpf = (float)zp, lo = (float)qmin, hi = (float)qmax;
+	for (int64_t j = 0; j < w; j++)
+		m[j] = (uint8_t)affine_clamps(x[j], inv, zpf, lo, hi);
+	clip_marked(ch, x, y, m, w);
+}
+
+/* The clipped ones of w (<= TILE) elements of row tile t of the last-axis
+ * channels (each column its own inv and zero point). */
+QL_SIMD_CLONES
+static void clip_cols(ql_ehist *ch, const ql_col_params *cp, int64_t t, const float *x,
+		      const float *y, int64_t w, int32_t qmin, int32_t qmax)
+{
+	uint8_t m[TILE];
+	const float lo = (float)qmin, hi = (float)qmax;
+	const float *inv = cp->inv + t, *zpf = cp->zpf + t;
+	for (int64_t j = 0; j < w; j++)
+		m[j] = (uint8_t)affine_clamps(x[j], inv[j], zpf[j], lo, hi);
+	clip_marked(ch, x, y, m, w);
+}
+
+/* The saturated ones of w (<= TILE) elements of a scaled-float unit: fp8
+ * by the kernel's own test (scaled.c: elem_saturates of x * inv, the one
+ * its AVX2 path equals), vectorised; other formats by asking the kernel,
+ * one element at a time. */
+QL_SIMD_CLONES
+static void clip_float(ql_ehist *ch, ql_type fmt, const float *x, const float *y, int64_t w,
+		       float scale)
+{
+	uint8_t m[TILE];
+	if (fmt == QL_FP8_E4M3 || fmt == QL_FP8_E5M2) {
+		const float inv = 1.0f / scale;
+		const uint32_t sat = fmt == QL_FP8_E4M3 ? ELEM_E4M3_SAT_FIRST : ELEM_E5M2_SAT_FIRST;
+		for (int64_t j = 0; j < w; j++)
+			m[j] = (uint8_t)elem_saturates(x[j] * inv, sat);
+	} else {
+		for (int64_t j = 0; j < w; j++) {
+			uint8_t c;
+			m[j] = ql_float_quantize(fmt, x + j, 1, scale, &c) != 0;
+		}
+	}
+	clip_marked(ch, x, y, m, w);
+}
+
+/* The clipped errors' histogram of the job whose sums are acc, or NULL. */
+static inline ql_ehist *job_clip(const qplan *p, const ql_metrics_acc *acc)
+{
+	return p->jclip ? p->jclip[acc - p->acc] : NULL;
+}
+
 /* Quantizes x[off, off + len) with scale unit s. The dequantized values go
  * to result.dequant, or to `defer` (len <= TILE) when the caller adds the
  * errors of several short spans at once, or else to a tile here whose
@@ -41,6 +152,7 @@ static void quant_span(qplan *p, int64_t off, int64_t len, int64_t s, ql_metrics
 	uint8_t ctile[TILE]; /* the codes when none are kept (opts.no_codes) */
 	const float scale = r->scales[s];
 	const int32_t z = r->zero_points ? r->zero_points[s] : 0;
+	ql_ehist *ch = job_clip(p, acc);
 
 	for (int64_t t = 0; t < len; t += TILE) {
 		int64_t w = len - t < TILE ? len - t : TILE;
@@ -48,19 +160,20 @@ static void quant_span(qplan *p, int64_t off, int64_t len, int64_t s, ql_metrics
 		float *y = r->dequant ? r->dequant + off + t : defer ? defer + t : tile;
 		bool deq = !p->no_metrics || r->dequant || defer;
 		if (p->info->kind == QL_QK_FLOAT) {
-			int64_t v = 0; /* values done by the AVX2 pass: codes and values at once */
+			int64_t v = 0, c = 0; /* v: values done by the AVX2 pass (codes and values at once) */
 #if QL_HAVE_AVX2_KERNELS
 			if (deq && (p->info->elem == QL_FP8_E4M3 || p->info->elem == QL_FP8_E5M2) &&
 			    ql_avx2_active()) {
 				v = w / 32 * 32;
-				acc->clipped += ql_fp8_qdq_avx2(p->info->elem, x + t, (size_t)v, scale,
-								ct, y);
+				c += ql_fp8_qdq_avx2(p->info->elem, x + t, (size_t)v, scale, ct, y);
 			}
 #endif
-			acc->clipped += ql_float_quantize(p->info->elem, x + t + v, (size_t)(w - v),
-							  scale, ct + v);
+			c += ql_float_quantize(p->info->elem, x + t + v, (size_t)(w - v), scale, ct + v);
+			acc->clipped += c;
 			if (deq)
 				ql_float_dequantize(p->info->elem, ct + v, (size_t)(w - v), scale, y + v);
+			if (c && ch) /* (ch implies the metrics, so deq) */
+				clip_float(ch, p->info->elem, x + t, y, w, scale);
 			if (!p->no_metrics && !defer)
 				tile_metrics(acc, x + t, y, w);
 			continue;
@@ -69,13 +182,17 @@ static void quant_span(qplan *p, int64_t off, int64_t len, int64_t s, ql_metrics
 		 * if someone reads them, the sums are those of ql_metrics_add
 		 * and the kernel counts the error histogram (acc->eh) too. */
 		ql_metrics_acc *sums = !p->no_metrics && !defer ? acc : NULL;
-		float *yo = r->dequant || defer ? y : NULL;
+		float *yo = r->dequant || defer || ch ? y : NULL;
+		int64_t c;
 		if (p->info->is_signed)
-			acc->clipped += ql_affine_qdq_s8(x + t, (size_t)w, scale, z, p->qmin, p->qmax,
-							 (int8_t *)ct, yo, sums);
+			c = ql_affine_qdq_s8(x + t, (size_t)w, scale, z, p->qmin, p->qmax, (int8_t *)ct,
+					     yo, sums);
 		else
-			acc->clipped += ql_affine_qdq_u8(x + t, (size_t)w, scale, z, p->qmin, p->qmax,
-							 ct, yo, sums);
+			c = ql_affine_qdq_u8(x + t, (size_t)w, scale, z, p->qmin, p->qmax, ct, yo,
+					     sums);
+		acc->clipped += c;
+		if (c && ch)
+			clip_affine(ch, x + t, y, w, scale, z, p->qmin, p->qmax);
 	}
 }
 
@@ -92,24 +209,29 @@ static void quant_cols(qplan *p, int64_t o, ql_metrics_acc *acc)
 		uint8_t ctile[TILE]; /* the codes when none are kept (opts.no_codes) */
 		uint8_t *codes = r->codes ? r->codes + off : ctile;
 		float *y = r->dequant ? r->dequant + off : tile;
+		int64_t c;
 #if QL_HAVE_AVX2_KERNELS
 		/* codes and dequantized values in one AVX2 pass, then the sums
 		 * and histogram of the tile (ql_metrics_add's, bit for bit) */
 		if (w % 32 == 0 && !(p->no_metrics && !r->dequant) && ql_avx2_active()) {
-			acc->clipped += ql_cols_qdq_avx2(p->info->is_signed, p->x + off, w,
-							 p->cp.inv + t, p->cp.zpf + t, r->scales + t,
-							 p->qmin, p->qmax, codes, y);
+			c = ql_cols_qdq_avx2(p->info->is_signed, p->x + off, w, p->cp.inv + t,
+					     p->cp.zpf + t, r->scales + t, p->qmin, p->qmax, codes, y);
+			acc->clipped += c;
 			if (!p->no_metrics)
 				tile_metrics(acc, p->x + off, y, w);
+			if (c && job_clip(p, acc))
+				clip_cols(job_clip(p, acc), &p->cp, t, p->x + off, y, w, p->qmin,
+					  p->qmax);
 			continue;
 		}
 #endif
 		if (p->info->is_signed)
-			acc->clipped += ql_cols_span_s8(p->x + off, (size_t)w, &p->cp, (size_t)t, qminf,
-						     qmaxf, (int8_t *)codes);
+			c = ql_cols_span_s8(p->x + off, (size_t)w, &p->cp, (size_t)t, qminf, qmaxf,
+					    (int8_t *)codes);
 		else
-			acc->clipped += ql_cols_span_u8(p->x + off, (size_t)w, &p->cp, (size_t)t, qminf,
-						     qmaxf, codes);
+			c = ql_cols_span_u8(p->x + off, (size_t)w, &p->cp, (size_t)t, qminf, qmaxf,
+					    codes);
+		acc->clipped += c;
 		if (p->no_metrics && !r->dequant)
 			continue;
 		const float *zpf = p->cp.zpf + t, *sc = r->scales + t;
@@ -124,6 +246,8 @@ static void quant_cols(qplan *p, int64_t o, ql_metrics_acc *acc)
 		}
 		if (!p->no_metrics)
 			ql_metrics_add(acc, p->x + off, y, (size_t)w);
+		if (c && job_clip(p, acc))
+			clip_cols(job_clip(p, acc), &p->cp, t, p->x + off, y, w, p->qmin, p->qmax);
 	}
 }
 
@@ -169,8 +293,11 @@ static void quant_groups(qplan *p, int64_t u0, int64_t u1, ql_metrics_acc *acc, 
 {
 	ql_qresult *r = p->r;
 	/* A fused loop over whole blocks where the target has one (AVX2); it
-	 * adds the sums and the error histogram where the loop below does. */
-	if (p->info->fast_units && p->fused && p->info->fast_units(p, u0, u1, acc))
+	 * adds the sums and the error histogram where the loop below does.
+	 * (Not for the clipped errors of integer targets: only the C path
+	 * finds them, the same codes and sums.) */
+	if (p->info->fast_units && p->fused && !(job_clip(p, acc) && p->info->kind == QL_QK_INT) &&
+	    p->info->fast_units(p, u0, u1, acc))
 		return;
 	/* The errors of short units are added a tile at a time (TILE elements
 	 * from the job's first), whether the dequantized values are kept (the
@@ -219,6 +346,20 @@ void ql_qp_quant_job(void *arg, int64_t job)
 	if (p->ehpool && !(acc->eh = ql_ehist_pool_take(p->ehpool, &eh_slot))) {
 		return; /* no memory: the pool remembers it, ql_quantize fails */
 	}
+	int ch_slot = -1, vh_slot = -1;
+	if (p->chpool && !(p->jclip[job] = ql_ehist_pool_take(p->chpool, &ch_slot))) {
+		if (p->ehpool)
+			ql_ehist_pool_give(p->ehpool, eh_slot);
+		acc->eh = NULL;
+		return; /* the same */
+	}
+	if (p->fused && p->vhpool) { /* the fused pass is the scan: count the values */
+		ql_ehist *v = ql_ehist_pool_take(p->vhpool, &vh_slot);
+		if (v) {
+			ql_qp_job_values(p, v, u0, u1);
+			ql_ehist_pool_give(p->vhpool, vh_slot);
+		}
+	}
 	bool blocky = p->blocky;
 	int slot = -1;
 	if (p->scratch) { /* a free slot: at most nslots jobs run at once */
@@ -253,5 +394,9 @@ void ql_qp_quant_job(void *arg, int64_t job)
 		atomic_store_explicit(&p->slot_busy[slot], 0, memory_order_release);
 	if (p->ehpool)
 		ql_ehist_pool_give(p->ehpool, eh_slot);
+	if (p->chpool) {
+		ql_ehist_pool_give(p->chpool, ch_slot);
+		p->jclip[job] = NULL;
+	}
 	acc->eh = NULL;
 }

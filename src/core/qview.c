@@ -183,11 +183,16 @@ static bool clipped_with(const ql_qresult *r, const reach *re, int64_t i, float 
 {
 	int64_t u = ql_qview_unit_of(r, i);
 	float scale = r->scales[u];
-	if (ql_qdtype_of(r->scheme.dtype)->kind == QL_QK_INT) {
+	const ql_qdtype_info *ti = ql_qdtype_of(r->scheme.dtype);
+	if (ti->kind == QL_QK_INT) {
 		/* the kernel's clamp, in its float32 arithmetic */
 		float inv = 1.0f / scale;
 		float q = (float)zero_point_of(r, u) + rintf(xi * inv);
 		return q < (float)r->qmin || q > (float)r->qmax;
+	}
+	if (ti->kind == QL_QK_FLOAT) { /* the kernel's saturation, asked of it */
+		uint8_t c;
+		return ql_float_quantize(ti->elem, &xi, 1, scale, &c) != 0;
 	}
 	double a = re->lo * scale, b = re->hi * scale;
 	double lo = a < b ? a : b, hi = a < b ? b : a;
@@ -264,74 +269,264 @@ static inline int64_t iter_next(unit_iter *it)
 	return u;
 }
 
+/* Rounding = all - clipped, bin by bin, on the edges of all's shown bins
+ * (every fine bin of clip is one of all's, so the fill is exact). */
+int ql_qview_split_hists(const ql_ehist *all, const ql_ehist *clip, int nbins, ql_hist *round,
+			 ql_hist *clipped, ql_error *err)
+{
+	memset(clipped, 0, sizeof *clipped);
+	int rc = ql_ehist_finish(all, nbins, round, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) { /* no error but 0 (or none): 0 on the edge of two bins */
+		if (ql_hist_init(round, 2, 0.0, 0.0, err))
+			return -1;
+		ql_ehist_fill(all, round);
+	}
+	if (ql_hist_init(clipped, round->nbins, round->lo, round->hi, err)) {
+		ql_hist_free(round);
+		return -1;
+	}
+	if (clip && ql_ehist_fill(clip, clipped) != 0) {
+		ql_hist_free(round);
+		ql_hist_free(clipped);
+		return ql_error_set(err, "the clipped errors do not fit the bins of all errors");
+	}
+	for (int j = 0; j < round->nbins; j++)
+		round->counts[j] -= clipped->counts[j];
+	round->below -= clipped->below;
+	round->above -= clipped->above;
+	round->nan -= clipped->nan;
+	round->total -= clipped->total;
+	return 0;
+}
+
 int ql_qview_error_hists(const float *x, const ql_qresult *r, int nbins, ql_hist *round,
 			 ql_hist *clip, const volatile int *cancel, ql_error *err)
 {
 	const float *y = r->dequant;
+	memset(round, 0, sizeof *round);
+	memset(clip, 0, sizeof *clip);
 	if (!y)
 		return ql_error_set(err, "the result has no dequantized values");
-	double lo = 0, hi = 0;
-	for (int64_t i = 0; i < r->nelem; i++) {
-		double e = (double)y[i] - (double)x[i];
-		lo = e < lo ? e : lo;
-		hi = e > hi ? e : hi;
-		if ((i & (CHUNK - 1)) == 0 && cancel && *cancel)
-			return 1;
-	}
-	if (ql_hist_init(round, nbins, lo, hi, err))
+	ql_ehist all, cl;
+	if (ql_ehist_init(&all, err))
 		return -1;
-	if (ql_hist_init(clip, nbins, lo, hi, err)) {
-		ql_hist_free(round);
+	if (ql_ehist_init(&cl, err)) {
+		ql_ehist_free(&all);
 		return -1;
-	}
-	if (r->metrics.clipped == 0) {
-		/* the kernel clamped (saturated) nothing: every error is a
-		 * rounding error */
-		ql_hist_add_error(round, x, y, (size_t)r->nelem);
-		return 0;
 	}
 	reach re = unit_reach(r);
 	unit_iter it;
 	iter_init(&it, r);
-	bool affine = ql_qdtype_of(r->scheme.dtype)->kind == QL_QK_INT;
+	const ql_qdtype_info *ti = ql_qdtype_of(r->scheme.dtype);
+	/* the kernel clamped (saturated) nothing: every error is a rounding one */
+	const bool none = r->metrics.clipped == 0;
 	int64_t cur = -1;
-	float inv = 0, zp = 0, ulo = 0, uhi = 0;
-	int64_t start = 0;
-	bool run_clip = false;
-	for (int64_t i = 0; i <= r->nelem; i++) {
-		bool c = false;
-		if (i < r->nelem) {
+	float scale = 0, inv = 0, zp = 0, ulo = 0, uhi = 0;
+	enum { B = 256 };
+	float cx[B], cy[B];
+	int nc = 0;
+	int rc = 0;
+	for (int64_t i0 = 0; i0 < r->nelem && !rc; i0 += CHUNK) {
+		if (cancel && *cancel) {
+			rc = 1;
+			break;
+		}
+		int64_t i1 = r->nelem - i0 < CHUNK ? r->nelem : i0 + CHUNK;
+		ql_ehist_add(&all, x + i0, y + i0, (size_t)(i1 - i0));
+		for (int64_t i = i0; i < i1 && !none; i++) {
 			int64_t u = iter_next(&it);
 			if (u != cur) { /* the unit's numbers, once per unit */
 				cur = u;
-				float scale = r->scales[u];
+				scale = r->scales[u];
 				inv = 1.0f / scale;
 				zp = (float)zero_point_of(r, u);
 				double a = re.lo * scale, b = re.hi * scale;
 				ulo = (float)(a < b ? a : b);
 				uhi = (float)(a < b ? b : a);
 			}
-			if (affine) { /* the kernel's clamp, in its float32 arithmetic */
+			bool c;
+			if (ti->kind == QL_QK_INT) { /* the kernel's clamp, in its float32 arithmetic */
 				float q = zp + rintf(x[i] * inv);
 				c = q < (float)r->qmin || q > (float)r->qmax;
+			} else if (ti->kind == QL_QK_FLOAT) { /* the kernel's saturation */
+				uint8_t code;
+				c = ql_float_quantize(ti->elem, x + i, 1, scale, &code) != 0;
 			} else {
 				c = x[i] < ulo || x[i] > uhi;
 			}
-		}
-		if (i == r->nelem || c != run_clip) {
-			if (i > start)
-				ql_hist_add_error(run_clip ? clip : round, x + start, y + start,
-						  (size_t)(i - start));
-			start = i;
-			run_clip = c;
-		}
-		if ((i & (CHUNK - 1)) == 0 && cancel && *cancel) {
-			ql_hist_free(round);
-			ql_hist_free(clip);
-			return 1;
+			if (c) {
+				cx[nc] = x[i];
+				cy[nc] = y[i];
+				if (++nc == B) {
+					ql_ehist_add(&cl, cx, cy, B);
+					nc = 0;
+				}
+			}
 		}
 	}
+	if (nc)
+		ql_ehist_add(&cl, cx, cy, (size_t)nc);
+	if (!rc && ql_qview_split_hists(&all, &cl, nbins, round, clip, err))
+		rc = -1;
+	ql_ehist_free(&all);
+	ql_ehist_free(&cl);
+	return rc;
+}
+
+/* Adds cnt over the columns [a, e) covers, a and e in column units (0 is
+ * the view's lo, width its hi), each its share of the overlap; an interval
+ * too narrow to have width there goes whole to the column of a. */
+static void spread(double a, double e, double cnt, int width, double *out)
+{
+	if (!(e > a)) { /* a point, or too narrow to tell from one here */
+		if (a < 0 || a > width)
+			return;
+		int c = (int)floor(a);
+		out[c >= width ? width - 1 : c] += cnt;
+		return;
+	}
+	if (e <= 0 || a >= width)
+		return;
+	int ca = a < 0 ? 0 : (int)floor(a), cb = e >= width ? width - 1 : (int)floor(e);
+	for (int c = ca; c <= cb; c++) {
+		double ov = (e < c + 1 ? e : c + 1) - (a > c ? a : c);
+		if (ov > 0)
+			out[c] += cnt * ov / (e - a);
+	}
+}
+
+void ql_qview_columns(const ql_hist *h, double lo, double hi, int width, double *out)
+{
+	for (int c = 0; c < width; c++)
+		out[c] = 0;
+	if (!h || !h->counts || width <= 0 || !(hi > lo) || h->nbins < 1)
+		return;
+	const double bw = (h->hi - h->lo) / h->nbins, k = width / (hi - lo);
+	for (int i = 0; i < h->nbins; i++) {
+		if (!h->counts[i])
+			continue;
+		double a = h->lo + i * bw, b = i + 1 == h->nbins ? h->hi : h->lo + (i + 1) * bw;
+		spread((a - lo) * k, (b - lo) * k, (double)h->counts[i], width, out);
+	}
+}
+
+/* ---- unequal bins: a fine histogram's own ---- */
+
+typedef struct collect {
+	ql_vbins *b;
+	int64_t cap;
+	bool oom;
+} collect;
+
+static void collect_bin(void *arg, double lo, double w, int64_t c)
+{
+	collect *a = arg;
+	ql_vbins *b = a->b;
+	b->total += c;
+	if (isnan(lo) || a->oom)
+		return;
+	if (b->n == a->cap) {
+		int64_t cap = a->cap ? 2 * a->cap : 1024;
+		double *l = realloc(b->lo, (size_t)cap * sizeof *l);
+		if (l)
+			b->lo = l;
+		double *w2 = l ? realloc(b->w, (size_t)cap * sizeof *w2) : NULL;
+		if (w2)
+			b->w = w2;
+		int64_t *c2 = w2 ? realloc(b->count, (size_t)cap * sizeof *c2) : NULL;
+		if (!c2) {
+			a->oom = true;
+			return;
+		}
+		b->count = c2;
+		a->cap = cap;
+	}
+	b->lo[b->n] = lo;
+	b->w[b->n] = w;
+	b->count[b->n] = c;
+	b->n++;
+}
+
+typedef struct vbin {
+	double lo, w;
+	int64_t c;
+} vbin;
+
+static int cmp_vbin(const void *x, const void *y)
+{
+	const vbin *a = x, *b = y;
+	return a->lo < b->lo ? -1 : a->lo > b->lo;
+}
+
+void ql_vbins_free(ql_vbins *b)
+{
+	free(b->lo);
+	free(b->w);
+	free(b->count);
+	memset(b, 0, sizeof *b);
+}
+
+int ql_qview_fine_bins(const ql_ehist *f, ql_vbins *b, ql_error *err)
+{
+	memset(b, 0, sizeof *b);
+	collect a = {b, 0, false};
+	ql_ehist_each(f, collect_bin, &a);
+	vbin *v = a.oom ? NULL : malloc((size_t)(b->n ? b->n : 1) * sizeof *v);
+	if (!v) {
+		ql_vbins_free(b);
+		return ql_error_set(err, "out of memory for a histogram");
+	}
+	for (int64_t i = 0; i < b->n; i++)
+		v[i] = (vbin){b->lo[i], b->w[i], b->count[i]};
+	qsort(v, (size_t)b->n, sizeof *v, cmp_vbin); /* no two bins share a left edge */
+	for (int64_t i = 0; i < b->n; i++) {
+		b->lo[i] = v[i].lo;
+		b->w[i] = v[i].w;
+		b->count[i] = v[i].c;
+	}
+	free(v);
 	return 0;
+}
+
+int ql_vbins_copy(const ql_vbins *a, ql_vbins *b, ql_error *err)
+{
+	memset(b, 0, sizeof *b);
+	size_t n = (size_t)(a->n ? a->n : 1);
+	b->lo = malloc(n * sizeof *b->lo);
+	b->w = malloc(n * sizeof *b->w);
+	b->count = malloc(n * sizeof *b->count);
+	if (!b->lo || !b->w || !b->count) {
+		ql_vbins_free(b);
+		return ql_error_set(err, "out of memory for a histogram");
+	}
+	if (a->n) {
+		memcpy(b->lo, a->lo, (size_t)a->n * sizeof *b->lo);
+		memcpy(b->w, a->w, (size_t)a->n * sizeof *b->w);
+		memcpy(b->count, a->count, (size_t)a->n * sizeof *b->count);
+	}
+	b->n = a->n;
+	b->total = a->total;
+	return 0;
+}
+
+void ql_qview_fine_columns(const ql_vbins *b, double lo, double hi, int width, double *out)
+{
+	for (int c = 0; c < width; c++)
+		out[c] = 0;
+	if (!b || width <= 0 || !(hi > lo))
+		return;
+	const double k = width / (hi - lo);
+	for (int64_t i = 0; i < b->n; i++) {
+		double a = b->lo[i], e = a + b->w[i];
+		if (b->w[i] == 0) { /* a point: [lo, hi] holds it, hi too */
+			if (a >= lo && a <= hi)
+				spread((a - lo) * k, (a - lo) * k, (double)b->count[i], width, out);
+			continue;
+		}
+		spread((a - lo) * k, (e - lo) * k, (double)b->count[i], width, out);
+	}
 }
 
 int ql_qview_calib_marks(const float *x, size_t n, const ql_scheme *s, int32_t qmin, int32_t qmax,

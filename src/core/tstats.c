@@ -3,8 +3,11 @@
  *
  * Pass 1 over x: the counts, min, max, sum, absmax per row and column, and a
  * copy of the finite values. Pass 2 over the copy: the sum of squared
- * deviations (two passes: no cancellation for data far from zero) and the
- * histogram. Last, the percentiles: the ranks they need (two per
+ * deviations (two passes: no cancellation for data far from zero) and, in
+ * the same sweep, the histogram (np.histogram's equal bins over [min, max]
+ * need pass 1's range, as the deviations need its mean; so it is counted
+ * there, slice by slice while the slice is in cache, not in a sweep of its
+ * own). Last, the percentiles: the ranks they need (two per
  * percentile: the neighbours NumPy interpolates between) are selected in
  * increasing order, each by quickselect on the part of the copy not yet
  * ordered, so the whole costs a few passes, not a sort. Work is done in
@@ -22,6 +25,7 @@
 const double ql_tstats_pcts[QL_TSTATS_NPCT] = {0.1, 1.0, 50.0, 99.0, 99.9};
 
 #define CHUNK ((size_t)1 << 20)
+#define SLICE ((size_t)1 << 14) /* pass 2's step: 64 KB of floats, a divisor of CHUNK */
 
 typedef struct job {
 	ql_tstats_progress_fn fn;
@@ -187,28 +191,32 @@ static int compute(const float *x, float *a, bool own_a, const int64_t *shape, i
 		s->max = mx;
 		s->absmax = fabs(mn) > fabs(mx) ? fabs(mn) : fabs(mx);
 		s->mean = sum / (double)m;
+	}
+	if (nbins > 0 && ql_hist_init(&s->hist, nbins, s->min, s->max, err)) {
+		if (own_a)
+			free(a);
+		ql_tstats_free(s);
+		return -1;
+	}
+	if (m > 0) {
+		/* pass 2: the squared deviations and the histogram (its bins need
+		 * min and max, as the deviations need the mean), a slice at a time
+		 * so that the histogram reads what the sum just read, in cache */
 		double ss = 0;
-		for (size_t i = 0; i < m; i++) {
-			double d = a[i] - s->mean;
-			ss += d * d;
-			if ((i + 1) % CHUNK == 0 && !step(&j, (double)CHUNK))
+		for (size_t i0 = 0; i0 < m; i0 += SLICE) {
+			size_t i1 = m - i0 < SLICE ? m : i0 + SLICE;
+			for (size_t i = i0; i < i1; i++) {
+				double d = a[i] - s->mean;
+				ss += d * d;
+			}
+			if (nbins > 0)
+				ql_hist_add(&s->hist, a + i0, i1 - i0);
+			if (i1 % CHUNK == 0 && !step(&j, (double)CHUNK))
 				goto cancelled;
 		}
 		s->std = sqrt(ss / (double)m);
 	}
 	j.done = 2.0 * (double)n;
-	if (nbins > 0) {
-		if (ql_hist_init(&s->hist, nbins, s->min, s->max, err)) {
-			if (own_a)
-				free(a);
-			ql_tstats_free(s);
-			return -1;
-		}
-		for (size_t i = 0; i < m; i += CHUNK) {
-			size_t k = m - i < CHUNK ? m - i : CHUNK;
-			ql_hist_add(&s->hist, a + i, k);
-		}
-	}
 	if (m > 0 && !percentiles(a, m, s->pct, &j))
 		goto cancelled;
 	if (own_a)

@@ -394,8 +394,10 @@ static bool index_lists(const index_data *ix, const char *file)
 	return false;
 }
 
-/* For a shard path: the index next to it that lists it (malloc'd), or NULL. */
-static char *find_index_for(const char *shard_path)
+/* For a shard path: the index next to it that lists it (malloc'd), or NULL;
+ * with ixp, also that index, parsed (the caller frees it), so that opening
+ * a shard reads its index once. */
+static char *find_index_for(const char *shard_path, index_data **ixp)
 {
 	char *dir = dir_of(shard_path);
 	if (!dir)
@@ -409,10 +411,15 @@ static char *find_index_for(const char *shard_path)
 				continue;
 			char *p = join(dir, de->d_name);
 			index_data *ix = p ? load_index(p, true, NULL) : NULL;
-			if (ix && index_lists(ix, base_name(shard_path)))
+			if (ix && index_lists(ix, base_name(shard_path))) {
 				found = p;
-			else
+				if (ixp) {
+					*ixp = ix;
+					ix = NULL;
+				}
+			} else {
 				free(p);
+			}
 			index_free(ix);
 		}
 		closedir(d);
@@ -434,7 +441,7 @@ static bool shards_probe(const char *path, const uint8_t *head, size_t n, const 
 	}
 	if (!ends_with(path, ".safetensors"))
 		return false;
-	char *idx = find_index_for(path);
+	char *idx = find_index_for(path, NULL);
 	free(idx);
 	return idx != NULL;
 }
@@ -562,12 +569,10 @@ static int shards_open(ql_source *src, ql_error *err)
 			return ql_error_set(err, "index is empty");
 		root = parse_index(src->map, src->size, err);
 	} else {
-		index_path = find_index_for(src->path);
+		root = NULL;
+		index_path = find_index_for(src->path, &root);
 		if (!index_path)
 			return ql_error_set(err, "the index next to this shard has gone");
-		root = load_index(index_path, true, err);
-		if (!root)
-			ql_error_prefix(err, "%s", index_path);
 	}
 	if (!root) {
 		free(index_path);

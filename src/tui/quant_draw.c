@@ -282,8 +282,8 @@ static void draw_errors(const ql_theme *th, WINDOW *w, int y, int x0, int width,
 	if (width > 1024)
 		width = 1024;
 	double lo = res->err_round.lo, hi = res->err_round.hi;
-	ql_plot_columns(&res->err_round, lo, hi, width, a);
-	ql_plot_columns(&res->err_clip, lo, hi, width, b);
+	ql_qview_columns(&res->err_round, lo, hi, width, a);
+	ql_qview_columns(&res->err_clip, lo, hi, width, b);
 	ql_plot_bars(th, w, y, x0, rows, a, b, width, st->logc, QL_R_GOOD, QL_R_WARN);
 	char l[48], r[48], legend[128];
 	int yy = y + rows;
@@ -477,7 +477,7 @@ void ql_quant_draw(ql_app *app, void *vst, WINDOW *w)
 		vh--;
 	}
 	double cnt[1024];
-	ql_plot_columns(&res->values, vlo, vhi, width, cnt);
+	ql_qview_fine_columns(&res->values, vlo, vhi, width, cnt);
 	ql_plot_bars(th, w, y, x0, vh, cnt, NULL, width, st->logc, QL_R_AXIS, QL_R_AXIS);
 	if (res->r.nscales > 1) {
 		char s[96];

@@ -23,7 +23,6 @@
 #include "qlens/quant.h"
 #include "qlens/stats.h"
 
-#define QX_VALUE_BINS 2048
 #define QX_ERROR_BINS 512
 /* Calibration marks for at most this many shown values (sorting 64M for
  * the percentile would take the marks thread seconds per change). */
@@ -46,7 +45,8 @@ typedef struct qx_result {
 	int64_t unit;          /* job.unit clamped to the scales there are */
 	int64_t unit_n;        /* values in that unit */
 	float view_min, view_max; /* their range */
-	ql_hist values;        /* their histogram over [lo, hi] below */
+	ql_vbins values;       /* their histogram: the fine bins ql_quantize's
+	                          scan counted them into (qview.h) */
 	double lo, hi;         /* the value axis: the values, the clip and 0 */
 	double levels[QL_QVIEW_MAX_LEVELS];
 	int32_t codes[QL_QVIEW_MAX_LEVELS];

@@ -53,6 +53,38 @@ static bool same_key(const mkey *a, const mkey *b)
 	       a->qmax == b->qmax && a->percentile == b->percentile;
 }
 
+/* What the shown unit's values depend on, known before quantizing: the
+ * tensor (and its outlier) and how it is cut into units (a block format's
+ * own blocks: its dtype). */
+typedef struct vkey {
+	bool outlier;
+	int64_t unit;
+	ql_granularity gran;
+	int axis;
+	int64_t group;
+	ql_qdtype block_dtype;
+} vkey;
+
+static vkey vkey_of(const qx_job *job, int ndim)
+{
+	const ql_scheme *s = &job->scheme;
+	vkey k;
+	memset(&k, 0, sizeof k);
+	k.outlier = job->outlier;
+	k.gran = ql_qdtype_of(s->dtype)->quantize_block ? QL_GRAN_BLOCK : s->gran;
+	k.unit = k.gran == QL_GRAN_TENSOR ? 0 : job->unit < 0 ? 0 : job->unit;
+	k.axis = k.gran == QL_GRAN_CHANNEL ? (s->axis < 0 ? s->axis + ndim : s->axis) : 0;
+	k.group = k.gran == QL_GRAN_GROUP ? s->group : 0;
+	k.block_dtype = k.gran == QL_GRAN_BLOCK ? s->dtype : 0;
+	return k;
+}
+
+static bool same_vkey(const vkey *a, const vkey *b)
+{
+	return a->outlier == b->outlier && a->unit == b->unit && a->gran == b->gran &&
+	       a->axis == b->axis && a->group == b->group && a->block_dtype == b->block_dtype;
+}
+
 /* Integer targets only: the calibration methods choose a clip for those.
  * A manual clip (a user scale) keeps them, to compare it with. */
 static bool wants_marks(const qx_result *res)
@@ -96,10 +128,15 @@ struct qx_worker {
 	float outlier_value, outlier_saved;
 	bool outlier_on;
 	float *gather;         /* room for one unit's values */
-	/* the last value histogram, kept while its values and axis stay */
-	ql_hist vcache;
-	mkey vkey;
-	double vlo, vhi;
+	/* the fine histograms ql_quantize fills (made once, cleared per job):
+	 * the errors, the clipped ones' and the shown unit's values */
+	ql_ehist eh_all, eh_clip, vh;
+	bool eh_made;
+	/* the last value histogram, kept while its values stay the same */
+	ql_vbins vcache;
+	vkey vkey;
+	float vmin, vmax;
+	int64_t vn;
 	bool vcached;
 };
 
@@ -118,7 +155,7 @@ void qx_result_free(qx_result *r)
 		return;
 	if (!r->failed) {
 		ql_qresult_free(&r->r);
-		ql_hist_free(&r->values);
+		ql_vbins_free(&r->values);
 		ql_hist_free(&r->err_round);
 		ql_hist_free(&r->err_clip);
 	}
@@ -165,8 +202,32 @@ static qx_result *compute(qx_worker *w, const qx_job *job)
 	atomic_store(&w->progress.done, 0);
 	atomic_store(&w->progress.total, 0);
 	set_stage(w, "quantizing", job->gen);
+	if (!w->eh_made) {
+		if (ql_ehist_init(&w->eh_all, &res->err) || ql_ehist_init(&w->eh_clip, &res->err) ||
+		    ql_ehist_init(&w->vh, &res->err)) {
+			ql_ehist_free(&w->eh_all);
+			ql_ehist_free(&w->eh_clip);
+			res->failed = true;
+			return res;
+		}
+		w->eh_made = true;
+	}
+	/* Everything shown comes from the quantize run itself: the shown
+	 * unit's values counted in its scan (unless the same values were
+	 * counted last time), the errors and, where the kernels clamp element
+	 * by element, the clipped ones in its quantize pass. */
+	const ql_qkind kind = ql_qdtype_of(job->scheme.dtype)->kind;
+	const bool split_fused = kind == QL_QK_INT || kind == QL_QK_FLOAT;
+	vkey vk = vkey_of(job, w->ndim);
+	const bool vhit = w->vcached && same_vkey(&vk, &w->vkey);
+	ql_ehist_clear(&w->eh_all);
+	ql_ehist_clear(&w->eh_clip);
+	ql_ehist_clear(&w->vh);
 	ql_qopts qo = {.dequant = true, .threads = job->threads, .progress = &w->progress,
-		       .cancel = &w->cancel};
+		       .cancel = &w->cancel,
+		       .ehist = split_fused ? &w->eh_all : NULL,
+		       .ehist_clip = split_fused ? &w->eh_clip : NULL,
+		       .vhist = vhit ? NULL : &w->vh, .vhist_one_unit = true, .vhist_unit = vk.unit};
 	if (ql_scheme_validate(&job->scheme, w->shape, w->ndim, &res->err) ||
 	    ql_quantize(w->x, w->shape, w->ndim, &job->scheme, &qo, &res->r, &res->err)) {
 		if (w->cancel) { /* stopped mid-run for a newer job: nothing to show */
@@ -187,9 +248,37 @@ static qx_result *compute(qx_worker *w, const qx_job *job)
 	res->unit = job->unit < 0 ? 0 : job->unit >= res->r.nscales ? res->r.nscales - 1 : job->unit;
 	if (res->unit < 0)
 		res->unit = 0;
-	const float *v = unit_values(w, res);
-	if (!ql_range(v, (size_t)res->unit_n, &res->view_min, &res->view_max))
-		res->view_min = res->view_max = 0;
+	if (!vhit && res->unit != vk.unit) {
+		/* the unit asked for is beyond this scheme's: the last one's
+		 * values, counted here */
+		vk.unit = res->unit;
+		const float *v = unit_values(w, res);
+		ql_ehist_add_values(&w->vh, v, (size_t)res->unit_n);
+	}
+	if (!vhit) { /* the new values' histogram: the fine bins themselves */
+		if (w->vcached)
+			ql_vbins_free(&w->vcache);
+		w->vcached = false;
+		if (ql_qview_fine_bins(&w->vh, &w->vcache, &res->err)) {
+			ql_qresult_free(&res->r);
+			res->failed = true;
+			return res;
+		}
+		w->vcached = true;
+		w->vkey = vk;
+		w->vn = w->vh.n;
+		w->vmin = w->vh.n ? (float)w->vh.min : 0.0f;
+		w->vmax = w->vh.n ? (float)w->vh.max : 0.0f;
+	}
+	res->unit_n = w->vn;
+	res->view_min = w->vmin;
+	res->view_max = w->vmax;
+	if (ql_vbins_copy(&w->vcache, &res->values, &res->err)) {
+		ql_qresult_free(&res->r);
+		res->failed = true;
+		return res;
+	}
+
 	res->nlevels = ql_qview_levels(&res->r, res->unit, res->levels, res->codes, QL_QVIEW_MAX_LEVELS);
 	double lo = fmin(0.0, res->view_min), hi = fmax(0.0, res->view_max);
 	if (res->r.nscales > 0) {
@@ -206,40 +295,14 @@ static qx_result *compute(qx_worker *w, const qx_job *job)
 	}
 	res->lo = lo;
 	res->hi = hi;
-	if (ql_hist_init(&res->values, QX_VALUE_BINS, lo, hi, &res->err)) {
-		ql_qresult_free(&res->r);
-		res->failed = true;
-		return res;
-	}
-	/* a new scheme over the same values and axis: the same histogram */
-	mkey vk = key_of(res);
-	vk.sym = false, vk.qmin = vk.qmax = 0, vk.percentile = 0;
-	if (w->vcached && same_key(&vk, &w->vkey) && w->vlo == lo && w->vhi == hi) {
-		memcpy(res->values.counts, w->vcache.counts, QX_VALUE_BINS * sizeof *res->values.counts);
-		res->values.below = w->vcache.below;
-		res->values.above = w->vcache.above;
-		res->values.nan = w->vcache.nan;
-		res->values.total = w->vcache.total;
-	} else {
-		ql_hist_add(&res->values, v, (size_t)res->unit_n);
-		if (w->vcached)
-			ql_hist_free(&w->vcache);
-		w->vcached = ql_hist_init(&w->vcache, QX_VALUE_BINS, lo, hi, NULL) == 0;
-		if (w->vcached) {
-			memcpy(w->vcache.counts, res->values.counts, QX_VALUE_BINS * sizeof *res->values.counts);
-			w->vcache.below = res->values.below;
-			w->vcache.above = res->values.above;
-			w->vcache.nan = res->values.nan;
-			w->vcache.total = res->values.total;
-			w->vkey = vk;
-			w->vlo = lo;
-			w->vhi = hi;
-		}
-	}
-	int rc = ql_qview_error_hists(w->x, &res->r, QX_ERROR_BINS, &res->err_round, &res->err_clip,
-				      &w->cancel, &res->err);
+	/* the errors: from the quantize pass where it split them, else (the
+	 * block formats) in one pass here */
+	int rc = split_fused ? ql_qview_split_hists(&w->eh_all, &w->eh_clip, QX_ERROR_BINS,
+						    &res->err_round, &res->err_clip, &res->err)
+			     : ql_qview_error_hists(w->x, &res->r, QX_ERROR_BINS, &res->err_round,
+						    &res->err_clip, &w->cancel, &res->err);
 	if (rc) {
-		ql_hist_free(&res->values);
+		ql_vbins_free(&res->values);
 		ql_qresult_free(&res->r);
 		if (rc > 0) {
 			free(res);
@@ -433,7 +496,12 @@ static void destroy(qx_worker *w)
 	qx_result_free(w->ready);
 	free(w->want_x);
 	if (w->vcached)
-		ql_hist_free(&w->vcache);
+		ql_vbins_free(&w->vcache);
+	if (w->eh_made) {
+		ql_ehist_free(&w->eh_all);
+		ql_ehist_free(&w->eh_clip);
+		ql_ehist_free(&w->vh);
+	}
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
 	pthread_cond_destroy(&w->marks_cv);

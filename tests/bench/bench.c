@@ -33,6 +33,7 @@
 #include "qlens/mx.h"
 #include "qlens/nf4.h"
 #include "qlens/quant.h"
+#include "qlens/qview.h"
 #include "qlens/scheme_text.h"
 #include "qlens/stats.h"
 
@@ -246,6 +247,114 @@ static void bench_scheme(const bench *b, const char *name, const ql_scheme *s, b
 	bench_scheme_h(b, name, s, dequant, metrics, false);
 }
 
+/* The quantization explorer's work for one change (qx_worker.c), on the
+ * whole tensor per tensor with a scale that clips (some of the values beyond
+ * 6): ql_quantize keeping the dequantized copy, then the value histogram and
+ * the error histograms split into rounding and clipping. "views" mode 0:
+ * nothing but the quantize; 1: the histograms counted in its own passes
+ * (ql_qopts.vhist, .ehist, .ehist_clip; finished and split after); 3: the
+ * value histogram alone (ql_qopts.vhist, counted in the scan); 2: as
+ * the explorer did before, in passes of their own after it: the values'
+ * range, their 2048 bins, the errors' range, then every element classified
+ * and its error counted (ql_hist_add_error by runs). */
+static void views_before(const float *x, const ql_qresult *r, ql_hist *vh, ql_hist *er,
+			 ql_hist *ec)
+{
+	float vmin, vmax;
+	if (!ql_range(x, (size_t)r->nelem, &vmin, &vmax))
+		vmin = vmax = 0;
+	ql_hist_init(vh, 2048, fmin(vmin, 0), fmax(vmax, 0), NULL);
+	ql_hist_add(vh, x, (size_t)r->nelem);
+	const float *y = r->dequant;
+	double lo = 0, hi = 0;
+	for (int64_t i = 0; i < r->nelem; i++) {
+		double e = (double)y[i] - (double)x[i];
+		lo = e < lo ? e : lo;
+		hi = e > hi ? e : hi;
+	}
+	ql_hist_init(er, 512, lo, hi, NULL);
+	ql_hist_init(ec, 512, lo, hi, NULL);
+	const float inv = 1.0f / r->scales[0], zp = r->zero_points ? (float)r->zero_points[0] : 0;
+	int64_t start = 0;
+	bool run = false;
+	for (int64_t i = 0; i <= r->nelem; i++) {
+		bool c = false;
+		if (i < r->nelem) {
+			float q = zp + rintf(x[i] * inv);
+			c = q < (float)r->qmin || q > (float)r->qmax;
+		}
+		if (i == r->nelem || c != run) {
+			if (i > start)
+				ql_hist_add_error(run ? ec : er, x + start, y + start, (size_t)(i - start));
+			start = i;
+			run = c;
+		}
+	}
+}
+
+static void bench_views(const bench *b, const char *name, int mode)
+{
+	if (!wanted(b, name))
+		return;
+	ql_scheme s;
+	ql_scheme_init(&s);
+	s.has_scale = true;
+	s.scale = 6.0f / 127.0f;
+	int64_t shape[2] = {b->rows, b->cols};
+	ql_qbufs bufs = {0};
+	ql_ehist eh, ch, vh;
+	ql_error err;
+	if (ql_ehist_init(&eh, &err) || ql_ehist_init(&ch, &err) || ql_ehist_init(&vh, &err))
+		return;
+	double t[REPS];
+	int64_t clipped = 0, nclip = 0;
+	for (int rep = 0; rep < REPS; rep++) {
+		double t0 = now();
+		ql_ehist_clear(&eh);
+		ql_ehist_clear(&ch);
+		ql_ehist_clear(&vh);
+		ql_qopts o = {.dequant = true, .threads = b->threads, .bufs = &bufs};
+		if (mode == 1) {
+			o.ehist = &eh;
+			o.ehist_clip = &ch;
+		}
+		if (mode == 1 || mode == 3)
+			o.vhist = &vh;
+		ql_qresult r;
+		if (ql_quantize(b->x, shape, 2, &s, &o, &r, &err)) {
+			fprintf(stderr, "qlens-bench: %s: %s\n", name, err.msg);
+			exit(1);
+		}
+		ql_hist v = {0}, hr = {0}, hc = {0};
+		if (mode == 1) {
+			if (ql_ehist_finish(&vh, 2048, &v, &err) > 0)
+				ql_hist_free(&v);
+			if (ql_qview_split_hists(&eh, &ch, 512, &hr, &hc, &err) == 0) {
+				nclip = hc.total;
+				ql_hist_free(&hr);
+				ql_hist_free(&hc);
+			}
+		} else if (mode == 2) {
+			views_before(b->x, &r, &v, &hr, &hc);
+			nclip = hc.total;
+			ql_hist_free(&v);
+			ql_hist_free(&hr);
+			ql_hist_free(&hc);
+		}
+		clipped = r.metrics.clipped;
+		ql_qresult_free(&r);
+		t[rep] = now() - t0;
+	}
+	ql_qbufs_free(&bufs);
+	ql_ehist_free(&eh);
+	ql_ehist_free(&ch);
+	ql_ehist_free(&vh);
+	report(b, name, t, REPS, b->threads ? b->threads : b->cpus);
+	if (mode == 1 || mode == 2)
+		printf("  %-46s (clipped %lld, in the clipping histogram %lld)\n", "",
+		       (long long)clipped, (long long)nclip);
+}
+
 /* What `qlens report` runs per tensor: metrics, no codes or blocks kept
  * (no_codes), with fresh buffers each run or with one ql_qbufs reused by
  * every run (the first run's page faults are then the only ones). */
@@ -356,16 +465,22 @@ static void bench_rows(const bench *b)
 		exit(1);
 	}
 	fill_bytes(blk, nbytes);
-	for (int f = 0; f < ql_block_format_count; f++) {
-		const ql_block_traits *t = &ql_block_formats[f];
-		if (b->n % t->block || (strcmp(t->name, "q8_0") && strcmp(t->name, "q4_0")))
-			continue;
-		char name[64];
-		snprintf(name, sizeof name, "%s quantize_row", t->name);
-		uint8_t *dst = b->dst;
-		ql_block_quantize_fn q = ql_block_quantizer(t);
-		TIME_ROW(name, q(b->x, dst, b->n));
+	/* then the same with the AVX2 kernels off: the portable C clones */
+	for (int c = 0; c < 2; c++) {
+		ql_avx2_enable(c == 0);
+		for (int f = 0; f < ql_block_format_count; f++) {
+			const ql_block_traits *t = &ql_block_formats[f];
+			if (b->n % t->block || (strcmp(t->name, "q8_0") && strcmp(t->name, "q4_0")))
+				continue;
+			char name[64];
+			snprintf(name, sizeof name, "%s quantize_row%s", t->name,
+				 c ? ", C reference" : "");
+			uint8_t *dst = b->dst;
+			ql_block_quantize_fn q = ql_block_quantizer(t);
+			TIME_ROW(name, q(b->x, dst, b->n));
+		}
 	}
+	ql_avx2_enable(true);
 	bench_dequantizers(b, blk, nbytes, "");
 	ql_avx2_enable(false);
 	bench_dequantizers(b, blk, nbytes, ", C reference");
@@ -618,6 +733,12 @@ int main(int argc, char **argv)
 	ql_scheme_init(&s);
 	s.dtype = QL_Q_Q8_0;
 	bench_scheme_h(&b, "q8_0 with histogram", &s, false, true, true);
+	printf("the explorer's work per change (int8 per tensor, a scale that clips; buffers "
+	       "reused):\n");
+	bench_views(&b, "views: quantize, keep dequant (no histograms)", 0);
+	bench_views(&b, "views: + value histogram in its scan", 3);
+	bench_views(&b, "views: + value/error/clip hists in its passes", 1);
+	bench_views(&b, "views: + the same in passes after it (before)", 2);
 	const ql_qdtype blocky[] = {QL_Q_Q8_0, QL_Q_Q4_0, QL_Q_NF4, QL_Q_MXFP4, QL_Q_MXFP8,
 				    QL_Q_MXINT8, QL_Q_FP8_E4M3, QL_Q_FP8_E5M2};
 	for (size_t i = 1; i < sizeof blocky / sizeof blocky[0]; i++) {

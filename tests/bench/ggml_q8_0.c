@@ -3,9 +3,11 @@
  * ggml's quantize_row_q8_0_ref, and qlens's ql_quantize_row_q8_0 on the same
  * 64M floats (bench.c's pseudo-normal data), one thread, against memcpy of
  * the same buffer, all in one run and interleaved (round r times each in
- * turn), best of REPS rounds. For each: wall ms, CPU ms of the thread,
- * ratio to memcpy's speed (best wall to best wall; also by CPU time), and
- * whether its bytes equal ggml's reference bytes.
+ * turn), best of REPS rounds; then the same for Q4_0 (ggml's CPU
+ * quantize_row_q4_0 is its reference loop: it has no SIMD one). For each:
+ * wall ms, CPU ms of the thread, ratio to memcpy's speed (best wall to best
+ * wall; also by CPU time), and whether its bytes equal ggml's reference
+ * bytes; last, qlens's Q8_0 speed over ggml's SIMD one (wall and CPU).
  *
  * Not built by the Makefile: the script compiles it against a ggml build
  * found outside this repository. No ggml code is copied here; only the two
@@ -22,6 +24,8 @@
 /* ggml-cpu (arch/x86/quants.c) and ggml-base (ggml-quants.c), by name */
 void quantize_row_q8_0(const float *x, void *y, int64_t k);
 void quantize_row_q8_0_ref(const float *x, void *y, int64_t k);
+void quantize_row_q4_0(const float *x, void *y, int64_t k);
+void quantize_row_q4_0_ref(const float *x, void *y, int64_t k);
 
 #define REPS 7
 
@@ -37,7 +41,7 @@ typedef struct row {
 	double wall, cpu; /* best of the rounds */
 } row;
 
-enum { MEMCPY, GGML_SIMD, GGML_REF, QLENS, NROWS };
+enum { MEMCPY, GGML_SIMD, GGML_REF, QLENS, GGML_Q4, QLENS_Q4, NROWS };
 
 int main(int argc, char **argv)
 {
@@ -47,7 +51,8 @@ int main(int argc, char **argv)
 	const int64_t n = mega << 20, nb = n / 32;
 	float *x = malloc((size_t)n * sizeof *x), *dst = malloc((size_t)n * sizeof *dst);
 	ql_block_q8_0 *ref = malloc((size_t)nb * sizeof *ref), *out = malloc((size_t)nb * sizeof *out);
-	if (!x || !dst || !ref || !out) {
+	ql_block_q4_0 *ref4 = malloc((size_t)nb * sizeof *ref4);
+	if (!x || !dst || !ref || !out || !ref4) {
 		fprintf(stderr, "ggml_q8_0: out of memory\n");
 		return 1;
 	}
@@ -63,11 +68,14 @@ int main(int argc, char **argv)
 	memset(dst, 1, (size_t)n * sizeof *dst);
 	memset(out, 1, (size_t)nb * sizeof *out);
 	quantize_row_q8_0_ref(x, ref, n);
+	quantize_row_q4_0_ref(x, ref4, n);
 
 	row rows[NROWS] = {{"memcpy (the yardstick)", 1e9, 1e9},
 			   {"ggml quantize_row_q8_0 (SIMD)", 1e9, 1e9},
 			   {"ggml quantize_row_q8_0_ref", 1e9, 1e9},
-			   {"qlens ql_quantize_row_q8_0", 1e9, 1e9}};
+			   {"qlens ql_quantize_row_q8_0", 1e9, 1e9},
+			   {"ggml quantize_row_q4_0 (= its ref)", 1e9, 1e9},
+			   {"qlens ql_quantize_row_q4_0", 1e9, 1e9}};
 	int same[NROWS] = {0};
 	for (int r = 0; r < REPS; r++) {
 		for (int k = 0; k < NROWS; k++) {
@@ -78,12 +86,16 @@ int main(int argc, char **argv)
 			case MEMCPY: memcpy(dst, x, (size_t)n * sizeof *x); break;
 			case GGML_SIMD: quantize_row_q8_0(x, out, n); break;
 			case GGML_REF: quantize_row_q8_0_ref(x, out, n); break;
-			default: ql_quantize_row_q8_0(x, out, n); break;
+			case QLENS: ql_quantize_row_q8_0(x, out, n); break;
+			case GGML_Q4: quantize_row_q4_0(x, out, n); break;
+			default: ql_quantize_row_q4_0(x, (ql_block_q4_0 *)(void *)out, n); break;
 			}
 			double w = clock_s(CLOCK_MONOTONIC) - w0, c = clock_s(CLOCK_THREAD_CPUTIME_ID) - c0;
 			rows[k].wall = w < rows[k].wall ? w : rows[k].wall;
 			rows[k].cpu = c < rows[k].cpu ? c : rows[k].cpu;
-			if (k != MEMCPY)
+			if (k >= GGML_Q4)
+				same[k] = memcmp(out, ref4, (size_t)nb * sizeof *ref4) == 0;
+			else if (k != MEMCPY)
 				same[k] = memcmp(out, ref, (size_t)nb * sizeof *out) == 0;
 		}
 	}
@@ -92,16 +104,19 @@ int main(int argc, char **argv)
 		load[0] = load[1] = load[2] = -1;
 	printf("%lld M floats, one thread, best of %d interleaved rounds; load average %.2f %.2f "
 	       "%.2f\n", (long long)mega, REPS, load[0], load[1], load[2]);
-	printf("  %-32s %9s %9s %10s %9s  %s\n", "kernel", "wall ms", "cpu ms", "x memcpy",
+	printf("  %-36s %9s %9s %10s %9s  %s\n", "kernel", "wall ms", "cpu ms", "x memcpy",
 	       "(by cpu)", "bytes = ggml ref");
 	for (int k = 0; k < NROWS; k++)
-		printf("  %-32s %9.1f %9.1f %10.2f %9.2f  %s\n", rows[k].name, rows[k].wall * 1e3,
+		printf("  %-36s %9.1f %9.1f %10.2f %9.2f  %s\n", rows[k].name, rows[k].wall * 1e3,
 		       rows[k].cpu * 1e3, rows[MEMCPY].wall / rows[k].wall,
 		       rows[MEMCPY].cpu / rows[k].cpu,
 		       k == MEMCPY ? "" : same[k] ? "yes" : "no");
+	printf("  qlens Q8_0 over ggml's SIMD Q8_0: %.2fx by wall time, %.2fx by CPU time\n",
+	       rows[GGML_SIMD].wall / rows[QLENS].wall, rows[GGML_SIMD].cpu / rows[QLENS].cpu);
+	free(ref4);
 	free(x);
 	free(dst);
 	free(ref);
 	free(out);
-	return same[QLENS] ? 0 : 1;
+	return same[QLENS] && same[QLENS_Q4] ? 0 : 1;
 }
