@@ -105,7 +105,8 @@ typedef struct ql_qdtype_info {
 			   float *out); /* a whole result of this target */
 	int (*describe)(const struct ql_scheme *s, char *buf, size_t n);
 	/* The driver's fused loop over whole blocks (AVX2), private to
-	 * src/core; returns false where it does not apply. NULL: none. */
+	 * src/core; returns false where it does not apply. NULL: none. It
+	 * counts acc->eh (the error histogram) where it adds the sums. */
 	bool (*fast_units)(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc);
 	int bfmt;           /* index in ql_block_formats[] (blockfmt.h), -1 if none */
 	ql_qdtype id;       /* the target's own number (set by ql_qdtype_of) */

@@ -212,18 +212,16 @@ AVX2 static inline __m256i q8_code8_normal(__m256 v)
 	return _mm256_sign_epi32(t, _mm256_castps_si256(v));
 }
 
-/* The kernel with the histogram counted (hist) or not, each its own
- * compiled loop. */
-AVX2 static inline __attribute__((always_inline)) int64_t q8_0_blocks(const float *x, int64_t nb, ql_block_q8_0 *blk, int8_t *codes, float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales, float *y, ql_metrics_acc *acc, int64_t flush, bool hist)
+AVX2 int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk, int8_t *codes,
+				 float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales, float *y, ql_metrics_acc *acc,
+				 int64_t flush)
 {
 	const __m256 fmax = _mm256_set1_ps(FLT_MAX);
 	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
 	ql_acc s;
 	ql_acc_zero(&s);
-	/* acc->eh: the error histogram counted in the same step as the sums */
-	ql_acc_eh eh;
+	ql_acc_eh eh; /* acc->eh: the error histogram in the same step */
 	ql_acc_eh_begin(&eh, acc ? acc->eh : NULL);
-	ql_acc_eh *hp = hist ? &eh : NULL; /* a constant once inlined */
 	float tile[QL_QK8_0];
 	int64_t inlanes = 0; /* blocks summed since the last flush */
 
@@ -270,8 +268,12 @@ AVX2 static inline __attribute__((always_inline)) int64_t q8_0_blocks(const floa
 		_mm256_storeu_si256((__m256i *)(codes + i * QL_QK8_0), q);
 		if (!acc)
 			continue;
-		for (int k = 0; k < 4; k++)
-			ql_acc_add8(&s, hp, v[k], _mm256_loadu_ps(yb + 8 * k));
+		if (eh.f)
+			for (int k = 0; k < 4; k++)
+				ql_acc_add8(&s, &eh, v[k], _mm256_loadu_ps(yb + 8 * k));
+		else
+			for (int k = 0; k < 4; k++)
+				ql_acc_add8(&s, NULL, v[k], _mm256_loadu_ps(yb + 8 * k));
 		if (++inlanes == flush) {
 			ql_acc_flush(&s, NULL, NULL, 0, (size_t)(inlanes * QL_QK8_0), acc);
 			ql_acc_zero(&s);
@@ -280,17 +282,9 @@ AVX2 static inline __attribute__((always_inline)) int64_t q8_0_blocks(const floa
 	}
 	if (acc && inlanes)
 		ql_acc_flush(&s, NULL, NULL, 0, (size_t)(inlanes * QL_QK8_0), acc);
-	ql_acc_eh_end(&eh, NULL, NULL, 0);
+	if (acc)
+		ql_acc_eh_end(&eh, NULL, NULL, 0);
 	return nb;
-}
-
-AVX2 int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk, int8_t *codes,
-				 float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales, float *y, ql_metrics_acc *acc,
-				 int64_t flush)
-{
-	if (acc && acc->eh)
-		return q8_0_blocks(x, nb, blk, codes, umin, umax, clip_lo, clip_hi, scales, y, acc, flush, true);
-	return q8_0_blocks(x, nb, blk, codes, umin, umax, clip_lo, clip_hi, scales, y, acc, flush, false);
 }
 
 /* blocks.c's q4_0_code_fast of 8 products v = x * id, before the cap at 15:
@@ -304,19 +298,17 @@ AVX2 static inline __m256i q4_0_code8(__m256 v)
 	return _mm256_cvttps_epi32(w);
 }
 
-/* The kernel with the histogram counted (hist) or not, each its own
- * compiled loop. */
-AVX2 static inline __attribute__((always_inline)) int64_t q4_0_blocks(const float *x, int64_t nb, ql_block_q4_0 *blk, uint8_t *codes, float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales, float *y, ql_metrics_acc *acc, int64_t flush, int64_t *clipped, bool hist)
+AVX2 int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk, uint8_t *codes,
+				 float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
+				 float *y, ql_metrics_acc *acc, int64_t flush, int64_t *clipped)
 {
 	const __m256 fmax = _mm256_set1_ps(FLT_MAX);
 	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
 	const __m256i fifteen = _mm256_set1_epi32(15), eight = _mm256_set1_epi32(8);
 	ql_acc s;
 	ql_acc_zero(&s);
-	/* acc->eh: the error histogram counted in the same step as the sums */
-	ql_acc_eh eh;
+	ql_acc_eh eh; /* acc->eh: the error histogram in the same step */
 	ql_acc_eh_begin(&eh, acc ? acc->eh : NULL);
-	ql_acc_eh *hp = hist ? &eh : NULL; /* a constant once inlined */
 	float tile[QL_QK4_0];
 	int64_t inlanes = 0, clip = 0;
 
@@ -343,14 +335,17 @@ AVX2 static inline __attribute__((always_inline)) int64_t q4_0_blocks(const floa
 
 		/* the reference's max: the first value of the largest magnitude */
 		float max = 0.0f;
-		if (amax != 0.0f) { /* the 32 matches as one mask: no branch on where */
+		if (amax != 0.0f) {
+			/* the four masks in one word, then its lowest bit: no branch on
+			 * which eight hold it (a mispredicted one a block cost more
+			 * than the block's arithmetic) */
 			const __m256 am = _mm256_set1_ps(amax);
-			uint32_t m = 0;
+			unsigned m = 0;
 			for (int k = 0; k < 4; k++)
-				m |= (uint32_t)_mm256_movemask_ps(_mm256_cmp_ps(_mm256_and_ps(v[k], absf),
-										am, _CMP_EQ_OQ))
+				m |= (unsigned)_mm256_movemask_ps(_mm256_cmp_ps(
+					     _mm256_and_ps(v[k], absf), am, _CMP_EQ_OQ))
 				     << (8 * k);
-			max = xb[__builtin_ctz(m)];
+			max = xb[__builtin_ctz(m)]; /* m != 0: amax is one of them */
 		}
 		const float d = max / -8.0f;
 		const float id = d != 0.0f ? 1.0f / d : 0.0f;
@@ -380,8 +375,12 @@ AVX2 static inline __attribute__((always_inline)) int64_t q4_0_blocks(const floa
 		_mm_storeu_si128((__m128i *)blk[i].qs, nib);
 		if (!acc)
 			continue;
-		for (int k = 0; k < 4; k++)
-			ql_acc_add8(&s, hp, v[k], _mm256_loadu_ps(yb + 8 * k));
+		if (eh.f)
+			for (int k = 0; k < 4; k++)
+				ql_acc_add8(&s, &eh, v[k], _mm256_loadu_ps(yb + 8 * k));
+		else
+			for (int k = 0; k < 4; k++)
+				ql_acc_add8(&s, NULL, v[k], _mm256_loadu_ps(yb + 8 * k));
 		if (++inlanes == flush) {
 			ql_acc_flush(&s, NULL, NULL, 0, (size_t)(inlanes * QL_QK4_0), acc);
 			ql_acc_zero(&s);
@@ -390,18 +389,10 @@ AVX2 static inline __attribute__((always_inline)) int64_t q4_0_blocks(const floa
 	}
 	if (acc && inlanes)
 		ql_acc_flush(&s, NULL, NULL, 0, (size_t)(inlanes * QL_QK4_0), acc);
-	ql_acc_eh_end(&eh, NULL, NULL, 0);
+	if (acc)
+		ql_acc_eh_end(&eh, NULL, NULL, 0);
 	*clipped = clip;
 	return nb;
-}
-
-AVX2 int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk, uint8_t *codes,
-				 float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
-				 float *y, ql_metrics_acc *acc, int64_t flush, int64_t *clipped)
-{
-	if (acc && acc->eh)
-		return q4_0_blocks(x, nb, blk, codes, umin, umax, clip_lo, clip_hi, scales, y, acc, flush, clipped, true);
-	return q4_0_blocks(x, nb, blk, codes, umin, umax, clip_lo, clip_hi, scales, y, acc, flush, clipped, false);
 }
 
 /* ---- NF4 blocks --------------------------------------------------------------- */
@@ -432,9 +423,9 @@ static void range64_lanes(const float *x, float *mn, float *mx)
 	*mx = h;
 }
 
-/* The kernel with the histogram counted (hist) or not, each its own
- * compiled loop. */
-AVX2 static inline __attribute__((always_inline)) int64_t nf4_blocks(const float *x, int64_t nb, uint8_t *packed, uint8_t *codes, float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales, float *y, ql_metrics_acc *acc, int64_t flush, bool hist)
+AVX2 int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uint8_t *codes,
+				float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
+				float *y, ql_metrics_acc *acc, int64_t flush)
 {
 	const __m256 fmax = _mm256_set1_ps(FLT_MAX);
 	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
@@ -451,10 +442,8 @@ AVX2 static inline __attribute__((always_inline)) int64_t nf4_blocks(const float
 		      two = _mm256_set1_epi32(2), one = _mm256_set1_epi32(1);
 	ql_acc s;
 	ql_acc_zero(&s);
-	/* acc->eh: the error histogram counted in the same step as the sums */
-	ql_acc_eh eh;
+	ql_acc_eh eh; /* acc->eh: the error histogram in the same step */
 	ql_acc_eh_begin(&eh, acc ? acc->eh : NULL);
-	ql_acc_eh *hp = hist ? &eh : NULL; /* a constant once inlined */
 	float tile[QL_NF4_BLOCK];
 	int64_t inlanes = 0;
 
@@ -531,8 +520,12 @@ AVX2 static inline __attribute__((always_inline)) int64_t nf4_blocks(const float
 				    _mm256_permute4x64_epi64(_mm256_packus_epi16(p0, p1), 0xd8));
 		if (!acc)
 			continue;
-		for (int k = 0; k < 8; k++)
-			ql_acc_add8(&s, hp, v[k], _mm256_loadu_ps(yb + 8 * k));
+		if (eh.f)
+			for (int k = 0; k < 8; k++)
+				ql_acc_add8(&s, &eh, v[k], _mm256_loadu_ps(yb + 8 * k));
+		else
+			for (int k = 0; k < 8; k++)
+				ql_acc_add8(&s, NULL, v[k], _mm256_loadu_ps(yb + 8 * k));
 		if (++inlanes == flush) {
 			ql_acc_flush(&s, NULL, NULL, 0, (size_t)(inlanes * QL_NF4_BLOCK), acc);
 			ql_acc_zero(&s);
@@ -541,17 +534,9 @@ AVX2 static inline __attribute__((always_inline)) int64_t nf4_blocks(const float
 	}
 	if (acc && inlanes)
 		ql_acc_flush(&s, NULL, NULL, 0, (size_t)(inlanes * QL_NF4_BLOCK), acc);
-	ql_acc_eh_end(&eh, NULL, NULL, 0);
+	if (acc)
+		ql_acc_eh_end(&eh, NULL, NULL, 0);
 	return nb;
-}
-
-AVX2 int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uint8_t *codes,
-				float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
-				float *y, ql_metrics_acc *acc, int64_t flush)
-{
-	if (acc && acc->eh)
-		return nf4_blocks(x, nb, packed, codes, umin, umax, clip_lo, clip_hi, scales, y, acc, flush, true);
-	return nf4_blocks(x, nb, packed, codes, umin, umax, clip_lo, clip_hi, scales, y, acc, flush, false);
 }
 
 /* ---- Any format in blocks of 32: ranges and metric sums ------------------------- */
@@ -583,16 +568,40 @@ AVX2 int64_t ql_block_ranges_avx2(const float *x, int64_t nb, float *umin, float
 	return nb;
 }
 
+AVX2 void ql_metrics_add_avx2(ql_metrics_acc *acc, const float *x, const float *y, size_t n)
+{
+	ql_acc s;
+	ql_acc_zero(&s);
+	ql_acc_eh eh; /* acc->eh: the error histogram in the same step */
+	ql_acc_eh_begin(&eh, acc->eh);
+	size_t i = 0;
+	if (eh.f)
+		for (; i + 8 <= n; i += 8)
+			ql_acc_add8p(&s, &eh, x + i, y + i);
+	else
+		for (; i + 8 <= n; i += 8)
+			ql_acc_add8p(&s, NULL, x + i, y + i);
+	ql_acc_flush(&s, x + i, y + i, n - i, n, acc);
+	ql_acc_eh_end(&eh, x + i, y + i, n - i);
+}
+
 AVX2 void ql_metrics_add_runs_avx2(ql_metrics_acc *acc, const float *x, const float *y, int64_t n,
 				   int64_t run)
 {
+	ql_acc_eh h; /* acc->eh: the error histogram in the same step */
+	ql_acc_eh_begin(&h, acc->eh);
 	for (int64_t i = 0; i < n; i += run) {
 		ql_acc s;
 		ql_acc_zero(&s);
-		for (int64_t j = i; j < i + run; j += 8)
-			ql_acc_add8p(&s, NULL, x + j, y + j);
+		if (h.f)
+			for (int64_t j = i; j < i + run; j += 8)
+				ql_acc_add8p(&s, &h, x + j, y + j);
+		else
+			for (int64_t j = i; j < i + run; j += 8)
+				ql_acc_add8p(&s, NULL, x + j, y + j);
 		ql_acc_flush(&s, NULL, NULL, 0, (size_t)run, acc);
 	}
+	ql_acc_eh_end(&h, NULL, NULL, 0);
 }
 
 #else /* !QL_HAVE_AVX2_KERNELS */

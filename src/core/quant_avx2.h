@@ -94,8 +94,9 @@ int64_t ql_affine_qdq_u8_avx2(const float *x, size_t n, float scale, int32_t zp,
  * the 32 codes into codes, the fp16 scale as a float into scales[i], the
  * dequantized values into y (or into a tile here if y is NULL), and the
  * metric sums into acc (unless NULL), flushed every `flush` blocks and at
- * the end as one ql_metrics_add per run of `flush` blocks would. Bit for
- * bit ql_quantize_row_q8_0 + ql_dequantize_row_q8_0 + ql_metrics_add.
+ * the end as one ql_metrics_add per run of `flush` blocks would (the error
+ * histogram acc->eh, if any, counted too). Bit for bit
+ * ql_quantize_row_q8_0 + ql_dequantize_row_q8_0 + ql_metrics_add.
  * Returns nb, or the index of the first block with a non-finite value
  * (where it stops: that block's outputs are not written). */
 /* ql_quantize_row_q8_0's bytes, nb blocks (any values): qrow_avx2.c. */
@@ -178,8 +179,10 @@ void ql_tile_acc_avx2(ql_metrics_acc *acc, const float *x, const float *y, int64
  * index of the first block with a non-finite value. */
 int64_t ql_block_ranges_avx2(const float *x, int64_t nb, float *umin, float *umax,
 			     float *clip_lo, float *clip_hi);
+/* ql_metrics_add (and acc->eh) in acc_avx2.h's one step, any n. */
+void ql_metrics_add_avx2(ql_metrics_acc *acc, const float *x, const float *y, size_t n);
 /* The metric sums of x[0..n) against y as one ql_metrics_add per run of
- * `run` values (n and run multiples of 8). */
+ * `run` values (n and run multiples of 8), acc->eh counted too. */
 void ql_metrics_add_runs_avx2(ql_metrics_acc *acc, const float *x, const float *y, int64_t n,
 			      int64_t run);
 #endif

@@ -154,8 +154,15 @@ static void quant_span(qplan *p, int64_t off, int64_t len, int64_t s, ql_metrics
 	const int32_t z = r->zero_points ? r->zero_points[s] : 0;
 	ql_ehist *ch = job_clip(p, acc);
 
+	/* In the fused pass the next unit is scanned right after this one:
+	 * its lines are asked for now, while this one is worked on in cache,
+	 * so the memory works while the core does (each tile fetches the
+	 * same share of it). */
+	const int64_t ahead = p->fused && off + 2 * len <= p->n ? len : 0;
 	for (int64_t t = 0; t < len; t += TILE) {
 		int64_t w = len - t < TILE ? len - t : TILE;
+		for (int64_t k = 0; k < (ahead ? w : 0); k += 64 / (int64_t)sizeof *x)
+			__builtin_prefetch(x + ahead + t + k);
 		uint8_t *ct = r->codes ? r->codes + off + t : ctile; /* this tile's codes */
 		float *y = r->dequant ? r->dequant + off + t : defer ? defer + t : tile;
 		bool deq = !p->no_metrics || r->dequant || defer;
@@ -182,6 +189,7 @@ static void quant_span(qplan *p, int64_t off, int64_t len, int64_t s, ql_metrics
 		 * if someone reads them, the sums are those of ql_metrics_add
 		 * and the kernel counts the error histogram (acc->eh) too. */
 		ql_metrics_acc *sums = !p->no_metrics && !defer ? acc : NULL;
+		/* the clipped errors (ch) read the tile just made, still in cache */
 		float *yo = r->dequant || defer || ch ? y : NULL;
 		int64_t c;
 		if (p->info->is_signed)

@@ -14,6 +14,7 @@
 
 #include "ehist_pool.h"
 #include "lanes.h"
+#include "quant_avx2.h"
 #include "simd.h"
 #include "threadpool.h"
 
@@ -22,8 +23,9 @@ void ql_metrics_acc_init(ql_metrics_acc *a)
 	memset(a, 0, sizeof *a);
 }
 
+/* The portable definition (the reference): the lanes, then the histogram. */
 QL_SIMD_CLONES
-void ql_metrics_add(ql_metrics_acc *a, const float *x, const float *y, size_t n)
+static void metrics_add_c(ql_metrics_acc *a, const float *x, const float *y, size_t n)
 {
 	ql_lanes s;
 	memset(&s, 0, sizeof s);
@@ -31,6 +33,17 @@ void ql_metrics_add(ql_metrics_acc *a, const float *x, const float *y, size_t n)
 	ql_lanes_flush(&s, n, a);
 	if (a->eh)
 		ql_ehist_add(a->eh, x, y, n);
+}
+
+void ql_metrics_add(ql_metrics_acc *a, const float *x, const float *y, size_t n)
+{
+#if QL_HAVE_AVX2_KERNELS
+	if (ql_avx2_active()) { /* acc_avx2.h's step: the same bits, one pass */
+		ql_metrics_add_avx2(a, x, y, n);
+		return;
+	}
+#endif
+	metrics_add_c(a, x, y, n);
 }
 
 void ql_metrics_merge(ql_metrics_acc *a, const ql_metrics_acc *b)

@@ -667,6 +667,31 @@ int main(int argc, char **argv)
 		report(&b, name, t, REPS, 1);
 	}
 
+	/* the sums and the fine histogram in one step (ql_metrics_add with
+	 * acc.eh: acc_avx2.h), over x against a rounded copy, in tiles */
+	name = "metrics + error histogram, one step";
+	if (wanted(&b, name)) {
+		float *yq = (float *)b.dst;
+		for (int64_t i = 0; i < b.n; i++)
+			yq[i] = roundf(x[i] * 25.0f) / 25.0f;
+		ql_ehist eh;
+		ql_error err;
+		if (ql_ehist_init(&eh, &err) == 0) {
+			for (int r = 0; r < REPS; r++) {
+				ql_metrics_acc a;
+				ql_metrics_acc_init(&a);
+				ql_ehist_clear(&eh);
+				a.eh = &eh;
+				double t0 = now();
+				for (int64_t i = 0; i < b.n; i += 1024)
+					ql_metrics_add(&a, x + i, yq + i, 1024);
+				t[r] = now() - t0;
+			}
+			ql_ehist_free(&eh);
+			report(&b, name, t, REPS, 1);
+		}
+	}
+
 	/* the fine error histogram over x against a rounded copy (errors like a
 	 * quantizer's), in the tiles ql_quantize gives it */
 	name = "error histogram alone (ql_ehist_add)";
