@@ -412,6 +412,77 @@ AVX2F16C int64_t ql_q4_0_row_avx2_stream(const float *x, ql_block_q4_0 *blk, int
 	return clip;
 }
 
+/* ql_q4_0_blocks_avx2's outputs without metrics (ql_quantize codes only),
+ * made by the row kernel above: a chunk of blocks at a time, first each
+ * block's range (block_range: the scan's bits) and clip range, which also
+ * finds a NaN/inf block (the chunk then ends before it), then the chunk's
+ * bytes by q4_chunk, then from those bytes while they are in L1 the
+ * scales (fp16 d widened, 8 at a time) and the codes (the nibbles one a
+ * byte: byte j of qs holds codes j and j + 16). */
+AVX2F16C int64_t ql_q4_0_codes_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk, uint8_t *codes,
+				    float *umin, float *umax, float *clip_lo, float *clip_hi,
+				    float *scales, int64_t *clipped)
+{
+	const __m256 fmax = _mm256_set1_ps(FLT_MAX);
+	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
+	const __m128i lo4 = _mm_set1_epi8(15);
+	int64_t i = 0, clip = 0;
+	while (i < nb) {
+		int n = nb - i < Q8_CHUNK ? (int)(nb - i) : Q8_CHUNK, ok = n;
+		const float *xc = x + i * QL_QK4_0;
+		for (int b = 0; b < n; b++) {
+			const float *xb = xc + b * QL_QK4_0;
+			__m256 v[4];
+			__m256 fin = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+			for (int k = 0; k < 4; k++) {
+				v[k] = _mm256_loadu_ps(xb + 8 * k);
+				fin = _mm256_and_ps(fin, _mm256_cmp_ps(_mm256_and_ps(v[k], absf), fmax,
+								       _CMP_LE_OQ));
+			}
+			if (_mm256_movemask_ps(fin) != 0xff) {
+				ok = b;
+				break;
+			}
+			float mn, mx;
+			block_range(xb, v[0], v[1], v[2], v[3], &mn, &mx);
+			float amax = fabsf(mn) > fabsf(mx) ? fabsf(mn) : fabsf(mx);
+			umin[i + b] = mn;
+			umax[i + b] = mx;
+			clip_lo[i + b] = -amax;
+			clip_hi[i + b] = amax;
+		}
+		ql_block_q4_0 *bc = blk + i;
+		int whole = ok & ~7;
+		if (whole)
+			clip += q4_chunk(xc, bc, whole);
+		if (ok > whole)
+			clip += ql_quantize_row_q4_0_ref(xc + whole * QL_QK4_0, bc + whole,
+							 (int64_t)(ok - whole) * QL_QK4_0);
+		int b = 0;
+		for (; b + 8 <= ok; b += 8) {
+			__m128i h = _mm_setr_epi16((short)bc[b].d, (short)bc[b + 1].d, (short)bc[b + 2].d,
+						   (short)bc[b + 3].d, (short)bc[b + 4].d,
+						   (short)bc[b + 5].d, (short)bc[b + 6].d,
+						   (short)bc[b + 7].d);
+			_mm256_storeu_ps(scales + i + b, _mm256_cvtph_ps(h));
+		}
+		for (; b < ok; b++)
+			scales[i + b] = _cvtsh_ss(bc[b].d);
+		uint8_t *cc = codes + i * QL_QK4_0;
+		for (b = 0; b < ok; b++) {
+			__m128i q = _mm_loadu_si128((const __m128i *)bc[b].qs);
+			_mm_storeu_si128((__m128i *)(cc + b * QL_QK4_0), _mm_and_si128(q, lo4));
+			_mm_storeu_si128((__m128i *)(cc + b * QL_QK4_0 + 16),
+					 _mm_and_si128(_mm_srli_epi16(q, 4), lo4));
+		}
+		i += ok;
+		if (ok < n)
+			break;
+	}
+	*clipped = clip;
+	return i;
+}
+
 /* ---- MX blocks, codes only ---------------------------------------------------- */
 
 enum { MX_FP4, MX_FP8, MX_INT8, FP_E5M2 };

@@ -117,6 +117,11 @@ int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk, int8
 int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk, uint8_t *codes,
 			    float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
 			    float *y, ql_metrics_acc *acc, int64_t flush, int64_t *clipped);
+/* The same without metrics or dequantized values (y and acc NULL), by the
+ * row kernel ql_q4_0_row_avx2 (qrow_avx2.c): the same outputs. */
+int64_t ql_q4_0_codes_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk, uint8_t *codes,
+			   float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
+			   int64_t *clipped);
 /* The same for NF4 blocks of 64 (ql_nf4_quantize + ql_nf4_dequantize, the
  * codes packed two a byte, the first in the high nibble, into packed[32 i]):
  * scales[i] is the block's absmax. The range is the one scan_span gives
