@@ -1,8 +1,8 @@
 /* test_blockspeed.c — the fast block-format paths of ql_quantize against the
  * scalar reference kernels, bit for bit.
  *
- *   - ql_q8_0_blocks_avx2 / ql_q4_0_blocks_avx2 / ql_nf4_blocks_avx2
- *     (src/core/quant_avx2.c) against ql_quantize_row_q8_0_ref / _q4_0_ref /
+ *   - ql_q8_0_blocks_avx2 / ql_q4_0_fused_avx2 / ql_nf4_blocks_avx2
+ *     (src/core/quant_avx2.c, qrow_avx2.c) against ql_quantize_row_q8_0_ref / _q4_0_ref /
  *     ql_nf4_quantize_ref, the dequantizers,
  *     ql_metrics_add (per block and per tile of 32 blocks) and an in-order
  *     min/max: raw
@@ -202,7 +202,7 @@ static void kernel_vs_ref(bool q4)
 			int64_t done, clip = 0;
 			if (q4) {
 				memset(b4, 0xa5, (size_t)nb * sizeof *b4);
-				done = ql_q4_0_blocks_avx2(x, nb, b4, codes, f[0], f[1], f[2], f[3],
+				done = ql_q4_0_fused_avx2(x, nb, b4, codes, f[0], f[1], f[2], f[3],
 							   f[4], yo, &a, flush, &clip);
 				assert_memory_equal(b4, r4, (size_t)nb * sizeof *b4);
 			} else {
@@ -242,7 +242,7 @@ static void kernel_vs_ref(bool q4)
 	for (int i = 0; i < 3; i++) {
 		x[5 * 32 + 7 + i] = bad[i];
 		int64_t clip;
-		int64_t done = q4 ? ql_q4_0_blocks_avx2(x, 8, b4, codes, f[0], f[1], f[2], f[3], f[4],
+		int64_t done = q4 ? ql_q4_0_fused_avx2(x, 8, b4, codes, f[0], f[1], f[2], f[3], f[4],
 							NULL, NULL, 1, &clip)
 				  : ql_q8_0_blocks_avx2(x, 8, b8, (int8_t *)codes, f[0], f[1], f[2],
 							f[3], f[4], NULL, NULL, 1);

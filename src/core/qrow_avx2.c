@@ -412,17 +412,27 @@ AVX2F16C int64_t ql_q4_0_row_avx2_stream(const float *x, ql_block_q4_0 *blk, int
 	return clip;
 }
 
-/* ql_q4_0_blocks_avx2's outputs without metrics (ql_quantize codes only),
- * made by the row kernel above: a chunk of blocks at a time, first each
- * block's range (block_range: the scan's bits) and clip range, which also
- * finds a NaN/inf block (the chunk then ends before it), then the chunk's
- * bytes by q4_chunk, then from those bytes while they are in L1 the
- * scales (fp16 d widened, 8 at a time) and the codes (the nibbles one a
- * byte: byte j of qs holds codes j and j + 16). */
-AVX2F16C int64_t ql_q4_0_codes_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk, uint8_t *codes,
-				    float *umin, float *umax, float *clip_lo, float *clip_hi,
-				    float *scales, int64_t *clipped)
+/* ql_quantize's Q4_0 blocks (quantize_fast.c), made by the row kernel
+ * above: a chunk of blocks at a time, first each block's range
+ * (block_range: the scan's bits) and clip range, which also finds a NaN/inf
+ * block (the chunk then ends before it), then the chunk's bytes by
+ * q4_chunk, then from those bytes while they are in L1 the scales (fp16 d
+ * widened, 8 at a time), the codes (the nibbles one a byte: byte j of qs
+ * holds codes j and j + 16) and, with y or acc, each block's values
+ * (code - 8) * d into y (or a tile) and their sums and histogram, flushed
+ * every `flush` blocks (as ql_q8_0_blocks_avx2 flushes its own). */
+QL_ACC_TARGET int64_t ql_q4_0_fused_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk,
+					 uint8_t *codes, float *umin, float *umax, float *clip_lo,
+					 float *clip_hi, float *scales, float *y, ql_metrics_acc *acc,
+					 int64_t flush, int64_t *clipped)
 {
+	const __m256i eight = _mm256_set1_epi32(8);
+	ql_acc sums;
+	ql_acc_zero(&sums);
+	ql_acc_eh eh; /* acc->eh: the error histogram in the same step */
+	ql_acc_eh_begin(&eh, acc ? acc->eh : NULL);
+	int64_t inlanes = 0;
+	float tile[QL_QK4_0];
 	const __m256 fmax = _mm256_set1_ps(FLT_MAX);
 	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
 	const __m128i lo4 = _mm_set1_epi8(15);
@@ -471,14 +481,43 @@ AVX2F16C int64_t ql_q4_0_codes_avx2(const float *x, int64_t nb, ql_block_q4_0 *b
 		uint8_t *cc = codes + i * QL_QK4_0;
 		for (b = 0; b < ok; b++) {
 			__m128i q = _mm_loadu_si128((const __m128i *)bc[b].qs);
-			_mm_storeu_si128((__m128i *)(cc + b * QL_QK4_0), _mm_and_si128(q, lo4));
-			_mm_storeu_si128((__m128i *)(cc + b * QL_QK4_0 + 16),
-					 _mm_and_si128(_mm_srli_epi16(q, 4), lo4));
+			__m128i c0 = _mm_and_si128(q, lo4), c1 = _mm_and_si128(_mm_srli_epi16(q, 4), lo4);
+			_mm_storeu_si128((__m128i *)(cc + b * QL_QK4_0), c0);
+			_mm_storeu_si128((__m128i *)(cc + b * QL_QK4_0 + 16), c1);
+			if (!acc && !y)
+				continue;
+			const float *xb = xc + b * QL_QK4_0;
+			float *yb = y ? y + (i + b) * QL_QK4_0 : tile;
+			const __m256 dv = _mm256_set1_ps(scales[i + b]);
+			__m256 yv[4];
+			yv[0] = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_cvtepu8_epi32(c0), eight));
+			yv[1] = _mm256_cvtepi32_ps(
+				_mm256_sub_epi32(_mm256_cvtepu8_epi32(_mm_bsrli_si128(c0, 8)), eight));
+			yv[2] = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_cvtepu8_epi32(c1), eight));
+			yv[3] = _mm256_cvtepi32_ps(
+				_mm256_sub_epi32(_mm256_cvtepu8_epi32(_mm_bsrli_si128(c1, 8)), eight));
+			for (int k = 0; k < 4; k++) {
+				yv[k] = _mm256_mul_ps(yv[k], dv);
+				_mm256_storeu_ps(yb + 8 * k, yv[k]);
+			}
+			if (!acc)
+				continue;
+			for (int k = 0; k < 4; k++)
+				ql_acc_add8(&sums, eh.f ? &eh : NULL, _mm256_loadu_ps(xb + 8 * k), yv[k]);
+			if (++inlanes == flush) {
+				ql_acc_flush(&sums, NULL, NULL, 0, (size_t)(inlanes * QL_QK4_0), acc);
+				ql_acc_zero(&sums);
+				inlanes = 0;
+			}
 		}
 		i += ok;
 		if (ok < n)
 			break;
 	}
+	if (acc && inlanes)
+		ql_acc_flush(&sums, NULL, NULL, 0, (size_t)(inlanes * QL_QK4_0), acc);
+	if (acc)
+		ql_acc_eh_end(&eh, NULL, NULL, 0);
 	*clipped = clip;
 	return i;
 }

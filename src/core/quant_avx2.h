@@ -87,6 +87,16 @@ int64_t ql_affine_qdq_s8_avx2(const float *x, size_t n, float scale, int32_t zp,
 int64_t ql_affine_qdq_u8_avx2(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,
 			      int32_t qmax, uint8_t *q, float *y, ql_metrics_acc *acc);
 
+/* ql_quantize_row_q8_0's bytes, nb blocks (any values): qrow_avx2.c. */
+void ql_q8_0_row_avx2(const float *x, ql_block_q8_0 *blk, int64_t nb);
+/* The same with the choice of streaming stores made by the caller (the
+ * kernel above streams from 8 MB of output on): for the tests. */
+void ql_q8_0_row_avx2_stream(const float *x, ql_block_q8_0 *blk, int64_t nb, bool stream);
+/* ql_quantize_row_q4_0's bytes and clipped count, nb blocks (any values),
+ * and the same with the choice of streaming stores given: qrow_avx2.c. */
+int64_t ql_q4_0_row_avx2(const float *x, ql_block_q4_0 *blk, int64_t nb);
+int64_t ql_q4_0_row_avx2_stream(const float *x, ql_block_q4_0 *blk, int64_t nb, bool stream);
+
 /* Q8_0 over nb contiguous blocks of 32 (ql_quantize's block loop, all of
  * it for each block): the range as ql_quantize's scan finds it (min and
  * max in order, so a zero's sign is the first zero's) into umin[i] and
@@ -99,29 +109,16 @@ int64_t ql_affine_qdq_u8_avx2(const float *x, size_t n, float scale, int32_t zp,
  * ql_quantize_row_q8_0 + ql_dequantize_row_q8_0 + ql_metrics_add.
  * Returns nb, or the index of the first block with a non-finite value
  * (where it stops: that block's outputs are not written). */
-/* ql_quantize_row_q8_0's bytes, nb blocks (any values): qrow_avx2.c. */
-void ql_q8_0_row_avx2(const float *x, ql_block_q8_0 *blk, int64_t nb);
-/* The same with the choice of streaming stores made by the caller (the
- * kernel above streams from 8 MB of output on): for the tests. */
-void ql_q8_0_row_avx2_stream(const float *x, ql_block_q8_0 *blk, int64_t nb, bool stream);
-/* ql_quantize_row_q4_0's bytes and clipped count, nb blocks (any values),
- * and the same with the choice of streaming stores given: qrow_avx2.c. */
-int64_t ql_q4_0_row_avx2(const float *x, ql_block_q4_0 *blk, int64_t nb);
-int64_t ql_q4_0_row_avx2_stream(const float *x, ql_block_q4_0 *blk, int64_t nb, bool stream);
 int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk, int8_t *codes,
 			    float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales, float *y, ql_metrics_acc *acc,
 			    int64_t flush);
-/* The same for Q4_0 (ql_quantize_row_q4_0 + ql_dequantize_row_q4_0): codes
- * are the 4-bit values one a byte, and *clipped gets the number of codes
- * capped at 15. */
-int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk, uint8_t *codes,
-			    float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
-			    float *y, ql_metrics_acc *acc, int64_t flush, int64_t *clipped);
-/* The same without metrics or dequantized values (y and acc NULL), by the
- * row kernel ql_q4_0_row_avx2 (qrow_avx2.c): the same outputs. */
-int64_t ql_q4_0_codes_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk, uint8_t *codes,
+/* The same for Q4_0 (ql_quantize_row_q4_0 + ql_dequantize_row_q4_0), by
+ * way of the row kernel ql_q4_0_row_avx2's passes over chunks of blocks
+ * (qrow_avx2.c): codes are the 4-bit values one a byte, and *clipped gets
+ * the number of codes capped at 15. */
+int64_t ql_q4_0_fused_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk, uint8_t *codes,
 			   float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
-			   int64_t *clipped);
+			   float *y, ql_metrics_acc *acc, int64_t flush, int64_t *clipped);
 /* The same for NF4 blocks of 64 (ql_nf4_quantize + ql_nf4_dequantize, the
  * codes packed two a byte, the first in the high nibble, into packed[32 i]):
  * scales[i] is the block's absmax. The range is the one scan_span gives

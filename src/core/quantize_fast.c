@@ -57,17 +57,12 @@ bool ql_qt_fast_q4_0(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 	ql_qresult *r = p->r;
 	if (!(p->G == QL_QK4_0 && p->L % QL_QK4_0 == 0 && ql_avx2_active()))
 		return false;
-	int64_t s0 = u0 * QL_QK4_0, nb = u1 - u0, clipped = 0, done;
-	if (p->no_metrics && !r->dequant) /* codes only: the row kernel's passes */
-		done = ql_q4_0_codes_avx2(p->x + s0, nb, (ql_block_q4_0 *)qp_raw(p, acc, u0),
+	int64_t s0 = u0 * QL_QK4_0, nb = u1 - u0, clipped = 0;
+	int64_t done = ql_q4_0_fused_avx2(p->x + s0, nb, (ql_block_q4_0 *)qp_raw(p, acc, u0),
 					  qp_codes(p, acc, s0), p->umin + u0, p->umax + u0,
-					  r->clip_lo + u0, r->clip_hi + u0, r->scales + u0, &clipped);
-	else
-		done = ql_q4_0_blocks_avx2(p->x + s0, nb, (ql_block_q4_0 *)qp_raw(p, acc, u0),
-					   qp_codes(p, acc, s0), p->umin + u0, p->umax + u0,
-					   r->clip_lo + u0, r->clip_hi + u0, r->scales + u0,
-					   tile_y(p, s0), p->no_metrics ? NULL : acc, PER(QL_QK4_0),
-					   &clipped);
+					  r->clip_lo + u0, r->clip_hi + u0, r->scales + u0,
+					  tile_y(p, s0), p->no_metrics ? NULL : acc, PER(QL_QK4_0),
+					  &clipped);
 	acc->clipped += clipped;
 	if (done < nb)
 		p->bad[acc - p->acc] = 1;
