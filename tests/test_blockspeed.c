@@ -1,7 +1,7 @@
 /* test_blockspeed.c — the fast block-format paths of ql_quantize against the
  * scalar reference kernels, bit for bit.
  *
- *   - ql_q8_0_blocks_avx2 / ql_q4_0_fused_avx2 / ql_nf4_blocks_avx2
+ *   - ql_q8_0_fused_avx2 / ql_q4_0_fused_avx2 / ql_nf4_blocks_avx2
  *     (src/core/quant_avx2.c, qrow_avx2.c) against ql_quantize_row_q8_0_ref / _q4_0_ref /
  *     ql_nf4_quantize_ref, the dequantizers,
  *     ql_metrics_add (per block and per tile of 32 blocks) and an in-order
@@ -207,7 +207,7 @@ static void kernel_vs_ref(bool q4)
 				assert_memory_equal(b4, r4, (size_t)nb * sizeof *b4);
 			} else {
 				memset(b8, 0xa5, (size_t)nb * sizeof *b8);
-				done = ql_q8_0_blocks_avx2(x, nb, b8, (int8_t *)codes, f[0], f[1], f[2],
+				done = ql_q8_0_fused_avx2(x, nb, b8, (int8_t *)codes, f[0], f[1], f[2],
 							   f[3], f[4], yo, &a, flush);
 				assert_memory_equal(b8, r8, (size_t)nb * sizeof *b8);
 			}
@@ -244,7 +244,7 @@ static void kernel_vs_ref(bool q4)
 		int64_t clip;
 		int64_t done = q4 ? ql_q4_0_fused_avx2(x, 8, b4, codes, f[0], f[1], f[2], f[3], f[4],
 							NULL, NULL, 1, &clip)
-				  : ql_q8_0_blocks_avx2(x, 8, b8, (int8_t *)codes, f[0], f[1], f[2],
+				  : ql_q8_0_fused_avx2(x, 8, b8, (int8_t *)codes, f[0], f[1], f[2],
 							f[3], f[4], NULL, NULL, 1);
 		assert_int_equal(done, 5);
 		x[5 * 32 + 7 + i] = 1.0f;

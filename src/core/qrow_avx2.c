@@ -412,55 +412,170 @@ AVX2F16C int64_t ql_q4_0_row_avx2_stream(const float *x, ql_block_q4_0 *blk, int
 	return clip;
 }
 
-/* ql_quantize's Q4_0 blocks (quantize_fast.c), made by the row kernel
- * above: a chunk of blocks at a time, first each block's range
- * (block_range: the scan's bits) and clip range, which also finds a NaN/inf
- * block (the chunk then ends before it), then the chunk's bytes by
- * q4_chunk, then from those bytes while they are in L1 the scales (fp16 d
- * widened, 8 at a time), the codes (the nibbles one a byte: byte j of qs
- * holds codes j and j + 16) and, with y or acc, each block's values
- * (code - 8) * d into y (or a tile) and their sums and histogram, flushed
- * every `flush` blocks (as ql_q8_0_blocks_avx2 flushes its own). */
+/* ---- ql_quantize's Q8_0 and Q4_0 blocks, by way of the row kernels ---------- */
+
+/* ql_quantize's block loop for Q8_0 and Q4_0 (quantize_fast.c), made by the
+ * row kernels above, a chunk of up to Q8_CHUNK blocks at a time:
+ *   1. each block's range (block_range: the scan's bits) into umin/umax
+ *      and -/+ its largest magnitude into clip_lo/clip_hi; this also finds
+ *      a block holding NaN or inf, before which the chunk, and the call,
+ *      end (that block's outputs are not written);
+ *   2. the chunk's bytes by q8_chunk / q4_chunk (the reference's bytes);
+ *   3. from those bytes, in L1: the scales (fp16 d widened, 8 at a time),
+ *      the codes (Q8_0: the bytes; Q4_0: the nibbles one a byte, byte j of
+ *      qs holding codes j and j + 16) and, with y or acc, each block's
+ *      values code * d (Q4_0: (code - 8) * d) into y or a tile, and their
+ *      sums and error histogram, flushed every `flush` blocks. */
+
+/* Step 1 for n blocks of 32 at xc; returns the blocks before the first
+ * non-finite one (n if none). */
+AVX2F16C static inline int chunk_ranges(const float *xc, int n, float *umin, float *umax,
+					float *clip_lo, float *clip_hi)
+{
+	const __m256 fmax = _mm256_set1_ps(FLT_MAX);
+	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
+	for (int b = 0; b < n; b++) {
+		const float *xb = xc + b * 32;
+		__m256 v[4];
+		__m256 fin = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+		for (int k = 0; k < 4; k++) {
+			v[k] = _mm256_loadu_ps(xb + 8 * k);
+			fin = _mm256_and_ps(fin, _mm256_cmp_ps(_mm256_and_ps(v[k], absf), fmax,
+							       _CMP_LE_OQ));
+		}
+		if (_mm256_movemask_ps(fin) != 0xff)
+			return b;
+		float mn, mx;
+		block_range(xb, v[0], v[1], v[2], v[3], &mn, &mx);
+		float amax = fabsf(mn) > fabsf(mx) ? fabsf(mn) : fabsf(mx);
+		umin[b] = mn;
+		umax[b] = mx;
+		clip_lo[b] = -amax;
+		clip_hi[b] = amax;
+	}
+	return n;
+}
+
+/* The fp16 d of n blocks of `stride` bytes (d first) widened into scales. */
+AVX2F16C static inline void chunk_scales(const uint8_t *blk, size_t stride, int n, float *scales)
+{
+	int b = 0;
+	for (; b + 8 <= n; b += 8) {
+		uint16_t d[8];
+		for (int k = 0; k < 8; k++)
+			memcpy(&d[k], blk + (size_t)(b + k) * stride, 2);
+		_mm256_storeu_ps(scales + b, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)d)));
+	}
+	for (; b < n; b++) {
+		uint16_t d;
+		memcpy(&d, blk + (size_t)b * stride, 2);
+		scales[b] = _cvtsh_ss(d);
+	}
+}
+
+/* The sums of step 3, flushed every `flush` blocks. */
+typedef struct chunk_sums {
+	ql_metrics_acc *acc;
+	ql_acc s;
+	ql_acc_eh eh;
+	int64_t flush, inlanes;
+} chunk_sums;
+
+QL_ACC_INLINE void sums_begin(chunk_sums *c, ql_metrics_acc *acc, int64_t flush)
+{
+	c->acc = acc;
+	c->flush = flush;
+	c->inlanes = 0;
+	ql_acc_zero(&c->s);
+	ql_acc_eh_begin(&c->eh, acc ? acc->eh : NULL);
+}
+
+/* One block: its values yv into yb, and against xb into the sums. */
+QL_ACC_INLINE void sums_block(chunk_sums *c, const float *xb, float *yb,
+					    const __m256 yv[4])
+{
+	for (int k = 0; k < 4; k++)
+		_mm256_storeu_ps(yb + 8 * k, yv[k]);
+	if (!c->acc)
+		return;
+	for (int k = 0; k < 4; k++)
+		ql_acc_add8(&c->s, c->eh.f ? &c->eh : NULL, _mm256_loadu_ps(xb + 8 * k), yv[k]);
+	if (++c->inlanes == c->flush) {
+		ql_acc_flush(&c->s, NULL, NULL, 0, (size_t)(c->inlanes * 32), c->acc);
+		ql_acc_zero(&c->s);
+		c->inlanes = 0;
+	}
+}
+
+QL_ACC_INLINE void sums_end(chunk_sums *c)
+{
+	if (!c->acc)
+		return;
+	if (c->inlanes)
+		ql_acc_flush(&c->s, NULL, NULL, 0, (size_t)(c->inlanes * 32), c->acc);
+	ql_acc_eh_end(&c->eh, NULL, NULL, 0);
+}
+
+QL_ACC_TARGET int64_t ql_q8_0_fused_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk,
+					 int8_t *codes, float *umin, float *umax, float *clip_lo,
+					 float *clip_hi, float *scales, float *y, ql_metrics_acc *acc,
+					 int64_t flush)
+{
+	chunk_sums cs;
+	sums_begin(&cs, acc, flush);
+	float tile[QL_QK8_0];
+	int64_t i = 0;
+	while (i < nb) {
+		int n = nb - i < Q8_CHUNK ? (int)(nb - i) : Q8_CHUNK;
+		const float *xc = x + i * QL_QK8_0;
+		int ok = chunk_ranges(xc, n, umin + i, umax + i, clip_lo + i, clip_hi + i);
+		ql_block_q8_0 *bc = blk + i;
+		int whole = ok & ~7;
+		if (whole)
+			q8_chunk(xc, bc, whole);
+		if (ok > whole)
+			ql_quantize_row_q8_0_ref(xc + whole * QL_QK8_0, bc + whole,
+						 (int64_t)(ok - whole) * QL_QK8_0);
+		chunk_scales((const uint8_t *)bc, sizeof *bc, ok, scales + i);
+		for (int b = 0; b < ok; b++) {
+			__m256i q = _mm256_loadu_si256((const __m256i *)bc[b].qs);
+			_mm256_storeu_si256((__m256i *)(codes + (i + b) * QL_QK8_0), q);
+			if (!acc && !y)
+				continue;
+			const __m256 dv = _mm256_set1_ps(scales[i + b]);
+			__m128i lo = _mm256_castsi256_si128(q), hi = _mm256_extracti128_si256(q, 1);
+			__m256 yv[4] = {
+				_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo)), dv),
+				_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(
+						      _mm_bsrli_si128(lo, 8))), dv),
+				_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi)), dv),
+				_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(
+						      _mm_bsrli_si128(hi, 8))), dv)};
+			sums_block(&cs, xc + b * QL_QK8_0, y ? y + (i + b) * QL_QK8_0 : tile, yv);
+		}
+		i += ok;
+		if (ok < n)
+			break;
+	}
+	sums_end(&cs);
+	return i;
+}
+
 QL_ACC_TARGET int64_t ql_q4_0_fused_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk,
 					 uint8_t *codes, float *umin, float *umax, float *clip_lo,
 					 float *clip_hi, float *scales, float *y, ql_metrics_acc *acc,
 					 int64_t flush, int64_t *clipped)
 {
 	const __m256i eight = _mm256_set1_epi32(8);
-	ql_acc sums;
-	ql_acc_zero(&sums);
-	ql_acc_eh eh; /* acc->eh: the error histogram in the same step */
-	ql_acc_eh_begin(&eh, acc ? acc->eh : NULL);
-	int64_t inlanes = 0;
-	float tile[QL_QK4_0];
-	const __m256 fmax = _mm256_set1_ps(FLT_MAX);
-	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
 	const __m128i lo4 = _mm_set1_epi8(15);
+	chunk_sums cs;
+	sums_begin(&cs, acc, flush);
+	float tile[QL_QK4_0];
 	int64_t i = 0, clip = 0;
 	while (i < nb) {
-		int n = nb - i < Q8_CHUNK ? (int)(nb - i) : Q8_CHUNK, ok = n;
+		int n = nb - i < Q8_CHUNK ? (int)(nb - i) : Q8_CHUNK;
 		const float *xc = x + i * QL_QK4_0;
-		for (int b = 0; b < n; b++) {
-			const float *xb = xc + b * QL_QK4_0;
-			__m256 v[4];
-			__m256 fin = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
-			for (int k = 0; k < 4; k++) {
-				v[k] = _mm256_loadu_ps(xb + 8 * k);
-				fin = _mm256_and_ps(fin, _mm256_cmp_ps(_mm256_and_ps(v[k], absf), fmax,
-								       _CMP_LE_OQ));
-			}
-			if (_mm256_movemask_ps(fin) != 0xff) {
-				ok = b;
-				break;
-			}
-			float mn, mx;
-			block_range(xb, v[0], v[1], v[2], v[3], &mn, &mx);
-			float amax = fabsf(mn) > fabsf(mx) ? fabsf(mn) : fabsf(mx);
-			umin[i + b] = mn;
-			umax[i + b] = mx;
-			clip_lo[i + b] = -amax;
-			clip_hi[i + b] = amax;
-		}
+		int ok = chunk_ranges(xc, n, umin + i, umax + i, clip_lo + i, clip_hi + i);
 		ql_block_q4_0 *bc = blk + i;
 		int whole = ok & ~7;
 		if (whole)
@@ -468,56 +583,34 @@ QL_ACC_TARGET int64_t ql_q4_0_fused_avx2(const float *x, int64_t nb, ql_block_q4
 		if (ok > whole)
 			clip += ql_quantize_row_q4_0_ref(xc + whole * QL_QK4_0, bc + whole,
 							 (int64_t)(ok - whole) * QL_QK4_0);
-		int b = 0;
-		for (; b + 8 <= ok; b += 8) {
-			__m128i h = _mm_setr_epi16((short)bc[b].d, (short)bc[b + 1].d, (short)bc[b + 2].d,
-						   (short)bc[b + 3].d, (short)bc[b + 4].d,
-						   (short)bc[b + 5].d, (short)bc[b + 6].d,
-						   (short)bc[b + 7].d);
-			_mm256_storeu_ps(scales + i + b, _mm256_cvtph_ps(h));
-		}
-		for (; b < ok; b++)
-			scales[i + b] = _cvtsh_ss(bc[b].d);
+		chunk_scales((const uint8_t *)bc, sizeof *bc, ok, scales + i);
 		uint8_t *cc = codes + i * QL_QK4_0;
-		for (b = 0; b < ok; b++) {
+		for (int b = 0; b < ok; b++) {
 			__m128i q = _mm_loadu_si128((const __m128i *)bc[b].qs);
 			__m128i c0 = _mm_and_si128(q, lo4), c1 = _mm_and_si128(_mm_srli_epi16(q, 4), lo4);
 			_mm_storeu_si128((__m128i *)(cc + b * QL_QK4_0), c0);
 			_mm_storeu_si128((__m128i *)(cc + b * QL_QK4_0 + 16), c1);
 			if (!acc && !y)
 				continue;
-			const float *xb = xc + b * QL_QK4_0;
-			float *yb = y ? y + (i + b) * QL_QK4_0 : tile;
 			const __m256 dv = _mm256_set1_ps(scales[i + b]);
-			__m256 yv[4];
-			yv[0] = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_cvtepu8_epi32(c0), eight));
-			yv[1] = _mm256_cvtepi32_ps(
-				_mm256_sub_epi32(_mm256_cvtepu8_epi32(_mm_bsrli_si128(c0, 8)), eight));
-			yv[2] = _mm256_cvtepi32_ps(_mm256_sub_epi32(_mm256_cvtepu8_epi32(c1), eight));
-			yv[3] = _mm256_cvtepi32_ps(
-				_mm256_sub_epi32(_mm256_cvtepu8_epi32(_mm_bsrli_si128(c1, 8)), eight));
-			for (int k = 0; k < 4; k++) {
-				yv[k] = _mm256_mul_ps(yv[k], dv);
-				_mm256_storeu_ps(yb + 8 * k, yv[k]);
-			}
-			if (!acc)
-				continue;
-			for (int k = 0; k < 4; k++)
-				ql_acc_add8(&sums, eh.f ? &eh : NULL, _mm256_loadu_ps(xb + 8 * k), yv[k]);
-			if (++inlanes == flush) {
-				ql_acc_flush(&sums, NULL, NULL, 0, (size_t)(inlanes * QL_QK4_0), acc);
-				ql_acc_zero(&sums);
-				inlanes = 0;
-			}
+			__m256 yv[4] = {
+				_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(
+						      _mm256_cvtepu8_epi32(c0), eight)), dv),
+				_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(
+						      _mm256_cvtepu8_epi32(_mm_bsrli_si128(c0, 8)),
+						      eight)), dv),
+				_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(
+						      _mm256_cvtepu8_epi32(c1), eight)), dv),
+				_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(
+						      _mm256_cvtepu8_epi32(_mm_bsrli_si128(c1, 8)),
+						      eight)), dv)};
+			sums_block(&cs, xc + b * QL_QK4_0, y ? y + (i + b) * QL_QK4_0 : tile, yv);
 		}
 		i += ok;
 		if (ok < n)
 			break;
 	}
-	if (acc && inlanes)
-		ql_acc_flush(&sums, NULL, NULL, 0, (size_t)(inlanes * QL_QK4_0), acc);
-	if (acc)
-		ql_acc_eh_end(&eh, NULL, NULL, 0);
+	sums_end(&cs);
 	*clipped = clip;
 	return i;
 }

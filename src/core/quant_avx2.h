@@ -97,25 +97,25 @@ void ql_q8_0_row_avx2_stream(const float *x, ql_block_q8_0 *blk, int64_t nb, boo
 int64_t ql_q4_0_row_avx2(const float *x, ql_block_q4_0 *blk, int64_t nb);
 int64_t ql_q4_0_row_avx2_stream(const float *x, ql_block_q4_0 *blk, int64_t nb, bool stream);
 
-/* Q8_0 over nb contiguous blocks of 32 (ql_quantize's block loop, all of
- * it for each block): the range as ql_quantize's scan finds it (min and
- * max in order, so a zero's sign is the first zero's) into umin[i] and
- * umax[i], -/+ max |x| into clip_lo[i]/clip_hi[i], the raw block into blk[i],
- * the 32 codes into codes, the fp16 scale as a float into scales[i], the
- * dequantized values into y (or into a tile here if y is NULL), and the
- * metric sums into acc (unless NULL), flushed every `flush` blocks and at
- * the end as one ql_metrics_add per run of `flush` blocks would (the error
- * histogram acc->eh, if any, counted too). Bit for bit
- * ql_quantize_row_q8_0 + ql_dequantize_row_q8_0 + ql_metrics_add.
- * Returns nb, or the index of the first block with a non-finite value
- * (where it stops: that block's outputs are not written). */
-int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk, int8_t *codes,
-			    float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales, float *y, ql_metrics_acc *acc,
-			    int64_t flush);
-/* The same for Q4_0 (ql_quantize_row_q4_0 + ql_dequantize_row_q4_0), by
- * way of the row kernel ql_q4_0_row_avx2's passes over chunks of blocks
- * (qrow_avx2.c): codes are the 4-bit values one a byte, and *clipped gets
- * the number of codes capped at 15. */
+/* Q8_0 over nb contiguous blocks of 32: ql_quantize's block loop, by way
+ * of the row kernel's passes over chunks of blocks (qrow_avx2.c). The
+ * range as ql_quantize's scan finds it (min and max in order, so a zero's
+ * sign is the first zero's) into umin[i] and umax[i], -/+ max |x| into
+ * clip_lo[i]/clip_hi[i], the raw block into blk[i], the 32 codes into
+ * codes, the fp16 scale as a float into scales[i], the dequantized values
+ * into y (or into a tile if y is NULL), and the metric sums into acc
+ * (unless NULL), flushed every `flush` blocks and at the end as one
+ * ql_metrics_add per run of `flush` blocks would (the error histogram
+ * acc->eh, if any, counted too). Bit for bit ql_quantize_row_q8_0 +
+ * ql_dequantize_row_q8_0 + ql_metrics_add. Returns nb, or the index of the
+ * first block with a non-finite value (where it stops: that block's
+ * outputs are not written). */
+int64_t ql_q8_0_fused_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk, int8_t *codes,
+			   float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
+			   float *y, ql_metrics_acc *acc, int64_t flush);
+/* The same for Q4_0 (ql_quantize_row_q4_0 + ql_dequantize_row_q4_0): codes
+ * are the 4-bit values one a byte, and *clipped gets the number of codes
+ * capped at 15. */
 int64_t ql_q4_0_fused_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk, uint8_t *codes,
 			   float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
 			   float *y, ql_metrics_acc *acc, int64_t flush, int64_t *clipped);

@@ -42,7 +42,7 @@ bool ql_qt_fast_q8_0(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 	if (!(p->G == QL_QK8_0 && p->L % QL_QK8_0 == 0 && ql_avx2_active()))
 		return false;
 	int64_t s0 = u0 * QL_QK8_0, nb = u1 - u0;
-	int64_t done = ql_q8_0_blocks_avx2(p->x + s0, nb, (ql_block_q8_0 *)qp_raw(p, acc, u0),
+	int64_t done = ql_q8_0_fused_avx2(p->x + s0, nb, (ql_block_q8_0 *)qp_raw(p, acc, u0),
 					   (int8_t *)qp_codes(p, acc, s0), p->umin + u0, p->umax + u0,
 					   r->clip_lo + u0, r->clip_hi + u0, r->scales + u0,
 					   tile_y(p, s0), p->no_metrics ? NULL : acc, PER(QL_QK8_0));
