@@ -2,7 +2,9 @@
 # bench_ggml_q8_0.sh — qlens's Q8_0 row quantizer against ggml's own SIMD
 # quantize_row_q8_0 (and its reference) and memcpy, in the same run, on the
 # same 64M floats, then Q4_0 (ggml's quantize_row_q4_0, which is its
-# reference loop, against qlens's); tests/bench/ggml_q8_0.c prints the table.
+# reference loop, against qlens's), then every dequantizer both have
+# (ggml's dequantize_row_* against qlens's, floats compared bit for bit);
+# tests/bench/ggml_q8_0.c prints the tables.
 # `make bench GGML_DIR=...` runs it after qlens-bench.
 #
 #   GGML_DIR=/work/ext/ggml scripts/bench_ggml_q8_0.sh [MEGA-FLOATS]
@@ -17,7 +19,8 @@
 #   make -C /work/ext/ggml/build ggml-cpu ggml-base
 #
 # qlens's side is this tree's build/libqlens-core.a (made here with make).
-# Exit status 0 when qlens's Q8_0 and Q4_0 bytes equal ggml's reference bytes.
+# Exit status 0 when qlens's Q8_0 and Q4_0 bytes equal ggml's reference bytes
+# and every dequantizer's floats equal ggml's.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${GGML_DIR:-}" ] || [ ! -d "$GGML_DIR" ]; then

@@ -1,8 +1,8 @@
 /* test_blockspeed.c — the fast block-format paths of ql_quantize against the
  * scalar reference kernels, bit for bit.
  *
- *   - ql_q8_0_blocks_avx2 / ql_q4_0_blocks_avx2 / ql_nf4_blocks_avx2
- *     (src/core/quant_avx2.c) against ql_quantize_row_q8_0_ref / _q4_0_ref /
+ *   - ql_q8_0_fused_avx2 / ql_q4_0_fused_avx2 / ql_nf4_blocks_avx2
+ *     (src/core/quant_avx2.c, qrow_avx2.c) against ql_quantize_row_q8_0_ref / _q4_0_ref /
  *     ql_nf4_quantize_ref, the dequantizers,
  *     ql_metrics_add (per block and per tile of 32 blocks) and an in-order
  *     min/max: raw
@@ -202,12 +202,12 @@ static void kernel_vs_ref(bool q4)
 			int64_t done, clip = 0;
 			if (q4) {
 				memset(b4, 0xa5, (size_t)nb * sizeof *b4);
-				done = ql_q4_0_blocks_avx2(x, nb, b4, codes, f[0], f[1], f[2], f[3],
+				done = ql_q4_0_fused_avx2(x, nb, b4, codes, f[0], f[1], f[2], f[3],
 							   f[4], yo, &a, flush, &clip);
 				assert_memory_equal(b4, r4, (size_t)nb * sizeof *b4);
 			} else {
 				memset(b8, 0xa5, (size_t)nb * sizeof *b8);
-				done = ql_q8_0_blocks_avx2(x, nb, b8, (int8_t *)codes, f[0], f[1], f[2],
+				done = ql_q8_0_fused_avx2(x, nb, b8, (int8_t *)codes, f[0], f[1], f[2],
 							   f[3], f[4], yo, &a, flush);
 				assert_memory_equal(b8, r8, (size_t)nb * sizeof *b8);
 			}
@@ -242,9 +242,9 @@ static void kernel_vs_ref(bool q4)
 	for (int i = 0; i < 3; i++) {
 		x[5 * 32 + 7 + i] = bad[i];
 		int64_t clip;
-		int64_t done = q4 ? ql_q4_0_blocks_avx2(x, 8, b4, codes, f[0], f[1], f[2], f[3], f[4],
+		int64_t done = q4 ? ql_q4_0_fused_avx2(x, 8, b4, codes, f[0], f[1], f[2], f[3], f[4],
 							NULL, NULL, 1, &clip)
-				  : ql_q8_0_blocks_avx2(x, 8, b8, (int8_t *)codes, f[0], f[1], f[2],
+				  : ql_q8_0_fused_avx2(x, 8, b8, (int8_t *)codes, f[0], f[1], f[2],
 							f[3], f[4], NULL, NULL, 1);
 		assert_int_equal(done, 5);
 		x[5 * 32 + 7 + i] = 1.0f;
@@ -438,11 +438,77 @@ static void test_int_groups_both_ways(void **state)
 					s.scale_dtype = QL_SCALE_FP16;
 				compare_scheme(x, shapes[k], 2, &s);
 			}
+	/* moderate values only (see test_quantize_both_ways) */
+	for (size_t i = 0; i < n; i++)
+		x[i] = (uniform() - 0.5f) * (float)(1 + i / 1024 % 7);
+	for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+		ql_scheme s;
+		ql_scheme_init(&s);
+		s.dtype = types[t];
+		s.gran = QL_GRAN_GROUP;
+		s.group = 32;
+		compare_scheme(x, shapes[0], 2, &s);
+	}
 	free(x);
 }
 
-static const ql_qdtype block_types[] = {QL_Q_Q8_0, QL_Q_Q4_0, QL_Q_NF4,
-					QL_Q_MXFP4, QL_Q_MXFP8, QL_Q_MXINT8};
+/* Integer targets per channel along the last axis (the by_rows path:
+ * quantize_scan.c's per-column scan, quant_cols' codes and dequantized
+ * values, AVX2 where a row tile is a multiple of 32 columns and the scan
+ * where it is a multiple of 8): widths that are and are not, one row and
+ * many jobs, against the C path, sums and histogram included. */
+static void test_last_axis_both_ways(void **state)
+{
+	(void)state;
+	int64_t shapes[][2] = {{257, 1024}, {64, 1056}, {33, 40}, {9, 37}, {1, 32}, {4099, 96}};
+	size_t n = 4099 * 96 + 64;
+	float *x = malloc(n * sizeof *x);
+	assert_non_null(x);
+	for (size_t b = 0; b < n / 32; b++)
+		make_block(x + b * 32, (int)(b % KINDS), (int)b);
+	const ql_qdtype types[] = {QL_Q_UINT8, QL_Q_INT8, QL_Q_INT4, QL_Q_UINT4};
+	for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++)
+		for (size_t t = 0; t < sizeof types / sizeof types[0]; t++)
+			for (int v = 0; v < 2; v++) {
+				ql_scheme s;
+				ql_scheme_init(&s);
+				s.dtype = types[t];
+				s.gran = QL_GRAN_CHANNEL;
+				s.axis = 1;
+				s.sym = v ? QL_ASYM : QL_SYM;
+				compare_scheme(x + k, shapes[k], 2, &s);
+			}
+	/* columns of moderate values, all-equal columns, ±0 columns, ties at
+	 * the scale of a power of two, and a subnormal column */
+	int64_t shape[2] = {515, 160};
+	for (int64_t i = 0; i < shape[0] * shape[1]; i++) {
+		int64_t c = i % shape[1];
+		x[i] = c % 9 == 0   ? -1.5f
+		       : c % 9 == 1 ? ((next_u32() & 1) ? -0.0f : 0.0f)
+		       : c % 9 == 2 ? (float)((int)(next_u32() % 254) - 127) * 0x1p-7f
+		       : c % 9 == 3 ? rand_exp(0, 0)
+				    : (uniform() - 0.5f) * (float)(1 + c % 5);
+	}
+	for (size_t t = 0; t < sizeof types / sizeof types[0]; t++)
+		for (int v = 0; v < 4; v++) {
+			ql_scheme s;
+			ql_scheme_init(&s);
+			s.dtype = types[t];
+			s.gran = QL_GRAN_CHANNEL;
+			s.axis = 1;
+			s.sym = v & 1 ? QL_ASYM : QL_SYM;
+			if (v >= 2) { /* a clipping range inside the data: the clamps bind */
+				s.calib = QL_CALIB_PERCENTILE;
+				s.percentile = 90.0;
+			}
+			compare_scheme(x, shape, 2, &s);
+		}
+	free(x);
+}
+
+/* (and fp8 with a per-tensor scale: quant_span's AVX2 codes-and-values pass) */
+static const ql_qdtype block_types[] = {QL_Q_Q8_0,  QL_Q_Q4_0,  QL_Q_NF4,	QL_Q_MXFP4,
+					QL_Q_MXFP8, QL_Q_MXINT8, QL_Q_FP8_E4M3, QL_Q_FP8_E5M2};
 
 static void test_quantize_both_ways(void **state)
 {
@@ -453,6 +519,12 @@ static void test_quantize_both_ways(void **state)
 	assert_non_null(x);
 	for (size_t b = 0; b < n / 32; b++)
 		make_block(x + b * 32, (int)(b % KINDS), (int)b);
+	for (size_t i = 0; i < sizeof block_types / sizeof block_types[0]; i++)
+		compare_quantize(x, shape, 2, block_types[i]);
+	/* moderate values only, where the double sums round at every add: a
+	 * sum flushed at another point than the C path's shows here */
+	for (size_t i = 0; i < n; i++)
+		x[i] = (uniform() - 0.5f) * (float)(1 + i / 1024 % 7);
 	for (size_t i = 0; i < sizeof block_types / sizeof block_types[0]; i++)
 		compare_quantize(x, shape, 2, block_types[i]);
 	/* min and max of the tensor are zeros of the first sign met */
@@ -582,6 +654,12 @@ static void test_nonfinite_refused(void **state)
 			ql_qresult r;
 			ql_error err;
 			assert_int_equal(ql_quantize(x, shape, 2, &s, NULL, &r, &err), -1);
+			/* and the last-axis scan (per-column, by rows) */
+			s.dtype = QL_Q_UINT8;
+			s.gran = QL_GRAN_CHANNEL;
+			s.axis = 1;
+			assert_int_equal(ql_quantize(x, shape, 2, &s, NULL, &r, &err), -1);
+			assert_non_null(strstr(err.msg, "1 value is not finite"));
 		}
 	}
 	ql_avx2_enable(true);
@@ -607,6 +685,7 @@ int main(void)
 		cmocka_unit_test(test_nf4_kernel),
 		cmocka_unit_test(test_quantize_both_ways),
 		cmocka_unit_test(test_int_groups_both_ways),
+		cmocka_unit_test(test_last_axis_both_ways),
 		cmocka_unit_test(test_nonfinite_refused),
 		cmocka_unit_test(test_q8_0_row),
 		cmocka_unit_test(test_q8_0_row_rounding),

@@ -42,6 +42,7 @@
 
 #include <immintrin.h>
 
+#include "acc_avx2.h"
 #include "avx2_common.h"
 
 #define AVX2F16C __attribute__((target("avx2,f16c")))
@@ -411,6 +412,209 @@ AVX2F16C int64_t ql_q4_0_row_avx2_stream(const float *x, ql_block_q4_0 *blk, int
 	return clip;
 }
 
+/* ---- ql_quantize's Q8_0 and Q4_0 blocks, by way of the row kernels ---------- */
+
+/* ql_quantize's block loop for Q8_0 and Q4_0 (quantize_fast.c), made by the
+ * row kernels above, a chunk of up to Q8_CHUNK blocks at a time:
+ *   1. each block's range (block_range: the scan's bits) into umin/umax
+ *      and -/+ its largest magnitude into clip_lo/clip_hi; this also finds
+ *      a block holding NaN or inf, before which the chunk, and the call,
+ *      end (that block's outputs are not written);
+ *   2. the chunk's bytes by q8_chunk / q4_chunk (the reference's bytes);
+ *   3. from those bytes, in L1: the scales (fp16 d widened, 8 at a time),
+ *      the codes (Q8_0: the bytes; Q4_0: the nibbles one a byte, byte j of
+ *      qs holding codes j and j + 16) and, with y or acc, each block's
+ *      values code * d (Q4_0: (code - 8) * d) into y or a tile, and their
+ *      sums and error histogram, flushed every `flush` blocks. */
+
+/* Step 1 for n blocks of 32 at xc; returns the blocks before the first
+ * non-finite one (n if none). */
+AVX2F16C static inline int chunk_ranges(const float *xc, int n, float *umin, float *umax,
+					float *clip_lo, float *clip_hi)
+{
+	const __m256 fmax = _mm256_set1_ps(FLT_MAX);
+	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
+	for (int b = 0; b < n; b++) {
+		const float *xb = xc + b * 32;
+		__m256 v[4];
+		__m256 fin = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+		for (int k = 0; k < 4; k++) {
+			v[k] = _mm256_loadu_ps(xb + 8 * k);
+			fin = _mm256_and_ps(fin, _mm256_cmp_ps(_mm256_and_ps(v[k], absf), fmax,
+							       _CMP_LE_OQ));
+		}
+		if (_mm256_movemask_ps(fin) != 0xff)
+			return b;
+		float mn, mx;
+		block_range(xb, v[0], v[1], v[2], v[3], &mn, &mx);
+		float amax = fabsf(mn) > fabsf(mx) ? fabsf(mn) : fabsf(mx);
+		umin[b] = mn;
+		umax[b] = mx;
+		clip_lo[b] = -amax;
+		clip_hi[b] = amax;
+	}
+	return n;
+}
+
+/* The fp16 d of n blocks of `stride` bytes (d first) widened into scales. */
+AVX2F16C static inline void chunk_scales(const uint8_t *blk, size_t stride, int n, float *scales)
+{
+	int b = 0;
+	for (; b + 8 <= n; b += 8) {
+		uint16_t d[8];
+		for (int k = 0; k < 8; k++)
+			memcpy(&d[k], blk + (size_t)(b + k) * stride, 2);
+		_mm256_storeu_ps(scales + b, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)d)));
+	}
+	for (; b < n; b++) {
+		uint16_t d;
+		memcpy(&d, blk + (size_t)b * stride, 2);
+		scales[b] = _cvtsh_ss(d);
+	}
+}
+
+/* The sums of step 3, flushed every `flush` blocks. */
+typedef struct chunk_sums {
+	ql_metrics_acc *acc;
+	ql_acc s;
+	ql_acc_eh eh;
+	int64_t flush, inlanes;
+} chunk_sums;
+
+QL_ACC_INLINE void sums_begin(chunk_sums *c, ql_metrics_acc *acc, int64_t flush)
+{
+	c->acc = acc;
+	c->flush = flush;
+	c->inlanes = 0;
+	ql_acc_zero(&c->s);
+	ql_acc_eh_begin(&c->eh, acc ? acc->eh : NULL);
+}
+
+/* One block: its values yv into yb, and against xb into the sums. */
+QL_ACC_INLINE void sums_block(chunk_sums *c, const float *xb, float *yb,
+					    const __m256 yv[4])
+{
+	for (int k = 0; k < 4; k++)
+		_mm256_storeu_ps(yb + 8 * k, yv[k]);
+	if (!c->acc)
+		return;
+	for (int k = 0; k < 4; k++)
+		ql_acc_add8(&c->s, c->eh.f ? &c->eh : NULL, _mm256_loadu_ps(xb + 8 * k), yv[k]);
+	if (++c->inlanes == c->flush) {
+		ql_acc_flush(&c->s, NULL, NULL, 0, (size_t)(c->inlanes * 32), c->acc);
+		ql_acc_zero(&c->s);
+		c->inlanes = 0;
+	}
+}
+
+QL_ACC_INLINE void sums_end(chunk_sums *c)
+{
+	if (!c->acc)
+		return;
+	if (c->inlanes)
+		ql_acc_flush(&c->s, NULL, NULL, 0, (size_t)(c->inlanes * 32), c->acc);
+	ql_acc_eh_end(&c->eh, NULL, NULL, 0);
+}
+
+QL_ACC_TARGET int64_t ql_q8_0_fused_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk,
+					 int8_t *codes, float *umin, float *umax, float *clip_lo,
+					 float *clip_hi, float *scales, float *y, ql_metrics_acc *acc,
+					 int64_t flush)
+{
+	chunk_sums cs;
+	sums_begin(&cs, acc, flush);
+	float tile[QL_QK8_0];
+	int64_t i = 0;
+	while (i < nb) {
+		int n = nb - i < Q8_CHUNK ? (int)(nb - i) : Q8_CHUNK;
+		const float *xc = x + i * QL_QK8_0;
+		int ok = chunk_ranges(xc, n, umin + i, umax + i, clip_lo + i, clip_hi + i);
+		ql_block_q8_0 *bc = blk + i;
+		int whole = ok & ~7;
+		if (whole)
+			q8_chunk(xc, bc, whole);
+		if (ok > whole)
+			ql_quantize_row_q8_0_ref(xc + whole * QL_QK8_0, bc + whole,
+						 (int64_t)(ok - whole) * QL_QK8_0);
+		chunk_scales((const uint8_t *)bc, sizeof *bc, ok, scales + i);
+		for (int b = 0; b < ok; b++) {
+			__m256i q = _mm256_loadu_si256((const __m256i *)bc[b].qs);
+			_mm256_storeu_si256((__m256i *)(codes + (i + b) * QL_QK8_0), q);
+			if (!acc && !y)
+				continue;
+			const __m256 dv = _mm256_set1_ps(scales[i + b]);
+			__m128i lo = _mm256_castsi256_si128(q), hi = _mm256_extracti128_si256(q, 1);
+			__m256 yv[4] = {
+				_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo)), dv),
+				_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(
+						      _mm_bsrli_si128(lo, 8))), dv),
+				_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi)), dv),
+				_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(
+						      _mm_bsrli_si128(hi, 8))), dv)};
+			sums_block(&cs, xc + b * QL_QK8_0, y ? y + (i + b) * QL_QK8_0 : tile, yv);
+		}
+		i += ok;
+		if (ok < n)
+			break;
+	}
+	sums_end(&cs);
+	return i;
+}
+
+QL_ACC_TARGET int64_t ql_q4_0_fused_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk,
+					 uint8_t *codes, float *umin, float *umax, float *clip_lo,
+					 float *clip_hi, float *scales, float *y, ql_metrics_acc *acc,
+					 int64_t flush, int64_t *clipped)
+{
+	const __m256i eight = _mm256_set1_epi32(8);
+	const __m128i lo4 = _mm_set1_epi8(15);
+	chunk_sums cs;
+	sums_begin(&cs, acc, flush);
+	float tile[QL_QK4_0];
+	int64_t i = 0, clip = 0;
+	while (i < nb) {
+		int n = nb - i < Q8_CHUNK ? (int)(nb - i) : Q8_CHUNK;
+		const float *xc = x + i * QL_QK4_0;
+		int ok = chunk_ranges(xc, n, umin + i, umax + i, clip_lo + i, clip_hi + i);
+		ql_block_q4_0 *bc = blk + i;
+		int whole = ok & ~7;
+		if (whole)
+			clip += q4_chunk(xc, bc, whole);
+		if (ok > whole)
+			clip += ql_quantize_row_q4_0_ref(xc + whole * QL_QK4_0, bc + whole,
+							 (int64_t)(ok - whole) * QL_QK4_0);
+		chunk_scales((const uint8_t *)bc, sizeof *bc, ok, scales + i);
+		uint8_t *cc = codes + i * QL_QK4_0;
+		for (int b = 0; b < ok; b++) {
+			__m128i q = _mm_loadu_si128((const __m128i *)bc[b].qs);
+			__m128i c0 = _mm_and_si128(q, lo4), c1 = _mm_and_si128(_mm_srli_epi16(q, 4), lo4);
+			_mm_storeu_si128((__m128i *)(cc + b * QL_QK4_0), c0);
+			_mm_storeu_si128((__m128i *)(cc + b * QL_QK4_0 + 16), c1);
+			if (!acc && !y)
+				continue;
+			const __m256 dv = _mm256_set1_ps(scales[i + b]);
+			__m256 yv[4] = {
+				_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(
+						      _mm256_cvtepu8_epi32(c0), eight)), dv),
+				_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(
+						      _mm256_cvtepu8_epi32(_mm_bsrli_si128(c0, 8)),
+						      eight)), dv),
+				_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(
+						      _mm256_cvtepu8_epi32(c1), eight)), dv),
+				_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(
+						      _mm256_cvtepu8_epi32(_mm_bsrli_si128(c1, 8)),
+						      eight)), dv)};
+			sums_block(&cs, xc + b * QL_QK4_0, y ? y + (i + b) * QL_QK4_0 : tile, yv);
+		}
+		i += ok;
+		if (ok < n)
+			break;
+	}
+	sums_end(&cs);
+	*clipped = clip;
+	return i;
+}
+
 /* ---- MX blocks, codes only ---------------------------------------------------- */
 
 enum { MX_FP4, MX_FP8, MX_INT8, FP_E5M2 };
@@ -486,10 +690,32 @@ static inline float pow2_exact(int k)
 	return f;
 }
 
+/* mx.c's element value of 8 codes c (int32 lanes, as mx_code8 gives them),
+ * exactly: int8 as c / 64; fp4 (e2m1) and fp8 (e4m3) by placing the
+ * exponent and mantissa bits at the top of a float32's mantissa field and
+ * multiplying by 2^(127 - bias) (a float32 subnormal then gives the
+ * element's subnormal), then the sign. E4M3's NaN code (0x7f) never comes
+ * out of mx_code8 (it saturates; non-finite blocks are not done here). */
+AVX2F16C static INLINE __m256 mx_value8(int kind, __m256i c)
+{
+	if (kind == MX_INT8)
+		return _mm256_mul_ps(_mm256_cvtepi32_ps(c), _mm256_set1_ps(0x1p-6f));
+	const int shift = kind == MX_FP4 ? 22 : 20, sbit = kind == MX_FP4 ? 8 : 0x80;
+	const __m256i mag = _mm256_and_si256(c, _mm256_set1_epi32(sbit - 1));
+	__m256 v = _mm256_mul_ps(_mm256_castsi256_ps(_mm256_slli_epi32(mag, shift)),
+				 _mm256_set1_ps(kind == MX_FP4 ? 0x1p126f : 0x1p120f));
+	__m256i sign = _mm256_slli_epi32(_mm256_and_si256(c, _mm256_set1_epi32(sbit)),
+					 kind == MX_FP4 ? 28 : 24);
+	return _mm256_or_ps(v, _mm256_castsi256_ps(sign));
+}
+
+/* With y (not NULL), the dequantized values too, as ql_mx_dequantize makes
+ * them: the element's value times the block's scale 2^se, one float
+ * multiply. */
 AVX2F16C static INLINE int64_t mx_codes(int kind, ql_qdtype t, const float *x, int64_t nb,
 					 uint8_t *raw, uint8_t *codes, float *umin, float *umax,
 					 float *clip_lo, float *clip_hi, float *scales,
-					 int64_t *saturated)
+					 int64_t *saturated, float *y)
 {
 	const __m256i absi = _mm256_set1_epi32(INT32_MAX);
 	const uint32_t *up = ql_mx_log2_up();
@@ -529,6 +755,12 @@ AVX2F16C static INLINE int64_t mx_codes(int kind, ql_qdtype t, const float *x, i
 		__m256i c[4];
 		for (int k = 0; k < 4; k++)
 			c[k] = mx_code8(kind, _mm256_mul_ps(v[k], inv), &sat);
+		if (y) {
+			const __m256 sc = _mm256_set1_ps(scales[i]);
+			for (int k = 0; k < 4; k++)
+				_mm256_storeu_ps(y + i * QL_MX_BLOCK + 8 * k,
+						 _mm256_mul_ps(mx_value8(kind, c[k]), sc));
+		}
 		__m256i bytes = kind == MX_INT8 ? pack_s8(c[0], c[1], c[2], c[3])
 						: pack_u8(c[0], c[1], c[2], c[3]);
 		_mm256_storeu_si256((__m256i *)(codes + i * QL_MX_BLOCK), bytes);
@@ -552,22 +784,33 @@ AVX2F16C static INLINE int64_t mx_codes(int kind, ql_qdtype t, const float *x, i
 	return i;
 }
 
+#define MX_CASES(Y)                                                                              \
+	switch (t) {                                                                             \
+	case QL_Q_MXFP4:                                                                         \
+		return mx_codes(MX_FP4, t, x, nb, raw, codes, umin, umax, clip_lo, clip_hi, scales, \
+				saturated, Y);                                                   \
+	case QL_Q_MXFP8:                                                                         \
+		return mx_codes(MX_FP8, t, x, nb, raw, codes, umin, umax, clip_lo, clip_hi, scales, \
+				saturated, Y);                                                   \
+	default:                                                                                 \
+		return mx_codes(MX_INT8, t, x, nb, raw, codes, umin, umax, clip_lo, clip_hi,       \
+				scales, saturated, Y);                                           \
+	}
+
 AVX2F16C int64_t ql_mx_codes_avx2(ql_qdtype t, const float *x, int64_t nb, uint8_t *raw,
 				  uint8_t *codes, float *umin, float *umax, float *clip_lo,
 				  float *clip_hi, float *scales, int64_t *saturated)
 {
-	switch (t) {
-	case QL_Q_MXFP4:
-		return mx_codes(MX_FP4, t, x, nb, raw, codes, umin, umax, clip_lo, clip_hi, scales,
-				saturated);
-	case QL_Q_MXFP8:
-		return mx_codes(MX_FP8, t, x, nb, raw, codes, umin, umax, clip_lo, clip_hi, scales,
-				saturated);
-	default:
-		return mx_codes(MX_INT8, t, x, nb, raw, codes, umin, umax, clip_lo, clip_hi, scales,
-				saturated);
-	}
+	MX_CASES(NULL)
 }
+
+AVX2F16C int64_t ql_mx_qdq_avx2(ql_qdtype t, const float *x, int64_t nb, uint8_t *raw,
+				uint8_t *codes, float *umin, float *umax, float *clip_lo,
+				float *clip_hi, float *scales, int64_t *saturated, float *y)
+{
+	MX_CASES(y)
+}
+#undef MX_CASES
 
 /* ---- fp8 / fp4 element codes of x * inv ---------------------------------------- */
 
@@ -600,32 +843,184 @@ AVX2F16C int64_t ql_fp_codes_avx2(ql_type fmt, const float *x, size_t n, float i
 	}
 }
 
+/* The value of 8 fp8 codes (E4M3 or E5M2, as ql_decode gives them for the
+ * codes mx_code8 makes of finite products: never a NaN or infinity code),
+ * exactly: the exponent and mantissa bits placed at the top of a float32's
+ * mantissa field, times 2^(127 - bias) (a float32 subnormal then gives the
+ * format's subnormal), and the sign. */
+AVX2F16C static INLINE __m256 fp8_value8(int kind, __m256i c)
+{
+	if (kind == MX_FP8)
+		return mx_value8(MX_FP8, c);
+	__m256i mag = _mm256_slli_epi32(_mm256_and_si256(c, _mm256_set1_epi32(0x7f)), 21);
+	__m256 v = _mm256_mul_ps(_mm256_castsi256_ps(mag), _mm256_set1_ps(0x1p112f));
+	__m256i sign = _mm256_slli_epi32(_mm256_and_si256(c, _mm256_set1_epi32(0x80)), 24);
+	return _mm256_or_ps(v, _mm256_castsi256_ps(sign));
+}
+
+AVX2F16C static INLINE int64_t fp_qdq(int kind, const float *x, size_t n, float inv, float scale,
+				      uint8_t *codes, float *y)
+{
+	const __m256 iv = _mm256_set1_ps(inv), sc = _mm256_set1_ps(scale);
+	__m256i sat = _mm256_setzero_si256();
+	for (size_t i = 0; i + 32 <= n; i += 32) {
+		__m256i c[4];
+		for (int k = 0; k < 4; k++) {
+			c[k] = mx_code8(kind, _mm256_mul_ps(_mm256_loadu_ps(x + i + 8 * k), iv), &sat);
+			_mm256_storeu_ps(y + i + 8 * k, _mm256_mul_ps(fp8_value8(kind, c[k]), sc));
+		}
+		_mm256_storeu_si256((__m256i *)(codes + i), pack_u8(c[0], c[1], c[2], c[3]));
+	}
+	return clip_total(sat);
+}
+
+AVX2F16C int64_t ql_fp8_qdq_avx2(ql_type fmt, const float *x, size_t n, float scale,
+				 uint8_t *codes, float *y)
+{
+	const float inv = 1.0f / scale; /* as ql_float_quantize */
+	if (fmt == QL_FP8_E4M3)
+		return fp_qdq(MX_FP8, x, n, inv, scale, codes, y);
+	return fp_qdq(FP_E5M2, x, n, inv, scale, codes, y);
+}
+
 /* ---- Affine codes of groups of 32 ------------------------------------------ */
 
-AVX2F16C int64_t ql_affine_groups32_avx2(bool is_signed, const float *x, int64_t k,
-					 const float *scales, const int32_t *zps, int32_t qmin,
-					 int32_t qmax, uint8_t *q)
+/* With y, the codes are clamped as int32 first (the byte clamp then
+ * changes nothing) and dequantized as affine.c's kernel does it:
+ * ((float)q - zp) * scale, where (float)q - zp = (float)(q - zp) exactly
+ * (small integers). */
+AVX2F16C static INLINE int64_t groups32(bool is_signed, const float *x, int64_t k,
+					const float *scales, const int32_t *zps, int32_t qmin,
+					int32_t qmax, uint8_t *q, float *y)
 {
 	const __m256i qmin8 = _mm256_set1_epi8((char)qmin), qmax8 = _mm256_set1_epi8((char)qmax);
 	__m256i clip = _mm256_setzero_si256();
 	for (int64_t b = 0; b < k; b++) {
 		const float *xb = x + b * 32;
 		const qconst kc = qconst_make(scales[b], zps ? zps[b] : 0, qmin, qmax);
-		__m256i c0 = code8(_mm256_loadu_ps(xb), &kc, &clip);
-		__m256i c1 = code8(_mm256_loadu_ps(xb + 8), &kc, &clip);
-		__m256i c2 = code8(_mm256_loadu_ps(xb + 16), &kc, &clip);
-		__m256i c3 = code8(_mm256_loadu_ps(xb + 24), &kc, &clip);
+		__m256i c[4];
+		for (int j = 0; j < 4; j++) {
+			c[j] = code8(_mm256_loadu_ps(xb + 8 * j), &kc, &clip);
+			if (y) {
+				c[j] = _mm256_min_epi32(_mm256_max_epi32(c[j], kc.qmin), kc.qmax);
+				_mm256_storeu_ps(y + b * 32 + 8 * j,
+						 _mm256_mul_ps(_mm256_cvtepi32_ps(
+								       _mm256_sub_epi32(c[j], kc.zp)),
+							       kc.scale));
+			}
+		}
 		__m256i v;
 		if (is_signed) {
-			v = pack_s8(c0, c1, c2, c3);
+			v = pack_s8(c[0], c[1], c[2], c[3]);
 			v = _mm256_min_epi8(_mm256_max_epi8(v, qmin8), qmax8);
 		} else {
-			v = pack_u8(c0, c1, c2, c3);
+			v = pack_u8(c[0], c[1], c[2], c[3]);
 			v = _mm256_min_epu8(_mm256_max_epu8(v, qmin8), qmax8);
 		}
 		_mm256_storeu_si256((__m256i *)(q + b * 32), v);
 	}
 	return clip_total(clip);
+}
+
+AVX2F16C int64_t ql_affine_groups32_avx2(bool is_signed, const float *x, int64_t k,
+					 const float *scales, const int32_t *zps, int32_t qmin,
+					 int32_t qmax, uint8_t *q, float *y)
+{
+	if (y)
+		return groups32(is_signed, x, k, scales, zps, qmin, qmax, q, y);
+	return groups32(is_signed, x, k, scales, zps, qmin, qmax, q, NULL);
+}
+
+/* ---- Channels along the last axis (per-column parameters) ------------------ */
+
+/* Rows [0, rows) of c columns (row stride c), columns [0, c8) (c8 a multiple
+ * of 8), into the running per-column min/max mn/mx: quantize_scan.c's
+ * by_rows scan, `v < lo ? v : lo` being minps(v, lo) and `v > hi ? v : hi`
+ * maxps(v, hi) lane by lane (NaN keeps the running value, as there); the
+ * count of non-finite values returned. */
+AVX2F16C int64_t ql_rows_range_avx2(const float *x, int64_t rows, int64_t c, int64_t c8,
+				    float *mn, float *mx)
+{
+	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
+	const __m256 fmax = _mm256_set1_ps(FLT_MAX);
+	const __m256i ones = _mm256_set1_epi32(-1);
+	__m256i nb = _mm256_setzero_si256(); /* -count per lane (a job's rows: far from 2^31) */
+	/* row by row (the data streams in order; the running ranges stay in L1) */
+	for (int64_t o = 0; o < rows; o++) {
+		const float *xr = x + o * c;
+		for (int64_t j = 0; j < c8; j += 8) {
+			__m256 v = _mm256_loadu_ps(xr + j);
+			__m256 ok = _mm256_cmp_ps(_mm256_and_ps(v, absf), fmax, _CMP_LE_OQ);
+			nb = _mm256_add_epi32(nb, _mm256_xor_si256(_mm256_castps_si256(ok), ones));
+			_mm256_storeu_ps(mn + j, _mm256_min_ps(v, _mm256_loadu_ps(mn + j)));
+			_mm256_storeu_ps(mx + j, _mm256_max_ps(v, _mm256_loadu_ps(mx + j)));
+		}
+	}
+	return clip_total(nb);
+}
+
+/* affine.c's per-column code of 8 values and its dequantized value: the
+ * clamps by maxps/minps as code8 (NaN to lo), cvtps2dq (round half to even,
+ * as the C's magic-number rounding on that range), + zp and the clamp in
+ * int32; y = ((float)q - zp) * scale. */
+AVX2F16C static INLINE int64_t cols_qdq(bool is_signed, const float *x, int64_t w,
+					const float *inv, const float *zpf, const float *sc,
+					int32_t qmin, int32_t qmax, uint8_t *q, float *y)
+{
+	const __m256i qminv = _mm256_set1_epi32(qmin), qmaxv = _mm256_set1_epi32(qmax);
+	/* lo = qmin - zp - 1 and hi = qmax - zp + 1 as ql_col_params_fill makes
+	 * them (small integers, exact): from zp here, two fewer loads a vector */
+	const __m256 qminf = _mm256_set1_ps((float)qmin), qmaxf = _mm256_set1_ps((float)qmax);
+	const __m256 one = _mm256_set1_ps(1.0f);
+	__m256i clip = _mm256_setzero_si256();
+	for (int64_t j = 0; j < w; j += 32) {
+		__m256i c[4];
+		for (int k = 0; k < 4; k++) {
+			const int64_t i = j + 8 * k;
+			const __m256 z = _mm256_loadu_ps(zpf + i);
+			__m256 v = _mm256_mul_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(inv + i));
+			v = _mm256_max_ps(v, _mm256_sub_ps(_mm256_sub_ps(qminf, z), one));
+			v = _mm256_min_ps(v, _mm256_add_ps(_mm256_sub_ps(qmaxf, z), one));
+			__m256i qi = _mm256_add_epi32(_mm256_cvtps_epi32(v), _mm256_cvtps_epi32(z));
+			clip = _mm256_add_epi32(clip, _mm256_or_si256(_mm256_cmpgt_epi32(qminv, qi),
+								      _mm256_cmpgt_epi32(qi, qmaxv)));
+			qi = _mm256_min_epi32(_mm256_max_epi32(qi, qminv), qmaxv);
+			c[k] = qi;
+			_mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_sub_ps(_mm256_cvtepi32_ps(qi), z),
+							      _mm256_loadu_ps(sc + i)));
+		}
+		__m256i b = is_signed ? pack_s8(c[0], c[1], c[2], c[3]) : pack_u8(c[0], c[1], c[2], c[3]);
+		_mm256_storeu_si256((__m256i *)(q + j), b);
+	}
+	return clip_total(clip);
+}
+
+AVX2F16C int64_t ql_cols_qdq_avx2(bool is_signed, const float *x, int64_t w, const float *inv,
+				  const float *zpf, const float *sc, int32_t qmin, int32_t qmax,
+				  uint8_t *q, float *y)
+{
+	if (is_signed)
+		return cols_qdq(true, x, w, inv, zpf, sc, qmin, qmax, q, y);
+	return cols_qdq(false, x, w, inv, zpf, sc, qmin, qmax, q, y);
+}
+
+/* ---- A tile's metric sums and error histogram --------------------------------- */
+
+QL_ACC_TARGET void ql_tile_acc_avx2(ql_metrics_acc *acc, const float *x, const float *y,
+				    int64_t n)
+{
+	ql_acc s;
+	ql_acc_eh h;
+	ql_acc_zero(&s);
+	ql_acc_eh_begin(&h, acc->eh);
+	if (acc->eh)
+		for (int64_t j = 0; j < n; j += 8)
+			ql_acc_add8p(&s, &h, x + j, y + j);
+	else
+		for (int64_t j = 0; j < n; j += 8)
+			ql_acc_add8p(&s, NULL, x + j, y + j);
+	ql_acc_flush(&s, NULL, NULL, 0, (size_t)n, acc);
+	ql_acc_eh_end(&h, NULL, NULL, 0);
 }
 
 #endif

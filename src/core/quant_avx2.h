@@ -87,18 +87,6 @@ int64_t ql_affine_qdq_s8_avx2(const float *x, size_t n, float scale, int32_t zp,
 int64_t ql_affine_qdq_u8_avx2(const float *x, size_t n, float scale, int32_t zp, int32_t qmin,
 			      int32_t qmax, uint8_t *q, float *y, ql_metrics_acc *acc);
 
-/* Q8_0 over nb contiguous blocks of 32 (ql_quantize's block loop, all of
- * it for each block): the range as ql_quantize's scan finds it (min and
- * max in order, so a zero's sign is the first zero's) into umin[i] and
- * umax[i], -/+ max |x| into clip_lo[i]/clip_hi[i], the raw block into blk[i],
- * the 32 codes into codes, the fp16 scale as a float into scales[i], the
- * dequantized values into y (or into a tile here if y is NULL), and the
- * metric sums into acc (unless NULL), flushed every `flush` blocks and at
- * the end as one ql_metrics_add per run of `flush` blocks would (the error
- * histogram acc->eh, if any, counted too). Bit for bit
- * ql_quantize_row_q8_0 + ql_dequantize_row_q8_0 + ql_metrics_add.
- * Returns nb, or the index of the first block with a non-finite value
- * (where it stops: that block's outputs are not written). */
 /* ql_quantize_row_q8_0's bytes, nb blocks (any values): qrow_avx2.c. */
 void ql_q8_0_row_avx2(const float *x, ql_block_q8_0 *blk, int64_t nb);
 /* The same with the choice of streaming stores made by the caller (the
@@ -108,15 +96,29 @@ void ql_q8_0_row_avx2_stream(const float *x, ql_block_q8_0 *blk, int64_t nb, boo
  * and the same with the choice of streaming stores given: qrow_avx2.c. */
 int64_t ql_q4_0_row_avx2(const float *x, ql_block_q4_0 *blk, int64_t nb);
 int64_t ql_q4_0_row_avx2_stream(const float *x, ql_block_q4_0 *blk, int64_t nb, bool stream);
-int64_t ql_q8_0_blocks_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk, int8_t *codes,
-			    float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales, float *y, ql_metrics_acc *acc,
-			    int64_t flush);
+
+/* Q8_0 over nb contiguous blocks of 32: ql_quantize's block loop, by way
+ * of the row kernel's passes over chunks of blocks (qrow_avx2.c). The
+ * range as ql_quantize's scan finds it (min and max in order, so a zero's
+ * sign is the first zero's) into umin[i] and umax[i], -/+ max |x| into
+ * clip_lo[i]/clip_hi[i], the raw block into blk[i], the 32 codes into
+ * codes, the fp16 scale as a float into scales[i], the dequantized values
+ * into y (or into a tile if y is NULL), and the metric sums into acc
+ * (unless NULL), flushed every `flush` blocks and at the end as one
+ * ql_metrics_add per run of `flush` blocks would (the error histogram
+ * acc->eh, if any, counted too). Bit for bit ql_quantize_row_q8_0 +
+ * ql_dequantize_row_q8_0 + ql_metrics_add. Returns nb, or the index of the
+ * first block with a non-finite value (where it stops: that block's
+ * outputs are not written). */
+int64_t ql_q8_0_fused_avx2(const float *x, int64_t nb, ql_block_q8_0 *blk, int8_t *codes,
+			   float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
+			   float *y, ql_metrics_acc *acc, int64_t flush);
 /* The same for Q4_0 (ql_quantize_row_q4_0 + ql_dequantize_row_q4_0): codes
  * are the 4-bit values one a byte, and *clipped gets the number of codes
  * capped at 15. */
-int64_t ql_q4_0_blocks_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk, uint8_t *codes,
-			    float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
-			    float *y, ql_metrics_acc *acc, int64_t flush, int64_t *clipped);
+int64_t ql_q4_0_fused_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk, uint8_t *codes,
+			   float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
+			   float *y, ql_metrics_acc *acc, int64_t flush, int64_t *clipped);
 /* The same for NF4 blocks of 64 (ql_nf4_quantize + ql_nf4_dequantize, the
  * codes packed two a byte, the first in the high nibble, into packed[32 i]):
  * scales[i] is the block's absmax. The range is the one scan_span gives
@@ -133,18 +135,48 @@ int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uint8_t 
 int64_t ql_mx_codes_avx2(ql_qdtype t, const float *x, int64_t nb, uint8_t *raw, uint8_t *codes,
 			 float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
 			 int64_t *saturated);
+/* The same and the dequantized values into y (nb * 32 floats), as
+ * ql_mx_dequantize gives them from those codes and scales (qrow_avx2.c). */
+int64_t ql_mx_qdq_avx2(ql_qdtype t, const float *x, int64_t nb, uint8_t *raw, uint8_t *codes,
+		       float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
+		       int64_t *saturated, float *y);
 /* The element codes of x[i] * inv, i < n rounded down to a multiple of 32
  * (the caller does the rest), for fmt QL_FP8_E4M3, QL_FP8_E5M2 or
  * QL_FP4_E2M1: elem.h's elem_e4m3_sat / elem_e5m2_sat / elem_e2m1_sat of
  * each, bit for bit, any float included; returns how many elem_saturates
  * counts (qrow_avx2.c). */
 int64_t ql_fp_codes_avx2(ql_type fmt, const float *x, size_t n, float inv, uint8_t *codes);
+/* For fmt QL_FP8_E4M3 or QL_FP8_E5M2 and a scale: ql_float_quantize's codes
+ * of x[0..n) (n rounded down to a multiple of 32, the caller does the
+ * rest), and their values as ql_float_dequantize makes them into y;
+ * returns the saturated count (qrow_avx2.c). */
+int64_t ql_fp8_qdq_avx2(ql_type fmt, const float *x, size_t n, float scale, uint8_t *codes,
+			float *y);
 /* The codes of k groups of 32 (group b at x + 32 b, scale scales[b], zero
  * point zps[b] or 0, |zp| <= QL_AVX2_MAX_ZP) into q, one byte each (int8_t
  * if is_signed): ql_affine_quantize_s8_avx2 / _u8_avx2 of each group, bit
- * for bit, in one call (qrow_avx2.c). Returns the clipped count. */
+ * for bit, in one call (qrow_avx2.c); and, unless y is NULL, their
+ * dequantized values into y as ql_affine_dequantize_s8 / _u8 makes them.
+ * Returns the clipped count. */
 int64_t ql_affine_groups32_avx2(bool is_signed, const float *x, int64_t k, const float *scales,
-				const int32_t *zps, int32_t qmin, int32_t qmax, uint8_t *q);
+				const int32_t *zps, int32_t qmin, int32_t qmax, uint8_t *q, float *y);
+/* Channels along the last axis (qrow_avx2.c): the per-column running
+ * min/max of rows [0, rows) of c columns, columns [0, c8) (c8 a multiple of
+ * 8), as quantize_scan.c's by_rows scan updates them; returns the count of
+ * non-finite values. */
+int64_t ql_rows_range_avx2(const float *x, int64_t rows, int64_t c, int64_t c8, float *mn,
+			   float *mx);
+/* The codes (ql_cols_span_s8 / _u8's, one byte each) and dequantized values
+ * ((q - zp) * scale, as quantize_units.c's quant_cols makes them) of w
+ * values (a multiple of 32), value j with column j's parameters inv[j] and
+ * zpf[j] (ql_col_params; its lo and hi are made from zpf here, the same
+ * floats) and scale sc[j]. Returns the clipped count. */
+int64_t ql_cols_qdq_avx2(bool is_signed, const float *x, int64_t w, const float *inv,
+			 const float *zpf, const float *sc, int32_t qmin, int32_t qmax, uint8_t *q,
+			 float *y);
+/* One ql_metrics_add of x[0..n) against y (n a multiple of 8): the sums,
+ * and the error histogram if acc->eh, by acc_avx2.h's one step (qrow_avx2.c). */
+void ql_tile_acc_avx2(ql_metrics_acc *acc, const float *x, const float *y, int64_t n);
 /* The ranges of nb blocks of 32 (as for Q8_0 above). Returns nb, or the
  * index of the first block with a non-finite value. */
 int64_t ql_block_ranges_avx2(const float *x, int64_t nb, float *umin, float *umax,

@@ -13,6 +13,7 @@
 #include "qlens/calib.h"
 #include "ehist_pool.h"
 #include "lanes.h"
+#include "quant_avx2.h"
 #include "simd.h"
 
 /* ---- scan ---- */
@@ -181,6 +182,12 @@ void ql_qp_scan_job(void *arg, int64_t job)
 			mn[c] = INFINITY;
 			mx[c] = -INFINITY;
 		}
+#if QL_HAVE_AVX2_KERNELS
+		if (p->C % 8 == 0 && ql_avx2_active()) { /* the same, 8 columns a vector */
+			bad += ql_rows_range_avx2(p->x + u0 * p->C, u1 - u0, p->C, p->C, mn, mx);
+			u1 = u0;
+		}
+#endif
 		for (int64_t o = u0; o < u1; o++) {
 			const float *xr = p->x + o * p->C;
 			int nb[VB] = {0};

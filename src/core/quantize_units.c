@@ -13,7 +13,21 @@
 #include "ehist_pool.h"
 #include "elem.h"
 #include "lanes.h"
+#include "quant_avx2.h"
 #include "simd.h"
+
+/* ql_metrics_add of a tile (sums, and the error histogram if acc has one):
+ * by the AVX2 metric step where it applies (the same bits). */
+static void tile_metrics(ql_metrics_acc *acc, const float *x, const float *y, int64_t w)
+{
+#if QL_HAVE_AVX2_KERNELS
+	if (w % 8 == 0 && ql_avx2_active()) {
+		ql_tile_acc_avx2(acc, x, y, w);
+		return;
+	}
+#endif
+	ql_metrics_add(acc, x, y, (size_t)w);
+}
 
 /* ---- the clipped errors (ql_qopts.ehist_clip) ----
  *
@@ -153,14 +167,22 @@ static void quant_span(qplan *p, int64_t off, int64_t len, int64_t s, ql_metrics
 		float *y = r->dequant ? r->dequant + off + t : defer ? defer + t : tile;
 		bool deq = !p->no_metrics || r->dequant || defer;
 		if (p->info->kind == QL_QK_FLOAT) {
-			int64_t c = ql_float_quantize(p->info->elem, x + t, (size_t)w, scale, ct);
+			int64_t v = 0, c = 0; /* v: values done by the AVX2 pass (codes and values at once) */
+#if QL_HAVE_AVX2_KERNELS
+			if (deq && (p->info->elem == QL_FP8_E4M3 || p->info->elem == QL_FP8_E5M2) &&
+			    ql_avx2_active()) {
+				v = w / 32 * 32;
+				c += ql_fp8_qdq_avx2(p->info->elem, x + t, (size_t)v, scale, ct, y);
+			}
+#endif
+			c += ql_float_quantize(p->info->elem, x + t + v, (size_t)(w - v), scale, ct + v);
 			acc->clipped += c;
 			if (deq)
-				ql_float_dequantize(p->info->elem, ct, (size_t)w, scale, y);
+				ql_float_dequantize(p->info->elem, ct + v, (size_t)(w - v), scale, y + v);
 			if (c && ch) /* (ch implies the metrics, so deq) */
 				clip_float(ch, p->info->elem, x + t, y, w, scale);
 			if (!p->no_metrics && !defer)
-				ql_metrics_add(acc, x + t, y, (size_t)w);
+				tile_metrics(acc, x + t, y, w);
 			continue;
 		}
 		/* Affine: one fused pass; the dequantized values are stored only
@@ -196,6 +218,21 @@ static void quant_cols(qplan *p, int64_t o, ql_metrics_acc *acc)
 		uint8_t *codes = r->codes ? r->codes + off : ctile;
 		float *y = r->dequant ? r->dequant + off : tile;
 		int64_t c;
+#if QL_HAVE_AVX2_KERNELS
+		/* codes and dequantized values in one AVX2 pass, then the sums
+		 * and histogram of the tile (ql_metrics_add's, bit for bit) */
+		if (w % 32 == 0 && !(p->no_metrics && !r->dequant) && ql_avx2_active()) {
+			c = ql_cols_qdq_avx2(p->info->is_signed, p->x + off, w, p->cp.inv + t,
+					     p->cp.zpf + t, r->scales + t, p->qmin, p->qmax, codes, y);
+			acc->clipped += c;
+			if (!p->no_metrics)
+				tile_metrics(acc, p->x + off, y, w);
+			if (c && job_clip(p, acc))
+				clip_cols(job_clip(p, acc), &p->cp, t, p->x + off, y, w, p->qmin,
+					  p->qmax);
+			continue;
+		}
+#endif
 		if (p->info->is_signed)
 			c = ql_cols_span_s8(p->x + off, (size_t)w, &p->cp, (size_t)t, qminf, qmaxf,
 					    (int8_t *)codes);
@@ -263,16 +300,20 @@ static void quant_block(qplan *p, int64_t u, ql_metrics_acc *acc, float *defer)
 static void quant_groups(qplan *p, int64_t u0, int64_t u1, ql_metrics_acc *acc, bool blocky)
 {
 	ql_qresult *r = p->r;
-	/* A fused loop over whole blocks where the target has one (AVX2). */
-	/* They count the error histogram (acc->eh) where they add the sums:
-	 * acc_avx2.h's step does both. (Not for the clipped errors of integer
-	 * targets: only the C path finds them, the same codes and sums.) */
+	/* A fused loop over whole blocks where the target has one (AVX2); it
+	 * adds the sums and the error histogram where the loop below does.
+	 * (Not for the clipped errors of integer targets: only the C path
+	 * finds them, the same codes and sums.) */
 	if (p->info->fast_units && p->fused && !(job_clip(p, acc) && p->info->kind == QL_QK_INT) &&
 	    p->info->fast_units(p, u0, u1, acc))
 		return;
+	/* The errors of short units are added a tile at a time (TILE elements
+	 * from the job's first), whether the dequantized values are kept (the
+	 * tile is then that part of result.dequant) or not: the same sums
+	 * either way, and what the fused loops of quantize_fast.c add. */
 	float tile[TILE];
 	int64_t tstart = -1, tend = -1; /* the elements now in the tile */
-	bool defer_ok = !r->dequant && !p->no_metrics;
+	bool defer_ok = !p->no_metrics;
 
 	for (int64_t u = u0; u < u1; u++) {
 		int64_t s, len;
@@ -283,12 +324,13 @@ static void quant_groups(qplan *p, int64_t u0, int64_t u1, ql_metrics_acc *acc, 
 		}
 		bool defer = defer_ok && len <= TILE;
 		if (defer && tstart >= 0 && s + len - tstart > TILE) {
-			ql_metrics_add(acc, p->x + tstart, tile, (size_t)(tend - tstart));
+			ql_metrics_add(acc, p->x + tstart, r->dequant ? r->dequant + tstart : tile,
+				       (size_t)(tend - tstart));
 			tstart = -1;
 		}
 		if (defer && tstart < 0)
 			tstart = tend = s;
-		float *y = defer ? tile + (s - tstart) : NULL;
+		float *y = !defer ? NULL : r->dequant ? r->dequant + s : tile + (s - tstart);
 		if (blocky)
 			quant_block(p, u, acc, y);
 		else
@@ -297,7 +339,8 @@ static void quant_groups(qplan *p, int64_t u0, int64_t u1, ql_metrics_acc *acc, 
 			tend = s + len;
 	}
 	if (tstart >= 0)
-		ql_metrics_add(acc, p->x + tstart, tile, (size_t)(tend - tstart));
+		ql_metrics_add(acc, p->x + tstart, r->dequant ? r->dequant + tstart : tile,
+			       (size_t)(tend - tstart));
 }
 
 void ql_qp_quant_job(void *arg, int64_t job)

@@ -766,6 +766,13 @@ int main(int argc, char **argv)
 	bench_views(&b, "views: + the same in passes after it (before)", 2);
 	const ql_qdtype blocky[] = {QL_Q_Q8_0, QL_Q_Q4_0, QL_Q_NF4, QL_Q_MXFP4, QL_Q_MXFP8,
 				    QL_Q_MXINT8, QL_Q_FP8_E4M3, QL_Q_FP8_E5M2};
+	for (size_t i = 1; i < sizeof blocky / sizeof blocky[0]; i++) {
+		ql_scheme_init(&s);
+		s.dtype = blocky[i];
+		char hname[64];
+		snprintf(hname, sizeof hname, "%s with histogram", ql_qdtype_name(blocky[i]));
+		bench_scheme_h(&b, hname, &s, false, true, true);
+	}
 	for (size_t i = 0; i < sizeof blocky / sizeof blocky[0]; i++) {
 		ql_scheme_init(&s);
 		s.dtype = blocky[i];

@@ -7,11 +7,12 @@
  * quantize_row_q4_0 is its reference loop: it has no SIMD one). For each:
  * wall ms, CPU ms of the thread, ratio to memcpy's speed (best wall to best
  * wall; also by CPU time), and whether its bytes equal ggml's reference
- * bytes; last, qlens's Q8_0 speed over ggml's SIMD one (wall and CPU).
+ * bytes; then qlens's Q8_0 speed over ggml's SIMD one (wall and CPU);
+ * last, every dequantizer both have (dequantizers() below).
  *
  * Not built by the Makefile: the script compiles it against a ggml build
- * found outside this repository. No ggml code is copied here; only the two
- * function prototypes ggml exports are declared.
+ * found outside this repository. No ggml code is copied here; only the
+ * prototypes of functions ggml exports are declared.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "qlens/blockfmt.h"
 #include "qlens/blocks.h"
 
 /* ggml-cpu (arch/x86/quants.c) and ggml-base (ggml-quants.c), by name */
@@ -26,6 +28,29 @@ void quantize_row_q8_0(const float *x, void *y, int64_t k);
 void quantize_row_q8_0_ref(const float *x, void *y, int64_t k);
 void quantize_row_q4_0(const float *x, void *y, int64_t k);
 void quantize_row_q4_0_ref(const float *x, void *y, int64_t k);
+
+/* ggml-base's dequantizers (ggml-quants.c: what ggml's type traits call
+ * to_float, compiled as ggml's build compiles them) */
+#define DEQ(name) void dequantize_row_##name(const void *x, float *y, int64_t k);
+DEQ(q8_0) DEQ(q4_0) DEQ(q4_1) DEQ(q5_0) DEQ(q5_1) DEQ(q2_K) DEQ(q3_K) DEQ(q4_K) DEQ(q5_K)
+DEQ(q6_K) DEQ(q8_K) DEQ(iq4_nl) DEQ(iq4_xs) DEQ(tq1_0) DEQ(tq2_0) DEQ(mxfp4) DEQ(nvfp4)
+#undef DEQ
+
+typedef void (*deq_fn)(const void *x, float *y, int64_t k);
+static const struct {
+	const char *qlens; /* ql_block_find's name */
+	deq_fn ggml;
+} deqs[] = {
+	{"q8_0", dequantize_row_q8_0},     {"q4_0", dequantize_row_q4_0},
+	{"q4_1", dequantize_row_q4_1},     {"q5_0", dequantize_row_q5_0},
+	{"q5_1", dequantize_row_q5_1},     {"q2_k", dequantize_row_q2_K},
+	{"q3_k", dequantize_row_q3_K},     {"q4_k", dequantize_row_q4_K},
+	{"q5_k", dequantize_row_q5_K},     {"q6_k", dequantize_row_q6_K},
+	{"q8_k", dequantize_row_q8_K},     {"iq4_nl", dequantize_row_iq4_nl},
+	{"iq4_xs", dequantize_row_iq4_xs}, {"tq1_0", dequantize_row_tq1_0},
+	{"tq2_0", dequantize_row_tq2_0},   {"mxfp4_ggml", dequantize_row_mxfp4},
+	{"nvfp4", dequantize_row_nvfp4},
+};
 
 #define REPS 7
 
@@ -42,6 +67,64 @@ typedef struct row {
 } row;
 
 enum { MEMCPY, GGML_SIMD, GGML_REF, QLENS, GGML_Q4, QLENS_Q4, NROWS };
+
+/* Every block format both have: blocks of the first 1M floats made by
+ * qlens's quantizer (ggml's reference bytes), repeated over n floats; then
+ * ggml's dequantize_row_* and qlens's (as ql_block_traits dispatches it:
+ * AVX2 where there is a CPU for it), interleaved, best of REPS, against
+ * memcpy of n floats; the floats compared bit for bit. 1 when all equal. */
+static int dequantizers(const float *x, float *dst, int64_t n)
+{
+	float *out = malloc((size_t)n * sizeof *out);
+	if (!out) {
+		fprintf(stderr, "ggml_q8_0: out of memory\n");
+		return 0;
+	}
+	memset(out, 1, (size_t)n * sizeof *out);
+	const int64_t m = (int64_t)1 << 20 < n ? (int64_t)1 << 20 : n;
+	int all_same = 1;
+	printf("dequantize, %lld M floats written, one thread (blocks repeated from 1M "
+	       "quantized floats)\n", (long long)(n >> 20));
+	printf("  %-12s %12s %12s %12s %12s %10s  %s\n", "format", "ggml ms", "qlens ms",
+	       "ggml x mcpy", "qlens x mcpy", "qlens/ggml", "floats equal");
+	for (size_t f = 0; f < sizeof deqs / sizeof deqs[0]; f++) {
+		const ql_block_traits *t = ql_block_find(deqs[f].qlens);
+		if (!t || n % t->block || m % t->block)
+			continue;
+		const int64_t nb = n / t->block, mb = m / t->block;
+		uint8_t *blk = malloc((size_t)nb * (size_t)t->bytes);
+		if (!blk) {
+			fprintf(stderr, "ggml_q8_0: out of memory\n");
+			free(out);
+			return 0;
+		}
+		ql_block_quantizer(t)(x, blk, m);
+		for (int64_t b = mb; b < nb; b += mb)
+			memcpy(blk + b * t->bytes, blk, (size_t)((nb - b < mb ? nb - b : mb) * t->bytes));
+		double best[3] = {1e9, 1e9, 1e9}; /* memcpy, ggml, qlens */
+		for (int r = 0; r < REPS; r++) {
+			for (int k = 0; k < 3; k++) {
+				double w0 = clock_s(CLOCK_MONOTONIC);
+				if (k == 0)
+					memcpy(out, x, (size_t)n * sizeof *x);
+				else if (k == 1)
+					deqs[f].ggml(blk, dst, n);
+				else
+					t->dequantize_row(blk, out, n);
+				double w = clock_s(CLOCK_MONOTONIC) - w0;
+				best[k] = w < best[k] ? w : best[k];
+			}
+		}
+		int same = memcmp(dst, out, (size_t)n * sizeof *out) == 0;
+		all_same &= same;
+		printf("  %-12s %12.1f %12.1f %12.2f %12.2f %10.2f  %s\n", t->name, best[1] * 1e3,
+		       best[2] * 1e3, best[0] / best[1], best[0] / best[2], best[1] / best[2],
+		       same ? "yes" : "NO");
+		free(blk);
+	}
+	free(out);
+	return all_same;
+}
 
 int main(int argc, char **argv)
 {
@@ -113,10 +196,11 @@ int main(int argc, char **argv)
 		       k == MEMCPY ? "" : same[k] ? "yes" : "no");
 	printf("  qlens Q8_0 over ggml's SIMD Q8_0: %.2fx by wall time, %.2fx by CPU time\n",
 	       rows[GGML_SIMD].wall / rows[QLENS].wall, rows[GGML_SIMD].cpu / rows[QLENS].cpu);
+	int deq_same = dequantizers(x, dst, n);
 	free(ref4);
 	free(x);
 	free(dst);
 	free(ref);
 	free(out);
-	return same[QLENS] && same[QLENS_Q4] ? 0 : 1;
+	return same[QLENS] && same[QLENS_Q4] && deq_same ? 0 : 1;
 }
