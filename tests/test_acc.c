@@ -7,8 +7,6 @@
  *     against the same with the AVX2 kernels off: codes, dequantized
  *     values, every sum (memcmp; a NaN sum equals any NaN, as in
  *     test_simd.c) and the histogram;
- *   - ql_metrics_add_runs_avx2 (the MX path's sums) against one
- *     ql_metrics_add per run, histogram included;
  *   - ql_metrics_add itself (the step when AVX2 is on) against its
  *     portable definition (AVX2 off), with and without the histogram,
  *     called on every length 0..70 and odd long ones in a row (the lanes
@@ -268,45 +266,6 @@ static void test_qdq_step(void **state)
 	free(y);
 }
 
-/* ql_metrics_add_runs_avx2 against one ql_metrics_add per run (portable
- * histogram), the histogram in the same step. */
-static void test_runs_step(void **state)
-{
-	(void)state;
-	if (!ql_avx2_active())
-		skip();
-	enum { M = 2048 };
-	float *x = malloc(M * sizeof *x), *y = malloc(M * sizeof *y);
-	assert_non_null(x);
-	assert_non_null(y);
-	ql_error err;
-	static const int64_t runs[] = {8, 32, 256, M};
-	for (int k = 0; k < NSETS; k++) {
-		make_pairs(k, x, y, M);
-		for (size_t j = 0; j < sizeof runs / sizeof runs[0]; j++) {
-			ql_metrics_acc a, b;
-			ql_ehist ea, eb;
-			assert_int_equal(ql_ehist_init(&ea, &err), 0);
-			assert_int_equal(ql_ehist_init(&eb, &err), 0);
-			ql_metrics_acc_init(&a);
-			ql_metrics_acc_init(&b);
-			a.eh = &ea;
-			ql_metrics_add_runs_avx2(&a, x, y, M, runs[j]);
-			ql_avx2_enable(false);
-			b.eh = &eb;
-			for (int64_t i = 0; i < M; i += runs[j])
-				ql_metrics_add(&b, x + i, y + i, (size_t)runs[j]);
-			ql_avx2_enable(true);
-			same_sums(&a, &b, "runs", (size_t)runs[j], k);
-			same_ehist(&ea, &eb, "runs", (size_t)runs[j], k);
-			ql_ehist_free(&ea);
-			ql_ehist_free(&eb);
-		}
-	}
-	free(x);
-	free(y);
-}
-
 /* ql_metrics_add with the step (AVX2 on) and without, call by call. */
 static void test_metrics_add_step(void **state)
 {
@@ -351,7 +310,6 @@ int main(void)
 		cmocka_unit_test(test_metrics_add_step),
 		cmocka_unit_test(test_ehist_step),
 		cmocka_unit_test(test_qdq_step),
-		cmocka_unit_test(test_runs_step),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -416,45 +416,16 @@ AVX2F16C int64_t ql_q4_0_row_avx2_stream(const float *x, ql_block_q4_0 *blk, int
 
 /* ql_quantize's block loop for Q8_0 and Q4_0 (quantize_fast.c), made by the
  * row kernels above, a chunk of up to Q8_CHUNK blocks at a time:
- *   1. each block's range (block_range: the scan's bits) into umin/umax
- *      and -/+ its largest magnitude into clip_lo/clip_hi; this also finds
- *      a block holding NaN or inf, before which the chunk, and the call,
- *      end (that block's outputs are not written);
+ *   1. each block's range (ql_block_ranges_avx2: the scan's bits) into
+ *      umin/umax and -/+ its largest magnitude into clip_lo/clip_hi, which
+ *      also finds a block holding NaN or inf, before which the chunk, and
+ *      the call, end (that block's outputs are not written);
  *   2. the chunk's bytes by q8_chunk / q4_chunk (the reference's bytes);
  *   3. from those bytes, in L1: the scales (fp16 d widened, 8 at a time),
  *      the codes (Q8_0: the bytes; Q4_0: the nibbles one a byte, byte j of
  *      qs holding codes j and j + 16) and, with y or acc, each block's
  *      values code * d (Q4_0: (code - 8) * d) into y or a tile, and their
  *      sums and error histogram, flushed every `flush` blocks. */
-
-/* Step 1 for n blocks of 32 at xc; returns the blocks before the first
- * non-finite one (n if none). */
-AVX2F16C static inline int chunk_ranges(const float *xc, int n, float *umin, float *umax,
-					float *clip_lo, float *clip_hi)
-{
-	const __m256 fmax = _mm256_set1_ps(FLT_MAX);
-	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
-	for (int b = 0; b < n; b++) {
-		const float *xb = xc + b * 32;
-		__m256 v[4];
-		__m256 fin = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
-		for (int k = 0; k < 4; k++) {
-			v[k] = _mm256_loadu_ps(xb + 8 * k);
-			fin = _mm256_and_ps(fin, _mm256_cmp_ps(_mm256_and_ps(v[k], absf), fmax,
-							       _CMP_LE_OQ));
-		}
-		if (_mm256_movemask_ps(fin) != 0xff)
-			return b;
-		float mn, mx;
-		block_range(xb, v[0], v[1], v[2], v[3], &mn, &mx);
-		float amax = fabsf(mn) > fabsf(mx) ? fabsf(mn) : fabsf(mx);
-		umin[b] = mn;
-		umax[b] = mx;
-		clip_lo[b] = -amax;
-		clip_hi[b] = amax;
-	}
-	return n;
-}
 
 /* The fp16 d of n blocks of `stride` bytes (d first) widened into scales. */
 AVX2F16C static inline void chunk_scales(const uint8_t *blk, size_t stride, int n, float *scales)
@@ -528,7 +499,7 @@ QL_ACC_TARGET int64_t ql_q8_0_fused_avx2(const float *x, int64_t nb, ql_block_q8
 	while (i < nb) {
 		int n = nb - i < Q8_CHUNK ? (int)(nb - i) : Q8_CHUNK;
 		const float *xc = x + i * QL_QK8_0;
-		int ok = chunk_ranges(xc, n, umin + i, umax + i, clip_lo + i, clip_hi + i);
+		int ok = (int)ql_block_ranges_avx2(xc, n, umin + i, umax + i, clip_lo + i, clip_hi + i);
 		ql_block_q8_0 *bc = blk + i;
 		int whole = ok & ~7;
 		if (whole)
@@ -575,7 +546,7 @@ QL_ACC_TARGET int64_t ql_q4_0_fused_avx2(const float *x, int64_t nb, ql_block_q4
 	while (i < nb) {
 		int n = nb - i < Q8_CHUNK ? (int)(nb - i) : Q8_CHUNK;
 		const float *xc = x + i * QL_QK4_0;
-		int ok = chunk_ranges(xc, n, umin + i, umax + i, clip_lo + i, clip_hi + i);
+		int ok = (int)ql_block_ranges_avx2(xc, n, umin + i, umax + i, clip_lo + i, clip_hi + i);
 		ql_block_q4_0 *bc = blk + i;
 		int whole = ok & ~7;
 		if (whole)

@@ -420,25 +420,6 @@ AVX2 void ql_metrics_add_avx2(ql_metrics_acc *acc, const float *x, const float *
 	ql_acc_eh_end(&eh, x + i, y + i, n - i);
 }
 
-AVX2 void ql_metrics_add_runs_avx2(ql_metrics_acc *acc, const float *x, const float *y, int64_t n,
-				   int64_t run)
-{
-	ql_acc_eh h; /* acc->eh: the error histogram in the same step */
-	ql_acc_eh_begin(&h, acc->eh);
-	for (int64_t i = 0; i < n; i += run) {
-		ql_acc s;
-		ql_acc_zero(&s);
-		if (h.f)
-			for (int64_t j = i; j < i + run; j += 8)
-				ql_acc_add8p(&s, &h, x + j, y + j);
-		else
-			for (int64_t j = i; j < i + run; j += 8)
-				ql_acc_add8p(&s, NULL, x + j, y + j);
-		ql_acc_flush(&s, NULL, NULL, 0, (size_t)run, acc);
-	}
-	ql_acc_eh_end(&h, NULL, NULL, 0);
-}
-
 #else /* !QL_HAVE_AVX2_KERNELS */
 
 bool ql_avx2_active(void)

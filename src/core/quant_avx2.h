@@ -183,10 +183,6 @@ int64_t ql_block_ranges_avx2(const float *x, int64_t nb, float *umin, float *uma
 			     float *clip_lo, float *clip_hi);
 /* ql_metrics_add (and acc->eh) in acc_avx2.h's one step, any n. */
 void ql_metrics_add_avx2(ql_metrics_acc *acc, const float *x, const float *y, size_t n);
-/* The metric sums of x[0..n) against y as one ql_metrics_add per run of
- * `run` values (n and run multiples of 8), acc->eh counted too. */
-void ql_metrics_add_runs_avx2(ql_metrics_acc *acc, const float *x, const float *y, int64_t n,
-			      int64_t run);
 #endif
 
 #endif
