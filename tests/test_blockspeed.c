@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testutil.h"
 #include "../src/core/quant_avx2.h"
 #include "qlens/quant.h"
 #include "qlens/stats.h"
@@ -36,23 +37,15 @@ static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static uint32_t next_u32(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 16);
+	return tu_next_u32(&rng);
 }
 
 static float uniform(void)
 {
-	return (float)(next_u32() >> 8) * (1.0f / 16777216.0f);
+	return tu_uniform(&rng);
 }
 
-static float bits_f(uint32_t u)
-{
-	float f;
-	memcpy(&f, &u, sizeof f);
-	return f;
-}
+#define bits_f tu_bits_f
 
 /* A finite float with a random sign, mantissa and an exponent field in
  * [e0, e1] (0 gives subnormals and zeros). */

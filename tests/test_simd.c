@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testutil.h"
 #include "../src/core/quant_avx2.h"
 #include "qlens/quant.h"
 #include "qlens/stats.h"
@@ -40,23 +41,15 @@ static uint64_t rng = 88172645463325252ull;
 
 static uint32_t next_u32(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng >> 16);
+	return tu_next_u32(&rng);
 }
 
 static float uniform(void)
 {
-	return (float)(next_u32() >> 8) * (1.0f / 16777216.0f);
+	return tu_uniform(&rng);
 }
 
-static float bits_f(uint32_t u)
-{
-	float f;
-	memcpy(&f, &u, sizeof f);
-	return f;
-}
+#define bits_f tu_bits_f
 
 /* The code ranges under test: int8 sym/asym, uint8, 4 and 2 bits. */
 static const struct {

@@ -168,3 +168,23 @@ void tu_byte_flips(const char *golden, const char *dir, const char *ext, int rou
 	free(data);
 	unlink(path);
 }
+
+uint32_t tu_next_u32(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return (uint32_t)(*s >> 16);
+}
+
+float tu_uniform(uint64_t *s)
+{
+	return (float)(tu_next_u32(s) >> 8) * (1.0f / 16777216.0f);
+}
+
+float tu_bits_f(uint32_t u)
+{
+	float f;
+	memcpy(&f, &u, sizeof f);
+	return f;
+}

@@ -48,4 +48,11 @@ void tu_remove_tmpdir(const char *dir);
  * UBSan watch the rest. Asserts that both outcomes happened. */
 void tu_byte_flips(const char *golden, const char *dir, const char *ext, int rounds);
 
+/* The kernel tests' pseudo-random numbers (xorshift64, state *s, any
+ * nonzero seed): the next 32 bits, a float in [0, 1) with 24 random bits,
+ * and the float of a bit pattern. */
+uint32_t tu_next_u32(uint64_t *s);
+float tu_uniform(uint64_t *s);
+float tu_bits_f(uint32_t u);
+
 #endif

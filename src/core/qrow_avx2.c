@@ -144,6 +144,16 @@ AVX2F16C static inline __m256i q8_code8_blend(__m256 x, __m256 id, __m256 half, 
 	return _mm256_cvttps_epi32(_mm256_add_ps(_mm256_mul_ps(x, id), _mm256_blendv_ps(half, nhalf, x)));
 }
 
+/* The 8 fp16 values of h into the d fields of 8 consecutive blocks of
+ * `stride` bytes, the first at d. */
+AVX2F16C static inline void put_d8(uint16_t *d, size_t stride, __m128i h)
+{
+	uint16_t v[8];
+	_mm_storeu_si128((__m128i *)(void *)v, h);
+	for (int k = 0; k < 8; k++)
+		memcpy((uint8_t *)d + (size_t)k * stride, &v[k], sizeof v[k]);
+}
+
 /* Pass 1 over n (a multiple of 8, <= 64) blocks: d into out[b].d, 1 / d
  * into ids[b]; bit b of the result set where block b is not for pass 2. */
 AVX2F16C static inline uint64_t q8_pass1(const float *x, ql_block_q8_0 *out, int n, float *ids)
@@ -168,14 +178,7 @@ AVX2F16C static inline uint64_t q8_pass1(const float *x, ql_block_q8_0 *out, int
 					     _mm256_div_ps(_mm256_set1_ps(1.0f), d));
 		_mm256_storeu_ps(ids + g, id);
 		__m128i h = _mm256_cvtps_ph(d, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-		out[g + 0].d = (uint16_t)_mm_extract_epi16(h, 0);
-		out[g + 1].d = (uint16_t)_mm_extract_epi16(h, 1);
-		out[g + 2].d = (uint16_t)_mm_extract_epi16(h, 2);
-		out[g + 3].d = (uint16_t)_mm_extract_epi16(h, 3);
-		out[g + 4].d = (uint16_t)_mm_extract_epi16(h, 4);
-		out[g + 5].d = (uint16_t)_mm_extract_epi16(h, 5);
-		out[g + 6].d = (uint16_t)_mm_extract_epi16(h, 6);
-		out[g + 7].d = (uint16_t)_mm_extract_epi16(h, 7);
+		put_d8(&out[g].d, sizeof *out, h);
 	}
 	return odd;
 }
@@ -317,14 +320,7 @@ AVX2F16C static inline uint64_t q4_pass1(const float *x, ql_block_q4_0 *out, int
 					     _mm256_div_ps(_mm256_set1_ps(1.0f), d));
 		_mm256_storeu_ps(ids + g, id);
 		__m128i h = _mm256_cvtps_ph(d, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-		out[g + 0].d = (uint16_t)_mm_extract_epi16(h, 0);
-		out[g + 1].d = (uint16_t)_mm_extract_epi16(h, 1);
-		out[g + 2].d = (uint16_t)_mm_extract_epi16(h, 2);
-		out[g + 3].d = (uint16_t)_mm_extract_epi16(h, 3);
-		out[g + 4].d = (uint16_t)_mm_extract_epi16(h, 4);
-		out[g + 5].d = (uint16_t)_mm_extract_epi16(h, 5);
-		out[g + 6].d = (uint16_t)_mm_extract_epi16(h, 6);
-		out[g + 7].d = (uint16_t)_mm_extract_epi16(h, 7);
+		put_d8(&out[g].d, sizeof *out, h);
 	}
 	return odd;
 }
