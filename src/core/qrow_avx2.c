@@ -657,22 +657,38 @@ static inline float pow2_exact(int k)
 	return f;
 }
 
+/* The value of 8 fp8 magnitudes mag (int32 lanes, no sign) with M mantissa
+ * bits and bias B, exactly, and without a subnormal operand (on this CPU a
+ * multiply with one costs a microcode assist, which made the dequantized
+ * values most of an MX pass): a normal code is its bits placed in a
+ * float32 with the exponent rebased (no arithmetic at all); a subnormal
+ * one (exponent field 0) is its mantissa m as an integer times
+ * 2^(1 - B - M), a normal float product that is exact. */
+AVX2F16C static INLINE __m256 fp8_mag8(__m256i mag, int M, int B, float sub_scale)
+{
+	__m256 nrm = _mm256_castsi256_ps(
+		_mm256_add_epi32(_mm256_slli_epi32(mag, 23 - M), _mm256_set1_epi32((127 - B) << 23)));
+	__m256 sub = _mm256_mul_ps(_mm256_cvtepi32_ps(mag), _mm256_set1_ps(sub_scale));
+	__m256i is_sub = _mm256_cmpgt_epi32(_mm256_set1_epi32(1 << M), mag);
+	return _mm256_blendv_ps(nrm, sub, _mm256_castsi256_ps(is_sub));
+}
+
 /* mx.c's element value of 8 codes c (int32 lanes, as mx_code8 gives them),
- * exactly: int8 as c / 64; fp4 (e2m1) and fp8 (e4m3) by placing the
- * exponent and mantissa bits at the top of a float32's mantissa field and
- * multiplying by 2^(127 - bias) (a float32 subnormal then gives the
- * element's subnormal), then the sign. E4M3's NaN code (0x7f) never comes
- * out of mx_code8 (it saturates; non-finite blocks are not done here). */
+ * exactly: int8 as c / 64; fp4 (e2m1) from a table of its 8 magnitudes
+ * (vpermps on the low 3 bits); fp8 (e4m3) by fp8_mag8; then the sign.
+ * E4M3's NaN code (0x7f) never comes out of mx_code8 (it saturates;
+ * non-finite blocks are not done here). */
 AVX2F16C static INLINE __m256 mx_value8(int kind, __m256i c)
 {
 	if (kind == MX_INT8)
 		return _mm256_mul_ps(_mm256_cvtepi32_ps(c), _mm256_set1_ps(0x1p-6f));
-	const int shift = kind == MX_FP4 ? 22 : 20, sbit = kind == MX_FP4 ? 8 : 0x80;
-	const __m256i mag = _mm256_and_si256(c, _mm256_set1_epi32(sbit - 1));
-	__m256 v = _mm256_mul_ps(_mm256_castsi256_ps(_mm256_slli_epi32(mag, shift)),
-				 _mm256_set1_ps(kind == MX_FP4 ? 0x1p126f : 0x1p120f));
-	__m256i sign = _mm256_slli_epi32(_mm256_and_si256(c, _mm256_set1_epi32(sbit)),
-					 kind == MX_FP4 ? 28 : 24);
+	if (kind == MX_FP4) {
+		const __m256 mags = _mm256_setr_ps(0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f);
+		__m256i sign = _mm256_slli_epi32(_mm256_and_si256(c, _mm256_set1_epi32(8)), 28);
+		return _mm256_or_ps(_mm256_permutevar8x32_ps(mags, c), _mm256_castsi256_ps(sign));
+	}
+	__m256 v = fp8_mag8(_mm256_and_si256(c, _mm256_set1_epi32(0x7f)), 3, 7, 0x1p-9f);
+	__m256i sign = _mm256_slli_epi32(_mm256_and_si256(c, _mm256_set1_epi32(0x80)), 24);
 	return _mm256_or_ps(v, _mm256_castsi256_ps(sign));
 }
 
@@ -812,15 +828,12 @@ AVX2F16C int64_t ql_fp_codes_avx2(ql_type fmt, const float *x, size_t n, float i
 
 /* The value of 8 fp8 codes (E4M3 or E5M2, as ql_decode gives them for the
  * codes mx_code8 makes of finite products: never a NaN or infinity code),
- * exactly: the exponent and mantissa bits placed at the top of a float32's
- * mantissa field, times 2^(127 - bias) (a float32 subnormal then gives the
- * format's subnormal), and the sign. */
+ * exactly, by fp8_mag8, and the sign. */
 AVX2F16C static INLINE __m256 fp8_value8(int kind, __m256i c)
 {
 	if (kind == MX_FP8)
 		return mx_value8(MX_FP8, c);
-	__m256i mag = _mm256_slli_epi32(_mm256_and_si256(c, _mm256_set1_epi32(0x7f)), 21);
-	__m256 v = _mm256_mul_ps(_mm256_castsi256_ps(mag), _mm256_set1_ps(0x1p112f));
+	__m256 v = fp8_mag8(_mm256_and_si256(c, _mm256_set1_epi32(0x7f)), 2, 15, 0x1p-16f);
 	__m256i sign = _mm256_slli_epi32(_mm256_and_si256(c, _mm256_set1_epi32(0x80)), 24);
 	return _mm256_or_ps(v, _mm256_castsi256_ps(sign));
 }
