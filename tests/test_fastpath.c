@@ -86,7 +86,7 @@ static int64_t enc_compare(enc_id id, const float *x, size_t n, uint32_t *bad)
 	int64_t wrong = 0;
 	if (id == ENC_E2M1) {
 #if QL_HAVE_AVX2_KERNELS
-		/* the AVX2 encoder of the MX kernels (qrow_avx2.c), codes and count */
+		/* the AVX2 encoder of the MX kernels (qelem_avx2.c), codes and count */
 		if (ql_avx2_active()) {
 			int64_t rs = 0;
 			for (size_t i = 0; i < n; i++)

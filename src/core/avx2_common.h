@@ -78,6 +78,19 @@ AVX2_COMMON static inline float f32_of_fp16(uint16_t h)
 	return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
 }
 
+/* A float's bits from here up are an infinity or a NaN (its magnitude's
+ * bits as int32). */
+#define AMAX_INF_BITS 0x7f800000u
+
+/* Max of the 8 int32 lanes. */
+AVX2_COMMON static inline uint32_t hmax_epi32(__m256i m)
+{
+	__m128i m4 = _mm_max_epi32(_mm256_castsi256_si128(m), _mm256_extracti128_si256(m, 1));
+	m4 = _mm_max_epi32(m4, _mm_shuffle_epi32(m4, 0x4e));
+	m4 = _mm_max_epi32(m4, _mm_shuffle_epi32(m4, 0xb1));
+	return (uint32_t)_mm_cvtsi128_si32(m4);
+}
+
 /* Sum of the 8 int32 lanes (each a negated count). */
 AVX2_COMMON static inline int64_t clip_total(__m256i c)
 {

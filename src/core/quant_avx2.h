@@ -126,7 +126,7 @@ int64_t ql_q4_0_fused_avx2(const float *x, int64_t nb, ql_block_q4_0 *blk, uint8
 int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uint8_t *codes,
 			   float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
 			   float *y, ql_metrics_acc *acc, int64_t flush);
-/* MX codes only (qrow_avx2.c): nb blocks of 32 of t (QL_Q_MXFP4, _MXFP8,
+/* MX codes only (qelem_avx2.c): nb blocks of 32 of t (QL_Q_MXFP4, _MXFP8,
  * _MXINT8) as ql_mx_quantize makes them, the ranges as for Q8_0 above, the
  * raw blocks (e8m0, then the codes: fp4 two a byte, j low and j + 16 high)
  * into raw, the codes one a byte into codes, 2^shared_exp into scales[i]
@@ -136,7 +136,7 @@ int64_t ql_mx_codes_avx2(ql_qdtype t, const float *x, int64_t nb, uint8_t *raw, 
 			 float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
 			 int64_t *saturated);
 /* The same and the dequantized values into y (nb * 32 floats), as
- * ql_mx_dequantize gives them from those codes and scales (qrow_avx2.c). */
+ * ql_mx_dequantize gives them from those codes and scales (qelem_avx2.c). */
 int64_t ql_mx_qdq_avx2(ql_qdtype t, const float *x, int64_t nb, uint8_t *raw, uint8_t *codes,
 		       float *umin, float *umax, float *clip_lo, float *clip_hi, float *scales,
 		       int64_t *saturated, float *y);
@@ -144,23 +144,23 @@ int64_t ql_mx_qdq_avx2(ql_qdtype t, const float *x, int64_t nb, uint8_t *raw, ui
  * (the caller does the rest), for fmt QL_FP8_E4M3, QL_FP8_E5M2 or
  * QL_FP4_E2M1: elem.h's elem_e4m3_sat / elem_e5m2_sat / elem_e2m1_sat of
  * each, bit for bit, any float included; returns how many elem_saturates
- * counts (qrow_avx2.c). */
+ * counts (qelem_avx2.c). */
 int64_t ql_fp_codes_avx2(ql_type fmt, const float *x, size_t n, float inv, uint8_t *codes);
 /* For fmt QL_FP8_E4M3 or QL_FP8_E5M2 and a scale: ql_float_quantize's codes
  * of x[0..n) (n rounded down to a multiple of 32, the caller does the
  * rest), and their values as ql_float_dequantize makes them into y;
- * returns the saturated count (qrow_avx2.c). */
+ * returns the saturated count (qelem_avx2.c). */
 int64_t ql_fp8_qdq_avx2(ql_type fmt, const float *x, size_t n, float scale, uint8_t *codes,
 			float *y);
 /* The codes of k groups of 32 (group b at x + 32 b, scale scales[b], zero
  * point zps[b] or 0, |zp| <= QL_AVX2_MAX_ZP) into q, one byte each (int8_t
  * if is_signed): ql_affine_quantize_s8_avx2 / _u8_avx2 of each group, bit
- * for bit, in one call (qrow_avx2.c); and, unless y is NULL, their
+ * for bit, in one call (qelem_avx2.c); and, unless y is NULL, their
  * dequantized values into y as ql_affine_dequantize_s8 / _u8 makes them.
  * Returns the clipped count. */
 int64_t ql_affine_groups32_avx2(bool is_signed, const float *x, int64_t k, const float *scales,
 				const int32_t *zps, int32_t qmin, int32_t qmax, uint8_t *q, float *y);
-/* Channels along the last axis (qrow_avx2.c): the per-column running
+/* Channels along the last axis (qelem_avx2.c): the per-column running
  * min/max of rows [0, rows) of c columns, columns [0, c8) (c8 a multiple of
  * 8), as quantize_scan.c's by_rows scan updates them; returns the count of
  * non-finite values. */
@@ -175,7 +175,7 @@ int64_t ql_cols_qdq_avx2(bool is_signed, const float *x, int64_t w, const float 
 			 const float *zpf, const float *sc, int32_t qmin, int32_t qmax, uint8_t *q,
 			 float *y);
 /* One ql_metrics_add of x[0..n) against y (n a multiple of 8): the sums,
- * and the error histogram if acc->eh, by acc_avx2.h's one step (qrow_avx2.c). */
+ * and the error histogram if acc->eh, by acc_avx2.h's one step (qelem_avx2.c). */
 void ql_tile_acc_avx2(ql_metrics_acc *acc, const float *x, const float *y, int64_t n);
 /* The ranges of nb blocks of 32 (as for Q8_0 above). Returns nb, or the
  * index of the first block with a non-finite value. */
