@@ -179,6 +179,20 @@ static int cmp_meta_key(const void *a, const void *b)
 	return strcmp(((const ql_meta *)a)->key, ((const ql_meta *)b)->key);
 }
 
+/* arr (of `size`-byte elements, *cap of them allocated) with room for
+ * element `count`: as it is, or grown (first `first`, then doubling).
+ * NULL: out of memory, arr untouched. */
+static void *room_for_one(void *arr, size_t count, size_t *cap, size_t size, size_t first)
+{
+	if (count < *cap)
+		return arr;
+	size_t n = *cap ? *cap * 2 : first;
+	void *p = realloc(arr, n * size);
+	if (p)
+		*cap = n;
+	return p;
+}
+
 static int parse_weight_map(ql_jp *j, index_data *ix)
 {
 	size_t cap = 0;
@@ -188,13 +202,10 @@ static int parse_weight_map(ql_jp *j, index_data *ix)
 	if (ql_jp_begin(j, '{'))
 		return -1;
 	while ((r = ql_jp_next_key(j, &first, &key)) == 1) {
-		if (ix->wm_count == cap) {
-			cap = cap ? cap * 2 : 256;
-			wm_entry *p = realloc(ix->wm, cap * sizeof *p);
-			if (!p)
-				return ql_jp_fail(j, "out of memory");
-			ix->wm = p;
-		}
+		wm_entry *w = room_for_one(ix->wm, ix->wm_count, &cap, sizeof *w, 256);
+		if (!w)
+			return ql_jp_fail(j, "out of memory");
+		ix->wm = w;
 		wm_entry *e = &ix->wm[ix->wm_count++];
 		e->name = arena_str(ix, &key);
 		e->file = NULL;
@@ -220,13 +231,10 @@ static int parse_index_meta(ql_jp *j, index_data *ix)
 	if (ql_jp_begin(j, '{'))
 		return -1;
 	while ((r = ql_jp_next_key(j, &first, &key)) == 1) {
-		if (ix->meta_count == cap) {
-			cap = cap ? cap * 2 : 8;
-			ql_meta *p = realloc(ix->meta, cap * sizeof *p);
-			if (!p)
-				return ql_jp_fail(j, "out of memory");
-			ix->meta = p;
-		}
+		ql_meta *mp = room_for_one(ix->meta, ix->meta_count, &cap, sizeof *mp, 8);
+		if (!mp)
+			return ql_jp_fail(j, "out of memory");
+		ix->meta = mp;
 		ql_meta *m = &ix->meta[ix->meta_count++];
 		m->key = (char *)arena_str(ix, &key);
 		int c = ql_jp_peek(j);
