@@ -28,13 +28,12 @@
  *     53 bits: its square rounds), so the error's square stays mul + add.
  *     max |e| is the lanes' max, NaN ignored, as the C's `ae > m ? ae : m`.
  *   - the histogram: ql_ehist_add's portable loop (ql_ehist_add_c). The
- *     same double e, +0 added (so -0 counts as +0), keyed from its bits as
- *     ehist_impl.h says; the range over e where finite and 0 where not,
- *     as the C does it (min/max are exact and their lanes merge in any
- *     order: no NaN and no -0 reaches them); the least nonzero magnitude
- *     key by an unsigned min of (key & (HALF - 1)) - 1 (0 wraps and is
- *     never the least). Counts are integers: the order they are added in
- *     does not matter.
+ *     same double e, made e + (e - e) (-0 counts as +0, a non-finite error
+ *     as NaN), keyed from its bits as ehist_impl.h says; the range over the
+ *     finite errors (min/max pass NaN over; they are exact and their lanes
+ *     merge in any order: no -0 reaches them). The least nonzero key is
+ *     not kept here: ehist.c finds it in the counts when it needs it.
+ *     Counts are integers: the order they are added in does not matter.
  */
 #ifndef QLENS_CORE_ACC_AVX2_H
 #define QLENS_CORE_ACC_AVX2_H
@@ -62,7 +61,6 @@ typedef struct ql_acc_eh {
 	ql_ehist *f;     /* NULL: no histogram (the step skips it) */
 	int64_t *c;      /* f->counts */
 	__m256d mn, mx;  /* the finite range so far (f's included) */
-	__m256i lowm1;   /* least nonzero magnitude key - 1, unsigned */
 	__m256i prev;    /* the last 8 keys, not yet counted (if n) */
 	int64_t n;       /* values keyed since begin */
 } ql_acc_eh;
@@ -78,20 +76,21 @@ QL_ACC_INLINE void ql_acc_eh_begin(ql_acc_eh *h, ql_ehist *f)
 	h->c = f ? f->counts : NULL;
 	h->mn = _mm256_set1_pd(f ? f->min : 0.0);
 	h->mx = _mm256_set1_pd(f ? f->max : 0.0);
-	h->lowm1 = _mm256_set1_epi32(-1);
 	h->prev = _mm256_setzero_si256();
 	h->n = 0;
 }
 
 /* Four values (lanes 0..3 of the sums): the sums, and when h the fine
- * keys of the four errors (as 64-bit lanes) and the range. */
-QL_ACC_INLINE __m256i ql_acc_step4(ql_acc *s, ql_acc_eh *h, __m128 x4, __m128 y4)
+ * keys of the four errors (as 64-bit lanes, shifted right by `sh`: the
+ * key itself with QL_EHIST_SHIFT, the key in the upper 32 bits with
+ * QL_EHIST_SHIFT - 32) and the range. */
+QL_ACC_INLINE __m256i ql_acc_step4(ql_acc *s, ql_acc_eh *h, __m128 x4, __m128 y4, const int sh)
 {
 	const __m256d absmask = _mm256_castsi256_pd(_mm256_set1_epi64x(INT64_MAX));
 	__m256d xv = _mm256_cvtps_pd(x4), yv = _mm256_cvtps_pd(y4);
 	__m256d e = _mm256_sub_pd(yv, xv);
-	__m256d ae = _mm256_and_pd(e, absmask);
 	if (s) {
+		__m256d ae = _mm256_and_pd(e, absmask);
 		s->sx2 = _mm256_fmadd_pd(xv, xv, s->sx2);
 		s->sy2 = _mm256_fmadd_pd(yv, yv, s->sy2);
 		s->sxy = _mm256_fmadd_pd(xv, yv, s->sxy);
@@ -101,16 +100,15 @@ QL_ACC_INLINE __m256i ql_acc_step4(ql_acc *s, ql_acc_eh *h, __m128 x4, __m128 y4
 	}
 	if (!h)
 		return _mm256_setzero_si256();
-	const __m256d zero = _mm256_setzero_pd();
-	__m256d ez = _mm256_add_pd(e, zero); /* -0 + 0 = +0 */
-	/* the C's `finite ? e : 0.0` (NaN compares false) */
-	__m256d ef = _mm256_and_pd(ez, _mm256_cmp_pd(ae, _mm256_set1_pd(INFINITY), _CMP_LT_OQ));
-	h->mn = _mm256_min_pd(ef, h->mn); /* ef < mn ? ef : mn */
-	h->mx = _mm256_max_pd(ef, h->mx);
+	/* e + (e - e): e where finite (-0 made +0), NaN where not; min and
+	 * max pass a NaN first operand over (ez < mn ? ez : mn) */
+	__m256d ez = _mm256_add_pd(e, _mm256_sub_pd(e, e));
+	h->mn = _mm256_min_pd(ez, h->mn);
+	h->mx = _mm256_max_pd(ez, h->mx);
 	__m256i b = _mm256_castpd_si256(ez);
 	/* b - 1 where the sign is set (the compare gives -1 there) */
 	return _mm256_srli_epi64(_mm256_add_epi64(b, _mm256_cmpgt_epi64(_mm256_setzero_si256(), b)),
-				 QL_EHIST_SHIFT);
+				 sh);
 }
 
 /* Counts the eight keys packed two per 64-bit lane of k. By extracts: a
@@ -136,16 +134,15 @@ QL_ACC_INLINE void ql_acc_count8(int64_t *restrict c, __m256i k)
 QL_ACC_INLINE void ql_acc_add4x2(ql_acc *s, ql_acc_eh *h, __m128 x0, __m128 y0, __m128 x1,
 				 __m128 y1)
 {
-	__m256i k0 = ql_acc_step4(s, h, x0, y0);
-	__m256i k1 = ql_acc_step4(s, h, x1, y1);
+	__m256i k0 = ql_acc_step4(s, h, x0, y0, QL_EHIST_SHIFT);
+	__m256i k1 = ql_acc_step4(s, h, x1, y1, QL_EHIST_SHIFT - 32);
 	if (!h)
 		return;
-	/* keys < 2^32: eight of them, two per 64-bit lane (their order in
-	 * the vector does not matter, they are only counted) */
-	__m256i k = _mm256_or_si256(k0, _mm256_slli_epi64(k1, 32));
-	const __m256i kmask = _mm256_set1_epi32((int)(QL_EHIST_HALF - 1));
-	h->lowm1 = _mm256_min_epu32(h->lowm1,
-				    _mm256_sub_epi32(_mm256_and_si256(k, kmask), _mm256_set1_epi32(1)));
+	/* keys < 2^32: eight of them, two per 64-bit lane, k0's in the low
+	 * halves (its high ones are 0) and k1's in the high (its low ones
+	 * hold lower bits of the errors): their order in the vector does
+	 * not matter, they are only counted */
+	__m256i k = _mm256_blend_epi32(k0, k1, 0xAA);
 	/* the keys of the 8 values before are counted now, while these are
 	 * keyed (counting is loads and stores, keying arithmetic: so they
 	 * overlap); the last 8 at ql_acc_eh_end */
@@ -187,37 +184,30 @@ QL_ACC_INLINE void ql_acc_flush(const ql_acc *s, const float *x, const float *y,
 	ql_lanes_flush(&t, total, acc);
 }
 
-/* The histogram's range, least key and count into h->f, then `tail` more
- * values at x/y by the portable loop. h may be begun again after. */
+/* The histogram's range and count into h->f (its least key is now
+ * unknown: ehist.c finds it when asked), then `tail` more values at x/y by
+ * the portable loop. h may be begun again after. */
 QL_ACC_INLINE void ql_acc_eh_end(ql_acc_eh *h, const float *x, const float *y, size_t tail)
 {
 	ql_ehist *f = h->f;
 	if (!f)
 		return;
-	if (h->n)
+	if (h->n) {
 		ql_acc_count8(h->c, h->prev);
-	double a[4], m[4];
-	uint32_t l8[8];
-	_mm256_storeu_pd(a, h->mn);
-	_mm256_storeu_pd(m, h->mx);
-	_mm256_storeu_si256((__m256i *)l8, h->lowm1);
-	double mn = a[0], mx = m[0];
-	for (int l = 1; l < 4; l++) {
-		mn = a[l] < mn ? a[l] : mn;
-		mx = m[l] > mx ? m[l] : mx;
+		double a[4], m[4];
+		_mm256_storeu_pd(a, h->mn);
+		_mm256_storeu_pd(m, h->mx);
+		double mn = a[0], mx = m[0];
+		for (int l = 1; l < 4; l++) {
+			mn = a[l] < mn ? a[l] : mn;
+			mx = m[l] > mx ? m[l] : mx;
+		}
+		QL_EHIST_LOW(f) = QL_EHIST_LOW_UNKNOWN;
+		f->min = mn;
+		f->max = mx;
+		f->n += h->n;
+		h->n = 0;
 	}
-	int64_t low = QL_EHIST_LOW(f);
-	for (int l = 0; l < 8; l++)
-		if (l8[l] != UINT32_MAX && (int64_t)l8[l] + 1 < low)
-			low = (int64_t)l8[l] + 1;
-	QL_EHIST_LOW(f) = low;
-	f->min = mn;
-	f->max = mx;
-	f->n += h->n;
-	h->n = 0;
-	h->mn = _mm256_set1_pd(mn);
-	h->mx = _mm256_set1_pd(mx);
-	h->lowm1 = _mm256_set1_epi32(-1);
 	if (tail) {
 		ql_ehist_add_c(f, x, y, tail);
 		h->mn = _mm256_set1_pd(f->min);

@@ -13,7 +13,8 @@
  * magnitude), which makes their bins closed at the left too: e in
  * [-(a + w), -a). Every fine bin is then [v, v + w) with v a multiple of
  * w, like np.histogram's bins, so a shown bin of a width W >= w holds it
- * whole. Exponent 2047 holds the non-finite errors.
+ * whole. Exponent 2047 holds the non-finite errors (counted as NaN: e is
+ * made e + (e - e), which also makes -0 +0).
  */
 #include "qlens/stats.h"
 
@@ -36,11 +37,11 @@
 #define SHIFT QL_EHIST_SHIFT
 #define HALF QL_EHIST_HALF
 #define NFINE (2 * HALF)
-#define EXP_INF 0x7ff0000000000000ULL
-/* after the NFINE counts, one more int64 (LOW, private to this file):
- * the least nonzero magnitude key (key & (HALF - 1)) counted, HALF if
- * none; with min and max it bounds the bins merge, clear and finish
- * visit (see `used` and ranges()) */
+/* after the NFINE counts, one more int64 (LOW, ehist_impl.h): the least
+ * nonzero finite magnitude key (key & (HALF - 1)) counted, HALF if none,
+ * or QL_EHIST_LOW_UNKNOWN after counting (the counting loops do not keep
+ * it: low_of() finds it); with min and max it bounds the bins merge,
+ * clear and finish visit (see `used` and ranges()) */
 #define COUNTS_BYTES ((size_t)(NFINE + 1) * sizeof(int64_t))
 #define LOW(f) QL_EHIST_LOW(f)
 _Static_assert(NFINE == QL_EHIST_NFINE, "stats.h's QL_EHIST_NFINE");
@@ -68,16 +69,42 @@ static int64_t kmag(double e)
 	return (int64_t)((b - (b >> 63)) >> SHIFT) & (HALF - 1);
 }
 
+/* LOW(f), or where it is unknown the key it stands for, found in the
+ * counts: a finite error of nonzero magnitude has a key from USED_LO up to
+ * that of the largest of its sign (max, or min for the negative ones), and
+ * the first count from USED_LO up is the least. Typical errors (2^-40 and
+ * up) are found within a few pages: far cheaper than keeping the least key
+ * for every error counted, which the fused pass used to. */
+static int64_t low_of(const ql_ehist *f)
+{
+	int64_t low = LOW(f);
+	if (low != QL_EHIST_LOW_UNKNOWN)
+		return low;
+	low = HALF;
+	for (int64_t s = 0; s < 2; s++) {
+		if (!(s ? f->min < 0 : f->max > 0))
+			continue; /* no finite error of this sign but 0 */
+		const int64_t *c = f->counts + s * HALF;
+		int64_t top = kmag(s ? f->min : f->max);
+		for (int64_t k = USED_LO; k <= top && k < low; k++)
+			if (c[k]) {
+				low = k;
+				break;
+			}
+	}
+	return low;
+}
+
 /* The bins of half s of f that may hold counts, as `used` narrowed by what
  * f has seen: its finite errors of that sign have magnitude keys from
- * LOW(f) (the least nonzero one) to the key of max (positive) or of min
- * (negative), as the key grows with the magnitude; 0 and the non-finite
- * bins are always visited. */
-static void ranges(const ql_ehist *f, int64_t s, int64_t r[3][2])
+ * `low` (low_of(f): the least nonzero one) to the key of max (positive) or
+ * of min (negative), as the key grows with the magnitude; 0 and the
+ * non-finite bins are always visited. */
+static void ranges(const ql_ehist *f, int64_t s, int64_t low, int64_t r[3][2])
 {
 	memcpy(r, used, sizeof used);
 	double far = s ? -f->min : f->max; /* the largest finite magnitude of the sign */
-	int64_t lo = LOW(f) < USED_LO ? USED_LO : LOW(f) > USED_HI ? USED_HI : LOW(f);
+	int64_t lo = low < USED_LO ? USED_LO : low > USED_HI ? USED_HI : low;
 	int64_t hi = far > 0 ? kmag(s ? f->min : f->max) + 1 : lo;
 	r[1][0] = lo;
 	r[1][1] = hi < lo ? lo : hi > USED_HI ? USED_HI : hi;
@@ -114,9 +141,10 @@ void ql_ehist_free(ql_ehist *f)
 void ql_ehist_clear(ql_ehist *f)
 {
 	if (f->counts) {
+		int64_t low = low_of(f);
 		for (int64_t s = 0; s < 2; s++) {
 			int64_t r[3][2];
-			ranges(f, s, r);
+			ranges(f, s, low, r);
 			for (int k = 0; k < 3; k++)
 				memset(f->counts + s * HALF + r[k][0], 0,
 				       (size_t)(r[k][1] - r[k][0]) * sizeof *f->counts);
@@ -139,13 +167,15 @@ static void ehist_chunk_c(const float *x, const float *y, size_t n, uint32_t *id
 {
 	double mn = *mnp, mx = *mxp;
 	for (size_t i = 0; i < n; i++) {
-		double e = ((double)y[i] - (double)x[i]) + 0.0; /* -0 + 0 = +0 */
+		double d = (double)y[i] - (double)x[i];
+		/* d itself where finite (-0 - -0 = +0, and -0 + +0 = +0), NaN
+		 * where not (inf - inf), which the range passes over */
+		double e = d + (d - d);
 		uint64_t b;
 		memcpy(&b, &e, sizeof b);
 		idx[i] = (uint32_t)((b - (b >> 63)) >> SHIFT);
-		double ef = (b << 1) < (EXP_INF << 1) ? e : 0.0; /* non-finite: not in the range */
-		mn = ef < mn ? ef : mn;
-		mx = ef > mx ? ef : mx;
+		mn = e < mn ? e : mn;
+		mx = e > mx ? e : mx;
 	}
 	*mnp = mn;
 	*mxp = mx;
@@ -170,17 +200,14 @@ void ql_ehist_add_c(ql_ehist *f, const float *x, const float *y, size_t n)
 	uint32_t idx[CH];
 	int64_t *restrict c = f->counts;
 	double mn = f->min, mx = f->max;
-	int64_t low = LOW(f);
 	for (size_t i = 0; i < n; i += CH) {
 		size_t w = n - i < CH ? n - i : CH;
 		ehist_chunk_c(x + i, y + i, w, idx, &mn, &mx);
-		for (size_t j = 0; j < w; j++) {
+		for (size_t j = 0; j < w; j++)
 			c[idx[j]]++;
-			int64_t m = idx[j] & (HALF - 1);
-			low = m && m < low ? m : low;
-		}
 	}
-	LOW(f) = low;
+	if (n)
+		LOW(f) = QL_EHIST_LOW_UNKNOWN;
 	f->min = mn;
 	f->max = mx;
 	f->n += (int64_t)n;
@@ -199,15 +226,16 @@ void ql_ehist_add(ql_ehist *f, const float *x, const float *y, size_t n)
 
 void ql_ehist_merge(ql_ehist *a, const ql_ehist *b)
 {
+	int64_t la = low_of(a), lb = low_of(b);
 	for (int64_t s = 0; s < 2; s++) {
 		int64_t r[3][2];
-		ranges(b, s, r);
+		ranges(b, s, lb, r);
 		for (int k = 0; k < 3; k++)
 			for (int64_t i = s * HALF + r[k][0]; i < s * HALF + r[k][1]; i++)
 				if (b->counts[i]) /* a's untouched pages stay so */
 					a->counts[i] += b->counts[i];
 	}
-	LOW(a) = LOW(b) < LOW(a) ? LOW(b) : LOW(a);
+	LOW(a) = lb < la ? lb : la;
 	a->min = b->min < a->min ? b->min : a->min;
 	a->max = b->max > a->max ? b->max : a->max;
 	a->n += b->n;
@@ -244,9 +272,9 @@ int ql_ehist_finish(const ql_ehist *f, int nbins, ql_hist *h, ql_error *err)
 	const int64_t FIRST = (int64_t)1 << K, NONFIN = (int64_t)2047 << K;
 	_Static_assert(USED_NF == ((int64_t)2047 << K) - 1 && USED_LO > 1, "the used ranges");
 	double wmin = 0;
-	int64_t r[2][3][2];
-	ranges(f, 0, r[0]);
-	ranges(f, 1, r[1]);
+	int64_t r[2][3][2], low = low_of(f);
+	ranges(f, 0, low, r[0]);
+	ranges(f, 1, low, r[1]);
 	for (int64_t s = 0; s < 2; s++)
 		for (int64_t k = USED_NF; k >= r[s][1][0]; k = k == USED_NF ? r[s][1][1] - 1 : k - 1)
 			if (f->counts[s * HALF + k]) {
@@ -359,10 +387,10 @@ int64_t ql_ehist_each(const ql_ehist *f, ql_ehist_bin_fn fn, void *arg)
 	if (!f->counts || f->n == 0)
 		return 0;
 	const int64_t FIRST = (int64_t)1 << K, NONFIN = (int64_t)2047 << K;
-	int64_t visited = 0;
+	int64_t visited = 0, low = low_of(f);
 	for (int64_t s = 0; s < 2; s++) {
 		int64_t r[3][2];
-		ranges(f, s, r);
+		ranges(f, s, low, r);
 		for (int q = 0; q < 3; q++) {
 			for (int64_t k = r[q][0]; k < r[q][1]; k++) {
 				int64_t c = f->counts[s * HALF + k];

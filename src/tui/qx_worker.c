@@ -267,8 +267,9 @@ static qx_result *compute(qx_worker *w, const qx_job *job)
 		w->vcached = true;
 		w->vkey = vk;
 		w->vn = w->vh.n;
-		w->vmin = w->vh.n ? (float)w->vh.min : 0.0f;
-		w->vmax = w->vh.n ? (float)w->vh.max : 0.0f;
+		bool finite = w->vh.min <= w->vh.max; /* some value is finite */
+		w->vmin = finite ? (float)w->vh.min : 0.0f;
+		w->vmax = finite ? (float)w->vh.max : 0.0f;
 	}
 	res->unit_n = w->vn;
 	res->view_min = w->vmin;
