@@ -69,8 +69,25 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* Reports the best and the median of t[0..n). */
+/* A section's heading, printed before its first row: with -k, only the
+ * headings of sections that print something appear. */
+static const char *pending_section;
+
+static void section(const char *heading)
+{
+	pending_section = heading;
+}
+
+static void flush_section(void)
+{
+	if (pending_section)
+		printf("%s\n", pending_section);
+	pending_section = NULL;
+}
+
 static void report(const bench *b, const char *name, double *t, int n, int threads)
 {
+	flush_section();
 	qsort(t, (size_t)n, sizeof *t, cmp_double);
 	double best = t[0], med = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
 	double rate = (double)b->n / best;
@@ -457,7 +474,7 @@ static void bench_dequantizers(const bench *b, uint8_t *blk, size_t nbytes, cons
  * reference": the AVX2 kernels switched off). */
 static void bench_rows(const bench *b)
 {
-	printf("row kernels (one thread; dequantize: n floats written):\n");
+	section("row kernels (one thread; dequantize: n floats written):");
 	size_t nbytes = (size_t)b->n * 2; /* room for any block format here (<= 8.5 bits) */
 	uint8_t *blk = malloc(nbytes);
 	if (!blk) {
@@ -505,6 +522,7 @@ static void bench_header(const bench *b)
 	size_t hl = 0;
 	FILE *f = fd >= 0 ? open_memstream(&hdr, &hl) : NULL;
 	if (!f) {
+		flush_section();
 		printf("  %-46s (cannot make its file)\n", name);
 		if (fd >= 0)
 			close(fd);
@@ -548,6 +566,7 @@ static void bench_header(const bench *b)
 		ql_error err;
 		double t0 = now();
 		if (ql_source_open(path, NULL, &src, &err)) {
+			flush_section();
 			printf("  %-46s %s\n", name, err.msg);
 			ok = false;
 			break;
@@ -561,6 +580,7 @@ static void bench_header(const bench *b)
 		return;
 	qsort(t, REPS, sizeof *t, cmp_double);
 	double rate = (double)hl / t[0];
+	flush_section();
 	printf("  %-46s %2d %8.1f %8.1f %9.1f  %5.2f   (%.1f MB of JSON; column 5: MB/s)\n", name, 1,
 	       t[0] * 1e3, t[REPS / 2] * 1e3, rate / 1e6,
 	       b->memcpy_rate > 0 ? rate / (b->memcpy_rate * sizeof(float)) : 0, (double)hl / 1e6);
@@ -718,7 +738,7 @@ int main(int argc, char **argv)
 	ql_scheme_init(&s);
 	s.gran = QL_GRAN_CHANNEL;
 	s.axis = 0;
-	printf("ql_quantize (scan for NaN/inf and min/max, calibrate, quantize; allocates):\n");
+	section("ql_quantize (scan for NaN/inf and min/max, calibrate, quantize; allocates):");
 	bench_scheme(&b, "int8 per-channel quantize (codes only)", &s, false, false);
 	bench_scheme(&b, "int8 per-channel quant+dequant+metrics", &s, false, true);
 	bench_scheme(&b, "int8 per-channel q+dq+metrics, keep dequant", &s, true, true);
@@ -736,7 +756,7 @@ int main(int argc, char **argv)
 	bench_scheme(&b, "int4 per-group 32 (codes only, no_metrics)", &s, false, false);
 	/* What qlens quantize runs without -o: metrics and the error histogram
 	 * in the one pass, no dequantized copy kept. */
-	printf("ql_quantize with the error histogram in the pass (no dequant kept):\n");
+	section("ql_quantize with the error histogram in the pass (no dequant kept):");
 	ql_scheme_init(&s);
 	s.gran = QL_GRAN_CHANNEL;
 	s.axis = 0;
@@ -758,12 +778,6 @@ int main(int argc, char **argv)
 	ql_scheme_init(&s);
 	s.dtype = QL_Q_Q8_0;
 	bench_scheme_h(&b, "q8_0 with histogram", &s, false, true, true);
-	printf("the explorer's work per change (int8 per tensor, a scale that clips; buffers "
-	       "reused):\n");
-	bench_views(&b, "views: quantize, keep dequant (no histograms)", 0);
-	bench_views(&b, "views: + value histogram in its scan", 3);
-	bench_views(&b, "views: + value/error/clip hists in its passes", 1);
-	bench_views(&b, "views: + the same in passes after it (before)", 2);
 	const ql_qdtype blocky[] = {QL_Q_Q8_0, QL_Q_Q4_0, QL_Q_NF4, QL_Q_MXFP4, QL_Q_MXFP8,
 				    QL_Q_MXINT8, QL_Q_FP8_E4M3, QL_Q_FP8_E5M2};
 	for (size_t i = 1; i < sizeof blocky / sizeof blocky[0]; i++) {
@@ -773,6 +787,13 @@ int main(int argc, char **argv)
 		snprintf(hname, sizeof hname, "%s with histogram", ql_qdtype_name(blocky[i]));
 		bench_scheme_h(&b, hname, &s, false, true, true);
 	}
+	section("the explorer's work per change (int8 per tensor, a scale that clips; buffers "
+		"reused):");
+	bench_views(&b, "views: quantize, keep dequant (no histograms)", 0);
+	bench_views(&b, "views: + value histogram in its scan", 3);
+	bench_views(&b, "views: + value/error/clip hists in its passes", 1);
+	bench_views(&b, "views: + the same in passes after it (before)", 2);
+	section("ql_quantize, the block formats:");
 	for (size_t i = 0; i < sizeof blocky / sizeof blocky[0]; i++) {
 		ql_scheme_init(&s);
 		s.dtype = blocky[i];
@@ -784,10 +805,11 @@ int main(int argc, char **argv)
 		bench_scheme(&b, bname, &s, false, false);
 	}
 	static const char *const reported[] = {"int8", "int4/g32", "q8_0", "q4_0", "nf4", "mxfp4"};
+	section("qlens report's work per tensor (metrics, no codes kept):");
 	for (size_t i = 0; i < sizeof reported / sizeof reported[0]; i++)
 		bench_report(&b, reported[i]);
-	printf("block formats (bare row quantizers on 2M values; the reference loop is ggml's "
-	       "quantize_row_*_ref as written):\n");
+	section("block formats (bare row quantizers on 2M values; the reference loop is ggml's "
+		"quantize_row_*_ref as written):");
 	static const char *const blocks[] = {"q4_k", "q6_k", "iq4_xs", "tq2_0", "mxfp4_ggml",
 					     "nvfp4"};
 	for (size_t i = 0; i < sizeof blocks / sizeof blocks[0]; i++) {
@@ -796,6 +818,7 @@ int main(int argc, char **argv)
 			bench_block(&b, blocks[i], true, kt);
 	}
 	bench_rows(&b);
+	section("opening files:");
 	bench_header(&b);
 	free(x);
 	free(b.dst);
