@@ -103,6 +103,80 @@ static void read_release_read(const char *path, expect_fn expect)
 	ql_source_close(src);
 }
 
+/* The process's resident pages of files (RssFile in /proc/self/status), KiB. */
+static long rss_file_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	long kib = -1;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "RssFile: %ld", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+/* ql_source_set_threads: a big tensor's pages are dropped on several
+ * threads at once (parts of 8 MiB or more), all of them, and read again
+ * from the file the same; on 1, 2, 3 and 0 (one per CPU) threads. */
+static void test_release_threads(void **state)
+{
+	(void)state;
+	enum { N = 6 << 20 }; /* 24 MiB of float32: up to 3 parts */
+	char path[] = "/tmp/qlens-test-release-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	float *v = malloc((size_t)N * sizeof *v);
+	assert_non_null(v);
+	for (size_t i = 0; i < N; i++)
+		v[i] = (float)(i % 1000003) * 0.25f - 7.0f;
+	char header[128];
+	int n = snprintf(header, sizeof header,
+			 "{'descr': '<f4', 'fortran_order': False, 'shape': (%d,), }", (int)N);
+	int total = ((10 + n + 1) + 63) / 64 * 64;
+	FILE *f = fdopen(fd, "wb");
+	assert_non_null(f);
+	fwrite("\x93NUMPY\x01\x00", 1, 8, f);
+	uint16_t hl = (uint16_t)(total - 10);
+	fwrite(&hl, 2, 1, f);
+	fwrite(header, 1, (size_t)n, f);
+	for (int i = 10 + n; i < total - 1; i++)
+		fputc(' ', f);
+	fputc('\n', f);
+	assert_int_equal(fwrite(v, sizeof *v, N, f), (size_t)N);
+	assert_int_equal(fclose(f), 0);
+	const int threads[] = {1, 2, 3, 0};
+	for (size_t k = 0; k < sizeof threads / sizeof threads[0]; k++) {
+		ql_source *src;
+		ql_error err;
+		assert_int_equal(ql_source_open(path, NULL, &src, &err), 0);
+		ql_source_set_threads(src, threads[k]);
+		for (int round = 0; round < 2; round++) {
+			assert_int_equal(ql_source_read(src, 0, &err), 0);
+			const ql_tensor *t = ql_source_tensor(src, 0);
+			assert_int_equal(t->nelem, N);
+			long before = rss_file_kib();
+			assert_memory_equal(t->data, v, (size_t)N * sizeof *v); /* every page in */
+			long in = rss_file_kib();
+			ql_source_release(src, 0);
+			long out = rss_file_kib();
+			/* where /proc tells: all 24 MiB in, then out (the counts lag
+			 * by up to 64 pages a thread; a part left undropped is 8 MiB) */
+			if (before >= 0) {
+				if (in - out < (long)N * 4 / 1024 - 1024)
+					fail_msg("threads %d: %ld KiB of file pages before, %ld read in, "
+						 "%ld after release",
+						 threads[k], before, in, out);
+			}
+		}
+		assert_int_equal(ql_source_read(src, 0, &err), 0); /* and closed while mapped */
+		ql_source_close(src);
+	}
+	free(v);
+	unlink(path);
+}
+
 static const char *expect_safetensors(const char *name, char *buf, size_t n)
 {
 	snprintf(buf, n, "tests/golden/files/all_dtypes.safetensors.%s.f32", name);
@@ -167,6 +241,7 @@ int main(void)
 		cmocka_unit_test(test_sharded),
 		cmocka_unit_test(test_npz),
 		cmocka_unit_test(test_gguf),
+		cmocka_unit_test(test_release_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

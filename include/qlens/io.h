@@ -84,6 +84,12 @@ int ql_source_read(ql_source *src, size_t i, ql_error *err);
  * members) stays with the backend, which frees it on its next read. */
 void ql_source_release(ql_source *src, size_t i);
 
+/* How many threads drop mapped pages, in ql_source_release and at
+ * ql_source_close (0: one per online CPU, at most 16; 1, the default: the
+ * caller's alone). Dropping is serial work of about 75 ms per GiB mapped,
+ * and parts of a mapping drop at once on separate threads. */
+void ql_source_set_threads(ql_source *src, int threads);
+
 /* Reads tensor i and decodes it to float32, C order, into a new malloc'd
  * buffer (*out, nelem floats; free() it). */
 int ql_source_read_f32(ql_source *src, size_t i, float **out, ql_error *err);

@@ -345,6 +345,7 @@ int ql_cmd_report(ql_cmd_ctx *ctx, int argc, char **argv)
 	ql_source *src;
 	if (ql_cli_open(ctx, file, &fo.open, &src))
 		return QL_EXIT_FAIL;
+	ql_source_set_threads(src, threads); /* each tensor's pages dropped on as many */
 	size_t n = ql_source_count(src);
 	if (n == 0) { /* nothing to report: not a total of nothing ("SQNR inf") */
 		ql_source_close(src);

@@ -389,7 +389,7 @@ static index_data *load_index(const char *path, bool probing, ql_error *err)
 	index_data *ix = map ? parse_index(map, size, err) : NULL;
 	if (!map)
 		ql_error_set(err, "%s: index is empty", path);
-	ql_unmap_file(map, size);
+	ql_unmap_file(map, size, 1);
 	return ix;
 }
 
@@ -559,7 +559,7 @@ static void shards_close(ql_source *src)
 	if (!st)
 		return;
 	for (size_t i = 0; i < st->count; i++) {
-		ql_unmap_file(st->shards[i].map, st->shards[i].size);
+		ql_unmap_file(st->shards[i].map, st->shards[i].size, src->threads);
 		free(st->shards[i].name);
 	}
 	free(st->shards);
@@ -700,7 +700,7 @@ static void shards_release(ql_source *src, size_t i)
 	if (!st || !e->t.data)
 		return;
 	const shard *sh = &st->shards[st->tensor_shard[i]];
-	ql_map_release(sh->map, sh->size, e->t.data, e->t.nbytes);
+	ql_map_release(sh->map, sh->size, e->t.data, e->t.nbytes, src->threads);
 	e->t.data = NULL;
 }
 

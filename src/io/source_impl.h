@@ -40,6 +40,7 @@ struct ql_source {
 	uint64_t *name_slots;
 	size_t name_slots_cap;
 	long name_dup;               /* a tensor whose name an earlier one has, or -1 */
+	int threads;                 /* that drop mapped pages (ql_source_set_threads) */
 };
 
 typedef struct ql_source_backend {
@@ -84,11 +85,13 @@ int ql_map_regular(const char *path, const uint8_t **map, uint64_t *size, ql_err
  * while it exists. */
 void ql_map_guard_add(const uint8_t *addr, uint64_t size, const char *path);
 void ql_map_guard_remove(const uint8_t *addr);
-void ql_unmap_file(const uint8_t *map, uint64_t size);
+/* Unmaps a file (or frees a stream's copy); with threads > 1 its pages are
+ * dropped first on that many threads at once (see drop_pages). */
+void ql_unmap_file(const uint8_t *map, uint64_t size, int threads);
 /* Drops the whole pages of [p, p + n) that lie inside the read-only file
  * mapping [map, map + size) (madvise MADV_DONTNEED; they are re-read from
  * the file on the next access). Anything outside the mapping is left alone. */
-void ql_map_release(const uint8_t *map, uint64_t size, const void *p, uint64_t n);
+void ql_map_release(const uint8_t *map, uint64_t size, const void *p, uint64_t n, int threads);
 /* True if the file (device, inode) is mapped or open as an input right now:
  * writers refuse to replace it. */
 bool ql_file_is_open_input(dev_t dev, ino_t ino);
