@@ -3,7 +3,8 @@
  * unit's) and the clipped errors of the quantize pass (ql_qopts.ehist_clip),
  * against numpy.histogram (tests/golden/views.txt, made by
  * tests/golden/gen_views.py); ql_ehist_fill onto equal bins; the error
- * split of qview.h made from them; and the same bits for any thread count,
+ * split of qview.h made from them (block formats: equal to the explorer's
+ * own pass, ql_qview_error_hists); and the same bits for any thread count,
  * with AVX2 on or off, every scan path.
  */
 #include <setjmp.h>
@@ -409,6 +410,91 @@ static void assert_ehist_equal(const ql_ehist *a, const ql_ehist *b)
  * or off; the clipped ones exactly the kernel's count; the split the same
  * as qview's own pass, element by element. Values with the edge cases:
  * +-0, subnormals, ties at half steps, a huge and a tiny scale. */
+/* Block formats (whose kernels count clamps per block): the clipped errors
+ * their jobs find in the pass (ql_qopts.ehist_clip) split the errors
+ * exactly as the explorer's own pass after quantizing did
+ * (ql_qview_error_hists): the same bins, counts, below/above, nan and
+ * total, on every thread count, AVX2 on and off; without dequant the
+ * clipped histogram stays empty. Outliers make every format clip. */
+static void assert_same_hist(const ql_hist *a, const ql_hist *b, const char *what)
+{
+	if (a->nbins != b->nbins || memcmp(&a->lo, &b->lo, sizeof a->lo) ||
+	    memcmp(&a->hi, &b->hi, sizeof a->hi) || a->below != b->below ||
+	    a->above != b->above || a->nan != b->nan || a->total != b->total)
+		fail_msg("%s: histograms differ (nbins %d/%d, total %lld/%lld, below %lld/%lld, "
+			 "above %lld/%lld)",
+			 what, a->nbins, b->nbins, (long long)a->total, (long long)b->total,
+			 (long long)a->below, (long long)b->below, (long long)a->above,
+			 (long long)b->above);
+	for (int k = 0; k < a->nbins; k++)
+		if (a->counts[k] != b->counts[k])
+			fail_msg("%s: bin %d: %lld, want %lld", what, k, (long long)a->counts[k],
+				 (long long)b->counts[k]);
+}
+
+static void test_clip_blocks(void **state)
+{
+	(void)state;
+	enum { R = 96, C = 256 };
+	const int64_t shape[2] = {R, C};
+	float *x = hash_tensor((int64_t)R * C);
+	for (int64_t i = 0; i < (int64_t)R * C; i += 97)
+		x[i] *= (i / 97) % 3 ? 9.0f : -13.0f; /* outliers: some blocks saturate */
+	static const char *const types[] = {"q8_0", "q4_0", "nf4", "mxfp4", "mxfp8", "mxint8",
+					    "q4_k"};
+	int64_t clipped_formats = 0;
+	ql_error err;
+	for (size_t k = 0; k < sizeof types / sizeof types[0]; k++) {
+		ql_scheme s;
+		ql_scheme_init(&s);
+		assert_int_equal(ql_scheme_parse_dtype(types[k], &s.dtype, &err), 0);
+		for (int on = 0; on < 2; on++) {
+			ql_avx2_enable(on);
+			for (int t = 0; t < NTHREADS; t++) {
+				for (int deq = 1; deq >= 0; deq--) {
+					ql_ehist eh, ch;
+					assert_int_equal(ql_ehist_init(&eh, &err), 0);
+					assert_int_equal(ql_ehist_init(&ch, &err), 0);
+					ql_qopts o = {.threads = THREADS[t], .dequant = deq, .ehist = &eh,
+						      .ehist_clip = &ch};
+					ql_qresult r;
+					if (ql_quantize(x, shape, 2, &s, &o, &r, &err))
+						fail_msg("%s: %s", types[k], err.msg);
+					if (!deq) {
+						assert_int_equal(ch.n, 0);
+					} else {
+						char what[96];
+						snprintf(what, sizeof what, "%s, %d threads, avx2 %d", types[k],
+							 THREADS[t], on);
+						ql_hist hr, hc, wr, wc;
+						assert_int_equal(ql_qview_split_hists(&eh, &ch, 48, &hr, &hc,
+										      &err), 0);
+						assert_int_equal(ql_qview_error_hists(x, &r, 48, &wr, &wc, NULL,
+										      &err), 0);
+						assert_same_hist(&hr, &wr, what);
+						assert_same_hist(&hc, &wc, what);
+						if (on && t == 0 && hc.total > 0)
+							clipped_formats++;
+						ql_hist_free(&hr);
+						ql_hist_free(&hc);
+						ql_hist_free(&wr);
+						ql_hist_free(&wc);
+					}
+					ql_qresult_free(&r);
+					ql_ehist_free(&eh);
+					ql_ehist_free(&ch);
+				}
+			}
+		}
+	}
+	ql_avx2_enable(true);
+	/* not a comparison of empty histograms: q4_0, nf4 and the MX formats
+	 * clip something here (q8_0's absmax scale clips nothing, q4_k has
+	 * no one grid) */
+	assert_true(clipped_formats >= 4);
+	free(x);
+}
+
 static void test_calibrated_identity(void **state)
 {
 	(void)state;
@@ -607,6 +693,7 @@ int main(void)
 		cmocka_unit_test(test_vhist_options),
 		cmocka_unit_test(test_vfill_golden),
 		cmocka_unit_test(test_clip_golden),
+		cmocka_unit_test(test_clip_blocks),
 		cmocka_unit_test(test_calibrated_identity),
 		cmocka_unit_test(test_columns),
 		cmocka_unit_test(test_fine_bins),

@@ -82,10 +82,13 @@ typedef struct ql_qopts {
 	 * metrics): the errors y - x of the elements the kernel clamped (the
 	 * very elements metrics.clipped counts), counted in the quantize pass
 	 * from the tile just made. The rounding errors are then ehist minus
-	 * ehist_clip, bin by bin (qview.h). For the targets whose kernels
-	 * clamp element by element: integer (affine) and scaled float; the
-	 * block formats (kind MX, NF4, GGML) count their clamps per block and
-	 * leave it empty. */
+	 * ehist_clip, bin by bin (qview.h). Integer (affine) and scaled float
+	 * targets: the elements their kernels clamp. The block formats (kind
+	 * MX, NF4, GGML), whose kernels count clamps per block: when any was
+	 * counted, the elements beyond their unit's reach (ql_qview_reach),
+	 * found by each job in its blocks just made, from the kept
+	 * dequantized values (with dequant only; without, it stays empty):
+	 * what ql_qview_error_hists finds in a pass of its own. */
 	ql_ehist *ehist_clip;
 } ql_qopts;
 

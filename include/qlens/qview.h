@@ -60,6 +60,14 @@ int ql_qview_levels(const ql_qresult *r, int64_t unit, double *lv, int32_t *code
 /* Whether element i (value x[i]) was beyond the grid's reach (see top). */
 bool ql_qview_is_clipped(const ql_qresult *r, int64_t i, float xi);
 
+/* A block-format target's (kind MX, NF4, GGML) grid at scale 1 reaches
+ * from *lo to *hi: halfway past its outermost levels. A unit's value
+ * beyond that times the unit's scale saturates: it is clipped (what
+ * ql_qview_error_hists and ql_qopts.ehist_clip count as such). -inf/inf
+ * where there is no one grid per unit (the k-quants). Needs only r's
+ * scheme, qmin and qmax. */
+void ql_qview_reach(const ql_qresult *r, double *lo, double *hi);
+
 /* The errors r->dequant[i] - x[i], rounding and clipping apart, in two
  * histograms over the same edges: at most nbins bins of a power-of-two
  * width, 0 on an edge (those of ql_ehist_finish for all the errors; when

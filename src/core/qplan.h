@@ -72,6 +72,7 @@ typedef struct qplan {
 	 * by its job while it runs (jclip[job]) */
 	struct ql_ehist_pool *chpool;
 	struct ql_ehist **jclip;
+	double reach_lo, reach_hi;      /* block targets: ql_qview_reach */
 	const ql_qopts *opts;           /* progress and cancel (run_jobs), or NULL */
 	bool fused;                     /* scan + calibrate + quantize unit by unit */
 

@@ -16,6 +16,7 @@
 #include "qlens/affine.h"
 #include "qlens/checked.h"
 #include "qlens/calib.h"
+#include "qlens/qview.h"
 #include "qlens/pack.h"
 #include "ehist_pool.h"
 #include "lanes.h"
@@ -496,6 +497,17 @@ static void step_merge(qplan *p)
 	r->bits_per_weight = n ? (double)r->bytes * 8.0 / (double)n : 0.0;
 }
 
+/* Whether a kernel clamped anything: a block format's units are then
+ * searched for clipped elements by their reach (clip_blocks), else none
+ * counts as clipped (as the explorer's own pass, ql_qview_error_hists). */
+static bool any_clipped(const qplan *p)
+{
+	for (int64_t j = 0; j < p->njobs; j++)
+		if (p->acc[j].clipped)
+			return true;
+	return false;
+}
+
 int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme *s,
 		const ql_qopts *opts, ql_qresult *out, ql_error *err)
 {
@@ -550,6 +562,8 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 		p.no_metrics = false; /* found in the tiles the metrics read */
 		p.jclip = calloc((size_t)(p.njobs ? p.njobs : 1), sizeof *p.jclip);
 		clip_ok = p.jclip != NULL;
+		if (p.blocky) /* where its units clip (quantize_units.c: clip_blocks) */
+			ql_qview_reach(r, &p.reach_lo, &p.reach_hi);
 	}
 	if (opts && opts->progress)
 		atomic_store(&opts->progress->total, planned_jobs(&p, s));
@@ -567,7 +581,8 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 		if (cancelled(&p)) {
 			ql_error_set(err, "cancelled");
 		} else if ((p.ehpool && ql_ehist_pool_merge(p.ehpool, opts->ehist)) ||
-			   (p.chpool && ql_ehist_pool_merge(p.chpool, opts->ehist_clip)) ||
+			   (p.chpool && !(p.blocky && !any_clipped(&p)) &&
+			    ql_ehist_pool_merge(p.chpool, opts->ehist_clip)) ||
 			   (p.vhpool && ql_ehist_pool_merge(p.vhpool, opts->vhist))) {
 			ql_error_set(err, "out of memory for the error histogram");
 		} else {

@@ -13,6 +13,7 @@
 #include "ehist_pool.h"
 #include "elem.h"
 #include "lanes.h"
+#include "qreach.h"
 #include "quant_avx2.h"
 #include "simd.h"
 
@@ -36,7 +37,10 @@ static void tile_metrics(ql_metrics_acc *acc, const float *x, const float *y, in
  * and their errors counted. Affine: zp + rint(x * (1 / scale)) outside
  * [qmin, qmax], in float32, computed as affine.c's affine_code computes
  * it. Scaled float: the kernel's saturation test (fp8), or the kernel
- * itself one element at a time (the other formats). */
+ * itself one element at a time (the other formats). Block formats (their
+ * kernels count clamps per block): after the job's blocks are made, while
+ * they are in cache, the elements beyond the unit's reach (qreach.h), the
+ * rule of the explorer's own pass (qview.c). */
 
 typedef struct clipbuf {
 	ql_ehist *ch;
@@ -131,6 +135,27 @@ static void clip_float(ql_ehist *ch, ql_type fmt, const float *x, const float *y
 		}
 	}
 	clip_marked(ch, x, y, m, w);
+}
+
+/* The clipped ones of block units [u0, u1), from the kept dequantized
+ * values: beyond the grid's reach at the unit's scale. */
+static void clip_blocks(const qplan *p, ql_ehist *ch, int64_t u0, int64_t u1)
+{
+	const ql_qresult *r = p->r;
+	clipbuf b = {.ch = ch};
+	for (int64_t u = u0; u < u1; u++) {
+		int64_t s, len;
+		unit_span(p, u, &s, &len);
+		float lo, hi;
+		ql_reach_unit(p->reach_lo, p->reach_hi, r->scales[u], &lo, &hi);
+		if (p->umin[u] >= lo && p->umax[u] <= hi)
+			continue; /* the block's range (from its scan) is inside: most are */
+		const float *x = p->x + s, *y = r->dequant + s;
+		for (int64_t j = 0; j < len; j++)
+			if (x[j] < lo || x[j] > hi)
+				clip_put(&b, x[j], y[j]);
+	}
+	clip_flush(&b);
 }
 
 /* The clipped errors' histogram of the job whose sums are acc, or NULL. */
@@ -398,6 +423,8 @@ void ql_qp_quant_job(void *arg, int64_t job)
 			for (int64_t c = u0; c < u1; c++)
 				quant_span(p, (o * p->C + c) * p->inner, p->inner, c, acc, NULL);
 	}
+	if (blocky && p->jclip && p->jclip[job] && p->r->dequant)
+		clip_blocks(p, p->jclip[job], u0, u1);
 	if (slot >= 0)
 		atomic_store_explicit(&p->slot_busy[slot], 0, memory_order_release);
 	if (p->ehpool)

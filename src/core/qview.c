@@ -7,6 +7,8 @@
  */
 #include "qlens/qview.h"
 
+#include "qreach.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -179,6 +181,13 @@ static reach unit_reach(const ql_qresult *r)
 	return re;
 }
 
+void ql_qview_reach(const ql_qresult *r, double *lo, double *hi)
+{
+	reach re = unit_reach(r);
+	*lo = re.lo;
+	*hi = re.hi;
+}
+
 static bool clipped_with(const ql_qresult *r, const reach *re, int64_t i, float xi)
 {
 	int64_t u = ql_qview_unit_of(r, i);
@@ -342,9 +351,7 @@ int ql_qview_error_hists(const float *x, const ql_qresult *r, int nbins, ql_hist
 				scale = r->scales[u];
 				inv = 1.0f / scale;
 				zp = (float)zero_point_of(r, u);
-				double a = re.lo * scale, b = re.hi * scale;
-				ulo = (float)(a < b ? a : b);
-				uhi = (float)(a < b ? b : a);
+				ql_reach_unit(re.lo, re.hi, scale, &ulo, &uhi);
 			}
 			bool c;
 			if (ti->kind == QL_QK_INT) { /* the kernel's clamp, in its float32 arithmetic */

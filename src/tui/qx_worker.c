@@ -214,10 +214,9 @@ static qx_result *compute(qx_worker *w, const qx_job *job)
 	}
 	/* Everything shown comes from the quantize run itself: the shown
 	 * unit's values counted in its scan (unless the same values were
-	 * counted last time), the errors and, where the kernels clamp element
-	 * by element, the clipped ones in its quantize pass. */
-	const ql_qkind kind = ql_qdtype_of(job->scheme.dtype)->kind;
-	const bool split_fused = kind == QL_QK_INT || kind == QL_QK_FLOAT;
+	 * counted last time), the errors and the clipped ones in its quantize
+	 * pass (block formats: each job finds its clipped elements in the
+	 * blocks it just made). */
 	vkey vk = vkey_of(job, w->ndim);
 	const bool vhit = w->vcached && same_vkey(&vk, &w->vkey);
 	ql_ehist_clear(&w->eh_all);
@@ -225,8 +224,7 @@ static qx_result *compute(qx_worker *w, const qx_job *job)
 	ql_ehist_clear(&w->vh);
 	ql_qopts qo = {.dequant = true, .threads = job->threads, .progress = &w->progress,
 		       .cancel = &w->cancel,
-		       .ehist = split_fused ? &w->eh_all : NULL,
-		       .ehist_clip = split_fused ? &w->eh_clip : NULL,
+		       .ehist = &w->eh_all, .ehist_clip = &w->eh_clip,
 		       .vhist = vhit ? NULL : &w->vh, .vhist_one_unit = true, .vhist_unit = vk.unit};
 	if (ql_scheme_validate(&job->scheme, w->shape, w->ndim, &res->err) ||
 	    ql_quantize(w->x, w->shape, w->ndim, &job->scheme, &qo, &res->r, &res->err)) {
@@ -296,12 +294,9 @@ static qx_result *compute(qx_worker *w, const qx_job *job)
 	}
 	res->lo = lo;
 	res->hi = hi;
-	/* the errors: from the quantize pass where it split them, else (the
-	 * block formats) in one pass here */
-	int rc = split_fused ? ql_qview_split_hists(&w->eh_all, &w->eh_clip, QX_ERROR_BINS,
-						    &res->err_round, &res->err_clip, &res->err)
-			     : ql_qview_error_hists(w->x, &res->r, QX_ERROR_BINS, &res->err_round,
-						    &res->err_clip, &w->cancel, &res->err);
+	/* the errors, all and clipped, from the quantize pass */
+	int rc = ql_qview_split_hists(&w->eh_all, &w->eh_clip, QX_ERROR_BINS, &res->err_round,
+				      &res->err_clip, &res->err);
 	if (rc) {
 		ql_vbins_free(&res->values);
 		ql_qresult_free(&res->r);
