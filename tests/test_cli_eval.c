@@ -20,6 +20,7 @@
 #include "qlens/command.h"
 #include "qlens/model.h"
 #include "qlens/quant.h"
+#include "testutil.h"
 
 /* Runs `qlens ARGV...` through the command table; stdout and stderr into
  * malloc'd strings. */
@@ -235,30 +236,12 @@ static void test_divergence(void **state)
 static void write_npy(const char *name, const char *descr, int64_t rows, int64_t cols,
 		      const void *data, size_t bytes)
 {
-	char path[256], header[128];
+	char path[256];
 	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
-	int n;
 	bool fortran = strncmp(descr, "F:", 2) == 0; /* "F:>f4": Fortran order */
 	if (fortran)
 		descr += 2;
-	if (cols > 0)
-		n = snprintf(header, sizeof header,
-			     "{'descr': '%s', 'fortran_order': %s, 'shape': (%lld, %lld), }",
-			     descr, fortran ? "True" : "False", (long long)rows, (long long)cols);
-	else
-		n = snprintf(header, sizeof header,
-			     "{'descr': '%s', 'fortran_order': False, 'shape': (%lld,), }", descr,
-			     (long long)rows);
-	int total = ((10 + n + 1) + 63) / 64 * 64;
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	fwrite("\x93NUMPY\x01\x00", 1, 8, f);
-	uint16_t hl = (uint16_t)(total - 10);
-	fwrite(&hl, 2, 1, f);
-	fwrite(header, 1, (size_t)n, f);
-	for (int i = 10 + n; i < total - 1; i++)
-		fputc(' ', f);
-	fputc('\n', f);
+	FILE *f = tu_npy_create(path, descr, fortran, rows, cols);
 	fwrite(data, 1, bytes, f);
 	fclose(f);
 }

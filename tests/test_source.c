@@ -127,23 +127,12 @@ static void test_release_threads(void **state)
 	char path[] = "/tmp/qlens-test-release-XXXXXX";
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
+	close(fd);
 	float *v = malloc((size_t)N * sizeof *v);
 	assert_non_null(v);
 	for (size_t i = 0; i < N; i++)
 		v[i] = (float)(i % 1000003) * 0.25f - 7.0f;
-	char header[128];
-	int n = snprintf(header, sizeof header,
-			 "{'descr': '<f4', 'fortran_order': False, 'shape': (%d,), }", (int)N);
-	int total = ((10 + n + 1) + 63) / 64 * 64;
-	FILE *f = fdopen(fd, "wb");
-	assert_non_null(f);
-	fwrite("\x93NUMPY\x01\x00", 1, 8, f);
-	uint16_t hl = (uint16_t)(total - 10);
-	fwrite(&hl, 2, 1, f);
-	fwrite(header, 1, (size_t)n, f);
-	for (int i = 10 + n; i < total - 1; i++)
-		fputc(' ', f);
-	fputc('\n', f);
+	FILE *f = tu_npy_create(path, "<f4", false, N, 0);
 	assert_int_equal(fwrite(v, sizeof *v, N, f), (size_t)N);
 	assert_int_equal(fclose(f), 0);
 	const int threads[] = {1, 2, 3, 0};

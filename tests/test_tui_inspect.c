@@ -8,6 +8,7 @@
  * tests/golden/tstats/ (gen_tstats.py: inputs and NumPy's statistics of
  * them). Environment pinned as in test_tui.c (tui_inspect_util.h).
  */
+#include "testutil.h"
 #include "tui_inspect_util.h"
 
 /* ---- the tree ------------------------------------------------------------- */
@@ -316,15 +317,7 @@ static void test_tensor_cancel(void **state)
 	(void)state;
 	char path[600];
 	snprintf(path, sizeof path, "%s/big.npy", state_dir);
-	FILE *f = fopen(path, "wb");
-	assert_non_null(f);
-	const char *hdr = "{'descr': '<f4', 'fortran_order': False, 'shape': (4096, 4096), }";
-	char h[128];
-	int hl = snprintf(h, sizeof h, "%-117s\n", hdr);
-	fwrite("\x93NUMPY\x01\x00", 1, 8, f);
-	unsigned char len[2] = {(unsigned char)(hl & 0xff), (unsigned char)(hl >> 8)};
-	fwrite(len, 1, 2, f);
-	fwrite(h, 1, (size_t)hl, f);
+	FILE *f = tu_npy_create(path, "<f4", false, 4096, 4096);
 	float *x = malloc(4096 * sizeof *x);
 	assert_non_null(x);
 	uint32_t r = 7;

@@ -188,3 +188,30 @@ float tu_bits_f(uint32_t u)
 	memcpy(&f, &u, sizeof f);
 	return f;
 }
+
+FILE *tu_npy_create(const char *path, const char *descr, bool fortran, int64_t rows,
+		    int64_t cols)
+{
+	char header[160];
+	int n;
+	if (cols > 0)
+		n = snprintf(header, sizeof header,
+			     "{'descr': '%s', 'fortran_order': %s, 'shape': (%lld, %lld), }", descr,
+			     fortran ? "True" : "False", (long long)rows, (long long)cols);
+	else
+		n = snprintf(header, sizeof header,
+			     "{'descr': '%s', 'fortran_order': %s, 'shape': (%lld,), }", descr,
+			     fortran ? "True" : "False", (long long)rows);
+	int total = ((10 + n + 1) + 63) / 64 * 64;
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		fail_msg("%s: cannot create", path);
+	fwrite("\x93NUMPY\x01\x00", 1, 8, f);
+	uint16_t hl = (uint16_t)(total - 10);
+	fwrite(&hl, 2, 1, f);
+	fwrite(header, 1, (size_t)n, f);
+	for (int i = 10 + n; i < total - 1; i++)
+		fputc(' ', f);
+	fputc('\n', f);
+	return f;
+}

@@ -34,6 +34,12 @@ void tu_assert_same_floats(const float *a, const float *b, int64_t n, const char
 uint8_t *tu_slurp(const char *path, size_t *n);
 /* Writes n bytes to path (asserts on failure). */
 void tu_spew(const char *path, const void *data, size_t n);
+/* Creates path as a .npy (version 1.0) of dtype descr ("<f4", ">f8", ...),
+ * rows x cols (cols <= 0: a 1-D array of rows), Fortran order if asked,
+ * its header written and padded to 64 bytes; the caller writes the data
+ * and closes the file. Fails the test if path cannot be made. */
+FILE *tu_npy_create(const char *path, const char *descr, bool fortran, int64_t rows,
+		    int64_t cols);
 /* Makes the open file fd hold exactly data[0..n) (pwrite, then ftruncate
  * to n: never a truncation to zero, which ext4 flushes to disk on close). */
 void tu_rewrite_fd(int fd, const void *data, size_t n);
