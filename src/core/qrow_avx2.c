@@ -447,21 +447,47 @@ QL_ACC_INLINE void sums_begin(chunk_sums *c, ql_metrics_acc *acc, int64_t flush)
 	ql_acc_eh_begin(&c->eh, acc ? acc->eh : NULL);
 }
 
-/* One block: its values yv into yb, and against xb into the sums. */
-QL_ACC_INLINE void sums_block(chunk_sums *c, const float *xb, float *yb,
-					    const __m256 yv[4])
+/* The sums of nb blocks of 32 (x at xb, their values at yb, just made and
+ * in L1), flushed every `flush` blocks. The running state is copied into
+ * locals and the histogram decided once, outside the loop: inside the
+ * block loop that makes the values, the compiler kept it in memory and
+ * tested for the histogram at every step. */
+QL_ACC_INLINE void sums_run(ql_acc *sp, ql_acc_eh *h, int64_t *inlanes, int64_t flush,
+			    ql_metrics_acc *acc, const float *xb, const float *yb, int nb)
+{
+	ql_acc s = *sp;
+	int64_t in = *inlanes;
+	for (int b = 0; b < nb; b++) {
+		for (int k = 0; k < 4; k++)
+			ql_acc_add8p(&s, h, xb + 32 * b + 8 * k, yb + 32 * b + 8 * k);
+		if (++in == flush) {
+			ql_acc_flush(&s, NULL, NULL, 0, (size_t)(in * 32), acc);
+			ql_acc_zero(&s);
+			in = 0;
+		}
+	}
+	*sp = s;
+	*inlanes = in;
+}
+
+QL_ACC_INLINE void sums_blocks(chunk_sums *c, const float *xb, const float *yb, int nb)
+{
+	if (!c->acc)
+		return;
+	if (c->eh.f) {
+		ql_acc_eh h = c->eh;
+		sums_run(&c->s, &h, &c->inlanes, c->flush, c->acc, xb, yb, nb);
+		c->eh = h;
+	} else {
+		sums_run(&c->s, NULL, &c->inlanes, c->flush, c->acc, xb, yb, nb);
+	}
+}
+
+/* One block's values yv into yb. */
+QL_ACC_INLINE void store_block(float *yb, const __m256 yv[4])
 {
 	for (int k = 0; k < 4; k++)
 		_mm256_storeu_ps(yb + 8 * k, yv[k]);
-	if (!c->acc)
-		return;
-	for (int k = 0; k < 4; k++)
-		ql_acc_add8(&c->s, c->eh.f ? &c->eh : NULL, _mm256_loadu_ps(xb + 8 * k), yv[k]);
-	if (++c->inlanes == c->flush) {
-		ql_acc_flush(&c->s, NULL, NULL, 0, (size_t)(c->inlanes * 32), c->acc);
-		ql_acc_zero(&c->s);
-		c->inlanes = 0;
-	}
 }
 
 QL_ACC_INLINE void sums_end(chunk_sums *c)
@@ -480,11 +506,12 @@ QL_ACC_TARGET int64_t ql_q8_0_fused_avx2(const float *x, int64_t nb, ql_block_q8
 {
 	chunk_sums cs;
 	sums_begin(&cs, acc, flush);
-	float tile[QL_QK8_0];
+	float tile[Q8_CHUNK * QL_QK8_0]; /* the chunk's values when y keeps none */
 	int64_t i = 0;
 	while (i < nb) {
 		int n = nb - i < Q8_CHUNK ? (int)(nb - i) : Q8_CHUNK;
 		const float *xc = x + i * QL_QK8_0;
+		float *yc = y ? y + i * QL_QK8_0 : tile;
 		int ok = (int)ql_block_ranges_avx2(xc, n, umin + i, umax + i, clip_lo + i, clip_hi + i);
 		ql_block_q8_0 *bc = blk + i;
 		int whole = ok & ~7;
@@ -508,8 +535,9 @@ QL_ACC_TARGET int64_t ql_q8_0_fused_avx2(const float *x, int64_t nb, ql_block_q8
 				_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi)), dv),
 				_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(
 						      _mm_bsrli_si128(hi, 8))), dv)};
-			sums_block(&cs, xc + b * QL_QK8_0, y ? y + (i + b) * QL_QK8_0 : tile, yv);
+			store_block(yc + b * QL_QK8_0, yv);
 		}
+		sums_blocks(&cs, xc, yc, ok);
 		i += ok;
 		if (ok < n)
 			break;
@@ -527,11 +555,12 @@ QL_ACC_TARGET int64_t ql_q4_0_fused_avx2(const float *x, int64_t nb, ql_block_q4
 	const __m128i lo4 = _mm_set1_epi8(15);
 	chunk_sums cs;
 	sums_begin(&cs, acc, flush);
-	float tile[QL_QK4_0];
+	float tile[Q8_CHUNK * QL_QK4_0]; /* the chunk's values when y keeps none */
 	int64_t i = 0, clip = 0;
 	while (i < nb) {
 		int n = nb - i < Q8_CHUNK ? (int)(nb - i) : Q8_CHUNK;
 		const float *xc = x + i * QL_QK4_0;
+		float *yc = y ? y + i * QL_QK4_0 : tile;
 		int ok = (int)ql_block_ranges_avx2(xc, n, umin + i, umax + i, clip_lo + i, clip_hi + i);
 		ql_block_q4_0 *bc = blk + i;
 		int whole = ok & ~7;
@@ -561,8 +590,9 @@ QL_ACC_TARGET int64_t ql_q4_0_fused_avx2(const float *x, int64_t nb, ql_block_q4
 				_mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(
 						      _mm256_cvtepu8_epi32(_mm_bsrli_si128(c1, 8)),
 						      eight)), dv)};
-			sums_block(&cs, xc + b * QL_QK4_0, y ? y + (i + b) * QL_QK4_0 : tile, yv);
+			store_block(yc + b * QL_QK4_0, yv);
 		}
+		sums_blocks(&cs, xc, yc, ok);
 		i += ok;
 		if (ok < n)
 			break;
