@@ -420,10 +420,13 @@ static void fill_bytes(uint8_t *p, size_t n)
 }
 
 /* Times fn REPS times (single thread) and reports it under name. */
-#define TIME_ROW(name, call)                                   \
+#define TIME_ROW(name, call) TIME_ROW_AFTER(name, (void)0, call)
+/* The same, `prep` done first (untimed) when the row runs. */
+#define TIME_ROW_AFTER(name, prep, call)                       \
 	do {                                                   \
 		if (!wanted(b, name))                          \
 			break;                                 \
+		prep;                                          \
 		double tt[REPS];                               \
 		for (int r_ = 0; r_ < REPS; r_++) {            \
 			double t0 = now();                     \
@@ -437,34 +440,42 @@ static void fill_bytes(uint8_t *p, size_t n)
  * dequantize_row, NF4's and the MX formats' dequantizers, under the names
  * "NAME dequantize" + suffix. They read blocks of pseudo-random bytes
  * (their speed does not depend on the values) and write n floats. */
+/* The bytes are made when the first row that reads them runs (with -k,
+ * not at all if none does). */
 static void bench_dequantizers(const bench *b, uint8_t *blk, size_t nbytes, const char *suffix)
 {
 	float *y = b->dst;
 	char name[64];
-	fill_bytes(blk, nbytes);
+	bool filled = false;
+#define FILLED (filled ? (void)0 : (fill_bytes(blk, nbytes), (void)(filled = true)))
 	for (int f = 0; f < ql_block_format_count; f++) {
 		const ql_block_traits *t = &ql_block_formats[f];
 		if (b->n % t->block)
 			continue;
 		snprintf(name, sizeof name, "%s dequantize%s", t->name, suffix);
-		TIME_ROW(name, t->dequantize_row(blk, y, b->n));
+		TIME_ROW_AFTER(name, FILLED, t->dequantize_row(blk, y, b->n));
 	}
 	float *absmax = malloc((size_t)(b->n / 64 + 1) * sizeof *absmax);
 	if (absmax) {
 		for (int64_t i = 0; i <= b->n / 64; i++)
 			absmax[i] = 0.01f * (float)(1 + i % 13);
 		snprintf(name, sizeof name, "nf4 dequantize%s", suffix);
-		TIME_ROW(name, ql_nf4_dequantize(blk, absmax, b->n, y));
+		TIME_ROW_AFTER(name, FILLED, ql_nf4_dequantize(blk, absmax, b->n, y));
 		free(absmax);
 	}
 	const ql_qdtype mx[] = {QL_Q_MXFP4, QL_Q_MXFP8, QL_Q_MXINT8};
 	uint8_t *e = blk + b->n; /* n / 32 scale bytes after n code bytes */
-	for (int64_t i = 0; i < b->n / 32; i++)
-		e[i] = (uint8_t)(120 + i % 8);
+	bool scaled = false;
 	for (int m = 0; m < 3; m++) {
 		snprintf(name, sizeof name, "%s dequantize%s", ql_qdtype_name(mx[m]), suffix);
-		TIME_ROW(name, ql_mx_dequantize(mx[m], blk, e, b->n, y));
+		TIME_ROW_AFTER(name, if (!scaled) {
+			FILLED;
+			for (int64_t i = 0; i < b->n / 32; i++)
+				e[i] = (uint8_t)(120 + i % 8);
+			scaled = true;
+		}, ql_mx_dequantize(mx[m], blk, e, b->n, y));
 	}
+#undef FILLED
 }
 
 /* The row kernels, one thread, over the whole tensor: Q8_0's and Q4_0's
@@ -481,7 +492,6 @@ static void bench_rows(const bench *b)
 		fprintf(stderr, "qlens-bench: out of memory\n");
 		exit(1);
 	}
-	fill_bytes(blk, nbytes);
 	/* then the same with the AVX2 kernels off: the portable C clones */
 	for (int c = 0; c < 2; c++) {
 		ql_avx2_enable(c == 0);
