@@ -268,6 +268,7 @@ int ql_cmd_compare(ql_cmd_ctx *ctx, int argc, char **argv)
 	rc = QL_EXIT_FAIL;
 	if (ql_cli_open(ctx, file, &fo.open, &src))
 		goto out;
+	ql_source_set_threads(src, threads); /* its pages dropped on as many */
 	long ti = ql_cli_pick_tensor(ctx, src, tensor);
 	if (ti < 0)
 		goto out;
