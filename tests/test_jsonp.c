@@ -352,10 +352,90 @@ static void test_many(void **state)
 	tu_remove_tmpdir(dir);
 }
 
+/* Data order with ties: 6,000 tensors, a third of them empty (begin =
+ * end, sharing their begin with a neighbour), keys in a shuffled order,
+ * offsets up to megabytes (every pass of the sort): read back by begin,
+ * then end, then name, as a plain sort of the same triples gives. */
+typedef struct tri {
+	uint64_t begin, end;
+	char name[24];
+} tri;
+
+static int cmp_tri(const void *a, const void *b)
+{
+	const tri *x = a, *y = b;
+	if (x->begin != y->begin)
+		return x->begin < y->begin ? -1 : 1;
+	if (x->end != y->end)
+		return x->end < y->end ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static void test_ties(void **state)
+{
+	(void)state;
+	enum { N = 6000 };
+	char dir[256], path[300];
+	assert_int_equal(tu_make_tmpdir(dir, sizeof dir, "jsonp"), 0);
+	snprintf(path, sizeof path, "%s/ties.safetensors", dir);
+	tri *t = calloc(N, sizeof *t);
+	assert_non_null(t);
+	uint64_t rng = 99, pos = 0;
+	for (int i = 0; i < N; i++) {
+		uint32_t r = tu_next_u32(&rng);
+		uint64_t bytes = r % 3 == 0 ? 0 : 2 * (1 + (r >> 8) % 2048);
+		t[i].begin = pos;
+		t[i].end = pos + bytes;
+		pos += bytes;
+		snprintf(t[i].name, sizeof t[i].name, "t%05u", tu_next_u32(&rng) % 100000);
+		t[i].name[0] = (char)('a' + i % 7); /* names unique: index appended below */
+		size_t l = strlen(t[i].name);
+		snprintf(t[i].name + l, sizeof t[i].name - l, ".%d", i);
+	}
+	for (int i = N - 1; i > 0; i--) { /* the keys in a shuffled order */
+		int j = (int)(tu_next_u32(&rng) % (uint32_t)(i + 1));
+		tri w = t[i];
+		t[i] = t[j];
+		t[j] = w;
+	}
+	char *hdr = NULL;
+	size_t hl = 0;
+	FILE *f = open_memstream(&hdr, &hl);
+	fputc('{', f);
+	for (int i = 0; i < N; i++)
+		fprintf(f, "%s\"%s\":{\"dtype\":\"F16\",\"shape\":[%llu],\"data_offsets\":[%llu,%llu]}",
+			i ? "," : "", t[i].name, (unsigned long long)((t[i].end - t[i].begin) / 2),
+			(unsigned long long)t[i].begin, (unsigned long long)t[i].end);
+	fputc('}', f);
+	fclose(f);
+	uint8_t *file = calloc(1, 8 + hl + pos);
+	assert_non_null(file);
+	for (int i = 0; i < 8; i++)
+		file[i] = (uint8_t)((uint64_t)hl >> (8 * i));
+	memcpy(file + 8, hdr, hl);
+	tu_spew(path, file, 8 + hl + pos);
+	qsort(t, N, sizeof *t, cmp_tri);
+	ql_source *src;
+	ql_error err;
+	if (ql_source_open(path, NULL, &src, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(ql_source_count(src), N);
+	for (int i = 0; i < N; i++)
+		if (strcmp(ql_source_tensor(src, (size_t)i)->name, t[i].name))
+			fail_msg("tensor %d: '%s', want '%s'", i, ql_source_tensor(src, (size_t)i)->name,
+				 t[i].name);
+	ql_source_close(src);
+	free(file);
+	free(hdr);
+	free(t);
+	tu_remove_tmpdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_ties),
 		cmocka_unit_test(test_headers),
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_many),

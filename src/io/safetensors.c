@@ -122,6 +122,7 @@ typedef struct st_parse {
 	size_t nspans, cap;
 	bool bad;        /* a semantic error is in err; the JSON is still checked */
 	ql_error *err;
+	int last_dtype;  /* the dtype the previous tensor had, tried first (-1: none) */
 } st_parse;
 
 /* Records the first semantic error; parsing goes on checking the JSON
@@ -190,11 +191,17 @@ static void check_tensor(st_parse *ps, ql_source_entry *e, st_span *sp, const ql
 	/* a safetensors dtype, spelt exactly (ql_dtype_from_name's
 	 * case-insensitive search was 3% of opening 80,000 tensors) */
 	bool known = false;
+	if (ps->last_dtype >= 0 && jd->len < sizeof dname &&
+	    strcmp(dname, ql_dtypes[ps->last_dtype].name) == 0) { /* most tensors share it */
+		t->dtype = (ql_dtype)ps->last_dtype;
+		known = true;
+	}
 	for (int d = 0; d < QL_DT_COUNT && !known && jd->len < sizeof dname; d++)
 		if (d != QL_DT_OTHER && ql_dtypes[d].block_elems == 1 && ql_dtypes[d].name &&
 		    strcmp(dname, ql_dtypes[d].name) == 0) {
 			t->dtype = (ql_dtype)d;
 			known = true;
+			ps->last_dtype = d;
 		}
 	if (known) {
 		/* a safetensors dtype */
@@ -486,6 +493,57 @@ static int cmp_span(const void *a, const void *b, void *arg)
 	return strcmp(t[x->index].t.name, t[y->index].t.name);
 }
 
+/* Spans into cmp_span's order: by begin with a radix sort (stable, 11
+ * bits a pass, the passes whose digit every begin shares skipped: offsets
+ * below 8 GiB take 3), then the runs of equal begins (empty tensors) by
+ * insertion. qsort_r's merge sort with cmp_span took a tenth of opening a
+ * header of 80,000 tensors. */
+static void sort_spans(st_span *s, size_t k, const ql_source_entry *t)
+{
+	enum { BITS = 11, R = 1 << BITS };
+	st_span *tmp = malloc(k * sizeof *tmp);
+	if (!tmp) {
+		qsort_r(s, k, sizeof *s, cmp_span, (void *)t);
+		return;
+	}
+	uint64_t any = 0, all = ~(uint64_t)0;
+	for (size_t i = 0; i < k; i++) {
+		any |= s[i].begin;
+		all &= s[i].begin;
+	}
+	st_span *a = s, *b = tmp;
+	for (int shift = 0; shift < 64; shift += BITS) {
+		if ((((any ^ all) >> shift) & (R - 1)) == 0)
+			continue; /* every begin has this digit */
+		size_t count[R] = {0};
+		for (size_t i = 0; i < k; i++)
+			count[(a[i].begin >> shift) & (R - 1)]++;
+		size_t at = 0;
+		for (size_t d = 0; d < R; d++) {
+			size_t c = count[d];
+			count[d] = at;
+			at += c;
+		}
+		for (size_t i = 0; i < k; i++)
+			b[count[(a[i].begin >> shift) & (R - 1)]++] = a[i];
+		st_span *w = a;
+		a = b;
+		b = w;
+	}
+	if (a != s)
+		memcpy(s, a, k * sizeof *s);
+	free(tmp);
+	for (size_t i = 1; i < k; i++) /* equal begins: by end, then name */
+		if (s[i].begin == s[i - 1].begin)
+			for (size_t j = i; j > 0 && s[j].begin == s[j - 1].begin &&
+					   cmp_span(&s[j - 1], &s[j], (void *)t) > 0;
+			     j--) {
+				st_span w = s[j];
+				s[j] = s[j - 1];
+				s[j - 1] = w;
+			}
+}
+
 /* The root object: tensors into src->tensors (in the file's key order),
  * their data spans into ps->spans. */
 static int parse_root(st_parse *ps)
@@ -564,7 +622,7 @@ static int st_open(ql_source *src, ql_error *err)
 	if (ql_source_reserve(src, est, err))
 		return -1;
 	ql_error scratch;
-	st_parse ps = { .src = src, .err = err ? err : &scratch };
+	st_parse ps = { .src = src, .err = err ? err : &scratch, .last_dtype = -1 };
 	if (est && (ps.spans = malloc(est * sizeof *ps.spans)) != NULL)
 		ps.cap = est;
 	ql_jp_init(&ps.j, h, (size_t)n);
@@ -583,7 +641,7 @@ static int st_open(ql_source *src, ql_error *err)
 	for (size_t i = 1; i < k && sorted; i++)
 		sorted = cmp_span(&ps.spans[i - 1], &ps.spans[i], src->tensors) < 0;
 	if (!sorted) {
-		qsort_r(ps.spans, k, sizeof *ps.spans, cmp_span, src->tensors);
+		sort_spans(ps.spans, k, src->tensors);
 		/* tensors[i] = old tensors[spans[i].index], in place, cycle by
 		 * cycle (a second 400-byte-per-tensor array cost its page faults) */
 		ql_source_entry *t = src->tensors, tmp;
@@ -598,6 +656,15 @@ static int st_open(ql_source *src, ql_error *err)
 				if (from == i) {
 					move_entry(&t[at], &tmp);
 					break;
+				}
+				/* the entry the step after this one reads, asked for
+				 * now: each is a miss (the list is 32 MB for 80,000) */
+				size_t next = ps.spans[from].index;
+				if (next != SIZE_MAX && next != i) {
+					const char *nx = (const char *)&t[next];
+					__builtin_prefetch(nx);
+					__builtin_prefetch(nx + offsetof(ql_source_entry, t.dtype));
+					__builtin_prefetch(nx + offsetof(ql_source_entry, t.dtype) + 64);
 				}
 				move_entry(&t[at], &t[from]);
 				at = from;

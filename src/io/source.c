@@ -401,12 +401,28 @@ int ql_source_add_meta(ql_source *src, const char *key, const char *value, ql_er
 
 /* --- the name index ------------------------------------------------------- */
 
-/* FNV-1a, 64-bit. */
+/* Eight bytes at a time, each word mixed in by a multiply, the length
+ * and a final avalanche (MurmurHash3's fmix64) so that both the low bits
+ * (the slot) and the high ones (the tag) depend on every byte. FNV-1a's
+ * multiply per byte made hashing 80,000 names a sixteenth of opening
+ * their header. */
 uint64_t ql_name_hash(const char *s)
 {
-	uint64_t h = 14695981039346656037ull;
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 1099511628211ull;
+	size_t n = strlen(s);
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ (uint64_t)n, w;
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	w = 0;
+	memcpy(&w, s, n); /* the last 0-7 bytes (as little-endian or not: any order hashes) */
+	h = (h ^ w) * 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
 	return h;
 }
 
