@@ -299,6 +299,19 @@ static void test_truncated(void **state)
 	assert_int_equal(ql_jp_finish(&j), 0);
 }
 
+/* A .safetensors file at path: the header's length, the header (hl
+ * bytes), then `data` zero bytes of data. */
+static void write_st(const char *path, const char *hdr, size_t hl, uint64_t data)
+{
+	uint8_t *file = calloc(1, 8 + hl + data);
+	assert_non_null(file);
+	for (int i = 0; i < 8; i++)
+		file[i] = (uint8_t)((uint64_t)hl >> (8 * i));
+	memcpy(file + 8, hdr, hl);
+	tu_spew(path, file, 8 + hl + data);
+	free(file);
+}
+
 /* A header of 20,000 tensors, keys in name order, data in reverse: read
  * back in data order, every name found by ql_source_find. */
 static void test_many(void **state)
@@ -327,12 +340,7 @@ static void test_many(void **state)
 			(unsigned long long)(off[i] + 2 * (uint64_t)(1 + i % 3)));
 	fputc('}', f);
 	fclose(f);
-	uint8_t *file = calloc(1, 8 + hl + pos);
-	assert_non_null(file);
-	for (int i = 0; i < 8; i++)
-		file[i] = (uint8_t)((uint64_t)hl >> (8 * i));
-	memcpy(file + 8, hdr, hl);
-	tu_spew(path, file, 8 + hl + pos);
+	write_st(path, hdr, hl, pos);
 	ql_source *src;
 	ql_error err;
 	if (ql_source_open(path, NULL, &src, &err))
@@ -346,7 +354,6 @@ static void test_many(void **state)
 		assert_int_equal(ql_source_tensor(src, (size_t)i)->shape[0], 1 + (N - 1 - i) % 3);
 	}
 	ql_source_close(src);
-	free(file);
 	free(hdr);
 	free(off);
 	tu_remove_tmpdir(dir);
@@ -408,12 +415,7 @@ static void test_ties(void **state)
 			(unsigned long long)t[i].begin, (unsigned long long)t[i].end);
 	fputc('}', f);
 	fclose(f);
-	uint8_t *file = calloc(1, 8 + hl + pos);
-	assert_non_null(file);
-	for (int i = 0; i < 8; i++)
-		file[i] = (uint8_t)((uint64_t)hl >> (8 * i));
-	memcpy(file + 8, hdr, hl);
-	tu_spew(path, file, 8 + hl + pos);
+	write_st(path, hdr, hl, pos);
 	qsort(t, N, sizeof *t, cmp_tri);
 	ql_source *src;
 	ql_error err;
@@ -425,7 +427,6 @@ static void test_ties(void **state)
 			fail_msg("tensor %d: '%s', want '%s'", i, ql_source_tensor(src, (size_t)i)->name,
 				 t[i].name);
 	ql_source_close(src);
-	free(file);
 	free(hdr);
 	free(t);
 	tu_remove_tmpdir(dir);
