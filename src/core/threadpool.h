@@ -1,5 +1,5 @@
-/* threadpool.h — running numbered jobs on a few threads (private to
- * src/core). Threads take the next job number in turn, so which thread runs
+/* threadpool.h — running numbered jobs on a few threads (private to the
+ * core library: src/core, and src/io, which drops mapped pages with it). Threads take the next job number in turn, so which thread runs
  * a job is not fixed: jobs must not share outputs.
  */
 #ifndef QLENS_CORE_THREADPOOL_H

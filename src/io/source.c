@@ -15,6 +15,8 @@
  */
 #include "source_impl.h"
 
+#include "../core/threadpool.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -260,49 +262,34 @@ int ql_map_regular(const char *path, const uint8_t **map, uint64_t *size, ql_err
  * and page reference undone), and it is serial: `qlens quantize` on 64M
  * floats spent a fifth of its wall time on 2 threads unmapping the input.
  * Parts of one mapping drop at once on several threads, so a big range is
- * split over `threads` (at most 16, each part at least 8 MiB). */
-typedef struct drop_part {
-	uintptr_t lo, hi;
-} drop_part;
+ * split into `threads` parts (each at least 8 MiB), run as the quantizer's
+ * jobs are (threadpool.h). */
+typedef struct drop_range {
+	uintptr_t lo, hi, page;
+	int64_t parts;
+} drop_range;
 
-static void *drop_run(void *arg)
+static void drop_part(void *arg, int64_t k)
 {
-	drop_part *d = arg;
-	if (d->hi > d->lo)
-		madvise((void *)d->lo, d->hi - d->lo, MADV_DONTNEED);
-	return NULL;
+	const drop_range *d = arg;
+	uintptr_t step = (d->hi - d->lo) / (uintptr_t)d->parts;
+	uintptr_t a = k ? (d->lo + step * (uintptr_t)k) & ~(d->page - 1) : d->lo;
+	uintptr_t b = k + 1 < d->parts ? (d->lo + step * (uintptr_t)(k + 1)) & ~(d->page - 1) : d->hi;
+	if (b > a)
+		madvise((void *)a, b - a, MADV_DONTNEED);
 }
 
 /* [lo, hi): whole pages of a file mapping. */
 static void drop_pages(uintptr_t lo, uintptr_t hi, int threads)
 {
-	enum { MAXT = 16 };
-	const uintptr_t min_part = (uintptr_t)8 << 20, page = (uintptr_t)sysconf(_SC_PAGESIZE);
-	uintptr_t n = hi > lo ? hi - lo : 0;
-	int t = threads < MAXT ? threads : MAXT;
-	if ((uintptr_t)t > n / min_part)
-		t = (int)(n / min_part);
-	drop_part parts[MAXT];
-	pthread_t tid[MAXT];
-	bool started[MAXT] = {false};
-	if (t < 2) {
-		drop_part d = {lo, hi};
-		drop_run(&d);
+	const uintptr_t min_part = (uintptr_t)8 << 20;
+	if (hi <= lo)
 		return;
-	}
-	for (int k = 0; k < t; k++) {
-		parts[k].lo = k ? parts[k - 1].hi : lo;
-		parts[k].hi = k + 1 < t ? (lo + n / (uintptr_t)t * (uintptr_t)(k + 1)) & ~(page - 1) : hi;
-	}
-	for (int k = 1; k < t; k++)
-		started[k] = pthread_create(&tid[k], NULL, drop_run, &parts[k]) == 0;
-	drop_run(&parts[0]);
-	for (int k = 1; k < t; k++) {
-		if (started[k])
-			pthread_join(tid[k], NULL);
-		else
-			drop_run(&parts[k]); /* no thread to spare: this one does it */
-	}
+	int64_t parts = threads < 1 ? 1 : threads;
+	if ((uintptr_t)parts > (hi - lo) / min_part)
+		parts = (hi - lo) / min_part > 0 ? (int64_t)((hi - lo) / min_part) : 1;
+	drop_range d = {lo, hi, (uintptr_t)sysconf(_SC_PAGESIZE), parts};
+	ql_run_jobs((int)parts, parts, drop_part, &d);
 }
 
 void ql_unmap_file(const uint8_t *map, uint64_t size, int threads)
@@ -633,8 +620,7 @@ void ql_source_close(ql_source *src)
 
 void ql_source_set_threads(ql_source *src, int threads)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	src->threads = threads > 0 ? threads : cpus > 16 ? 16 : cpus > 1 ? (int)cpus : 1;
+	src->threads = threads > 0 ? threads : ql_default_threads();
 }
 
 const char *ql_source_path(const ql_source *src) { return src->path; }
