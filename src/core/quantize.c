@@ -497,17 +497,6 @@ static void step_merge(qplan *p)
 	r->bits_per_weight = n ? (double)r->bytes * 8.0 / (double)n : 0.0;
 }
 
-/* Whether a kernel clamped anything: a block format's units are then
- * searched for clipped elements by their reach (clip_blocks), else none
- * counts as clipped (as the explorer's own pass, ql_qview_error_hists). */
-static bool any_clipped(const qplan *p)
-{
-	for (int64_t j = 0; j < p->njobs; j++)
-		if (p->acc[j].clipped)
-			return true;
-	return false;
-}
-
 int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme *s,
 		const ql_qopts *opts, ql_qresult *out, ql_error *err)
 {
@@ -580,14 +569,18 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 		step_quantize(&p, threads);
 		if (cancelled(&p)) {
 			ql_error_set(err, "cancelled");
-		} else if ((p.ehpool && ql_ehist_pool_merge(p.ehpool, opts->ehist)) ||
-			   (p.chpool && !(p.blocky && !any_clipped(&p)) &&
-			    ql_ehist_pool_merge(p.chpool, opts->ehist_clip)) ||
-			   (p.vhpool && ql_ehist_pool_merge(p.vhpool, opts->vhist))) {
-			ql_error_set(err, "out of memory for the error histogram");
 		} else {
 			step_merge(&p);
-			rc = 0;
+			/* a block format's clipped elements (clip_blocks) count
+			 * only when a kernel clamped something, as in the
+			 * explorer's own pass (ql_qview_error_hists) */
+			bool clips = !p.blocky || r->metrics.clipped > 0;
+			if ((p.ehpool && ql_ehist_pool_merge(p.ehpool, opts->ehist)) ||
+			    (p.chpool && clips && ql_ehist_pool_merge(p.chpool, opts->ehist_clip)) ||
+			    (p.vhpool && ql_ehist_pool_merge(p.vhpool, opts->vhist)))
+				ql_error_set(err, "out of memory for the error histogram");
+			else
+				rc = 0;
 		}
 	}
 	if (p.ehpool)
