@@ -432,6 +432,49 @@ static void test_quantize_both_ways(void **state)
 	free(x);
 }
 
+/* Channels along the last axis: the AVX2 scan takes the running ranges four
+ * rows at a time, then the rows left over; columns a multiple of 8 (the
+ * AVX2 path's condition). Rows 4k + 1 per job and in all, and non-finite
+ * values counted the same way by both paths. */
+static void test_last_axis_both_ways(void **state)
+{
+	(void)state;
+	skip_without_avx2();
+	int64_t shape[2] = {301, 1024}; /* 64 rows a job: the last job 45 */
+	size_t n = (size_t)(shape[0] * shape[1]);
+	float *x = malloc(n * sizeof *x);
+	assert_non_null(x);
+	for (size_t i = 0; i < n; i++)
+		x[i] = (uniform() - 0.3f) * (float)(1 + i % 7);
+	for (size_t i = 0; i < 64; i++) /* ±0, subnormals */
+		x[(i * 7919) % n] = i % 2 ? bits_f(0x80000000u) : bits_f((uint32_t)i);
+	x[300 * 1024 + 5] = 1e30f; /* the last row (a tail row) holds a column's max */
+	x[299 * 1024 + 6] = -1e30f;
+	ql_scheme s;
+	for (int t = 0; t < 2; t++) {
+		ql_scheme_init(&s);
+		s.dtype = t ? QL_Q_UINT8 : QL_Q_INT8;
+		s.sym = t ? QL_ASYM : QL_SYM;
+		s.gran = QL_GRAN_CHANNEL;
+		s.axis = 1;
+		compare_quantize(x, shape, 2, &s);
+	}
+	/* non-finite values in full batches and in the tail rows */
+	x[3 * 1024 + 17] = NAN;
+	x[150 * 1024 + 1023] = INFINITY;
+	x[300 * 1024] = -INFINITY;
+	ql_error err[2];
+	ql_qresult r;
+	for (int on = 0; on < 2; on++) {
+		ql_avx2_enable(on);
+		assert_int_equal(ql_quantize(x, shape, 2, &s, NULL, &r, &err[on]), -1);
+	}
+	ql_avx2_enable(true);
+	assert_non_null(strstr(err[1].msg, "3 values are not finite (the first at index 3089"));
+	assert_string_equal(err[0].msg, err[1].msg);
+	free(x);
+}
+
 #else /* no AVX2 kernels built on this platform */
 
 static void test_kernels_bitwise(void **state)
@@ -445,6 +488,7 @@ static void test_kernels_bitwise(void **state)
 #define test_long test_kernels_bitwise
 #define test_fused_metrics test_kernels_bitwise
 #define test_quantize_both_ways test_kernels_bitwise
+#define test_last_axis_both_ways test_kernels_bitwise
 
 #endif
 
@@ -456,6 +500,7 @@ int main(void)
 		cmocka_unit_test(test_long),
 		cmocka_unit_test(test_fused_metrics),
 		cmocka_unit_test(test_quantize_both_ways),
+		cmocka_unit_test(test_last_axis_both_ways),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
