@@ -371,6 +371,10 @@ static void compare_quantize(const float *x, const int64_t *shape, int ndim, con
 		assert_memory_equal(r[0].zero_points, r[1].zero_points,
 				    (size_t)r[0].nscales * sizeof(int32_t));
 	assert_memory_equal(&r[0].metrics, &r[1].metrics, sizeof r[0].metrics);
+	if (r[0].clip_lo) {
+		assert_memory_equal(r[0].clip_lo, r[1].clip_lo, (size_t)r[0].nscales * sizeof(float));
+		assert_memory_equal(r[0].clip_hi, r[1].clip_hi, (size_t)r[0].nscales * sizeof(float));
+	}
 	/* and without the dequantized copy (the AVX2 path keeps the values in
 	 * registers): the same codes; the same sums up to the order in which
 	 * ql_quantize adds short units (it groups them when nothing is kept) */
@@ -432,6 +436,58 @@ static void test_quantize_both_ways(void **state)
 	free(x);
 }
 
+/* Integer targets in groups of 32: the AVX2 path makes eight groups' scales
+ * and zero points at a time (the rest of a tile one by one). Groups that
+ * reach each branch of ql_qparams_from_range_sd: all +0 or -0 (the scale
+ * FLT_EPSILON), one sign only (a zero point at qmin or qmax), subnormal
+ * (a scale below FLT_EPSILON), near FLT_MAX, a lone value, ties of
+ * lo / scale; 41 groups a row, so tiles end on a partial eight. */
+static void test_group_params_both_ways(void **state)
+{
+	(void)state;
+	skip_without_avx2();
+	int64_t shape[2] = {7, 41 * 32};
+	size_t n = (size_t)(shape[0] * shape[1]);
+	float *x = malloc(n * sizeof *x);
+	assert_non_null(x);
+	for (size_t g = 0; g < n / 32; g++) {
+		float *v = x + g * 32;
+		for (int j = 0; j < 32; j++) {
+			float u = uniform() - 0.5f;
+			switch (g % 11) {
+			case 0: v[j] = 0.0f; break;
+			case 1: v[j] = -0.0f; break;
+			case 2: v[j] = fabsf(u) + 0.5f; break;  /* positive only */
+			case 3: v[j] = -fabsf(u) - 2.0f; break; /* negative only */
+			case 4: v[j] = bits_f((uint32_t)(j * 977)) * (j % 2 ? -1.0f : 1.0f); break;
+			case 5: v[j] = u * 6.0e37f; break;
+			case 6: v[j] = j == 17 ? -3.0f : 0.0f; break;
+			case 7: v[j] = (float)(j - 13) * 0.25f; break; /* exact ratios */
+			default: v[j] = u * (float)(1 + g % 5); break;
+			}
+		}
+	}
+	static const ql_qdtype types[] = {QL_Q_INT8, QL_Q_UINT8, QL_Q_INT4, QL_Q_UINT4, QL_Q_INT2};
+	ql_scheme s;
+	for (size_t t = 0; t < sizeof types / sizeof *types; t++)
+		for (int sym = 0; sym < 2; sym++) {
+			ql_scheme_init(&s);
+			s.dtype = types[t];
+			s.sym = sym ? QL_SYM : QL_ASYM;
+			s.gran = QL_GRAN_GROUP;
+			s.group = 32;
+			compare_quantize(x, shape, 2, &s);
+		}
+	/* fp16 scales: the scalar path only, the same either way */
+	ql_scheme_init(&s);
+	s.dtype = QL_Q_INT4;
+	s.gran = QL_GRAN_GROUP;
+	s.group = 32;
+	s.scale_dtype = QL_SCALE_FP16;
+	compare_quantize(x, shape, 2, &s);
+	free(x);
+}
+
 /* Channels along the last axis: the AVX2 scan takes the running ranges four
  * rows at a time, then the rows left over; columns a multiple of 8 (the
  * AVX2 path's condition). Rows 4k + 1 per job and in all, and non-finite
@@ -489,6 +545,7 @@ static void test_kernels_bitwise(void **state)
 #define test_fused_metrics test_kernels_bitwise
 #define test_quantize_both_ways test_kernels_bitwise
 #define test_last_axis_both_ways test_kernels_bitwise
+#define test_group_params_both_ways test_kernels_bitwise
 
 #endif
 
@@ -501,6 +558,7 @@ int main(void)
 		cmocka_unit_test(test_fused_metrics),
 		cmocka_unit_test(test_quantize_both_ways),
 		cmocka_unit_test(test_last_axis_both_ways),
+		cmocka_unit_test(test_group_params_both_ways),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

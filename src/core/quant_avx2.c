@@ -374,6 +374,51 @@ AVX2 int64_t ql_nf4_blocks_avx2(const float *x, int64_t nb, uint8_t *packed, uin
 	return nb;
 }
 
+/* ---- Integer targets in groups: each group's scale and zero point ------------- */
+
+AVX2 void ql_group_params_avx2(const float *umin, const float *umax, int64_t k, bool sym,
+			       int32_t qmin, int32_t qmax, float *clip_lo, float *clip_hi,
+			       float *scales, int32_t *zps)
+{
+	const __m256 absf = _mm256_castsi256_ps(_mm256_set1_epi32(INT32_MAX));
+	const __m256 zero = _mm256_setzero_ps(), eps = _mm256_set1_ps(FLT_EPSILON);
+	const __m256 qminf = _mm256_set1_ps((float)qmin), qmaxf = _mm256_set1_ps((float)qmax);
+	const __m256 half = _mm256_set1_ps((float)(qmax - qmin) / 2.0f);
+	const __m256 span = _mm256_set1_ps((float)(qmax - qmin));
+	const __m256i zsym = _mm256_set1_epi32((qmin + qmax) / 2);
+	for (int64_t b = 0; b < k; b += 8) {
+		__m256 lo = _mm256_loadu_ps(umin + b), hi = _mm256_loadu_ps(umax + b);
+		if (sym) { /* fabsf(lo) > fabsf(hi) ? fabsf(lo) : fabsf(hi) */
+			__m256 a = _mm256_max_ps(_mm256_and_ps(lo, absf), _mm256_and_ps(hi, absf));
+			lo = _mm256_xor_ps(a, _mm256_set1_ps(-0.0f)); /* -a */
+			hi = a;
+		}
+		_mm256_storeu_ps(clip_lo + b, lo);
+		_mm256_storeu_ps(clip_hi + b, hi);
+		/* ql_qparams_from_range_sd with fp32 scales: minf/maxf are
+		 * minps/maxps with the same operand order */
+		__m256 lo_neg = _mm256_min_ps(lo, zero), hi_pos = _mm256_max_ps(hi, zero);
+		__m256 sc;
+		__m256i zp;
+		if (sym) {
+			__m256 amax = _mm256_max_ps(_mm256_xor_ps(lo_neg, _mm256_set1_ps(-0.0f)), hi_pos);
+			sc = _mm256_max_ps(_mm256_div_ps(amax, half), eps);
+			zp = zsym;
+		} else {
+			sc = _mm256_max_ps(_mm256_div_ps(_mm256_sub_ps(hi_pos, lo_neg), span), eps);
+			__m256 r = _mm256_round_ps(_mm256_div_ps(lo_neg, sc),
+						   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+			__m256 z = _mm256_sub_ps(qminf, r);
+			/* z < qmin ? qmin : z > qmax ? qmax : z (z is finite) */
+			z = _mm256_min_ps(_mm256_max_ps(z, qminf), qmaxf);
+			zp = _mm256_cvttps_epi32(z);
+		}
+		_mm256_storeu_ps(scales + b, sc);
+		if (zps)
+			_mm256_storeu_si256((__m256i *)(zps + b), zp);
+	}
+}
+
 /* ---- Any format in blocks of 32: ranges and metric sums ------------------------- */
 
 AVX2 int64_t ql_block_ranges_avx2(const float *x, int64_t nb, float *umin, float *umax,

@@ -160,6 +160,14 @@ int64_t ql_fp8_qdq_avx2(ql_type fmt, const float *x, size_t n, float scale, uint
  * Returns the clipped count. */
 int64_t ql_affine_groups32_avx2(bool is_signed, const float *x, int64_t k, const float *scales,
 				const int32_t *zps, int32_t qmin, int32_t qmax, uint8_t *q, float *y);
+/* Integer targets in groups: from each of k groups' ranges umin/umax (k a
+ * multiple of 8), its clipping range (symmetric: -/+ the larger magnitude)
+ * into clip_lo/clip_hi, its scale and, if zps, its zero point, as
+ * ql_qp_unit_params makes them with fp32 scales (ql_qparams_from_range_sd),
+ * bit for bit. */
+void ql_group_params_avx2(const float *umin, const float *umax, int64_t k, bool sym,
+			  int32_t qmin, int32_t qmax, float *clip_lo, float *clip_hi, float *scales,
+			  int32_t *zps);
 /* Channels along the last axis (qelem_avx2.c): the per-column running
  * min/max of rows [0, rows) of c columns, columns [0, c8) (c8 a multiple of
  * 8), as quantize_scan.c's by_rows scan updates them; returns the count of

@@ -149,7 +149,14 @@ bool ql_qt_fast_int_g32(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 			p->bad[acc - p->acc] = 1;
 			return true;
 		}
-		for (int64_t b = 0; b < k; b++) {
+		int64_t b = 0;
+		if (p->scale_dtype == QL_SCALE_FP32) { /* whole eights of groups at a time */
+			b = k & ~(int64_t)7;
+			ql_group_params_avx2(p->umin + u, p->umax + u, b, p->sym, p->qmin, p->qmax,
+					     r->clip_lo + u, r->clip_hi + u, r->scales + u,
+					     r->zero_points ? r->zero_points + u : NULL);
+		}
+		for (; b < k; b++) {
 			float lo = p->umin[u + b], hi = p->umax[u + b];
 			if (p->sym) {
 				float a = fabsf(lo) > fabsf(hi) ? fabsf(lo) : fabsf(hi);
