@@ -358,11 +358,6 @@ AVX2F16C int64_t ql_affine_groups32_avx2(bool is_signed, const float *x, int64_t
 
 /* ---- Channels along the last axis (per-column parameters) ------------------ */
 
-/* Rows [0, rows) of c columns (row stride c), columns [0, c8) (c8 a multiple
- * of 8), into the running per-column min/max mn/mx: quantize_scan.c's
- * by_rows scan, `v < lo ? v : lo` being minps(v, lo) and `v > hi ? v : hi`
- * maxps(v, hi) lane by lane (NaN keeps the running value, as there); the
- * count of non-finite values returned. */
 /* Four rows (stride c) into the running ranges of columns [j, j + 8), in
  * row order; the non-finite lanes into nb (-1 each). */
 AVX2F16C static INLINE void rows_range4(const float *xr, int64_t c, int64_t j, float *mn, float *mx,
@@ -383,6 +378,11 @@ AVX2F16C static INLINE void rows_range4(const float *xr, int64_t c, int64_t j, f
 	_mm256_storeu_ps(mx + j, hi);
 }
 
+/* Rows [0, rows) of c columns (row stride c), columns [0, c8) (c8 a multiple
+ * of 8), into the running per-column min/max mn/mx: quantize_scan.c's
+ * by_rows scan, `v < lo ? v : lo` being minps(v, lo) and `v > hi ? v : hi`
+ * maxps(v, hi) lane by lane (NaN keeps the running value, as there); the
+ * count of non-finite values returned. */
 AVX2F16C int64_t ql_rows_range_avx2(const float *x, int64_t rows, int64_t c, int64_t c8,
 				    float *mn, float *mx)
 {
