@@ -57,6 +57,16 @@ typedef struct bench {
 	double memcpy_rate; /* elements per second */
 } bench;
 
+/* x rounded to multiples of 1/25 (errors like a quantizer's) into b->dst,
+ * for the rows that time the error sums and histogram alone. */
+static float *rounded_copy(const bench *b, const float *x)
+{
+	float *yq = (float *)b->dst;
+	for (int64_t i = 0; i < b->n; i++)
+		yq[i] = roundf(x[i] * 25.0f) / 25.0f;
+	return yq;
+}
+
 static bool wanted(const bench *b, const char *name)
 {
 	return !b->filter || strstr(name, b->filter);
@@ -701,9 +711,7 @@ int main(int argc, char **argv)
 	 * acc.eh: acc_avx2.h), over x against a rounded copy, in tiles */
 	name = "metrics + error histogram, one step";
 	if (wanted(&b, name)) {
-		float *yq = (float *)b.dst;
-		for (int64_t i = 0; i < b.n; i++)
-			yq[i] = roundf(x[i] * 25.0f) / 25.0f;
+		float *yq = rounded_copy(&b, x);
 		ql_ehist eh;
 		ql_error err;
 		if (ql_ehist_init(&eh, &err) == 0) {
@@ -726,9 +734,7 @@ int main(int argc, char **argv)
 	 * quantizer's), in the tiles ql_quantize gives it */
 	name = "error histogram alone (ql_ehist_add)";
 	if (wanted(&b, name)) {
-		float *yq = (float *)b.dst;
-		for (int64_t i = 0; i < b.n; i++)
-			yq[i] = roundf(x[i] * 25.0f) / 25.0f;
+		float *yq = rounded_copy(&b, x);
 		ql_ehist eh;
 		ql_error err;
 		if (ql_ehist_init(&eh, &err) == 0) {
