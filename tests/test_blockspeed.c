@@ -382,6 +382,10 @@ static void compare_scheme(const float *x, const int64_t *shape, int ndim, const
 			assert_memory_equal(r[0].scales, r[1].scales, ns);
 			assert_memory_equal(r[0].clip_lo, r[1].clip_lo, ns);
 			assert_memory_equal(r[0].clip_hi, r[1].clip_hi, ns);
+			assert_true(!r[0].zero_points == !r[1].zero_points);
+			if (r[0].zero_points)
+				assert_memory_equal(r[0].zero_points, r[1].zero_points,
+						    (size_t)r[0].nscales * sizeof *r[0].zero_points);
 		}
 		assert_true(same_float(r[0].data_min, r[1].data_min));
 		assert_true(same_float(r[0].data_max, r[1].data_max));
@@ -442,6 +446,56 @@ static void test_int_groups_both_ways(void **state)
 		s.group = 32;
 		compare_scheme(x, shapes[0], 2, &s);
 	}
+	free(x);
+}
+
+/* Integer targets in groups of 64 to 1024 (quantize_fast.c's group loop
+ * over their blocks of 32; a group's range from its blocks' ranges, a zero
+ * result scanned again by ql_qp_scan_span), against the C path. Each row
+ * of 1024 is one kind, so every group size sees whole groups of it: mixed
+ * blocks, ReLU-like values (+0 and -0 the least), their negatives (a zero
+ * the greatest), all +0 and -0, one nonzero value among zeros, moderate
+ * values. A zero's sign shows in the asymmetric clipping range. */
+static void test_int_big_groups_both_ways(void **state)
+{
+	(void)state;
+	int64_t shape[2] = {67, 1024}, rag[2] = {9, 192}; /* rag: groups of 128 do not fit */
+	size_t n = (size_t)(shape[0] * shape[1]);
+	float *x = malloc(n * sizeof *x);
+	assert_non_null(x);
+	for (int64_t r = 0; r < shape[0]; r++) {
+		float *row = x + r * 1024;
+		for (int64_t b = 0; b < 32; b++)
+			make_block(row + b * 32, (int)((r * 32 + b) % KINDS), (int)b);
+		for (int64_t i = 0; i < 1024; i++) {
+			float z = (next_u32() & 1) ? -0.0f : 0.0f, v = uniform() - 0.5f;
+			switch (r % 6) {
+			case 1: row[i] = v > 0 ? v : z; break;
+			case 2: row[i] = v > 0 ? -v : z; break;
+			case 3: row[i] = z; break;
+			case 4: row[i] = i % 300 == 7 ? v : z; break;
+			case 5: row[i] = v * (float)(1 + r % 7); break;
+			default: break; /* the mixed blocks */
+			}
+		}
+	}
+	const ql_qdtype types[] = {QL_Q_INT4, QL_Q_UINT4, QL_Q_INT8, QL_Q_UINT8};
+	const int64_t groups[] = {64, 128, 256, 1024};
+	for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++)
+		for (size_t t = 0; t < sizeof types / sizeof types[0]; t++)
+			for (int v = 0; v < 3; v++) {
+				ql_scheme s;
+				ql_scheme_init(&s);
+				s.dtype = types[t];
+				s.gran = QL_GRAN_GROUP;
+				s.group = groups[g];
+				s.sym = v == 0 ? QL_SYM : QL_ASYM;
+				if (v == 2)
+					s.scale_dtype = QL_SCALE_FP16;
+				compare_scheme(x, shape, 2, &s);
+				if (g == 1 && v == 1)
+					compare_scheme(x, rag, 2, &s);
+			}
 	free(x);
 }
 
@@ -678,6 +732,7 @@ int main(void)
 		cmocka_unit_test(test_nf4_kernel),
 		cmocka_unit_test(test_quantize_both_ways),
 		cmocka_unit_test(test_int_groups_both_ways),
+		cmocka_unit_test(test_int_big_groups_both_ways),
 		cmocka_unit_test(test_last_axis_both_ways),
 		cmocka_unit_test(test_nonfinite_refused),
 		cmocka_unit_test(test_q8_0_row),

@@ -33,6 +33,6 @@ bool ql_qt_fast_q8_0(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc);
 bool ql_qt_fast_q4_0(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc);
 bool ql_qt_fast_nf4(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc);
 bool ql_qt_fast_mx(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc);
-bool ql_qt_fast_int_g32(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc);
+bool ql_qt_fast_int_groups(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc);
 
 #endif

@@ -1,6 +1,6 @@
 /* quantize_fast.c — the fused loops over whole blocks that the type table's
  * fast_units point to (Q8_0, Q4_0, NF4, the MX formats, integer groups of
- * 32): one AVX2 call does a tile of a job's blocks (ranges, codes, raw
+ * 32 to 1024): one AVX2 call does a tile of a job's blocks (ranges, codes, raw
  * bytes, scales, dequantized values into the kept copy or an L1 tile), and
  * the tile's metric sums and error histogram are added while it is in
  * cache, where the C path adds them (quantize_units.c's quant_groups: one
@@ -124,31 +124,69 @@ bool ql_qt_fast_mx(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 	return true;
 }
 
-/* Integer targets in groups of 32: a tile of groups' ranges by the AVX2
- * block ranges (ql_qp_scan_span's, bit for bit), then for each group its
- * scale and zero point from ql_qp_unit_params, then the tile's codes and
- * dequantized values by one AVX2 call, as ql_qp_calib_unit_fused +
+/* Group g's range from its m blocks of 32 (their ranges at bmin/bmax + g m):
+ * the least and greatest value, which is ql_qp_scan_span's whatever order it
+ * visits them in (no NaN reaches here: a block with one is refused first),
+ * but for the sign of a zero result. There the scan's lanes decide (for 64
+ * and more values, the last of its 16 lanes to hold the zero wins), so the
+ * group is scanned again by ql_qp_scan_span itself: rare in real weights
+ * (a group with no negative value, or no positive one). */
+static void group_range(const float *x, int64_t G, const float *bmin, const float *bmax, int64_t m,
+			float *umin, float *umax)
+{
+	float lo = bmin[0], hi = bmax[0];
+	for (int64_t j = 1; j < m; j++) {
+		lo = bmin[j] < lo ? bmin[j] : lo;
+		hi = bmax[j] > hi ? bmax[j] : hi;
+	}
+	if (lo == 0.0f || hi == 0.0f) {
+		int64_t bad = 0;
+		lo = INFINITY;
+		hi = -INFINITY;
+		ql_qp_scan_span(x, G, &lo, &hi, &bad);
+	}
+	*umin = lo;
+	*umax = hi;
+}
+
+/* Integer targets in groups of G = 32 m (G dividing TILE, so the tiles of
+ * the C path's quant_groups hold whole groups): a tile of groups' ranges
+ * by the AVX2 block ranges (ql_qp_scan_span's, bit for bit: for G = 32
+ * directly, for larger G by group_range), then their scales and zero points
+ * (eight groups at a time, the rest one by one through
+ * ql_qp_unit_params), then the tile's codes and dequantized values by one
+ * AVX2 call over its blocks of 32 (each block with its group's scale and
+ * zero point: the codes are elementwise), as ql_qp_calib_unit_fused +
  * quant_span do it one group at a time; then its sums and histogram. */
-bool ql_qt_fast_int_g32(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
+bool ql_qt_fast_int_groups(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 {
 	qplan *p = plan;
 	ql_qresult *r = p->r;
-	if (!(p->trav == TRAV_GROUPS && p->G == 32 && p->L % 32 == 0 &&
-	      (r->codes || r->dequant || !p->no_metrics) && !(acc->eh && p->no_metrics) &&
-	      ql_avx2_active()))
+	const int64_t G = p->G;
+	if (!(p->trav == TRAV_GROUPS && G >= 32 && G % 32 == 0 && TILE % G == 0 &&
+	      p->L % G == 0 && (r->codes || r->dequant || !p->no_metrics) &&
+	      !(acc->eh && p->no_metrics) && ql_avx2_active()))
 		return false;
-	enum { K = TILE / 32 };
+	enum { NB = TILE / 32 }; /* blocks of 32 in a tile */
+	const int64_t m = G / 32, K = TILE / G; /* blocks a group, groups a tile */
 	float ytile[TILE];
 	uint8_t ctile[TILE]; /* the codes when none are kept (no_codes) */
+	float bmin[NB], bmax[NB], blo[NB], bhi[NB], bsc[NB];
+	int32_t bzp[NB];
 	const bool deq = r->dequant || !p->no_metrics;
 	for (int64_t u = u0; u < u1; u += K) {
 		int64_t k = u1 - u < K ? u1 - u : K;
-		const float *x = p->x + u * 32;
-		if (ql_block_ranges_avx2(x, k, p->umin + u, p->umax + u, r->clip_lo + u,
-					 r->clip_hi + u) < k) {
+		const float *x = p->x + u * G;
+		float *umin = m == 1 ? p->umin + u : bmin, *umax = m == 1 ? p->umax + u : bmax;
+		if (ql_block_ranges_avx2(x, k * m, umin, umax, m == 1 ? r->clip_lo + u : blo,
+					 m == 1 ? r->clip_hi + u : bhi) < k * m) {
 			p->bad[acc - p->acc] = 1;
 			return true;
 		}
+		if (m > 1)
+			for (int64_t g = 0; g < k; g++)
+				group_range(x + g * G, G, bmin + g * m, bmax + g * m, m,
+					    p->umin + u + g, p->umax + u + g);
 		int64_t b = 0;
 		if (p->scale_dtype == QL_SCALE_FP32) { /* whole eights of groups at a time */
 			b = k & ~(int64_t)7;
@@ -165,22 +203,32 @@ bool ql_qt_fast_int_g32(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc)
 			}
 			ql_qp_unit_params(p, u + b, lo, hi);
 		}
-		/* zero points lie in [qmin, qmax] (ql_qparams_from_range_sd clamps) */
-		uint8_t *codes = r->codes ? r->codes + u * 32 : ctile;
-		float *y = r->dequant ? r->dequant + u * 32 : ytile;
-		acc->clipped += ql_affine_groups32_avx2(p->info->is_signed, x, k, r->scales + u,
-							r->zero_points ? r->zero_points + u : NULL,
-							p->qmin, p->qmax, codes, deq ? y : NULL);
+		/* each block of 32 its group's scale and zero point (zero points
+		 * lie in [qmin, qmax]: ql_qparams_from_range_sd clamps) */
+		const float *sc = r->scales + u;
+		const int32_t *zp = r->zero_points ? r->zero_points + u : NULL;
+		if (m > 1) {
+			for (int64_t j = 0; j < k * m; j++) {
+				bsc[j] = sc[j / m];
+				bzp[j] = zp ? zp[j / m] : 0;
+			}
+			sc = bsc;
+			zp = zp ? bzp : NULL;
+		}
+		uint8_t *codes = r->codes ? r->codes + u * G : ctile;
+		float *y = r->dequant ? r->dequant + u * G : ytile;
+		acc->clipped += ql_affine_groups32_avx2(p->info->is_signed, x, k * m, sc, zp, p->qmin,
+							p->qmax, codes, deq ? y : NULL);
 		if (p->no_metrics)
 			continue;
-		ql_tile_acc_avx2(acc, x, y, k * 32); /* sums and histogram */
+		ql_tile_acc_avx2(acc, x, y, k * G); /* sums and histogram */
 	}
 	return true;
 }
 
 #else
 
-bool ql_qt_fast_int_g32(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc) { return false; }
+bool ql_qt_fast_int_groups(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc) { return false; }
 bool ql_qt_fast_q8_0(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc) { return false; }
 bool ql_qt_fast_q4_0(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc) { return false; }
 bool ql_qt_fast_nf4(void *plan, int64_t u0, int64_t u1, ql_metrics_acc *acc) { return false; }

@@ -21,7 +21,7 @@
 /* ---- The table of targets --------------------------------------------------- */
 
 #define INT_TARGET .kind = QL_QK_INT, .dequantize = ql_qt_dequantize_scaled, \
-	.describe = ql_qt_describe_scaled, .fast_units = ql_qt_fast_int_g32
+	.describe = ql_qt_describe_scaled, .fast_units = ql_qt_fast_int_groups
 #define FLOAT_TARGET .kind = QL_QK_FLOAT, .bits = 8, .qmin = 0, .qmax = 255, \
 	.dequantize = ql_qt_dequantize_scaled, .describe = ql_qt_describe_scaled
 #define MX_TARGET(B) .kind = QL_QK_MX, .block = QL_MX_BLOCK, .block_bytes = 1 + (B), \

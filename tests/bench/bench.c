@@ -791,6 +791,8 @@ int main(int argc, char **argv)
 	s.gran = QL_GRAN_GROUP;
 	s.group = 32;
 	bench_scheme_h(&b, "int4 per-group 32 with histogram", &s, false, true, true);
+	s.group = 128; /* GPTQ's and AWQ's groups */
+	bench_scheme_h(&b, "int4 per-group 128 with histogram", &s, false, true, true);
 	ql_scheme_init(&s);
 	s.dtype = QL_Q_Q8_0;
 	bench_scheme_h(&b, "q8_0 with histogram", &s, false, true, true);
