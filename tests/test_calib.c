@@ -1,6 +1,7 @@
 /* test_calib.c — calibration (calib.h): ql_percentile against NumPy bit for
- * bit (tests/golden/core.txt, made by tests/golden/gen_core.py), and the tie
- * rules of the mse and entropy methods on small hand-made inputs.
+ * bit (tests/golden/core.txt, made by tests/golden/gen_core.py), the tie
+ * rules of the mse and entropy methods on small hand-made inputs, and the
+ * mse search against the rule it states, done one candidate at a time.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,8 +10,11 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "qlens/affine.h"
 #include "qlens/calib.h"
 #include "qgolden.h"
 
@@ -89,10 +93,116 @@ static void test_mse_tie_goes_wide(void **state)
 	const float one[] = {100.0f};
 	assert_int_equal(ql_calibrate(one, 1, QL_CALIB_MSE, 0, true, -1, 1, &lo, &hi, &err), 0);
 	assert_true(hi == 100.0f);
+	/* a tie across two batches of candidates (calib.c measures 8 at a
+	 * time: 92..85, 84..77): (100 - k)² + (69 - k)² is 481 at k = 85 and
+	 * k = 84; the first batch's 85 must stay */
+	const float x69[] = {100.0f, 69.0f};
+	assert_int_equal(ql_calibrate(x69, 2, QL_CALIB_MSE, 0, true, -1, 1, &lo, &hi, &err), 0);
+	assert_true(hi == 85.0f);
 	/* every clip ties (all zero): the widest, [0, 0] */
 	const float zero[] = {0.0f, -0.0f, 0.0f};
 	assert_int_equal(ql_calibrate(zero, 3, QL_CALIB_MSE, 0, true, -127, 127, &lo, &hi, &err), 0);
 	assert_true(lo == 0.0f && hi == 0.0f);
+}
+
+/* The MSE search as calib.c's comment states it, one candidate at a time:
+ * the clip k/100 of the minmax range (k = 100 down to 1) whose round trip
+ * (ql_qparams_from_range, ql_affine_qdq_*) over the samples (all of x, or
+ * x[i * n / m] for i < m = 2^20) has the least squared error, summed in
+ * sample order; ties keep the wider. */
+static void mse_by_hand(const float *x, size_t n, bool sym, int32_t qmin, int32_t qmax,
+			float *lo, float *hi)
+{
+	float mn = x[0], mx = x[0];
+	for (size_t i = 1; i < n; i++) {
+		mn = x[i] < mn ? x[i] : mn;
+		mx = x[i] > mx ? x[i] : mx;
+	}
+	float amax = fmaxf(fabsf(mn), fabsf(mx));
+	float lo0 = sym ? -amax : mn, hi0 = sym ? amax : mx;
+	size_t m = n > (1u << 20) ? (1u << 20) : n;
+	float *v = malloc(m * sizeof *v), *y = malloc(m * sizeof *y);
+	uint8_t *q = malloc(m);
+	assert_true(v && y && q);
+	for (size_t i = 0; i < m; i++)
+		v[i] = m == n ? x[i] : x[(size_t)((double)i * (double)n / (double)m)];
+	double best = INFINITY;
+	*lo = lo0;
+	*hi = hi0;
+	for (int k = 100; k >= 1; k--) {
+		float a = (float)k / 100, l = lo0 * a, h = hi0 * a, scale;
+		int32_t zp;
+		ql_qparams_from_range(l, h, qmin, qmax, sym, &scale, &zp);
+		if (qmin < 0)
+			ql_affine_qdq_s8(v, m, scale, zp, qmin, qmax, (int8_t *)q, y, NULL);
+		else
+			ql_affine_qdq_u8(v, m, scale, zp, qmin, qmax, q, y, NULL);
+		double sse = 0;
+		for (size_t i = 0; i < m; i++) {
+			double e = (double)y[i] - (double)v[i];
+			sse += e * e;
+		}
+		if (sse < best) {
+			best = sse;
+			*lo = l;
+			*hi = h;
+		}
+	}
+	free(v);
+	free(y);
+	free(q);
+}
+
+/* calib.c's search (8 candidates side by side, samples gathered once)
+ * against that, bit for bit: heavy-tailed data where the best clip is well
+ * inside the range, short inputs, and a tensor over 2^20 values (sampled). */
+static void test_mse_as_stated(void **state)
+{
+	(void)state;
+	size_t big = (1u << 20) + 4099;
+	float *x = malloc(big * sizeof *x);
+	assert_non_null(x);
+	uint64_t r = 0x243f6a8885a308d3ull;
+	for (size_t i = 0; i < big; i++) {
+		r = r * 6364136223846793005ull + 1442695040888963407ull;
+		double u = ((double)(r >> 11) + 0.5) * 0x1p-53; /* (0, 1) */
+		/* a Cauchy-like tail, shifted so that min and max differ */
+		x[i] = (float)(tan(3.14159 * (u - 0.5)) * 0.1 + 0.02);
+	}
+	/* in the sampled tensor, the values no sample reads are outliers: a
+	 * sample taken from the wrong place changes the clip */
+	unsigned char *read = calloc(big, 1);
+	assert_non_null(read);
+	for (size_t i = 0; i < (1u << 20); i++)
+		read[(size_t)((double)i * (double)big / (double)(1u << 20))] = 1;
+	for (size_t i = 0; i < big; i++)
+		if (!read[i])
+			x[i] = i % 2 ? 1000.0f : -900.0f;
+	free(read);
+	const size_t sizes[] = {1, 7, 128, 1000, 4096, big};
+	const int32_t ranges[][2] = {{-127, 127}, {-128, 127}, {0, 255}, {-8, 7}, {0, 15}, {-2, 1}};
+	for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+		for (size_t t = 0; t < sizeof ranges / sizeof ranges[0]; t++)
+			for (int sym = 0; sym < 2; sym++) {
+				if (sizes[s] == big && !(t == 0 ? sym : t == 2 && !sym))
+					continue; /* the long case: int8 sym, uint8 asym */
+				const float *xs = x + (sizes[s] == big ? 0 : s * 5000 + 100000);
+				float lo, hi, lo2, hi2;
+				ql_error err;
+				assert_int_equal(ql_calibrate(xs, sizes[s], QL_CALIB_MSE, 0, sym,
+							      ranges[t][0], ranges[t][1], &lo, &hi,
+							      &err),
+						 0);
+				mse_by_hand(xs, sizes[s], sym, ranges[t][0], ranges[t][1], &lo2,
+					    &hi2);
+				if (memcmp(&lo, &lo2, sizeof lo) || memcmp(&hi, &hi2, sizeof hi)) {
+					note("n=%zu [%d, %d] sym=%d: [%a, %a], by hand [%a, %a]",
+					     sizes[s], ranges[t][0], ranges[t][1], sym, lo, hi, lo2,
+					     hi2);
+					fail();
+				}
+			}
+	free(x);
 }
 
 /* Entropy: on equal KL divergences the last (widest) edge wins, as
@@ -121,6 +231,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_percentile_exact),
 		cmocka_unit_test(test_mse_tie_goes_wide),
+		cmocka_unit_test(test_mse_as_stated),
 		cmocka_unit_test(test_entropy_tie_goes_wide),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

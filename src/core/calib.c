@@ -116,44 +116,81 @@ int ql_percentile(const float *x, size_t n, double p, bool abs, double *out, ql_
 #define MSE_STEPS 100
 
 #define RT_TILE 256
+#define MSE_BATCH 8 /* candidates measured side by side */
 
-/* Round-trip squared error of the samples through [lo, hi]: PyTorch's
- * qparams and the affine kernels of affine.c (int8_t codes when the range
- * has negative codes, uint8_t otherwise), a tile at a time, the errors
- * summed in sample order. */
-static double roundtrip_sse(const float *x, size_t n, size_t step_num, size_t m, float lo,
-			    float hi, bool symmetric, int32_t qmin, int32_t qmax)
+/* Round-trip squared errors of the m samples through nc (1..MSE_BATCH)
+ * clipping ranges [lo[c], hi[c]] into sse[c]: PyTorch's qparams and the
+ * affine kernels of affine.c (int8_t codes when the range has negative
+ * codes, uint8_t otherwise), a tile at a time, each candidate's errors
+ * summed in sample order. The samples are x[0..m) when `all`, else sample
+ * i is x[i * n / m] (gathered per tile: the fallback when no buffer could
+ * hold them all). Each candidate's sum is its own chain of adds, the same
+ * as measuring it alone; the chains of the batch are interleaved, so they
+ * run side by side instead of one add's latency after another. */
+static void roundtrip_sse(const float *x, size_t n, bool all, size_t m, const float *lo,
+			  const float *hi, int nc, bool symmetric, int32_t qmin, int32_t qmax,
+			  double *sse)
 {
-	float scale;
-	int32_t zp;
-	ql_qparams_from_range(lo, hi, qmin, qmax, symmetric, &scale, &zp);
-	float v[RT_TILE], y[RT_TILE];
+	float scale[MSE_BATCH];
+	int32_t zp[MSE_BATCH];
+	for (int c = 0; c < nc; c++)
+		ql_qparams_from_range(lo[c], hi[c], qmin, qmax, symmetric, &scale[c], &zp[c]);
+	float v[RT_TILE], y[MSE_BATCH][RT_TILE];
 	union {
 		int8_t s[RT_TILE];
 		uint8_t u[RT_TILE];
 	} q;
-	double sse = 0;
+	double a[MSE_BATCH] = {0};
 	for (size_t s0 = 0; s0 < m; s0 += RT_TILE) {
 		size_t w = m - s0 < RT_TILE ? m - s0 : RT_TILE;
 		const float *xs = x + s0;
-		if (step_num != 1) {
+		if (!all) {
 			for (size_t j = 0; j < w; j++)
 				v[j] = x[(size_t)((double)(s0 + j) * (double)n / (double)m)];
 			xs = v;
 		}
-		if (qmin < 0) {
-			ql_affine_quantize_s8(xs, w, scale, zp, qmin, qmax, q.s);
-			ql_affine_dequantize_s8(q.s, w, scale, zp, y);
+		for (int c = 0; c < nc; c++) /* quantize + dequantize in one pass */
+			if (qmin < 0)
+				ql_affine_qdq_s8(xs, w, scale[c], zp[c], qmin, qmax, q.s, y[c], NULL);
+			else
+				ql_affine_qdq_u8(xs, w, scale[c], zp[c], qmin, qmax, q.u, y[c], NULL);
+		if (nc == MSE_BATCH) { /* in registers (an array stays in memory) */
+			_Static_assert(MSE_BATCH == 8, "the unrolled sums");
+			double a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
+			double a4 = a[4], a5 = a[5], a6 = a[6], a7 = a[7];
+			for (size_t j = 0; j < w; j++) {
+				double xd = (double)xs[j];
+				double e0 = (double)y[0][j] - xd, e1 = (double)y[1][j] - xd;
+				double e2 = (double)y[2][j] - xd, e3 = (double)y[3][j] - xd;
+				double e4 = (double)y[4][j] - xd, e5 = (double)y[5][j] - xd;
+				double e6 = (double)y[6][j] - xd, e7 = (double)y[7][j] - xd;
+				a0 += e0 * e0;
+				a1 += e1 * e1;
+				a2 += e2 * e2;
+				a3 += e3 * e3;
+				a4 += e4 * e4;
+				a5 += e5 * e5;
+				a6 += e6 * e6;
+				a7 += e7 * e7;
+			}
+			a[0] = a0;
+			a[1] = a1;
+			a[2] = a2;
+			a[3] = a3;
+			a[4] = a4;
+			a[5] = a5;
+			a[6] = a6;
+			a[7] = a7;
 		} else {
-			ql_affine_quantize_u8(xs, w, scale, zp, qmin, qmax, q.u);
-			ql_affine_dequantize_u8(q.u, w, scale, zp, y);
-		}
-		for (size_t j = 0; j < w; j++) {
-			double e = (double)y[j] - (double)xs[j];
-			sse += e * e;
+			for (int c = 0; c < nc; c++)
+				for (size_t j = 0; j < w; j++) {
+					double e = (double)y[c][j] - (double)xs[j];
+					a[c] += e * e;
+				}
 		}
 	}
-	return sse;
+	for (int c = 0; c < nc; c++)
+		sse[c] = a[c];
 }
 
 static bool stop(const volatile int *cancel)
@@ -161,28 +198,49 @@ static bool stop(const volatile int *cancel)
 	return cancel && *cancel;
 }
 
-/* false when cancelled (between two candidates) */
+/* false when cancelled (between two batches of candidates). Sampled
+ * tensors have their samples gathered once: one cache line a sample from
+ * all over the tensor, which had been most of the time when gathered
+ * again for each of the 100 candidates. */
 static bool calib_mse(const float *x, size_t n, bool symmetric, int32_t qmin, int32_t qmax,
 		      float lo0, float hi0, float *lo, float *hi, const volatile int *cancel)
 {
 	size_t m = n > MSE_SAMPLES ? MSE_SAMPLES : n;
-	size_t stride = n > MSE_SAMPLES ? 0 : 1;
+	bool all = n <= MSE_SAMPLES;
+	float *samples = NULL;
+	if (!all && (samples = malloc(m * sizeof *samples))) {
+		for (size_t i = 0; i < m; i++)
+			samples[i] = x[(size_t)((double)i * (double)n / (double)m)];
+		x = samples;
+		all = true;
+	}
 	double best = INFINITY;
 	*lo = lo0;
 	*hi = hi0;
-	for (int k = MSE_STEPS; k >= 1; k--) {
-		if (stop(cancel))
-			return false;
-		float a = (float)k / MSE_STEPS;
-		float l = lo0 * a, h = hi0 * a;
-		double sse = roundtrip_sse(x, n, stride, m, l, h, symmetric, qmin, qmax);
-		if (sse < best) { /* strict: on ties the wider range (seen first) stays */
-			best = sse;
-			*lo = l;
-			*hi = h;
+	bool done = true;
+	for (int k = MSE_STEPS; k >= 1; k -= MSE_BATCH) {
+		if (stop(cancel)) {
+			done = false;
+			break;
 		}
+		int nc = k < MSE_BATCH ? k : MSE_BATCH;
+		float l[MSE_BATCH], h[MSE_BATCH];
+		double sse[MSE_BATCH];
+		for (int c = 0; c < nc; c++) {
+			float a = (float)(k - c) / MSE_STEPS;
+			l[c] = lo0 * a;
+			h[c] = hi0 * a;
+		}
+		roundtrip_sse(x, n, all, m, l, h, nc, symmetric, qmin, qmax, sse);
+		for (int c = 0; c < nc; c++)
+			if (sse[c] < best) { /* strict: on ties the wider range (seen first) stays */
+				best = sse[c];
+				*lo = l[c];
+				*hi = h[c];
+			}
 	}
-	return true;
+	free(samples);
+	return done;
 }
 
 /* ---- Entropy (KL divergence) ----------------------------------------------- */
