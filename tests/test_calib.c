@@ -1,7 +1,8 @@
 /* test_calib.c — calibration (calib.h): ql_percentile against NumPy bit for
  * bit (tests/golden/core.txt, made by tests/golden/gen_core.py), the tie
  * rules of the mse and entropy methods on small hand-made inputs, and the
- * mse search against the rule it states, done one candidate at a time.
+ * mse and entropy searches against the rules they state, done the slow
+ * way.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 
 #include "qlens/affine.h"
 #include "qlens/calib.h"
+#include "qlens/stats.h"
 #include "qgolden.h"
 
 static FILE *open_core(void)
@@ -205,6 +207,111 @@ static void test_mse_as_stated(void **state)
 	free(x);
 }
 
+/* The entropy search as calib.c states it, the slow way: every bin of
+ * every candidate edge i visited in order (an empty one adds 0 to each
+ * sum), its level max{d < nq : d == 0 or k >= d * (i / nq)} found by
+ * scanning, q a level's mean count, p the counts with the tail on bin
+ * i - 1, KL = Σ p log(p / q) over the normalised p and q (infinite where
+ * p > 0 = q), the last least KL. (The level by a division, then corrected
+ * either way, as calib.c found it before its walk.) Returns the clip t (amax for edge 2048). */
+static float entropy_by_hand(const float *x, size_t n, int nq)
+{
+	enum { B = 2048 };
+	float amax = 0;
+	for (size_t i = 0; i < n; i++)
+		amax = fabsf(x[i]) > amax ? fabsf(x[i]) : amax;
+	if (amax == 0)
+		return 0;
+	ql_hist h;
+	ql_error err;
+	assert_int_equal(ql_hist_init(&h, B, 0.0, amax, &err), 0);
+	for (size_t i = 0; i < n; i++) {
+		int b = ql_hist_bin(&h, fabs((double)x[i]));
+		h.counts[b < B ? b : B - 1]++;
+	}
+	static double nd[B], cnt[B], q[B], p[B];
+	static int dig[B];
+	double best = INFINITY;
+	int best_i = B;
+	for (int i = nq; i <= B; i++) {
+		double step = (double)i / nq, tail = 0;
+		for (int k = i; k < B; k++)
+			tail += (double)h.counts[k];
+		for (int d = 0; d < nq; d++)
+			nd[d] = cnt[d] = 0;
+		for (int k = 0; k < i; k++) {
+			int d = (int)((double)k / step); /* then corrected either way */
+			d = d > nq - 1 ? nq - 1 : d;
+			while (d > 0 && (double)k < d * step)
+				d--;
+			while (d + 1 < nq && (double)k >= (d + 1) * step)
+				d++;
+			dig[k] = h.counts[k] ? d : -1;
+			if (h.counts[k]) {
+				nd[d] += (double)h.counts[k];
+				cnt[d]++;
+			}
+		}
+		double qt = 0, pt = 0;
+		for (int k = 0; k < i; k++) {
+			q[k] = dig[k] < 0 ? 0.0 : nd[dig[k]] / cnt[dig[k]];
+			p[k] = (double)h.counts[k] + (k == i - 1 ? tail : 0.0);
+			qt += q[k];
+			pt += p[k];
+		}
+		double kl = 0;
+		if (pt > 0 && qt > 0)
+			for (int k = 0; k < i; k++) {
+				double pk = p[k] / pt, qk = q[k] / qt;
+				kl += pk > 0 ? (qk > 0 ? pk * log(pk / qk) : INFINITY) : 0.0;
+			}
+		if (kl <= best) {
+			best = kl;
+			best_i = i;
+		}
+	}
+	ql_hist_free(&h);
+	return best_i == B ? amax : (float)(best_i * ((double)amax / B));
+}
+
+/* calib.c's entropy search (levels found by one walk, the terms of equal
+ * counts in a level computed once) against that, to the bit: channels of
+ * a few to a few thousand values, normal, Laplace-like with outliers, and
+ * coarse (many equal values), for 8- and 4-bit and 2-bit targets. */
+static void test_entropy_as_stated(void **state)
+{
+	(void)state;
+	static float x[4096];
+	uint64_t r = 0x13198a2e03707344ull;
+	const size_t sizes[] = {3, 64, 700, 4096};
+	const int32_t qmax[] = {127, 7, 1};
+	for (int kind = 0; kind < 3; kind++)
+		for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+			for (size_t i = 0; i < sizes[s]; i++) {
+				r = r * 6364136223846793005ull + 1442695040888963407ull;
+				double u = ((double)(r >> 11) + 0.5) * 0x1p-53;
+				double v = kind == 0   ? sqrt(-2 * log(u)) * cos(6.283185307 * (double)(r & 1023) / 1024)
+					   : kind == 1 ? (u < 0.5 ? log(2 * u) : -log(2 - 2 * u)) * (i % 97 ? 1 : 25)
+						       : floor(u * 9) - 4;
+				x[i] = (float)v;
+			}
+			for (size_t b = 0; b < sizeof qmax / sizeof qmax[0]; b++) {
+				int nq = (int)((qmax[b] - (-qmax[b]) + 2) / 2);
+				float lo, hi;
+				ql_error err;
+				assert_int_equal(ql_calibrate(x, sizes[s], QL_CALIB_ENTROPY, 0, true,
+							      -qmax[b], qmax[b], &lo, &hi, &err),
+						 0);
+				float t = entropy_by_hand(x, sizes[s], nq);
+				if (memcmp(&hi, &t, sizeof t) || lo != -t) {
+					note("kind %d, n=%zu, nq=%d: clip %a, by hand %a", kind, sizes[s],
+					     nq, hi, t);
+					fail();
+				}
+			}
+		}
+}
+
 /* Entropy: on equal KL divergences the last (widest) edge wins, as
  * pytorch-quantization's `<=`. Values all of one magnitude fill one bin;
  * every candidate edge then has KL 0, and the clip is the absmax (the first
@@ -232,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_percentile_exact),
 		cmocka_unit_test(test_mse_tie_goes_wide),
 		cmocka_unit_test(test_mse_as_stated),
+		cmocka_unit_test(test_entropy_as_stated),
 		cmocka_unit_test(test_entropy_tie_goes_wide),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

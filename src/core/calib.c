@@ -246,6 +246,7 @@ static bool calib_mse(const float *x, size_t n, bool symmetric, int32_t qmin, in
 /* ---- Entropy (KL divergence) ----------------------------------------------- */
 
 #define ENTROPY_BINS 2048
+#define TERM_CACHE 32 /* counts whose KL terms are kept per level */
 
 /* Only the non-empty bins enter the sums: an empty bin has p = q = 0, adds
  * nothing to the totals (x + 0.0 is x) and no term to the divergence, so
@@ -287,6 +288,9 @@ static int calib_entropy(const float *x, size_t n, int nq, float amax, float *t_
 	double best = INFINITY;
 	int best_i = ENTROPY_BINS;
 	double edge_w = (double)amax / ENTROPY_BINS;
+	double cache[TERM_CACHE];          /* the term of count c in the level visited */
+	int64_t stamp[TERM_CACHE] = {0};   /* which level visit cache[c] is of */
+	int64_t stamp_level = 0;
 	int below = 0; /* the non-empty bins under i: nz[0..below) */
 	for (int i = nq; i <= ENTROPY_BINS; i++) {
 		while (below < nnz && nz[below] < i)
@@ -296,35 +300,70 @@ static int calib_entropy(const float *x, size_t n, int nq, float amax, float *t_
 		double step = (double)i / nq;
 		memset(qsum, 0, (size_t)nq * sizeof *qsum);
 		memset(qcnt, 0, (size_t)nq * sizeof *qcnt);
+		/* bin k's level is the greatest d < nq with d == 0 or
+		 * (double)k >= d * step (what np.digitize gives, and a division
+		 * then a correction either way used to find); it grows with k,
+		 * so one walk up the levels serves the bins in increasing order */
+		int d = 0;
+		double run = 0; /* level d's sum so far, kept out of memory */
 		for (int j = 0; j < below; j++) {
 			int k = nz[j];
-			int d = (int)((double)k / step);
-			if (d > nq - 1)
-				d = nq - 1;
-			while (d > 0 && (double)k < d * step)
-				d--;
-			while (d + 1 < nq && (double)k >= (d + 1) * step)
-				d++;
+			if (d + 1 < nq && (double)k >= (d + 1) * step) {
+				qsum[d] = run;
+				do
+					d++;
+				while (d + 1 < nq && (double)k >= (d + 1) * step);
+				run = 0;
+			}
 			dig[j] = d;
-			qsum[d] += (double)h.counts[k];
+			run += (double)h.counts[k];
 			qcnt[d]++;
 		}
+		qsum[d] = run;
+		/* a level's mean, the same division the sums below made per bin */
+		for (int l = 0; l < nq; l++)
+			if (qcnt[l])
+				qsum[l] /= qcnt[l];
 		/* bin i-1 is non-empty in p when it holds values or a tail */
 		bool last_in = below > 0 && nz[below - 1] == i - 1;
-		double qtotal = 0, ptotal = 0;
+		double qtotal = 0;
 		for (int j = 0; j < below; j++)
-			qtotal += qsum[dig[j]] / qcnt[dig[j]];
-		for (int j = 0; j < below; j++)
-			ptotal += (double)h.counts[nz[j]] + (last_in && j == below - 1 ? tail : 0.0);
-		if (!last_in)
-			ptotal += tail;
+			qtotal += qsum[dig[j]];
+		/* Σ p: integers below 2^53, exact in any order: every value, the
+		 * tail included, whichever bin holds it */
+		double ptotal = (double)suffix[0];
 		double kl = 0;
 		if (ptotal > 0 && qtotal > 0) {
+			/* Within a level q is one value, so a bin's term p log(p / q)
+			 * depends on its count alone: the terms of small counts are
+			 * kept for the level being visited (stamp: a number new at
+			 * every level of every candidate) and added again, the same
+			 * double, in the same order. Sparse histograms, such as one
+			 * channel's, repeat counts 1, 2, 3 within a level: many
+			 * logarithms were repeats. The bin that takes the tail is
+			 * always computed. */
+			int lv = -1;
+			double qk = 0;
 			for (int j = 0; j < below; j++) {
 				int k = nz[j];
-				double pk = ((double)h.counts[k] + (k == i - 1 ? tail : 0.0)) / ptotal;
-				double qk = qsum[dig[j]] / qcnt[dig[j]] / qtotal;
-				kl += qk > 0 ? pk * log(pk / qk) : INFINITY;
+				if (dig[j] != lv) {
+					lv = dig[j];
+					qk = qsum[lv] / qtotal;
+					stamp_level++;
+				}
+				int64_t c = h.counts[k];
+				double term;
+				if (k != i - 1 && c < TERM_CACHE && stamp[c] == stamp_level) {
+					term = cache[c];
+				} else {
+					double pk = ((double)c + (k == i - 1 ? tail : 0.0)) / ptotal;
+					term = qk > 0 ? pk * log(pk / qk) : INFINITY;
+					if (k != i - 1 && c < TERM_CACHE) {
+						cache[c] = term;
+						stamp[c] = stamp_level;
+					}
+				}
+				kl += term;
 			}
 			if (!last_in && tail > 0)
 				kl += INFINITY; /* p[i-1] > 0 where q[i-1] = 0 */
