@@ -15,9 +15,12 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "argcheck.h"
 #include "cmds.h"
@@ -133,6 +136,87 @@ static void progress_done(ql_cmd_ctx *ctx, bool on)
 		fputs("\r\033[K", ctx->err);
 		fflush(ctx->err);
 	}
+}
+
+/* The share done, on the progress line, while a long ql_quantize runs: a
+ * thread of its own reads ql_qprogress every TICK_MS (every pass counts,
+ * the calibration's included) and prints nothing for the first
+ * TICK_QUIET ticks, so a quick tensor shows only "quantizing NAME...". */
+#define TICK_MS 200
+#define TICK_QUIET 2
+
+typedef struct ticker {
+	ql_cmd_ctx *ctx;
+	const char *name;
+	ql_qprogress prog;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop, started, printed;
+	pthread_t th;
+} ticker;
+
+static void *tick_run(void *arg)
+{
+	ticker *t = arg;
+	struct timespec due;
+	clock_gettime(CLOCK_REALTIME, &due);
+	pthread_mutex_lock(&t->mu);
+	for (int n = 1; !t->stop; n++) {
+		due.tv_nsec += TICK_MS * 1000000L;
+		if (due.tv_nsec >= 1000000000L) {
+			due.tv_sec++;
+			due.tv_nsec -= 1000000000L;
+		}
+		while (!t->stop && pthread_cond_timedwait(&t->cv, &t->mu, &due) == 0)
+			; /* woken early: only `stop` ends the wait */
+		long long total = atomic_load(&t->prog.total), done = atomic_load(&t->prog.done);
+		if (!t->stop && n > TICK_QUIET && total > 0) {
+			progress(t->ctx, true, "quantizing %s... %lld%%", t->name,
+				 (done < total ? done : total) * 100 / total);
+			t->printed = true;
+		}
+	}
+	pthread_mutex_unlock(&t->mu);
+	return NULL;
+}
+
+/* Starts t's thread when `on` (stderr a terminal; any size: a small
+ * tensor can calibrate for seconds); without it, or if it cannot start,
+ * the line stays as it is. */
+static void tick_start(ticker *t, bool on, ql_cmd_ctx *ctx, const char *name)
+{
+	memset(t, 0, sizeof *t);
+	atomic_init(&t->prog.done, 0);
+	atomic_init(&t->prog.total, 0);
+	if (!on)
+		return;
+	t->ctx = ctx;
+	t->name = name;
+	if (pthread_mutex_init(&t->mu, NULL))
+		return;
+	if (pthread_cond_init(&t->cv, NULL)) {
+		pthread_mutex_destroy(&t->mu);
+		return;
+	}
+	t->started = pthread_create(&t->th, NULL, tick_run, t) == 0;
+	if (!t->started) {
+		pthread_cond_destroy(&t->cv);
+		pthread_mutex_destroy(&t->mu);
+	}
+}
+
+static void tick_stop(ticker *t)
+{
+	if (!t->started)
+		return;
+	pthread_mutex_lock(&t->mu);
+	t->stop = true;
+	pthread_cond_signal(&t->cv);
+	pthread_mutex_unlock(&t->mu);
+	pthread_join(t->th, NULL);
+	pthread_cond_destroy(&t->cv);
+	pthread_mutex_destroy(&t->mu);
+	t->started = false;
 }
 
 /* The shortest text that reads back as the same float32. */
@@ -658,9 +742,14 @@ int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	ql_qwrite_opts wo = { .pack = o.pack, .dequant = o.dequant };
+	ticker tk;
+	tick_start(&tk, ctx->progress, ctx, t->name);
 	ql_qopts qo = { .dequant = w && ql_qwriter_needs_dequant(w, &wo), .threads = o.threads,
-			.no_codes = !w, .ehist = &eh };
+			.no_codes = !w, .ehist = &eh, .progress = tk.started ? &tk.prog : NULL };
 	int qrc = ql_quantize(xin, t->shape, t->ndim, &o.scheme, &qo, &r, &err);
+	tick_stop(&tk);
+	if (tk.printed && !show) /* a small tensor's long calibration: its line goes */
+		progress_done(ctx, true);
 	int hrc = qrc ? 0 : ql_ehist_finish(&eh, HIST_BINS, &h, &err);
 	ql_ehist_free(&eh);
 	if (qrc || hrc < 0) {
