@@ -181,7 +181,7 @@ static void test_mse_as_stated(void **state)
 		if (!read[i])
 			x[i] = i % 2 ? 1000.0f : -900.0f;
 	free(read);
-	const size_t sizes[] = {1, 7, 128, 1000, 4096, big};
+	const size_t sizes[] = {1, 7, 32, 64, 128, 1000, 4096, big};
 	const int32_t ranges[][2] = {{-127, 127}, {-128, 127}, {0, 255}, {-8, 7}, {0, 15}, {-2, 1}};
 	for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
 		for (size_t t = 0; t < sizeof ranges / sizeof ranges[0]; t++)

@@ -24,6 +24,7 @@
 
 #include "qlens/affine.h"
 #include "qlens/stats.h"
+#include "quant_avx2.h"
 
 #include <float.h>
 #include <math.h>
@@ -135,11 +136,24 @@ static void roundtrip_sse(const float *x, size_t n, bool all, size_t m, const fl
 	int32_t zp[MSE_BATCH];
 	for (int c = 0; c < nc; c++)
 		ql_qparams_from_range(lo[c], hi[c], qmin, qmax, symmetric, &scale[c], &zp[c]);
-	float v[RT_TILE], y[MSE_BATCH][RT_TILE];
+	float v[RT_TILE], yb[MSE_BATCH * RT_TILE]; /* candidate c's values at yb + c w */
 	union {
 		int8_t s[RT_TILE];
 		uint8_t u[RT_TILE];
-	} q;
+	} q; /* the codes, not needed after */
+#if QL_HAVE_AVX2_KERNELS
+	/* Units of whole blocks of 32 up to a tile (groups): each candidate's
+	 * round trip by the AVX2 group kernel, every block given the
+	 * candidate's scale and zero point. ql_affine_groups32_avx2 gives a
+	 * block what ql_affine_qdq_* gives it (the same AVX2 codes and
+	 * values, tests/test_blockspeed.c), without the per-call setup of a
+	 * general length that was most of a 32-value round trip. */
+	bool batch32 = m % 32 == 0 && m <= RT_TILE && ql_avx2_active();
+	for (int c = 0; c < nc && batch32; c++)
+		batch32 = zp[c] >= -QL_AVX2_MAX_ZP && zp[c] <= QL_AVX2_MAX_ZP;
+	float bsc[RT_TILE / 32];
+	int32_t bzp[RT_TILE / 32];
+#endif
 	double a[MSE_BATCH] = {0};
 	for (size_t s0 = 0; s0 < m; s0 += RT_TILE) {
 		size_t w = m - s0 < RT_TILE ? m - s0 : RT_TILE;
@@ -149,11 +163,29 @@ static void roundtrip_sse(const float *x, size_t n, bool all, size_t m, const fl
 				v[j] = x[(size_t)((double)(s0 + j) * (double)n / (double)m)];
 			xs = v;
 		}
-		for (int c = 0; c < nc; c++) /* quantize + dequantize in one pass */
-			if (qmin < 0)
-				ql_affine_qdq_s8(xs, w, scale[c], zp[c], qmin, qmax, q.s, y[c], NULL);
-			else
-				ql_affine_qdq_u8(xs, w, scale[c], zp[c], qmin, qmax, q.u, y[c], NULL);
+#if QL_HAVE_AVX2_KERNELS
+		if (batch32) { /* w == m: one tile */
+			size_t per = w / 32;
+			for (int c = 0; c < nc; c++) {
+				for (size_t b = 0; b < per; b++) {
+					bsc[b] = scale[c];
+					bzp[b] = zp[c];
+				}
+				ql_affine_groups32_avx2(qmin < 0, xs, (int64_t)per, bsc, bzp, qmin, qmax,
+							q.u, yb + (size_t)c * w);
+			}
+		} else
+#endif
+			for (int c = 0; c < nc; c++) /* quantize + dequantize in one pass */
+				if (qmin < 0)
+					ql_affine_qdq_s8(xs, w, scale[c], zp[c], qmin, qmax, q.s,
+							 yb + (size_t)c * w, NULL);
+				else
+					ql_affine_qdq_u8(xs, w, scale[c], zp[c], qmin, qmax, q.u,
+							 yb + (size_t)c * w, NULL);
+		const float *y[MSE_BATCH];
+		for (int c = 0; c < MSE_BATCH; c++)
+			y[c] = yb + (size_t)(c < nc ? c : 0) * w;
 		if (nc == MSE_BATCH) { /* in registers (an array stays in memory) */
 			_Static_assert(MSE_BATCH == 8, "the unrolled sums");
 			double a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
