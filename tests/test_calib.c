@@ -19,6 +19,7 @@
 #include "qlens/calib.h"
 #include "qlens/stats.h"
 #include "qgolden.h"
+#include "testutil.h"
 
 static FILE *open_core(void)
 {
@@ -107,6 +108,12 @@ static void test_mse_tie_goes_wide(void **state)
 	assert_true(lo == 0.0f && hi == 0.0f);
 }
 
+/* A uniform double in (0, 1), from testutil's generator. */
+static double open_unit(uint64_t *r)
+{
+	return ((double)tu_next_u32(r) + 0.5) * 0x1p-32;
+}
+
 /* The MSE search as calib.c's comment states it, one candidate at a time:
  * the clip k/100 of the minmax range (k = 100 down to 1) whose round trip
  * (ql_qparams_from_range, ql_affine_qdq_*) over the samples (all of x, or
@@ -166,8 +173,7 @@ static void test_mse_as_stated(void **state)
 	assert_non_null(x);
 	uint64_t r = 0x243f6a8885a308d3ull;
 	for (size_t i = 0; i < big; i++) {
-		r = r * 6364136223846793005ull + 1442695040888963407ull;
-		double u = ((double)(r >> 11) + 0.5) * 0x1p-53; /* (0, 1) */
+		double u = open_unit(&r);
 		/* a Cauchy-like tail, shifted so that min and max differ */
 		x[i] = (float)(tan(3.14159 * (u - 0.5)) * 0.1 + 0.02);
 	}
@@ -288,9 +294,8 @@ static void test_entropy_as_stated(void **state)
 	for (int kind = 0; kind < 3; kind++)
 		for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
 			for (size_t i = 0; i < sizes[s]; i++) {
-				r = r * 6364136223846793005ull + 1442695040888963407ull;
-				double u = ((double)(r >> 11) + 0.5) * 0x1p-53;
-				double v = kind == 0   ? sqrt(-2 * log(u)) * cos(6.283185307 * (double)(r & 1023) / 1024)
+				double u = open_unit(&r);
+				double v = kind == 0   ? sqrt(-2 * log(u)) * cos(6.283185307 * open_unit(&r))
 					   : kind == 1 ? (u < 0.5 ? log(2 * u) : -log(2 - 2 * u)) * (i % 97 ? 1 : 25)
 						       : floor(u * 9) - 4;
 				x[i] = (float)v;

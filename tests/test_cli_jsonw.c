@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "qlens/jsonw.h"
+#include "testutil.h"
 
 /* What the writer prints for v alone. */
 static void written(double v, char *out, size_t n)
@@ -67,10 +68,8 @@ static uint64_t rng = 0x2545f4914f6cdd1dull;
 
 static uint64_t next(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	uint64_t hi = tu_next_u32(&rng);
+	return hi << 32 | tu_next_u32(&rng);
 }
 
 static void test_numbers_shortest(void **state)

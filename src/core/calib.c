@@ -184,8 +184,8 @@ static void roundtrip_sse(const float *x, size_t n, bool all, size_t m, const fl
 					ql_affine_qdq_u8(xs, w, scale[c], zp[c], qmin, qmax, q.u,
 							 yb + (size_t)c * w, NULL);
 		const float *y[MSE_BATCH];
-		for (int c = 0; c < MSE_BATCH; c++)
-			y[c] = yb + (size_t)(c < nc ? c : 0) * w;
+		for (int c = 0; c < nc; c++)
+			y[c] = yb + (size_t)c * w;
 		if (nc == MSE_BATCH) { /* in registers (an array stays in memory) */
 			_Static_assert(MSE_BATCH == 8, "the unrolled sums");
 			double a0 = a[0], a1 = a[1], a2 = a[2], a3 = a[3];
