@@ -660,12 +660,34 @@ static void test_empty_and_zero(void **state)
 		assert_true(isinf(r.metrics.sqnr_db) && r.metrics.sqnr_db > 0);
 		assert_true(r.metrics.cosine == 1.0);
 		assert_true(r.bits_per_weight == 0.0);
-		if (g == QL_GRAN_CHANNEL) {
-			assert_int_equal(r.nscales, 5);
-			check_same_float(r.scales[4], FLT_EPSILON, "empty channel scale", 4);
+		if (g == QL_GRAN_CHANNEL) { /* nothing: no channel gets a scale */
+			assert_int_equal(r.nscales, 0);
+			assert_int_equal(r.scale_ndim, 1);
+			assert_int_equal(r.scale_shape[0], 0);
 		}
 		ql_qresult_free(&r);
 	}
+	/* a shape that asks for 2^62 channels (or groups) of nothing: none made,
+	 * along any axis, at once (it used to allocate a scale per channel) */
+	int64_t huge[3] = {(int64_t)1 << 31, (int64_t)1 << 31, 0};
+	for (int g = 1; g < 3; g++)
+		for (int ax = 0; ax < 3; ax++) {
+			ql_scheme_init(&s);
+			s.gran = (ql_granularity)g;
+			s.axis = ax;
+			s.group = 32;
+			s.calib = ax == 1 ? QL_CALIB_MSE : QL_CALIB_MINMAX;
+			assert_int_equal(ql_quantize(NULL, huge, 3, &s, &o, &r, &err), 0);
+			assert_int_equal(r.nelem, 0);
+			assert_int_equal(r.nscales, 0);
+			ql_qresult_free(&r);
+		}
+	int64_t huge2[2] = {(int64_t)1 << 62, 0};
+	ql_scheme_init(&s);
+	s.gran = QL_GRAN_CHANNEL;
+	assert_int_equal(ql_quantize(NULL, huge2, 2, &s, &o, &r, &err), 0);
+	assert_int_equal(r.nscales, 0);
+	ql_qresult_free(&r);
 	ql_scheme_init(&s);
 	s.dtype = QL_Q_NF4;
 	assert_int_equal(ql_quantize(NULL, shape, 2, &s, &o, &r, &err), 0);

@@ -236,6 +236,18 @@ static void plan_units(qplan *p, const ql_scheme *s, const int64_t *shape, int n
 		for (int i = ax + 1; i < ndim; i++)
 			p->inner *= shape[i];
 		p->C = shape[ax];
+		if (n == 0) {
+			/* an empty tensor quantizes to nothing: no channel
+			 * gets a scale (its shape alone, (2^31, 0) say, would
+			 * ask for billions of them from a 128-byte file) */
+			p->C = 0;
+			p->outer = p->inner = 0;
+			p->units_per_job = 1;
+			r->nscales = 0;
+			r->scale_ndim = 1;
+			r->scale_shape[0] = 0;
+			goto planned;
+		}
 		p->nunits = p->C;
 		int64_t per = p->outer * p->inner;
 		p->units_per_job = per >= JOB_ELEMS ? 1 : per ? JOB_ELEMS / per : p->C + 1;
@@ -273,6 +285,7 @@ static void plan_units(qplan *p, const ql_scheme *s, const int64_t *shape, int n
 			r->scale_shape[r->scale_ndim - 1] = p->ngroups;
 		}
 	}
+planned:
 	p->cal_per_job = p->units_per_job;
 	p->cal_njobs = (p->nunits + p->units_per_job - 1) / p->units_per_job;
 	p->njobs = p->by_rows ? (p->outer + p->rows_per_job - 1) / p->rows_per_job : p->cal_njobs;
