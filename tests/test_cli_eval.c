@@ -297,6 +297,26 @@ static void test_errors(void **state)
 	expect_fail(2, "--bogus", 4, a8);
 	char *a9[] = { "divergence", p[1], p[1], "--labels", p[1], NULL };
 	expect_fail(1, "labels must be integer token ids", 5, a9);
+	/* a negative label reads as itself, whatever its width (it printed as
+	 * 18446744073709551615 or 255) */
+	int64_t neg64[4] = { 0, 1, -1, 2 };
+	int8_t neg8[4] = { 0, 1, 2, -3 };
+	write_npy("neg64.npy", "<i8", 4, 0, neg64, sizeof neg64);
+	write_npy("neg8.npy", "|i1", 4, 0, neg8, sizeof neg8);
+	char n64[256], n8[256];
+	snprintf(n64, sizeof n64, "%s/neg64.npy", tmpdir);
+	snprintf(n8, sizeof n8, "%s/neg8.npy", tmpdir);
+	char *a10[] = { "divergence", p[1], p[1], "--labels", n64, NULL };
+	expect_fail(1, "label 2 is negative (-1)", 5, a10);
+	char *a11[] = { "divergence", p[1], p[1], "--labels", n8, NULL };
+	expect_fail(1, "label 3 is negative (-3)", 5, a11);
+	/* several tensors, none called logits: divergence has no --tensor, so
+	 * the line must not point at one */
+	const char *many = gpath("../files/all_dtypes.safetensors");
+	char *a12[] = { "divergence", (char *)many, p[1], NULL };
+	expect_fail(1, "none named 'logits'", 3, a12);
+	char *a13[] = { "divergence", p[1], p[1], "--labels", (char *)many, NULL };
+	expect_fail(1, "none named 'labels'", 5, a13);
 	/* the same file twice is fine: KL 0 */
 	char *ok[] = { "divergence", p[1], p[1], "--json", NULL };
 	char *out, *err;

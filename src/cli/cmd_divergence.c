@@ -78,12 +78,7 @@ typedef struct logits_file {
 
 static long pick(ql_cmd_ctx *ctx, ql_source *src)
 {
-	if (ql_source_count(src) != 1) {
-		long i = ql_source_find(src, "logits");
-		if (i >= 0)
-			return i;
-	}
-	return ql_cli_pick_tensor(ctx, src, NULL);
+	return ql_cli_pick_role(ctx, src, "logits");
 }
 
 static int open_logits(ql_cmd_ctx *ctx, const char *path, logits_file *f)
@@ -174,9 +169,7 @@ static int read_labels(ql_cmd_ctx *ctx, const char *path, int64_t rows, int64_t 
 	if (ql_cli_open(ctx, path, NULL, &src))
 		return -1;
 	int rc = -1;
-	long i = ql_source_count(src) == 1 ? 0 : ql_source_find(src, "labels");
-	if (i < 0)
-		i = ql_cli_pick_tensor(ctx, src, NULL);
+	long i = ql_cli_pick_role(ctx, src, "labels");
 	if (i < 0)
 		goto out;
 	const ql_tensor *t = ql_source_tensor(src, (size_t)i);
@@ -211,10 +204,17 @@ static int read_labels(ql_cmd_ctx *ctx, const char *path, int64_t rows, int64_t 
 		for (size_t b = 0; b < w; b++)
 			u |= (uint64_t)p[t->big_endian ? w - 1 - b : b] << (8 * b);
 		bool neg = sign && (u >> (8 * w - 1)) & 1;
-		if (neg || u >= (uint64_t)vocab) {
-			ql_fail(ctx, "%s: label %lld is %s%llu, outside the vocabulary [0, %lld)", path,
-				(long long)k, neg ? "negative: " : "", (unsigned long long)u,
-				(long long)vocab);
+		if (neg && w < 8)
+			u |= ~(uint64_t)0 << (8 * w); /* sign-extended: -1 reads as -1 */
+		if (neg) {
+			ql_fail(ctx, "%s: label %lld is negative (%lld); labels are classes in [0, %lld)",
+				path, (long long)k, (long long)(int64_t)u, (long long)vocab);
+			free(lab);
+			goto out;
+		}
+		if (u >= (uint64_t)vocab) {
+			ql_fail(ctx, "%s: label %lld is %llu, outside the vocabulary [0, %lld)", path,
+				(long long)k, (unsigned long long)u, (long long)vocab);
 			free(lab);
 			goto out;
 		}

@@ -22,6 +22,23 @@ int ql_cli_open(ql_cmd_ctx *ctx, const char *file, const ql_open_opts *opts, ql_
 	return 0;
 }
 
+/* The names of src's tensors, ", "-separated, into list (cut short with
+ * "... and N more"). */
+static void tensor_list(const ql_source *src, char *list, size_t cap)
+{
+	size_t n = ql_source_count(src), len = 0, shown = 0;
+	list[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		const char *tn = ql_source_tensor(src, i)->name;
+		if (len + strlen(tn) + 3 >= cap - 32)
+			break;
+		len += (size_t)snprintf(list + len, cap - len, "%s%s", i ? ", " : "", tn);
+		shown++;
+	}
+	if (shown < n)
+		snprintf(list + len, cap - len, ", ... and %zu more", n - shown);
+}
+
 long ql_cli_pick_tensor(ql_cmd_ctx *ctx, const ql_source *src, const char *name)
 {
 	size_t n = ql_source_count(src);
@@ -37,22 +54,32 @@ long ql_cli_pick_tensor(ql_cmd_ctx *ctx, const ql_source *src, const char *name)
 		return -1;
 	}
 	char list[400];
-	size_t len = 0, shown = 0;
-	list[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		const char *tn = ql_source_tensor(src, i)->name;
-		if (len + strlen(tn) + 3 >= sizeof list - 32)
-			break;
-		len += (size_t)snprintf(list + len, sizeof list - len, "%s%s", i ? ", " : "", tn);
-		shown++;
-	}
-	if (shown < n)
-		snprintf(list + len, sizeof list - len, ", ... and %zu more", n - shown);
+	tensor_list(src, list, sizeof list);
 	if (!name)
 		ql_fail(ctx, "%s: has %zu tensors; choose one with --tensor NAME (%s)",
 			ql_source_path(src), n, list);
 	else
 		ql_fail(ctx, "%s: no tensor '%s' (it has: %s)", ql_source_path(src), name, list);
+	return -1;
+}
+
+long ql_cli_pick_role(ql_cmd_ctx *ctx, const ql_source *src, const char *role)
+{
+	size_t n = ql_source_count(src);
+	if (n == 1)
+		return 0;
+	long i = ql_source_find(src, role);
+	if (i >= 0)
+		return i;
+	if (n == 0) {
+		ql_fail(ctx, "%s: holds no tensors", ql_source_path(src));
+		return -1;
+	}
+	char list[400];
+	tensor_list(src, list, sizeof list);
+	ql_fail(ctx, "%s: has %zu tensors and none named '%s'; give a file with one tensor, or "
+		     "name it '%s' (it has: %s)",
+		ql_source_path(src), n, role, role, list);
 	return -1;
 }
 

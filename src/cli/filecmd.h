@@ -37,6 +37,10 @@ int ql_cli_open(ql_cmd_ctx *ctx, const char *file, const ql_open_opts *opts, ql_
 /* The index of tensor `name` (or of the only tensor when name is NULL).
  * Otherwise prints which tensors there are and returns -1. */
 long ql_cli_pick_tensor(ql_cmd_ctx *ctx, const ql_source *src, const char *name);
+/* The only tensor of src, or else the one named `role` ("logits",
+ * "labels"): for commands without --tensor. Fails with a line that says so,
+ * and lists the names, when there is neither. */
+long ql_cli_pick_role(ql_cmd_ctx *ctx, const ql_source *src, const char *role);
 
 /* The dtype as files spell it ("F32", "Q4_0", or a GGUF type's own name). */
 const char *ql_cli_dtype_name(const ql_tensor *t);
