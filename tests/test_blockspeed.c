@@ -499,6 +499,61 @@ static void test_int_big_groups_both_ways(void **state)
 	free(x);
 }
 
+/* Asymmetric ranges wider than float (max - min overflows: -3e38 to
+ * 3.4e38): the scale is the width in double over the levels, a finite
+ * float, on the AVX2 group path (eight groups at a time) as in the scalar
+ * rule; PyTorch's float arithmetic would give inf and dequantize to NaN. */
+static void test_wide_float_ranges(void **state)
+{
+	(void)state;
+	int64_t shape[2] = {16, 256};
+	size_t n = (size_t)(shape[0] * shape[1]);
+	float *x = malloc(n * sizeof *x);
+	assert_non_null(x);
+	for (size_t i = 0; i < n; i++)
+		x[i] = uniform() - 0.5f;
+	for (size_t i = 0; i < n; i += 96) { /* every third group of 32: the wide range */
+		x[i] = -3e38f;
+		x[i + 5] = 3.4e38f;
+	}
+	const int64_t groups[] = {32, 64, 128};
+	for (size_t g = 0; g < 3; g++)
+		for (int t = 0; t < 2; t++) {
+			ql_scheme s;
+			ql_scheme_init(&s);
+			s.dtype = t ? QL_Q_UINT8 : QL_Q_INT8;
+			s.gran = QL_GRAN_GROUP;
+			s.group = groups[g];
+			s.sym = QL_ASYM;
+			compare_scheme(x, shape, 2, &s);
+			ql_qresult r;
+			ql_error err;
+			ql_qopts o = {.threads = 1};
+			assert_int_equal(ql_quantize(x, shape, 2, &s, &o, &r, &err), 0);
+			int wide = 0;
+			for (int64_t u = 0; u < r.nscales; u++) {
+				float lo = r.clip_lo[u] < 0 ? r.clip_lo[u] : 0.0f;
+				float hi = r.clip_hi[u] > 0 ? r.clip_hi[u] : 0.0f;
+				assert_true(isfinite(r.scales[u]));
+				if (isinf(hi - lo)) {
+					wide++;
+					float want = (float)(((double)hi - (double)lo) / 255.0);
+					assert_true(r.scales[u] == want);
+				}
+			}
+			assert_true(wide >= 8); /* the vector path's eights saw them */
+			assert_int_equal(ql_qresult_check(&r, &err), 0);
+			ql_qresult_free(&r);
+		}
+	/* the scalar rule itself */
+	float sc;
+	int32_t zp;
+	ql_qparams_from_range(-2e38f, 2e38f, -128, 127, false, &sc, &zp);
+	assert_true(sc == (float)(4e38 / 255.0) || sc == (float)(((double)2e38f + (double)2e38f) / 255.0));
+	assert_true(zp >= -128 && zp <= 127);
+	free(x);
+}
+
 /* Integer targets per channel along the last axis (the by_rows path:
  * quantize_scan.c's per-column scan, quant_cols' codes and dequantized
  * values, AVX2 where a row tile is a multiple of 32 columns and the scan
@@ -733,6 +788,7 @@ int main(void)
 		cmocka_unit_test(test_quantize_both_ways),
 		cmocka_unit_test(test_int_groups_both_ways),
 		cmocka_unit_test(test_int_big_groups_both_ways),
+		cmocka_unit_test(test_wide_float_ranges),
 		cmocka_unit_test(test_last_axis_both_ways),
 		cmocka_unit_test(test_nonfinite_refused),
 		cmocka_unit_test(test_q8_0_row),

@@ -64,7 +64,13 @@ void ql_qparams_from_range_sd(float lo, float hi, int32_t qmin, int32_t qmax, bo
 		s = ql_scale_round(maxf(s, FLT_EPSILON), d);
 		zp = (qmin + qmax) / 2;
 	} else {
-		s = (hi_pos - lo_neg) / (float)(qmax - qmin);
+		float w = hi_pos - lo_neg;
+		/* PyTorch's float32 arithmetic, except where it overflows (a
+		 * range from -2e38 to 2e38: PyTorch's scale would be inf and
+		 * every value dequantize to NaN): there the width in double,
+		 * whose quotient is a finite float */
+		s = isinf(w) ? (float)(((double)hi_pos - (double)lo_neg) / (double)(qmax - qmin))
+			     : w / (float)(qmax - qmin);
 		s = ql_scale_round(maxf(s, FLT_EPSILON), d);
 		float z = (float)qmin - rintf(lo_neg / s);
 		z = z < (float)qmin ? (float)qmin : z > (float)qmax ? (float)qmax : z;

@@ -18,6 +18,7 @@
  * The metric sums and the error histogram are acc_avx2.h's one step.
  */
 #include "quant_avx2.h"
+#include "qlens/affine.h"
 #include "acc_avx2.h"
 #include "lanes.h"
 
@@ -405,7 +406,16 @@ AVX2 void ql_group_params_avx2(const float *umin, const float *umax, int64_t k, 
 			sc = _mm256_max_ps(_mm256_div_ps(amax, half), eps);
 			zp = zsym;
 		} else {
-			sc = _mm256_max_ps(_mm256_div_ps(_mm256_sub_ps(hi_pos, lo_neg), span), eps);
+			__m256 w = _mm256_sub_ps(hi_pos, lo_neg);
+			if (_mm256_movemask_ps(_mm256_cmp_ps(w, _mm256_set1_ps(INFINITY), _CMP_EQ_OQ))) {
+				/* a width beyond float: the scalar rule's double */
+				for (int j = 0; j < 8; j++)
+					ql_qparams_from_range(umin[b + j], umax[b + j], qmin, qmax,
+							      false, &scales[b + j],
+							      zps ? &zps[b + j] : &(int32_t){ 0 });
+				continue;
+			}
+			sc = _mm256_max_ps(_mm256_div_ps(w, span), eps);
 			__m256 r = _mm256_round_ps(_mm256_div_ps(lo_neg, sc),
 						   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 			__m256 z = _mm256_sub_ps(qminf, r);
