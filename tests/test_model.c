@@ -390,6 +390,7 @@ static void test_keep(void **state)
 /* --- loading errors ------------------------------------------------------------ */
 
 static char tmpdir[64];
+static int64_t test_rows = 2; /* rows of test.x and test.y that write_model writes */
 
 static void write_model(const char *kind, float poison)
 {
@@ -409,9 +410,9 @@ static void write_model(const char *kind, float poison)
 	snprintf(path, sizeof path, "%s/data.safetensors", tmpdir);
 	assert_int_equal(ql_writer_open(path, true, &w, &err), 0);
 	float x[2 * 3] = { 0 }, y[2] = { 1, 7 }, cy[2] = { 1, 3 }; /* the writer may keep pointers */
-	int64_t xs[2] = { 2, 3 }, ys[1] = { 2 };
-	assert_int_equal(ql_writer_add(w, "test.x", QL_DT_F32, xs, 2, x, &err), 0);
-	assert_int_equal(ql_writer_add(w, "test.y", QL_DT_F32, ys, 1, y, &err), 0);
+	int64_t xs[2] = { 2, 3 }, ys[1] = { 2 }, txs[2] = { test_rows, 3 }, tys[1] = { test_rows };
+	assert_int_equal(ql_writer_add(w, "test.x", QL_DT_F32, txs, 2, x, &err), 0);
+	assert_int_equal(ql_writer_add(w, "test.y", QL_DT_F32, tys, 1, y, &err), 0);
 	assert_int_equal(ql_writer_add(w, "calib.x", QL_DT_F32, xs, 2, x, &err), 0);
 	assert_int_equal(ql_writer_add(w, "calib.y", QL_DT_F32, ys, 1, cy, &err), 0);
 	assert_int_equal(ql_writer_close(w, &err), 0);
@@ -440,6 +441,11 @@ static void test_load_errors(void **state)
 	expect_load_error(tmpdir, "not finite");
 	write_model("classifier", 6);
 	expect_load_error(tmpdir, "'test.y': element 1 is 7, not a whole number in [0, 4)");
+	/* an empty split says so (it said "dimension 0 of size 0, not -1") */
+	test_rows = 0;
+	write_model("classifier", 6);
+	expect_load_error(tmpdir, "tensor 'test.x' is empty (shape [0, 3]): it needs at least one row");
+	test_rows = 2;
 	char p[256];
 	const char *names[] = { "model.safetensors", "data.safetensors" };
 	for (int i = 0; i < 2; i++) {

@@ -49,6 +49,18 @@ static const char *meta(const ql_source *src, const char *key)
 	return NULL;
 }
 
+/* "[0, 8]" into buf. */
+static const char *shape_str(char *buf, size_t cap, const int64_t *shape, int ndim)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (int d = 0; d < ndim && len + 24 < cap; d++)
+		len += (size_t)snprintf(buf + len, cap - len, "%s%lld", d ? ", " : "[",
+					(long long)shape[d]);
+	snprintf(buf + len, cap - len, "]");
+	return buf;
+}
+
 /* Reads tensor `name` as float32 with the expected shape (a dimension of
  * -1 takes any size and is returned in got[]). */
 static int read_tensor(ql_source *src, const char *name, int ndim, const int64_t *want,
@@ -63,6 +75,13 @@ static int read_tensor(ql_source *src, const char *name, int ndim, const int64_t
 		return ql_error_set(err, "%s: tensor '%s' has %d dimensions, not %d",
 				    ql_source_path(src), name, t->ndim, ndim);
 	for (int d = 0; d < ndim; d++) {
+		if (t->shape[d] < 1 && want[d] < 0) { /* any size but none: an empty split */
+			char sh[96];
+			return ql_error_set(err, "%s: tensor '%s' is empty (shape %s): it needs at "
+					    "least one %s", ql_source_path(src), name,
+					    shape_str(sh, sizeof sh, t->shape, ndim),
+					    ndim == 1 ? "value" : d == 0 ? "row" : "column");
+		}
 		if (t->shape[d] < 1 || (want[d] >= 0 && t->shape[d] != want[d]))
 			return ql_error_set(err, "%s: tensor '%s' has dimension %d of size %lld, "
 					    "not %lld", ql_source_path(src), name, d,
