@@ -537,6 +537,9 @@ static void test_errors(void **state)
 	expect_fail(2, "qlens quantize:", G "x.npy --group x");
 	expect_fail(2, "exclude each other", G "x.npy --axis 0 --group 4");
 	expect_fail(2, "exclude each other", G "x.npy --sym --asym");
+	expect_fail(2, "--dequant applies to -o", G "x.npy --dequant");
+	expect_fail(2, "--pack applies to -o", G "x.npy --pack");
+	expect_fail(2, "both set the symmetry", G "x.npy int4/sym/asym");
 	expect_fail(2, "qlens quantize:", G "x.npy --bogus");
 	expect_fail(2, "one FILE at a time", G "x.npy " G "xb.npy");
 	/* help */

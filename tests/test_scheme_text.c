@@ -173,6 +173,14 @@ static void test_bad_words(void **state)
 	expect_bad("int8/ch0/g32", "one of /chN or /gN");
 	expect_bad("int8/g32/ch", "one of /chN or /gN");
 	expect_bad("int8/fast", "'fast' is not a modifier");
+	/* a kind said twice: the last used to win unseen (the options refuse
+	 * --sym --asym; the word now does too) */
+	expect_bad("int4/sym/asym", "'sym' and 'asym' both set the symmetry");
+	expect_bad("int4/percentile:99/mse", "'percentile:99' and 'mse' both set the calibration");
+	expect_bad("int8/scale:fp16/scale:bf16", "both set the scales' type");
+	expect_bad("int8/scale:0.5/scale:0.25", "both set the scale (scale:S)");
+	expect_bad("uint8/zp:3/zp:4", "both set the zero point");
+	expect_bad("int8/sym/SYM", "'SYM' is given twice");
 	expect_bad("int8/percentile:40", "between 50 and 100");
 	expect_bad("int8/percentile:x", "must be a number");
 	expect_bad("q4_0/g32", "own blocks");

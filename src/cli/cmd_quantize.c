@@ -293,6 +293,9 @@ static int parse_args(ql_cmd_ctx *ctx, int argc, char **argv, qopts *o, bool on_
 	}
 	if (o->pack && !o->output)
 		return ql_usage_error(ctx, cmd, "--pack applies to -o FILE.safetensors");
+	if (o->dequant && !o->output) /* it was ignored without a word */
+		return ql_usage_error(ctx, cmd, "--dequant applies to -o FILE.safetensors (it adds "
+					       "NAME.dequant)");
 	if (o->tui && (o->output || o->json))
 		return ql_usage_error(ctx, cmd, "--tui shows the result on screen; -o and --json are for the shell");
 	return -1; /* parsed; go on */

@@ -28,6 +28,22 @@ static bool parse_long(const char *s, long long min, long long max, long long *o
 	return true;
 }
 
+/* What a modifier sets: each may be said once in a word. */
+enum { K_SYM, K_GRAN, K_SCALE_DT, K_SCALE, K_ZP, K_CALIB, K_KINDS };
+
+static int kind_of(const char *part)
+{
+	if (!strcasecmp(part, "sym") || !strcasecmp(part, "asym"))
+		return K_SYM;
+	if (!strncasecmp(part, "ch", 2) || ((part[0] == 'g' || part[0] == 'G') && part[1]))
+		return K_GRAN;
+	if (!strncasecmp(part, "scale:", 6))
+		return part[6] && strchr("fFbB", part[6]) ? K_SCALE_DT : K_SCALE;
+	if (!strncasecmp(part, "zp:", 3))
+		return K_ZP;
+	return K_CALIB;
+}
+
 /* One modifier onto s; `gran` says whether /ch or /g was seen. */
 static int modifier(const char *word, const char *part, ql_scheme *s, bool *gran, ql_error *err)
 {
@@ -95,9 +111,23 @@ int ql_scheme_parse_word(const char *word, ql_scheme *s, ql_error *err)
 	if (ql_scheme_parse_dtype(part, &s->dtype, err))
 		return ql_error_prefix(err, "scheme '%s'", word);
 	bool gran = false;
-	while ((part = strtok_r(NULL, "/", &save)) != NULL)
+	const char *said[K_KINDS] = { 0 }; /* the part that set each kind */
+	static const char *const what[K_KINDS] = {
+		"the symmetry (sym or asym)", "the granularity (chN or gN)",
+		"the scales' type (scale:fp16, bf16 or fp32)", "the scale (scale:S)",
+		"the zero point (zp:Z)", "the calibration",
+	};
+	while ((part = strtok_r(NULL, "/", &save)) != NULL) {
 		if (modifier(word, part, s, &gran, err))
 			return -1;
+		int k = kind_of(part);
+		if (said[k] && !strcasecmp(said[k], part))
+			return ql_error_set(err, "scheme '%s': '%s' is given twice", word, part);
+		if (said[k]) /* int4/sym/asym: the last would win unseen; the options refuse it too */
+			return ql_error_set(err, "scheme '%s': '%s' and '%s' both set %s; give one",
+					    word, said[k], part, what[k]);
+		said[k] = part;
+	}
 	if (ql_scheme_validate(s, NULL, 0, err))
 		return ql_error_prefix(err, "scheme '%s'", word);
 	return 0;
