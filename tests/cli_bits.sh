@@ -55,6 +55,8 @@ assert d["bf16"]["resolution"] == 0.01 and d["fp8_e4m3"]["max"] == 448
 assert d["int8"]["min"] == -128 and d["uint8"]["max"] == 255
 assert d["fp4_e2m1"]["max"] == 6 and d["fp6_e2m3"]["max"] == 7.5 and d["fp6_e3m2"]["max"] == 28
 assert len(d["nf4"]["values"]) == 16
+# e8m0 has no subnormals: null, as the table's '-' (it was 0, a value e8m0 cannot hold)
+assert d["e8m0"]["smallest_subnormal"] is None and d["fp16"]["smallest_subnormal"] == 2.0 ** -24
 PY
 fi
 

@@ -185,7 +185,10 @@ static void json_table(FILE *out, const ql_type *types, int n)
 			ql_json_key(&j, "smallest_normal");
 			ql_json_number(&j, fi.smallest_normal);
 			ql_json_key(&j, "smallest_subnormal");
-			ql_json_number(&j, fi.smallest_subnormal);
+			if (fi.smallest_subnormal > 0)
+				ql_json_number(&j, fi.smallest_subnormal);
+			else /* none (e8m0): the table's '-', not a value 0 it cannot hold */
+				ql_json_null(&j);
 			ql_json_key(&j, "resolution");
 			ql_json_number(&j, fi.resolution);
 			ql_json_key(&j, "has_inf");
