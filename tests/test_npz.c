@@ -118,10 +118,24 @@ static void test_zip64(void **state)
 	(void)state;
 	ql_source *src = open_ok(golden("zip64.npz"));
 	assert_int_equal(ql_source_count(src), 3);
-	assert_string_equal(meta(src, "skipped"), "1 members that are not .npy arrays");
+	assert_string_equal(meta(src, "skipped"), "1 member that is not a .npy array");
 	check_against_npy(src, "a", "npz_expect/a.npy");
 	check_against_npy(src, "c", "npz_expect/c.npy");
 	check_against_npy(src, "layers/0/w", "npz_expect/layers_0_w.npy");
+	ql_source_close(src);
+}
+
+/* Members named without ".npy" that hold arrays (numpy.load reads them by
+ * their whole name), stored and deflated; a text member is skipped. */
+static void test_no_suffix(void **state)
+{
+	(void)state;
+	ql_source *src = open_ok(golden("nosuffix.npz"));
+	assert_int_equal(ql_source_count(src), 2);
+	assert_string_equal(meta(src, "skipped"), "1 member that is not a .npy array");
+	assert_string_equal(meta(src, "members"), "stored and deflated");
+	check_against_npy(src, "bare_a", "npz_expect/a.npy");
+	check_against_npy(src, "bare_c", "npz_expect/c.npy");
 	ql_source_close(src);
 }
 
@@ -335,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_savez),
 		cmocka_unit_test(test_savez_compressed),
 		cmocka_unit_test(test_zip64),
+		cmocka_unit_test(test_no_suffix),
 		cmocka_unit_test(test_empty_archive),
 		cmocka_unit_test(test_one_buffer),
 		cmocka_unit_test(test_shards),

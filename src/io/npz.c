@@ -6,8 +6,9 @@
  * zip specification (PKWARE APPNOTE): it finds the end-of-central-directory
  * record at the end of the file (and the zip64 one when present), walks
  * the central directory, and takes every member whose name ends in ".npy"
- * as a tensor named without the suffix, like numpy.load does. Other members
- * are counted and skipped.
+ * as a tensor named without the suffix, like numpy.load does, and, as it
+ * does too, a member of any other name that starts with the .npy magic, by
+ * its whole name. Other members are counted and skipped.
  *
  * Opening reads headers only. A stored member's array is read straight from
  * the mmap (no copy); for a deflated one just enough is inflated to parse
@@ -59,6 +60,7 @@ typedef struct npz_member {
 	uint32_t crc;
 	uint64_t npy_data; /* where the array starts inside the uncompressed member */
 	bool crc_checked;
+	bool suffix;       /* the member is "NAME.npy" (else named NAME whole) */
 } npz_member;
 
 typedef struct npz_state {
@@ -344,9 +346,10 @@ static int add_member(ql_source *src, npz_state *st, const central_entry *ce, ui
 	char name[256];
 	if (ce->name_len == 0 || ce->name[ce->name_len - 1] == '/')
 		return 1; /* a directory */
-	if (!ends_with_npy(ce->name, ce->name_len))
-		return 1;
-	size_t base_len = ce->name_len - 4;
+	/* "NAME.npy" is tensor NAME; a member of another name is an array too
+	 * when it starts with the .npy magic, named whole, as numpy.load does */
+	bool suffix = ends_with_npy(ce->name, ce->name_len);
+	size_t base_len = suffix ? ce->name_len - 4 : ce->name_len;
 	if (base_len >= sizeof name)
 		return ql_error_set(err, "zip entry %llu: name of %zu bytes is too long",
 				    (unsigned long long)k, ce->name_len);
@@ -358,6 +361,9 @@ static int add_member(ql_source *src, npz_state *st, const central_entry *ce, ui
 	if (base_len == 0)
 		snprintf(name, sizeof name, "arr");
 
+	if (!suffix && ((ce->flags & 1) || (ce->method != METHOD_STORED &&
+					   ce->method != METHOD_DEFLATE)))
+		return 1; /* not readable here, so not taken for an array */
 	if (ce->flags & 1)
 		return ql_error_set(err, "member '%s' is encrypted", name);
 	if (ce->method != METHOD_STORED && ce->method != METHOD_DEFLATE)
@@ -382,8 +388,11 @@ static int add_member(ql_source *src, npz_state *st, const central_entry *ce, ui
 
 	/* The .npy header: in place for stored members, a prefix inflated for
 	 * deflated ones. */
+	static const uint8_t magic[6] = { 0x93, 'N', 'U', 'M', 'P', 'Y' };
 	ql_npy_header h;
 	if (ce->method == METHOD_STORED) {
+		if (!suffix && (ce->usize < 6 || memcmp(m + data, magic, 6) != 0))
+			return 1;
 		if (ql_npy_parse_header(m + data, ce->usize, &h, err))
 			return ql_error_prefix(err, "member '%s'", name);
 	} else {
@@ -392,6 +401,10 @@ static int add_member(ql_source *src, npz_state *st, const central_entry *ce, ui
 		if (!buf)
 			return ql_error_set(err, "out of memory");
 		int64_t got = inflate_member(m + data, ce->csize, buf, want, want == ce->usize, name, err);
+		if (!suffix && (got < 6 || memcmp(buf, magic, 6) != 0)) {
+			free(buf);
+			return 1; /* not an array (or not inflatable): skipped, as before */
+		}
 		int rc = got < 0 ? -1 : ql_npy_parse_header(buf, (uint64_t)got, &h, err);
 		free(buf);
 		if (rc)
@@ -424,7 +437,8 @@ static int add_member(ql_source *src, npz_state *st, const central_entry *ce, ui
 
 	npz_member *mem = &st->members[src->count - 1];
 	*mem = (npz_member){ .method = ce->method, .data = data, .csize = ce->csize,
-			     .usize = ce->usize, .crc = ce->crc, .npy_data = h.data_offset };
+			     .usize = ce->usize, .crc = ce->crc, .npy_data = h.data_offset,
+			     .suffix = suffix };
 	return 0;
 }
 
@@ -482,7 +496,9 @@ static int npz_open(ql_source *src, ql_error *err)
 		return -1;
 	if (skipped) {
 		char msg[64];
-		snprintf(msg, sizeof msg, "%llu members that are not .npy arrays", (unsigned long long)skipped);
+		snprintf(msg, sizeof msg, "%llu %s", (unsigned long long)skipped,
+			 skipped == 1 ? "member that is not a .npy array"
+				      : "members that are not .npy arrays");
 		if (ql_source_add_meta(src, "skipped", msg, err))
 			return -1;
 	}
@@ -508,8 +524,9 @@ static int npz_read(ql_source *src, size_t i, ql_error *err)
 				done += chunk;
 			}
 			if ((uint32_t)crc != mem->crc)
-				return ql_error_set(err, "member '%s.npy' fails its CRC-32 check "
-						    "(the archive is damaged)", t->name);
+				return ql_error_set(err, "member '%s%s' fails its CRC-32 check "
+						    "(the archive is damaged)", t->name,
+						    mem->suffix ? ".npy" : "");
 			mem->crc_checked = true;
 		}
 		t->data = src->map + src->tensors[i].offset;
@@ -523,13 +540,15 @@ static int npz_read(ql_source *src, size_t i, ql_error *err)
 		st->cached = SIZE_MAX;
 	}
 	if (mem->usize > SIZE_MAX)
-		return ql_error_set(err, "member '%s.npy' is too large", t->name);
+		return ql_error_set(err, "member '%s%s' is too large", t->name,
+				    mem->suffix ? ".npy" : "");
 	uint8_t *buf = malloc(mem->usize ? (size_t)mem->usize : 1);
 	if (!buf)
-		return ql_error_set(err, "member '%s.npy': out of memory (%llu bytes)", t->name,
+		return ql_error_set(err, "member '%s%s': out of memory (%llu bytes)", t->name,
+				    mem->suffix ? ".npy" : "",
 				    (unsigned long long)mem->usize);
 	char name[sizeof t->name + 4];
-	snprintf(name, sizeof name, "%s.npy", t->name);
+	snprintf(name, sizeof name, "%s%s", t->name, mem->suffix ? ".npy" : "");
 	if (inflate_member(in, mem->csize, buf, mem->usize, true, name, err) < 0) {
 		free(buf);
 		return -1;

@@ -356,6 +356,19 @@ def write_npz_files():
         zipfile.ZIP64_LIMIT, zipfile.ZIP_FILECOUNT_LIMIT = old
     check = np.load(os.path.join(OUT, "zip64.npz"))
     assert np.array_equal(check["layers/0/w"], arrs["layers/0/w"])
+    # members named without ".npy" that hold arrays: numpy.load reads them
+    # by their whole name (it looks for the .npy magic), and so must qlens;
+    # a text member stays skipped
+    with zipfile.ZipFile(os.path.join(OUT, "nosuffix.npz"), "w") as z:
+        for k, how in (("a", zipfile.ZIP_STORED), ("c", zipfile.ZIP_DEFLATED)):
+            buf = io.BytesIO()
+            np.save(buf, arrs[k])
+            info = zinfo("bare_" + k)
+            info.compress_type = how
+            z.writestr(info, buf.getvalue())
+        z.writestr(zinfo("notes"), b"not an array")
+    check = np.load(os.path.join(OUT, "nosuffix.npz"))
+    assert np.array_equal(check["bare_a"], arrs["a"]) and np.array_equal(check["bare_c"], arrs["c"])
     np.savez(os.path.join(OUT, "empty.npz"))
 
 
