@@ -111,8 +111,18 @@ expect_status "convert one" 0 "$Q" convert "$E" -t "$(printf 'nl\nname')" --to f
 expect_status "compare lists names" 1 "$Q" compare "$E"
 grep -qF 'bidi\u{202E}evil' "$W/err" && ok || bad "compare: names not escaped"
 expect_status "compare one" 0 "$Q" compare "$E" -t "$(printf 'osc\033]0;PWNED\007')"
-expect_status "info" 0 "$Q" info "$E"
-expect_status "report" 0 "$Q" report "$E"
+# escaped names keep the table's columns in line (the pad counted bytes of
+# the raw name, so \x1B and \u{202E} pushed their rows right)
+for c in info report; do
+	expect_status "$c" 0 "$Q" $c "$E"
+	$PY - "$W/out" $c <<'PYEOF' && ok || bad "$c: the columns of escaped names are out of line"
+import sys
+rows = [l for l in open(sys.argv[1], encoding="utf-8") if any(k in l for k in ("nl", "esc", "PWNED", "c1", "evil"))]
+rows = [l for l in rows if not l.startswith(("file", "scheme"))]
+col = {l.index(" F32 " if sys.argv[2] == "info" else " 2 ") for l in rows}
+assert len(rows) == 5 and len(col) == 1, (rows, col)
+PYEOF
+done
 for c in info report; do
 	expect_status "$c --json" 0 "$Q" $c "$E" --json
 	$PY - "$W/out" <<'PYEOF' && ok || bad "$c --json: names do not read back"

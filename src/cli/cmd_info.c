@@ -190,7 +190,7 @@ static void print_text(FILE *out, const ql_source *src)
 		const ql_tensor *t = ql_source_tensor(src, i);
 		elems += t->nelem; /* each fits in int64; a sum past it is not realistic */
 		bytes += t->nbytes;
-		size_t l = strlen(t->name);
+		size_t l = ql_cli_text_width(t->name);
 		nw = l > nw ? l : nw;
 		l = strlen(ql_cli_dtype_name(t));
 		dw = l > dw ? l : dw;
@@ -219,7 +219,7 @@ static void print_text(FILE *out, const ql_source *src)
 			fwrite(line, 1, (size_t)(o - line), out);
 			ql_cli_put_line_safe(out, t->name);
 			o = line;
-			l = strlen(t->name);
+			l = ql_cli_text_width(t->name);
 		}
 		for (size_t k = l; k < nw; k++)
 			*o++ = ' ';

@@ -196,7 +196,7 @@ static void text_row(report *rp, const row *r)
 	char shape[160];
 	ql_shape_string(t, shape, sizeof shape);
 	ql_cli_put_line_safe(out, t->name);
-	size_t l = strlen(t->name);
+	size_t l = ql_cli_text_width(t->name);
 	fprintf(out, "%*s  %-16s ", (int)(l < (size_t)rp->name_width ? (size_t)rp->name_width - l : 0),
 		"", shape);
 	if (r->skipped) {
@@ -360,7 +360,7 @@ int ql_cmd_report(ql_cmd_ctx *ctx, int argc, char **argv)
 	double total_elems = 0;
 	for (size_t i = 0; i < n; i++) {
 		const ql_tensor *t = ql_source_tensor(src, i);
-		int l = (int)strlen(t->name);
+		int l = (int)ql_cli_text_width(t->name);
 		rp.name_width = l > rp.name_width ? l : rp.name_width;
 		total_elems += (double)t->nelem;
 	}

@@ -318,6 +318,22 @@ void ql_cli_put_line_safe(FILE *out, const char *s)
 	ql_escape_fputs(out, s, QL_ESC_TERM);
 }
 
+size_t ql_cli_text_width(const char *s)
+{
+	char small[512], *buf = small;
+	size_t need = ql_escape(small, sizeof small, s, QL_ESC_TERM);
+	if (need >= sizeof small && (buf = malloc(need + 1)) != NULL)
+		ql_escape(buf, need + 1, s, QL_ESC_TERM);
+	if (!buf) /* out of memory: the bytes, as before */
+		return strlen(s);
+	size_t w = 0;
+	for (const unsigned char *p = (const unsigned char *)buf; *p; p++)
+		w += (*p & 0xC0) != 0x80; /* a character per lead byte */
+	if (buf != small)
+		free(buf);
+	return w;
+}
+
 const char *ql_cli_num(double v, char *buf, size_t n)
 {
 	if (isnan(v))

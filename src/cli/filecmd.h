@@ -210,6 +210,9 @@ void ql_progress_end(ql_progress *p);
 
 /* Writes s escaped for the terminal (qlens/escape.h): one line. */
 void ql_cli_put_line_safe(FILE *out, const char *s);
+/* The columns s takes as ql_cli_put_line_safe prints it (escapes
+ * included; one per character): for padding tables. */
+size_t ql_cli_text_width(const char *s);
 
 /* The shortest %g text that reads back as the same double / float. */
 const char *ql_cli_num(double v, char *buf, size_t n);
