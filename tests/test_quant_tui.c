@@ -732,6 +732,50 @@ static void test_entry_points(void **state)
 	unsetenv("QLENS_DATADIR");
 }
 
+/* Writes n float32 values to state_dir/name as .npy; the path into
+ * path[300]. */
+static void write_npy(char *path, const char *name, const float *v, int64_t n)
+{
+	ql_writer *w;
+	ql_error err;
+	int64_t shape[1] = {n};
+	snprintf(path, 300, "%s/%s", state_dir, name);
+	assert_int_equal(ql_writer_open(path, true, &w, &err), 0);
+	assert_int_equal(ql_writer_add(w, "t", QL_DT_F32, shape, 1, v, &err), 0);
+	assert_int_equal(ql_writer_close(w, &err), 0);
+}
+
+/* f on a file with NaN and inf: the tensor shown stays, keys and all, and
+ * the core's refusal is readable whole at 80 columns (the status line cuts
+ * it; the screen shows it wrapped until the next key). */
+static void test_open_refused(void **state)
+{
+	(void)state;
+	float v[100];
+	for (int i = 0; i < 100; i++)
+		v[i] = (float)i / 50.0f - 1.0f;
+	v[10] = NAN;
+	v[20] = INFINITY;
+	char path[300], keys[400];
+	write_npy(path, "nan100.npy", v, 100);
+	ql_tui *t = open_q(H, W, "assets/samples/hand12.npy --dtype int4");
+	snprintf(keys, sizeof keys, "f%s\r", path);
+	ql_tui_feed_keys(t, keys);
+	ql_tui_idle(t, 50);
+	expect_text(t, "hand12.npy [12] 12 values");
+	expect_text(t, "qmin -7  qmax 7");
+	expect_no_text(t, "values...");
+	/* the message's two ends, wherever the rows break it */
+	expect_text(t, "not finite (the first at index 10: nan);");
+	expect_text(t, "quantizes finite values only");
+	key(t, 'b');
+	expect_text(t, "--dtype int3");
+	expect_text(t, "qmin -3  qmax 3");
+	expect_no_text(t, "not finite");
+	ql_tui_close(t);
+	unlink(path);
+}
+
 /* Embedded as a widget: drawn into a 100x30 part of a 140x45 terminal,
  * the explorer stays inside it, and fits its picture to it. */
 static void test_embedded(void **state)
@@ -772,6 +816,7 @@ int main(void)
 		cmocka_unit_test(test_mono_ascii),
 		cmocka_unit_test(test_background),
 		cmocka_unit_test(test_entry_points),
+		cmocka_unit_test(test_open_refused),
 		cmocka_unit_test(test_table_block_formats),
 		cmocka_unit_test(test_embedded),
 	};

@@ -8,6 +8,7 @@
  * is left, 3 to 2, so a taller window shows them taller.
  */
 #include "quant_screen.h"
+#include "inspect.h" /* ql_put_wrapped */
 
 #include <math.h>
 #include <stdio.h>
@@ -412,8 +413,8 @@ static void draw_cursor(const ql_theme *th, WINDOW *w, int cols, const quant_sta
  * ql_quantize is (its jobs, in %), and for how long. */
 static void draw_busy(const ql_theme *th, WINDOW *w, int cols, const quant_state *st)
 {
-	if (st->res && st->res->gen == st->want)
-		return;
+	if ((st->res && st->res->gen == st->want) || st->failed == st->want)
+		return; /* in, or failed: nothing is coming */
 	const char *stage = qx_stage(st->w, NULL);
 	char s[320], pct[16] = "";
 	struct timespec ts;
@@ -432,6 +433,21 @@ static void draw_busy(const ql_theme *th, WINDOW *w, int cols, const quant_state
 	ql_put(th, w, 2, 0, cols, QL_R_INFO, s);
 }
 
+/* An error too long for the status line (a file refused: its name, the
+ * tensor's and the reason), in full over the top of the picture, on rows
+ * of its own. */
+static void draw_note(const ql_theme *th, WINDOW *w, int cols, const quant_state *st)
+{
+	if (!st->note[0] || ql_text_width(th, st->note) <= cols)
+		return;
+	int n = ql_put_wrapped(th, w, 2, 1, cols - 2, QL_R_ERROR, st->note);
+	for (int y = 2; y < 2 + n; y++) {
+		wmove(w, y, 0);
+		wclrtoeol(w);
+	}
+	ql_put_wrapped(th, w, 2, 1, cols - 2, QL_R_ERROR, st->note);
+}
+
 void ql_quant_draw(ql_app *app, void *vst, WINDOW *w)
 {
 	quant_state *st = vst;
@@ -440,6 +456,7 @@ void ql_quant_draw(ql_app *app, void *vst, WINDOW *w)
 	draw_header(th, w, cols, st);
 	if (!st->res) {
 		draw_busy(th, w, cols, st);
+		draw_note(th, w, cols, st);
 		return;
 	}
 	const qx_result *res = st->res;
@@ -498,5 +515,6 @@ void ql_quant_draw(ql_app *app, void *vst, WINDOW *w)
 	y += eh + 1;
 	draw_readout(th, w, y, cols, rrows, false, st);
 	draw_cursor(th, w, cols, st, vlo, vhi);
-	draw_busy(th, w, cols, st); /* last: over the older result's picture */
+	draw_busy(th, w, cols, st); /* over the older result's picture */
+	draw_note(th, w, cols, st);
 }

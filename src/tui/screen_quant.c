@@ -28,6 +28,7 @@
  */
 #include "tui_impl.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +68,28 @@ enum { N_SAMPLES = sizeof samples / sizeof samples[0] };
 
 /* ---- opening a tensor ----------------------------------------------------- */
 
+/* NaN or inf: every scheme refuses the tensor, so it is refused here,
+ * before the tensor shown is let go (the worker's first job would fail and
+ * leave nothing to show). The message is ql_quantize's own, as the command
+ * gives it: it stops at them in its first pass. */
+static int refuse_non_finite(const ql_quantize_request *rq, const ql_tensor *t, const float *x,
+			     ql_error *err)
+{
+	int64_t i = 0;
+	while (i < t->nelem && fabsf(x[i]) <= FLT_MAX)
+		i++;
+	if (i == t->nelem)
+		return 0;
+	ql_qresult r;
+	ql_error e = {{0}};
+	ql_qopts o = {.threads = rq->threads, .no_metrics = true};
+	if (ql_quantize(x, t->shape, t->ndim, &rq->scheme, &o, &r, &e) == 0) {
+		ql_qresult_free(&r);
+		snprintf(e.msg, sizeof e.msg, "the value at index %lld is not finite", (long long)i);
+	}
+	return ql_error_set(err, "%s: tensor '%s': %s", rq->file, t->name, e.msg);
+}
+
 /* Reads the request's tensor as float32 and starts a worker on it. */
 static int load(quant_state *st, const ql_quantize_request *rq, ql_error *err)
 {
@@ -96,6 +119,11 @@ static int load(quant_state *st, const ql_quantize_request *rq, ql_error *err)
 	const ql_tensor *t = ql_source_tensor(src, (size_t)idx);
 	if (ql_scheme_validate(&rq->scheme, t->shape, t->ndim, err) ||
 	    ql_source_read_f32(src, (size_t)idx, &x, err)) {
+		ql_source_close(src);
+		return -1;
+	}
+	if (refuse_non_finite(rq, t, x, err)) {
+		free(x);
 		ql_source_close(src);
 		return -1;
 	}
@@ -191,14 +219,23 @@ static bool same_scheme(const ql_scheme *a, const ql_scheme *b)
 	       a->has_zero_point == b->has_zero_point && a->zero_point == b->zero_point;
 }
 
+/* An error on the status line, and in full on the screen while the status
+ * line is too narrow for it (until the next key). */
+static void say_error(ql_app *app, quant_state *st, const char *msg)
+{
+	ql_app_message(app, QL_R_ERROR, "qlens: %s", msg);
+	snprintf(st->note, sizeof st->note, "qlens: %s", msg);
+}
+
 /* Takes what the worker has finished: a newer result, or the marks. */
 static bool take(ql_app *app, quant_state *st)
 {
 	bool changed = false;
 	qx_result *r = qx_take(st->w, st->res ? st->res->gen : 0);
 	if (r && r->failed) {
-		ql_app_message(app, QL_R_ERROR, "qlens: %s", r->err.msg);
+		say_error(app, st, r->err.msg);
 		snprintf(st->failure, sizeof st->failure, "%s", r->err.msg);
+		st->failed = r->gen;
 		if (r->gen == st->want)
 			st->scheme = st->good; /* back to what is shown */
 		qx_result_free(r);
@@ -391,8 +428,8 @@ static void open_done(ql_app *app, void *data, const char *line)
 	char **argv = NULL;
 	if (!line || ql_split_words(line, &argc, &argv, &err) || argc == 0 ||
 	    load_args(st, argc, argv, &err)) {
-		if (err.msg[0])
-			ql_app_message(app, QL_R_ERROR, "qlens: %s", err.msg);
+		if (err.msg[0]) /* the tensor shown stays */
+			say_error(app, st, err.msg);
 	} else {
 		st->sample = -1;
 		recompute(app, st);
@@ -405,6 +442,7 @@ static bool quant_action(ql_app *app, void *vst, ql_action a)
 	quant_state *st = vst;
 	ql_error err = {{0}};
 	bool again = true;
+	st->note[0] = '\0'; /* the status line's message goes with it */
 	switch (a) {
 	case QL_ACT_BITS_DOWN: set_bits(st, -1); st->manual = false; break;
 	case QL_ACT_BITS_UP: set_bits(st, +1); st->manual = false; break;
@@ -459,7 +497,7 @@ static bool quant_action(ql_app *app, void *vst, ql_action a)
 	}
 	case QL_ACT_SAMPLE:
 		if (load_sample(st, (st->sample + 1) % N_SAMPLES, &err)) {
-			ql_app_message(app, QL_R_ERROR, "qlens: %s", err.msg);
+			say_error(app, st, err.msg);
 			return true;
 		}
 		break;
@@ -527,6 +565,7 @@ static bool quant_click(ql_app *app, void *vst, int y, int x)
 	(void)app;
 	(void)y;
 	quant_state *st = vst;
+	st->note[0] = '\0';
 	if (x < 1 || x > st->width)
 		return false;
 	st->cursor = x - 1;
@@ -551,8 +590,8 @@ static void *quant_open(ql_app *app, int argc, char **argv, ql_error *err)
 		st->sample = -1;
 	recompute(app, st);
 	if (!st->res && st->failure[0]) {
-		/* refused at once (a tensor with NaN or inf, say): say so, open
-		 * nothing */
+		/* refused at once (NaN or inf are refused before, by load):
+		 * say so, open nothing */
 		ql_error_set(err, "%s: %s", st->file, st->failure);
 		quant_close(st);
 		return NULL;
