@@ -745,6 +745,52 @@ static void write_npy(char *path, const char *name, const float *v, int64_t n)
 	assert_int_equal(ql_writer_close(w, &err), 0);
 }
 
+/* The columns of row y that are not blank, from the left (at most max);
+ * returns how many. */
+static int bars_at(ql_tui *t, int y, int *cols, int max)
+{
+	int n = 0, c = 0;
+	for (const unsigned char *p = (const unsigned char *)row(t, y); *p; p++) {
+		if ((*p & 0xC0) == 0x80)
+			continue; /* inside a glyph */
+		if (*p != ' ' && n < max)
+			cols[n++] = c;
+		c++;
+	}
+	return n;
+}
+
+/* The values' histogram holds the largest value, on the view's right end
+ * ([-1, 1, 0.5]: three bars, 1 in the last column; hand12's 3.5; one value
+ * alone), as the inspector's histogram does. */
+static void test_value_histogram_ends(void **state)
+{
+	(void)state;
+	static const struct {
+		float v[3];
+		int n, bars;
+	} cases[] = {{{-1.0f, 1.0f, 0.5f}, 3, 3}, {{3.0f}, 1, 1}, {{-2.0f, 4.0f}, 2, 2}};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		char path[300], line[400];
+		write_npy(path, "ends.npy", cases[k].v, cases[k].n);
+		snprintf(line, sizeof line, "%s --dtype int4", path);
+		ql_tui *t = open_q(H, W, line);
+		int y = find_row(t, "┴") - 1, cols[8]; /* the bottom row of bars */
+		int n = bars_at(t, y, cols, 8);
+		if (n != cases[k].bars || cols[n - 1] != W - 2) {
+			dump(t);
+			fail_msg("case %zu: %d bars, the last at column %d", k, n, n ? cols[n - 1] : -1);
+		}
+		ql_tui_close(t);
+		unlink(path);
+	}
+	ql_tui *t = open_q(H, W, "assets/samples/hand12.npy --dtype int4");
+	int cols[16], n = bars_at(t, find_row(t, "┴") - 1, cols, 16);
+	assert_true(n >= 11); /* -3.1's fine bin may reach over two columns */
+	assert_int_equal(cols[n - 1], W - 2);
+	ql_tui_close(t);
+}
+
 /* f on a file with NaN and inf: the tensor shown stays, keys and all, and
  * the core's refusal is readable whole at 80 columns (the status line cuts
  * it; the screen shows it wrapped until the next key). */
@@ -817,6 +863,7 @@ int main(void)
 		cmocka_unit_test(test_background),
 		cmocka_unit_test(test_entry_points),
 		cmocka_unit_test(test_open_refused),
+		cmocka_unit_test(test_value_histogram_ends),
 		cmocka_unit_test(test_table_block_formats),
 		cmocka_unit_test(test_embedded),
 	};

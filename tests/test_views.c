@@ -651,8 +651,10 @@ static void test_fine_bins(void **state)
 			assert_true(b.lo[i - 1] + b.w[i - 1] <= b.lo[i]);
 		int64_t k = 0;
 		for (int j = 0; j < N; j++) {
-			double v = (double)x[j];
-			k += b.w[i] > 0 ? (v >= b.lo[i] && v < b.lo[i] + b.w[i]) : v == b.lo[i];
+			double v = (double)x[j], e = b.lo[i] + b.w[i];
+			/* the last bin closed, ending at the largest value */
+			k += b.w[i] > 0 ? (v >= b.lo[i] && (v < e || (i == b.n - 1 && v == e)))
+					: v == b.lo[i];
 		}
 		if (k != b.count[i])
 			fail_msg("bin [%a, +%a): %lld counted, %lld between its edges", b.lo[i], b.w[i],
@@ -686,6 +688,54 @@ static void test_fine_bins(void **state)
 	ql_ehist_free(&f);
 }
 
+/* The values' min and max on the ends of the view drawn (the explorer's
+ * default view, and np.histogram's closed last bin): every count lands,
+ * the largest value too, though it lies on the left edge of its fine bin
+ * ([1, 1 + 2^-6), [3.5, 3.5 + 2^-5)). One value alone: its column. */
+static void test_fine_bins_ends(void **state)
+{
+	(void)state;
+	static const struct {
+		float x[12];
+		int n;
+		double lo, hi;
+	} cases[] = {
+		{{-1.0f, 1.0f, 0.5f}, 3, -1.0, 1.0},
+		{{3.5f, -3.1f, 2.9f, -2.25f, 1.75f, -1.25f, 1.0f, 0.75f, -0.6f, 0.25f, -0.1f, 0.0f}, 12, -3.5, 3.5},
+		{{-3.1f, 2.0f}, 2, -3.1f, 2.0}, /* min inside its bin, max on an edge */
+		{{3.0f}, 1, -3.0, 3.0},
+		{{-2.0f}, 1, -2.0, 2.0},
+	};
+	for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+		ql_ehist f;
+		ql_error err;
+		assert_int_equal(ql_ehist_init(&f, &err), 0);
+		ql_ehist_add_values(&f, cases[k].x, (size_t)cases[k].n);
+		ql_vbins b;
+		assert_int_equal(ql_qview_fine_bins(&f, &b, &err), 0);
+		for (int width = 1; width <= 200; width += 7) {
+			double out[200], sum = 0;
+			ql_qview_fine_columns(&b, cases[k].lo, cases[k].hi, width, out);
+			for (int c = 0; c < width; c++)
+				sum += out[c];
+			if (fabs(sum - cases[k].n) > 1e-9)
+				fail_msg("case %zu, %d columns: %g of %d values drawn", k, width, sum, cases[k].n);
+			/* the largest value in the last column, the least in the first */
+			float mn = cases[k].x[0], mx = cases[k].x[0];
+			for (int i = 1; i < cases[k].n; i++) {
+				mn = cases[k].x[i] < mn ? cases[k].x[i] : mn;
+				mx = cases[k].x[i] > mx ? cases[k].x[i] : mx;
+			}
+			if (mx == cases[k].hi)
+				assert_true(out[width - 1] >= 1.0 - 1e-9);
+			if (mn == cases[k].lo)
+				assert_true(out[0] >= 1.0 - 1e-9 || width == 1);
+		}
+		ql_vbins_free(&b);
+		ql_ehist_free(&f);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -697,6 +747,7 @@ int main(void)
 		cmocka_unit_test(test_calibrated_identity),
 		cmocka_unit_test(test_columns),
 		cmocka_unit_test(test_fine_bins),
+		cmocka_unit_test(test_fine_bins_ends),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

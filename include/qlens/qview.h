@@ -100,7 +100,9 @@ void ql_qview_columns(const ql_hist *h, double lo, double hi, int width, double 
  * near 0 that bins of one width, set by the largest value, would lose. */
 typedef struct ql_vbins {
 	int64_t n;        /* bins */
-	double *lo, *w;   /* bin i holds the values in [lo[i], lo[i] + w[i]) (w 0: just lo) */
+	double *lo, *w;   /* bin i holds the values in [lo[i], lo[i] + w[i]) (w 0: just lo);
+	                     the outer two are cut to the values' min and max, the last
+	                     one closed: [lo, max] (just max when it is on the edge) */
 	int64_t *count;
 	int64_t total;    /* all the counts, non-finite ones (not in the bins) too */
 } ql_vbins;

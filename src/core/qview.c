@@ -489,8 +489,14 @@ int ql_qview_fine_bins(const ql_ehist *f, ql_vbins *b, ql_error *err)
 		v[i] = (vbin){b->lo[i], b->w[i], b->count[i]};
 	qsort(v, (size_t)b->n, sizeof *v, cmp_vbin); /* no two bins share a left edge */
 	for (int64_t i = 0; i < b->n; i++) {
-		b->lo[i] = v[i].lo;
-		b->w[i] = v[i].w;
+		/* cut to the values' own range: the largest value lies on the
+		 * left edge of its bin as often as not ([max, max + w), 3.5 or
+		 * 1.0, say), and a view ending at it would leave its bin out;
+		 * [lo, max] keeps it in, as np.histogram's closed last bin */
+		double l = v[i].lo > f->min ? v[i].lo : f->min;
+		double h = v[i].lo + v[i].w < f->max ? v[i].lo + v[i].w : f->max;
+		b->lo[i] = l;
+		b->w[i] = h > l ? h - l : 0;
 		b->count[i] = v[i].c;
 	}
 	free(v);
@@ -528,8 +534,10 @@ void ql_qview_fine_columns(const ql_vbins *b, double lo, double hi, int width, d
 	for (int64_t i = 0; i < b->n; i++) {
 		double a = b->lo[i], e = a + b->w[i];
 		if (b->w[i] == 0) { /* a point: [lo, hi] holds it, hi too */
-			if (a >= lo && a <= hi)
-				spread((a - lo) * k, (a - lo) * k, (double)b->count[i], width, out);
+			if (a >= lo && a <= hi) { /* (hi - lo) * (width / (hi - lo)) may pass width */
+				int c = (int)floor((a - lo) * k);
+				out[c < 0 ? 0 : c >= width ? width - 1 : c] += (double)b->count[i];
+			}
 			continue;
 		}
 		spread((a - lo) * k, (e - lo) * k, (double)b->count[i], width, out);
