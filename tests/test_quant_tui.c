@@ -791,6 +791,34 @@ static void test_value_histogram_ends(void **state)
 	ql_tui_close(t);
 }
 
+/* Every error 0 (an all-zero tensor; one value on the grid): the error
+ * view is one bar at 0, in the middle of its axis -0.5 .. 0.5, not a block
+ * over the bin [0, 0.5] that counts them. */
+static void test_errors_all_zero(void **state)
+{
+	(void)state;
+	float zeros[64] = {0}, one[1] = {3.0f};
+	char path[300], line[400];
+	for (int k = 0; k < 2; k++) {
+		write_npy(path, "zero_err.npy", k ? one : zeros, k ? 1 : 64);
+		snprintf(line, sizeof line, "%s --dtype %s", path, k ? "int4" : "int8");
+		ql_tui *t = open_q(H, W, line);
+		expect_text(t, "max|e| 0 ");
+		int y = find_row(t, "error = x"), cols[8];
+		assert_true(y > 0);
+		assert_true(strncmp(row(t, y), " -0.5 ", 6) == 0);
+		for (int r = y - 1; r > y - 3; r--) {
+			int n = bars_at(t, r, cols, 8);
+			if (n != 1 || cols[0] != 1 + (W - 2) / 2) {
+				dump(t);
+				fail_msg("%s: row %d: %d bars, the first at column %d", line, r, n, n ? cols[0] : -1);
+			}
+		}
+		ql_tui_close(t);
+		unlink(path);
+	}
+}
+
 /* f on a file with NaN and inf: the tensor shown stays, keys and all, and
  * the core's refusal is readable whole at 80 columns (the status line cuts
  * it; the screen shows it wrapped until the next key). */
@@ -864,6 +892,7 @@ int main(void)
 		cmocka_unit_test(test_entry_points),
 		cmocka_unit_test(test_open_refused),
 		cmocka_unit_test(test_value_histogram_ends),
+		cmocka_unit_test(test_errors_all_zero),
 		cmocka_unit_test(test_table_block_formats),
 		cmocka_unit_test(test_embedded),
 	};

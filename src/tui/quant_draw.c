@@ -285,6 +285,21 @@ static void draw_errors(const ql_theme *th, WINDOW *w, int y, int x0, int width,
 	double lo = res->err_round.lo, hi = res->err_round.hi;
 	ql_qview_columns(&res->err_round, lo, hi, width, a);
 	ql_qview_columns(&res->err_clip, lo, hi, width, b);
+	if (res->r.metrics.max_abs_err == 0) {
+		/* every error is 0: one bar at 0, not the bin [0, 0.5] that
+		 * holds them (qview.h) spread over half the axis */
+		int z = ql_plot_col(0.0, lo, hi, width);
+		double ta = 0, tb = 0;
+		for (int c = 0; c < width; c++) {
+			ta += a[c];
+			tb += b[c];
+			a[c] = b[c] = 0;
+		}
+		if (z >= 0 && z < width) {
+			a[z] = ta;
+			b[z] = tb;
+		}
+	}
 	ql_plot_bars(th, w, y, x0, rows, a, b, width, st->logc, QL_R_GOOD, QL_R_WARN);
 	char l[48], r[48], legend[128];
 	int yy = y + rows;
