@@ -819,6 +819,62 @@ static void test_errors_all_zero(void **state)
 	}
 }
 
+/* The words of row y between the axis's glyphs (├ ┤ ┼ ─ and spaces), each
+ * of which must be one of `allowed` (NULL-terminated). */
+static void expect_words(ql_tui *t, int y, const char *const *allowed)
+{
+	char buf[4096];
+	snprintf(buf, sizeof buf, "%s", row(t, y));
+	static const char *const glyphs[] = {"├", "┤", "┼", "─"};
+	for (size_t g = 0; g < sizeof glyphs / sizeof glyphs[0]; g++)
+		for (char *p; (p = strstr(buf, glyphs[g]));)
+			memset(p, ' ', strlen(glyphs[g]));
+	for (char *save = NULL, *wd = strtok_r(buf, " ", &save); wd; wd = strtok_r(NULL, " ", &save)) {
+		bool ok = false;
+		for (const char *const *a = allowed; *a && !ok; a++)
+			ok = strcmp(wd, *a) == 0;
+		if (!ok) {
+			dump(t);
+			fail_msg("row %d: '%s' is not a whole label", y, wd);
+		}
+	}
+}
+
+/* Labels never overwrite one another: with the outlier the clip is a few
+ * columns wide, and the lo clip's label, with no room left of the axis,
+ * is left out rather than cut by the zero's ┼ ("├-3.┼44┤"); the error
+ * axis's legend moves left of the right end's label instead of being cut
+ * by it ("█ rou 4"); the cursor's ▲ hides a label under it whole. */
+static void test_labels_apart(void **state)
+{
+	(void)state;
+	ql_tui *t = open_q(H, W, "assets/samples/synth_laplace.npy --dtype int4");
+	ql_tui_feed_keys(t, "cco");
+	expect_text(t, "+1 outlier");
+	for (int logc = 0; logc < 2; logc++) {
+		int yc = find_row(t, "clip [");
+		assert_true(yc > 0);
+		char lo[32] = "", hi[32] = "";
+		assert_int_equal(sscanf(strstr(row(t, yc), "clip [") + 6, "%31[^,], %31[^]]", lo, hi), 2);
+		int y = find_row(t, "├");
+		assert_true(y > 0);
+		const char *const ends[] = {lo, hi, NULL}, *const codes[] = {"-7", "7", "zero", "point", "0", NULL};
+		expect_words(t, y, ends);
+		expect_words(t, y + 1, codes);
+		expect_text(t, logc ? "error = x̂ - x   █ rounding  ▒ clipping  (log counts)"
+				    : "error = x̂ - x   █ rounding  ▒ clipping");
+		key(t, 'L');
+	}
+	/* the cursor at the right end: the end's label is left out, not cut
+	 * by the ▲ ("73.▲") */
+	key(t, KEY_END);
+	const char *const values[] = {"-7.688", "76.88", "0", "▲", NULL};
+	int y = find_row(t, "┴") + 2;
+	assert_non_null(strstr(row(t, y), "▲"));
+	expect_words(t, y, values);
+	ql_tui_close(t);
+}
+
 /* f on a file with NaN and inf: the tensor shown stays, keys and all, and
  * the core's refusal is readable whole at 80 columns (the status line cuts
  * it; the screen shows it wrapped until the next key). */
@@ -893,6 +949,7 @@ int main(void)
 		cmocka_unit_test(test_open_refused),
 		cmocka_unit_test(test_value_histogram_ends),
 		cmocka_unit_test(test_errors_all_zero),
+		cmocka_unit_test(test_labels_apart),
 		cmocka_unit_test(test_table_block_formats),
 		cmocka_unit_test(test_embedded),
 	};

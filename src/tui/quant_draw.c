@@ -25,18 +25,62 @@ static const char *num(double v, char *buf, size_t n)
 	return buf;
 }
 
-/* Text centred on column c of the plot, if it fits there. */
-static void put_at(const ql_theme *th, WINDOW *w, int y, int x0, int width, int c, ql_role r,
-		   const char *s)
+/* One row's labels: the plot columns taken so far, so that a label goes
+ * only where it overwrites nothing (the more important ones placed first;
+ * one that does not fit is left out). */
+enum { FREE, TEXT, MARK };
+typedef struct lane {
+	const ql_theme *th;
+	WINDOW *w;
+	int y, x0, width;
+	char used[1024]; /* FREE, TEXT (kept apart by a gap) or MARK (a glyph) */
+} lane;
+
+static void lane_init(lane *l, const ql_theme *th, WINDOW *w, int y, int x0, int width)
 {
-	int tw = ql_text_width(th, s);
-	int x = c - tw / 2;
-	if (x < 0)
-		x = 0;
-	if (x + tw > width)
-		x = width - tw;
-	if (x >= 0)
-		ql_put(th, w, y, x0 + x, tw, r, s);
+	memset(l, 0, sizeof *l);
+	l->th = th;
+	l->w = w;
+	l->y = y;
+	l->x0 = x0;
+	l->width = width < 1024 ? width : 1024;
+}
+
+/* Whether columns [x, x + n) are inside the plot and free, and `gap`
+ * columns either side free of other text (a mark may be next to it:
+ * "-7 ├", "▲0"). */
+static bool lane_fits(const lane *l, int x, int n, int gap)
+{
+	if (x < 0 || x + n > l->width)
+		return false;
+	for (int c = x - gap; c < x + n + gap; c++)
+		if (c >= 0 && c < l->width &&
+		    (l->used[c] == TEXT || (l->used[c] == MARK && c >= x && c < x + n)))
+			return false;
+	return true;
+}
+
+/* Puts s at plot column x if it fits there (see lane_fits); whether it
+ * did. */
+static bool lane_put(lane *l, int x, int gap, ql_role r, const char *s)
+{
+	int tw = ql_text_width(l->th, s);
+	if (!lane_fits(l, x, tw, gap))
+		return false;
+	ql_put(l->th, l->w, l->y, l->x0 + x, tw, r, s);
+	for (int c = x; c < x + tw; c++)
+		l->used[c] = TEXT;
+	return true;
+}
+
+/* A mark at column c (an axis glyph, the cursor): drawn whatever is
+ * there, and taken. */
+static void lane_mark(lane *l, int c, ql_role r, const char *g)
+{
+	if (c < 0 || c >= l->width)
+		return;
+	ql_put(l->th, l->w, l->y, l->x0 + c, 1, r, g);
+	l->used[c] = MARK;
 }
 
 static void draw_header(const ql_theme *th, WINDOW *w, int cols, const quant_state *st)
@@ -159,18 +203,22 @@ static void draw_grid(const ql_theme *th, WINDOW *w, int y, int x0, int width, c
 	}
 }
 
+/* The view's ends and 0 under the grid, and the cursor's ▲ (first: a
+ * label under it is left out until the cursor moves on). */
 static void draw_value_labels(const ql_theme *th, WINDOW *w, int y, int x0, int width,
 			      const quant_state *st, double vlo, double vhi)
 {
 	char a[32], b[32];
-	ql_put(th, w, y, x0, -1, QL_R_DIM, num(vlo, a, sizeof a));
+	lane l;
+	lane_init(&l, th, w, y, x0, width);
+	if (st->cursor >= 0 && st->cursor < width)
+		lane_mark(&l, st->cursor, QL_R_CURSOR, th->utf8 ? "▲" : "^");
+	lane_put(&l, 0, 1, QL_R_DIM, num(vlo, a, sizeof a));
 	num(vhi, b, sizeof b);
-	ql_put(th, w, y, x0 + width - ql_text_width(th, b), -1, QL_R_DIM, b);
+	lane_put(&l, width - ql_text_width(th, b), 1, QL_R_DIM, b);
 	int z = ql_plot_col(0.0, vlo, vhi, width);
 	if (z >= 0 && z < width)
-		put_at(th, w, y, x0, width, z, QL_R_LABEL, "0");
-	if (st->cursor >= 0 && st->cursor < width)
-		ql_put(th, w, y, x0 + st->cursor, 1, QL_R_CURSOR, th->utf8 ? "▲" : "^");
+		lane_put(&l, z, 1, QL_R_LABEL, "0");
 }
 
 /* Each calibration's clip: M(inmax) P(ercentile) E (mse) K (entropy, KL). */
@@ -210,21 +258,20 @@ static void draw_marks(const ql_theme *th, WINDOW *w, int y, int x0, int width, 
 }
 
 /* A label ending just left of column c, or just right of it when there is
- * no room (then inside the axis); and the other way round. */
-static void label_left(const ql_theme *th, WINDOW *w, int y, int x0, int width, int c, const char *s)
+ * no room (then inside the axis); and the other way round. Left out where
+ * it would overwrite the axis's marks or another label. */
+static void label_left(lane *l, int c, const char *s)
 {
-	int tw = ql_text_width(th, s);
-	int x = c - tw - 1 >= 0 ? c - tw - 1 : c + 1;
-	if (x + tw <= width)
-		ql_put(th, w, y, x0 + x, tw, QL_R_VALUE, s);
+	int tw = ql_text_width(l->th, s);
+	if (!lane_put(l, c - tw - 1, 1, QL_R_VALUE, s))
+		lane_put(l, c + 1, 1, QL_R_VALUE, s);
 }
 
-static void label_right(const ql_theme *th, WINDOW *w, int y, int x0, int width, int c, const char *s)
+static void label_right(lane *l, int c, const char *s)
 {
-	int tw = ql_text_width(th, s);
-	int x = c + 2 + tw <= width ? c + 2 : c - tw - 1;
-	if (x >= 0)
-		ql_put(th, w, y, x0 + x, tw, QL_R_VALUE, s);
+	int tw = ql_text_width(l->th, s);
+	if (!lane_put(l, c + 2, 1, QL_R_VALUE, s))
+		lane_put(l, c - tw - 1, 1, QL_R_VALUE, s);
 }
 
 /* lo -> qmin, 0 -> zero point, hi -> qmax on aligned columns. */
@@ -239,40 +286,42 @@ static void draw_mapping(const ql_theme *th, WINDOW *w, int y, int x0, int width
 	int cl = ql_plot_col(lo, vlo, vhi, width), ch = ql_plot_col(hi, vlo, vhi, width);
 	cl = cl < 0 ? 0 : cl >= width ? width - 1 : cl;
 	ch = ch < 0 ? 0 : ch >= width ? width - 1 : ch;
-	for (int row = 0; row < 2; row++) {
+	lane row[2];
+	for (int k = 0; k < 2; k++) {
+		lane_init(&row[k], th, w, y + k, x0, width);
 		for (int c = cl; c <= ch; c++)
-			ql_put(th, w, y + row, x0 + c, 1, QL_R_AXIS, th->g.hline);
-		ql_put(th, w, y + row, x0 + cl, 1, QL_R_AXIS, th->utf8 ? "├" : "|");
-		ql_put(th, w, y + row, x0 + ch, 1, QL_R_AXIS, th->utf8 ? "┤" : "|");
+			ql_put(th, w, y + k, x0 + c, 1, QL_R_AXIS, th->g.hline);
+		lane_mark(&row[k], cl, QL_R_AXIS, th->utf8 ? "├" : "|");
+		lane_mark(&row[k], ch, QL_R_AXIS, th->utf8 ? "┤" : "|");
 	}
-	char a[48], b[48], t[64];
-	snprintf(t, sizeof t, "%s", num(lo, a, sizeof a));
-	label_left(th, w, y, x0, width, cl, t);
-	snprintf(t, sizeof t, "%s", num(hi, b, sizeof b));
-	label_right(th, w, y, x0, width, ch, t);
+	/* the marks first, then the ends' labels, then the zero point's */
 	int z = ql_plot_col(0.0, vlo, vhi, width);
 	if (z > cl && z < ch)
-		ql_put(th, w, y, x0 + z, 1, QL_R_LABEL, th->utf8 ? "┼" : "0");
-	bool affine = ql_qdtype_of(r->scheme.dtype)->kind == QL_QK_INT;
+		lane_mark(&row[0], z, QL_R_LABEL, th->utf8 ? "┼" : "0");
+	bool affine = ql_qdtype_of(r->scheme.dtype)->kind == QL_QK_INT && r->qmax > r->qmin;
 	int32_t zp = r->zero_points ? r->zero_points[u] : (r->qmin + r->qmax) / 2;
-	if (affine && r->qmax > r->qmin) {
+	if (affine) {
 		int cz = cl + (int)lround((double)(zp - r->qmin) / (r->qmax - r->qmin) * (ch - cl));
 		if (cz > cl && cz < ch)
-			ql_put(th, w, y + 1, x0 + cz, 1, QL_R_LABEL, th->utf8 ? "┼" : "z");
-		snprintf(t, sizeof t, "%d", (int)r->qmin);
-	} else {
-		snprintf(t, sizeof t, "code %d", (int)r->qmin);
+			lane_mark(&row[1], cz, QL_R_LABEL, th->utf8 ? "┼" : "z");
 	}
-	label_left(th, w, y + 1, x0, width, cl, t);
-	snprintf(t, sizeof t, "%d", (int)r->qmax);
-	label_right(th, w, y + 1, x0, width, ch, t);
+	char a[48], t[64];
+	label_left(&row[0], cl, num(lo, a, sizeof a));
+	label_right(&row[0], ch, num(hi, a, sizeof a));
 	if (affine)
+		snprintf(t, sizeof t, "%d", (int)r->qmin);
+	else
+		snprintf(t, sizeof t, "code %d", (int)r->qmin);
+	label_left(&row[1], cl, t);
+	snprintf(t, sizeof t, "%d", (int)r->qmax);
+	label_right(&row[1], ch, t);
+	if (ql_qdtype_of(r->scheme.dtype)->kind == QL_QK_INT)
 		snprintf(t, sizeof t, " zero point %d ", (int)zp);
 	else
 		snprintf(t, sizeof t, " levels uneven: see the ticks ");
 	int mid = (cl + ch) / 2 + 2;
 	if (mid + ql_text_width(th, t) < ch - 4)
-		ql_put(th, w, y + 1, x0 + mid, -1, QL_R_DIM, t);
+		lane_put(&row[1], mid, 0, QL_R_DIM, t);
 }
 
 static void draw_errors(const ql_theme *th, WINDOW *w, int y, int x0, int width, int rows,
@@ -301,19 +350,28 @@ static void draw_errors(const ql_theme *th, WINDOW *w, int y, int x0, int width,
 		}
 	}
 	ql_plot_bars(th, w, y, x0, rows, a, b, width, st->logc, QL_R_GOOD, QL_R_WARN);
-	char l[48], r[48], legend[128];
-	int yy = y + rows;
-	ql_put(th, w, yy, x0, -1, QL_R_DIM, num(lo, l, sizeof l));
+	char l[48], r[48], legend[160];
+	lane ln;
+	lane_init(&ln, th, w, y + rows, x0, width);
+	lane_put(&ln, 0, 0, QL_R_DIM, num(lo, l, sizeof l));
 	num(hi, r, sizeof r);
-	ql_put(th, w, yy, x0 + width - ql_text_width(th, r), -1, QL_R_DIM, r);
+	lane_put(&ln, width - ql_text_width(th, r), 1, QL_R_DIM, r);
+	/* the legend centred under 0, moved in to keep two columns from the
+	 * ends' labels; when it does not fit whole, without its first words,
+	 * then without the log note, then without both */
 	int z = ql_plot_col(0.0, lo, hi, width);
-	snprintf(legend, sizeof legend, "error = x%s - x   %s rounding  %s clipping%s",
-		 th->utf8 ? "\u0302" : "hat", th->utf8 ? "█" : "#", th->utf8 ? "▒" : "x",
-		 st->logc ? "  (log counts)" : "");
-	int lx = z - ql_text_width(th, legend) / 2;
-	if (lx < (int)strlen(l) + 2)
-		lx = (int)strlen(l) + 2;
-	ql_put(th, w, yy, x0 + lx, width - lx - (int)strlen(r) - 1, QL_R_LABEL, legend);
+	for (int v = 0; v < 4; v++) {
+		snprintf(legend, sizeof legend, "%s%s rounding  %s clipping%s",
+			 v % 2 ? "" : th->utf8 ? "error = x\u0302 - x   " : "error = xhat - x   ",
+			 th->utf8 ? "█" : "#", th->utf8 ? "▒" : "x", st->logc && v < 2 ? "  (log counts)" : "");
+		int tw = ql_text_width(th, legend);
+		int first = ql_text_width(th, l) + 2, last = width - ql_text_width(th, r) - 2 - tw;
+		int lx = z - tw / 2;
+		lx = lx > last ? last : lx;
+		lx = lx < first ? first : lx;
+		if (lane_put(&ln, lx, 2, QL_R_LABEL, legend))
+			break;
+	}
 }
 
 /* The readout, item after item, wrapped at the window's edge. */
