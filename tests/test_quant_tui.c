@@ -858,7 +858,8 @@ static void test_labels_apart(void **state)
 		assert_int_equal(sscanf(strstr(row(t, yc), "clip [") + 6, "%31[^,], %31[^]]", lo, hi), 2);
 		int y = find_row(t, "├");
 		assert_true(y > 0);
-		const char *const ends[] = {lo, hi, NULL}, *const codes[] = {"-7", "7", "zero", "point", "0", NULL};
+		const char *const ends[] = {lo, hi, NULL};
+		const char *const codes[] = {"-7", "7", "zero", "point", "0", NULL};
 		expect_words(t, y, ends);
 		expect_words(t, y + 1, codes);
 		expect_text(t, logc ? "error = x̂ - x   █ rounding  ▒ clipping  (log counts)"
@@ -872,6 +873,66 @@ static void test_labels_apart(void **state)
 	int y = find_row(t, "┴") + 2;
 	assert_non_null(strstr(row(t, y), "▲"));
 	expect_words(t, y, values);
+	ql_tui_close(t);
+}
+
+/* The cursor's readout "▲ X → code C → X̂" at the top right, from the ▲ on;
+ * and the column of the ▲ under the grid (-1: none). */
+static void cursor_read(ql_tui *t, char *buf, size_t n, int *col)
+{
+	const char *r = strstr(row(t, 1), "▲ ");
+	if (!r) {
+		dump(t);
+		fail_msg("no cursor readout");
+	}
+	snprintf(buf, n, "%s", r);
+	int y = find_row(t, "┴") + 2;
+	char labels[4096];
+	snprintf(labels, sizeof labels, "%s", row(t, y));
+	const char *a = strstr(labels, "▲");
+	*col = -1;
+	if (a) { /* the column: the glyphs before it */
+		*col = 0;
+		for (const char *p = labels; p < a; p++)
+			*col += (*p & 0xC0) != 0x80;
+	}
+}
+
+/* The cursor is a value: a resize (200x60 -> 80x24 -> 200x60) keeps it on
+ * -7.063 of synth_outliers (it became 72.66 at the right edge, over the
+ * axis's label), each width showing it at that value's column; z zooms at
+ * it and keeps it. */
+static void test_cursor_kept(void **state)
+{
+	(void)state;
+	ql_tui *t = open_q(60, 200, "assets/samples/synth_outliers.npy");
+	for (int i = 0; i < 10; i++)
+		key(t, KEY_LEFT);
+	char first[256], now[256];
+	int c0, c;
+	cursor_read(t, first, sizeof first, &c0);
+	assert_true(c0 > 0);
+	const int sizes[][2] = {{24, 80}, {30, 100}, {60, 200}};
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		ql_tui_resize(t, sizes[k][0], sizes[k][1]);
+		cursor_read(t, now, sizeof now, &c);
+		if (strcmp(now, first)) {
+			dump(t);
+			fail_msg("%dx%d: '%s', was '%s'", sizes[k][1], sizes[k][0], now, first);
+		}
+		/* -7.063 of -73.6 .. 73.6: 45% of the plot's width, from column 1 */
+		double x = strtod(first + strlen("▲ "), NULL);
+		int want = 1 + (int)((x + 73.6) / (2 * 73.6) * (sizes[k][1] - 2));
+		if (c < want - 1 || c > want + 1) {
+			dump(t);
+			fail_msg("%dx%d: the ▲ at column %d, not %d", sizes[k][1], sizes[k][0], c, want);
+		}
+	}
+	assert_int_equal(c, c0);
+	key(t, 'z');
+	cursor_read(t, now, sizeof now, &c);
+	assert_string_equal(now, first);
+	assert_true(abs(c - 100) <= 1); /* the middle: zoomed at the cursor */
 	ql_tui_close(t);
 }
 
@@ -950,6 +1011,7 @@ int main(void)
 		cmocka_unit_test(test_value_histogram_ends),
 		cmocka_unit_test(test_errors_all_zero),
 		cmocka_unit_test(test_labels_apart),
+		cmocka_unit_test(test_cursor_kept),
 		cmocka_unit_test(test_table_block_formats),
 		cmocka_unit_test(test_embedded),
 	};

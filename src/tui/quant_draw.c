@@ -466,13 +466,12 @@ static int draw_readout(const ql_theme *th, WINDOW *w, int y, int cols, int rows
 }
 
 /* x -> code -> x̂ of the value under the cursor, at the right of row 0. */
-static void draw_cursor(const ql_theme *th, WINDOW *w, int cols, const quant_state *st, double vlo,
-			double vhi)
+static void draw_cursor(const ql_theme *th, WINDOW *w, int cols, const quant_state *st)
 {
 	const qx_result *res = st->res;
 	if (st->cursor < 0 || st->width <= 0)
 		return;
-	float x = (float)(vlo + (st->cursor + 0.5) * (vhi - vlo) / st->width), xh;
+	float x = (float)st->cursor_x, xh;
 	int32_t code;
 	char s[128], a[32], b[32];
 	if (ql_qview_point(&res->r, res->unit, x, &code, &xh))
@@ -539,10 +538,16 @@ void ql_quant_draw(ql_app *app, void *vst, WINDOW *w)
 	st->width = width;
 	double vlo, vhi;
 	view(st, &vlo, &vhi);
-	if (st->cursor < 0)
-		st->cursor = ql_plot_col(0.0, vlo, vhi, width);
-	if (st->cursor >= width)
-		st->cursor = width - 1;
+	st->view_lo = vlo;
+	st->view_hi = vhi;
+	/* the cursor's value at its column in this width and view; placed at
+	 * 0 at first, at the nearest end when the view has left it */
+	int c = ql_plot_col(st->cursor < 0 ? 0.0 : st->cursor_x, vlo, vhi, width);
+	if (st->cursor < 0 || c < 0 || c >= width) {
+		c = c < 0 ? 0 : c >= width ? width - 1 : c;
+		st->cursor_x = vlo + (c + 0.5) * (vhi - vlo) / width;
+	}
+	st->cursor = c;
 
 	/* the readout's rows: as many as its items take with the "was" figures
 	 * (so that the first key does not move the pictures): 5 at 80
@@ -587,7 +592,7 @@ void ql_quant_draw(ql_app *app, void *vst, WINDOW *w)
 	draw_errors(th, w, y, x0, width, eh, st);
 	y += eh + 1;
 	draw_readout(th, w, y, cols, rrows, false, st);
-	draw_cursor(th, w, cols, st, vlo, vhi);
+	draw_cursor(th, w, cols, st);
 	draw_busy(th, w, cols, st); /* over the older result's picture */
 	draw_note(th, w, cols, st);
 }

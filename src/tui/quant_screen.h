@@ -33,7 +33,12 @@ typedef struct quant_state {
 	double submitted_ms; /* when the newest job went (CLOCK_MONOTONIC) */
 	double note_ms;      /* when the progress note was last redrawn */
 	double zoom, centre;
-	int cursor, width; /* the cursor's column; plot width at the last draw */
+	/* The cursor is a value, kept across resizes, zoom and new results;
+	 * its column, the plot's width and its ends are those of the last
+	 * draw (cursor -1: not placed yet, then it goes to 0's column). */
+	double cursor_x;
+	int cursor, width;
+	double view_lo, view_hi;
 } quant_state;
 
 /* Draws the explorer into w (quant_draw.c). */

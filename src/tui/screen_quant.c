@@ -437,6 +437,17 @@ static void open_done(ql_app *app, void *data, const char *line)
 	ql_free_words(argc, argv);
 }
 
+/* The cursor to column c of the picture last drawn: the value at that
+ * column's middle. */
+static void cursor_to(quant_state *st, int c)
+{
+	if (st->width <= 0)
+		return;
+	c = c < 0 ? 0 : c >= st->width ? st->width - 1 : c;
+	st->cursor = c;
+	st->cursor_x = st->view_lo + (c + 0.5) * (st->view_hi - st->view_lo) / st->width;
+}
+
 static bool quant_action(ql_app *app, void *vst, ql_action a)
 {
 	quant_state *st = vst;
@@ -520,10 +531,9 @@ static bool quant_action(ql_app *app, void *vst, ql_action a)
 		if (!st->res)
 			return true;
 		double span = (st->res->hi - st->res->lo) / st->zoom;
-		double vlo = st->centre - span / 2;
 		if (a == QL_ACT_ZOOM_IN && st->zoom < 256) {
-			if (st->cursor >= 0 && st->width > 0)
-				st->centre = vlo + (st->cursor + 0.5) * span / st->width;
+			if (st->cursor >= 0)
+				st->centre = st->cursor_x;
 			st->zoom *= 2;
 		} else if (a == QL_ACT_ZOOM_OUT) {
 			st->zoom = st->zoom > 1 ? st->zoom / 2 : 1;
@@ -532,10 +542,10 @@ static bool quant_action(ql_app *app, void *vst, ql_action a)
 		}
 		break;
 	}
-	case QL_ACT_LEFT: st->cursor = st->cursor > 0 ? st->cursor - 1 : 0; break;
-	case QL_ACT_RIGHT: st->cursor++; break;
-	case QL_ACT_FIRST: st->cursor = 0; break;
-	case QL_ACT_LAST: st->cursor = st->width - 1; break;
+	case QL_ACT_LEFT: cursor_to(st, st->cursor - 1); break;
+	case QL_ACT_RIGHT: cursor_to(st, st->cursor + 1); break;
+	case QL_ACT_FIRST: cursor_to(st, 0); break;
+	case QL_ACT_LAST: cursor_to(st, st->width - 1); break;
 	default: return false;
 	}
 	return true;
@@ -568,7 +578,7 @@ static bool quant_click(ql_app *app, void *vst, int y, int x)
 	st->note[0] = '\0';
 	if (x < 1 || x > st->width)
 		return false;
-	st->cursor = x - 1;
+	cursor_to(st, x - 1);
 	return true;
 }
 
