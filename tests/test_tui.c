@@ -742,6 +742,89 @@ static void test_ctrl_c_and_bad_start(void **state)
 	assert_non_null(strstr(err.msg, "nosuch"));
 }
 
+static void seq(ql_tui *t, const char *bytes)
+{
+	assert_int_equal(ql_tui_feed_sequence(t, bytes), 0);
+}
+
+/* The step a lesson shows: "step N/M" on row 1. */
+static int lesson_step(ql_tui *t)
+{
+	const char *p = strstr(row(t, 1), "step ");
+	if (!p) {
+		dump(t);
+		fail_msg("no step on row 1");
+	}
+	return atoi(p + 5);
+}
+
+/* Keys whose escape sequences the terminal type does not describe (vt100
+ * has no PgUp, Home or End; tmux sends ESC [ 1 ~ for Home whatever TERM
+ * says): they are those keys, an unknown sequence is nothing, and only a
+ * lone Esc is Esc. They were all Esc: PgUp in a lesson went back to home,
+ * End on home quit. */
+static void test_escape_sequences(void **state)
+{
+	(void)state;
+	/* (not linux: its terminfo has no size, which the virtual terminal
+	 * needs; tui_smoke.sh runs it) */
+	static const char *const terms[] = {"vt100", "vt220", "screen", "rxvt", "xterm-256color"};
+	static const char *const homes[] = {"\033[H", "\033[1~", "\033OH", "\033[7~"};
+	static const char *const ends[] = {"\033[F", "\033[4~", "\033OF", "\033[8~"};
+	for (size_t i = 0; i < sizeof terms / sizeof terms[0]; i++) {
+		ql_error err = {{0}};
+		ql_tui *t = ql_tui_open_virtual(terms[i], H, W, NULL, NULL, &err);
+		if (!t) {
+			if (i > 0 && i < 4) { /* vt100 and xterm-256color must be there */
+				print_message("%s: skipped (%s)\n", terms[i], err.msg);
+				continue;
+			}
+			fail_msg("%s: %s", terms[i], err.msg);
+		}
+		int first = find_row(t, 0, "0  Why quantize");
+		int last = find_row(t, 0, "Open a file");
+		for (size_t k = 0; k < sizeof homes / sizeof homes[0]; k++) {
+			seq(t, ends[k]);
+			expect_row(t, 0, "Home");
+			if (!strstr(row(t, last), "▸")) {
+				dump(t);
+				fail_msg("%s: End as %s did not reach the last entry", terms[i], ends[k] + 1);
+			}
+			seq(t, homes[k]);
+			if (!strstr(row(t, first), "▸")) {
+				dump(t);
+				fail_msg("%s: Home as %s did not reach the first entry", terms[i], homes[k] + 1);
+			}
+		}
+		key(t, '\r');
+		expect_row(t, 0, "Lesson");
+		int step = lesson_step(t);
+		seq(t, "\033[6~");
+		assert_int_equal(lesson_step(t), step + 1);
+		seq(t, "\033[5~");
+		assert_int_equal(lesson_step(t), step);
+		expect_row(t, 0, "Lesson");
+		/* Shift-F5, a mouse report (SGR, X10), Ctrl-Up, a DA reply:
+		 * nothing; keys around them still count */
+		seq(t, "\033[15;2~\033[<0;10;5M\033[M !!\033[?62;22c\033[6~");
+		expect_row(t, 0, "Lesson");
+		assert_int_equal(lesson_step(t), step + 1);
+		/* an Esc and a key sent together are Esc (back) and the key */
+		seq(t, "\033?");
+		expect_row(t, 0, "Help");
+		key(t, 'q');
+		assert_null(strstr(row(t, 0), "Lesson"));
+		/* ESC [ and no more: an Esc, and '[' (nothing here) */
+		key(t, '\r');
+		expect_row(t, 0, "Lesson");
+		seq(t, "\033[");
+		expect_row(t, 0, "Home");
+		assert_null(strstr(row(t, 0), "Lesson"));
+		assert_int_equal(ql_tui_feed_key(t, 27), 1);
+		ql_tui_close(t);
+	}
+}
+
 /* A command asks for a screen through its context's hook: at the prompt
  * the hook opens it on top; without a hook the command says there is no
  * explorer; with one, the hook gets the screen's name and arguments. */
@@ -857,6 +940,7 @@ int main(void)
 		cmocka_unit_test(test_monochrome),
 		cmocka_unit_test(test_ascii_locale),
 		cmocka_unit_test(test_ctrl_c_and_bad_start),
+		cmocka_unit_test(test_escape_sequences),
 		cmocka_unit_test(test_screen_hook),
 		cmocka_unit_test(test_speed),
 	};

@@ -2,9 +2,10 @@
 # tui_smoke.sh — the real qlens binary in a real terminal (tmux), briefly.
 #
 # The screens are tested in-process by test_tui.c; this only checks what
-# needs a terminal: the program starts full-screen, answers keys, follows a
-# resize, leaves on q, SIGTERM and Ctrl-C with the terminal given back
-# (alternate screen off, mouse reporting off) and the right exit status.
+# needs a terminal: the program starts full-screen, answers keys (also the
+# escape sequences TERM does not describe), follows a resize, leaves on q,
+# SIGTERM and Ctrl-C with the terminal given back (alternate screen off,
+# mouse reporting off) and the right exit status.
 # It runs on a private tmux server and skips (exit 0) when tmux is missing.
 set -u
 
@@ -26,14 +27,15 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# Runs qlens ARGS in a new 80x24 session; its exit status lands in $TMP/rc.
+# Runs qlens ARGS in a new 80x24 session (TERM=$SMOKE_TERM, default
+# xterm-256color); its exit status lands in $TMP/rc.
 start() {
 	rm -f "$TMP/rc"
 	$T kill-server >/dev/null 2>&1
 	n=$((n + 1))
 	T="tmux -L qlens-smoke-$$-$n -f /dev/null"
 	$T new-session -d -s q -x 80 -y 24 \
-		"cd $(pwd) && env TERM=xterm-256color LANG=${SMOKE_LANG:-C.UTF-8} XDG_STATE_HOME=$TMP INPUTRC=/dev/null \
+		"cd $(pwd) && env TERM=${SMOKE_TERM:-xterm-256color} LANG=${SMOKE_LANG:-C.UTF-8} XDG_STATE_HOME=$TMP INPUTRC=/dev/null \
 		 $BIN $*; echo \$? > $TMP/rc; sleep 60" || return 1
 	$T set-option -t q remain-on-exit on >/dev/null 2>&1
 }
@@ -130,6 +132,45 @@ pid=$($T display-message -p -t q '#{pane_pid}')
 kill -TERM $(pgrep -P "$pid") 2>/dev/null
 wait_rc 143
 check_restored "SIGTERM"
+
+# Keys the terminal type has no sequence for: tmux sends xterm's (ESC [ 5 ~
+# for PgUp, ESC [ 1 ~ / ESC [ 4 ~ for Home / End) whatever TERM says, and
+# vt100 describes none of them, vt220 calls two of them Find and Select,
+# xterm's own Home and End are ESC O H / ESC O F. They page and jump (a
+# presentation clicker sends PgUp/PgDn), unknown ones (F5 on vt100,
+# Shift-F5, Ctrl-Up) do nothing, and only Esc goes back. They were Esc:
+# PgUp left a lesson, End quit from home.
+for term in vt100 vt220 xterm-256color; do
+	rm -rf "$TMP/qlens/lessons"
+	SMOKE_TERM=$term start lesson 2
+	wait_for "step 1/9" || continue
+	$T send-keys -t q NPage
+	wait_for "step 2/9"
+	$T send-keys -t q PPage
+	wait_for "step 1/9"
+	$T send-keys -t q End
+	wait_for "step 9/9"
+	$T send-keys -t q F5 S-F5 C-Up PPage
+	wait_for "step 8/9"
+	$T send-keys -t q Home
+	wait_for "go to step:"
+	$T send-keys -t q 5 Home 0 Enter
+	wait_for "step 5/9"
+	$T send-keys -t q Escape
+	wait_rc 0
+	# home: End reaches the last entry, Home the first; PgUp in a lesson
+	# stays there
+	SMOKE_TERM=$term start
+	wait_for "Bit explorer"
+	$T send-keys -t q End
+	wait_for "▸ Open a file"
+	$T send-keys -t q Home
+	wait_for "▸ 0  Why quantize"
+	$T send-keys -t q Enter PPage NPage
+	wait_for "step 2/8"
+	$T send-keys -t q Escape Escape
+	wait_rc 0
+done
 
 # Ctrl-C quits at once; under LANG=C everything is ASCII.
 SMOKE_LANG=C start

@@ -57,6 +57,10 @@ int ql_tui_feed_key(ql_tui *t, int key);
 /* Feeds every byte of a string, one key at a time. */
 int ql_tui_feed_keys(ql_tui *t, const char *keys);
 
+/* Feeds every byte of a string at once, as a terminal sends a key's escape
+ * sequence ("\033[6~" for PgDn): all are waiting when the first is read. */
+int ql_tui_feed_sequence(ql_tui *t, const char *bytes);
+
 /* Feeds a left click at screen position (y, x). */
 int ql_tui_feed_click(ql_tui *t, int y, int x);
 

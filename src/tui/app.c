@@ -444,9 +444,37 @@ static WINDOW *input_window(ql_app *app)
 	return !app->too_small && app->status ? app->status : stdscr;
 }
 
+/* After an Esc: the rest of an escape sequence that curses did not decode
+ * (its terminal type does not describe the key: vt100 has no PgUp, and
+ * tmux sends ESC [ 1 ~ for Home whatever TERM says), as its key, or ERR
+ * for one that is no key here (dropped); else 27, a lone Esc, with the
+ * keys read after it given back. curses has already waited ESCDELAY for
+ * the bytes after the Esc if the terminal type has a key beginning with
+ * one; each further byte gets as long (none on the virtual terminal). */
+static int escape_key(ql_app *app, WINDOW *w)
+{
+	int seq[QL_KEY_SEQ_MAX], n = 0, key = ERR, used;
+	int delay = wgetdelay(w);
+	wtimeout(w, app->vin ? 0 : get_escdelay());
+	while ((used = ql_key_sequence(seq, n, &key)) < 0) {
+		int k = wgetch(w);
+		if (k == ERR)
+			break; /* cut off: a lone Esc and keys */
+		seq[n++] = k;
+	}
+	wtimeout(w, delay);
+	if (used > 0)
+		return key;
+	for (int i = n; i-- > 0;)
+		ungetch(seq[i]);
+	return 27;
+}
+
 /* One key. Esc is always Esc (back, or cancel the prompt): a terminal's
  * Alt-x arrives as Esc x too, and telling the two apart by timing breaks on
- * pasted or scripted input, so there are no Alt bindings. */
+ * pasted or scripted input, so there are no Alt bindings. Only an Esc that
+ * starts an escape sequence (ESC [ or ESC O, then the sequence's bytes
+ * without a pause) is a key of its own, or nothing. */
 int ql_app_read_key(ql_app *app)
 {
 	if (ql_burst_pending(&app->burst)) {
@@ -458,7 +486,24 @@ int ql_app_read_key(ql_app *app)
 	ql_screen_slot *s = top(app);
 	if (!app->vin)
 		wtimeout(w, s && s->ops->tick ? TICK_MS : KEY_TIMEOUT_MS);
-	return wgetch(w);
+	for (;;) {
+		int k = wgetch(w);
+		/* vt220's and rxvt's terminfo call ESC [ 1 ~ and ESC [ 4 ~ Find
+		 * and Select, the keys where a PC keyboard has Home and End (and
+		 * what xterm-style terminals, tmux among them, send for those) */
+		if (k == KEY_FIND)
+			return KEY_HOME;
+		if (k == KEY_SELECT)
+			return KEY_END;
+		if (k != 27)
+			return k;
+		k = escape_key(app, w);
+		if (k != ERR)
+			return k;
+		/* A sequence dropped: the frame that a key before it skipped
+		 * (key_waiting saw this one coming) is drawn now. */
+		ql_app_draw_frame(app);
+	}
 }
 
 bool ql_app_tick(ql_app *app)

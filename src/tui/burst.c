@@ -7,8 +7,8 @@
  * the prompt, and takes every other byte back through read_key() as a key:
  * Enter, Tab, Backspace, a lone Esc, and the cursor keys' escape sequences
  * (CSI/SS3: arrows, Home, End, Delete, Insert, PageUp/Down), decoded here
- * because curses would not decode bytes it did not read itself. An
- * unknown sequence is dropped whole.
+ * by ql_key_sequence (keys.c) because curses would not decode bytes it did
+ * not read itself. An unknown sequence is dropped whole.
  */
 #include "tui_impl.h"
 
@@ -62,28 +62,6 @@ static int at(ql_burst *b, int fd, int k)
 	return b->pos + k < b->len ? b->buf[b->pos + k] : -1;
 }
 
-static int csi_key(int param, int final)
-{
-	switch (final) {
-	case 'A': return KEY_UP;
-	case 'B': return KEY_DOWN;
-	case 'C': return KEY_RIGHT;
-	case 'D': return KEY_LEFT;
-	case 'H': return KEY_HOME;
-	case 'F': return KEY_END;
-	case '~':
-		switch (param) {
-		case 1: case 7: return KEY_HOME;
-		case 4: case 8: return KEY_END;
-		case 2: return KEY_IC;
-		case 3: return KEY_DC;
-		case 5: return KEY_PPAGE;
-		case 6: return KEY_NPAGE;
-		}
-	}
-	return -1;
-}
-
 int ql_burst_key(ql_burst *b, int fd)
 {
 	while (b->pos < b->len) {
@@ -92,26 +70,18 @@ int ql_burst_key(ql_burst *b, int fd)
 			b->pos++;
 			return c;
 		}
-		int next = at(b, fd, 1);
-		if (next != '[' && next != 'O') {
-			b->pos++;
-			return 27; /* a lone Esc */
-		}
-		/* ESC [ params final, or ESC O final */
-		int k = 2, param = 0, ch;
-		while ((ch = at(b, fd, k)) >= 0 && next == '[' && ((ch >= '0' && ch <= '9') || ch == ';')) {
-			param = ch == ';' ? 0 : param * 10 + (ch - '0');
-			k++;
-		}
-		if (ch < 0) { /* cut off: take it as Esc */
+		/* ESC [ params final, ESC O final ... (ql_key_sequence) */
+		int seq[QL_KEY_SEQ_MAX], n = 0, key, used, ch;
+		while ((used = ql_key_sequence(seq, n, &key)) < 0 && (ch = at(b, fd, n + 1)) >= 0)
+			seq[n++] = ch;
+		if (used <= 0) { /* a lone Esc, or a sequence cut off: Esc */
 			b->pos++;
 			return 27;
 		}
-		b->pos += k + 1;
-		int key = csi_key(param, ch);
-		if (key >= 0)
+		b->pos += 1 + used;
+		if (key != ERR)
 			return key;
-		/* an unknown sequence (a mouse report, F-keys): dropped */
+		/* an unknown sequence (a mouse report, Shift-F5): dropped */
 	}
 	return ERR;
 }

@@ -189,6 +189,18 @@ ql_action ql_action_for_key(unsigned scope, int key);
 /* A key's name for people: "q", "Esc", "Space", "Enter", "PgDn", "Ctrl-C". */
 const char *ql_key_label(int key, bool utf8, char *buf, size_t n);
 
+/* The longest escape sequence read as one (longer ones are dropped). */
+#define QL_KEY_SEQ_MAX 32
+
+/* Decodes the bytes that followed an Esc, seq[0..n) (keys as wgetch gives
+ * them), as a CSI or SS3 escape sequence: xterm's, rxvt's, the Linux
+ * console's, whatever the terminal type says. Returns -1 if more bytes are
+ * needed; 0 if they do not start one (the Esc was a lone Esc, and seq[0]
+ * is a key of its own); else how many of them the sequence takes, with
+ * *key its key (KEY_NPAGE...), or ERR for a sequence that is no key here
+ * (a mouse report, Shift-F5): dropped, not an Esc and some letters. */
+int ql_key_sequence(const int *seq, int n, int *key);
+
 /* ---- theme (theme.c) ----------------------------------------------------- */
 
 typedef enum ql_role {

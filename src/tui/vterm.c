@@ -102,6 +102,15 @@ int ql_tui_feed_keys(ql_tui *t, const char *keys)
 	return t->app.quit ? 1 : 0;
 }
 
+int ql_tui_feed_sequence(ql_tui *t, const char *bytes)
+{
+	if (t->app.quit)
+		return 1;
+	for (size_t i = strlen(bytes); i-- > 0;)
+		ungetch((unsigned char)bytes[i]);
+	return drain(t);
+}
+
 int ql_tui_feed_click(ql_tui *t, int y, int x)
 {
 	MEVENT ev = {.id = 0, .x = x, .y = y, .z = 0, .bstate = BUTTON1_PRESSED};
