@@ -5,7 +5,7 @@
 # needs a terminal: the program starts full-screen, answers keys (also the
 # escape sequences TERM does not describe), follows a resize, leaves on q,
 # SIGTERM and Ctrl-C with the terminal given back (alternate screen off,
-# mouse reporting off) and the right exit status.
+# mouse reporting off) and the right exit status, and refuses TERM=dumb.
 # It runs on a private tmux server and skips (exit 0) when tmux is missing.
 set -u
 
@@ -171,6 +171,11 @@ for term in vt100 vt220 xterm-256color; do
 	$T send-keys -t q Escape Escape
 	wait_rc 0
 done
+
+# TERM=dumb cannot move the cursor: refused, not drawn as lines run together.
+SMOKE_TERM=dumb start
+wait_for "needs a terminal that can move the cursor"
+wait_rc 1
 
 # Ctrl-C quits at once; under LANG=C everything is ASCII.
 SMOKE_LANG=C start

@@ -772,6 +772,17 @@ int ql_tui_main(const char *start_screen, int argc, char **argv)
 		rc = QL_EXIT_FAIL;
 		goto out;
 	}
+	/* A terminal type that cannot move the cursor (TERM=dumb: Emacs'
+	 * shell, some CI logs) would show every frame as lines run together. */
+	const char *cup = tigetstr("cup");
+	if (!cup || cup == (const char *)-1) {
+		const char *term = getenv("TERM");
+		endwin();
+		fprintf(stderr, "qlens: the explorer needs a terminal that can move the cursor, and "
+			"TERM=%s cannot; try `qlens --help` for the commands\n", term ? term : "");
+		rc = QL_EXIT_FAIL;
+		goto out_screen;
+	}
 	ql_tui_signals_install();
 	if (ql_app_start(app, ops, argc, argv, &err)) {
 		ql_app_finish(app);
