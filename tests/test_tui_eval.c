@@ -172,6 +172,66 @@ static void test_chars_and_keys(void **state)
 	ql_tui_close(t);
 }
 
+/* Every '?' on the screen is the help key's ("? help"), none a glyph
+ * ql_put had no ASCII for. */
+static void no_stray_question_marks(void)
+{
+	int q = 0, help = 0;
+	for (const char *p = screen; (p = strchr(p, '?')); p++)
+		q++;
+	for (const char *p = screen; (p = strstr(p, "? help")); p++)
+		help++;
+	if (q != help) {
+		print_message("%s", screen);
+		fail_msg("%d '?' on screen, %d of them '? help'", q, help);
+	}
+}
+
+/* Under LANG=C: the flips say which way in words (✓→✗ and ✗→✓ were
+ * "?->?"), and a hard space in the chars text is '_' ('-', ·'s ASCII,
+ * made "ferris-peasant"; the vocabulary has no '-' and no '_'). */
+static void test_ascii(void **state)
+{
+	(void)state;
+	setlocale(LC_CTYPE, "C");
+	char *args[] = { "digits", "int2/g32" };
+	ql_error err = { "" };
+	ql_tui *t = ql_tui_open_virtual_args("xterm-256color", 30, 100, "eval", 2, args, &err);
+	assert_non_null(t);
+	wait_for(t, "accuracy");
+	ql_div_stats s;
+	figures("digits", "int2/g32", &s);
+	char want[200];
+	snprintf(want, sizeof want, "flips %lld (%.2f%%: %lld now wrong, %lld now right)",
+		 (long long)s.flips, 100 * s.flip_rate, (long long)s.flips_to_wrong,
+		 (long long)s.flips_to_right);
+	if (!strstr(text(t), want)) {
+		print_message("%s", screen);
+		fail_msg("not on screen: '%s'", want);
+	}
+	no_stray_question_marks();
+	ql_tui_feed_key(t, 'm');
+	wait_for(t, "perplexity");
+	no_stray_question_marks();
+	/* the text: from the row under the figures to the legend */
+	const char *from = strstr(screen, "same top"), *to = strstr(screen, "shade = KL");
+	assert_non_null(from);
+	from = strchr(from, '\n');
+	assert_non_null(to);
+	assert_true(from < to);
+	int marks = 0;
+	for (const char *p = from; p < to; p++) {
+		if (*p == '-') {
+			print_message("%s", screen);
+			fail_msg("a '-' in the text");
+		}
+		marks += *p == '_';
+	}
+	assert_true(marks > 0); /* int2/g32 on chars: some spaces above p99 */
+	ql_tui_close(t);
+	setlocale(LC_CTYPE, "C.UTF-8");
+}
+
 static void test_bad_args(void **state)
 {
 	(void)state;
@@ -189,6 +249,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_digits),
 		cmocka_unit_test(test_chars_and_keys),
+		cmocka_unit_test(test_ascii),
 		cmocka_unit_test(test_bad_args),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -406,11 +406,14 @@ static void draw_figures(ql_app *app, eval_state *st, WINDOW *w, int cols)
 			memmove(dot, dot + 7, strlen(dot + 7) + 1);
 		x += ql_put(ql_app_theme(app), w, 1, x, cols - x, QL_R_NORMAL, buf);
 	}
+	/* ✓ and ✗ have no ASCII look-alike: words instead */
+	bool utf8 = ql_app_theme(app)->utf8;
 	if (m->kind == QL_MODEL_CLASSIFIER)
 		put(app, w, 2, 0, cols, QL_R_NORMAL,
-		    "accuracy %.2f%% → %.2f%%   flips %lld (%.2f%%: %lld ✓→✗, %lld ✗→✓)",
+		    "accuracy %.2f%% → %.2f%%   flips %lld (%.2f%%: %lld %s, %lld %s)",
 		    100 * s->acc_base, 100 * s->acc_quant, (long long)s->flips, 100 * s->flip_rate,
-		    (long long)s->flips_to_wrong, (long long)s->flips_to_right);
+		    (long long)s->flips_to_wrong, utf8 ? "✓→✗" : "now wrong",
+		    (long long)s->flips_to_right, utf8 ? "✗→✓" : "now right");
 	else
 		put(app, w, 2, 0, cols, QL_R_NORMAL,
 		    "perplexity %.4f → %.4f (%+.4f)   top-1 changed %lld of %lld (%.1f%%)",
@@ -530,8 +533,11 @@ static void draw_chars(ql_app *app, eval_state *st, WINDOW *w, int y0, int lines
 			for (int64_t k = i; k < end; k++) {
 				char c[2] = { m->test.tokens[k] ? m->vocab_chars[m->test.tokens[k]] : ' ', 0 };
 				ql_role r = kl_role(&st->res.stats, st->res.rows[k].kld);
+				/* a space the model found hard, made visible: · or
+				 * _ (not ·'s ASCII -, which reads as a hyphen:
+				 * "ferris-peasant") */
 				ql_put(th, w, y0 + line - st->top, (int)(k - i), 1, r,
-				       c[0] == ' ' && r == QL_R_WARN ? "·" : c);
+				       c[0] == ' ' && r == QL_R_WARN ? (th->utf8 ? "·" : "_") : c);
 			}
 		i = end;
 		line++;
