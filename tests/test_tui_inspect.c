@@ -427,6 +427,15 @@ static void test_open_screen(void **state)
 	keys(t, "/nonexistent/w.npy\r");
 	expect_text(t, "qlens: /nonexistent/w.npy: No such file or directory");
 	expect_text(t, "Type a path");
+	/* /, ~ and . open the prompt too, as the path's first character (the
+	 * / was lost, and ~ and . did nothing) */
+	keys(t, "/nonexistent/x.npy\r");
+	expect_text(t, "qlens: /nonexistent/x.npy: No such file or directory");
+	keys(t, "./nonexistent/y.npy\r");
+	expect_text(t, "qlens: ./nonexistent/y.npy: No such file or directory");
+	keys(t, "~\r"); /* a folder, the home one: not a tensor file */
+	expect_no_text(t, "qlens: ~");
+	expect_text(t, "Type a path");
 	/* a file that is there but not a tensor file */
 	char bad[600];
 	snprintf(bad, sizeof bad, "%s/../inspect/model.txt", tstats_dir);
@@ -453,6 +462,21 @@ static void test_open_screen(void **state)
 	key(t, 'q');
 	key(t, 'x'); /* forgotten */
 	expect_text(t, "No recent files yet.");
+	/* ~/ is the home folder, as the shell has it */
+	const char *home = getenv("HOME");
+	char *home_was = home ? strdup(home) : NULL;
+	char golden[600];
+	snprintf(golden, sizeof golden, "%s/..", tstats_dir);
+	setenv("HOME", golden, 1);
+	keys(t, "~/inspect/model.safetensors\r");
+	expect_text(t, "19 tensors");
+	key(t, 'q');
+	key(t, 'x');
+	if (home_was)
+		setenv("HOME", home_was, 1);
+	else
+		unsetenv("HOME");
+	free(home_was);
 	ql_tui_close(t);
 	/* and kept in the state folder: opened again, then read back */
 	assert_int_equal(access(recent, F_OK), 0);

@@ -344,6 +344,15 @@ static void finish(ql_prompt *p, ql_app *app, char *line)
 				append_history(1, p->history_path);
 		}
 	}
+	/* ~/models/w.npy as the shell reads it: readline's completion
+	 * expands the ~, but the line keeps it, and open() would not */
+	if (line && line[0] == '~' && p->kind == QL_PROMPT_PATH) {
+		char *full = tilde_expand(line);
+		if (full) {
+			free(line);
+			line = full;
+		}
+	}
 	if (p->done)
 		p->done(app, p->data, line);
 	free(line);

@@ -3,7 +3,8 @@
  * The first entry asks for a path on the bottom line (readline, Tab
  * completes file names); the others are the files opened lately (doc.c
  * keeps them under $XDG_STATE_HOME/qlens/recent), most recent first. Enter
- * opens the tree of the file (screen_file.c). A file that cannot be read
+ * opens the tree of the file (screen_file.c); o, or a path's first
+ * character (/, ~ or .), opens the prompt. A file that cannot be read
  * gets its one-line message on the status line, and nothing else changes.
  * x forgets the recent file under the cursor.
  */
@@ -90,6 +91,11 @@ static bool open_action(ql_app *app, void *vst, ql_action a)
 	case QL_ACT_PATH:
 		ql_prompt_open(ql_app_prompt(app), QL_PROMPT_PATH, "open: ", NULL, path_done, st);
 		return true;
+	case QL_ACT_PATH_START: { /* /, ~ or .: the path's first character */
+		char first[2] = {(char)ql_app_last_key(app), '\0'};
+		ql_prompt_open(ql_app_prompt(app), QL_PROMPT_PATH, "open: ", first, path_done, st);
+		return true;
+	}
 	case QL_ACT_OPEN: case QL_ACT_RIGHT:
 		if (st->sel == 0)
 			ql_prompt_open(ql_app_prompt(app), QL_PROMPT_PATH, "open: ", NULL, path_done, st);

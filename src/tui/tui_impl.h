@@ -130,7 +130,8 @@ enum {
 	X(PAGE_UP, QL_SC_NAV, KEY_PPAGE, 0, 0, NULL, "Page up / step back") \
 	X(FIRST, QL_SC_NAV, KEY_HOME, 'g', 0, NULL, "Go to the first entry") \
 	X(LAST, QL_SC_NAV, KEY_END, 'G', 0, NULL, "Go to the last entry") \
-	X(PATH, QL_SC_OPEN, 'o', '/', 0, "path", "Type a file's path (Tab completes)") \
+	X(PATH, QL_SC_OPEN, 'o', 0, 0, "path", "Type a file's path (Tab completes)") \
+	X(PATH_START, QL_SC_OPEN, '/', '~', '.', NULL, "Type a path that starts with this key: /, ~ or .") \
 	X(FORGET, QL_SC_OPEN, 'x', KEY_DC, 0, NULL, "Remove the file under the cursor from the recent list") \
 	X(SORT, QL_SC_FILE, 's', 0, 0, "sort", "Sort by name (layer 2 before 10) or by size") \
 	X(FILTER, QL_SC_FILE, '/', 0, 0, "filter", "Show only tensors whose name contains the text (as you type; Esc clears)") \
@@ -429,7 +430,8 @@ void ql_plot_strip(const ql_theme *th, WINDOW *w, int y, int x0, int width, cons
 typedef enum ql_prompt_kind {
 	QL_PROMPT_COMMAND, /* ':' — runs a command, kept in the history file */
 	QL_PROMPT_VALUE,   /* a value for a screen; not kept */
-	QL_PROMPT_PATH,    /* a file's path: Tab completes file names; not kept */
+	QL_PROMPT_PATH,    /* a file's path: Tab completes file names, a leading
+			      ~ or ~user is expanded; not kept */
 } ql_prompt_kind;
 
 /* Called with the accepted line, or NULL if the prompt was cancelled. */
