@@ -235,7 +235,7 @@ static void test_blocks_quantized(void **state)
 			n += snprintf(hex + n, sizeof hex - (size_t)n, "%02x%s", blocks[2 * bytes[k] + i],
 				      i == 15 ? "" : i == 7 ? "  " : " ");
 		expect_text(t, hex);
-		expect_text(t, "original code   decoded     error");
+		expect_text(t, "original code   decoded    error");
 		ql_tui_close(t);
 		free(blocks);
 	}
@@ -244,6 +244,113 @@ static void test_blocks_quantized(void **state)
 	ql_error err = {{0}};
 	assert_null(ql_tui_open_virtual_args("xterm-256color", 24, 80, "blocks", 5, args, &err));
 	assert_non_null(strstr(err.msg, "int8 has no blocks"));
+}
+
+/* Every number of the blocks view's values is whole at 80x24: each column
+ * of "index original code decoded error" read back from the screen is the
+ * element's index, its value, its dequantized value (`qlens quantize
+ * --dequant`) and their difference, on a tensor whose values reach
+ * -9.5e-38 (10 characters in %.4g) and whose columns need 5 digits (the
+ * numbers were once drawn one character wider than their column:
+ * "-1.6e-02" read "-1.6e-0", "-9.481e-38" "-9.481e-3"). */
+static void check_value_columns(ql_tui *t, const float *x, const float *deq, int64_t last, const char *what)
+{
+	int hy = find_row(t, 0, " error");
+	assert_true(hy > 0);
+	const char *br = row(t, find_row(t, 0, "block "));
+	long long e0 = -1, e1 = -1, brow = 0;
+	const char *el = strstr(br, "elements ");
+	assert_non_null(el);
+	assert_int_equal(sscanf(el, "elements %lld..%lld", &e0, &e1), 2);
+	bool flat = strstr(br, "flattened") != NULL;
+	if (!flat)
+		assert_int_equal(sscanf(strstr(br, "(row "), "(row %lld", &brow), 1);
+	int seen = 0;
+	for (int y = hy + 1; y < LINES - 1; y++) {
+		char line[4096];
+		snprintf(line, sizeof line, "%s", row(t, y));
+		char *tok[64];
+		int n = 0;
+		for (char *p = strtok(line, " "); p && n < 64; p = strtok(NULL, " "))
+			tok[n++] = p;
+		if (n == 0 || tok[0][0] == '(')
+			break;
+		if (n % 5) {
+			dump(t);
+			fail_msg("%s: row %d is not groups of index, original, code, decoded, error", what, y);
+		}
+		for (int g = 0; g < n; g += 5) {
+			char *end;
+			long long idx = strtoll(tok[g], &end, 10);
+			assert_true(*end == '\0');
+			long long e = flat ? idx : brow * last + idx;
+			if (e < e0 || e > e1) {
+				dump(t);
+				fail_msg("%s: index %s outside the block", what, tok[g]);
+			}
+			double v[3];
+			const int at[3] = {1, 3, 4};
+			for (int k = 0; k < 3; k++) {
+				v[k] = strtod(tok[g + at[k]], &end);
+				if (*end) {
+					dump(t);
+					fail_msg("%s: '%s' is not a whole number", what, tok[g + at[k]]);
+				}
+			}
+			double want[3] = {x[e], deq[e], (double)deq[e] - (double)x[e]};
+			const double tol[3] = {0.051, 0.051, 0.051}; /* 2 digits at least */
+			for (int k = 0; k < 3; k++)
+				if (fabs(v[k] - want[k]) > tol[k] * fabs(want[k])) {
+					dump(t);
+					fail_msg("%s: element %lld shows %s for %.9g", what, e, tok[g + at[k]], want[k]);
+				}
+			seen++;
+		}
+	}
+	if (seen < 16) {
+		dump(t);
+		fail_msg("%s: only %d values read", what, seen);
+	}
+}
+
+static void test_blocks_numbers_whole(void **state)
+{
+	(void)state;
+	enum { ROWS = 2, COLS = 12288 };
+	static float x[ROWS * COLS];
+	for (int i = 0; i < ROWS * COLS; i++) {
+		float v = (float)((i * 7919) % 2001 - 1000) / 1000.0f; /* -1 .. 1 */
+		x[i] = i % 9 == 0 ? -9.481e-38f * (float)(1 + i % 4) : i % 9 == 4 ? -5.651e-21f : i % 9 == 7 ? v * 500 : v;
+	}
+	char path[600];
+	snprintf(path, sizeof path, "%s/wide.safetensors", state_dir);
+	ql_writer *wr = NULL;
+	ql_error err = {{0}};
+	const int64_t shape[2] = {ROWS, COLS};
+	assert_int_equal(ql_writer_open(path, true, &wr, &err), 0);
+	assert_int_equal(ql_writer_add(wr, "wide", QL_DT_F32, shape, 2, x, &err), 0);
+	assert_int_equal(ql_writer_close(wr, &err), 0);
+	static const char *const kinds[] = {"q4_0", "q8_0", "mxfp4", "nf4"};
+	for (int k = 0; k < 4; k++) {
+		char out[700];
+		snprintf(out, sizeof out, "%s/wide_%s.safetensors", state_dir, kinds[k]);
+		char *argv[] = {"quantize", path, "--dtype", (char *)kinds[k], "--dequant", "-o", out, NULL};
+		assert_int_equal(run_cli(7, argv), 0);
+		ql_tensor dd;
+		float *deq = read_tensor(out, "wide.dequant", &dd);
+		assert_int_equal(dd.nelem, ROWS * COLS);
+		char *args[] = {path, "--tensor", "wide", "--scheme", (char *)kinds[k], NULL};
+		ql_tui *t = open_args(24, 80, "blocks", 5, args);
+		wait_ready(t, "Quantizing");
+		char what[64];
+		snprintf(what, sizeof what, "%s block 0", kinds[k]);
+		check_value_columns(t, x, deq, COLS, what);
+		keys(t, "i380\r"); /* columns 5 digits wide (NF4: flat elements) */
+		snprintf(what, sizeof what, "%s block 380", kinds[k]);
+		check_value_columns(t, x, deq, COLS, what);
+		ql_tui_close(t);
+		free(deq);
+	}
 }
 
 /* The comparison screen: each scheme's bits per weight and SQNR as
@@ -375,6 +482,7 @@ int main(void)
 		cmocka_unit_test(test_cells_axes),
 		cmocka_unit_test(test_blocks_stored_gguf),
 		cmocka_unit_test(test_blocks_quantized),
+		cmocka_unit_test(test_blocks_numbers_whole),
 		cmocka_unit_test(test_compare_screen),
 		cmocka_unit_test(test_export),
 	};

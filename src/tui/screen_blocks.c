@@ -310,6 +310,17 @@ static int draw_fields(const ql_theme *th, WINDOW *w, int y, int cols, const uin
 	return y;
 }
 
+/* v in at most width columns (6 or more): %.4g, or fewer digits where the
+ * exponent needs the room ("-9.481e-38" in 9 is "-9.48e-38"); never cut. */
+static void num_fit(char *buf, size_t n, int width, double v)
+{
+	for (int p = 4; p >= 1; p--) {
+		snprintf(buf, n, "%.*g", p, v);
+		if ((int)strlen(buf) <= width)
+			return;
+	}
+}
+
 static void blocks_draw(ql_app *app, void *vst, WINDOW *w)
 {
 	blocks_state *st = vst;
@@ -451,17 +462,41 @@ static void blocks_draw(ql_app *app, void *vst, WINDOW *w)
 			vals[i] = r->dequant[e0 + i];
 	}
 
-	/* the values */
+	/* the values: columns of "index original code decoded error" (or
+	 * "index code decoded" for stored blocks), every field as wide as its
+	 * widest content, so that no number is ever cut: the index as wide as
+	 * the largest one, the codes 4 ("0x0f", "-128"), the errors %.1e (8:
+	 * a float's exponent has two digits), the values 9 ("-9.481e-38" drops
+	 * a digit), or 8 and 7 when that keeps two columns of them */
 	y++;
-	int colw = q ? 39 : 26;
-	int per = (cols - 2) / colw;
-	if (per < 1)
-		per = 1;
-	ql_put(th, w, y++, 2, cols - 3, QL_R_LABEL,
-	       q ? (flatb ? "elem   original code   decoded     error" : "col    original code   decoded     error")
-		 : "col  code      decoded (no original: stored)");
+	int64_t maxi = flatb ? t->nelem - 1 : last - 1;
+	int iw = 4;
+	for (int64_t m = maxi; m >= 10000; m /= 10)
+		iw++;
+	int nw = 9, lw = 0, per = 1;
+	for (int tw = 9; tw >= 6; tw--) {
+		int l = q ? iw + 1 + tw + 1 + 4 + 1 + tw + 1 + 8 : iw + 1 + 4 + 1 + 14;
+		int p = (cols - 2) / (l + 1);
+		if (tw == 9 || p > per) {
+			nw = tw;
+			lw = l;
+			per = p < 1 ? 1 : p;
+		}
+		if (per >= 2 || !q)
+			break;
+	}
+	int colw = lw + 1;
 	bool hex = st->qi && !st->bf && ql_formats[st->qi->elem].kind == QL_KIND_FLOAT;
 	int nrows = (len + per - 1) / per;
+	for (int cc = 0; cc < per && cc * nrows < len; cc++) {
+		if (q)
+			snprintf(line, sizeof line, "%-*s %*s %4s %*s %8s", iw, flatb ? "elem" : "col", nw,
+				 nw >= 8 ? "original" : "orig", "code", nw, nw >= 7 ? "decoded" : "dec", "error");
+		else
+			snprintf(line, sizeof line, "%-*s %4s %14s", iw, "col", "code", "decoded");
+		ql_put(th, w, y, 2 + cc * colw, lw, QL_R_LABEL, line);
+	}
+	y++;
 	int avail = h - y;
 	bool clipped = nrows > avail;
 	if (clipped)
@@ -478,12 +513,18 @@ static void blocks_draw(ql_app *app, void *vst, WINDOW *w)
 			snprintf(code, sizeof code, "%d", st->bf && st->bf->codes_signed ? (int)(int8_t)codes[i]
 					: st->qi && st->qi->is_signed ? (int)(int8_t)codes[i] : (int)codes[i]);
 		double v = st->is_stored ? (double)sd->y[e] : (double)vals[i];
-		if (q)
-			snprintf(line, sizeof line, "%-4lld %9.4g %4s %9.4g %9.1e", (long long)(flatb ? e : e % last),
-				 (double)q->x[e], code, v, v - (double)q->x[e]);
-		else
-			snprintf(line, sizeof line, "%-4lld %4s %14.8g", (long long)(e % last), code, v);
-		ql_put(th, w, y + rr, 2 + cc * colw, colw - 1, QL_R_NORMAL, line);
+		char ix[24];
+		snprintf(ix, sizeof ix, "%lld", (long long)(flatb ? e : e % last));
+		if (q) {
+			char xs[24], vs[24];
+			num_fit(xs, sizeof xs, nw, (double)q->x[e]);
+			num_fit(vs, sizeof vs, nw, v);
+			snprintf(line, sizeof line, "%-*s %*s %4s %*s %8.1e", iw, ix, nw, xs, code, nw, vs,
+				 v - (double)q->x[e]);
+		} else {
+			snprintf(line, sizeof line, "%-*s %4s %14.8g", iw, ix, code, v);
+		}
+		ql_put(th, w, y + rr, 2 + cc * colw, lw, QL_R_NORMAL, line);
 	}
 	if (clipped)
 		ql_put(th, w, h - 1, 2, cols - 3, QL_R_DIM, "(more values than rows: a taller window shows them all)");
