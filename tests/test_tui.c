@@ -141,6 +141,16 @@ static void expect_stored(ql_tui *t, int y, const char *value)
 	fail_msg("row %d lacks '%s'", y, pat);
 }
 
+/* The status line shows s: on its row, or in the row above where a long
+ * message goes on. */
+static void expect_status(ql_tui *t, const char *s)
+{
+	if (!strstr(row(t, H - 1), s) && !strstr(row(t, H - 2), s)) {
+		dump(t);
+		fail_msg("no '%s' on the status line", s);
+	}
+}
+
 static ql_tui *open_at(int lines, int cols, const char *screen, const char *value)
 {
 	ql_error err = {{0}};
@@ -541,8 +551,8 @@ static void test_prompt_error(void **state)
 	snprintf(before, sizeof before, "%s", row(t, format_row(t, "fp16") + 1));
 	key(t, ':');
 	keys(t, "bits abc\r");
-	expect_row(t, H - 1, "qlens bits");
-	expect_row(t, H - 1, "abc");
+	expect_status(t, "qlens bits");
+	expect_status(t, "abc");
 	assert_string_equal(row(t, format_row(t, "fp16") + 1), before);
 	/* the next key clears it */
 	key(t, 'l');
@@ -555,6 +565,26 @@ static void test_prompt_error(void **state)
 	key(t, ':');
 	keys(t, "bits \"1\r");
 	expect_row(t, H - 1, "qlens:");
+	/* a message wider than the status line goes on in the row above it,
+	 * broken at a space: all of it is there to read, until the next key */
+	char above[4096];
+	snprintf(above, sizeof above, "%s", row(t, H - 2));
+	key(t, ':');
+	keys(t, "bits\r");
+	char both[8192];
+	snprintf(both, sizeof both, "%s", row(t, H - 2));
+	size_t n = strlen(both);
+	while (n > 0 && both[n - 1] == ' ')
+		both[--n] = '\0';
+	snprintf(both + n, sizeof both - n, " %s", row(t, H - 1));
+	n = strlen(both);
+	while (n > 0 && both[n - 1] == ' ')
+		both[--n] = '\0';
+	assert_string_equal(both,
+			    "qlens bits: give a VALUE (e.g. 1/3) or --hex CODE --type T (see 'qlens bits --help')");
+	key(t, 'l');
+	assert_string_equal(row(t, H - 2), above);
+	expect_row(t, H - 1, "flip");
 	/* :quit quits */
 	key(t, ':');
 	keys(t, "quit");
@@ -853,7 +883,7 @@ static void test_screen_hook(void **state)
 	/* a bad value opens nothing and says why */
 	key(t, ':');
 	keys(t, "bits zz --tui\r");
-	expect_row(t, H - 1, "zz");
+	expect_status(t, "zz");
 	key(t, 'q');
 	expect_row(t, 0, "Home");
 	expect_no_text(t, "Bit explorer >");

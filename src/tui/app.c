@@ -381,6 +381,36 @@ static void draw_hints(ql_app *app, WINDOW *w)
 	}
 }
 
+/* The message on the status line; one too long for it goes on in the rows
+ * above (drawn over the bottom of `above`, the window under the status
+ * line), broken at spaces, so that all of it can be read until the next
+ * key. Call before `above` is refreshed. */
+static void draw_message(ql_app *app, WINDOW *above)
+{
+	const ql_theme *th = &app->theme;
+	WINDOW *w = app->status;
+	int cols = getmaxx(w);
+	ql_role fill = app->msg_role == QL_R_ERROR ? QL_R_ERROR : QL_R_STATUS;
+	int rows = ql_text_rows(th, app->msg, cols);
+	int extra = rows - 1, first = getbegy(w) - getbegy(above) - extra;
+	if (first < 0) { /* taller than the screen: its end is what is cut */
+		extra += first;
+		first = 0;
+	}
+	const char *p = app->msg;
+	for (int k = 0; k < extra && *p; k++) {
+		const char *next;
+		size_t cut = ql_wrap_cut(th, p, cols, &next);
+		char line[sizeof app->msg];
+		snprintf(line, sizeof line, "%.*s", (int)cut, p);
+		ql_fill_row(th, above, first + k, fill);
+		ql_put(th, above, first + k, 0, cols, app->msg_role, line);
+		p = next;
+	}
+	ql_fill_row(th, w, 0, fill);
+	ql_put_fit(th, w, 0, 0, cols, app->msg_role, p);
+}
+
 void ql_app_draw_frame(ql_app *app)
 {
 	int need_lines, need_cols;
@@ -402,15 +432,16 @@ void ql_app_draw_frame(ql_app *app)
 		 * but a prompt or a message still shows on the last row */
 		werase(app->full);
 		s->ops->draw(app, s->st, app->full);
-		wnoutrefresh(app->full);
 		if (editing || app->msg[0]) {
 			werase(app->status);
 			if (editing)
 				ql_prompt_draw(app->prompt, th, app->status);
 			else
-				ql_put(th, app->status, 0, 0, -1, app->msg_role, app->msg);
-			wnoutrefresh(app->status);
+				draw_message(app, app->full);
 		}
+		wnoutrefresh(app->full);
+		if (editing || app->msg[0])
+			wnoutrefresh(app->status);
 		curs_set(editing ? 1 : 0);
 		doupdate();
 		return;
@@ -420,18 +451,17 @@ void ql_app_draw_frame(ql_app *app)
 	werase(app->body);
 	if (s)
 		s->ops->draw(app, s->st, app->body);
-	wnoutrefresh(app->body);
 
 	WINDOW *w = app->status;
 	werase(w);
 	if (editing) {
 		ql_prompt_draw(app->prompt, th, w);
 	} else if (app->msg[0]) {
-		ql_fill_row(th, w, 0, app->msg_role == QL_R_ERROR ? QL_R_ERROR : QL_R_STATUS);
-		ql_put(th, w, 0, 0, -1, app->msg_role, app->msg);
+		draw_message(app, app->body);
 	} else {
 		draw_hints(app, w);
 	}
+	wnoutrefresh(app->body);
 	wnoutrefresh(w); /* last: the cursor stays where the prompt left it */
 	curs_set(editing ? 1 : 0);
 	doupdate();

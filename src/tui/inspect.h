@@ -169,9 +169,6 @@ int ql_inspect_parse_target(int argc, char **argv, ql_doc **doc, long *index, ql
  * before it replaces a file (export.c). */
 void ql_inspect_export(ql_app *app, ql_doc *doc, long index, const ql_scheme *s);
 
-/* Text over as many rows as it needs, broken at spaces; the rows used. */
-int ql_put_wrapped(const ql_theme *th, WINDOW *w, int y, int x, int width, ql_role r, const char *text);
-
 /* The scheme as `qlens quantize` options (--dtype, --sym/--asym, --axis or
  * --group, --calib, --scale, --zero-point, --scale-dtype), appended to argv
  * at *n; the numbers are written into bufs (export.c). */

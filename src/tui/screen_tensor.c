@@ -90,29 +90,6 @@ static int stats_run(ql_job *j, ql_doc *doc, size_t index, void *payload, ql_err
 	return rc;
 }
 
-int ql_put_wrapped(const ql_theme *th, WINDOW *w, int y, int x, int width, ql_role r, const char *text)
-{
-	const char *p = text;
-	int rows = 0;
-	while (*p && y + rows < getmaxy(w)) {
-		size_t n = strlen(p), cut = n;
-		if ((int)n > width) {
-			cut = (size_t)width;
-			while (cut > 0 && p[cut] != ' ')
-				cut--;
-			if (cut == 0)
-				cut = (size_t)width;
-		}
-		char line[512];
-		snprintf(line, sizeof line, "%.*s", (int)(cut < sizeof line ? cut : sizeof line - 1), p);
-		ql_put(th, w, y + rows++, x, width, r, line);
-		p += cut;
-		while (*p == ' ')
-			p++;
-	}
-	return rows;
-}
-
 void ql_draw_job_progress(const ql_theme *th, WINDOW *w, int y, const char *what, const ql_job *j)
 {
 	int cols = getmaxx(w), p = ql_job_permille(j);

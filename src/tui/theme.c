@@ -221,9 +221,11 @@ int ql_put_fit(const ql_theme *th, WINDOW *w, int y, int x, int maxw, ql_role r,
 		maxw = room;
 	if (ql_text_width(th, s) <= maxw)
 		return ql_put(th, w, y, x, maxw, r, s);
+	int ew = ql_text_width(th, th->g.ellipsis);
+	if (maxw <= ew) /* no room for any text before it */
+		return ql_put(th, w, y, x, maxw, r, s);
 	/* The longest prefix ending before a space that leaves room for the
 	 * ellipsis; a text with no such space is cut where it must be. */
-	int ew = ql_text_width(th, th->g.ellipsis);
 	char buf[1024];
 	size_t cut = 0;
 	for (size_t i = 1; s[i] && i < sizeof buf; i++) {
@@ -237,7 +239,7 @@ int ql_put_fit(const ql_theme *th, WINDOW *w, int y, int x, int maxw, ql_role r,
 	}
 	int n;
 	if (cut) {
-		while (cut > 1 && strchr(",;:", s[cut - 1]))
+		while (cut > 1 && strchr(",;:( ", s[cut - 1]))
 			cut--; /* "quantization:" reads better as "quantization…" */
 		memcpy(buf, s, cut);
 		buf[cut] = 0;
@@ -246,6 +248,75 @@ int ql_put_fit(const ql_theme *th, WINDOW *w, int y, int x, int maxw, ql_role r,
 		n = ql_put(th, w, y, x, maxw - ew, r, s);
 	}
 	return n + ql_put(th, w, y, x + n, ew, r, th->g.ellipsis);
+}
+
+size_t ql_wrap_cut(const ql_theme *th, const char *s, int width, const char **next)
+{
+	size_t len = strlen(s), cut = 0;
+	char buf[1024];
+	if (ql_text_width(th, s) <= width) {
+		cut = len;
+	} else {
+		/* the last space the line reaches */
+		for (size_t i = 1; i < len && i < sizeof buf; i++) {
+			if (s[i] != ' ' || s[i - 1] == ' ')
+				continue;
+			memcpy(buf, s, i);
+			buf[i] = 0;
+			if (ql_text_width(th, buf) > width)
+				break;
+			cut = i;
+		}
+		/* none: a word wider than the line, cut between two characters */
+		for (size_t i = 1; !cut && i <= len && i < sizeof buf; i++) {
+			if (i < len && ((unsigned char)s[i] & 0xC0) == 0x80)
+				continue;
+			memcpy(buf, s, i);
+			buf[i] = 0;
+			if (ql_text_width(th, buf) > width)
+				break;
+			cut = i;
+		}
+		if (!cut) /* not one character fits: take one anyway, so the text advances */
+			for (cut = 1; cut < len && ((unsigned char)s[cut] & 0xC0) == 0x80; cut++)
+				;
+	}
+	if (next) {
+		const char *p = s + cut;
+		while (*p == ' ')
+			p++;
+		*next = p;
+	}
+	return cut;
+}
+
+int ql_text_rows(const ql_theme *th, const char *s, int width)
+{
+	int rows = 0;
+	while (s && *s) {
+		ql_wrap_cut(th, s, width, &s);
+		rows++;
+	}
+	return rows;
+}
+
+int ql_put_wrapped(const ql_theme *th, WINDOW *w, int y, int x, int width, ql_role r, const char *text)
+{
+	const char *p = text;
+	int rows = 0;
+	while (p && *p && y + rows < getmaxy(w)) {
+		const char *next;
+		size_t cut = ql_wrap_cut(th, p, width, &next);
+		if (*next && y + rows == getmaxy(w) - 1) { /* the last row: the rest, fitted */
+			ql_put_fit(th, w, y + rows++, x, width, r, p);
+			break;
+		}
+		char line[1024];
+		snprintf(line, sizeof line, "%.*s", (int)(cut < sizeof line ? cut : sizeof line - 1), p);
+		ql_put(th, w, y + rows++, x, width, r, line);
+		p = next;
+	}
+	return rows;
 }
 
 void ql_fill_row(const ql_theme *th, WINDOW *w, int y, ql_role r)

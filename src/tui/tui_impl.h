@@ -257,6 +257,18 @@ int ql_put_fit(const ql_theme *th, WINDOW *w, int y, int x, int maxw, ql_role r,
 /* Display width of UTF-8 text as ql_put would draw it. */
 int ql_text_width(const ql_theme *th, const char *s);
 
+/* Text over as many rows as it needs, broken at spaces (a word wider than
+ * width is cut between two characters); on the window's last row the rest
+ * is fitted as ql_put_fit does. Returns the rows used. */
+int ql_put_wrapped(const ql_theme *th, WINDOW *w, int y, int x, int width, ql_role r, const char *text);
+
+/* The rows ql_put_wrapped takes for s at width (no window's end). */
+int ql_text_rows(const ql_theme *th, const char *s, int width);
+
+/* The first line of s wrapped at width: its length in bytes; *next (may be
+ * NULL) is where the next line starts, past the spaces at the break. */
+size_t ql_wrap_cut(const ql_theme *th, const char *s, int width, const char **next);
+
 /* Fills row y of w with blanks in role r. */
 void ql_fill_row(const ql_theme *th, WINDOW *w, int y, ql_role r);
 
