@@ -151,6 +151,30 @@ static void expect_status(ql_tui *t, const char *s)
 	}
 }
 
+/* Row y shows text whole, or its beginning to the end of a word and then
+ * the ellipsis ell ("…", "..."), nothing after it: never a cut word. */
+static void expect_fitted(ql_tui *t, int y, const char *text, const char *ell)
+{
+	char head[16];
+	snprintf(head, sizeof head, "%.12s", text);
+	const char *r = row(t, y), *p = strstr(r, head);
+	if (!p) {
+		dump(t);
+		fail_msg("row %d lacks '%s'", y, head);
+	}
+	size_t i = 0;
+	while (text[i] && p[i] == text[i])
+		i++;
+	if (!text[i])
+		return;
+	bool at_word = text[i] == ' ' || (strchr(",;:(", text[i]) && text[i + 1] == ' ');
+	const char *after = p + i + strlen(ell);
+	if (i < 4 || !at_word || strncmp(p + i, ell, strlen(ell)) != 0 || after[strspn(after, " ")]) {
+		dump(t);
+		fail_msg("row %d: '%s' is not cut at a word with '%s'", y, text, ell);
+	}
+}
+
 static ql_tui *open_at(int lines, int cols, const char *screen, const char *value)
 {
 	ql_error err = {{0}};
@@ -687,6 +711,16 @@ static void test_types_screen(void **state)
 	key(t, 'G');
 	expect_text(t, "nvfp4");
 	expect_text(t, "4.5 bits/weight: 64 values in 36 bytes");
+	/* each row: the name, a space, its numbers in the table and its
+	 * summary under the axis, either ending at a word with an ellipsis
+	 * where it is too long for 80 columns (mxfp4_ggml's) */
+	int nv = find_row(t, 1, " nvfp4 "), nv2 = find_row(t, nv + 1, " nvfp4 ");
+	int mx = find_row(t, 1, " mxfp4_ggml "), mx2 = find_row(t, mx + 1, " mxfp4_ggml ");
+	assert_true(nv > 0 && nv2 > nv && mx > 0 && mx2 > mx);
+	expect_fitted(t, mx, "4.25 bits/weight: 32 values in 17 bytes (Enter: its layout)", "…");
+	expect_fitted(t, nv2, "NVIDIA's NVFP4 as ggml stores it: e2m1, ue4m3 scale per 16", "…");
+	expect_fitted(t, mx2, "ggml's MXFP4 (GGUF): OCP's layout, ggml's rounding (qlens's mxfp4 is OCP's)", "…");
+	expect_row(t, mx2, "…");
 	key(t, '\r');
 	expect_text(t, "nvfp4 (NVFP4, GGUF type 40): 64 values in 36 bytes, 4.5 bits per weight");
 	expect_text(t, "ue4m3 x 4");
@@ -755,6 +789,13 @@ static void test_ascii_locale(void **state)
 			}
 	ql_tui_resize(t, 20, 60);
 	expect_text(t, "Terminal too small: 60x20");
+	ql_tui_close(t);
+	/* text too long for its row ends at a word with "..." */
+	t = open_at(H, W, "types", NULL);
+	key(t, 'G');
+	int mx = find_row(t, find_row(t, 1, " mxfp4_ggml ") + 1, " mxfp4_ggml ");
+	expect_fitted(t, mx, "ggml's MXFP4 (GGUF): OCP's layout, ggml's rounding (qlens's mxfp4 is OCP's)", "...");
+	expect_row(t, mx, "...");
 	ql_tui_close(t);
 	setlocale(LC_CTYPE, "C.UTF-8");
 }

@@ -13,8 +13,10 @@
  *
  * After the element formats come the block formats of blockfmt.h's table
  * (q8_0 ... q6_k, iq4_xs, tq1_0, mxfp4_ggml, nvfp4): their rows give the
- * block length, bytes and bits per weight, and Enter shows the block field
- * by field, with one block of a sample drawn as its bytes under each field.
+ * block length, bytes and bits per weight, their rows under the axis their
+ * summary (a format of blocks has no one range), and Enter shows the block
+ * field by field, with one block of a sample drawn as its bytes under each
+ * field. Text too long for the row ends at a word with an ellipsis.
  */
 #include "tui_impl.h"
 
@@ -30,6 +32,7 @@
 #define NAME_X 2
 #define AXIS_X 12
 #define EPS_W 15 /* " eps 9.77e-04" and a margin */
+#define BLOCK_X 13 /* a block format's text: after its name (10 at most: mxfp4_ggml) and a space */
 
 /* Rows: the element formats, then the block formats. */
 static int nrows(void)
@@ -123,12 +126,12 @@ static void draw_block_row(const ql_theme *th, WINDOW *w, int y, int cols,
 			   const ql_block_traits *b, bool sel)
 {
 	char c[160];
-	snprintf(c, sizeof c, "%g bits/weight: %d values in %d bytes  %s", ql_block_bits_per_weight(b),
-		 b->block, b->bytes, b->summary);
+	snprintf(c, sizeof c, "%g bits/weight: %d values in %d bytes (Enter: its layout)",
+		 ql_block_bits_per_weight(b), b->block, b->bytes);
 	if (sel)
 		ql_fill_row(th, w, y, QL_R_SELECTED);
-	ql_put(th, w, y, NAME_X, 10, sel ? QL_R_SELECTED : QL_R_LABEL, b->name);
-	ql_put(th, w, y, 13, cols - 14, sel ? QL_R_SELECTED : QL_R_NORMAL, c);
+	ql_put(th, w, y, NAME_X, BLOCK_X - NAME_X - 1, sel ? QL_R_SELECTED : QL_R_LABEL, b->name);
+	ql_put_fit(th, w, y, BLOCK_X, cols - BLOCK_X - 1, sel ? QL_R_SELECTED : QL_R_NORMAL, c);
 }
 
 static void draw_table_header(const ql_theme *th, WINDOW *w, int y, int cols)
@@ -247,11 +250,10 @@ static void types_draw(ql_app *app, void *vst, WINDOW *w)
 	st->axis_y = y;
 	for (int i = 0; i < shown; i++) {
 		int r = st->top + i;
-		if (row_block(r)) { /* a block format has no single range: its row says so */
-			ql_put(th, w, y, NAME_X, 10, r == st->sel ? QL_R_SELECTED : QL_R_LABEL,
+		if (row_block(r)) { /* a block format has no single range: its summary */
+			ql_put(th, w, y, NAME_X, BLOCK_X - NAME_X - 1, r == st->sel ? QL_R_SELECTED : QL_R_LABEL,
 			       row_block(r)->name);
-			ql_put(th, w, y++, AXIS_X, cols - AXIS_X - 1, QL_R_DIM,
-			       "block format: Enter shows its bytes");
+			ql_put_fit(th, w, y++, BLOCK_X, cols - BLOCK_X - 1, QL_R_DIM, row_block(r)->summary);
 		} else {
 			draw_axis_row(th, w, y++, cols, (ql_type)r, r == st->sel, lo, hi);
 		}
