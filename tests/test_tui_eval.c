@@ -232,6 +232,35 @@ static void test_ascii(void **state)
 	setlocale(LC_CTYPE, "C.UTF-8");
 }
 
+/* At 80x24 the figures are whole: a line too wide gives up its double
+ * spaces and then its "(nats)", never a number (it once ended "(nats"). */
+static void test_figures_fit(void **state)
+{
+	(void)state;
+	char *args[] = { "digits", "q4_0" }; /* its KL line is 81 wide */
+	ql_error err = { "" };
+	ql_tui *t = ql_tui_open_virtual_args("xterm-256color", 24, 80, "eval", 2, args, &err);
+	assert_non_null(t);
+	wait_for(t, "accuracy");
+	ql_div_stats s;
+	figures("digits", "q4_0", &s);
+	char want[64];
+	snprintf(want, sizeof want, "max %.2g", s.kld_max);
+	const char *kl = strstr(text(t), "KL mean");
+	assert_non_null(kl);
+	const char *m = strstr(kl, want);
+	if (!m || (m[strlen(want)] != ' ' && m[strlen(want)] != '\n') || strchr(kl, '\n') < m) {
+		print_message("%s", screen);
+		fail_msg("the KL line lacks '%s'", want);
+	}
+	const char *nats = strstr(kl, "(nats");
+	if (nats && strncmp(nats, "(nats)", 6) != 0) {
+		print_message("%s", screen);
+		fail_msg("'(nats)' cut");
+	}
+	ql_tui_close(t);
+}
+
 static void test_bad_args(void **state)
 {
 	(void)state;
@@ -250,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_digits),
 		cmocka_unit_test(test_chars_and_keys),
 		cmocka_unit_test(test_ascii),
+		cmocka_unit_test(test_figures_fit),
 		cmocka_unit_test(test_bad_args),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -423,6 +423,11 @@ static void test_open_screen(void **state)
 	assert_int_equal(ql_tui_feed_click(t, y, 10), 0);
 	expect_text(t, "Type a path");
 	expect_text(t, "No recent files yet.");
+	/* the keys, too long for one row at 80 columns, on two */
+	y = find_row(t, 0, "Enter opens;");
+	assert_true(y > 0);
+	assert_non_null(strstr(two_rows(t, y), "Enter opens; o types a path (Tab completes); x forgets a recent "
+						 "file. From the shell: qlens FILE"));
 	key(t, 'o');
 	keys(t, "/nonexistent/w.npy\r");
 	expect_text(t, "qlens: /nonexistent/w.npy: No such file or directory");
@@ -453,6 +458,11 @@ static void test_open_screen(void **state)
 	expect_text(t, "inspect/model.");
 	keys(t, "safetensors\r");
 	expect_text(t, "19 tensors");
+	/* the path too long for the header: its end, the file's name */
+	if (!strstr(row(t, 1), "safetensors · …/model.safetensors")) {
+		dump(t);
+		fail_msg("the header does not end with the file's name");
+	}
 	key(t, 'q');
 	/* now it is the recent file, selected */
 	expect_text(t, "Recent files:");

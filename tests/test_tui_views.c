@@ -353,6 +353,86 @@ static void test_blocks_numbers_whole(void **state)
 	}
 }
 
+/* At 80x24 the views' text is whole or ends at a word with an ellipsis,
+ * never mid-word: the cells view's figures with the largest error's index
+ * (they once ended at "max |err| 0.00246 at [43,"), its footer over the
+ * last two rows, an empty tensor's "no error" (not "max |err| 0 at"), the
+ * blocks view's field notes, the comparison's and the explorer's headers. */
+static void test_views_text_fits(void **state)
+{
+	(void)state;
+	char digits[600];
+	snprintf(digits, sizeof digits, "%s/../../../assets/models/digits/model.safetensors", tstats_dir);
+	char *args[] = {digits, "--tensor", "fc1.weight", "--scheme", "int8", NULL};
+	ql_tui *t = open_args(24, 80, "cells", 5, args);
+	wait_ready(t, "Quantizing");
+	for (int k = 0; k < 4; k++, key(t, 'v')) {
+		const char *r = row(t, 2);
+		const char *at = strstr(r, "max |err| ");
+		int a, b;
+		char end = 0;
+		if (!at || sscanf(strstr(at, " at [") ? strstr(at, " at [") : "", " at [%d, %d%c", &a, &b, &end) != 3 ||
+		    end != ']') {
+			dump(t);
+			fail_msg("the largest error's index is not whole");
+		}
+	}
+	expect_text(t, "fc1.weight · int8 · showing code");
+	ql_tui_close(t);
+	/* a 3-D slice: the footer goes on to the last row */
+	char cube[600];
+	snprintf(cube, sizeof cube, "%s/cube.npy", tstats_dir);
+	char *cargs[] = {cube, "--scheme", "int4/g32", NULL};
+	t = open_args(24, 80, "cells", 3, cargs);
+	wait_ready(t, "Quantizing");
+	int y = find_row(t, 0, "5 x 7: [0, rows, cols]");
+	assert_true(y > 0);
+	assert_non_null(strstr(two_rows(t, y), "5 x 7: [0, rows, cols] (a: other axes, i: another slice); "
+						  "marked: the cursor's group"));
+	ql_tui_close(t);
+	/* an empty tensor has no error to show */
+	char empty[600];
+	snprintf(empty, sizeof empty, "%s/empty.safetensors", state_dir);
+	ql_writer *wr = NULL;
+	ql_error err = {{0}};
+	const int64_t shape[2] = {0, 4};
+	static const float none[1];
+	assert_int_equal(ql_writer_open(empty, true, &wr, &err), 0);
+	assert_int_equal(ql_writer_add(wr, "empty", QL_DT_F32, shape, 2, none, &err), 0);
+	assert_int_equal(ql_writer_close(wr, &err), 0);
+	char *eargs[] = {empty, "--tensor", "empty", NULL};
+	t = open_args(24, 80, "cells", 3, eargs);
+	wait_ready(t, "Quantizing");
+	expect_text(t, "The tensor is empty.");
+	expect_text(t, "no values, so no error");
+	expect_no_text(t, "max |err|");
+	ql_tui_close(t);
+	/* the blocks view's fields: their notes end at a word */
+	char *bargs[] = {digits, "--tensor", "fc1.weight", "--scheme", "q4_0", NULL};
+	t = open_args(24, 80, "blocks", 5, bargs);
+	wait_ready(t, "Quantizing");
+	y = find_row(t, 0, "scale: (value of");
+	assert_true(y > 0);
+	expect_fitted(t, y, "scale: (value of largest magnitude) / -8", "…");
+	ql_tui_close(t);
+	/* the comparison's header: what SQNR stands for only where it fits */
+	char *pargs[] = {digits, "--tensor", "fc1.weight", NULL};
+	t = open_args(24, 80, "compare", 3, pargs);
+	wait_ready(t, "Quantizing with each scheme");
+	expect_fitted(t, 1, "fc1.weight · 9 schemes: bits per weight against SQNR", "…");
+	expect_no_text(t, "(signal to");
+	/* the explorer from it: the tensor's name and size before the cursor's
+	 * readout on its top line */
+	key(t, '\r');
+	if (strstr(row(t, 0), "Quantize a tensor")) {
+		for (int i = 0; i < 500 && !strstr(row(t, 1), "values "); i++)
+			ql_tui_idle(t, 10);
+		expect_fitted(t, 1, "fc1.weight [128x64] 8192 values", "…");
+		expect_text(t, "8192 values ");
+	}
+	ql_tui_close(t);
+}
+
 /* The comparison screen: each scheme's bits per weight and SQNR as
  * `qlens compare` prints them, a point per scheme, Enter to its cells. */
 static void test_compare_screen(void **state)
@@ -483,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_blocks_stored_gguf),
 		cmocka_unit_test(test_blocks_quantized),
 		cmocka_unit_test(test_blocks_numbers_whole),
+		cmocka_unit_test(test_views_text_fits),
 		cmocka_unit_test(test_compare_screen),
 		cmocka_unit_test(test_export),
 	};

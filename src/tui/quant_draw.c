@@ -83,17 +83,27 @@ static void lane_mark(lane *l, int c, ql_role r, const char *g)
 	l->used[c] = MARK;
 }
 
-static void draw_header(const ql_theme *th, WINDOW *w, int cols, const quant_state *st)
+/* The top line: the file's name, and the tensor's when it is not the
+ * file's, in width columns (the tensor's alone where both do not fit, and
+ * it ends at a word where it must). */
+static void draw_title(const ql_theme *th, WINDOW *w, int width, const quant_state *st)
 {
-	char line[1200], words[256], desc[160];
-	/* the file's name, and the tensor's when it is not the file's */
+	char line[1200];
 	const char *base = strrchr(st->file, '/');
 	base = base ? base + 1 : st->file;
 	size_t stem = strcspn(base, ".");
 	bool same = strlen(st->tensor) == stem && strncmp(base, st->tensor, stem) == 0;
 	snprintf(line, sizeof line, "%s%s%s [%s] %lld values", base, same ? "" : " : ",
 		 same ? "" : st->tensor, st->shape_text, (long long)st->n);
-	ql_put(th, w, 0, 1, cols - 2, QL_R_LABEL, line);
+	if (!same && ql_text_width(th, line) > width)
+		snprintf(line, sizeof line, "%s [%s] %lld values", st->tensor, st->shape_text, (long long)st->n);
+	ql_put_fit(th, w, 0, 1, width, QL_R_LABEL, line);
+}
+
+static void draw_header(const ql_theme *th, WINDOW *w, int cols, const quant_state *st)
+{
+	char line[1200], words[256], desc[160];
+	draw_title(th, w, cols - 2, st);
 	const ql_scheme *s = st->res ? &st->res->r.scheme : &st->scheme;
 	ql_qview_scheme_args(s, words, sizeof words);
 	ql_scheme_describe(s, desc, sizeof desc);
@@ -478,7 +488,11 @@ static void draw_cursor(const ql_theme *th, WINDOW *w, int cols, const quant_sta
 		return;
 	snprintf(s, sizeof s, " %s %s %s code %d %s %s ", th->utf8 ? "▲" : "^", num(x, a, sizeof a),
 		 th->utf8 ? "→" : "->", (int)code, th->utf8 ? "→" : "->", num(xh, b, sizeof b));
-	ql_put(th, w, 0, cols - 1 - ql_text_width(th, s), -1, QL_R_CURSOR, s);
+	int sx = cols - 1 - ql_text_width(th, s);
+	wmove(w, 0, 0); /* the top line again, ending before it */
+	wclrtoeol(w);
+	draw_title(th, w, sx - 2, st);
+	ql_put(th, w, 0, sx, -1, QL_R_CURSOR, s);
 }
 
 /* While the newest key's work is not in: what the worker does, how far

@@ -303,7 +303,7 @@ static int draw_fields(const ql_theme *th, WINDOW *w, int y, int cols, const uin
 		char line[1024];
 		snprintf(line, sizeof line, "%-6s %-12s %3d B  %s", f[k].name, f[k].type, f[k].bytes, notes[k] ? notes[k] : "");
 		ql_put(th, w, y, 2, 1, shade[k % 4], th->g.bar);
-		ql_put(th, w, y++, 4, cols - 5, QL_R_NORMAL, line);
+		ql_put_fit(th, w, y++, 4, cols - 5, QL_R_NORMAL, line);
 		off += f[k].bytes;
 	}
 	(void)off;
@@ -330,14 +330,14 @@ static void blocks_draw(ql_app *app, void *vst, WINDOW *w)
 	char line[1024], word[QL_SCHEME_WORD_MAX];
 	ql_scheme_word(&st->scheme, word, sizeof word);
 	if (!st->job) {
-		ql_put(th, w, 2, 2, cols - 3, QL_R_ERROR, st->err.msg);
+		ql_put_wrapped(th, w, 2, 2, cols - 4, QL_R_ERROR, st->err.msg);
 		return;
 	}
 	st->shown_state = ql_job_state(st->job);
 	snprintf(line, sizeof line, "%s %s %s", t->name, th->g.sep,
 		 st->is_stored ? "stored in the file as" : "quantized with");
-	int x = 1 + ql_put(th, w, 0, 1, cols - 2, QL_R_LABEL, line);
-	ql_put(th, w, 0, x + 1, cols - x - 2, QL_R_VALUE, st->is_stored ? st->bf->name : word);
+	int x = 1 + ql_put_fit(th, w, 0, 1, cols - 2, QL_R_LABEL, line);
+	ql_put_fit(th, w, 0, x + 1, cols - x - 2, QL_R_VALUE, st->is_stored ? st->bf->name : word);
 	if (st->shown_state == QL_JOB_RUNNING) {
 		ql_draw_job_progress(th, w, 2, st->is_stored ? "Reading the blocks" : "Quantizing", st->job);
 		return;
@@ -372,7 +372,7 @@ static void blocks_draw(ql_app *app, void *vst, WINDOW *w)
 		snprintf(line, sizeof line, "block %lld of %lld: elements %lld..%lld (row %lld, columns %lld..%lld)",
 			 (long long)b, (long long)st->nblocks, (long long)e0, (long long)e1 - 1,
 			 (long long)(e0 / last), (long long)(e0 % last), (long long)((e1 - 1) % last));
-	ql_put(th, w, 1, 1, cols - 2, QL_R_NORMAL, line);
+	ql_put_fit(th, w, 1, 1, cols - 2, QL_R_NORMAL, line);
 
 	/* the block's bytes and fields */
 	const uint8_t *raw;

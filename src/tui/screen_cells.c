@@ -387,7 +387,7 @@ static void cells_draw(ql_app *app, void *vst, WINDOW *w)
 	char line[1024], word[QL_SCHEME_WORD_MAX];
 	ql_scheme_word(&st->scheme, word, sizeof word);
 	snprintf(line, sizeof line, "%s %s %s", t->name, th->g.sep, word);
-	ql_put(th, w, 0, 1, cols - 2, QL_R_LABEL, line);
+	int hx = 1 + ql_put_fit(th, w, 0, 1, cols - 2, QL_R_LABEL, line);
 	if (!st->job) {
 		ql_put_wrapped(th, w, 2, 2, cols - 4, QL_R_ERROR, st->err.msg);
 		return;
@@ -405,17 +405,20 @@ static void cells_draw(ql_app *app, void *vst, WINDOW *w)
 	}
 	const ql_qjob *q = ql_job_payload(st->job);
 	const ql_qresult *r = &q->r;
-	char wt[64] = "";
-	if (q->worst >= 0)
-		index_text(t, q->worst, wt, sizeof wt);
-	snprintf(line, sizeof line, "showing %s %s SQNR %.1f dB %s %.4g bits/w %s max |err| %.3g at %s",
-		 show_names[st->show], th->g.sep, r->metrics.sqnr_db, th->g.sep, r->bits_per_weight, th->g.sep,
-		 r->metrics.max_abs_err, wt);
-	ql_put(th, w, 1, 1, cols - 2, QL_R_NORMAL, line);
+	/* what the cells show beside the name; the figures under it */
+	snprintf(line, sizeof line, " %s showing %s", th->g.sep, show_names[st->show]);
+	ql_put_fit(th, w, 0, hx, cols - 1 - hx, QL_R_NORMAL, line);
 	if (t->nelem == 0) {
+		ql_put_fit(th, w, 1, 1, cols - 2, QL_R_NORMAL, "no values, so no error");
 		ql_put(th, w, 3, 2, cols - 3, QL_R_DIM, "The tensor is empty.");
 		return;
 	}
+	char wt[64] = "";
+	if (q->worst >= 0)
+		index_text(t, q->worst, wt, sizeof wt);
+	snprintf(line, sizeof line, "SQNR %.1f dB %s %.4g bits/w %s max |err| %.3g at %s", r->metrics.sqnr_db,
+		 th->g.sep, r->bits_per_weight, th->g.sep, r->metrics.max_abs_err, wt);
+	ql_put_fit(th, w, 1, 1, cols - 2, QL_R_NORMAL, line);
 
 	/* the grid */
 	int lab = 7, cw = st->heat ? 2 : 10;
@@ -494,7 +497,7 @@ static void cells_draw(ql_app *app, void *vst, WINDOW *w)
 	code_text(r, cur, code, sizeof code);
 	snprintf(line, sizeof line, "%s  original %.6g  code %s  dequantized %.6g  error %.2e", at,
 		 (double)q->x[cur], code, (double)r->dequant[cur], (double)r->dequant[cur] - (double)q->x[cur]);
-	ql_put(th, w, y, 1, cols - 2, QL_R_VALUE, line);
+	ql_put_fit(th, w, y, 1, cols - 2, QL_R_VALUE, line);
 	group_text(st, r, cur, grp, sizeof grp);
 	int64_t si = cur_scale < r->nscales ? cur_scale : 0;
 	char zp[32] = "";
@@ -502,7 +505,7 @@ static void cells_draw(ql_app *app, void *vst, WINDOW *w)
 		snprintf(zp, sizeof zp, "  zero point %d", (int)r->zero_points[si]);
 	snprintf(line, sizeof line, "scale %.6g%s  (%s; %lld scale%s)", r->scales ? (double)r->scales[si] : 0.0, zp,
 		 grp, (long long)r->nscales, r->nscales == 1 ? "" : "s");
-	ql_put(th, w, y + 1, 1, cols - 2, QL_R_NORMAL, line);
+	ql_put_fit(th, w, y + 1, 1, cols - 2, QL_R_NORMAL, line);
 	char slice[256] = "";
 	if (t->ndim > 2) {
 		size_t k = (size_t)snprintf(slice, sizeof slice, "[");
@@ -523,7 +526,7 @@ static void cells_draw(ql_app *app, void *vst, WINDOW *w)
 		 (long long)st->rows, (long long)st->cols, slice,
 		 r->scheme.gran == QL_GRAN_TENSOR ? "tensor" : r->scheme.gran == QL_GRAN_CHANNEL ? "channel" :
 		 r->scheme.gran == QL_GRAN_BLOCK ? "block" : "group");
-	ql_put(th, w, y + 2, 1, cols - 2, QL_R_DIM, line);
+	ql_put_wrapped(th, w, y + 2, 1, cols - 2, QL_R_DIM, line); /* the last two rows */
 }
 
 const ql_screen_ops ql_screen_cells = {

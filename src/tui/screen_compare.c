@@ -191,9 +191,12 @@ static void compare_draw(ql_app *app, void *vst, WINDOW *w)
 	int h = getmaxy(w), cols = getmaxx(w);
 	const ql_tensor *t = ql_source_tensor(st->doc->src, (size_t)st->index);
 	char line[1024];
+	/* what SQNR stands for where it fits whole */
 	snprintf(line, sizeof line, "%s %s %d schemes: bits per weight against SQNR (signal to quantization noise)",
 		 t->name, th->g.sep, st->n);
-	ql_put(th, w, 0, 1, cols - 2, QL_R_LABEL, line);
+	if (ql_text_width(th, line) > cols - 2)
+		*strstr(line, " (signal") = '\0';
+	ql_put_fit(th, w, 0, 1, cols - 2, QL_R_LABEL, line);
 	st->shown_state = ql_job_state(st->job);
 	st->shown_permille = ql_job_permille(st->job);
 	if (st->shown_state == QL_JOB_RUNNING) {
@@ -233,7 +236,7 @@ static void compare_draw(ql_app *app, void *vst, WINDOW *w)
 		ql_put(th, w, y, 0, 23, base, line);
 		if (!r->ok) {
 			snprintf(line, sizeof line, "not possible here: %s", r->why);
-			ql_put(th, w, y, 24, cols - 25, sel ? base : QL_R_DIM, line);
+			ql_put_fit(th, w, y, 24, cols - 25, sel ? base : QL_R_DIM, line);
 			continue;
 		}
 		snprintf(line, sizeof line, "%8.3f", r->bpw);

@@ -356,6 +356,35 @@ static void put(ql_app *app, WINDOW *w, int y, int x, int maxw, ql_role r, const
 	ql_put(ql_app_theme(app), w, y, x, maxw, r, buf);
 }
 
+static void put_figures(ql_app *app, WINDOW *w, int y, int cols, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* A line of figures ("label value  label value") from column 0: too wide
+ * for the window, its runs of spaces become one, then a note of words in
+ * brackets at its end goes ("(nats)"), and then it ends at a word with an
+ * ellipsis; never a figure cut short. */
+static void put_figures(ql_app *app, WINDOW *w, int y, int cols, const char *fmt, ...)
+{
+	const ql_theme *th = ql_app_theme(app);
+	char buf[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (ql_text_width(th, buf) > cols) {
+		char *o = buf;
+		for (const char *p = buf; *p; p++)
+			if (*p != ' ' || p == buf || p[-1] != ' ')
+				*o++ = *p;
+		*o = '\0';
+		char *note = strrchr(buf, '(');
+		if (ql_text_width(th, buf) > cols && note && note > buf && o[-1] == ')' &&
+		    !strpbrk(note, "0123456789"))
+			note[-1] = '\0';
+	}
+	ql_put_fit(th, w, y, 0, cols, QL_R_NORMAL, buf);
+}
+
 /* A bar of p in [0, 1] over `width` cells, in eighths where UTF-8 allows. */
 static void bar(ql_app *app, WINDOW *w, int y, int x, int width, double p, ql_role r)
 {
@@ -409,20 +438,20 @@ static void draw_figures(ql_app *app, eval_state *st, WINDOW *w, int cols)
 	/* ✓ and ✗ have no ASCII look-alike: words instead */
 	bool utf8 = ql_app_theme(app)->utf8;
 	if (m->kind == QL_MODEL_CLASSIFIER)
-		put(app, w, 2, 0, cols, QL_R_NORMAL,
+		put_figures(app, w, 2, cols,
 		    "accuracy %.2f%% → %.2f%%   flips %lld (%.2f%%: %lld %s, %lld %s)",
 		    100 * s->acc_base, 100 * s->acc_quant, (long long)s->flips, 100 * s->flip_rate,
 		    (long long)s->flips_to_wrong, utf8 ? "✓→✗" : "now wrong",
 		    (long long)s->flips_to_right, utf8 ? "✗→✓" : "now right");
 	else
-		put(app, w, 2, 0, cols, QL_R_NORMAL,
+		put_figures(app, w, 2, cols,
 		    "perplexity %.4f → %.4f (%+.4f)   top-1 changed %lld of %lld (%.1f%%)",
 		    s->ppl_base, s->ppl_quant, s->ppl_quant - s->ppl_base, (long long)s->top_changed,
 		    (long long)s->n, 100.0 * (double)s->top_changed / (double)s->n);
-	put(app, w, 3, 0, cols, QL_R_NORMAL,
+	put_figures(app, w, 3, cols,
 	    "KL mean %.3g ± %.2g  median %.2g  p90 %.2g  p99 %.2g  max %.2g  (nats)",
 	    s->kld_mean, s->kld_unc, s->kld_median, s->kld_p90, s->kld_p99, s->kld_max);
-	put(app, w, 4, 0, cols, QL_R_NORMAL,
+	put_figures(app, w, 4, cols,
 	    "Δp (correct answer)  mean %+.2f%% ± %.2f%%  RMS %.2f%%   same top %.2f%%",
 	    100 * s->dp_mean, 100 * s->dp_unc, 100 * s->dp_rms, 100 * s->same_top_p);
 }

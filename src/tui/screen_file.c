@@ -293,9 +293,10 @@ static void file_draw(ql_app *app, void *vst, WINDOW *w)
 	char a[32], b[32], line[1024];
 	ql_fmt_count(root->nelem, a, sizeof a);
 	ql_fmt_bytes(root->bytes, b, sizeof b);
-	snprintf(line, sizeof line, "%lld tensors %s %s elements %s %s %s %s %s %s", (long long)root->ntensors,
-		 th->g.sep, a, th->g.sep, b, th->g.sep, ql_source_format(src), th->g.sep, st->doc->path);
-	ql_put(th, w, 0, 1, wd - 2, QL_R_LABEL, line);
+	snprintf(line, sizeof line, "%lld tensors %s %s elements %s %s %s %s %s ", (long long)root->ntensors,
+		 th->g.sep, a, th->g.sep, b, th->g.sep, ql_source_format(src), th->g.sep);
+	int px = 1 + ql_put_fit(th, w, 0, 1, wd - 2, QL_R_LABEL, line);
+	ql_put_path(th, w, 0, px, wd - 1 - px, QL_R_LABEL, st->doc->path);
 
 	/* columns, from the right */
 	bool narrow = wd < 100;
@@ -408,7 +409,7 @@ static void file_draw(ql_app *app, void *vst, WINDOW *w)
 		 shape[0] ? " " : "", shape, tr->sort == QL_TSORT_NAME ? "name" : "size",
 		 filtering ? "  filter \"" : "", filtering ? tr->filter : "", filtering ? "\"" : "",
 		 tr->nrows ? st->sel + 1 : 0, tr->nrows);
-	ql_put(th, w, h - 1, 1, wd - 2, QL_R_DIM, foot);
+	ql_put_fit(th, w, h - 1, 1, wd - 2, QL_R_DIM, foot);
 }
 
 static bool file_click(ql_app *app, void *vst, int y, int x)

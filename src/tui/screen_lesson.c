@@ -581,7 +581,7 @@ static void lesson_draw(ql_app *app, void *vst, WINDOW *w)
 	ql_lv_lines ls;
 	ql_error err = {""};
 	if (ql_lesson_render(st->run, st->step, width, &ls, &err) != 0) {
-		ql_put(th, w, 1, 1, cols - 2, QL_R_ERROR, err.msg);
+		ql_put_wrapped(th, w, 1, 1, cols - 2, QL_R_ERROR, err.msg);
 		return;
 	}
 	/* presenter mode on a large terminal: the title in the block font,
@@ -656,7 +656,7 @@ static void lesson_draw(ql_app *app, void *vst, WINDOW *w)
 		char head[300];
 		snprintf(head, sizeof head, "%s", l->title);
 		ql_fill_row(th, w, 0, QL_R_FRAME);
-		ql_put(th, w, 0, 1, cols - 30, QL_R_FRAME, head);
+		ql_put_fit(th, w, 0, 1, cols - 30, QL_R_FRAME, head);
 		char right[96];
 		snprintf(right, sizeof right, "%s%s  step %s ",
 			 st->scroll < max_scroll ? (th->utf8 ? "↓ more  " : "v more  ") : "",

@@ -131,7 +131,7 @@ static void open_draw(ql_app *app, void *vst, WINDOW *w)
 	const ql_theme *th = ql_app_theme(app);
 	int cols = getmaxx(w), h = getmaxy(w);
 	int y = 1;
-	ql_put(th, w, y++, 2, cols - 3, QL_R_LABEL, "Open a tensor file: .safetensors (a shard index too), .gguf, .npy, .npz, text");
+	ql_put_fit(th, w, y++, 2, cols - 3, QL_R_LABEL, "Open a tensor file: .safetensors (a shard index too), .gguf, .npy, .npz, text");
 	y++;
 	for (int i = 0; i <= st->n; i++)
 		st->row_y[i] = -1;
@@ -145,7 +145,7 @@ static void open_draw(ql_app *app, void *vst, WINDOW *w)
 		if (i == 0)
 			ql_put(th, w, y, 4, cols - 5, sel ? r : QL_R_LABEL, "Type a path...");
 		else
-			ql_put(th, w, y, 4, cols - 5, r, st->recent[i - 1]);
+			ql_put_path(th, w, y, 4, cols - 5, r, st->recent[i - 1]);
 		if (i == 0 && st->n > 0) {
 			y += 2;
 			ql_put(th, w, y, 4, cols - 5, QL_R_DIM, "Recent files:");
@@ -153,8 +153,11 @@ static void open_draw(ql_app *app, void *vst, WINDOW *w)
 	}
 	if (st->n == 0)
 		ql_put(th, w, y + 1, 4, cols - 5, QL_R_DIM, "No recent files yet.");
-	ql_put(th, w, h - 2, 2, cols - 3, QL_R_DIM,
-	       "Enter opens; o types a path (Tab completes); x forgets a recent file. From the shell: qlens FILE");
+	/* the keys: on the last row, or the last two where it is too narrow */
+	const char *keys = "Enter opens; o types a path (Tab completes); x forgets a recent file. "
+			   "From the shell: qlens FILE";
+	int kr = ql_text_rows(th, keys, cols - 3);
+	ql_put_wrapped(th, w, h - 1 - (kr > 1 ? 2 : 1), 2, cols - 3, QL_R_DIM, keys);
 }
 
 const ql_screen_ops ql_screen_open = {

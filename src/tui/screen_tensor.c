@@ -100,7 +100,7 @@ void ql_draw_job_progress(const ql_theme *th, WINDOW *w, int y, const char *what
 	for (int i = 0; i < bw; i++)
 		ql_put(th, w, y, x + i, 1, i < bw * p / 1000 ? QL_R_AXIS : QL_R_DIM,
 		       i < bw * p / 1000 ? th->g.bar : th->g.bar_sub);
-	ql_put(th, w, y + 2, 2, cols - 3, QL_R_DIM,
+	ql_put_fit(th, w, y + 2, 2, cols - 3, QL_R_DIM,
 	       "Keys work meanwhile: q goes back and stops it.");
 }
 
@@ -380,7 +380,7 @@ static void draw_stats(const ql_theme *th, WINDOW *w, tensor_state *st, const ql
 		index_string(t, s->first_nonfinite, at, sizeof at);
 		snprintf(msg, sizeof msg, "over the %lld finite values; first NaN/inf at %s: quantizing refuses it",
 			 (long long)s->finite, at);
-		ql_put(th, w, y, 2, cols - 3, QL_R_WARN, msg);
+		ql_put_fit(th, w, y, 2, cols - 3, QL_R_WARN, msg);
 	}
 }
 
@@ -450,17 +450,17 @@ static void tensor_draw(ql_app *app, void *vst, WINDOW *w)
 	ql_shape_string(t, shape, sizeof shape);
 	ql_fmt_count(t->nelem, el, sizeof el);
 	ql_fmt_bytes(t->nbytes, by, sizeof by);
-	ql_put(th, w, 0, 1, cols - 2, QL_R_LABEL, t->name);
+	ql_put_fit(th, w, 0, 1, cols - 2, QL_R_LABEL, t->name);
 	snprintf(line, sizeof line, "%s %s shape %s %s %lld elements%s%s%s %s %s %s tensor %ld of %zu",
 		 t->dtype == QL_DT_OTHER ? t->other_name : ql_dtypes[t->dtype].name, th->g.sep, shape,
 		 th->g.sep, (long long)t->nelem, t->nelem >= 1000 ? " (" : "", t->nelem >= 1000 ? el : "",
 		 t->nelem >= 1000 ? ")" : "", th->g.sep, by, th->g.sep, st->index + 1,
 		 ql_source_count(st->doc->src));
-	ql_put(th, w, 1, 1, cols - 2, QL_R_NORMAL, line);
+	ql_put_fit(th, w, 1, 1, cols - 2, QL_R_NORMAL, line);
 
 	ql_job *j = st->job;
 	if (!j) {
-		ql_put(th, w, 3, 2, cols - 3, QL_R_ERROR, st->err.msg);
+		ql_put_wrapped(th, w, 3, 2, cols - 4, QL_R_ERROR, st->err.msg);
 		return;
 	}
 	int state = ql_job_state(j);

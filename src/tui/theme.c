@@ -250,6 +250,33 @@ int ql_put_fit(const ql_theme *th, WINDOW *w, int y, int x, int maxw, ql_role r,
 	return n + ql_put(th, w, y, x + n, ew, r, th->g.ellipsis);
 }
 
+int ql_put_path(const ql_theme *th, WINDOW *w, int y, int x, int maxw, ql_role r, const char *path)
+{
+	int room = getmaxx(w) - x;
+	if (!path || room <= 0)
+		return 0;
+	if (maxw < 0 || maxw > room)
+		maxw = room;
+	int ew = ql_text_width(th, th->g.ellipsis);
+	if (ql_text_width(th, path) <= maxw || maxw <= ew)
+		return ql_put(th, w, y, x, maxw, r, path);
+	/* the longest tail that fits, from a '/' where there is one */
+	const char *tail = NULL;
+	for (const char *p = path + 1; *p; p++) {
+		if ((*p & 0xC0) == 0x80 || ql_text_width(th, p) + ew > maxw)
+			continue;
+		tail = p;
+		break;
+	}
+	if (!tail)
+		return ql_put(th, w, y, x, maxw, r, th->g.ellipsis);
+	const char *slash = strchr(tail, '/');
+	if (slash && slash[1])
+		tail = slash;
+	int n = ql_put(th, w, y, x, ew, r, th->g.ellipsis);
+	return n + ql_put(th, w, y, x + n, maxw - n, r, tail);
+}
+
 size_t ql_wrap_cut(const ql_theme *th, const char *s, int width, const char **next)
 {
 	size_t len = strlen(s), cut = 0;

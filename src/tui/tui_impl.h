@@ -254,6 +254,11 @@ int ql_put(const ql_theme *th, WINDOW *w, int y, int x, int maxw, ql_role r, con
  * ("one number in fp32, fp16…") instead of being cut mid-word. */
 int ql_put_fit(const ql_theme *th, WINDOW *w, int y, int x, int maxw, ql_role r, const char *s);
 
+/* A file's path: whole where it fits, else an ellipsis and its end, from a
+ * '/' where one is left ("…/inspect/model.safetensors"): the file's name
+ * is what matters. */
+int ql_put_path(const ql_theme *th, WINDOW *w, int y, int x, int maxw, ql_role r, const char *path);
+
 /* Display width of UTF-8 text as ql_put would draw it. */
 int ql_text_width(const ql_theme *th, const char *s);
 
