@@ -104,6 +104,63 @@ static void test_cells_keys(void **state)
 	ql_tui_close(t);
 }
 
+/* The cells are whole numbers: each one read back from the 80x24 grid is
+ * the tensor's value (or `quantize --dequant`'s), with fewer digits where
+ * an exponent needs them ("-9.481e-38" was drawn into 9 columns as
+ * "-9.481e-3"). */
+static void test_cells_numbers_whole(void **state)
+{
+	(void)state;
+	char digits[600], out[600];
+	snprintf(digits, sizeof digits, "%s/../../../assets/models/digits/model.safetensors", tstats_dir);
+	snprintf(out, sizeof out, "%s/fc1_int8.safetensors", state_dir);
+	char *argv[] = {"quantize", digits, "--tensor", "fc1.weight", "--dtype", "int8", "--dequant", "-o", out, NULL};
+	assert_int_equal(run_cli(9, argv), 0);
+	ql_tensor xd, dd;
+	float *x = read_tensor(digits, "fc1.weight", &xd);
+	float *deq = read_tensor(out, "fc1.weight.dequant", &dd);
+	int64_t ncol = xd.shape[1];
+	char *args[] = {digits, "--tensor", "fc1.weight", "--scheme", "int8", NULL};
+	ql_tui *t = open_args(24, 80, "cells", 5, args);
+	wait_ready(t, "Quantizing");
+	for (int mode = 0; mode < 2; mode++) {
+		keys(t, mode == 0 ? "vvv" : "vv"); /* original, then dequantized */
+		expect_text(t, mode == 0 ? "showing original" : "showing dequantized");
+		const float *want = mode == 0 ? x : deq;
+		int cols[16], nc = 0, seen = 0;
+		char line[4096];
+		snprintf(line, sizeof line, "%s", row(t, 3));
+		for (char *p = strtok(line, " "); p && nc < 16; p = strtok(NULL, " "))
+			cols[nc++] = atoi(p);
+		assert_true(nc >= 6);
+		for (int y = 4; y < LINES && strstr(row(t, y), "original") == NULL; y++) {
+			snprintf(line, sizeof line, "%s", row(t, y));
+			char *tok[20];
+			int n = 0;
+			for (char *p = strtok(line, " "); p && n < 20; p = strtok(NULL, " "))
+				tok[n++] = p;
+			if (n == 0)
+				break;
+			assert_int_equal(n, nc + 1);
+			int r = atoi(tok[0]);
+			for (int c = 0; c < nc; c++) {
+				char *end;
+				double v = strtod(tok[1 + c], &end);
+				double w = want[r * ncol + cols[c]];
+				if (*end || fabs(v - w) > 0.051 * fabs(w)) {
+					dump(t);
+					fail_msg("cell [%d, %d] shows %s for %.9g", r, cols[c], tok[1 + c], w);
+				}
+				seen++;
+			}
+		}
+		assert_true(seen >= 6 * 10);
+	}
+	ql_tui_close(t);
+	free(x);
+	free(deq);
+}
+
 /* A 3-D tensor: any two axes as the grid (a), any slice (i), the cursor's
  * element kept across. */
 static void test_cells_axes(void **state)
@@ -560,6 +617,7 @@ int main(void)
 		cmocka_unit_test(test_cells_vs_quantize),
 		cmocka_unit_test(test_cells_keys),
 		cmocka_unit_test(test_cells_axes),
+		cmocka_unit_test(test_cells_numbers_whole),
 		cmocka_unit_test(test_blocks_stored_gguf),
 		cmocka_unit_test(test_blocks_quantized),
 		cmocka_unit_test(test_blocks_numbers_whole),

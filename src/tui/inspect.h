@@ -106,6 +106,10 @@ void ql_ttree_open_all(ql_ttree *t, bool open);
 void ql_fmt_count(int64_t n, char *buf, size_t sz);
 /* "8.0 MiB", "512 B" */
 void ql_fmt_bytes(uint64_t n, char *buf, size_t sz);
+/* v in at most width columns (6 or more: "-1e-38"): %.4g, or fewer digits
+ * where an exponent needs the room ("-9.481e-38" in 9 is "-9.48e-38");
+ * never a number cut short. */
+void ql_fmt_fit(double v, int width, char *buf, size_t sz);
 
 /* ---- background work (jobs.c) ------------------------------------------- */
 

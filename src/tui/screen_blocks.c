@@ -310,17 +310,6 @@ static int draw_fields(const ql_theme *th, WINDOW *w, int y, int cols, const uin
 	return y;
 }
 
-/* v in at most width columns (6 or more): %.4g, or fewer digits where the
- * exponent needs the room ("-9.481e-38" in 9 is "-9.48e-38"); never cut. */
-static void num_fit(char *buf, size_t n, int width, double v)
-{
-	for (int p = 4; p >= 1; p--) {
-		snprintf(buf, n, "%.*g", p, v);
-		if ((int)strlen(buf) <= width)
-			return;
-	}
-}
-
 static void blocks_draw(ql_app *app, void *vst, WINDOW *w)
 {
 	blocks_state *st = vst;
@@ -517,8 +506,8 @@ static void blocks_draw(ql_app *app, void *vst, WINDOW *w)
 		snprintf(ix, sizeof ix, "%lld", (long long)(flatb ? e : e % last));
 		if (q) {
 			char xs[24], vs[24];
-			num_fit(xs, sizeof xs, nw, (double)q->x[e]);
-			num_fit(vs, sizeof vs, nw, v);
+			ql_fmt_fit((double)q->x[e], nw, xs, sizeof xs);
+			ql_fmt_fit(v, nw, vs, sizeof vs);
 			snprintf(line, sizeof line, "%-*s %*s %4s %*s %8.1e", iw, ix, nw, xs, code, nw, vs,
 				 v - (double)q->x[e]);
 		} else {

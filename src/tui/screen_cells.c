@@ -326,12 +326,14 @@ static void code_text(const ql_qresult *r, int64_t i, char *buf, size_t n)
 		snprintf(buf, n, "%u", (unsigned)r->codes[i]);
 }
 
-static void cell_text(const cells_state *st, const ql_qjob *q, int64_t i, char *buf, size_t n)
+/* What cell i shows, in at most width columns (9: "-9.48e-38" is the
+ * widest error; a value has fewer digits where its exponent needs them). */
+static void cell_text(const cells_state *st, const ql_qjob *q, int64_t i, int width, char *buf, size_t n)
 {
 	switch (st->show) {
-	case SHOW_ORIG: snprintf(buf, n, "%.4g", (double)q->x[i]); break;
+	case SHOW_ORIG: ql_fmt_fit((double)q->x[i], width, buf, n); break;
 	case SHOW_CODE: code_text(&q->r, i, buf, n); break;
-	case SHOW_DEQ: snprintf(buf, n, "%.4g", (double)q->r.dequant[i]); break;
+	case SHOW_DEQ: ql_fmt_fit((double)q->r.dequant[i], width, buf, n); break;
 	default: snprintf(buf, n, "%.2e", (double)q->r.dequant[i] - (double)q->x[i]); break;
 	}
 }
@@ -482,7 +484,7 @@ static void cells_draw(ql_app *app, void *vst, WINDOW *w)
 				ql_role hr = is_cur ? QL_R_CURSOR : lv >= 4 ? QL_R_WARN : lv >= 2 ? QL_R_AXIS : same ? QL_R_EXP : QL_R_NORMAL;
 				ql_put(th, w, y, x, 2, hr, (th->utf8 ? shade_u : shade_a)[lv]);
 			} else {
-				cell_text(st, q, i, buf, sizeof buf);
+				cell_text(st, q, i, cw - 1, buf, sizeof buf);
 				char cell[80];
 				snprintf(cell, sizeof cell, "%*s", cw - 1, buf);
 				ql_put(th, w, y, x, cw - 1, role, cell);

@@ -404,3 +404,12 @@ void ql_fmt_bytes(uint64_t n, char *buf, size_t sz)
 	else
 		snprintf(buf, sz, v < 9.995 ? "%.2f %s" : v < 99.95 ? "%.1f %s" : "%.0f %s", v, suf[i]);
 }
+
+void ql_fmt_fit(double v, int width, char *buf, size_t sz)
+{
+	for (int p = 4; p >= 1; p--) {
+		snprintf(buf, sz, "%.*g", p, v);
+		if ((int)strlen(buf) <= width)
+			return;
+	}
+}
