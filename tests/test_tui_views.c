@@ -491,7 +491,8 @@ static void test_views_text_fits(void **state)
 }
 
 /* The comparison screen: each scheme's bits per weight and SQNR as
- * `qlens compare` prints them, a point per scheme, Enter to its cells. */
+ * `qlens compare` prints them, in its order (by bits per weight), a point
+ * per scheme, Enter to its cells. */
 static void test_compare_screen(void **state)
 {
 	(void)state;
@@ -499,7 +500,7 @@ static void test_compare_screen(void **state)
 	char *args[] = {model, "--tensor", (char *)name, "--schemes", "int8,int4/g32,q4_0,nf4", NULL};
 	ql_tui *t = open_args(24, 80, "compare", 5, args);
 	wait_ready(t, "Quantizing with each scheme");
-	/* the command's own numbers, for the same schemes */
+	/* the command's own numbers and order, for the same schemes */
 	char *obuf = NULL;
 	size_t olen = 0;
 	FILE *out = open_memstream(&obuf, &olen), *err = fopen("/dev/null", "w");
@@ -508,40 +509,45 @@ static void test_compare_screen(void **state)
 	assert_int_equal(ql_command_run(&ctx, 7, argv), 0);
 	fclose(out);
 	fclose(err);
-	static const char *const words[] = {"int8", "int4/g32", "q4_0", "nf4"};
+	int g32 = -1;
+	const char *p = obuf;
 	for (int i = 0; i < 4; i++) {
 		/* "scheme": "int4/g32" ... "bits_per_weight": B ... "sqnr_db": S */
-		char key_[64];
-		snprintf(key_, sizeof key_, "\"scheme\": \"%s\"", words[i]);
-		const char *p = strstr(obuf, key_);
-		if (!p) {
-			snprintf(key_, sizeof key_, "\"scheme\":\"%s\"", words[i]);
-			p = strstr(obuf, key_);
-		}
+		p = strstr(p, "\"scheme\"");
 		assert_non_null(p);
+		char word[32];
+		assert_int_equal(sscanf(strchr(p + 8, '"') + 1, "%31[^\"]", word), 1);
 		const char *b = strstr(p, "bits_per_weight");
 		const char *s = strstr(p, "sqnr_db");
 		assert_non_null(b);
 		assert_non_null(s);
 		double bpw = strtod(strpbrk(b, "-0123456789"), NULL), sq = strtod(strpbrk(s, "-0123456789"), NULL);
 		char want[96];
-		snprintf(want, sizeof want, "%2d %-18s", i + 1, words[i]);
+		snprintf(want, sizeof want, "%2d %-18s", i + 1, word);
 		int y = find_row(t, 0, want);
-		assert_true(y > 0);
+		if (y <= 0) {
+			dump(t);
+			fail_msg("%s is not row %d, as in qlens compare", word, i + 1);
+		}
 		snprintf(want, sizeof want, " %8.3f ", bpw);
 		if (!strstr(row(t, y), want)) {
 			dump(t);
-			fail_msg("%s: no bits per weight '%s'", words[i], want);
+			fail_msg("%s: no bits per weight '%s'", word, want);
 		}
 		snprintf(want, sizeof want, " %8.2f ", sq);
 		if (!strstr(row(t, y), want)) {
 			dump(t);
-			fail_msg("%s: no SQNR '%s'", words[i], want);
+			fail_msg("%s: no SQNR '%s'", word, want);
 		}
+		if (!strcmp(word, "int4/g32"))
+			g32 = i;
+		p = s;
 	}
 	free(obuf);
+	assert_true(g32 >= 0);
 	expect_text(t, "SQNR dB (up) against bits per weight");
-	key(t, KEY_DOWN);
+	for (int i = 0; i < g32; i++)
+		key(t, KEY_DOWN);
 	key(t, '\r');
 	/* the quantization explorer where the program has it (merged with
 	 * issue 10's screen: tested there), else the cells view */
@@ -552,6 +558,112 @@ static void test_compare_screen(void **state)
 		expect_text(t, "Cells");
 		expect_text(t, "int4/g32");
 	}
+	ql_tui_close(t);
+}
+
+/* The column of byte `at` of a row (its glyphs one column each). */
+static int col_at(const char *r, const char *at)
+{
+	int c = 0;
+	for (const char *q = r; q < at; q++)
+		c += ((unsigned char)*q & 0xC0) != 0x80;
+	return c;
+}
+
+/* The plot of the default schemes on the digits model's fc1.weight, 80x24:
+ * the rows by bits per weight (the higher SQNR first among equals), every
+ * scheme's number on the plot though six of the nine share their bits with
+ * another, and each whole bit's number under its tick, where that many
+ * bits plot: int8's 8.004 at the 8, q8_0's 8.5 halfway to the 9 (the "9"
+ * of "9 bits" once sat where 8.6 plots). */
+static void test_compare_plot(void **state)
+{
+	(void)state;
+	char digits[600];
+	snprintf(digits, sizeof digits, "%s/../../../assets/models/digits/model.safetensors", tstats_dir);
+	char *args[] = {digits, "--tensor", "fc1.weight", NULL};
+	ql_tui *t = open_args(24, 80, "compare", 3, args);
+	wait_ready(t, "Quantizing with each scheme");
+	double bpw[10], sq[10];
+	int n = 0;
+	for (int y = 0; y < LINES && n < 10; y++) {
+		char word[32];
+		int k;
+		const char *r = row(t, y);
+		if (sscanf(r + 1, "%d %31s %lf", &k, word, &bpw[n]) == 3 && k == n + 1) {
+			const char *bar = strstr(r, "█");
+			assert_non_null(bar);
+			assert_int_equal(sscanf(bar + strspn(bar, "█ "), "%lf", &sq[n]), 1);
+			if (n > 0 && (bpw[n] < bpw[n - 1] || (bpw[n] == bpw[n - 1] && sq[n] > sq[n - 1]))) {
+				dump(t);
+				fail_msg("row %d is out of order", n + 1);
+			}
+			n++;
+		}
+	}
+	assert_int_equal(n, 9);
+	int ty = find_row(t, 0, "SQNR dB (up)"), ay = find_row(t, ty, "┴");
+	assert_true(ty > 0 && ay > ty);
+	assert_non_null(strstr(row(t, ay + 1), "bits/w"));
+	/* ticks and their numbers */
+	int tick[64];
+	for (int b = 0; b < 64; b++)
+		tick[b] = -1;
+	char axis[4096], labels[4096];
+	snprintf(axis, sizeof axis, "%s", row(t, ay));
+	snprintf(labels, sizeof labels, "%s", row(t, ay + 1));
+	for (const char *q = labels + strlen("bits/w") + 1; *q; q++)
+		if (*q >= '0' && *q <= '9' && q[-1] == ' ') {
+			int b = atoi(q), c = col_at(labels, q);
+			const char *a = axis;
+			for (int cc = 0; cc < c && *a; cc++)
+				a += ((unsigned char)*a < 0x80) ? 1 : ((unsigned char)*a >> 5) == 6 ? 2 : 3;
+			if (strncmp(a, "┴", strlen("┴")) != 0) {
+				dump(t);
+				fail_msg("no tick above the %d", b);
+			}
+			assert_true(b < 64);
+			tick[b] = c;
+		}
+	assert_true(tick[8] > 0 && tick[9] > tick[8]);
+	/* every number on the plot once: labels of one or more numbers
+	 * ("2,3,4" where they share a spot), each starting where its first
+	 * scheme's bits plot, its others there too */
+	int seen[10] = {0};
+	for (int y = ty + 1; y < ay; y++) {
+		char r[4096];
+		snprintf(r, sizeof r, "%s", row(t, y));
+		for (char *q = strstr(r, "│") + strlen("│"), *tok; (tok = strtok(q, " ")); q = NULL) {
+			int c = col_at(r, tok);
+			char *end = tok;
+			double first = -1;
+			while (*end) {
+				int k = (int)strtol(end, &end, 10);
+				assert_true(k >= 1 && k <= 9);
+				if (seen[k]++) {
+					dump(t);
+					fail_msg("%d twice on the plot", k);
+				}
+				double b = bpw[k - 1];
+				int b0 = (int)floor(b);
+				assert_true(tick[b0] > 0 && tick[b0 + 1] > 0);
+				double want = tick[b0] + (b - b0) * (tick[b0 + 1] - tick[b0]);
+				if (first < 0)
+					first = want;
+				if (fabs(c - want) > 1 || fabs(want - first) > 1) {
+					dump(t);
+					fail_msg("scheme %d (%.3f bits) at column %d, not %.1f", k, b, c, want);
+				}
+				if (*end == ',')
+					end++;
+			}
+		}
+	}
+	for (int k = 1; k <= 9; k++)
+		if (!seen[k]) {
+			dump(t);
+			fail_msg("scheme %d is not on the plot", k);
+		}
 	ql_tui_close(t);
 }
 
@@ -623,6 +735,7 @@ int main(void)
 		cmocka_unit_test(test_blocks_numbers_whole),
 		cmocka_unit_test(test_views_text_fits),
 		cmocka_unit_test(test_compare_screen),
+		cmocka_unit_test(test_compare_plot),
 		cmocka_unit_test(test_export),
 	};
 	return cmocka_run_group_tests(tests, setup_env, teardown_env);

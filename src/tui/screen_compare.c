@@ -3,9 +3,11 @@
  * Arguments: PATH --tensor NAME [--schemes LIST] (the command's default
  * list without one). Every scheme is run by ql_quantize in the background,
  * one after the other (cancelled between two by moving away). One row per
- * scheme: its bits per weight and its SQNR, each as a bar, and a
- * rate-distortion plot below: bits per weight across, SQNR up, each scheme
- * a numbered point. Up/Down pick a scheme, Enter opens the quantization
+ * scheme, in `qlens compare`'s order (by bits per weight, the higher SQNR
+ * first among equals): its bits per weight and its SQNR, each as a bar,
+ * and a rate-distortion plot below: bits per weight across, SQNR up, each
+ * scheme its row's number at its point (schemes on one spot share a
+ * label). Up/Down pick a scheme, Enter opens the quantization
  * explorer with it (the cells view where there is none), w writes the
  * tensor quantized with it (as `qlens quantize -o`).
  */
@@ -23,6 +25,7 @@
 typedef struct cmp_row {
 	ql_scheme scheme;
 	char word[QL_SCHEME_WORD_MAX];
+	int order;       /* its place in the list given */
 	bool ok;
 	double bpw, sqnr, rmse, max_err;
 	char why[160];   /* why it failed */
@@ -33,6 +36,20 @@ typedef struct cmp_payload {
 	int n;
 	int done;
 } cmp_payload;
+
+/* `qlens compare`'s order: by bits per weight, the higher SQNR first
+ * among equals, the schemes that failed last; then as listed. */
+static int by_bits(const void *pa, const void *pb)
+{
+	const cmp_row *a = pa, *b = pb;
+	if (a->ok != b->ok)
+		return a->ok ? -1 : 1;
+	if (a->ok && a->bpw != b->bpw)
+		return a->bpw < b->bpw ? -1 : 1;
+	if (a->ok && a->sqnr != b->sqnr && !(isnan(a->sqnr) && isnan(b->sqnr)))
+		return isnan(b->sqnr) || a->sqnr > b->sqnr ? -1 : 1;
+	return a->order - b->order;
+}
 
 static int cmp_run(ql_job *j, ql_doc *doc, size_t index, void *payload, ql_error *err)
 {
@@ -71,6 +88,8 @@ static int cmp_run(ql_job *j, ql_doc *doc, size_t index, void *payload, ql_error
 		p->done = i + 1;
 	}
 	free(x);
+	if (rc == 0)
+		qsort(p->rows, (size_t)p->n, sizeof p->rows[0], by_bits);
 	ql_job_progress(j, 1.0);
 	return rc;
 }
@@ -135,6 +154,7 @@ static void *compare_open(ql_app *app, int argc, char **argv, ql_error *err)
 			return NULL;
 		}
 		ql_scheme_word(&p->rows[p->n].scheme, p->rows[p->n].word, sizeof p->rows[p->n].word);
+		p->rows[p->n].order = p->n;
 		st->schemes[p->n] = p->rows[p->n].scheme;
 		p->n++;
 		s += len + (s[len] == ',');
@@ -149,6 +169,15 @@ static void *compare_open(ql_app *app, int argc, char **argv, ql_error *err)
 	return st;
 }
 
+/* The scheme of the selected row: the rows are in bits-per-weight order
+ * once the results are in, in the list's order before. */
+static const ql_scheme *selected(const compare_state *st)
+{
+	if (st->job && ql_job_state(st->job) == QL_JOB_DONE)
+		return &((const cmp_payload *)ql_job_payload(st->job))->rows[st->sel].scheme;
+	return &st->schemes[st->sel];
+}
+
 static bool compare_action(ql_app *app, void *vst, ql_action a)
 {
 	compare_state *st = vst;
@@ -158,10 +187,10 @@ static bool compare_action(ql_app *app, void *vst, ql_action a)
 	case QL_ACT_FIRST: st->sel = 0; return true;
 	case QL_ACT_LAST: st->sel = st->n - 1; return true;
 	case QL_ACT_OPEN:
-		ql_inspect_explore(app, st->doc, st->index, &st->schemes[st->sel]);
+		ql_inspect_explore(app, st->doc, st->index, selected(st));
 		return true;
 	case QL_ACT_EXPORT:
-		ql_inspect_export(app, st->doc, st->index, &st->schemes[st->sel]);
+		ql_inspect_export(app, st->doc, st->index, selected(st));
 		return true;
 	default:
 		return false;
@@ -182,6 +211,110 @@ static void bar(const ql_theme *th, WINDOW *w, int y, int x, int width, double s
 	full = full < 0 ? 0 : full > width ? width : full;
 	for (int i = 0; i < width; i++)
 		ql_put(th, w, y, x + i, 1, i < full ? r : QL_R_DIM, i < full ? th->g.bar : " ");
+}
+
+/* The rate-distortion plot at rows y .. y + ph - 1, its axis under them
+ * and the bits under the axis: each scheme its row's number, at its bits
+ * per weight (across, from the whole number below the fewest to the one
+ * above the most) and SQNR (up). Schemes on one spot share a label
+ * ("2,3,4": int4/g128, nf4 and q4_0 all at 4.5 bits and ~20 dB), and a
+ * label that would touch another moves right (left at the edge) to the
+ * next free place on its row, so that every number shows. */
+static void draw_plot(const ql_theme *th, WINDOW *w, int y, int ph, int pw, const cmp_payload *p, int sel,
+		      double min_sqnr, double max_sqnr)
+{
+	const int x0 = 10, span = pw - 3; /* room for a two-digit label at the end */
+	double lo = floor(fmin(min_sqnr, max_sqnr) / 5) * 5, hi = ceil(max_sqnr / 5) * 5;
+	if (hi <= lo)
+		hi = lo + 5;
+	double bmin = INFINITY, bmax = 0;
+	for (int i = 0; i < p->n; i++)
+		if (p->rows[i].ok) {
+			bmin = fmin(bmin, p->rows[i].bpw);
+			bmax = fmax(bmax, p->rows[i].bpw);
+		}
+	double xmin = floor(bmin), xmax = ceil(bmax);
+	if (xmax <= xmin)
+		xmax = xmin + 1;
+	char line[64];
+	for (int k = 0; k < ph; k++) {
+		ql_put(th, w, y + k, x0 - 1, 1, QL_R_FRAME, th->g.vline);
+		if (k == 0 || k == ph - 1) {
+			snprintf(line, sizeof line, "%7.0f", k == 0 ? hi : lo);
+			ql_put(th, w, y + k, 1, 8, QL_R_DIM, line);
+		}
+	}
+	ql_put(th, w, y + ph, x0 - 1, 1, QL_R_FRAME, th->g.bl);
+	for (int i = 0; i < pw; i++)
+		ql_put(th, w, y + ph, x0 + i, 1, QL_R_FRAME, th->g.hline);
+	/* whole bits, each number where its value plots (every 2nd, 4th ...
+	 * where they would crowd) */
+	int step = 1;
+	while (step < 64 && span * step / (xmax - xmin) < 4)
+		step *= 2;
+	ql_put(th, w, y + ph + 1, 1, 7, QL_R_DIM, "bits/w");
+	for (double b = ceil(xmin / step) * step; b <= xmax; b += step) {
+		int x = x0 + (int)lround((b - xmin) / (xmax - xmin) * span);
+		ql_put(th, w, y + ph, x, 1, QL_R_FRAME, th->utf8 ? "┴" : "+");
+		snprintf(line, sizeof line, "%.0f", b);
+		ql_put(th, w, y + ph + 1, x, 3, QL_R_DIM, line);
+	}
+	/* the points: one label per spot, placed left to right */
+	int gx[MAX_SCHEMES], gy[MAX_SCHEMES], gn[MAX_SCHEMES], gm[MAX_SCHEMES][MAX_SCHEMES], ng = 0;
+	for (int i = 0; i < p->n; i++) {
+		const cmp_row *r = &p->rows[i];
+		if (!r->ok)
+			continue;
+		double sq = isfinite(r->sqnr) ? r->sqnr : hi;
+		int px = x0 + (int)lround((r->bpw - xmin) / (xmax - xmin) * span);
+		int py = y + (int)floor((hi - sq) / (hi - lo) * (ph - 1) + 0.5);
+		py = py < y ? y : py > y + ph - 1 ? y + ph - 1 : py;
+		int g = 0;
+		while (g < ng && (gx[g] != px || gy[g] != py))
+			g++;
+		if (g == ng) {
+			gx[g] = px;
+			gy[g] = py;
+			gn[ng++] = 0;
+		}
+		gm[g][gn[g]++] = i;
+	}
+	int cols = getmaxx(w);
+	unsigned char *used = calloc((size_t)ph * (size_t)cols, 1);
+	if (!used)
+		return;
+	for (int g = 0; g < ng; g++) {
+		char lab[MAX_SCHEMES * 4] = "";
+		size_t k = 0;
+		for (int m = 0; m < gn[g]; m++)
+			k += (size_t)snprintf(lab + k, sizeof lab - k, "%s%d", m ? "," : "", gm[g][m] + 1);
+		int len = (int)k, row = gy[g] - y;
+		unsigned char *u = used + (size_t)row * (size_t)cols;
+		/* free: no label in [x - 1, x + len], the gap included */
+		int x = -1;
+		for (int d = 0; x < 0 && d < cols; d++)
+			for (int sgn = 1; sgn >= -1 && x < 0; sgn -= 2) {
+				int c = gx[g] + sgn * d;
+				if (c < x0 || c + len > cols - 1 || (d == 0 && sgn < 0))
+					continue;
+				bool ok = true;
+				for (int j = c - 1; j <= c + len && ok; j++)
+					ok = j < 0 || j >= cols || !u[j];
+				if (ok)
+					x = c;
+			}
+		if (x < 0)
+			continue;
+		memset(u + x, 1, (size_t)len);
+		for (int m = 0; m < gn[g]; m++) {
+			int i = gm[g][m];
+			if (m)
+				x += ql_put(th, w, gy[g], x, 1, QL_R_DIM, ",");
+			snprintf(line, sizeof line, "%d", i + 1);
+			x += ql_put(th, w, gy[g], x, 2, i == sel ? QL_R_CURSOR : QL_R_VALUE, line);
+		}
+	}
+	free(used);
 }
 
 static void compare_draw(ql_app *app, void *vst, WINDOW *w)
@@ -252,38 +385,12 @@ static void compare_draw(ql_app *app, void *vst, WINDOW *w)
 	}
 	/* the rate-distortion plot */
 	y++;
-	int ph = h - y - 2, pw = cols - 12;
+	int ph = h - y - 3, pw = cols - 12;
 	if (ph < 3 || max_bpw <= 0)
 		return;
-	ql_put(th, w, y++, 1, cols - 2, QL_R_LABEL, "SQNR dB (up) against bits per weight (across); Enter: explore the scheme");
-	double lo = floor(fmin(min_sqnr, max_sqnr) / 5) * 5, hi = ceil(max_sqnr / 5) * 5;
-	if (hi <= lo)
-		hi = lo + 5;
-	double xmax = ceil(max_bpw);
-	for (int k = 0; k < ph; k++) {
-		ql_put(th, w, y + k, 9, 1, QL_R_FRAME, th->g.vline);
-		if (k == 0 || k == ph - 1) {
-			snprintf(line, sizeof line, "%7.0f", k == 0 ? hi : lo);
-			ql_put(th, w, y + k, 1, 8, QL_R_DIM, line);
-		}
-	}
-	for (int i = 0; i < pw; i++)
-		ql_put(th, w, y + ph, 10 + i, 1, QL_R_FRAME, th->g.hline);
-	snprintf(line, sizeof line, "0");
-	ql_put(th, w, y + ph, 9, 1, QL_R_DIM, "0");
-	snprintf(line, sizeof line, "%.0f bits", xmax);
-	ql_put(th, w, y + ph, 10 + pw - (int)strlen(line), (int)strlen(line), QL_R_DIM, line);
-	for (int i = 0; i < p->n; i++) {
-		const cmp_row *r = &p->rows[i];
-		if (!r->ok)
-			continue;
-		double sq = isfinite(r->sqnr) ? r->sqnr : hi;
-		int px = 10 + (int)floor(r->bpw / xmax * (pw - 3) + 0.5);
-		int py = y + (int)floor((hi - sq) / (hi - lo) * (ph - 1) + 0.5);
-		py = py < y ? y : py > y + ph - 1 ? y + ph - 1 : py;
-		snprintf(line, sizeof line, "%d", i + 1);
-		ql_put(th, w, py, px, 2, i == st->sel ? QL_R_CURSOR : QL_R_VALUE, line);
-	}
+	ql_put_fit(th, w, y++, 1, cols - 2, QL_R_LABEL,
+		   "SQNR dB (up) against bits per weight (across); Enter: explore the scheme");
+	draw_plot(th, w, y, ph, pw, p, st->sel, min_sqnr, max_sqnr);
 }
 
 const ql_screen_ops ql_screen_compare = {
