@@ -435,6 +435,21 @@ static void test_bits_more_formats(void **state)
 	key(t, 'f');
 	key(t, 'x');
 	expect_no_text(t, "fp8_e4m3");
+	ql_tui_close(t);
+	/* fewer rows after x: the view is filled again from above, not one
+	 * row and blank lines under it ("rows 5-5 of 5") */
+	t = open_bits();
+	keys(t, "ffffxxx");
+	format_row(t, "fp8_e4m3");
+	format_row(t, "fp16");
+	format_row(t, "bf16");
+	format_row(t, "int8");
+	expect_text(t, "rows 2-5 of 5");
+	/* and all of them when the window grows */
+	ql_tui_resize(t, 40, W);
+	format_row(t, "fp32");
+	expect_no_text(t, "rows ");
+	ql_tui_resize(t, H, W);
 	/* 'd' shows every digit of a long value */
 	ql_tui_close(t);
 	t = open_at(H, W, "bits", "1e-40");

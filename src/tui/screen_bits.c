@@ -447,7 +447,7 @@ static void bits_draw(ql_app *app, void *vst, WINDOW *w)
 	painter full = {th, w, h};
 
 	clamp_cursor(st);
-	/* Scroll so the cursor's row is on screen, whole. */
+	/* Scroll so the cursor's row is on screen, whole ... */
 	if (st->top > st->cur_row)
 		st->top = st->cur_row;
 	for (;;) {
@@ -457,6 +457,16 @@ static void bits_draw(ql_app *app, void *vst, WINDOW *w)
 		if (used <= area || st->top == st->cur_row)
 			break;
 		st->top++;
+	}
+	/* ... and no rows left scrolled off above while there is room below
+	 * the last (after x drops rows, or the window grows) */
+	while (st->top > 0) {
+		int used = 0;
+		for (int i = st->top - 1; i < st->nrows && used <= area; i++)
+			used += draw_row(st, &measure, cols, i, 0) + (i > st->top - 1);
+		if (used > area)
+			break;
+		st->top--;
 	}
 	draw_header(st, &full, cols);
 	st->nhits = 0;
