@@ -8,7 +8,6 @@
  * is left, 3 to 2, so a taller window shows them taller.
  */
 #include "quant_screen.h"
-#include "inspect.h" /* ql_put_wrapped */
 
 #include <math.h>
 #include <stdio.h>
@@ -519,21 +518,6 @@ static void draw_busy(const ql_theme *th, WINDOW *w, int cols, const quant_state
 	ql_put(th, w, 2, 0, cols, QL_R_INFO, s);
 }
 
-/* An error too long for the status line (a file refused: its name, the
- * tensor's and the reason), in full over the top of the picture, on rows
- * of its own. */
-static void draw_note(const ql_theme *th, WINDOW *w, int cols, const quant_state *st)
-{
-	if (!st->note[0] || ql_text_width(th, st->note) <= cols)
-		return;
-	int n = ql_put_wrapped(th, w, 2, 1, cols - 2, QL_R_ERROR, st->note);
-	for (int y = 2; y < 2 + n; y++) {
-		wmove(w, y, 0);
-		wclrtoeol(w);
-	}
-	ql_put_wrapped(th, w, 2, 1, cols - 2, QL_R_ERROR, st->note);
-}
-
 void ql_quant_draw(ql_app *app, void *vst, WINDOW *w)
 {
 	quant_state *st = vst;
@@ -542,7 +526,6 @@ void ql_quant_draw(ql_app *app, void *vst, WINDOW *w)
 	draw_header(th, w, cols, st);
 	if (!st->res) {
 		draw_busy(th, w, cols, st);
-		draw_note(th, w, cols, st);
 		return;
 	}
 	const qx_result *res = st->res;
@@ -607,6 +590,5 @@ void ql_quant_draw(ql_app *app, void *vst, WINDOW *w)
 	y += eh + 1;
 	draw_readout(th, w, y, cols, rrows, false, st);
 	draw_cursor(th, w, cols, st);
-	draw_busy(th, w, cols, st); /* over the older result's picture */
-	draw_note(th, w, cols, st);
+	draw_busy(th, w, cols, st); /* last: over the older result's picture */
 }

@@ -20,7 +20,6 @@ typedef struct quant_state {
 	bool busy; /* the worker was busy at the last tick */
 	char failure[QL_ERROR_MAX]; /* the last result's error, if it failed */
 	unsigned failed;            /* the job whose result that was */
-	char note[QL_ERROR_MAX + 16]; /* an error to show in full until the next key */
 	float clip_lo, clip_hi;
 	int64_t unit;
 	qx_result *res;

@@ -219,12 +219,12 @@ static bool same_scheme(const ql_scheme *a, const ql_scheme *b)
 	       a->has_zero_point == b->has_zero_point && a->zero_point == b->zero_point;
 }
 
-/* An error on the status line, and in full on the screen while the status
- * line is too narrow for it (until the next key). */
+/* An error on the status line, in full (a long one goes on in the rows
+ * above it) until the next key. */
 static void say_error(ql_app *app, quant_state *st, const char *msg)
 {
+	(void)st;
 	ql_app_message(app, QL_R_ERROR, "qlens: %s", msg);
-	snprintf(st->note, sizeof st->note, "qlens: %s", msg);
 }
 
 /* Takes what the worker has finished: a newer result, or the marks. */
@@ -453,7 +453,6 @@ static bool quant_action(ql_app *app, void *vst, ql_action a)
 	quant_state *st = vst;
 	ql_error err = {{0}};
 	bool again = true;
-	st->note[0] = '\0'; /* the status line's message goes with it */
 	switch (a) {
 	case QL_ACT_BITS_DOWN: set_bits(st, -1); st->manual = false; break;
 	case QL_ACT_BITS_UP: set_bits(st, +1); st->manual = false; break;
@@ -575,7 +574,6 @@ static bool quant_click(ql_app *app, void *vst, int y, int x)
 	(void)app;
 	(void)y;
 	quant_state *st = vst;
-	st->note[0] = '\0';
 	if (x < 1 || x > st->width)
 		return false;
 	cursor_to(st, x - 1);
