@@ -28,6 +28,7 @@
 #include "qlens/command.h"
 #include "qlens/io.h"
 #include "qlens/tui.h"
+#include "testutil.h"
 
 const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void)
@@ -958,11 +959,9 @@ static void test_open_refused(void **state)
 	expect_no_text(t, "values...");
 	/* the message in full: the status line goes on in the row above it */
 	char both[2048];
-	snprintf(both, sizeof both, "%s", row(t, H - 2));
-	size_t n = strlen(both);
-	while (n > 0 && both[n - 1] == ' ')
-		both[--n] = '\0';
-	snprintf(both + n, sizeof both - n, " %s", row(t, H - 1));
+	char first[1024];
+	snprintf(first, sizeof first, "%s", row(t, H - 2));
+	tu_join_rows(first, row(t, H - 1), both, sizeof both);
 	if (!strstr(both, "not finite (the first at index 10: nan); qlens quantizes finite values only")) {
 		print_message("%s\n", both);
 		fail_msg("the refusal is not whole on the status line");

@@ -26,6 +26,7 @@
 
 #include "qlens/command.h"
 #include "qlens/tui.h"
+#include "testutil.h"
 
 /* ncurses and readline keep a few allocations for the life of the process
  * (terminfo, key tables); they are not ours to free. */
@@ -155,21 +156,11 @@ static void expect_status(ql_tui *t, const char *s)
  * the ellipsis ell ("…", "..."), nothing after it: never a cut word. */
 static void expect_fitted(ql_tui *t, int y, const char *text, const char *ell)
 {
-	char head[16];
-	snprintf(head, sizeof head, "%.12s", text);
-	const char *r = row(t, y), *p = strstr(r, head);
-	if (!p) {
+	int ok = tu_fitted(row(t, y), text, ell);
+	if (ok < 0) {
 		dump(t);
-		fail_msg("row %d lacks '%s'", y, head);
-	}
-	size_t i = 0;
-	while (text[i] && p[i] == text[i])
-		i++;
-	if (!text[i])
-		return;
-	bool at_word = text[i] == ' ' || (strchr(",;:(", text[i]) && text[i + 1] == ' ');
-	const char *after = p + i + strlen(ell);
-	if (i < 4 || !at_word || strncmp(p + i, ell, strlen(ell)) != 0 || after[strspn(after, " ")]) {
+		fail_msg("row %d lacks '%.12s'", y, text);
+	} else if (!ok) {
 		dump(t);
 		fail_msg("row %d: '%s' is not cut at a word with '%s'", y, text, ell);
 	}
@@ -611,14 +602,9 @@ static void test_prompt_error(void **state)
 	key(t, ':');
 	keys(t, "bits\r");
 	char both[8192];
-	snprintf(both, sizeof both, "%s", row(t, H - 2));
-	size_t n = strlen(both);
-	while (n > 0 && both[n - 1] == ' ')
-		both[--n] = '\0';
-	snprintf(both + n, sizeof both - n, " %s", row(t, H - 1));
-	n = strlen(both);
-	while (n > 0 && both[n - 1] == ' ')
-		both[--n] = '\0';
+	char first[1024];
+	snprintf(first, sizeof first, "%s", row(t, H - 2));
+	tu_join_rows(first, row(t, H - 1), both, sizeof both);
 	assert_string_equal(both,
 			    "qlens bits: give a VALUE (e.g. 1/3) or --hex CODE --type T (see 'qlens bits --help')");
 	key(t, 'l');

@@ -215,3 +215,34 @@ FILE *tu_npy_create(const char *path, const char *descr, bool fortran, int64_t r
 	fputc('\n', f);
 	return f;
 }
+
+int tu_fitted(const char *r, const char *text, const char *ell)
+{
+	char head[16];
+	snprintf(head, sizeof head, "%.12s", text);
+	const char *p = strstr(r, head);
+	if (!p)
+		return -1;
+	size_t i = 0;
+	while (text[i] && p[i] == text[i])
+		i++;
+	if (!text[i])
+		return 1;
+	bool at_word = text[i] == ' ' || (strchr(",;:(", text[i]) && text[i + 1] == ' ');
+	const char *after = p + i + strlen(ell);
+	return !(i < 4 || !at_word || strncmp(p + i, ell, strlen(ell)) != 0 ||
+		 after[strspn(after, " ")]);
+}
+
+const char *tu_join_rows(const char *a, const char *b, char *out, size_t n)
+{
+	snprintf(out, n, "%s", a);
+	size_t len = strlen(out);
+	while (len > 0 && out[len - 1] == ' ')
+		out[--len] = '\0';
+	snprintf(out + len, n - len, " %s", b + strspn(b, " "));
+	len = strlen(out);
+	while (len > 0 && out[len - 1] == ' ')
+		out[--len] = '\0';
+	return out;
+}

@@ -57,6 +57,17 @@ void tu_byte_flips(const char *golden, const char *dir, const char *ext, int rou
 /* The kernel tests' pseudo-random numbers (xorshift64, state *s, any
  * nonzero seed): the next 32 bits, a float in [0, 1) with 24 random bits,
  * and the float of a bit pattern. */
+/* A screen row r shows text whole, or its beginning to the end of a word
+ * and then the ellipsis ell ("…", "..."), nothing after it: never a cut
+ * word. -1: text's first 12 bytes are not on the row; 0: cut elsewhere;
+ * 1: as it should be. */
+int tu_fitted(const char *r, const char *text, const char *ell);
+
+/* Two screen rows read as one text into out (a's trailing blanks and b's
+ * leading ones as one space, b's trailing blanks dropped): a message
+ * wrapped over two rows. Returns out. */
+const char *tu_join_rows(const char *a, const char *b, char *out, size_t n);
+
 uint32_t tu_next_u32(uint64_t *s);
 float tu_uniform(uint64_t *s);
 float tu_bits_f(uint32_t u);

@@ -27,6 +27,7 @@
 #include "qlens/command.h"
 #include "qlens/io.h"
 #include "qlens/tui.h"
+#include "testutil.h"
 
 const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void)
@@ -81,35 +82,20 @@ static inline void expect_no_text(ql_tui *t, const char *s)
  * second's leading ones as one space): a text wrapped over two rows. */
 static inline const char *two_rows(ql_tui *t, int y)
 {
-	static char both[8192];
-	snprintf(both, sizeof both, "%s", row(t, y));
-	size_t n = strlen(both);
-	while (n > 0 && both[n - 1] == ' ')
-		both[--n] = '\0';
-	const char *next = row(t, y + 1);
-	snprintf(both + n, sizeof both - n, " %s", next + strspn(next, " "));
-	return both;
+	static char both[8192], first[4096];
+	snprintf(first, sizeof first, "%s", row(t, y)); /* row() reuses its buffer */
+	return tu_join_rows(first, row(t, y + 1), both, sizeof both);
 }
 
 /* Row y shows text whole, or its beginning to the end of a word and then
  * the ellipsis ell ("…", "..."), nothing after it: never a cut word. */
 static inline void expect_fitted(ql_tui *t, int y, const char *text, const char *ell)
 {
-	char head[16];
-	snprintf(head, sizeof head, "%.12s", text);
-	const char *r = row(t, y), *p = strstr(r, head);
-	if (!p) {
+	int ok = tu_fitted(row(t, y), text, ell);
+	if (ok < 0) {
 		dump(t);
-		fail_msg("row %d lacks '%s'", y, head);
-	}
-	size_t i = 0;
-	while (text[i] && p[i] == text[i])
-		i++;
-	if (!text[i])
-		return;
-	bool at_word = text[i] == ' ' || (strchr(",;:(", text[i]) && text[i + 1] == ' ');
-	const char *after = p + i + strlen(ell);
-	if (i < 4 || !at_word || strncmp(p + i, ell, strlen(ell)) != 0 || after[strspn(after, " ")]) {
+		fail_msg("row %d lacks '%.12s'", y, text);
+	} else if (!ok) {
 		dump(t);
 		fail_msg("row %d: '%s' is not cut at a word with '%s'", y, text, ell);
 	}

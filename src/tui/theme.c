@@ -212,13 +212,20 @@ int ql_text_width(const ql_theme *th, const char *s)
 	return walk_text(th, s, 1 << 30, NULL, NULL);
 }
 
-int ql_put_fit(const ql_theme *th, WINDOW *w, int y, int x, int maxw, ql_role r, const char *s)
+/* maxw (-1: no limit) cut to the room left in w's row from x; 0 when
+ * there is none. */
+static int room_from(WINDOW *w, int x, int maxw)
 {
 	int room = getmaxx(w) - x;
-	if (!s || room <= 0)
+	if (room <= 0)
 		return 0;
-	if (maxw < 0 || maxw > room)
-		maxw = room;
+	return maxw < 0 || maxw > room ? room : maxw;
+}
+
+int ql_put_fit(const ql_theme *th, WINDOW *w, int y, int x, int maxw, ql_role r, const char *s)
+{
+	if (!s || (maxw = room_from(w, x, maxw)) == 0)
+		return 0;
 	if (ql_text_width(th, s) <= maxw)
 		return ql_put(th, w, y, x, maxw, r, s);
 	int ew = ql_text_width(th, th->g.ellipsis);
@@ -252,11 +259,8 @@ int ql_put_fit(const ql_theme *th, WINDOW *w, int y, int x, int maxw, ql_role r,
 
 int ql_put_path(const ql_theme *th, WINDOW *w, int y, int x, int maxw, ql_role r, const char *path)
 {
-	int room = getmaxx(w) - x;
-	if (!path || room <= 0)
+	if (!path || (maxw = room_from(w, x, maxw)) == 0)
 		return 0;
-	if (maxw < 0 || maxw > room)
-		maxw = room;
 	int ew = ql_text_width(th, th->g.ellipsis);
 	if (ql_text_width(th, path) <= maxw || maxw <= ew)
 		return ql_put(th, w, y, x, maxw, r, path);
