@@ -937,6 +937,22 @@ static void test_cursor_kept(void **state)
 	ql_tui_close(t);
 }
 
+/* An empty tensor per channel has no scales: the readout says so instead
+ * of reading scale #0 of none (ASan: a read past a zero-size buffer). */
+static void test_empty_per_channel(void **state)
+{
+	(void)state;
+	char path[300], line[400];
+	float none = 0;
+	write_npy(path, "empty.npy", &none, 0);
+	snprintf(line, sizeof line, "%s --dtype int8 --axis 0", path);
+	ql_tui *t = open_q(H, W, line);
+	expect_text(t, "no scales (no values)");
+	key(t, 'g'); /* per group: still nothing, nothing read */
+	expect_text(t, "no scales (no values)");
+	ql_tui_close(t);
+}
+
 /* f on a file with NaN and inf: the tensor shown stays, keys and all, and
  * the core's refusal is readable whole at 80 columns (the status line cuts
  * it; the screen shows it wrapped until the next key). */
@@ -1017,6 +1033,7 @@ int main(void)
 		cmocka_unit_test(test_background),
 		cmocka_unit_test(test_entry_points),
 		cmocka_unit_test(test_open_refused),
+		cmocka_unit_test(test_empty_per_channel),
 		cmocka_unit_test(test_value_histogram_ends),
 		cmocka_unit_test(test_errors_all_zero),
 		cmocka_unit_test(test_labels_apart),

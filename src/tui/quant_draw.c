@@ -436,6 +436,8 @@ static int draw_readout(const ql_theme *th, WINDOW *w, int y, int cols, int rows
 				 num(st->prev_scale, b, sizeof b));
 		else
 			snprintf(s, sizeof s, "scale %s", num(r->scales[0], a, sizeof a));
+	} else if (r->nscales == 0) { /* an empty tensor quantizes to nothing */
+		snprintf(s, sizeof s, "no scales (no values)");
 	} else {
 		float mn = 0, mx = 0;
 		ql_range(r->scales, (size_t)r->nscales, &mn, &mx);
