@@ -84,7 +84,7 @@ static void test_calc_errors(void **state)
 	static const char *const bad[] = {
 		"", "1 +", "(1", "cast(fp99, 1)", "foo(1)", "quant(1, 0, 0, int8)",
 		"quant(1, 0.1, 0, fp32)", "pack(3, 1, 2)", "pack(4, 16, 0)", "pack(4, 1)",
-		"1 2", "x", "max(int8", "cast(fp32 1)", "((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((1",
+		"1 2", "x", "max(int8", "cast(fp32 1)", "bogus(3)", "((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((1",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		double v;
@@ -93,8 +93,12 @@ static void test_calc_errors(void **state)
 			fail_msg("'%s' was accepted (= %g)", bad[i], v);
 		assert_non_null(strstr(err.msg, "in {="));
 	}
-	/* edge values: ±0, inf, NaN go through */
+	/* an unknown function is named */
+	ql_error ferr = {""};
 	double v;
+	assert_int_equal(ql_lesson_calc("2 * bogus(3)", &v, &ferr), -1);
+	assert_non_null(strstr(ferr.msg, "unknown function bogus()"));
+	/* edge values: ±0, inf, NaN go through */
 	assert_int_equal(ql_lesson_calc("cast(fp32, -0)", &v, NULL), 0);
 	assert_true(v == 0 && signbit(v));
 	assert_int_equal(ql_lesson_calc("cast(fp16, inf)", &v, NULL), 0);
@@ -242,7 +246,13 @@ static void test_parse_errors(void **state)
 		{"title: T\n--- A\n@run\n", 3, "needs a command"},
 		{"title: T\n--- A\n@run bits 'open\n", 3, "unbalanced"},
 		{"title: T\n--- A\nx {= 1 +} y\n", 3, "in {="},
-		{"title: T\n--- A\n```\ncode\n", 5, "not closed"},
+		{"title: T\n--- A\n```\ncode\n", 3, "not closed"},
+		/* a step's checks do not set the line back: the errors after it
+		 * name their own lines (they were a few lines early) */
+		{"title: T\n--- A\n@quiz Q?\n@right a\n@choice b\n\ntext\n--- B\n@frobnicate\n", 9,
+		 "unknown directive"},
+		{"title: T\n--- A\n@quiz Q?\n@right a\n@choice b\n--- B\ntext\n\n```\nx\n", 9,
+		 "not closed"},
 		{"title: T\n--- A\n@choice x\n", 3, "outside a @quiz"},
 		{"title: T\n--- A\n@quiz Q?\n@choice a\n@choice b\n", 3, "one @right"},
 		{"title: T\n--- A\n@quiz Q?\n@right a\n", 3, "two or more"},

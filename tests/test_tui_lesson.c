@@ -210,6 +210,25 @@ static void test_quiz_choice(void **state)
 	assert_int_equal(ql_lesson_mark_get(&p, 1, 5), 'r');
 }
 
+/* A presentation shows the quizzes unanswered: the learner's last wrong
+ * answer on this machine ("Not quite", the hint) is not projected. */
+static void test_present_fresh_quiz(void **state)
+{
+	(void)state;
+	reset_state();
+	ql_tui *t = open_lesson(24, 80, "1", false);
+	key(t, '2');
+	key(t, '\t');
+	key(t, '\r'); /* a) fp16: wrong, kept in the progress */
+	expect_text(t, "Not quite: try again.");
+	ql_tui_close(t);
+	t = open_lesson(24, 80, "1", true);
+	expect_text(t, "Which format is closest to 1/3?");
+	expect_no_text(t, "Not quite");
+	expect_no_text(t, "Hint:");
+	ql_tui_close(t);
+}
+
 static void test_quiz_numeric(void **state)
 {
 	(void)state;
@@ -522,6 +541,7 @@ int main(void)
 		cmocka_unit_test(test_forward_back),
 		cmocka_unit_test(test_resume),
 		cmocka_unit_test(test_quiz_choice),
+		cmocka_unit_test(test_present_fresh_quiz),
 		cmocka_unit_test(test_quiz_numeric),
 		cmocka_unit_test(test_task_met),
 		cmocka_unit_test(test_widgets),

@@ -79,6 +79,7 @@ typedef struct parser {
 	int line;
 	ql_error *err;
 	bool in_code;
+	int code_line; /* where the open ``` block began */
 	bool para_open; /* the last block is a paragraph that takes more lines */
 } parser;
 
@@ -365,6 +366,7 @@ static int finish_step(parser *p)
 	ql_lesson_step *st = cur_step(p);
 	if (!st)
 		return 0;
+	int at = p->line; /* a failure names the block's line; reading goes on from here */
 	for (int i = 0; i < st->nblocks; i++) {
 		ql_lesson_block *b = &st->blocks[i];
 		p->line = b->line;
@@ -379,6 +381,7 @@ static int finish_step(parser *p)
 		if (b->kind == QL_LB_TASK && b->writes)
 			return fail(p, "a task's command may not write a file", NULL);
 	}
+	p->line = at;
 	return 0;
 }
 
@@ -445,6 +448,7 @@ static int parse_line(parser *p, char *line)
 		if (!b || !(b->text = dup("")))
 			return fail(p, "out of memory", NULL);
 		p->in_code = true;
+		p->code_line = p->line;
 		p->para_open = false;
 		return 0;
 	}
@@ -532,7 +536,8 @@ int ql_lesson_parse(const char *path, const char *text, size_t len, ql_lesson **
 	p.line++;
 	if (p.in_code) {
 		ql_lesson_free(l);
-		return fail(&p, "a ``` code block is not closed", NULL);
+		p.line = p.code_line; /* the line that opened it, not the file's end */
+		return fail(&p, "this ``` code block is not closed", NULL);
 	}
 	if (finish_step(&p) != 0) {
 		ql_lesson_free(l);

@@ -199,7 +199,9 @@ static int call(calc *c, const char *name, double *v)
 		*v = out;
 		return 0;
 	}
-	return cfail(c, "unknown function");
+	char what[64];
+	snprintf(what, sizeof what, "unknown function %s()", name);
+	return cfail(c, what);
 }
 
 static int primary(calc *c, double *v)

@@ -203,6 +203,8 @@ static void *lesson_open(ql_app *app, int argc, char **argv, ql_error *err)
 	for (int i = 1; i < argc; i++)
 		if (strcmp(argv[i], "--present") == 0)
 			st->present = true;
+	if (st->present) /* a class sees its quizzes unanswered, not the last run's "Not quite" */
+		st->run->prog.nmarks = 0;
 	st->step = st->run->prog.step;
 	if (st->step > 0)
 		ql_app_message(app, QL_R_INFO, "Welcome back: step %d of %d, where you left off. "
