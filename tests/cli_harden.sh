@@ -49,6 +49,10 @@ import numpy as np
 d = sys.argv[1]
 np.save(f"{d}/w.npy", (np.arange(64, dtype=np.float32).reshape(8, 8) - 31.5) / 7)
 np.save(f"{d}/i8.npy", np.arange(-32, 32, dtype=np.int8).reshape(8, 8))
+np.save(f"{d}/six.npy", np.array([[1, 2, 3], [4, -5, 6]], dtype=np.float32))
+six = np.array([1, 2, 3, 4, 5, 6], dtype=np.float32)
+six[4] = -np.nan
+np.save(f"{d}/negnan.npy", six)
 def st(path, names):
     hdr, data, off = {}, b"", 0
     for n in names:
@@ -111,6 +115,13 @@ expect_status "convert one" 0 "$Q" convert "$E" -t "$(printf 'nl\nname')" --to f
 expect_status "compare lists names" 1 "$Q" compare "$E"
 grep -qF 'bidi\u{202E}evil' "$W/err" && ok || bad "compare: names not escaped"
 expect_status "compare one" 0 "$Q" compare "$E" -t "$(printf 'osc\033]0;PWNED\007')"
+# six values in MX blocks of 32 outweigh their float32: "larger", not "0.706x smaller";
+# a negative NaN reads "nan", not "-nan"
+expect_status "mxfp4 of six" 0 "$Q" quantize "$W/six.npy" --dtype mxfp4
+grep -q "float32: 24 bytes, 1.42x larger" "$W/out" && ok || bad "storage of six values: $(grep storage "$W/out")"
+expect_status "negative nan" 1 "$Q" quantize "$W/negnan.npy"
+grep -q "index 4: nan)" "$W/err" && ok || bad "negative nan: $(cat "$W/err")"
+
 # escaped names keep the table's columns in line (the pad counted bytes of
 # the raw name, so \x1B and \u{202E} pushed their rows right)
 for c in info report; do

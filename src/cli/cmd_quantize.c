@@ -486,7 +486,12 @@ static void print_text(FILE *out, const qopts *o, const ql_tensor *t, const ql_q
 	uint64_t f32_bytes = (uint64_t)r->nelem * 4;
 	fprintf(out, "%-13s%.4g bits per weight, %" PRIu64 " bytes", "storage", r->bits_per_weight,
 		r->bytes);
-	if (r->bytes)
+	if (r->bytes >= f32_bytes && r->bytes)
+		/* a few values with their scales can outweigh float32 (mxfp4 on
+		 * a last axis of 3): no "0.706x smaller" */
+		fprintf(out, " (float32: %" PRIu64 " bytes, %.3gx larger)", f32_bytes,
+			(double)r->bytes / (double)f32_bytes);
+	else if (r->bytes)
 		fprintf(out, " (float32: %" PRIu64 " bytes, %.3gx smaller)", f32_bytes,
 			(double)f32_bytes / (double)r->bytes);
 	fputc('\n', out);

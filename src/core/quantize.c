@@ -404,10 +404,11 @@ static int step_scan(qplan *p, int threads, ql_error *err)
 				nbad++;
 			}
 		}
-		return ql_error_set(err, "%lld value%s not finite (the first at index %lld: %g); "
+		float bad = p->x[first];
+		return ql_error_set(err, "%lld value%s not finite (the first at index %lld: %s); "
 					 "qlens quantizes finite values only", (long long)nbad,
 				    nbad == 1 ? " is" : "s are", (long long)first,
-				    (double)p->x[first]);
+				    isnan(bad) ? "nan" : bad > 0 ? "inf" : "-inf"); /* not -nan */
 	}
 	if (p->by_rows) {
 		for (int64_t c = 0; c < p->C; c++) {

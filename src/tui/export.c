@@ -147,7 +147,7 @@ static void path_done(ql_app *app, void *data, const char *line)
 	}
 	if (access(r->out, F_OK) == 0) {
 		/* the prompt's label is short: the path is the line just typed */
-		ql_prompt_open(ql_app_prompt(app), QL_PROMPT_VALUE, "exists; replace it? (y/n) ", NULL,
+		ql_prompt_open(ql_app_prompt(app), QL_PROMPT_KEY, "exists; replace it? (y/n) ", NULL,
 			       confirm_done, NULL);
 		return;
 	}

@@ -371,6 +371,16 @@ void ql_prompt_key(ql_prompt *p, ql_app *app, int key)
 		finish(p, app, NULL);
 		return;
 	}
+	if (p->kind == QL_PROMPT_KEY && key >= 0x20 && key < 0x7f) { /* y, n: answered */
+		leave_readline();
+		char *line = malloc(2);
+		if (line) {
+			line[0] = (char)key;
+			line[1] = '\0';
+		}
+		finish(p, app, line);
+		return;
+	}
 	bool history_keys = p->kind == QL_PROMPT_COMMAND;
 	switch (key) {
 	case KEY_UP:

@@ -449,6 +449,8 @@ typedef enum ql_prompt_kind {
 	QL_PROMPT_VALUE,   /* a value for a screen; not kept */
 	QL_PROMPT_PATH,    /* a file's path: Tab completes file names, a leading
 			      ~ or ~user is expanded; not kept */
+	QL_PROMPT_KEY,     /* a question one key answers ((y/n)): the first
+			      printable key is the line, no Enter needed */
 } ql_prompt_kind;
 
 /* Called with the accepted line, or NULL if the prompt was cancelled. */
