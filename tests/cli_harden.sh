@@ -49,6 +49,7 @@ import numpy as np
 d = sys.argv[1]
 np.save(f"{d}/w.npy", (np.arange(64, dtype=np.float32).reshape(8, 8) - 31.5) / 7)
 np.save(f"{d}/i8.npy", np.arange(-32, 32, dtype=np.int8).reshape(8, 8))
+np.save(f"{d}/huge.npy", (np.arange(64, dtype=np.float32) - 31) * np.float32(1e30))
 np.save(f"{d}/six.npy", np.array([[1, 2, 3], [4, -5, 6]], dtype=np.float32))
 six = np.array([1, 2, 3, 4, 5, 6], dtype=np.float32)
 six[4] = -np.nan
@@ -119,6 +120,9 @@ expect_status "compare one" 0 "$Q" compare "$E" -t "$(printf 'osc\033]0;PWNED\00
 # a negative NaN reads "nan", not "-nan"
 expect_status "mxfp4 of six" 0 "$Q" quantize "$W/six.npy" --dtype mxfp4
 grep -q "float32: 24 bytes, 1.42x larger" "$W/out" && ok || bad "storage of six values: $(grep storage "$W/out")"
+# an fp16 scale too small for the range is fp16's largest, and says so
+expect_status "fp16 scale clamped" 0 "$Q" quantize "$W/huge.npy" int8/scale:fp16
+grep -q "1 of 1 at fp16's largest, 65504: the range needs more" "$W/out" && ok || bad "fp16 scale clamp not said"
 expect_status "negative nan" 1 "$Q" quantize "$W/negnan.npy"
 grep -q "index 4: nan)" "$W/err" && ok || bad "negative nan: $(cat "$W/err")"
 

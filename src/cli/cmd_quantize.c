@@ -444,6 +444,18 @@ static void print_text(FILE *out, const qopts *o, const ql_tensor *t, const ql_q
 	fprintf(out, "%-13s%s  (%s)\n", "scheme", desc, word);
 	fprintf(out, "%-13s[%" PRId32 ", %" PRId32 "]\n", "codes", r->qmin, r->qmax);
 	summary_f32(out, "scale", r->scales, r->nscales);
+	if (r->scheme.scale_dtype == QL_SCALE_FP16 || r->scheme.scale_dtype == QL_SCALE_BF16) {
+		/* a scale the type cannot hold is its largest: say so, or the
+		 * clipping below has no visible cause */
+		float top = r->scheme.scale_dtype == QL_SCALE_FP16 ? 65504.0f : 0x1.fep127f;
+		int64_t at = 0;
+		for (int64_t i = 0; i < r->nscales; i++)
+			at += r->scales[i] == top;
+		if (at && r->metrics.clipped > 0)
+			fprintf(out, "%-13s%" PRId64 " of %" PRId64 " at %s's largest, %.9g: the range "
+				     "needs more, so values beyond it clip\n", "", at, r->nscales,
+				r->scheme.scale_dtype == QL_SCALE_FP16 ? "fp16" : "bf16", (double)top);
+	}
 	int32_t zp;
 	if (r->zero_points)
 		summary_i32(out, "zero point", r->zero_points, r->nscales);
