@@ -610,6 +610,23 @@ static void test_prompt_error(void **state)
 	key(t, 'l');
 	assert_string_equal(row(t, H - 2), above);
 	expect_row(t, H - 1, "flip");
+	/* a word wider than the line is cut where the line ends, not after
+	 * its first letter (it went down one letter per row and its end, the
+	 * reason, was lost) */
+	char cmd[300];
+	snprintf(cmd, sizeof cmd, "quantize /tmp/%0150d.npy\r", 0);
+	key(t, ':');
+	keys(t, cmd);
+	char rows3[8192], two[8192], r0[1024];
+	snprintf(r0, sizeof r0, "%s", row(t, H - 3));
+	snprintf(first, sizeof first, "%s", row(t, H - 2));
+	tu_join_rows(first, row(t, H - 1), two, sizeof two);
+	tu_join_rows(r0, two, rows3, sizeof rows3);
+	if (!strstr(rows3, "No such file or directory")) {
+		dump(t);
+		fail_msg("the reason is not on the last rows: '%s'", rows3);
+	}
+	key(t, 'l');
 	/* :quit quits */
 	key(t, ':');
 	keys(t, "quit");

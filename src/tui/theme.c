@@ -298,8 +298,10 @@ size_t ql_wrap_cut(const ql_theme *th, const char *s, int width, const char **ne
 				break;
 			cut = i;
 		}
-		/* none: a word wider than the line, cut between two characters */
-		for (size_t i = 1; !cut && i <= len && i < sizeof buf; i++) {
+		/* none: a word wider than the line, cut between two characters
+		 * as far along as the line reaches */
+		bool spaced = cut > 0;
+		for (size_t i = 1; !spaced && i <= len && i < sizeof buf; i++) {
 			if (i < len && ((unsigned char)s[i] & 0xC0) == 0x80)
 				continue;
 			memcpy(buf, s, i);
