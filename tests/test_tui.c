@@ -543,6 +543,18 @@ static void test_prompt_command_and_history(void **state)
 	key(t, '\r');
 	expect_row(t, 1, "0.1");
 	expect_stored(t, format_row(t, "bf16") + 1, golden("bf16_0_1_value"));
+	/* Ctrl-R shows that it searches, and End ends the search, as in bash:
+	 * the text typed after it goes on the line found (it went to the
+	 * search, unseen, and the found command ran without it) */
+	key(t, ':');
+	key(t, 0x12);
+	keys(t, "bits 0");
+	expect_row(t, H - 1, "reverse-i-search");
+	key(t, KEY_END);
+	keys(t, "25");
+	expect_row(t, H - 1, ":bits 0.125");
+	key(t, '\r');
+	expect_row(t, 1, "0.125");
 	ql_tui_close(t);
 }
 

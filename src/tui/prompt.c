@@ -382,6 +382,17 @@ void ql_prompt_key(ql_prompt *p, ql_app *app, int key)
 		return;
 	}
 	bool history_keys = p->kind == QL_PROMPT_COMMAND;
+	bool motion = key == KEY_UP || key == KEY_DOWN || key == KEY_LEFT || key == KEY_RIGHT ||
+		      key == KEY_HOME || key == KEY_END || key == KEY_DC;
+	if (motion && RL_ISSTATE(RL_STATE_ISEARCH)) {
+		/* a motion ends a Ctrl-R search first, as in bash: readline's
+		 * search ends on Esc and keeps the line found (the calls below
+		 * would move in it while the search went on, and the text typed
+		 * next would go to the search, unseen) */
+		push_bytes(p, "\x1b", 1);
+		while (p->active && p->qlen > 0 && !got_line)
+			rl_callback_read_char();
+	}
 	switch (key) {
 	case KEY_UP:
 		if (history_keys)
@@ -466,7 +477,11 @@ void ql_prompt_draw(ql_prompt *p, const ql_theme *th, WINDOW *w)
 	int len = (int)strlen(line);
 	int point = rl_point < 0 ? 0 : rl_point > len ? len : rl_point;
 	ql_fill_row(th, w, 0, QL_R_NORMAL);
-	int x = ql_put(th, w, 0, 0, -1, QL_R_KEY, p->label);
+	/* during Ctrl-R, readline's "(reverse-i-search)`dtyp': " in place of
+	 * the label: the keys typed go to the search, and it must show */
+	const char *label = RL_ISSTATE(RL_STATE_ISEARCH) && rl_display_prompt && rl_display_prompt[0]
+				    ? rl_display_prompt : p->label;
+	int x = ql_put(th, w, 0, 0, -1, QL_R_KEY, label);
 	int room = cols - x - 1;
 	/* Scroll the line so the editing point stays visible: walk back from
 	 * it, whole characters at a time, while they fit (only the visible
