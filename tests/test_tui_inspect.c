@@ -482,6 +482,13 @@ static void test_open_screen(void **state)
 	expect_text(t, "19 tensors");
 	key(t, 'q');
 	key(t, 'x');
+	/* and on the : prompt, whose Tab completes such words: the command
+	 * gets the home folder's path (it got '~/...' and found no file) */
+	key(t, ':');
+	keys(t, "info ~/inspect/model.safetensors\r");
+	expect_text(t, "format    safetensors");
+	expect_no_text(t, "No such file");
+	key(t, 'q');
 	if (home_was)
 		setenv("HOME", home_was, 1);
 	else

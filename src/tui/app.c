@@ -34,6 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <readline/tilde.h>
+
 #include "qlens/command.h"
 
 #define KEY_TIMEOUT_MS 250
@@ -201,6 +203,16 @@ void ql_app_run_command(ql_app *app, const char *line)
 		ql_free_words(argc, argv);
 		return;
 	}
+	/* ~/models/w.npy as the shell reads it: Tab completes such words, and
+	 * the commands open what they are given */
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] == '~') {
+			char *full = tilde_expand(argv[i]);
+			if (full) {
+				free(argv[i]);
+				argv[i] = full;
+			}
+		}
 	if (strcmp(argv[0], "quit") == 0 || strcmp(argv[0], "q") == 0 ||
 	    strcmp(argv[0], "exit") == 0) {
 		app->quit = true;

@@ -512,7 +512,7 @@ static bool quant_action(ql_app *app, void *vst, ql_action a)
 		}
 		break;
 	case QL_ACT_OPEN_FILE:
-		ql_prompt_open(ql_app_prompt(app), QL_PROMPT_VALUE, "file: ", NULL, open_done, st);
+		ql_prompt_open(ql_app_prompt(app), QL_PROMPT_PATH, "file: ", NULL, open_done, st);
 		return true;
 	default:
 		again = false;
