@@ -493,6 +493,17 @@ static void test_calibration_marks(void **state)
 	key(t, 'p');
 	expect_text(t, "--calib percentile:99.5");
 	ql_tui_close(t);
+	/* fp8 takes minmax and percentile only: c goes between the two (it
+	 * went on to mse, was refused, and stayed on percentile) */
+	t = open_q(H, W, "assets/samples/synth_laplace.npy --dtype fp8_e4m3");
+	key(t, 'c');
+	expect_text(t, "--calib percentile:99.9");
+	key(t, 'c');
+	expect_no_text(t, "--calib");
+	expect_no_text(t, "is for integer targets");
+	key(t, 'c');
+	expect_text(t, "--calib percentile:99.9");
+	ql_tui_close(t);
 }
 
 /* One outlier 10 x the absmax: the scale jumps tenfold, SQNR falls. */

@@ -472,10 +472,20 @@ static bool quant_action(ql_app *app, void *vst, ql_action a)
 		break;
 	case QL_ACT_GRANULARITY: next_granularity(st); break;
 	case QL_ACT_FAMILY: next_family(st); break;
-	case QL_ACT_CALIB:
-		st->scheme.calib = (ql_calib)((st->scheme.calib + 1) % QL_CALIB_COUNT);
+	case QL_ACT_CALIB: {
+		/* the next calibration the target takes (fp8 takes minmax and
+		 * percentile only: c went to mse, was refused and stayed) */
+		ql_scheme next = st->scheme;
+		for (int k = 0; k < QL_CALIB_COUNT; k++) {
+			next.calib = (ql_calib)((next.calib + 1) % QL_CALIB_COUNT);
+			ql_error verr;
+			if (ql_scheme_validate(&next, NULL, 0, &verr) == 0)
+				break;
+		}
+		st->scheme.calib = next.calib;
 		st->manual = false;
 		break;
+	}
 	case QL_ACT_PCT_DOWN:
 	case QL_ACT_PCT_UP: {
 		int i = 0, n = (int)(sizeof percentiles / sizeof percentiles[0]);
