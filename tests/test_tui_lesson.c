@@ -159,6 +159,9 @@ static void test_forward_back(void **state)
 	keys(t, "g99\r");
 	expect_text(t, "steps go from 1 to 11");
 	expect_text(t, "step 7/11");
+	key(t, KEY_HOME); /* the first step, as the help says (it asked for a step) */
+	expect_text(t, "step 1/11");
+	expect_no_text(t, "go to step:");
 	key(t, KEY_END);
 	expect_text(t, "Sources");
 	key(t, ' ');

@@ -418,7 +418,8 @@ static bool lesson_action(ql_app *app, void *vst, ql_action a)
 		else
 			st->scroll++;
 		break;
-	case QL_ACT_FIRST: case QL_ACT_L_GOTO:
+	case QL_ACT_FIRST: go(app, st, 0); break; /* Home: the first step, as End is the last */
+	case QL_ACT_L_GOTO:
 		ql_prompt_open(ql_app_prompt(app), QL_PROMPT_VALUE, "go to step: ", NULL, goto_done, st);
 		break;
 	case QL_ACT_LAST: go(app, st, st->run->l->nsteps - 1); break;
