@@ -100,7 +100,7 @@ enum {
 	X(SYMMETRY, QL_SC_QUANT, 's', 0, 0, "sym", "Symmetric or asymmetric range") \
 	X(SIGNED, QL_SC_QUANT, 'u', 0, 0, NULL, "Signed or unsigned integer codes (int4 <-> uint4)") \
 	X(GRANULARITY, QL_SC_QUANT, 'g', 0, 0, "gran", "Granularity: per tensor, per channel (each axis), per group of 32, 64, 128, 256") \
-	X(FAMILY, QL_SC_QUANT, 't', 0, 0, "format", "Format: int, fp8_e4m3, fp8_e5m2, nf4, q8_0, q4_0, mxfp4, mxfp8, mxint8") \
+	X(FAMILY, QL_SC_QUANT, 't', 0, 0, "format", "Format, in turn: int, fp8_e4m3, fp8_e5m2, mxfp8, mxfp4, mxint8, nf4, q8_0, q4_0") \
 	X(CALIB, QL_SC_QUANT, 'c', 0, 0, "calib", "Calibration: minmax, percentile, mse, entropy (each one's clip is marked: M P E K)") \
 	X(PCT_DOWN, QL_SC_QUANT, 'p', 0, 0, NULL, "Percentile P down (99.99, 99.9, 99.5, 99, 98, 95, 90)") \
 	X(PCT_UP, QL_SC_QUANT, 'P', 0, 0, NULL, "Percentile P up") \
