@@ -153,6 +153,8 @@ for term in vt100 vt220 xterm-256color; do
 	$T send-keys -t q F5 S-F5 C-Up PPage
 	wait_for "step 8/9"
 	$T send-keys -t q Home
+	wait_for "step 1/9"
+	$T send-keys -t q g
 	wait_for "go to step:"
 	$T send-keys -t q 5 Home 0 Enter
 	wait_for "step 5/9"
