@@ -281,35 +281,34 @@ int ql_put_path(const ql_theme *th, WINDOW *w, int y, int x, int maxw, ql_role r
 	return n + ql_put(th, w, y, x + n, maxw - n, r, tail);
 }
 
+/* The longest prefix of s (len bytes) no wider than width that ends at a
+ * space after a word (at_spaces) or between two characters; 0 if none. */
+static size_t fit_prefix(const ql_theme *th, const char *s, size_t len, int width, bool at_spaces)
+{
+	char buf[1024];
+	size_t cut = 0;
+	for (size_t i = 1; i <= len && i < sizeof buf; i++) {
+		if (at_spaces ? i == len || s[i] != ' ' || s[i - 1] == ' '
+			      : i < len && ((unsigned char)s[i] & 0xC0) == 0x80)
+			continue;
+		memcpy(buf, s, i);
+		buf[i] = 0;
+		if (ql_text_width(th, buf) > width)
+			break;
+		cut = i;
+	}
+	return cut;
+}
+
 size_t ql_wrap_cut(const ql_theme *th, const char *s, int width, const char **next)
 {
-	size_t len = strlen(s), cut = 0;
-	char buf[1024];
-	if (ql_text_width(th, s) <= width) {
-		cut = len;
-	} else {
-		/* the last space the line reaches */
-		for (size_t i = 1; i < len && i < sizeof buf; i++) {
-			if (s[i] != ' ' || s[i - 1] == ' ')
-				continue;
-			memcpy(buf, s, i);
-			buf[i] = 0;
-			if (ql_text_width(th, buf) > width)
-				break;
-			cut = i;
-		}
-		/* none: a word wider than the line, cut between two characters
-		 * as far along as the line reaches */
-		bool spaced = cut > 0;
-		for (size_t i = 1; !spaced && i <= len && i < sizeof buf; i++) {
-			if (i < len && ((unsigned char)s[i] & 0xC0) == 0x80)
-				continue;
-			memcpy(buf, s, i);
-			buf[i] = 0;
-			if (ql_text_width(th, buf) > width)
-				break;
-			cut = i;
-		}
+	size_t len = strlen(s), cut = len;
+	if (ql_text_width(th, s) > width) {
+		/* the last space the line reaches; none: a word wider than the
+		 * line, cut between two characters as far along as it reaches */
+		cut = fit_prefix(th, s, len, width, true);
+		if (!cut)
+			cut = fit_prefix(th, s, len, width, false);
 		if (!cut) /* not one character fits: take one anyway, so the text advances */
 			for (cut = 1; cut < len && ((unsigned char)s[cut] & 0xC0) == 0x80; cut++)
 				;
