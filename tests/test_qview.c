@@ -209,6 +209,45 @@ static void test_units(void **state)
 			assert_int_equal(ql_qview_gather(&r, x, u, out), count[u]);
 		ql_qresult_free(&r);
 	}
+	/* the gather, run by run, against the filter of every element by
+	 * ql_qview_unit_of, in order: 3-D channels of each axis, ragged groups,
+	 * Q8_0 blocks, NF4's flat blocks over rows, one unit past the last */
+	enum { A = 3, B = 5, D = 96 };
+	static float y[A * B * D], got[A * B * D], want[A * B * D];
+	for (int i = 0; i < A * B * D; i++)
+		y[i] = (float)((i * 7919) % 1009) / 500.0f - 1.0f;
+	int64_t shape3[3] = {A, B, D};
+	struct {
+		ql_qdtype t;
+		ql_granularity g;
+		int axis;
+		int64_t group;
+	} more[] = {
+		{QL_Q_INT8, QL_GRAN_CHANNEL, 0, 0}, {QL_Q_INT8, QL_GRAN_CHANNEL, 1, 0},
+		{QL_Q_INT8, QL_GRAN_CHANNEL, 2, 0}, {QL_Q_INT4, QL_GRAN_GROUP, 0, 40},
+		{QL_Q_INT4, QL_GRAN_GROUP, 0, 96}, {QL_Q_Q8_0, QL_GRAN_BLOCK, 0, 0},
+		{QL_Q_NF4, QL_GRAN_BLOCK, 0, 0}, {QL_Q_INT8, QL_GRAN_TENSOR, 0, 0},
+	};
+	for (size_t k = 0; k < sizeof more / sizeof more[0]; k++) {
+		ql_scheme s;
+		ql_scheme_init(&s);
+		s.dtype = more[k].t;
+		s.gran = more[k].g;
+		s.axis = more[k].axis;
+		s.group = more[k].group ? more[k].group : 32;
+		ql_qresult r;
+		assert_int_equal(ql_quantize(y, shape3, 3, &s, NULL, &r, &err), 0);
+		for (int64_t u = 0; u <= r.nscales; u++) {
+			int64_t nw = 0;
+			for (int64_t i = 0; i < A * B * D; i++)
+				if (ql_qview_unit_of(&r, i) == u)
+					want[nw++] = y[i];
+			int64_t ng = ql_qview_gather(&r, y, u, got);
+			assert_int_equal(ng, nw);
+			assert_memory_equal(got, want, (size_t)nw * sizeof *got);
+		}
+		ql_qresult_free(&r);
+	}
 }
 
 /* The error split over many units (the unit of each element found by
