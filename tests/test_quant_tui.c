@@ -948,6 +948,27 @@ static void test_cursor_kept(void **state)
 	ql_tui_close(t);
 }
 
+/* A big tensor's load says 'reading ...' while it holds the screen, and
+ * the note is gone once the tensor is shown. */
+static void test_big_load_note(void **state)
+{
+	(void)state;
+	int64_t n = (int64_t)4 << 20;
+	float *v = malloc((size_t)n * sizeof *v);
+	assert_non_null(v);
+	for (int64_t i = 0; i < n; i++)
+		v[i] = (float)(i % 1000) / 1000.0f - 0.5f;
+	char path[300], line[400];
+	write_npy(path, "big4m.npy", v, n);
+	free(v);
+	snprintf(line, sizeof line, "%s --dtype int8", path);
+	ql_tui *t = open_q(H, W, line);
+	expect_text(t, "4194304 values");
+	expect_no_text(t, "reading");
+	ql_tui_close(t);
+	unlink(path);
+}
+
 /* An empty tensor per channel has no scales: the readout says so instead
  * of reading scale #0 of none (ASan: a read past a zero-size buffer). */
 static void test_empty_per_channel(void **state)
@@ -1045,6 +1066,7 @@ int main(void)
 		cmocka_unit_test(test_entry_points),
 		cmocka_unit_test(test_open_refused),
 		cmocka_unit_test(test_empty_per_channel),
+		cmocka_unit_test(test_big_load_note),
 		cmocka_unit_test(test_value_histogram_ends),
 		cmocka_unit_test(test_errors_all_zero),
 		cmocka_unit_test(test_labels_apart),

@@ -423,6 +423,18 @@ static void draw_message(ql_app *app, WINDOW *above)
 	ql_put_fit(th, w, 0, 0, cols, app->msg_role, p);
 }
 
+void ql_app_message_now(ql_app *app, ql_role r, const char *text)
+{
+	ql_app_message(app, r, "%s", text);
+	ql_app_draw_frame(app);
+	doupdate();
+}
+
+void ql_app_message_clear(ql_app *app)
+{
+	app->msg[0] = '\0';
+}
+
 void ql_app_draw_frame(ql_app *app)
 {
 	int need_lines, need_cols;

@@ -8,6 +8,8 @@
 #include "qx.h"
 
 typedef struct quant_state {
+	ql_app *app;       /* for the 'reading ...' frame a long load shows first */
+	bool noted;        /* that frame was shown: its note goes when the load ends */
 	char file[512], tensor[256], shape_text[64];
 	int64_t shape[QL_MAX_DIMS];
 	int ndim;

@@ -91,7 +91,21 @@ static int refuse_non_finite(const ql_quantize_request *rq, const ql_tensor *t, 
 }
 
 /* Reads the request's tensor as float32 and starts a worker on it. */
+#define LOAD_NOTICE (4 << 20) /* values from which a load says it is reading */
+
+static int load_tensor(quant_state *st, const ql_quantize_request *rq, ql_error *err);
+
+/* load_tensor, and the 'reading ...' note it may show taken away after */
 static int load(quant_state *st, const ql_quantize_request *rq, ql_error *err)
+{
+	st->noted = false;
+	int rc = load_tensor(st, rq, err);
+	if (st->noted)
+		ql_app_message_clear(st->app);
+	return rc;
+}
+
+static int load_tensor(quant_state *st, const ql_quantize_request *rq, ql_error *err)
 {
 	ql_source *src = NULL;
 	float *x = NULL;
@@ -117,6 +131,15 @@ static int load(quant_state *st, const ql_quantize_request *rq, ql_error *err)
 		return -1;
 	}
 	const ql_tensor *t = ql_source_tensor(src, (size_t)idx);
+	if (st->app && t->nelem >= LOAD_NOTICE) {
+		/* reading and checking a big tensor takes a moment on this
+		 * thread (0.5 s for 64M values): say so on the screen shown */
+		char note[320];
+		snprintf(note, sizeof note, "reading %s (%lld values)...", t->name,
+			 (long long)t->nelem);
+		ql_app_message_now(st->app, QL_R_INFO, note);
+		st->noted = true;
+	}
 	if (ql_scheme_validate(&rq->scheme, t->shape, t->ndim, err) ||
 	    ql_source_read_f32(src, (size_t)idx, &x, err)) {
 		ql_source_close(src);
@@ -594,12 +617,12 @@ static bool quant_click(ql_app *app, void *vst, int y, int x)
  * FILE ...` on this screen shows its output as usual. */
 static void *quant_open(ql_app *app, int argc, char **argv, ql_error *err)
 {
-	(void)app;
 	quant_state *st = calloc(1, sizeof *st);
 	if (!st) {
 		ql_error_set(err, "out of memory");
 		return NULL;
 	}
+	st->app = app;
 	if (argc == 0 ? load_sample(st, 0, err) : load_args(st, argc, argv, err)) {
 		free(st);
 		return NULL;

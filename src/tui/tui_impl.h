@@ -366,6 +366,11 @@ int ql_app_depth(const ql_app *app);
 /* Shows one line on the status line until the next key. */
 void ql_app_message(ql_app *app, ql_role r, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The same, drawn at once: for a screen about to hold the UI thread for a
+ * moment (a big tensor read), so the wait has words on it. */
+void ql_app_message_now(ql_app *app, ql_role r, const char *text);
+/* Takes the status line's message away (the wait it told of is over). */
+void ql_app_message_clear(ql_app *app);
 
 /* Shows text on the output screen (a pager; q closes it). Replaces the
  * output screen if it is already on top. */
