@@ -55,5 +55,32 @@ st=$?
 [ -s "$W/err" ] && bad "stderr not empty: $(head -c 200 "$W/err")" || ok
 grep -q 'error histogram' "$W/out" && ok || bad "no results on stdout"
 
+# --json of many scales (100,000 here; 64M values in q4_0 have 2M, 17 s of
+# numbers) says it is writing, on the terminal, while stdout goes to a file,
+# and clears the line after; with stdout the terminal too it says nothing
+$PY - "$W/g.npy" <<'PY'
+import struct, sys
+rows, cols = 100, 32000
+hdr = "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }" % (rows, cols)
+hdr += " " * (63 - (10 + len(hdr)) % 64) + "\n"
+row = struct.pack("<%df" % cols, *[((i * 37) % 101) / 50.0 - 1 for i in range(cols)])
+with open(sys.argv[1], "wb") as f:
+    f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(hdr)) + hdr.encode())
+    f.write(row * rows)
+PY
+script -qec "$Q quantize $W/g.npy int4/g32 --json >$W/g.json" "$W/jlog" >/dev/null 2>&1
+st=$?
+[ "$st" -eq 0 ] && ok || bad "quantize --json to a file: exit $st"
+grep -aq 'qlens: writing the JSON of 100000 scales\.\.\.' "$W/jlog" && ok ||
+	bad "no note while the JSON is written: $(tr '\r\033' '|E' <"$W/jlog" | head -c 300)"
+$PY - "$W/jlog" "$W/g.json" <<'PY' && ok || bad "the JSON note is not cleared, or the JSON is broken"
+import json, sys
+t = open(sys.argv[1], "rb").read()
+i = t.rfind(b"writing the JSON")
+sys.exit(0 if i >= 0 and t.find(b"\r\x1b[K", i) > i and len(json.load(open(sys.argv[2]))["scale"]) == 100000 else 1)
+PY
+script -qec "$Q quantize $W/g.npy int4/g32 --json" "$W/jlog2" >/dev/null 2>&1
+grep -aq 'writing the JSON' "$W/jlog2" && bad "the note went to the terminal the JSON goes to" || ok
+
 echo "cli_progress: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]
