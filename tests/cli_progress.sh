@@ -79,6 +79,13 @@ t = open(sys.argv[1], "rb").read()
 i = t.rfind(b"writing the JSON")
 sys.exit(0 if i >= 0 and t.find(b"\r\x1b[K", i) > i and len(json.load(open(sys.argv[2]))["scale"]) == 100000 else 1)
 PY
+# the numbers' texts are made on several threads, written in order: the
+# same bytes on 1, 2 and 3 threads (scales and each unit's [lo, hi])
+"$Q" quantize "$W/g.npy" int4/g32/asym --json --threads 1 >"$W/t1.json" 2>/dev/null
+"$Q" quantize "$W/g.npy" int4/g32/asym --json --threads 2 >"$W/t2.json" 2>/dev/null
+"$Q" quantize "$W/g.npy" int4/g32/asym --json --threads 3 >"$W/t3.json" 2>/dev/null
+cmp -s "$W/t1.json" "$W/t2.json" && cmp -s "$W/t1.json" "$W/t3.json" && [ -s "$W/t1.json" ] && ok ||
+	bad "--json differs with the thread count"
 script -qec "$Q quantize $W/g.npy int4/g32 --json" "$W/jlog2" >/dev/null 2>&1
 grep -aq 'writing the JSON' "$W/jlog2" && bad "the note went to the terminal the JSON goes to" || ok
 

@@ -84,15 +84,15 @@ void ql_json_string(ql_jsonw *j, const char *s)
 	write_string(j->f, s);
 }
 
-void ql_json_number(ql_jsonw *j, double v)
+void ql_json_number_text(char *out, double v)
 {
-	before_value(j);
+	char tmp[320]; /* 25 at most; the compiler cannot bound the search's p */
 	if (!isfinite(v)) {
-		fputs("null", j->f);
+		strcpy(out, "null");
 		return;
 	}
 	if (v == 0 && signbit(v)) { /* "-0" would read back as the integer 0 */
-		fputs("-0.0", j->f);
+		strcpy(out, "-0.0");
 		return;
 	}
 	/* The least p (1..17) whose %.*g reads back as v. Away from a power
@@ -103,7 +103,6 @@ void ql_json_number(ql_jsonw *j, double v)
 	 * float32 needs 16 or 17 digits, and --json of 500,000 group scales
 	 * took 11 s. At a power of two the interval below is half the one
 	 * above, and the digits are tried one by one. */
-	char tmp[320]; /* 25 at most; the compiler cannot bound the search's p */
 	uint64_t b;
 	memcpy(&b, &v, sizeof b);
 	if ((b & ((UINT64_C(1) << 52) - 1)) == 0) {
@@ -136,7 +135,20 @@ void ql_json_number(ql_jsonw *j, double v)
 		}
 		snprintf(tmp, sizeof tmp, "%.*g", lo, v);
 	}
-	fputs(tmp, j->f);
+	snprintf(out, QL_JSON_NUMBER_MAX, "%.*s", QL_JSON_NUMBER_MAX - 1, tmp);
+}
+
+void ql_json_number(ql_jsonw *j, double v)
+{
+	char tmp[QL_JSON_NUMBER_MAX];
+	ql_json_number_text(tmp, v);
+	ql_json_raw(j, tmp);
+}
+
+void ql_json_raw(ql_jsonw *j, const char *text)
+{
+	before_value(j);
+	fputs(text, j->f);
 }
 
 void ql_json_int(ql_jsonw *j, int64_t v)
