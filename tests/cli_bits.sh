@@ -26,6 +26,11 @@ expect_line notes "$out" "          0.333333343267440795898437500000000000000000
 expect_line notes "$out" "          0.333251953125000000000000000000000000000000000000000000000000"
 expect_line notes "$out" "          0.333984375000000000000000000000000000000000000000000000000000"
 expect_line notes "$out" "          0.000000000000000000000000000000000000000000000000000000000000"
+# an infinity stored exactly is not 'NaN stored as NaN' (inf - inf is NaN)
+out=$("$Q" bits inf --types fp16)
+expect_line inf "$out" "          error none (inf stored as itself)  [exact]"
+out=$("$Q" bits nan --types fp16)
+expect_line nan "$out" "          error none (NaN stored as NaN)  [exact]"
 out=$("$Q" bits 1/3 --types fp64 --digits exact)
 expect_line fp64 "$out" "          0.333333333333333314829616256247390992939472198486328125"
 

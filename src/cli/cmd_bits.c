@@ -151,8 +151,10 @@ static void print_text_row(FILE *out, const bits_cfg *cfg, const ql_value_info *
 	fprintf(out, "          %s\n", val);
 
 	char err[64], rel[64], ulp[48];
-	if (isnan(r->error) && r->exact) {
-		snprintf(err, sizeof err, "none (NaN stored as NaN)");
+	if (isnan(r->error) && r->exact) { /* inf - inf is NaN too: say which */
+		snprintf(err, sizeof err, "none (%s stored as %s)",
+			 isinf(r->stored) ? (r->stored > 0 ? "inf" : "-inf") : "NaN",
+			 isinf(r->stored) ? "itself" : "NaN");
 		rel[0] = '\0';
 	} else {
 		snprintf(err, sizeof err, "%+.10g", r->error);
