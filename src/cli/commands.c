@@ -54,7 +54,7 @@ const ql_command ql_commands[] = {
 	 "play a lesson of the course (N, NAME or FILE); --print for a handout",
 	 ql_lesson_help, ql_cmd_lesson},
 	{"eval", "MODEL [SCHEME] [--schemes LIST] [--keep PATTERNS] [--act none|int8-dynamic|"
-	 "int8-static] [--json]",
+	 "int8-static] [--json] [--tui]",
 	 "a tiny real model before and after quantization: accuracy, KL, flips, Δp",
 	 ql_eval_help, ql_cmd_eval},
 	{"divergence", "BASE QUANT [--labels FILE] [--json]",
