@@ -38,14 +38,10 @@ void ql_json_end_array(ql_jsonw *j);
 void ql_json_key(ql_jsonw *j, const char *key);
 void ql_json_string(ql_jsonw *j, const char *s);
 void ql_json_number(ql_jsonw *j, double v);
-/* The text ql_json_number writes for v (the shortest %.*g that reads back
- * as v; null when not finite; -0.0), into tmp[QL_JSON_NUMBER_MAX]: for
- * callers that format many numbers on several threads, then write each
- * with ql_json_raw. */
-#define QL_JSON_NUMBER_MAX 32
-void ql_json_number_text(char *tmp, double v);
-/* A value already in JSON's syntax (a number's text), written as is. */
-void ql_json_raw(ql_jsonw *j, const char *text);
+/* v[0..n) as an array of numbers (ql_json_number's texts), or with w the
+ * array of pairs [v[i], w[i]]; the texts of a long array are made on up to
+ * `threads` threads (0: one per CPU), the bytes the same on any count. */
+void ql_json_f32_array(ql_jsonw *j, const float *v, const float *w, int64_t n, int threads);
 void ql_json_int(ql_jsonw *j, int64_t v);
 void ql_json_bool(ql_jsonw *j, bool v);
 void ql_json_null(ql_jsonw *j);

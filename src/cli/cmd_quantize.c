@@ -522,99 +522,6 @@ static void print_text(FILE *out, const qopts *o, const ql_tensor *t, const ql_q
 
 /* --- JSON output ------------------------------------------------------------------- */
 
-/* --json's long arrays (a scale per group: 2M of them for 64M values in
- * q4_0) are mostly the search for each number's shortest digits. Their
- * texts are made FMT_BLOCK at a time, split over the threads, then written
- * in order: the same bytes as one ql_json_number after another. */
-#define FMT_BLOCK 65536
-#define FMT_THREADS 16
-
-typedef char numtext[QL_JSON_NUMBER_MAX];
-
-typedef struct fmt_job {
-	const float *v;
-	numtext *out;
-	int64_t n;
-} fmt_job;
-
-static void *fmt_run(void *arg)
-{
-	const fmt_job *f = arg;
-	for (int64_t i = 0; i < f->n; i++)
-		ql_json_number_text(f->out[i], (double)f->v[i]);
-	return NULL;
-}
-
-/* The texts of v[0..n) into out, on up to `threads` threads (0: one per
- * CPU); a thread that cannot start leaves its share to this one. */
-static void fmt_f32(const float *v, int64_t n, numtext *out, int threads)
-{
-	if (threads <= 0) {
-		long c = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = c > 0 ? (int)c : 1;
-	}
-	int T = threads < FMT_THREADS ? threads : FMT_THREADS;
-	if (T < 2 || n < 4096) {
-		fmt_run(&(fmt_job){v, out, n});
-		return;
-	}
-	fmt_job jobs[FMT_THREADS];
-	pthread_t th[FMT_THREADS];
-	bool started[FMT_THREADS] = {false};
-	int64_t per = (n + T - 1) / T;
-	for (int t = 0; t < T; t++) {
-		int64_t a = t * per < n ? t * per : n, b = a + per < n ? a + per : n;
-		jobs[t] = (fmt_job){v + a, out + a, b - a};
-		if (t > 0)
-			started[t] = pthread_create(&th[t], NULL, fmt_run, &jobs[t]) == 0;
-	}
-	fmt_run(&jobs[0]);
-	for (int t = 1; t < T; t++) {
-		if (started[t])
-			pthread_join(th[t], NULL);
-		else
-			fmt_run(&jobs[t]);
-	}
-}
-
-/* v[0..n) as a JSON array of numbers; with w, each element is the pair
- * [v[i], w[i]] (a unit's calibrated range). */
-static void json_f32_array2(ql_jsonw *j, const float *v, const float *w, int64_t n, int threads)
-{
-	ql_json_begin_array(j);
-	numtext *tv = n > FMT_BLOCK / 4 ? malloc(2 * (size_t)FMT_BLOCK * sizeof *tv) : NULL;
-	for (int64_t b = 0; b < n; b += FMT_BLOCK) {
-		int64_t m = n - b < FMT_BLOCK ? n - b : FMT_BLOCK;
-		if (tv) {
-			fmt_f32(v + b, m, tv, threads);
-			if (w)
-				fmt_f32(w + b, m, tv + FMT_BLOCK, threads);
-		}
-		for (int64_t i = 0; i < m; i++) {
-			if (w)
-				ql_json_begin_array(j);
-			if (tv)
-				ql_json_raw(j, tv[i]);
-			else /* short, or no memory for the texts: one at a time */
-				ql_json_number(j, (double)v[b + i]);
-			if (w) {
-				if (tv)
-					ql_json_raw(j, tv[FMT_BLOCK + i]);
-				else
-					ql_json_number(j, (double)w[b + i]);
-				ql_json_end_array(j);
-			}
-		}
-	}
-	free(tv);
-	ql_json_end_array(j);
-}
-
-static void json_f32_array(ql_jsonw *j, const float *v, int64_t n, int threads)
-{
-	json_f32_array2(j, v, NULL, n, threads);
-}
-
 static void print_json(FILE *out, const qopts *o, const ql_tensor *t, const ql_qresult *r,
 		       const ql_hist *h, bool have_hist, const char *wrote)
 {
@@ -675,7 +582,7 @@ static void print_json(FILE *out, const qopts *o, const ql_tensor *t, const ql_q
 	if (one && r->nscales == 1)
 		ql_json_number(&j, (double)r->scales[0]);
 	else
-		json_f32_array(&j, r->scales, r->nscales, o->threads);
+		ql_json_f32_array(&j, r->scales, NULL, r->nscales, o->threads);
 	ql_json_key(&j, "zero_point");
 	int32_t zp;
 	if (r->zero_points) {
@@ -713,7 +620,7 @@ static void print_json(FILE *out, const qopts *o, const ql_tensor *t, const ql_q
 		ql_json_number(&j, (double)r->clip_hi[0]);
 		ql_json_end_array(&j);
 	} else if (r->clip_lo && r->clip_hi) {
-		json_f32_array2(&j, r->clip_lo, r->clip_hi, r->nscales, o->threads);
+		ql_json_f32_array(&j, r->clip_lo, r->clip_hi, r->nscales, o->threads);
 	} else {
 		ql_json_null(&j);
 	}

@@ -3,10 +3,14 @@
 
 #include "qlens/escape.h"
 
-#include <math.h>
-#include <stdlib.h>
 #include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#define NUMBER_MAX 32 /* a number's text: 25 bytes at most */
 
 void ql_jsonw_init(ql_jsonw *j, FILE *f)
 {
@@ -84,7 +88,14 @@ void ql_json_string(ql_jsonw *j, const char *s)
 	write_string(j->f, s);
 }
 
-void ql_json_number_text(char *out, double v)
+/* A value already in JSON's syntax (a number's text), written as is. */
+static void raw(ql_jsonw *j, const char *text)
+{
+	before_value(j);
+	fputs(text, j->f);
+}
+
+static void number_text(char *out, double v)
 {
 	char tmp[320]; /* 25 at most; the compiler cannot bound the search's p */
 	if (!isfinite(v)) {
@@ -135,21 +146,16 @@ void ql_json_number_text(char *out, double v)
 		}
 		snprintf(tmp, sizeof tmp, "%.*g", lo, v);
 	}
-	snprintf(out, QL_JSON_NUMBER_MAX, "%.*s", QL_JSON_NUMBER_MAX - 1, tmp);
+	snprintf(out, NUMBER_MAX, "%.*s", NUMBER_MAX - 1, tmp);
 }
 
 void ql_json_number(ql_jsonw *j, double v)
 {
-	char tmp[QL_JSON_NUMBER_MAX];
-	ql_json_number_text(tmp, v);
-	ql_json_raw(j, tmp);
+	char tmp[NUMBER_MAX];
+	number_text(tmp, v);
+	raw(j, tmp);
 }
 
-void ql_json_raw(ql_jsonw *j, const char *text)
-{
-	before_value(j);
-	fputs(text, j->f);
-}
 
 void ql_json_int(ql_jsonw *j, int64_t v)
 {
@@ -183,4 +189,93 @@ void ql_jsonw_finish(ql_jsonw *j)
 {
 	fputc('\n', j->f);
 	fflush(j->f);
+}
+
+/* ---- long float arrays: the texts made on threads, written in order ----
+ * (a scale per group: 2M of them for 64M values in q4_0, most of whose
+ * --json time was the search for each number's shortest digits) */
+#define FMT_BLOCK 65536
+#define FMT_THREADS 16
+
+typedef char numtext[NUMBER_MAX];
+
+typedef struct fmt_job {
+	const float *v;
+	numtext *out;
+	int64_t n;
+} fmt_job;
+
+static void *fmt_run(void *arg)
+{
+	const fmt_job *f = arg;
+	for (int64_t i = 0; i < f->n; i++)
+		number_text(f->out[i], (double)f->v[i]);
+	return NULL;
+}
+
+/* The texts of v[0..n) into out, on up to `threads` threads (0: one per
+ * CPU); a thread that cannot start leaves its share to this one. */
+static void fmt_f32(const float *v, int64_t n, numtext *out, int threads)
+{
+	if (threads <= 0) {
+		long c = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = c > 0 ? (int)c : 1;
+	}
+	int T = threads < FMT_THREADS ? threads : FMT_THREADS;
+	if (T < 2 || n < 4096) {
+		fmt_run(&(fmt_job){v, out, n});
+		return;
+	}
+	fmt_job jobs[FMT_THREADS];
+	pthread_t th[FMT_THREADS];
+	bool started[FMT_THREADS] = {false};
+	int64_t per = (n + T - 1) / T;
+	for (int t = 0; t < T; t++) {
+		int64_t a = t * per < n ? t * per : n, b = a + per < n ? a + per : n;
+		jobs[t] = (fmt_job){v + a, out + a, b - a};
+		if (t > 0)
+			started[t] = pthread_create(&th[t], NULL, fmt_run, &jobs[t]) == 0;
+	}
+	fmt_run(&jobs[0]);
+	for (int t = 1; t < T; t++) {
+		if (started[t])
+			pthread_join(th[t], NULL);
+		else
+			fmt_run(&jobs[t]);
+	}
+}
+
+/* Element k of a block: its text when made, else formatted now. */
+static void put_f32(ql_jsonw *j, const numtext *texts, int64_t k, float x)
+{
+	if (texts)
+		raw(j, texts[k]);
+	else /* short, or no memory for the texts: one at a time */
+		ql_json_number(j, (double)x);
+}
+
+void ql_json_f32_array(ql_jsonw *j, const float *v, const float *w, int64_t n, int threads)
+{
+	ql_json_begin_array(j);
+	numtext *tv = n > FMT_BLOCK / 4 ? malloc(2 * (size_t)FMT_BLOCK * sizeof *tv) : NULL;
+	numtext *tw = tv ? tv + FMT_BLOCK : NULL;
+	for (int64_t b = 0; b < n; b += FMT_BLOCK) {
+		int64_t m = n - b < FMT_BLOCK ? n - b : FMT_BLOCK;
+		if (tv)
+			fmt_f32(v + b, m, tv, threads);
+		if (tw && w)
+			fmt_f32(w + b, m, tw, threads);
+		for (int64_t i = 0; i < m; i++) {
+			if (!w) {
+				put_f32(j, tv, i, v[b + i]);
+				continue;
+			}
+			ql_json_begin_array(j); /* [lo, hi] */
+			put_f32(j, tv, i, v[b + i]);
+			put_f32(j, tw, i, w[b + i]);
+			ql_json_end_array(j);
+		}
+	}
+	free(tv);
+	ql_json_end_array(j);
 }
