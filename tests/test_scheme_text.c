@@ -210,12 +210,29 @@ static void test_short_buffer(void **state)
 	assert_string_equal(w, "int4/as");
 }
 
+/* compare's order, one rule for its table and the explorer's comparison */
+static void test_rank(void **state)
+{
+	(void)state;
+	assert_true(ql_scheme_rank(true, 4.5, 20, false, 0, 0) < 0);  /* ran first */
+	assert_true(ql_scheme_rank(false, 0, 0, true, 8, 40) > 0);
+	assert_true(ql_scheme_rank(false, 1, 2, false, 3, 4) == 0);   /* both failed: as listed */
+	assert_true(ql_scheme_rank(true, 4.5, 10, true, 5.0, 30) < 0); /* fewer bits first */
+	assert_true(ql_scheme_rank(true, 4.5, 20.6, true, 4.5, 21.2) > 0); /* then more dB */
+	assert_true(ql_scheme_rank(true, 4.5, 21.2, true, 4.5, 21.2) == 0);
+	assert_true(ql_scheme_rank(true, 4.5, NAN, true, 4.5, -5) > 0); /* NaN after numbers */
+	assert_true(ql_scheme_rank(true, 4.5, 1, true, 4.5, NAN) < 0);
+	assert_true(ql_scheme_rank(true, 4.5, NAN, true, 4.5, NAN) == 0);
+	assert_true(ql_scheme_rank(true, 4.5, INFINITY, true, 4.5, 90) < 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_bad_words),
+		cmocka_unit_test(test_rank),
 		cmocka_unit_test(test_short_buffer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -212,6 +212,12 @@ void ql_scheme_qrange(const ql_scheme *s, int32_t *qmin, int32_t *qmax);
  * Returns 0, or -1 with a message such as "--group must be at least 1". */
 int ql_scheme_validate(const ql_scheme *s, const int64_t *shape, int ndim, ql_error *err);
 
+/* `qlens compare`'s order of two results (its table and the explorer's
+ * comparison): the ones that ran first, then fewer bits per weight, then
+ * the higher SQNR (a NaN after every number); <0, 0 or >0 as for qsort. */
+int ql_scheme_rank(bool a_ok, double a_bpw, double a_sqnr, bool b_ok, double b_bpw,
+		   double b_sqnr);
+
 /* "int4 sym per-group 32 minmax", "uint8 asym per-channel axis 0
  * percentile:99.9", "q4_0 blocks of 32", "int8 sym per-tensor scale 0.1".
  * snprintf-style return. */

@@ -73,11 +73,7 @@ typedef struct entry {
 static int cmp_entries(const void *pa, const void *pb)
 {
 	const entry *a = pa, *b = pb;
-	if (a->failed != b->failed)
-		return a->failed ? 1 : -1;
-	if (a->bpw != b->bpw)
-		return a->bpw < b->bpw ? -1 : 1;
-	return a->m.sqnr_db > b->m.sqnr_db ? -1 : a->m.sqnr_db < b->m.sqnr_db;
+	return ql_scheme_rank(!a->failed, a->bpw, a->m.sqnr_db, !b->failed, b->bpw, b->m.sqnr_db);
 }
 
 /* Splits LIST into entries after the *n already there, parsing each scheme

@@ -403,3 +403,17 @@ int ql_qt_describe_scaled(const ql_scheme *s, char *buf, size_t n)
 			s->scale_dtype != QL_SCALE_FP32 ? " scale " : "",
 			s->scale_dtype != QL_SCALE_FP32 ? ql_scale_dtype_name(s->scale_dtype) : "");
 }
+
+int ql_scheme_rank(bool a_ok, double a_bpw, double a_sqnr, bool b_ok, double b_bpw,
+		   double b_sqnr)
+{
+	if (a_ok != b_ok)
+		return a_ok ? -1 : 1;
+	if (!a_ok)
+		return 0;
+	if (a_bpw != b_bpw)
+		return a_bpw < b_bpw ? -1 : 1;
+	if (isnan(a_sqnr) || isnan(b_sqnr))
+		return isnan(a_sqnr) - isnan(b_sqnr);
+	return a_sqnr > b_sqnr ? -1 : a_sqnr < b_sqnr;
+}

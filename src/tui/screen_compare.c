@@ -42,13 +42,8 @@ typedef struct cmp_payload {
 static int by_bits(const void *pa, const void *pb)
 {
 	const cmp_row *a = pa, *b = pb;
-	if (a->ok != b->ok)
-		return a->ok ? -1 : 1;
-	if (a->ok && a->bpw != b->bpw)
-		return a->bpw < b->bpw ? -1 : 1;
-	if (a->ok && a->sqnr != b->sqnr && !(isnan(a->sqnr) && isnan(b->sqnr)))
-		return isnan(b->sqnr) || a->sqnr > b->sqnr ? -1 : 1;
-	return a->order - b->order;
+	int r = ql_scheme_rank(a->ok, a->bpw, a->sqnr, b->ok, b->bpw, b->sqnr);
+	return r ? r : a->order - b->order;
 }
 
 static int cmp_run(ql_job *j, ql_doc *doc, size_t index, void *payload, ql_error *err)
