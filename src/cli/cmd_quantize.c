@@ -30,6 +30,7 @@
 #include "qlens/command.h"
 #include "qlens/decimal.h"
 #include "qlens/escape.h"
+#include "qlens/format.h"
 #include "qlens/io.h"
 #include "qlens/jsonw.h"
 #include "qlens/quant.h"
@@ -449,7 +450,9 @@ static void print_text(FILE *out, const qopts *o, const ql_tensor *t, const ql_q
 	if (r->scheme.scale_dtype == QL_SCALE_FP16 || r->scheme.scale_dtype == QL_SCALE_BF16) {
 		/* a scale the type cannot hold is its largest: say so, or the
 		 * clipping below has no visible cause */
-		float top = r->scheme.scale_dtype == QL_SCALE_FP16 ? 65504.0f : 0x1.fep127f;
+		ql_finfo fi;
+		ql_finfo_get(r->scheme.scale_dtype == QL_SCALE_FP16 ? QL_FP16 : QL_BF16, &fi);
+		float top = (float)fi.max;
 		int64_t at = 0;
 		for (int64_t i = 0; i < r->nscales; i++)
 			at += r->scales[i] == top;
