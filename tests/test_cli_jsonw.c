@@ -1,10 +1,14 @@
 /* test_cli_jsonw.c — the JSON writer's numbers (src/cli/jsonw.c): each is
- * the shortest %.*g, p = 1..17, that strtod reads back as the same double,
- * which the writer finds by trying 16 and 15 digits and then a binary
- * search (a digit count by digit count walk at powers of two). Checked
- * here against the walk itself over random doubles, float32 values (what
- * most of qlens's numbers are), every power of two and its neighbours,
- * short decimals, subnormals and the extremes. Also -0 and the non-finite.
+ * the shortest %.*g, p = 1..17, that strtod reads back as the same double.
+ * The writer finds its digits by exact integer arithmetic
+ * (src/cli/shortest.c, ql_shortest_g); checked here against the
+ * definition itself, snprintf and strtod for p = 1, 2, ... over random
+ * doubles, float32 values (what most of qlens's numbers are), every power
+ * of two and of ten and their neighbours (the interval below a power of
+ * two is half as wide: p digits may read back where p + 1 do not),
+ * subnormals (wide intervals: ties at the ends), short decimals, exact
+ * halves (%.*g rounds them to even) and the extremes. Also -0 and the
+ * non-finite.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -99,11 +103,29 @@ static void test_numbers_shortest(void **state)
 	for (int k = 1; k <= 2000; k++) /* short decimals */
 		for (int e = -8; e <= 8; e += 4)
 			check(k * pow(10, e));
+	for (int e = -323; e <= 308; e++) { /* powers of ten, both sides */
+		char t[16];
+		snprintf(t, sizeof t, "1e%d", e);
+		double p = strtod(t, NULL);
+		check(p);
+		check(nextafter(p, 0));
+		check(nextafter(p, INFINITY));
+		check((double)(float)p);
+	}
+	for (int k = 1; k < 400; k += 2) /* exact halves at every digit count */
+		for (int e = -20; e <= 60; e += 3)
+			check(ldexp(k, e) * 5);
+	for (int i = 0; i < 3000; i++) { /* subnormals: intervals of one 2^-1075 */
+		uint64_t b = next() >> (12 + i % 52);
+		double v;
+		memcpy(&v, &b, sizeof v);
+		check(v);
+	}
 	const double extremes[] = {DBL_MAX, -DBL_MAX, DBL_MIN, DBL_TRUE_MIN, 0x1.fffffffffffffp-1023,
 				   FLT_MAX, FLT_MIN, 0x1p-149, 0.1, 1.0 / 3, 5e-324, 1e23, 9007199254740993.0};
 	for (size_t i = 0; i < sizeof extremes / sizeof extremes[0]; i++)
 		check(extremes[i]);
-	assert_true(checked > 70000);
+	assert_true(checked > 75000);
 }
 
 static void test_numbers_special(void **state)
@@ -122,6 +144,18 @@ static void test_numbers_special(void **state)
 	assert_string_equal(got, "0.5");
 	written(0.1f, got, sizeof got);
 	assert_string_equal(got, "0.10000000149011612");
+	written(1e21, got, sizeof got); /* %g's switch to an exponent */
+	assert_string_equal(got, "1e+21");
+	written(123456.0, got, sizeof got);
+	assert_string_equal(got, "123456");
+	written(1e-5, got, sizeof got);
+	assert_string_equal(got, "1e-05");
+	written(0.0001, got, sizeof got);
+	assert_string_equal(got, "0.0001");
+	written(-5e-324, got, sizeof got);
+	assert_string_equal(got, "-5e-324");
+	written(DBL_MAX, got, sizeof got);
+	assert_string_equal(got, "1.7976931348623157e+308");
 }
 
 int main(void)

@@ -47,4 +47,11 @@ void ql_json_bool(ql_jsonw *j, bool v);
 void ql_json_null(ql_jsonw *j);
 void ql_jsonw_finish(ql_jsonw *j);
 
+/* The text of v that ql_json_number writes: "%.*g" with the least p in
+ * 1..17 that strtod reads back as v, found by exact integer arithmetic
+ * (src/cli/shortest.c) in well under a microsecond; "-0.0" for -0 (so it
+ * reads back as a float) and "null" for NaN and ±inf. out holds at least
+ * 32 bytes (25 are used at most). Returns the text's length. */
+int ql_shortest_g(double v, char *out);
+
 #endif
