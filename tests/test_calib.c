@@ -2,7 +2,7 @@
  * bit (tests/golden/core.txt, made by tests/golden/gen_core.py), the tie
  * rules of the mse and entropy methods on small hand-made inputs, and the
  * mse and entropy searches against the rules they state, done the slow
- * way.
+ * way; ql_select_ranks against a sort.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -72,6 +72,71 @@ static void test_percentile_exact(void **state)
 	assert_int_equal(cases, 9);
 	assert_true(checked >= 200);
 	assert_true(half >= 2); /* the lerp's switch point is among them */
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* ql_select_ranks's values equal a sorted copy's at every rank asked, in
+ * the order asked (repeats too): on data its buckets split finely (one
+ * bucket holds the median of normal data), on ±0, subnormals, ±huge and
+ * few distinct values (whose buckets hold them all: the in-place way),
+ * below 16,384 values (in place too), at the ends (ranks 0 and n - 1). */
+static void test_select_ranks(void **state)
+{
+	(void)state;
+	uint64_t rng = 7;
+	const size_t sizes[] = {1, 2, 7, 5000, 16383, 16384, 20000, 100003};
+	for (int kind = 0; kind < 5; kind++) {
+		for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+			size_t n = sizes[si];
+			float *a = malloc(n * sizeof *a), *sorted = malloc(n * sizeof *a);
+			assert_true(a && sorted);
+			for (size_t i = 0; i < n; i++) {
+				float u = tu_uniform(&rng), w = tu_uniform(&rng);
+				switch (kind) {
+				case 0: /* about normal (sum of uniforms), small */
+					a[i] = (u + w + tu_uniform(&rng) - 1.5f) * 0.02f;
+					break;
+				case 1: /* signs of zero, subnormals, extremes */
+					a[i] = u < 0.3f ? (w < 0.5f ? 0.0f : -0.0f)
+					       : u < 0.5f ? (w - 0.5f) * 1e-38f
+					       : u < 0.52f ? (w < 0.5f ? -3e38f : 3e38f)
+							   : (w - 0.5f) * 100;
+					break;
+				case 2: /* four values */
+					a[i] = (float)((int)(u * 4) - 1);
+					break;
+				case 3: /* all equal */
+					a[i] = -0.375f;
+					break;
+				default: /* positive, spread over octaves */
+					a[i] = ldexpf(1.0f + w, (int)(u * 40) - 20);
+				}
+			}
+			memcpy(sorted, a, n * sizeof *a);
+			qsort(sorted, n, sizeof *sorted, cmp_float);
+			size_t ranks[12] = {n - 1, 0, n / 2, n / 2, n / 1000, n - 1 - n / 1000,
+					    n / 3, n / 2 + 1 < n ? n / 2 + 1 : 0, n / 7, n - 1, n / 100, 0};
+			float out[12];
+			ql_error err;
+			assert_int_equal(ql_select_ranks(a, n, ranks, 12, out, &err), 0);
+			for (int r = 0; r < 12; r++)
+				if (!(out[r] == sorted[ranks[r]]))
+					fail_msg("kind %d, n %zu: rank %zu is %a, sorted %a", kind, n,
+						 ranks[r], out[r], sorted[ranks[r]]);
+			free(a);
+			free(sorted);
+		}
+	}
+	float x[4] = {1, 2, 3, 4}, out[1];
+	ql_error err;
+	size_t bad = 4;
+	assert_int_equal(ql_select_ranks(x, 4, &bad, 1, out, &err), -1);
+	assert_non_null(strstr(err.msg, "rank 4 of 4"));
 }
 
 /* MSE: on equal round-trip errors the wider clip wins. With absmax 100 the
@@ -342,6 +407,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_percentile_exact),
+		cmocka_unit_test(test_select_ranks),
 		cmocka_unit_test(test_mse_tie_goes_wide),
 		cmocka_unit_test(test_mse_as_stated),
 		cmocka_unit_test(test_entropy_as_stated),

@@ -144,6 +144,8 @@ static void test_single(void **st) { (void)st; check_case("single"); }
 static void test_cube(void **st) { (void)st; check_case("cube"); }
 static void test_allnan(void **st) { (void)st; check_case("allnan"); }
 static void test_empty(void **st) { (void)st; check_case("empty"); }
+static void test_layer(void **st) { (void)st; check_case("layer"); }
+static void test_fewvals(void **st) { (void)st; check_case("fewvals"); }
 
 typedef struct prog {
 	double last;
@@ -198,6 +200,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_normal),
+		cmocka_unit_test(test_layer),
+		cmocka_unit_test(test_fewvals),
 		cmocka_unit_test(test_nonfinite),
 		cmocka_unit_test(test_allequal),
 		cmocka_unit_test(test_ties_subnormal),

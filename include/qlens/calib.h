@@ -42,6 +42,14 @@ int ql_calibrate_cancel(const float *x, size_t n, ql_calib m, double percentile,
  * statistics both select with it. */
 void ql_select_kth(float *a, size_t n, size_t k);
 
+/* The values of ranks[0..nr) (each < n, any order, repeats allowed; nr at
+ * most QL_SELECT_MAX) of a[0..n) in increasing order, into out[0..nr):
+ * out[i] is the ranks[i]-th smallest. In two passes over a by the top 16
+ * bits of each value (src/core/select.c); a may be reordered. -1 only on
+ * a bad rank or nr (err). */
+#define QL_SELECT_MAX 32
+int ql_select_ranks(float *a, size_t n, const size_t *ranks, int nr, float *out, ql_error *err);
+
 /* NumPy's np.percentile(x, p) (linear interpolation) of n values, to the
  * last bit: virtual index (n - 1) * (p / 100), and between its neighbours
  * lo, hi with fraction t, numpy's _lerp: lo + (hi - lo) * t for t < 0.5,

@@ -97,17 +97,15 @@ int ql_percentile(const float *x, size_t n, double p, bool abs, double *out, ql_
 	if (k > n - 1)
 		k = n - 1;
 	double t = idx - (double)k;
-	ql_select_kth(a, n, k);
-	double lo = a[k], hi = lo;
-	if (k + 1 < n) {
-		float m = a[k + 1];
-		for (size_t i = k + 2; i < n; i++)
-			m = a[i] < m ? a[i] : m;
-		hi = m;
-	}
+	size_t ranks[2] = {k, k + 1 < n ? k + 1 : k};
+	float v[2];
+	int rc = ql_select_ranks(a, n, ranks, 2, v, err);
+	free(a);
+	if (rc)
+		return -1;
+	double lo = v[0], hi = v[1];
 	double diff = hi - lo;
 	*out = t >= 0.5 ? hi - diff * (1.0 - t) : lo + diff * t;
-	free(a);
 	return 0;
 }
 

@@ -8,9 +8,9 @@
  * need pass 1's range, as the deviations need its mean; so it is counted
  * there, slice by slice while the slice is in cache, not in a sweep of its
  * own). Last, the percentiles: the ranks they need (two per
- * percentile: the neighbours NumPy interpolates between) are selected in
- * increasing order, each by quickselect on the part of the copy not yet
- * ordered, so the whole costs a few passes, not a sort. Work is done in
+ * percentile: the neighbours NumPy interpolates between) are selected by
+ * ql_select_ranks (select.c): two more passes over the copy, not a sort,
+ * nor a quickselect per rank (which made them most of the time). Work is done in
  * chunks between which progress is reported and cancellation is honoured.
  * ql_tstats_compute_inplace uses the input itself as the copy: no second
  * tensor in memory when the caller is done with the values anyway.
@@ -43,46 +43,28 @@ static bool step(job *j, double work)
 	return j->fn(j->data, f > 1.0 ? 1.0 : f);
 }
 
-static int cmp_size(const void *a, const void *b)
-{
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* NumPy's linear percentiles of the m values of a (reordered). */
 static bool percentiles(float *a, size_t m, double *out, job *j)
 {
 	size_t ranks[2 * QL_TSTATS_NPCT];
 	double t[QL_TSTATS_NPCT];
-	size_t lo_k[QL_TSTATS_NPCT];
-	int nr = 0;
 	for (int i = 0; i < QL_TSTATS_NPCT; i++) {
 		double idx = (double)(m - 1) * (ql_tstats_pcts[i] / 100.0);
 		size_t k = (size_t)floor(idx);
 		if (k > m - 1)
 			k = m - 1;
-		lo_k[i] = k;
 		t[i] = idx - (double)k;
-		ranks[nr++] = k;
-		ranks[nr++] = k + 1 < m ? k + 1 : k;
+		ranks[2 * i] = k;
+		ranks[2 * i + 1] = k + 1 < m ? k + 1 : k;
 	}
-	qsort(ranks, (size_t)nr, sizeof ranks[0], cmp_size);
-	size_t from = 0;
-	for (int r = 0; r < nr; r++) {
-		size_t k = ranks[r];
-		if (r > 0 && k == ranks[r - 1])
-			continue;
-		/* a[0..from) are already the `from` smallest, in place */
-		if (k >= from) {
-			ql_select_kth(a + from, m - from, k - from);
-			if (!step(j, (double)(m - from)))
-				return false;
-		}
-		from = k + 1;
-	}
+	float v[2 * QL_TSTATS_NPCT];
+	ql_error err;
+	if (ql_select_ranks(a, m, ranks, 2 * QL_TSTATS_NPCT, v, &err))
+		return false; /* not reached: the ranks are < m */
+	if (!step(j, 3.0 * (double)m))
+		return false;
 	for (int i = 0; i < QL_TSTATS_NPCT; i++) {
-		size_t k = lo_k[i];
-		double lo = a[k], hi = k + 1 < m ? a[k + 1] : lo;
+		double lo = v[2 * i], hi = v[2 * i + 1];
 		double diff = hi - lo;
 		/* np.lib's _lerp, with its t >= 0.5 form */
 		out[i] = t[i] >= 0.5 ? hi - diff * (1.0 - t[i]) : lo + diff * t[i];

@@ -42,6 +42,18 @@ def cases():
     yield "cube", rng.uniform(-3, 1, size=(3, 5, 7)).astype(np.float32)
     yield "allnan", np.array([np.nan, np.inf, -np.inf], np.float32)
     yield "empty", np.zeros((0, 4), np.float32)
+    # 16,384 values and more: the percentiles are selected by the values' top
+    # 16 bits (src/core/select.c); "layer" spreads them over many buckets
+    # (one holds the median), with ±0, subnormals and outliers; "fewvals"
+    # has four values only, whose buckets hold them all (the fallback)
+    g = rng.normal(0.0, 0.02, size=(128, 128)).astype(np.float32)
+    g[3, :40] = 0.0
+    g[4, :40] = -0.0
+    g[5, :10] = np.float32(1e-40)
+    g[6, 1] = 12.0
+    g[7, 2] = -30.0
+    yield "layer", g
+    yield "fewvals", rng.choice(np.array([-1.0, 0.0, -0.0, 2.5], np.float32), size=(128, 128))
 
 
 def main():
