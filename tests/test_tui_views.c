@@ -476,7 +476,7 @@ static void test_views_text_fits(void **state)
 	char *pargs[] = {digits, "--tensor", "fc1.weight", NULL};
 	t = open_args(24, 80, "compare", 3, pargs);
 	wait_ready(t, "Quantizing with each scheme");
-	expect_fitted(t, 1, "fc1.weight · 9 schemes: bits per weight against SQNR", "…");
+	expect_fitted(t, 1, "fc1.weight · 11 schemes: bits per weight against SQNR", "…");
 	expect_no_text(t, "(signal to");
 	/* the explorer from it: the tensor's name and size before the cursor's
 	 * readout on its top line */

@@ -212,6 +212,10 @@ void ql_scheme_qrange(const ql_scheme *s, int32_t *qmin, int32_t *qmax);
  * Returns 0, or -1 with a message such as "--group must be at least 1". */
 int ql_scheme_validate(const ql_scheme *s, const int64_t *shape, int ndim, ql_error *err);
 
+/* The schemes `qlens compare` and the explorer's comparison run when none
+ * are given: one list, so the two show the same rows. */
+#define QL_COMPARE_SCHEMES "int8,int8/ch0,int4/g128,int4/g32,nf4,q8_0,q4_0,q4_k,q6_k,fp8_e4m3,mxfp4"
+
 /* `qlens compare`'s order of two results (its table and the explorer's
  * comparison): the ones that ran first, then fewer bits per weight, then
  * the higher SQNR (a NaN after every number); <0, 0 or >0 as for qsort. */

@@ -19,11 +19,12 @@
 #include "qlens/io.h"
 #include "qlens/jsonw.h"
 #include "qlens/quant.h"
+#include "qlens/scheme.h"
 #include "qlens/stats.h"
 
 /* A list that teaches: per tensor vs per channel, group sizes, the
  * codebook, llama.cpp's blocks, a float format and a microscaling one. */
-#define DEFAULT_SCHEMES "int8,int8/ch0,int4/g128,int4/g32,nf4,q8_0,q4_0,q4_k,q6_k,fp8_e4m3,mxfp4"
+#define DEFAULT_SCHEMES QL_COMPARE_SCHEMES
 #define MAX_SCHEMES 64
 
 const char ql_compare_help[] =

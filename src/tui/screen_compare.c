@@ -13,13 +13,14 @@
  */
 #include "tui_impl.h"
 #include "inspect.h"
+#include "qlens/scheme.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define DEFAULT_SCHEMES "int8,int8/ch0,int4/g128,int4/g32,nf4,q8_0,q4_0,fp8_e4m3,mxfp4"
+#define DEFAULT_SCHEMES QL_COMPARE_SCHEMES
 #define MAX_SCHEMES 24
 
 typedef struct cmp_row {
