@@ -51,6 +51,10 @@ np.save(f"{d}/w.npy", (np.arange(64, dtype=np.float32).reshape(8, 8) - 31.5) / 7
 np.save(f"{d}/i8.npy", np.arange(-32, 32, dtype=np.int8).reshape(8, 8))
 np.save(f"{d}/huge.npy", (np.arange(64, dtype=np.float32) - 31) * np.float32(1e30))
 np.save(f"{d}/six.npy", np.array([[1, 2, 3], [4, -5, 6]], dtype=np.float32))
+big7 = np.ones((2, 256), dtype=np.float32)
+big7[1] *= np.float32(1e7)
+big7[1, 5] = -3e7
+np.save(f"{d}/big7.npy", big7)
 six = np.array([1, 2, 3, 4, 5, 6], dtype=np.float32)
 six[4] = -np.nan
 np.save(f"{d}/negnan.npy", six)
@@ -123,6 +127,17 @@ grep -q "float32: 24 bytes, 1.42x larger" "$W/out" && ok || bad "storage of six 
 # an fp16 scale too small for the range is fp16's largest, and says so
 expect_status "fp16 scale clamped" 0 "$Q" quantize "$W/huge.npy" int8/scale:fp16
 grep -q "1 of 1 at fp16's largest, 65504: the range needs more" "$W/out" && ok || bad "fp16 scale clamp not said"
+# values too large for a block format's fp16 scales: refused as the
+# input's doing (it said "internal error: scale 8 is inf"), and q4_k's
+# overflowed dmin is refused too (it printed sqnr -nan dB as an answer)
+for s in q8_0 q4_0 q4_k; do
+	expect_status "$s of 1e7" 1 "$Q" quantize "$W/big7.npy" $s --json
+	grep -q 'too large for this format' "$W/err" && ! grep -q internal "$W/err" && ok ||
+		bad "$s of 1e7: $(cat "$W/err")"
+	[ -s "$W/out" ] && bad "$s of 1e7: stdout is not empty" || ok
+done
+expect_status "report of 1e7 in q4_k" 0 "$Q" report "$W/big7.npy" q4_k
+grep -q 'skipped: .*too large for this format' "$W/out" && ok || bad "report: $(cat "$W/out")"
 expect_status "negative nan" 1 "$Q" quantize "$W/negnan.npy"
 grep -q "index 4: nan)" "$W/err" && ok || bad "negative nan: $(cat "$W/err")"
 

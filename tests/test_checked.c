@@ -116,6 +116,21 @@ static void test_result_check(void **state)
 	assert_int_equal(ql_qresult_check(&r, &err), -1);
 	scale = -INFINITY;
 	assert_int_equal(ql_qresult_check(&r, &err), -1);
+	/* an fp16 d that overflowed on huge values is the input's doing: said
+	 * so, not called an internal error; the same for a dmin (q4_k) and for
+	 * a result whose dequantized values are not finite (NaN metrics) */
+	assert_null(strstr(err.msg, "internal"));
+	assert_non_null(strstr(err.msg, "too large"));
+	scale = 0.5f;
+	float dmin = INFINITY;
+	r.mins = &dmin;
+	assert_int_equal(ql_qresult_check(&r, &err), -1);
+	assert_non_null(strstr(err.msg, "too large"));
+	dmin = 0.25f;
+	assert_int_equal(ql_qresult_check(&r, &err), 0);
+	r.metrics.mse = NAN;
+	assert_int_equal(ql_qresult_check(&r, &err), -1);
+	assert_non_null(strstr(err.msg, "not finite"));
 }
 
 int main(void)

@@ -166,8 +166,10 @@ int ql_quantize(const float *x, const int64_t *shape, int ndim, const ql_scheme 
 void ql_qresult_free(ql_qresult *r);
 
 /* 0 if r is an answer that may be shown or written; -1 with a message when
- * it holds elements but no scales, a non-finite data range or a non-finite
- * scale (src/core/qcheck.c). Every caller of ql_quantize checks with it. */
+ * it holds elements but no scales, a non-finite data range, a non-finite
+ * scale or minimum (a block format's fp16 d or dmin overflowed on huge
+ * values), or metrics that are not finite (src/core/qcheck.c). Every
+ * caller of ql_quantize checks with it. */
 int ql_qresult_check(const ql_qresult *r, ql_error *err);
 
 /* Dequantizes r's codes with its scales/zero points into out[r->nelem]. */

@@ -22,10 +22,18 @@ int ql_qresult_check(const ql_qresult *r, ql_error *err)
 		return ql_error_set(err, "internal error: the data range [%g, %g] is not finite",
 				    (double)r->data_min, (double)r->data_max);
 	/* Finite only: Q4_0's d is negative when a block's extreme is (ggml's
-	 * d = max / -8), and an all-zero block's d is 0. */
+	 * d = max / -8), and an all-zero block's d is 0. A block format's
+	 * fp16 d or dmin overflows on values that large (q8_0 past 127 x
+	 * 65504): the input's doing, not the program's. */
 	for (int64_t i = 0; i < r->nscales; i++)
-		if (!isfinite(r->scales[i]))
-			return ql_error_set(err, "internal error: scale %lld is %g", (long long)i,
-					    (double)r->scales[i]);
+		if (!isfinite(r->scales[i]) || (r->mins && !isfinite(r->mins[i])))
+			return ql_error_set(err, "scale %lld overflows (%g): the values are too large "
+					    "for this format's scales", (long long)i,
+					    (double)(isfinite(r->scales[i]) ? r->mins[i] : r->scales[i]));
+	/* the same overflow deeper in (a k-quant's sub-block scales) shows
+	 * as dequantized values that are not finite, and NaN metrics */
+	if (!isfinite(r->metrics.mse))
+		return ql_error_set(err, "the dequantized values are not finite: the values are too "
+				    "large for this format's scales");
 	return 0;
 }
