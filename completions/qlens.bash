@@ -106,6 +106,10 @@ _qlens()
 		return
 	fi
 
+	# in bits and dtypes, -t is --types and -d --digits (elsewhere --tensor, --dtype)
+	if [[ $cmd == bits || $cmd == dtypes ]]; then
+		case $prev in -t) prev=--types ;; -d) prev=--digits ;; esac
+	fi
 	case $prev in
 	--types) COMPREPLY=($(_qlens_type_list "$cur")); return ;;
 	--type) COMPREPLY=($(compgen -W "${_qlens_types// /$'\n'}" -- "$cur")); return ;;
@@ -127,7 +131,11 @@ _qlens()
 
 	if [[ $cur == -* ]]; then
 		local opts
-		opts=$("$qlens" "$cmd" --help 2>/dev/null | grep -oE -- '(^|[ ,])--?[a-zA-Z][a-zA-Z0-9-]*' |
+		# the option column only: the lines that start with an option, up to
+		# the gap before their text (the text names other commands' options:
+		# "qlens dtypes --blocks", "written by -o")
+		opts=$("$qlens" "$cmd" --help 2>/dev/null | sed -n 's/^  *\(-[^ ].*\)/\1/p' |
+			sed 's/   .*//' | grep -oE -- '(^|[ ,])--?[a-zA-Z][a-zA-Z0-9-]*' |
 			sed 's/^[ ,]*//' | sort -u)
 		COMPREPLY=($(compgen -W "$opts"$'\n--help' -- "$cur"))
 		return

@@ -66,12 +66,29 @@ expect lesson-number "3" lesson 3
 expect scale-dtype "bf16" quantize w.npy --scale-dtype b
 expect scale-word "int4/g32/scale:bf16 int4/g32/scale:fp16" quantize w.npy int4/g32/scale
 expect block-dtype "q4_k" quantize w.npy --dtype q4_k
+# options come from the option column of --help, not its prose (eval's
+# offered --blocks and --kl-divergence, report's -o, from their text)
+expect eval-options "--act --help --json --keep --schemes --threads --tui" eval digits --
+expect divergence-options "--help --json --labels --threads" divergence a.npy b.npy --
+# in bits and dtypes, -d is --digits and -t --types
+expect bits-digits-short "20 60 exact" bits 1 -d ''
+expect bits-types-short "fp16" bits 1 -t fp1
+expect dtypes-types-short "fp16" dtypes -t fp1
 has block-dtype-word iq4_xs report w.npy iq4
 # qlens FILE: files where the first word is a path or starts no command
 has file-first tests/golden/quantize/x.npy tests/golden/quantize/x.n
 has file-first-nocmd Makefile Makef
 expect file-options "--tensor" tests/golden/quantize/x.npy --te
 expect file-no-scheme "" tests/golden/quantize/x.npy in
+
+# every option offered is one the command takes
+for c in $_qlens_commands; do
+	for o in $(complete_words "$c" -); do
+		if "$Q" "$c" "$o" 2>&1 | grep -q "unknown option '$o'"; then
+			echo "FAIL: $c: $o is offered but unknown"; fails=$((fails+1))
+		else passes=$((passes+1)); fi
+	done
+done
 
 # the format names are the program's own
 want=$("$Q" dtypes --json | python3 -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin))))' 2>/dev/null)
