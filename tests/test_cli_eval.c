@@ -71,6 +71,17 @@ static void test_eval(void **state)
 	json_decref(j);
 	free(out);
 	free(err);
+	/* the scheme is named by the one word that gives it, as compare and
+	 * report name it: int8/ch0, not the INT8/CH/sym/minmax typed */
+	char *a0[] = { "eval", "digits", "INT8/CH/sym/minmax", "--json", NULL };
+	assert_int_equal(eg_run(&out, &err, 4, a0), 0);
+	j = json_loads(out, 0, &je);
+	assert_non_null(j);
+	r0 = json_array_get(json_object_get(j, "results"), 0);
+	assert_string_equal(json_string_value(json_object_get(r0, "scheme")), "int8/ch0");
+	json_decref(j);
+	free(out);
+	free(err);
 	/* a sweep is sorted by bits per weight */
 	char *a2[] = { "eval", "chars", "--schemes", "q8_0,int4/g32,nf4", "--keep", "embed.*", NULL };
 	assert_int_equal(eg_run(&out, &err, 6, a2), 0);

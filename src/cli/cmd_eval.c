@@ -104,6 +104,7 @@ static int add_schemes(ql_cmd_ctx *ctx, const char *cmd, const char *list, entry
 		ql_error err = { "" };
 		if (ql_scheme_parse_word(x->word, &x->scheme, &err))
 			return ql_usage_error(ctx, cmd, "%s", err.msg);
+		ql_scheme_word(&x->scheme, x->word, sizeof x->word); /* as compare names it */
 		ql_scheme_describe(&x->scheme, x->desc, sizeof x->desc);
 		p += len;
 		if (*p == ',')
