@@ -51,6 +51,7 @@ np.save(f"{d}/w.npy", (np.arange(64, dtype=np.float32).reshape(8, 8) - 31.5) / 7
 np.save(f"{d}/i8.npy", np.arange(-32, 32, dtype=np.int8).reshape(8, 8))
 np.save(f"{d}/huge.npy", (np.arange(64, dtype=np.float32) - 31) * np.float32(1e30))
 np.save(f"{d}/six.npy", np.array([[1, 2, 3], [4, -5, 6]], dtype=np.float32))
+np.save(f"{d}/empty.npy", np.zeros((0,), dtype=np.float32))
 big7 = np.ones((2, 256), dtype=np.float32)
 big7[1] *= np.float32(1e7)
 big7[1, 5] = -3e7
@@ -124,6 +125,10 @@ expect_status "compare one" 0 "$Q" compare "$E" -t "$(printf 'osc\033]0;PWNED\00
 # a negative NaN reads "nan", not "-nan"
 expect_status "mxfp4 of six" 0 "$Q" quantize "$W/six.npy" --dtype mxfp4
 grep -q "float32: 24 bytes, 1.42x larger" "$W/out" && ok || bad "storage of six values: $(grep storage "$W/out")"
+# an empty tensor's one scale against float32's 0 bytes: no "infx larger"
+expect_status "empty int8" 0 "$Q" quantize "$W/empty.npy"
+grep -q "storage      0 bits per weight, 4 bytes (float32: 0 bytes)$" "$W/out" && ok ||
+	bad "storage of an empty tensor: $(grep storage "$W/out")"
 # an fp16 scale too small for the range is fp16's largest, and says so
 expect_status "fp16 scale clamped" 0 "$Q" quantize "$W/huge.npy" int8/scale:fp16
 grep -q "1 of 1 at fp16's largest, 65504: the range needs more" "$W/out" && ok || bad "fp16 scale clamp not said"

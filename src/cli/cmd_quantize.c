@@ -504,7 +504,9 @@ static void print_text(FILE *out, const qopts *o, const ql_tensor *t, const ql_q
 	uint64_t f32_bytes = (uint64_t)r->nelem * 4;
 	fprintf(out, "%-13s%.4g bits per weight, %" PRIu64 " bytes", "storage", r->bits_per_weight,
 		r->bytes);
-	if (r->bytes >= f32_bytes && r->bytes)
+	if (!f32_bytes && r->bytes) /* an empty tensor's scale: no "infx larger" */
+		fprintf(out, " (float32: 0 bytes)");
+	else if (r->bytes >= f32_bytes && r->bytes)
 		/* a few values with their scales can outweigh float32 (mxfp4 on
 		 * a last axis of 3): no "0.706x smaller" */
 		fprintf(out, " (float32: %" PRIu64 " bytes, %.3gx larger)", f32_bytes,
