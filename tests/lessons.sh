@@ -42,6 +42,8 @@ grep -q "^  Answer: 0.5$" "$T/p2" && ok || bad "lesson 2's scale quiz answer is 
 "$Q" lesson 42 --print >"$T/out" 2>"$T/err"; [ $? -eq 1 ] && grep -q "^qlens: no lesson '42'" "$T/err" && ok || bad "unknown lesson: $(cat "$T/err")"
 "$Q" lesson >"$T/out" 2>"$T/err"; [ $? -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && ok || bad "lesson without a number"
 "$Q" lesson 1 --print --notes >"$T/out" 2>"$T/err"; [ $? -eq 2 ] && ok || bad "--print --notes together"
+# --width is --print's: the player was opened with it ignored
+"$Q" lesson 1 --width 60 >"$T/out" 2>"$T/err"; [ $? -eq 2 ] && grep -q "^qlens lesson: --width goes with --print" "$T/err" && ok || bad "--width without --print: $(cat "$T/err")"
 
 # 4. A teacher's new lesson, written from lessons/README.md alone, by path.
 cat >"$T/07-mine.lesson" <<'L'

@@ -345,6 +345,7 @@ int ql_cmd_lesson(ql_cmd_ctx *ctx, int argc, char **argv)
 		{0},
 	};
 	bool print = false, present = false, notes_mode = false, once = false, check = false;
+	bool saw_width = false;
 	long width = PAGE_COLS;
 	const char *which = NULL;
 	ql_args a;
@@ -366,6 +367,7 @@ int ql_cmd_lesson(ql_cmd_ctx *ctx, int argc, char **argv)
 		case O_WIDTH:
 			if (!ql_parse_int(a.value, 40, 400, &width))
 				return ql_usage_error(ctx, "lesson", "--width takes 40 to 400, not '%s'", a.value);
+			saw_width = true;
 			break;
 		}
 	}
@@ -375,6 +377,8 @@ int ql_cmd_lesson(ql_cmd_ctx *ctx, int argc, char **argv)
 		return ql_usage_error(ctx, "lesson", "--print, --present, --notes and --check go alone");
 	if (once && !notes_mode)
 		return ql_usage_error(ctx, "lesson", "--once goes with --notes");
+	if (saw_width && !print) /* the player and presenter fit the terminal */
+		return ql_usage_error(ctx, "lesson", "--width goes with --print");
 	ql_error err = {""};
 	ql_lesson *l;
 	if (ql_lesson_find(which, &l, &err) != 0)
