@@ -206,6 +206,10 @@ expect_status "eval --threads 0" 2 "$Q" eval digits --threads 0
 expect_status "eval group limit" 2 "$Q" eval digits int4/g1099511627777
 grep -q 'at most 1099511627776' "$W/err" && ok || bad "eval: the /gN error does not name the limit"
 expect_status "eval bad scheme" 2 "$Q" eval digits "$(printf 'int4\n/g32')"
+# --tui and --json together are refused, as quantize refuses them (bits and
+# eval opened the screen, or said it needs a terminal, status 1)
+expect_status "bits --tui --json" 2 "$Q" bits 1 --tui --json
+expect_status "eval --tui --json" 2 "$Q" eval digits --tui --json
 expect_status "divergence names" 1 "$Q" divergence "$E" "$E"
 grep -qF 'nl\nname, esc\x1B[2Jx' "$W/err" && ok || bad "divergence: names not escaped: $(cat -v "$W/err")"
 expect_status "divergence missing" 1 "$Q" divergence "$W/w.npy" "$W/$(printf 'a\nb')"

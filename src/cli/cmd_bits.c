@@ -382,6 +382,10 @@ int ql_cmd_bits(ql_cmd_ctx *ctx, int argc, char **argv)
 		rc = ql_usage_error(ctx, "bits", "give a VALUE (e.g. 1/3) or --hex CODE --type T");
 		goto done;
 	}
+	if (tui && cfg.json) {
+		rc = ql_usage_error(ctx, "bits", "--tui shows the value on screen; --json is for the shell");
+		goto done;
+	}
 	if (tui) {
 		/* The screen comes through the context's hook: from the shell it
 		 * starts the TUI, at the TUI's prompt it opens the screen there. */

@@ -326,7 +326,7 @@ int ql_cmd_eval(ql_cmd_ctx *ctx, int argc, char **argv)
 	if (scheme && list)
 		return ql_usage_error(ctx, cmd, "a SCHEME or --schemes LIST, not both");
 	if (tui) {
-		if (list || keep)
+		if (list || keep || json)
 			return ql_usage_error(ctx, cmd, "--tui takes MODEL, SCHEME and --act only");
 		char *args[4] = { (char *)model, (char *)(scheme ? scheme : "int8"),
 				  (char *)ql_act_quant_name(act), NULL };
