@@ -28,6 +28,16 @@ if "$Q" --help | grep -q '^ *qlens FILE'; then
 	sed -n '/^SYNOPSIS$/,/^DESCRIPTION$/p' "$W/page" | grep -q 'qlens FILE' && ok ||
 		bad "qlens FILE is not in SYNOPSIS"
 fi
+# the shared options name the commands that take them, and those do
+for o in --tensor --threads; do
+	cmds=$(sed -n '/^   Options of the file commands$/,/^[A-Z]/p' "$W/page" |
+		sed -n "/^       .*$o /,/^\$/p" | tr -c 'a-z\n' ' ' | tr ' ' '\n' |
+		grep -xE 'quantize|report|compare|convert|info|eval|divergence' | sort -u)
+	[ -n "$cmds" ] && ok || bad "$o names no command in Options of the file commands"
+	for c in $cmds; do
+		"$Q" "$c" "$o" 1 --help >/dev/null 2>&1 && ok || bad "$o is listed for $c, which refuses it"
+	done
+done
 section ENVIRONMENT >"$W/env"
 for v in $(grep -rhoE 'getenv\("[A-Z_]+"\)' src | sed 's/getenv("//; s/")//' | sort -u) QLENS_DATADIR; do
 	case $v in QLENS_TUI_*|TERM) continue ;; esac # test hooks; TERM is listed with LANG
