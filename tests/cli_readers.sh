@@ -132,6 +132,9 @@ fi
 expect_status compare-some-fail 0 "$Q" compare $G/tiny_v3.gguf -t blk.0.cube --schemes q4_0,int8
 grep -q 'cannot' "$W/out" && ok || bad "compare: a scheme that does not fit says why"
 expect_status compare-all-fail 1 "$Q" compare $G/tiny_v3.gguf -t blk.0.cube --schemes q4_0
+[ -s "$W/out" ] && bad "compare that fails printed on stdout: $(cat "$W/out")" || ok
+expect_status compare-all-fail-json 1 "$Q" compare $G/tiny_v3.gguf -t blk.0.cube --schemes q4_0,q8_0 --json
+[ -s "$W/out" ] && bad "compare --json that fails printed on stdout: $(cat "$W/out")" || ok
 expect_status compare-no-tensor 1 "$Q" compare $G/tiny_v3.gguf
 expect_status compare-unknown 1 "$Q" compare $G/tiny_v3.gguf -t nope
 expect_status compare-k-quant 0 "$Q" compare $G/tiny_v3.gguf -t blk.0.attn_q.weight

@@ -304,15 +304,16 @@ int ql_cmd_compare(ql_cmd_ctx *ctx, int argc, char **argv)
 	}
 	ql_progress_end(&pr);
 	qsort(e, (size_t)n, sizeof *e, cmp_entries);
+	if (ok == 0) { /* a failure: its one line, and nothing on stdout */
+		rc = ql_fail(ctx, "%s: tensor '%s': no scheme could quantize it (%s)", file, t->name,
+			     e[0].reason);
+		goto out;
+	}
 	if (json)
 		print_json(ctx->out, file, t, e, n);
 	else
 		print_text(ctx->out, file, t, e, n);
-	if (ok == 0)
-		rc = ql_fail(ctx, "%s: tensor '%s': no scheme could quantize it (%s)", file, t->name,
-			     e[0].reason);
-	else
-		rc = QL_EXIT_OK;
+	rc = QL_EXIT_OK;
 out:
 	ql_qbufs_free(&bufs);
 	free(x);
