@@ -13,6 +13,7 @@
 _qlens_commands="bits dtypes quantize info report compare convert lessons lesson eval divergence paths help"
 _qlens_types="fp64 fp32 fp16 bf16 fp8_e4m3 fp8_e5m2 fp6_e2m3 fp6_e3m2 fp4_e2m1 e8m0 int8 uint8 int4 uint4 int2 uint2 nf4"
 _qlens_qdtypes="int8 uint8 int4 uint4 int2 uint2 int7 uint7 int6 uint6 int5 uint5 int3 uint3 fp8_e4m3 fp8_e5m2 mxfp8 mxfp4 mxint8 nf4 q8_0 q4_0 q4_1 q5_0 q5_1 q2_k q3_k q4_k q5_k q6_k q8_k iq4_nl iq4_xs tq1_0 tq2_0 mxfp4_ggml nvfp4"
+_qlens_blocks="q8_0 q4_0 q4_1 q5_0 q5_1 q2_k q3_k q4_k q5_k q6_k q8_k iq4_nl iq4_xs tq1_0 tq2_0 mxfp4_ggml nvfp4"
 _qlens_modifiers="sym asym ch ch0 ch1 g32 g64 g128 minmax mse entropy percentile:99.9 percentile:99.99 scale:fp16 scale:bf16"
 _qlens_calibs="minmax mse entropy percentile:99.9 percentile:99.99"
 _qlens_rawtypes="F64 F32 F16 BF16 F8_E4M3 F8_E5M2 I64 I32 I16 I8 U64 U32 U16 U8 BOOL Q8_0 Q4_0"
@@ -59,14 +60,15 @@ _qlens_lessons()
 	compgen -f -X '!*.lesson' -- "$cur"
 }
 
+# A comma-separated list of the names in $2 (default: the formats).
 _qlens_type_list()
 {
-	local cur=$1 pre="" last=$1 w IFS=$' \t\n'
+	local cur=$1 names=${2:-$_qlens_types} pre="" last=$1 w IFS=$' \t\n'
 	if [[ $cur == *,* ]]; then
 		pre=${cur%,*},
 		last=${cur##*,}
 	fi
-	for w in $(compgen -W "$_qlens_types" -- "$last"); do printf '%s\n' "$pre$w"; done
+	for w in $(compgen -W "$names" -- "$last"); do printf '%s\n' "$pre$w"; done
 }
 
 _qlens()
@@ -111,7 +113,13 @@ _qlens()
 		case $prev in -t) prev=--types ;; -d) prev=--digits ;; esac
 	fi
 	case $prev in
-	--types) COMPREPLY=($(_qlens_type_list "$cur")); return ;;
+	--types) # dtypes --blocks --types names block formats
+		if [[ $cmd == dtypes && $'\n'"${words[*]}"$'\n' == *$'\n--blocks\n'* ]]; then # IFS is \n
+			COMPREPLY=($(_qlens_type_list "$cur" "$_qlens_blocks"))
+		else
+			COMPREPLY=($(_qlens_type_list "$cur"))
+		fi
+		return ;;
 	--type) COMPREPLY=($(compgen -W "${_qlens_types// /$'\n'}" -- "$cur")); return ;;
 	--to) COMPREPLY=($(compgen -W $'fp32\nfp16\nbf16\nfp8_e4m3\nfp8_e5m2' -- "$cur")); return ;;
 	-d|--dtype) COMPREPLY=($(compgen -W "${_qlens_qdtypes// /$'\n'}" -- "$cur")); return ;;

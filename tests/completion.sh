@@ -74,6 +74,9 @@ expect divergence-options "--help --json --labels --threads" divergence a.npy b.
 expect bits-digits-short "20 60 exact" bits 1 -d ''
 expect bits-types-short "fp16" bits 1 -t fp1
 expect dtypes-types-short "fp16" dtypes -t fp1
+# dtypes --blocks --types takes block formats (it offered fp16 ... nf4)
+expect dtypes-blocks-types "q4_0 q4_1 q4_k" dtypes --blocks --types q4
+expect dtypes-blocks-types-list "q8_0,iq4_nl q8_0,iq4_xs" dtypes --blocks -t q8_0,iq
 has block-dtype-word iq4_xs report w.npy iq4
 # qlens FILE: files where the first word is a path or starts no command
 has file-first tests/golden/quantize/x.npy tests/golden/quantize/x.n
@@ -95,6 +98,10 @@ want=$("$Q" dtypes --json | python3 -c 'import json,sys; print(" ".join(sorted(j
 got=$(printf '%s\n' $_qlens_types | sort | tr '\n' ' ' | sed 's/ $//')
 if [ -z "$want" ] || [ "$got" = "$want" ]; then passes=$((passes+1)); else
 	echo "FAIL: types '$got' are not qlens dtypes' '$want'"; fails=$((fails+1)); fi
+want=$("$Q" dtypes --blocks --json | python3 -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin))))' 2>/dev/null)
+got=$(printf '%s\n' $_qlens_blocks | sort | tr '\n' ' ' | sed 's/ $//')
+if [ -z "$want" ] || [ "$got" = "$want" ]; then passes=$((passes+1)); else
+	echo "FAIL: block formats '$got' are not qlens dtypes --blocks' '$want'"; fails=$((fails+1)); fi
 # the command names are the program's own (its --help lists them)
 want=$("$Q" --help | sed -n '/^Commands:/,/^$/p' | awk 'NF > 1 {print $1}' | sort | tr '\n' ' ')
 got=$(printf '%s\n' $_qlens_commands | sort | tr '\n' ' ')
