@@ -8,6 +8,7 @@
 #include "qlens/quant.h"
 
 #include <math.h>
+#include <stdbool.h>
 
 int ql_qresult_check(const ql_qresult *r, ql_error *err)
 {
@@ -25,11 +26,13 @@ int ql_qresult_check(const ql_qresult *r, ql_error *err)
 	 * d = max / -8), and an all-zero block's d is 0. A block format's
 	 * fp16 d or dmin overflows on values that large (q8_0 past 127 x
 	 * 65504): the input's doing, not the program's. */
-	for (int64_t i = 0; i < r->nscales; i++)
-		if (!isfinite(r->scales[i]) || (r->mins && !isfinite(r->mins[i])))
-			return ql_error_set(err, "scale %lld overflows (%g): the values are too large "
-					    "for this format's scales", (long long)i,
-					    (double)(isfinite(r->scales[i]) ? r->mins[i] : r->scales[i]));
+	for (int64_t i = 0; i < r->nscales; i++) {
+		bool d_ok = isfinite(r->scales[i]);
+		if (!d_ok || (r->mins && !isfinite(r->mins[i])))
+			return ql_error_set(err, "%s %lld overflows (%g): the values are too large "
+					    "for this format's scales", d_ok ? "minimum" : "scale",
+					    (long long)i, (double)(d_ok ? r->mins[i] : r->scales[i]));
+	}
 	/* the same overflow deeper in (a k-quant's sub-block scales) shows
 	 * as dequantized values that are not finite, and NaN metrics */
 	if (!isfinite(r->metrics.mse))
