@@ -70,6 +70,9 @@ def st(path, names):
 st(f"{d}/evil.safetensors", ["nl\nname", "esc\x1b[2Jx", "osc\x1b]0;PWNED\x07",
                              "c1\u009b31m", "bidi\u202eevil", "L" + "x" * 199])
 st(f"{d}/empty.safetensors", [])
+h = json.dumps({"__metadata__": {"esc\x1b[2Jk": "v1", "\u00fc": "v2", "plain_key": "v3"},
+                "t": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}).encode()
+open(f"{d}/meta.safetensors", "wb").write(struct.pack("<Q", len(h)) + h + struct.pack("<f", 1.0))
 PYEOF
 E=$W/evil.safetensors
 
@@ -158,6 +161,15 @@ col = {l.index(" F32 " if sys.argv[2] == "info" else " 2 ") for l in rows}
 assert len(rows) == 5 and len(col) == 1, (rows, col)
 PYEOF
 done
+# metadata keys too: padded by the columns they take (bytes: an escape or
+# a UTF-8 key pushed its value out of line)
+expect_status "info metadata" 0 "$Q" info "$W/meta.safetensors"
+$PY - "$W/out" <<'PYEOF' && ok || bad "info: the metadata values are out of line: $(cat "$W/out")"
+import sys
+rows = [l.rstrip("\n") for l in open(sys.argv[1], encoding="utf-8") if l.rstrip().endswith(("v1", "v2", "v3"))]
+col = {len(l) - 2 for l in rows}
+assert len(rows) == 3 and len(col) == 1, (rows, col)
+PYEOF
 for c in info report; do
 	expect_status "$c --json" 0 "$Q" $c "$E" --json
 	$PY - "$W/out" <<'PYEOF' && ok || bad "$c --json: names do not read back"

@@ -164,8 +164,8 @@ static void print_text(FILE *out, const ql_source *src)
 	size_t nm = ql_source_meta_count(src);
 	if (nm) {
 		size_t kw = 0;
-		for (size_t i = 0; i < nm; i++) {
-			size_t k = strlen(ql_source_meta(src, i)->key);
+		for (size_t i = 0; i < nm; i++) { /* columns, as printed: escapes, UTF-8 */
+			size_t k = ql_cli_text_width(ql_source_meta(src, i)->key);
 			kw = k > kw ? k : kw;
 		}
 		kw = kw > 40 ? 40 : kw;
@@ -174,7 +174,7 @@ static void print_text(FILE *out, const ql_source *src)
 			const ql_meta *m = ql_source_meta(src, i);
 			fputs("  ", out);
 			ql_cli_put_line_safe(out, m->key);
-			size_t k = strlen(m->key);
+			size_t k = ql_cli_text_width(m->key);
 			fprintf(out, "%*s  ", (int)(k < kw ? kw - k : 0), "");
 			ql_cli_put_line_safe(out, m->value);
 			fputc('\n', out);
