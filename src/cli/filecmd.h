@@ -183,7 +183,7 @@ int ql_fileopts_finish(ql_cmd_ctx *ctx, ql_fileopts *fo);
 	"                       (neither --axis nor --group: one scale per tensor;\n" \
 	"                       mxfp8/mxfp4/mxint8, nf4 and the ggml formats use\n" \
 	"                       their own blocks)\n" \
-	"  --calib METHOD       minmax (default), percentile:P (e.g. percentile:99.9),\n" \
+	"  --calib METHOD       minmax (default), percentile:P (P = 99.9 if omitted),\n" \
 	"                       mse (the clip that minimises the round-trip MSE), or\n" \
 	"                       entropy (TensorRT's KL-divergence method)\n" \
 	"  --scale S            use this scale instead of calibrating (per tensor)\n" \
