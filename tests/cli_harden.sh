@@ -144,7 +144,7 @@ for s in q8_0 q4_0 q4_k; do
 		bad "$s of 1e7: $(cat "$W/err")"
 	[ -s "$W/out" ] && bad "$s of 1e7: stdout is not empty" || ok
 done
-expect_status "report of 1e7 in q4_k" 0 "$Q" report "$W/big7.npy" q4_k
+expect_status "report of 1e7 in q4_k" 1 "$Q" report "$W/big7.npy" q4_k
 grep -q 'skipped: .*too large for this format' "$W/out" && ok || bad "report: $(cat "$W/out")"
 expect_status "negative nan" 1 "$Q" quantize "$W/negnan.npy"
 grep -q "index 4: nan)" "$W/err" && ok || bad "negative nan: $(cat "$W/err")"
@@ -242,6 +242,14 @@ expect_status "convert an int tensor" 0 "$Q" convert "$W/i8.npy" --to fp16 -o "$
 expect_status "quantize an int tensor" 0 "$Q" quantize "$W/i8.npy"
 expect_status "report of no tensors" 1 "$Q" report "$W/empty.safetensors"
 grep -q 'holds no tensors' "$W/err" && ok || bad "report of an empty file: $(cat "$W/err")"
+# every tensor skipped (its one holds a NaN): a failure with the reason, not
+# a total of nothing ("SQNR inf dB, cosine 1.000000", status 0)
+expect_status "report, every tensor skipped" 1 "$Q" report "$W/negnan.npy"
+grep -q 'no tensor could be quantized with int8 (1 skipped; negnan: ' "$W/err" && ok ||
+	bad "report, all skipped: $(cat "$W/err")"
+grep -q '^total\|^error' "$W/out" && bad "report, all skipped: totals printed" || ok
+expect_status "report --json, every tensor skipped" 1 "$Q" report "$W/negnan.npy" --json
+[ -s "$W/out" ] && bad "report --json, all skipped: a document on stdout" || ok
 ln -s "$W/nowhere/x.npy" "$W/dangling.npy"
 expect_status "dangling symlink OUT" 1 "$Q" quantize "$W/w.npy" -o "$W/dangling.npy"
 [ -L "$W/dangling.npy" ] && ok || bad "the dangling symlink was replaced without --force"

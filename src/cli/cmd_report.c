@@ -41,7 +41,8 @@ const char ql_report_help[] =
 	"Tensors are read and quantized one at a time (memory: about the largest\n"
 	"tensor). Integer tensors, types qlens cannot decode (GGUF K-quants, ...),\n"
 	"tensors the scheme does not fit and tensors holding NaN/inf are skipped and\n"
-	"listed with the reason. A progress bar shows on a terminal.\n"
+	"listed with the reason; when every tensor is skipped, report fails (status\n"
+	"1) with the first one's. A progress bar shows on a terminal.\n"
 	"\n"
 	"Options:\n"
 	"  --sort KEY           name, error (lowest SQNR first) or size (most\n"
@@ -417,6 +418,24 @@ int ql_cmd_report(ql_cmd_ctx *ctx, int argc, char **argv)
 		sort_by = sort;
 		sort_src = src;
 		qsort(rows, n, sizeof *rows, cmp_rows);
+	}
+	if (reported == 0) {
+		/* nothing quantized: not a total of nothing ("SQNR inf dB, cosine
+		 * 1"); the text's rows, already out, say why each was skipped */
+		const row *first = &rows[0]; /* n > 0, all skipped */
+		for (size_t i = 0; i < n; i++)
+			if (rows[i].index < first->index)
+				first = &rows[i]; /* the file's first, whatever the sort */
+		if (!json && !stream) {
+			text_header(&rp);
+			for (size_t i = 0; i < n; i++)
+				text_row(&rp, &rows[i]);
+		}
+		fflush(ctx->out);
+		rc = ql_fail(ctx, "%s: no tensor could be quantized with %s (%zu skipped; %s: %s%s)",
+			     file, scheme_word, n, ql_source_tensor(src, first->index)->name,
+			     first->reason, n > 1 ? "; and others" : "");
+		goto out;
 	}
 	if (json) {
 		json_report(&rp, scheme_word, desc, rows, n, &tm, before, after, elems, reported);
