@@ -103,6 +103,12 @@ grep -qF 'nan\r  = nan' "$W/out" && ok || bad "bits: the value is not echoed esc
 expect_status "help --help" 0 "$Q" help --help
 grep -q 'Usage: qlens help' "$W/out" && ok || bad "help --help shows no usage"
 expect_status "help two" 2 "$Q" help bits dtypes
+# qlens --help CMD (and -h CMD) is CMD's help, as qlens help CMD; it was the overview
+for c in bits quantize; do
+	"$Q" --help $c >"$W/h1" 2>&1; "$Q" $c --help >"$W/h2" 2>&1; "$Q" -h $c >"$W/h3" 2>&1
+	cmp -s "$W/h1" "$W/h2" && cmp -s "$W/h3" "$W/h2" && ok || bad "qlens --help $c is not $c's help"
+done
+expect_status "--help of no command" 2 "$Q" --help nosuch
 expect_status "failure is 1" 1 "$Q" quantize "$W/missing.npy"
 
 # --- sizes: never "scale (none)" ---------------------------------------------------

@@ -49,7 +49,7 @@ const char ql_divergence_help[] =
 	"                  (row i's label is the token that follows position i)\n"
 	"  --json          one JSON object: base, quant, tokens, vocab and the\n"
 	"                  statistics (kl, top1, perplexity, flips, delta_p)\n"
-	"  --threads N     worker threads (default: one per CPU)\n"
+	"  --threads N     worker threads (default: one per CPU; at most 8)\n"
 	"\n"
 	"Rows are streamed: memory stays small for any number of tokens. Shapes or\n"
 	"vocabularies that differ, a NaN or inf logit, or a label out of range stop\n"

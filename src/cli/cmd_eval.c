@@ -48,7 +48,7 @@ const char ql_eval_help[] =
 	"                     with the scheme's calibration method)\n"
 	"  --json             one JSON object: model, results (one per scheme)\n"
 	"  --tui              open the evaluation screen on MODEL and SCHEME instead\n"
-	"  --threads N        worker threads (default: one per CPU)\n"
+	"  --threads N        worker threads (default: one per CPU; at most 8)\n"
 	"\n"
 	QL_CLI_SCHEME_HELP
 	"\n"

@@ -51,7 +51,8 @@ const char ql_report_help[] =
 	"                       this scheme), tensors (name, shape, bits_per_weight,\n"
 	"                       rmse, max_abs_err, sqnr_db, cosine), skipped (name,\n"
 	"                       reason), total\n"
-	"  --threads N          worker threads per tensor (default: one per CPU)\n"
+	"  --threads N          worker threads per tensor (default: one per CPU; at most\n"
+	"                       16)\n"
 	"  --raw DTYPE, --shape SHAPE   FILE holds bare values (see qlens info)\n"
 	"\n"
 	QL_SCHEME_OPTS_HELP

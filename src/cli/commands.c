@@ -243,7 +243,9 @@ int ql_main(ql_cmd_ctx *ctx, int argc, char **argv)
 {
 	const char *first = argc < 2 ? "--help" : argv[1];
 	int rc;
-	if (strcmp(first, "--help") == 0 || strcmp(first, "-h") == 0) {
+	if ((strcmp(first, "--help") == 0 || strcmp(first, "-h") == 0) && argc > 2) {
+		rc = cmd_help(ctx, argc - 1, argv + 1); /* qlens --help CMD: as qlens help CMD */
+	} else if (strcmp(first, "--help") == 0 || strcmp(first, "-h") == 0) {
 		overview(ctx->out);
 		rc = QL_EXIT_OK;
 	} else if (strcmp(first, "--version") == 0 || strcmp(first, "-V") == 0) {

@@ -161,7 +161,7 @@ int ql_fileopts_finish(ql_cmd_ctx *ctx, ql_fileopts *fo);
 	"                       .npy file's tensor is named after the file)\n" \
 	"  --raw DTYPE          FILE holds bare values of DTYPE (F32, F16, I8, ...)\n" \
 	"  --shape SHAPE        their shape for --raw, e.g. 4x8\n" \
-	"  --threads N          worker threads (default: one per CPU)\n"
+	"  --threads N          worker threads (default: one per CPU; at most 16)\n"
 
 #define QL_SCHEME_OPTS_HELP \
 	"The scheme, as one word or as options (not both):\n" \
