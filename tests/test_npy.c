@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -417,6 +418,31 @@ static void test_writer_rules(void **state)
 	unlink(path);
 }
 
+/* An output name of up to NAME_MAX bytes is written: the temporary file
+ * beside it, ".NAME.XXXXXX", is 8 bytes longer, so its NAME is cut. */
+static void test_writer_long_name(void **state)
+{
+	(void)state;
+	char name[NAME_MAX + 1], path[sizeof tmpdir + NAME_MAX + 2];
+	float v[2] = {1, 2};
+	int64_t s[] = {2};
+	ql_writer *w;
+	ql_error err;
+	int before = count_entries(tmpdir);
+	for (size_t len = NAME_MAX - 9; len <= NAME_MAX; len++) {
+		memset(name, 'a', len - 4);
+		memcpy(name + len - 4, ".npy", 5);
+		snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+		assert_int_equal(ql_writer_open(path, false, &w, &err), 0);
+		assert_int_equal(ql_writer_add(w, "a", QL_DT_F32, s, 1, v, &err), 0);
+		if (ql_writer_close(w, &err))
+			fail_msg("%zu-byte name: %s", len, err.msg);
+		assert_int_equal(access(path, F_OK), 0);
+		assert_int_equal(count_entries(tmpdir), before + 1); /* no temporary left */
+		unlink(path);
+	}
+}
+
 /* Random byte flips of a valid file: opening and decoding either works or
  * fails with a message; never a crash (ASan/UBSan watch). Fixed seed. */
 static void test_mutations(void **state)
@@ -436,6 +462,7 @@ int main(void)
 		cmocka_unit_test(test_write_matches_numpy),
 		cmocka_unit_test(test_roundtrip_all_dtypes),
 		cmocka_unit_test(test_writer_rules),
+		cmocka_unit_test(test_writer_long_name),
 	};
 	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }

@@ -24,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -202,11 +203,14 @@ static int write_temp(ql_writer *w, const char *dir, char **tmp_out, int *slot, 
 {
 	const char *base = strrchr(w->path, '/');
 	base = base ? base + 1 : w->path;
-	size_t n = strlen(dir) + strlen(base) + 16;
+	/* ".BASE.XXXXXX" must be a name the folder takes: a BASE within 8
+	 * bytes of NAME_MAX is cut (the rename gives the file its full name). */
+	int keep = (int)strnlen(base, NAME_MAX - 8);
+	size_t n = strlen(dir) + (size_t)keep + 16;
 	char *tmp = malloc(n);
 	if (!tmp)
 		return ql_error_set(err, "out of memory");
-	snprintf(tmp, n, "%s/.%s.XXXXXX", dir, base);
+	snprintf(tmp, n, "%s/.%.*s.XXXXXX", dir, keep, base);
 	/* Registered for removal on SIGINT/TERM/HUP/QUIT (qlens/cleanup.h), with
 	 * those signals held off until it is, so no moment leaves it behind. */
 	sigset_t old;
