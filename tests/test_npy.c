@@ -443,6 +443,32 @@ static void test_writer_long_name(void **state)
 	}
 }
 
+/* A file replaced with force keeps its permissions (a private output stays
+ * private); a new one gets 0666 less the umask. */
+static void test_writer_keeps_mode(void **state)
+{
+	(void)state;
+	char path[256];
+	snprintf(path, sizeof path, "%s/mode.npy", tmpdir);
+	float v[2] = {1, 2};
+	int64_t s[] = {2};
+	ql_writer *w;
+	ql_error err;
+	mode_t mask = umask(022);
+	const mode_t modes[] = {0644, 0600, 0640, 0444};
+	for (size_t k = 0; k < sizeof modes / sizeof modes[0]; k++) {
+		assert_int_equal(ql_writer_open(path, k > 0, &w, &err), 0);
+		assert_int_equal(ql_writer_add(w, "a", QL_DT_F32, s, 1, v, &err), 0);
+		assert_int_equal(ql_writer_close(w, &err), 0);
+		struct stat st;
+		assert_int_equal(stat(path, &st), 0);
+		assert_int_equal(st.st_mode & 0777, k ? modes[k - 1] : 0644);
+		assert_int_equal(chmod(path, modes[k]), 0);
+	}
+	umask(mask);
+	unlink(path);
+}
+
 /* Random byte flips of a valid file: opening and decoding either works or
  * fails with a message; never a crash (ASan/UBSan watch). Fixed seed. */
 static void test_mutations(void **state)
@@ -463,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip_all_dtypes),
 		cmocka_unit_test(test_writer_rules),
 		cmocka_unit_test(test_writer_long_name),
+		cmocka_unit_test(test_writer_keeps_mode),
 	};
 	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }

@@ -6,7 +6,8 @@
  * or ql_writer_abort() — then written in one go:
  *
  *   1. a temporary file is created beside the destination (same folder, so
- *      the rename below cannot cross file systems), mode 0666 & ~umask;
+ *      the rename below cannot cross file systems), mode 0666 & ~umask, or
+ *      the permissions of the file it replaces;
  *   2. the format's serializer writes it; it is flushed and fsync()ed;
  *   3. it is renamed over the destination, and the folder is fsync()ed.
  * Any failure removes the temporary file and leaves the destination as it
@@ -224,9 +225,18 @@ static int write_temp(ql_writer *w, const char *dir, char **tmp_out, int *slot, 
 		free(tmp);
 		return ql_error_set(err, "cannot create a file in %s: %s", dir, strerror(e));
 	}
-	mode_t mask = umask(0);
-	umask(mask);
-	fchmod(fd, 0666 & ~mask);
+	/* A file replaced (--force) keeps its permissions, so a private output
+	 * stays private; a new one gets 0666 less the umask, as open() would. */
+	struct stat old_st;
+	mode_t mode;
+	if (stat(w->path, &old_st) == 0 && S_ISREG(old_st.st_mode)) {
+		mode = old_st.st_mode & 0777;
+	} else {
+		mode_t mask = umask(0);
+		umask(mask);
+		mode = 0666 & ~mask;
+	}
+	fchmod(fd, mode);
 	*tmp_out = tmp;
 	FILE *f = fdopen(fd, "wb");
 	if (!f) {
