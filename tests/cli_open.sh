@@ -3,8 +3,9 @@
 # terminal is: the file is checked before any screen, so a missing or
 # malformed file and an unknown tensor are one line "qlens: FILE: ..." with
 # exit status 1, a stray argument a usage error (2), and a good file without
-# a terminal says the explorer needs one (1). A word that names no file is
-# still an unknown command (2). Run by `make test`.
+# a terminal says the explorer needs one (1); a FIFO is refused (1), as the
+# explorer reads regular files only. A word that names no file is still an
+# unknown command (2). Run by `make test`.
 set -u
 Q=${QLENS_BIN:-build/qlens}
 M=tests/golden/inspect/model.safetensors
@@ -31,6 +32,10 @@ expect stray 2 "^qlens FILE: unexpected argument 'extra'" "$Q" $M extra
 	grep -q '^ *qlens FILE \[--tensor NAME\]' "$W/out" && ok || bad "qlens FILE --help"
 expect no-tty 1 "^qlens: the explorer needs a terminal" "$Q" $M
 expect no-tty-tensor 1 "^qlens: the explorer needs a terminal" "$Q" $M --tensor lm_head.weight
+# a FIFO: refused, not drained (the explorer would open it again and wait
+# for a writer, with no key to stop it) and not waited on
+mkfifo "$W/fifo.npy"
+expect fifo 1 "^qlens: $W/fifo.npy: is a pipe or device, not a regular file" timeout 20 "$Q" "$W/fifo.npy"
 expect unknown 2 "^qlens: unknown command 'frobnicate'" "$Q" frobnicate
 "$Q" --help | grep -q 'qlens FILE \[--tensor NAME\]' && ok || bad "--help does not show qlens FILE"
 echo "cli_open: $passes passed, $fails failed"

@@ -11,6 +11,8 @@
  *   UTF-8 and 200 characters reach the output pane escaped, by the same
  *   rule as the command line (qlens/escape.h); so do the inspector's tree
  *   and every other screen (they draw through ql_put, which escapes).
+ * - A FIFO, as the file to open or at the prompt, is refused at once, not
+ *   waited on (no key could end the wait).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,8 +25,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "qlens/io.h"
 #include "qlens/tui.h"
 #include "testutil.h"
 
@@ -202,6 +206,34 @@ static void test_tree_names_escaped(void **state)
 	ql_tui_close(t);
 }
 
+/* A FIFO is refused at once: the explorer owns the terminal in raw mode, so
+ * no key could stop a wait for the FIFO's writer. Before, a FIFO named as
+ * the file to open, or to a command at the ':' prompt, froze the explorer
+ * until another process wrote to it. alarm() makes such a wait a failure. */
+static void test_fifo_not_waited(void **state)
+{
+	(void)state;
+	char path[512], line[600];
+	snprintf(path, sizeof path, "%s/fifo.npy", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(20);
+	ql_error err = {{0}};
+	char *args[] = {path, NULL};
+	ql_tui *t = ql_tui_open_virtual_args("xterm-256color", H, W, "file", 1, args, &err);
+	assert_null(t);
+	assert_non_null(strstr(err.msg, "is a pipe or device, not a regular file"));
+	t = open_home();
+	snprintf(line, sizeof line, ":info %s", path);
+	assert_int_equal(ql_tui_feed_keys(t, line), 0);
+	assert_int_equal(ql_tui_feed_key(t, '\r'), 0);
+	expect_text(t, "is a pipe or device");
+	ql_tui_close(t);
+	alarm(0);
+	/* the command line reads streams again once the explorer is gone */
+	assert_true(ql_source_allow_streams(true));
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -209,6 +241,7 @@ int main(void)
 		cmocka_unit_test(test_line_limit),
 		cmocka_unit_test(test_names_escaped),
 		cmocka_unit_test(test_tree_names_escaped),
+		cmocka_unit_test(test_fifo_not_waited),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

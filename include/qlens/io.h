@@ -56,6 +56,12 @@ bool ql_map_guard_message(const void *fault_addr);
  * "-" for standard input), which cannot be mapped and is read into memory. */
 #define QL_STREAM_MAX ((uint64_t)1 << 30)
 
+/* Whether a file named to ql_source_open may be a stream (true at start);
+ * returns the setting it replaces. The explorer turns streams off while it
+ * owns the terminal: waiting on a FIFO's writer there could not be
+ * interrupted by any key. A stream then fails as not a regular file. */
+bool ql_source_allow_streams(bool allow);
+
 /* A metadata entry: key and a printable, possibly shortened, value. */
 typedef struct ql_meta {
 	char *key;

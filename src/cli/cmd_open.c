@@ -31,8 +31,13 @@ int ql_cmd_open_file(ql_cmd_ctx *ctx, int argc, char **argv)
 			return ql_usage_error(ctx, "FILE", "unexpected argument '%s' (qlens FILE [--tensor NAME])",
 					      argv[i]);
 	}
+	/* The explorer opens FILE again and reads regular files only (io.h): a
+	 * FIFO this check drained would leave it waiting for a writer. */
 	ql_source *src = NULL;
-	if (ql_cli_open(ctx, file, NULL, &src))
+	bool streams = ql_source_allow_streams(false);
+	int rc = ql_cli_open(ctx, file, NULL, &src);
+	ql_source_allow_streams(streams);
+	if (rc)
 		return QL_EXIT_FAIL;
 	long found = tensor ? ql_source_find(src, tensor) : 0;
 	ql_source_close(src);

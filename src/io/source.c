@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -221,6 +222,9 @@ static int map_any(const char *path, bool streams, const uint8_t **map, uint64_t
 	if (S_ISDIR(st.st_mode))
 		return ql_error_set(err, "%s: is a directory, not a tensor file", path);
 	bool stream = S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode);
+	if (stream && !streams)
+		return ql_error_set(err, "%s: is a pipe or device, not a regular file (save it to a "
+				    "file first)", path);
 	if (!S_ISREG(st.st_mode) && !(streams && stream))
 		return ql_error_set(err, "%s: not a regular file%s", path,
 				    streams ? ", FIFO or character device" : "");
@@ -247,9 +251,16 @@ static int map_any(const char *path, bool streams, const uint8_t **map, uint64_t
 	return rc;
 }
 
+static atomic_bool streams_allowed = true;
+
+bool ql_source_allow_streams(bool allow)
+{
+	return atomic_exchange(&streams_allowed, allow);
+}
+
 int ql_map_file(const char *path, const uint8_t **map, uint64_t *size, ql_error *err)
 {
-	return map_any(path, true, map, size, err);
+	return map_any(path, atomic_load(&streams_allowed), map, size, err);
 }
 
 int ql_map_regular(const char *path, const uint8_t **map, uint64_t *size, ql_error *err)

@@ -24,6 +24,7 @@
  * virtual terminal of the tests (vterm.c).
  */
 #include "app_impl.h"
+#include "qlens/io.h"
 
 #include <locale.h>
 #include <signal.h>
@@ -742,6 +743,7 @@ static void curses_modes(void)
 
 int ql_app_start(ql_app *app, const ql_screen_ops *ops, int argc, char **argv, ql_error *err)
 {
+	ql_source_allow_streams(false); /* no key could stop a wait on a FIFO (io.h) */
 	curses_modes();
 	ql_theme_init(&app->theme);
 	app->prompt = ql_prompt_new();
@@ -772,6 +774,7 @@ void ql_app_finish(ql_app *app)
 	if (app->full)
 		delwin(app->full);
 	app->title = app->body = app->status = app->full = NULL;
+	ql_source_allow_streams(true);
 }
 
 static void on_quit_signal(int sig)
