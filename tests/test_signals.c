@@ -8,7 +8,8 @@
  *    file exists (so the signal lands mid-write every time, not by luck),
  *    sends the signal and lets it go on.
  * 2. SIGBUS from a file truncated while mapped: one line
- *    "qlens: FILE: changed while it was being read" and exit status 1.
+ *    "qlens: FILE: changed while it was being read" and exit status 1,
+ *    also with more files mapped than the guard's first table holds.
  * 3. A fault that is not in a mapped file still kills with SIGBUS (the
  *    guard hides no real bug).
  */
@@ -216,6 +217,51 @@ static void test_truncated_while_mapped(void **state)
 	free(msg);
 }
 
+/* The same with 300 files mapped (a checkpoint of 300 shards): the guard
+ * listed 256 mappings, and a cut in any later one killed with SIGBUS. */
+static void test_truncated_300th_mapping(void **state)
+{
+	(void)state;
+	enum { N = 300 };
+	char path[256], err[256];
+	snprintf(path, sizeof path, "%s/many.npy", dir);
+	snprintf(err, sizeof err, "%s/stderr", dir);
+	make_npy(path, (int64_t)1 << 16); /* 256 KB */
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int efd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		dup2(efd, STDERR_FILENO);
+		signal(SIGBUS, SIG_DFL);
+		ql_map_guard_install();
+		static ql_source *src[N];
+		ql_error e;
+		for (int i = 0; i < N; i++)
+			if (ql_source_open(path, NULL, &src[i], &e))
+				_exit(10);
+		if (truncate(path, 4096) != 0)
+			_exit(11);
+		float *x = NULL;
+		if (ql_source_read_f32(src[N - 1], 0, &x, &e)) /* the last mapping: SIGBUS */
+			_exit(12);
+		_exit(13);
+	}
+	int st;
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (WIFSIGNALED(st))
+		fail_msg("died of signal %d", WTERMSIG(st));
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 1);
+	size_t n;
+	char *msg = (char *)tu_slurp(err, &n);
+	assert_non_null(msg);
+	char want[400];
+	snprintf(want, sizeof want, "qlens: %s: changed while it was being read\n", path);
+	if (n != strlen(want) || memcmp(msg, want, n))
+		fail_msg("stderr was:\n%.*s\nnot:\n%s", (int)n, msg, want);
+	free(msg);
+}
+
 /* Whether process pid has path mapped (/proc/PID/maps). */
 static bool has_mapped(pid_t pid, const char *path)
 {
@@ -303,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_sighup),
 		cmocka_unit_test(test_sigquit),
 		cmocka_unit_test(test_truncated_while_mapped),
+		cmocka_unit_test(test_truncated_300th_mapping),
 		cmocka_unit_test(test_truncated_cli),
 		cmocka_unit_test(test_other_sigbus_still_fatal),
 	};

@@ -12,13 +12,15 @@
  * and the others wait for its exit);
  * anywhere else it is a real bug, and the default action runs.
  *
- * The table is fixed and static so the handler needs no lock and no
- * allocation; a slot's fields are written before its flag is set.
+ * The tables are static or chained on by ql_map_guard_add and never
+ * freed, so the handler needs no lock and no allocation; a slot's fields
+ * are written before its flag is set.
  */
 #include "source_impl.h"
 
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -27,45 +29,62 @@
 
 #define SLOTS 256
 
-static struct region {
+struct region {
 	const uint8_t *addr;
 	uint64_t size;
 	char msg[320]; /* "qlens: FILE: changed while it was being read\n" */
 	size_t msg_len;
-} regions[SLOTS];
-static volatile sig_atomic_t used[SLOTS];
+};
+
+/* SLOTS mappings; when they are taken another table is chained on (and
+ * never freed: the handler may be walking it), so a checkpoint of more
+ * than SLOTS shards has every one listed. */
+static struct table {
+	struct region regions[SLOTS];
+	volatile sig_atomic_t used[SLOTS];
+	struct table *volatile next;
+} first;
 
 void ql_map_guard_add(const uint8_t *addr, uint64_t size, const char *path)
 {
 	if (!addr || !size)
 		return;
-	for (int i = 0; i < SLOTS; i++) {
-		if (used[i] || !__sync_bool_compare_and_swap(&regions[i].addr, NULL, addr))
-			continue;
-		char name[240];
-		ql_escape_short(path, name, sizeof name);
-		struct region *r = &regions[i];
-		r->size = size;
-		int n = snprintf(r->msg, sizeof r->msg, "qlens: %s: changed while it was being read\n",
-				 name);
-		r->msg_len = n > 0 && (size_t)n < sizeof r->msg ? (size_t)n : strlen(r->msg);
-		atomic_signal_fence(memory_order_seq_cst);
-		used[i] = 1;
-		return;
+	for (struct table *t = &first; t; t = t->next) {
+		for (int i = 0; i < SLOTS; i++) {
+			if (t->used[i] || !__sync_bool_compare_and_swap(&t->regions[i].addr, NULL, addr))
+				continue;
+			char name[240];
+			ql_escape_short(path, name, sizeof name);
+			struct region *r = &t->regions[i];
+			r->size = size;
+			int n = snprintf(r->msg, sizeof r->msg,
+					 "qlens: %s: changed while it was being read\n", name);
+			r->msg_len = n > 0 && (size_t)n < sizeof r->msg ? (size_t)n : strlen(r->msg);
+			atomic_signal_fence(memory_order_seq_cst);
+			t->used[i] = 1;
+			return;
+		}
+		if (!t->next) {
+			struct table *more = calloc(1, sizeof *more);
+			if (more && !__sync_bool_compare_and_swap(&t->next, NULL, more))
+				free(more); /* another thread chained one first */
+			/* out of memory: this mapping goes unlisted (a fault in it kills) */
+		}
 	}
-	/* Full: a fault there still gets the generic message below. */
 }
 
 void ql_map_guard_remove(const uint8_t *addr)
 {
 	if (!addr)
 		return;
-	for (int i = 0; i < SLOTS; i++) {
-		if (used[i] && regions[i].addr == addr) {
-			used[i] = 0;
-			atomic_signal_fence(memory_order_seq_cst);
-			__sync_bool_compare_and_swap(&regions[i].addr, addr, NULL);
-			return;
+	for (struct table *t = &first; t; t = t->next) {
+		for (int i = 0; i < SLOTS; i++) {
+			if (t->used[i] && t->regions[i].addr == addr) {
+				t->used[i] = 0;
+				atomic_signal_fence(memory_order_seq_cst);
+				__sync_bool_compare_and_swap(&t->regions[i].addr, addr, NULL);
+				return;
+			}
 		}
 	}
 }
@@ -77,17 +96,19 @@ static volatile int reporting;
 bool ql_map_guard_message(const void *fault)
 {
 	const uint8_t *p = fault;
-	for (int i = 0; i < SLOTS; i++) {
-		if (!used[i])
-			continue;
-		const struct region *r = &regions[i];
-		if (p >= r->addr && (uint64_t)(p - r->addr) < r->size) {
-			if (__sync_lock_test_and_set(&reporting, 1))
-				for (;;)
-					pause(); /* the reporter's _exit ends this thread too */
-			ssize_t w = write(STDERR_FILENO, r->msg, r->msg_len);
-			(void)w;
-			return true;
+	for (const struct table *t = &first; t; t = t->next) {
+		for (int i = 0; i < SLOTS; i++) {
+			if (!t->used[i])
+				continue;
+			const struct region *r = &t->regions[i];
+			if (p >= r->addr && (uint64_t)(p - r->addr) < r->size) {
+				if (__sync_lock_test_and_set(&reporting, 1))
+					for (;;)
+						pause(); /* the reporter's _exit ends this thread too */
+				ssize_t w = write(STDERR_FILENO, r->msg, r->msg_len);
+				(void)w;
+				return true;
+			}
 		}
 	}
 	return false;
