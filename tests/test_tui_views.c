@@ -3,7 +3,8 @@
  * the blocks view against a GGUF's stored blocks and the Python port of
  * ggml's dequantizer (tests/golden/readers, gen_readers.py) and against
  * NAME.blocks, the comparison screen against `qlens compare --json`, and
- * export (byte-identical to `qlens quantize -o`, replace only after y).
+ * export (byte-identical to `qlens quantize -o`, replace only after y; a
+ * name's '/' does not leave the input's folder).
  * Inputs as in test_tui_inspect.c; helpers in tui_inspect_util.h.
  */
 #include "tui_inspect_util.h"
@@ -723,6 +724,42 @@ static void test_export(void **state)
 	ql_tui_close(t);
 }
 
+/* A tensor name with '/' (TensorFlow's, JAX's "params/dense/kernel") or
+ * "../": the proposal stays beside the input, the name's '/' made '_'.
+ * It was "params/dense/kernel_int8.safetensors", in folders that do not
+ * exist, and "../up_int8...", one folder up. */
+static void test_export_slash_name(void **state)
+{
+	(void)state;
+	static const char *const names[] = {"params/dense/kernel", "../up"};
+	static const char *const files[] = {"params_dense_kernel_int8.safetensors",
+					    ".._up_int8.safetensors"};
+	char in[600], out[700];
+	snprintf(in, sizeof in, "%s/slash.safetensors", state_dir);
+	float v[64];
+	for (int i = 0; i < 64; i++)
+		v[i] = (float)i / 7 - 4;
+	int64_t shape[] = {2, 32};
+	ql_writer *w;
+	ql_error err;
+	assert_int_equal(ql_writer_open(in, true, &w, &err), 0);
+	for (int k = 0; k < 2; k++)
+		assert_int_equal(ql_writer_add(w, names[k], QL_DT_F32, shape, 2, v, &err), 0);
+	assert_int_equal(ql_writer_close(w, &err), 0);
+	for (int k = 0; k < 2; k++) {
+		char *args[] = {in, "--tensor", (char *)names[k], "--scheme", "int8", NULL};
+		ql_tui *t = open_args(24, 80, "cells", 5, args);
+		wait_ready(t, "Quantizing");
+		key(t, 'w');
+		expect_text(t, files[k]); /* the proposal */
+		key(t, '\r');
+		expect_text(t, "wrote ");
+		snprintf(out, sizeof out, "%s/%s", state_dir, files[k]);
+		assert_int_equal(access(out, F_OK), 0);
+		ql_tui_close(t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -737,6 +774,7 @@ int main(void)
 		cmocka_unit_test(test_compare_screen),
 		cmocka_unit_test(test_compare_plot),
 		cmocka_unit_test(test_export),
+		cmocka_unit_test(test_export_slash_name),
 	};
 	return cmocka_run_group_tests(tests, setup_env, teardown_env);
 }

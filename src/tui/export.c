@@ -5,7 +5,8 @@
  * run through the command table with its output captured: the same
  * quantizer and the same writer (temporary file, rename, never over an
  * input), so the file is byte for byte what the command writes. The path
- * prompt proposes NAME_SCHEME.safetensors beside the input; a path that
+ * prompt proposes NAME_SCHEME.safetensors beside the input (a '/' or a
+ * control character of NAME made '_'); a path that
  * exists is replaced only after a "y" to the question that follows.
  *
  * The quantization explorer (screen "quantize", when the program has it)
@@ -189,14 +190,20 @@ void ql_inspect_export(ql_app *app, ql_doc *doc, long index, const ql_scheme *s)
 		return;
 	}
 	pending->scheme = *s;
-	/* a proposal: NAME_WORD.safetensors in the input's folder */
-	char word[QL_SCHEME_WORD_MAX], prop[1024], dir[512];
+	/* a proposal: NAME_WORD.safetensors in the input's folder (a '/' of
+	 * the name, as in "model/dense/kernel" or "../x", or a control
+	 * character would name another folder or hide in the file name) */
+	char word[QL_SCHEME_WORD_MAX], name[sizeof t->name], prop[1024], dir[512];
 	ql_scheme_word(s, word, sizeof word);
 	for (char *p = word; *p; p++)
 		if (*p == '/' || *p == ':')
 			*p = '_';
+	snprintf(name, sizeof name, "%s", t->name);
+	for (char *p = name; *p; p++)
+		if (*p == '/' || (unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '_';
 	const char *slash = strrchr(doc->path, '/');
 	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - doc->path + 1) : 0, doc->path);
-	snprintf(prop, sizeof prop, "%s%s_%s.safetensors", dir, t->name, word);
+	snprintf(prop, sizeof prop, "%s%s_%s.safetensors", dir, name, word);
 	ql_prompt_open(ql_app_prompt(app), QL_PROMPT_PATH, "write to: ", prop, path_done, NULL);
 }
