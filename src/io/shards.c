@@ -212,7 +212,9 @@ static int parse_weight_map(ql_jp *j, index_data *ix)
 		if (ql_jp_peek(j) == '"') {
 			if (ql_jp_string(j, &val))
 				return -1;
-			e->file = arena_str(ix, &val);
+			/* a name with a NUL in it would open the file its first
+			 * part names: no file name, as a number is not */
+			e->file = val.has_nul ? NULL : arena_str(ix, &val);
 		} else if (ql_jp_skip(j, NULL, NULL)) {
 			return -1;
 		}

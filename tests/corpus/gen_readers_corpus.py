@@ -264,6 +264,8 @@ def shards_corpus():
     shard_case("bad_missing_shard", {"weight_map": {"a": "s1.safetensors", "b": "gone.safetensors"}}, files)
     shard_case("bad_escape", {"weight_map": {"a": "../../../../../../etc/hostname"}}, files)
     shard_case("bad_absolute", {"weight_map": {"a": "/etc/hostname"}}, files)
+    # a NUL ends the name in C: it must not open s1.safetensors
+    shard_case("bad_nul_name", {"weight_map": {"a": "s1.safetensors\u0000x"}}, files)
     shard_case("bad_not_in_shard", {"weight_map": {"a": "s1.safetensors", "zz": "s1.safetensors"}}, files)
     shard_case("bad_wrong_shard", {"weight_map": {"a": "s2.safetensors", "b": "s2.safetensors"}}, files)
     shard_case("bad_duplicate_across", {"weight_map": {"a": "s1.safetensors", "b": "s2.safetensors"}},
