@@ -262,6 +262,21 @@ static void test_truncations(void **state)
 	unlink(tmp);
 }
 
+/* A dimension beyond int64 says what is wrong with it, not only its value
+ * ("dimension 0 is 9223372036854775813" was the whole message). */
+static void test_dimension_too_large(void **state)
+{
+	(void)state;
+	char path[1200];
+	const char *srcdir = getenv("QLENS_SRCDIR");
+	snprintf(path, sizeof path, "%s/tests/corpus/gguf/bad_dim_negative.gguf", srcdir ? srcdir : ".");
+	ql_source *src = NULL;
+	ql_error err = { "" };
+	assert_int_equal(ql_source_open(path, NULL, &src, &err), -1);
+	if (!strstr(err.msg, "tensor 'w': dimension 0 is 9223372036854775813, more than 2^63 - 1"))
+		fail_msg("%s", err.msg);
+}
+
 /* Every corpus file is refused with one line, or opens and reads cleanly. */
 static void test_corpus(void **state)
 {
@@ -313,6 +328,7 @@ int main(void)
 		cmocka_unit_test(test_v1_refused),
 		cmocka_unit_test(test_truncations),
 		cmocka_unit_test(test_corpus),
+		cmocka_unit_test(test_dimension_too_large),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

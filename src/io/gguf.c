@@ -559,7 +559,8 @@ static int read_tensor_info(ql_source *src, cursor *c, uint64_t i, uint64_t *off
 		if (get_u64(c, &v, "a tensor dimension"))
 			return -1;
 		if (v > (uint64_t)INT64_MAX)
-			return ql_error_set(c->err, "tensor '%s': dimension %u is %llu", t->name, d,
+			return ql_error_set(c->err, "tensor '%s': dimension %u is %llu, more than "
+					    "2^63 - 1 (negative as ggml's int64)", t->name, d,
 					    (unsigned long long)v);
 		if (d == 0)
 			ne0 = v;
