@@ -15,7 +15,8 @@
 # - the smaller points: --types with too many entries, case-insensitive
 #   names, int tensors in compare/convert, report of an empty file, a
 #   dangling symlink as OUT;
-# - the same rules for eval, divergence, lesson and `qlens FILE`.
+# - the same rules for eval, divergence, lesson and `qlens FILE`; eval's
+#   model files (found by looking in its directory) only when regular.
 set -u
 Q=${QLENS_BIN:-build/qlens}
 W=$(mktemp -d /tmp/qlens-cli-harden.XXXXXX)
@@ -228,6 +229,16 @@ expect_status "eval bad scheme" 2 "$Q" eval digits "$(printf 'int4\n/g32')"
 # eval opened the screen, or said it needs a terminal, status 1)
 expect_status "bits --tui --json" 2 "$Q" bits 1 --tui --json
 expect_status "eval --tui --json" 2 "$Q" eval digits --tui --json
+# a model directory's files are found by looking: a FIFO or a device there
+# is refused, not waited on (or read for 1 GiB)
+mkdir "$W/fifomodel" "$W/zeromodel"
+mkfifo "$W/fifomodel/model.safetensors"
+cp assets/models/digits/model.safetensors "$W/zeromodel/"
+ln -s /dev/zero "$W/zeromodel/data.safetensors"
+for m in fifomodel zeromodel; do
+	expect_status "eval $m" 1 "$Q" eval "$W/$m"
+	grep -q 'is a pipe or device, not a regular file' "$W/err" && ok || bad "eval $m: $(cat "$W/err")"
+done
 expect_status "divergence names" 1 "$Q" divergence "$E" "$E"
 grep -qF 'nl\nname, esc\x1B[2Jx' "$W/err" && ok || bad "divergence: names not escaped: $(cat -v "$W/err")"
 expect_status "divergence missing" 1 "$Q" divergence "$W/w.npy" "$W/$(printf 'a\nb')"

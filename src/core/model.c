@@ -145,10 +145,21 @@ static int add_mat(ql_model *m, ql_source *src, const char *name, int64_t rows, 
 	return m->nmats++;
 }
 
+/* model.safetensors and data.safetensors are found by looking in the
+ * model's directory, so only a regular file is opened: a FIFO there would
+ * wait for a writer, /dev/zero be read for 1 GiB (README, "Input kinds"). */
+static int open_found(const char *path, ql_source **src, ql_error *err)
+{
+	bool streams = ql_source_allow_streams(false);
+	int rc = ql_source_open(path, NULL, src, err);
+	ql_source_allow_streams(streams);
+	return rc;
+}
+
 static int load_weights(ql_model *m, const char *path, ql_error *err)
 {
 	ql_source *src;
-	if (ql_source_open(path, NULL, &src, err))
+	if (open_found(path, &src, err))
 		return -1;
 	int rc = -1;
 	const char *kind = meta(src, "qlens.kind"), *act = meta(src, "qlens.activation");
@@ -289,7 +300,7 @@ int ql_model_load(const char *name_or_dir, ql_model *m, ql_error *err)
 		goto fail;
 	snprintf(path, sizeof path, "%s/data.safetensors", m->dir);
 	ql_source *src;
-	if (ql_source_open(path, NULL, &src, err))
+	if (open_found(path, &src, err))
 		goto fail;
 	int rc = load_split(m, src, "test", &m->test, err);
 	if (!rc)
