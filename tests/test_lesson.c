@@ -3,7 +3,8 @@
  * Expressions and text expansions are checked against PyTorch/NumPy values
  * (tests/golden/gen_lesson.py -> tests/golden/lesson.txt); the parser on a
  * good lesson and on one broken line per rule (each message names the file
- * and line); progress and presenter files round-trip in a scratch folder.
+ * and line); progress and presenter files round-trip in a scratch folder;
+ * a FIFO or device is refused, not waited on.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "qlens/lesson.h"
 #include "testutil.h"
@@ -356,6 +359,30 @@ static void test_progress(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A FIFO or a device among the lessons is refused at once: `qlens lessons`
+ * and the explorer's home list every NN-name.lesson of the folder, and a
+ * FIFO there made them wait forever for a writer. alarm() makes a wait a
+ * failure. */
+static void test_load_not_regular(void **state)
+{
+	(void)state;
+	char dir[256], path[300];
+	assert_int_equal(tu_make_tmpdir(dir, sizeof dir, "lesson"), 0);
+	snprintf(path, sizeof path, "%s/07-fifo.lesson", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	ql_lesson *l = NULL;
+	ql_error err = {""};
+	alarm(20);
+	assert_int_equal(ql_lesson_load(path, &l, &err), -1);
+	assert_non_null(strstr(err.msg, "not a regular file"));
+	assert_int_equal(ql_lesson_load("/dev/zero", &l, &err), -1);
+	assert_non_null(strstr(err.msg, "/dev/zero: not a regular file"));
+	alarm(0);
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* Every course file, mutated: bytes flipped, lines cut and duplicated,
  * directives swapped. Each must parse or fail with "PATH:" and a reason;
  * ASan and UBSan watch the rest. A lesson file from anyone is safe. */
@@ -444,6 +471,7 @@ int main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_words),
 		cmocka_unit_test(test_progress),
+		cmocka_unit_test(test_load_not_regular),
 		cmocka_unit_test(test_mutations),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

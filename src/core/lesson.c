@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define MAX_LESSON_BYTES (1u << 20)
 
@@ -581,6 +582,10 @@ int ql_lesson_parse(const char *path, const char *text, size_t len, ql_lesson **
 
 int ql_lesson_load(const char *path, ql_lesson **out, ql_error *err)
 {
+	/* Regular files only: a FIFO among the lessons would wait for a writer. */
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return ql_error_set(err, "%s: not a regular file, not a lesson", path);
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return ql_error_set(err, "%s: %s", path, strerror(errno));
