@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdbool.h>
@@ -27,6 +28,7 @@
 #include <unistd.h>
 
 #include "qlens/io.h"
+#include "../src/io/writer_impl.h"
 #include "testutil.h"
 #include "qlens/tensor.h"
 
@@ -469,6 +471,52 @@ static void test_writer_keeps_mode(void **state)
 	unlink(path);
 }
 
+/* Placing the finished file without force never replaces a destination,
+ * even one made after the writer's last check (another writer racing to
+ * the same new name): it fails with EEXIST and both files stay as they
+ * were; with force it replaces. A plain rename would replace it. */
+static void test_writer_place_no_replace(void **state)
+{
+	(void)state;
+	char tmp[256], dst[256];
+	snprintf(tmp, sizeof tmp, "%s/.place.tmp", tmpdir);
+	snprintf(dst, sizeof dst, "%s/place.npy", tmpdir);
+	FILE *f = fopen(tmp, "w");
+	assert_non_null(f);
+	fputs("new", f);
+	fclose(f);
+	f = fopen(dst, "w");
+	assert_non_null(f);
+	fputs("theirs", f);
+	fclose(f);
+	errno = 0;
+	assert_int_equal(ql_writer_place(tmp, dst, false), -1);
+	assert_int_equal(errno, EEXIST);
+	char buf[16] = "";
+	f = fopen(dst, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof buf, f));
+	fclose(f);
+	assert_string_equal(buf, "theirs");
+	assert_int_equal(access(tmp, F_OK), 0); /* the caller removes it */
+	assert_int_equal(ql_writer_place(tmp, dst, true), 0);
+	f = fopen(dst, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof buf, f));
+	fclose(f);
+	assert_string_equal(buf, "new");
+	assert_int_equal(access(tmp, F_OK), -1);
+	/* a new name: placed, the temporary name gone */
+	unlink(dst);
+	f = fopen(tmp, "w");
+	assert_non_null(f);
+	fclose(f);
+	assert_int_equal(ql_writer_place(tmp, dst, false), 0);
+	assert_int_equal(access(dst, F_OK), 0);
+	assert_int_equal(access(tmp, F_OK), -1);
+	unlink(dst);
+}
+
 /* Random byte flips of a valid file: opening and decoding either works or
  * fails with a message; never a crash (ASan/UBSan watch). Fixed seed. */
 static void test_mutations(void **state)
@@ -490,6 +538,7 @@ int main(void)
 		cmocka_unit_test(test_writer_rules),
 		cmocka_unit_test(test_writer_long_name),
 		cmocka_unit_test(test_writer_keeps_mode),
+		cmocka_unit_test(test_writer_place_no_replace),
 	};
 	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
 }

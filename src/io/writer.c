@@ -13,7 +13,10 @@
  * Any failure removes the temporary file and leaves the destination as it
  * was. An existing destination is replaced only with force, and never when
  * it is a file open as an input (same device and inode as a mapped source),
- * force or not. Both are checked at open and again just before the rename.
+ * force or not. Both are checked at open and again just before the rename;
+ * without force the rename itself refuses a destination made in between
+ * (ql_writer_place: RENAME_NOREPLACE), so of writers racing to one new
+ * name exactly one wins.
  * While the temporary file exists it is registered with qlens/cleanup.h,
  * so a SIGINT/TERM/HUP/QUIT in the middle removes it too.
  */
@@ -25,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdio.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,6 +260,25 @@ static int write_temp(ql_writer *w, const char *dir, char **tmp_out, int *slot, 
 	return rc;
 }
 
+int ql_writer_place(const char *tmp, const char *path, bool force)
+{
+	if (force)
+		return rename(tmp, path);
+#ifdef RENAME_NOREPLACE
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP)
+		return -1;
+#endif
+	if (link(tmp, path) == 0) {
+		unlink(tmp);
+		return 0;
+	}
+	if (errno == EEXIST)
+		return -1;
+	return rename(tmp, path); /* no hard links here either */
+}
+
 int ql_writer_close(ql_writer *w, ql_error *err)
 {
 	int rc = -1;
@@ -276,9 +299,12 @@ int ql_writer_close(ql_writer *w, ql_error *err)
 	/* the world may have changed while we wrote */
 	if (check_destination(w->path, w->force, err))
 		goto out;
-	if (rename(tmp, w->path) != 0) {
-		ql_error_set(err, "%s: cannot rename the finished file into place: %s", w->path,
-			     strerror(errno));
+	if (ql_writer_place(tmp, w->path, w->force) != 0) {
+		if (errno == EEXIST) /* made by another process since the check */
+			ql_error_set(err, "%s: already exists (use --force to replace it)", w->path);
+		else
+			ql_error_set(err, "%s: cannot rename the finished file into place: %s",
+				     w->path, strerror(errno));
 		goto out;
 	}
 	ql_cleanup_remove(slot);

@@ -8,6 +8,7 @@
 #ifndef QLENS_WRITER_IMPL_H
 #define QLENS_WRITER_IMPL_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include "qlens/io.h"
 
@@ -28,5 +29,14 @@ int ql_npy_write(FILE *f, const ql_wtensor *t, ql_error *err);
  * data in the order given. */
 int ql_safetensors_write(FILE *f, const ql_wtensor *t, size_t count, const ql_meta *meta,
 			 size_t meta_count, ql_error *err);
+
+/* Moves the finished temporary file tmp to path. With force an existing
+ * path is replaced (rename); without, it never is, however late another
+ * process made it: renameat2's RENAME_NOREPLACE, or where the file system
+ * lacks that a hard link (which fails on an existing name) and unlinking
+ * tmp; only where neither exists a rename after the caller's check.
+ * Returns 0, or -1 with errno (EEXIST: path exists, tmp is left as it
+ * was). */
+int ql_writer_place(const char *tmp, const char *path, bool force);
 
 #endif
