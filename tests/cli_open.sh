@@ -38,5 +38,12 @@ mkfifo "$W/fifo.npy"
 expect fifo 1 "^qlens: $W/fifo.npy: is a pipe or device, not a regular file" timeout 20 "$Q" "$W/fifo.npy"
 expect unknown 2 "^qlens: unknown command 'frobnicate'" "$Q" frobnicate
 "$Q" --help | grep -q 'qlens FILE \[--tensor NAME\]' && ok || bad "--help does not show qlens FILE"
+# on a terminal (script(1), util-linux), a --tui screen whose file will not
+# open fails as the command does: status 1, not 2 (a usage error's)
+script -qec "$Q quantize $W/none.npy --tui" "$W/tlog" >/dev/null 2>&1
+st=$?
+[ "$st" -eq 1 ] && ok || bad "quantize --tui of a missing file: exit $st, want 1"
+grep -aq "qlens: $W/none.npy: No such file or directory" "$W/tlog" && ok ||
+	bad "quantize --tui of a missing file: $(tr '\033' 'E' <"$W/tlog" | tail -c 200)"
 echo "cli_open: $passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -845,7 +845,7 @@ int ql_tui_main(const char *start_screen, int argc, char **argv)
 		ql_app_finish(app);
 		endwin();
 		fprintf(stderr, "qlens: %s\n", err.msg);
-		rc = QL_EXIT_USAGE;
+		rc = QL_EXIT_FAIL; /* the command checked its arguments: a file or model that will not open */
 		goto out_screen;
 	}
 	while (!app->quit && !quit_signal) {
