@@ -131,7 +131,8 @@ check quantize tests/golden/readers/stored.npz -t layers/0/w int4/g4
 R=tests/golden/readers
 for s in int8 int4/g8 q4_0 uint8/ch0/mse fp8_e5m2; do
 	check report $R/tiny_v3.gguf $s
-	check report $R/sharded/model.safetensors.index.json $s --sort error
+	# (q4_0 fits none of its tensors: report fails then, cli_harden.sh)
+	[ "$s" = q4_0 ] || check report $R/sharded/model.safetensors.index.json $s --sort error
 done
 check report $R/stored.npz int8/ch0
 
