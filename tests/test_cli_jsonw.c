@@ -128,6 +128,62 @@ static void test_numbers_shortest(void **state)
 	assert_true(checked > 75000);
 }
 
+/* The layout: Python's json.dumps(doc, indent=2) byte for byte (the same
+ * document), nesting, empty containers and the last newline included. */
+static void test_layout(void **state)
+{
+	(void)state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	ql_jsonw j;
+	ql_jsonw_init(&j, f);
+	ql_json_begin_object(&j);
+	ql_json_key(&j, "a");
+	ql_json_begin_array(&j);
+	ql_json_int(&j, 1);
+	ql_json_begin_array(&j);
+	ql_json_end_array(&j);
+	ql_json_begin_object(&j);
+	ql_json_end_object(&j);
+	ql_json_begin_object(&j);
+	ql_json_key(&j, "b");
+	ql_json_begin_array(&j);
+	ql_json_bool(&j, true);
+	ql_json_null(&j);
+	ql_json_string(&j, "x\"y");
+	ql_json_end_array(&j);
+	ql_json_end_object(&j);
+	ql_json_end_array(&j);
+	ql_json_key(&j, "c");
+	ql_json_begin_object(&j);
+	ql_json_key(&j, "d");
+	ql_json_number(&j, -0.5);
+	ql_json_end_object(&j);
+	ql_json_end_object(&j);
+	ql_jsonw_finish(&j);
+	assert_int_equal(fclose(f), 0);
+	assert_string_equal(buf, "{\n"
+				 "  \"a\": [\n"
+				 "    1,\n"
+				 "    [],\n"
+				 "    {},\n"
+				 "    {\n"
+				 "      \"b\": [\n"
+				 "        true,\n"
+				 "        null,\n"
+				 "        \"x\\\"y\"\n"
+				 "      ]\n"
+				 "    }\n"
+				 "  ],\n"
+				 "  \"c\": {\n"
+				 "    \"d\": -0.5\n"
+				 "  }\n"
+				 "}\n");
+	free(buf);
+}
+
 static void test_numbers_special(void **state)
 {
 	(void)state;
@@ -163,6 +219,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_numbers_shortest),
 		cmocka_unit_test(test_numbers_special),
+		cmocka_unit_test(test_layout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
