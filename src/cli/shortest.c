@@ -237,7 +237,7 @@ static const uint64_t POW10[18] = {1,
 /* The 17 digits of a: Q = floor(a·10^(16 - E10)) in [10^16, 10^17), with
  * E10 = floor(log10 a), and the window [Q - B, Q + A] of 17-digit
  * decimals (in units of the 17th digit) that read back as a; rnd17 the
- * sign of frac(N) - 1/2 (how Q itself rounds at 17 digits) and exact17
+ * sign of frac(N) - 1/2 (how Q itself rounds at 17 digits) and exact
  * whether N is an integer. */
 typedef struct digits17 {
 	uint64_t Q;
