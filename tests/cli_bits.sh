@@ -71,6 +71,11 @@ out=$("$Q" bits -0 --types fp16)
 expect_line negzero "$out" "fp16      1 | 00000 | 0000000000  0x8000  zero"
 out=$("$Q" bits 70000 --types fp16,bf16 --digits 0)
 expect_line overflow "$out" "fp16      0 | 11111 | 0000000000  0x7c00  inf"
+# a pasted decimal of 3000 digits is read whole, as Python's float() reads
+# it (past 2799 characters it was "not a number")
+long="0.$(printf '%03000d' 0 | tr 0 3)"
+out=$("$Q" bits "$long" --types fp32)
+expect_line longdecimal "$out" "fp32      0 | 01111101 | 01010101010101010101011  0x3eaaaaab  normal"
 
 expect_status help 0 "$Q" bits --help
 expect_status version 0 "$Q" --version

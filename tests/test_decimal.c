@@ -364,13 +364,25 @@ static void test_parse(void **state)
 			fail_msg("parse('%s'): message '%s' does not quote the input", bad[i], err.msg);
 		assert_int_equal(ql_parse_value(bad[i], &v, NULL), -1); /* NULL err is allowed */
 	}
-	/* a very long input is an error, not an overflow */
+	/* a very long input is read whole, as Python's float() reads it (it was
+	 * refused as "not a number" past 2799 characters) */
 	static char longtext[5000];
 	memset(longtext, '1', sizeof longtext - 1);
-	ql_error err;
-	int r = ql_parse_value(longtext, &v, &err);
-	if (r == 0)
-		assert_true(v == strtod(longtext, NULL));
+	ql_error err = {{0}};
+	if (ql_parse_value(longtext, &v, &err) != 0)
+		fail_msg("parse(5000 ones) failed: %s", err.msg);
+	assert_true(isinf(v) && v > 0);
+	static char third[6000]; /* "0.333...3": the double nearest 1/3 */
+	memset(third, '3', sizeof third - 1);
+	third[0] = '0', third[1] = '.';
+	assert_int_equal(ql_parse_value(third, &v, NULL), 0);
+	assert_true(bits_f64(v) == bits_f64(1.0 / 3));
+	third[1] = '/'; /* "0/333...3" */
+	assert_int_equal(ql_parse_value(third, &v, NULL), 0);
+	assert_true(v == 0);
+	third[1] = '.';
+	third[3000] = 'x'; /* still not a number when long */
+	assert_int_equal(ql_parse_value(third, &v, NULL), -1);
 }
 
 /* Round trips of random doubles: short and exact text and %a read back as

@@ -256,36 +256,43 @@ size_t ql_decimal_short(double x, char *buf, size_t n)
 	return put(tmp, strlen(tmp), buf, n);
 }
 
-/* Reads one number (the whole of [s, end)); false if it is not one. */
+/* Reads one number (the whole of [s, end)); false if it is not one. Any
+ * length is read, as Python's float() reads it: a number longer than the
+ * stack buffer (a pasted expansion with many more digits than a double
+ * holds) is copied to the heap. */
 static bool read_number(const char *s, size_t len, double *out)
 {
-	char tmp[2 * QL_DECIMAL_MAX]; /* room for any double's exact expansion */
-	if (len == 0 || len >= sizeof tmp)
+	char small[2 * QL_DECIMAL_MAX]; /* room for any double's exact expansion */
+	if (len == 0)
+		return false;
+	char *tmp = len < sizeof small ? small : malloc(len + 1);
+	if (!tmp)
 		return false;
 	memcpy(tmp, s, len);
 	tmp[len] = '\0';
 	const char *p = tmp;
-	bool neg = false;
+	bool neg = false, ok = true;
 	if (*p == '+' || *p == '-')
 		neg = *p++ == '-';
 	if (strcasecmp(p, "inf") == 0 || strcasecmp(p, "infinity") == 0) {
 		*out = neg ? -INFINITY : INFINITY;
-		return true;
-	}
-	if (strcasecmp(p, "nan") == 0) {
+	} else if (strcasecmp(p, "nan") == 0) {
 		*out = neg ? -NAN : NAN;
-		return true;
+	} else if (!(isdigit((unsigned char)*p) || (*p == '.' && isdigit((unsigned char)p[1])))) {
+		/* strtod also takes "infinity", "nan(...)", leading spaces: not here */
+		ok = false;
+	} else {
+		char *end;
+		errno = 0;
+		double v = strtod(p, &end);
+		if (*end != '\0')
+			ok = false;
+		else
+			*out = neg ? -v : v;
 	}
-	/* strtod also takes "infinity", "nan(...)", leading spaces: not here */
-	if (!(isdigit((unsigned char)*p) || (*p == '.' && isdigit((unsigned char)p[1]))))
-		return false;
-	char *end;
-	errno = 0;
-	double v = strtod(p, &end);
-	if (*end != '\0')
-		return false;
-	*out = neg ? -v : v;
-	return true;
+	if (tmp != small)
+		free(tmp);
+	return ok;
 }
 
 int ql_parse_value(const char *text, double *out, ql_error *err)
