@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "evgolden.h"
@@ -118,6 +119,61 @@ static void test_eval(void **state)
 /* --- the command --------------------------------------------------------------- */
 
 static char tmpdir[64];
+
+/* DIR/NAME as a .safetensors of the given header (without the length) and
+ * data. */
+static void write_st(const char *dir, const char *name, const char *header, const void *data,
+		     size_t bytes)
+{
+	char path[256];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	uint64_t n = strlen(header);
+	fwrite(&n, 8, 1, f); /* little-endian, as every host qlens builds on */
+	fwrite(header, 1, n, f);
+	fwrite(data, 1, bytes, f);
+	fclose(f);
+}
+
+/* A classifier so sure and so wrong that its cross-entropy, 2000 nats, has
+ * a perplexity e^2000 beyond double: the text gave "inf -> inf nats",
+ * exp then log. */
+static void test_huge_loss(void **state)
+{
+	(void)state;
+	char dir[128];
+	snprintf(dir, sizeof dir, "%s/sure", tmpdir);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	const float w[4] = { 1000, -1000, 0, 0 }; /* fc1.weight [2, 1], fc1.bias [2] */
+	write_st(dir, "model.safetensors",
+		 "{\"__metadata__\":{\"qlens.kind\":\"classifier\",\"qlens.activation\":"
+		 "\"relu\"},\"fc1.weight\":{\"dtype\":\"F32\",\"shape\":[2,1],\"data_offsets\":"
+		 "[0,8]},\"fc1.bias\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}",
+		 w, sizeof w);
+	const float d[8] = { 1, 1, 1, 1, 1, 1, 1, 1 }; /* x = 1, label 1: logits 1000, -1000 */
+	write_st(dir, "data.safetensors",
+		 "{\"test.x\":{\"dtype\":\"F32\",\"shape\":[2,1],\"data_offsets\":[0,8]},"
+		 "\"test.y\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]},"
+		 "\"calib.x\":{\"dtype\":\"F32\",\"shape\":[2,1],\"data_offsets\":[16,24]},"
+		 "\"calib.y\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[24,32]}}",
+		 d, sizeof d);
+	char *argv[] = { "eval", dir, "int8", NULL };
+	char *out, *err;
+	if (eg_run(&out, &err, 3, argv) != 0)
+		fail_msg("eval %s: %s", dir, err);
+	if (!strstr(out, "cross-entropy    2000.00000 -> 2000.00000 nats  (+0.00000 ± 0.00000)"))
+		fail_msg("no finite cross-entropy line in:\n%s", out);
+	free(out);
+	free(err);
+	const char *names[] = { "model.safetensors", "data.safetensors" };
+	char p[256];
+	for (int i = 0; i < 2; i++) {
+		snprintf(p, sizeof p, "%s/%s", dir, names[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
 
 static int setup(void **state)
 {
@@ -404,6 +460,7 @@ int main(void)
 		cmocka_unit_test(test_divergence),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_layouts),
+		cmocka_unit_test(test_huge_loss),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

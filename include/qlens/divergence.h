@@ -76,6 +76,7 @@ typedef struct ql_div_stats {
 	double same_top_p, same_top_unc;
 	/* with labels */
 	double ppl_base, ppl_base_unc, ppl_quant, ppl_quant_unc;
+	double ln_ppl_base, ln_ppl_quant; /* mean -log p[label]: finite where exp overflows */
 	double ln_ppl_ratio, ln_ppl_ratio_unc, ppl_cor;
 	int64_t correct_base, correct_quant, flips, flips_to_wrong, flips_to_right;
 	double acc_base, acc_quant, flip_rate;

@@ -100,8 +100,8 @@ void ql_cli_print_div(FILE *out, const ql_div_stats *s, int accuracy)
 			100 * (s->acc_quant - s->acc_base), (long long)s->correct_base,
 			(long long)s->correct_quant, (long long)s->n);
 	if (s->labels && accuracy)
-		fprintf(out, "cross-entropy    %.5f -> %.5f nats  (%+.5f ± %.5f)\n", log(s->ppl_base),
-			log(s->ppl_quant), s->ln_ppl_ratio, s->ln_ppl_ratio_unc);
+		fprintf(out, "cross-entropy    %.5f -> %.5f nats  (%+.5f ± %.5f)\n", s->ln_ppl_base,
+			s->ln_ppl_quant, s->ln_ppl_ratio, s->ln_ppl_ratio_unc);
 	else if (s->labels)
 		fprintf(out, "perplexity       %.4f ± %.4f -> %.4f ± %.4f  (%+.4f; ln ratio %.5f ± "
 			"%.5f)\n", s->ppl_base, s->ppl_base_unc, s->ppl_quant, s->ppl_quant_unc,

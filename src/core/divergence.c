@@ -291,6 +291,8 @@ int ql_div_finish(ql_div_acc *a, ql_div_stats *s, ql_error *err)
 	double lb, ub, lq, uq;
 	mean_unc(a->sum_nll_b, a->sum_nll_b2, n, &lb, &ub);
 	mean_unc(a->sum_nll_q, a->sum_nll_q2, n, &lq, &uq);
+	s->ln_ppl_base = lb;
+	s->ln_ppl_quant = lq;
 	s->ppl_base = exp(lb);
 	s->ppl_base_unc = s->ppl_base * ub;
 	s->ppl_quant = exp(lq);
