@@ -112,6 +112,8 @@ static void test_eval(void **state)
 	eval_fail(2, "not both", 5, e5);
 	char *e6[] = { "eval", "digits", "--schemes", "int8,,int4", NULL };
 	eval_fail(2, "empty item", 4, e6);
+	char *e8[] = { "eval", "digits", "--schemes", "int8,int4/g32,", NULL };
+	eval_fail(2, "empty item", 4, e8); /* a trailing comma was passed over */
 	char *e7[] = { "eval", "digits", "int8", "extra", NULL };
 	eval_fail(2, "third", 4, e7);
 }

@@ -107,8 +107,8 @@ static int add_schemes(ql_cmd_ctx *ctx, const char *cmd, const char *list, entry
 		ql_scheme_word(&x->scheme, x->word, sizeof x->word); /* as compare names it */
 		ql_scheme_describe(&x->scheme, x->desc, sizeof x->desc);
 		p += len;
-		if (*p == ',')
-			p++;
+		if (*p == ',' && !*++p) /* "int8,": the empty item after the comma */
+			return ql_usage_error(ctx, cmd, "--schemes: an empty item in '%s'", list);
 	}
 	return -1;
 }
