@@ -183,6 +183,10 @@ static void test_bad_words(void **state)
 	expect_bad("int8/sym/SYM", "'SYM' is given twice");
 	expect_bad("int8/percentile:40", "between 50 and 100");
 	expect_bad("int8/percentile:x", "must be a number");
+	/* a percentile out of range is a calibration with a bad P, not "not a
+	 * modifier" (the line said both) */
+	expect_bad("int8/percentile:0", "scheme 'int8/percentile:0': 'percentile:0': the "
+		   "percentile must be between 50 and 100");
 	expect_bad("q4_0/g32", "own blocks");
 	expect_bad("nf4/asym", "symmetric only");
 	expect_bad("fp8_e4m3/mse", "integer targets");

@@ -89,6 +89,8 @@ static int modifier(const char *word, const char *part, ql_scheme *s, bool *gran
 		s->has_zero_point = true;
 		s->zero_point = (int32_t)v;
 	} else if (ql_scheme_parse_calib(part, s, err)) {
+		if (!strncasecmp(part, "percentile:", 11)) /* a calibration; its P is wrong */
+			return ql_error_prefix(err, "scheme '%s'", word);
 		return ql_error_prefix(err, "scheme '%s': '%s' is not a modifier (sym, asym, chN, gN, "
 				       "scale:S, scale:fp16|bf16, zp:Z or a calibration)", word, part);
 	}
