@@ -3,7 +3,7 @@
 # largest tensor for the schemes of README's memory table (issue 9): on a
 # 96 MiB safetensors of four 24 MiB float32 tensors, peak RSS
 # (/usr/bin/time's %M) minus the peak of `report` on a one-tensor file of
-# 16 values (the process itself: libraries, and ASan's shadow and
+# 32 values (the process itself: libraries, and ASan's shadow and
 # allocator under `make test`) must be <= 1.25 x 24 MiB. The tensor's
 # mapped pages count (they are resident while it is quantized); the code
 # and raw block arrays a block format used to keep (0.5x more) fail it.
@@ -40,7 +40,7 @@ def save(path, arrays):
 rng = np.random.default_rng(9)
 save(w + "/ckpt.safetensors",
      [(f"t{k}", rng.standard_normal((rows, cols), dtype=np.float32) * (k + 1)) for k in range(4)])
-save(w + "/one.safetensors", [("t", np.arange(-8, 8, dtype=np.float32).reshape(1, 16) / 8)])
+save(w + "/one.safetensors", [("t", np.arange(-16, 16, dtype=np.float32).reshape(1, 32) / 16)])
 PYEOF
 T=$((ROWS * COLS * 4 / 1024)) # KiB, as %M
 peak() { # FILE SCHEME: peak RSS in KiB, or nothing if report failed
