@@ -256,6 +256,60 @@ static void test_cancel_calibration(void **state)
 	free(x);
 }
 
+/* cancel_thread, then 20 ms more: the next pass has begun by then. */
+static void *cancel_later_thread(void *arg)
+{
+	canceller *c = arg;
+	while (atomic_load(&c->prog->done) < c->at) {
+		struct timespec ts = {0, 100000};
+		nanosleep(&ts, NULL);
+	}
+	struct timespec ts = {0, 20000000};
+	nanosleep(&ts, NULL);
+	c->set_ms = now_ms();
+	*c->cancel = 1;
+	return NULL;
+}
+
+/* Per group, each unit's calibration is checked too: the entropy search
+ * on a group of 32 takes about half a millisecond, so a job's 2048 groups
+ * kept a cancel waiting for a second (the TUI prompt's Ctrl-C on int4/g32
+ * entropy). Cancelled while the groups are calibrated, it returns within a
+ * few groups' time. */
+static void test_cancel_unit_calibration(void **state)
+{
+	(void)state;
+	const int64_t n = JOB; /* one job of values: 2048 groups, one calibration job */
+	float *x = make(n);
+	int64_t shape[1] = {n};
+	ql_scheme s;
+	ql_scheme_init(&s);
+	s.dtype = QL_Q_INT4;
+	s.gran = QL_GRAN_GROUP;
+	s.group = 32;
+	s.calib = QL_CALIB_ENTROPY;
+	ql_qprogress prog;
+	atomic_init(&prog.done, 0);
+	atomic_init(&prog.total, 0);
+	volatile int cancel = 0;
+	canceller c = {&prog, &cancel, 1, 0}; /* the scan's one job: then the groups */
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, cancel_later_thread, &c), 0);
+	ql_qopts o = {.threads = 1, .progress = &prog, .cancel = &cancel};
+	ql_qresult r;
+	ql_error err;
+	double t0 = now_ms();
+	int rc = ql_quantize(x, shape, 1, &s, &o, &r, &err);
+	double end = now_ms();
+	pthread_join(th, NULL);
+	print_message("entropy per group: cancelled %.1f ms after the start, returned %.1f ms after "
+		      "the flag\n", c.set_ms - t0, end - c.set_ms);
+	assert_int_equal(rc, -1);
+	assert_string_equal(err.msg, "cancelled");
+	assert_true(end - c.set_ms < 50);
+	free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +317,7 @@ int main(void)
 		cmocka_unit_test(test_cancel_before),
 		cmocka_unit_test(test_cancel_mid_run),
 		cmocka_unit_test(test_cancel_calibration),
+		cmocka_unit_test(test_cancel_unit_calibration),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

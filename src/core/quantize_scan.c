@@ -282,6 +282,10 @@ void ql_qp_calib_job(void *arg, int64_t job)
 		}
 	}
 	for (int64_t u = u0; u < u1; u++) {
+		/* a unit's search can take half a millisecond (entropy on 32
+		 * values) and a job has thousands: the cancel is seen per unit */
+		if (buf && p->opts && p->opts->cancel && *p->opts->cancel)
+			break;
 		float lo, hi;
 		if (!buf) {
 			lo = p->umin[u] == INFINITY ? 0.0f : p->umin[u];
