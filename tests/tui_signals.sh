@@ -8,6 +8,7 @@
 # real-time ones) sent from outside: the terminal is given back (alternate
 # screen off, mouse reporting off, cursor shown) and the shell sees 128 +
 # the signal.
+# A long ':' command: Ctrl-C stops it, SIGTERM and SIGHUP end qlens at once.
 # Paste: 100,000 bytes at the ':' prompt (a command, then spaces): the line
 # is cut at the stated limit with a notice, the command still runs on
 # Enter, Esc and q still work, and the explorer spent under 100 ms of its
@@ -150,6 +151,39 @@ if [ -s "$TMP/stats" ]; then
 else
 	echo "tui_signals: no statistics from the paste run"
 	fail=1
+fi
+
+# A command at the ':' prompt that runs for minutes (the entropy search on
+# 524,288 groups of 32): the status line says it runs and that Ctrl-C stops
+# it; Ctrl-C stops it in seconds (not when it ends) and the explorer goes
+# on; SIGTERM or SIGHUP meanwhile ends qlens at once (the loop that acts on
+# them is waiting for the command) with the terminal given back.
+if [ "${TUI_SIGNALS_ONLY_PASTE:-}" = "" ]; then
+	head -c 16777216 /dev/urandom > "$TMP/big.i8"
+	long=":quantize $TMP/big.i8 --raw I8 --shape 4096x4096 --dtype int4 --group 32 --calib entropy"
+	start || { echo "tui_signals: tmux cannot start a session here; skipped"; exit 0; }
+	wait_for "Bit explorer" "long command"
+	$T send-keys -t q "$long" Enter
+	if wait_for "Ctrl-C stops it" "a long command's note"; then
+		$T send-keys -t q C-c
+		wait_for "tensor 'big': cancelled" "Ctrl-C during a long command"
+		$T send-keys -t q ":bits 0.1" Enter
+		wait_for "0.0999755859375" "a command after a stopped one"
+		$T send-keys -t q q
+		sleep 0.3
+		$T send-keys -t q q
+		wait_rc 0 "quit after a stopped command"
+		check_restored "after a stopped command"
+	fi
+	for s in TERM HUP; do
+		start
+		wait_for "Bit explorer" "SIG$s during a long command"
+		$T send-keys -t q "$long" Enter
+		wait_for "Ctrl-C stops it" "SIG$s during a long command" || continue
+		kill -"$s" "$(qlens_pid)"
+		wait_rc $((128 + $(signum "$s"))) "SIG$s during a long command"
+		check_restored "SIG$s during a long command"
+	done
 fi
 
 [ $fail -eq 0 ] && echo "tui_signals: ok"

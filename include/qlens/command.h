@@ -36,6 +36,9 @@ typedef struct ql_cmd_ctx {
 	bool progress;    /* err is a terminal: progress bars allowed */
 	ql_screen_hook open_screen; /* NULL: no screens here (tests, pipes) */
 	void *screen_data;          /* for open_screen (inside the TUI: its state) */
+	const volatile int *cancel; /* optional: once non-zero, quantize, report and
+				       compare stop between jobs and fail with
+				       "cancelled" (the TUI's Ctrl-C) */
 } ql_cmd_ctx;
 
 /* Calls ctx->open_screen, or fails with "qlens: no full-screen explorer

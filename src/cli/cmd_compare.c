@@ -285,8 +285,14 @@ int ql_cmd_compare(ql_cmd_ctx *ctx, int argc, char **argv)
 	ql_progress_start(&pr, ctx, n, t->nelem >= (1 << 22));
 	int ok = 0;
 	for (int i = 0; i < n; i++) {
+		if (ctx->cancel && *ctx->cancel) {
+			ql_progress_end(&pr);
+			rc = ql_fail(ctx, "%s: cancelled", file);
+			goto out;
+		}
 		ql_progress_step(&pr, i, (size_t)i + 1, (size_t)n, e[i].word);
-		ql_qopts qo = { .threads = threads, .no_codes = true, .bufs = &bufs };
+		ql_qopts qo = { .threads = threads, .no_codes = true, .bufs = &bufs,
+				.cancel = ctx->cancel };
 		ql_qresult q;
 		ql_error qe = { "" };
 		if (ql_scheme_validate(&e[i].scheme, t->shape, t->ndim, &qe) ||

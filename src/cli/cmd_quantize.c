@@ -759,7 +759,8 @@ int ql_cmd_quantize(ql_cmd_ctx *ctx, int argc, char **argv)
 	ticker tk;
 	tick_start(&tk, ctx->progress, ctx, t->name);
 	ql_qopts qo = { .dequant = w && ql_qwriter_needs_dequant(w, &wo), .threads = o.threads,
-			.no_codes = !w, .ehist = &eh, .progress = tk.started ? &tk.prog : NULL };
+			.no_codes = !w, .ehist = &eh, .progress = tk.started ? &tk.prog : NULL,
+			.cancel = ctx->cancel };
 	int qrc = ql_quantize(xin, t->shape, t->ndim, &o.scheme, &qo, &r, &err);
 	tick_stop(&tk);
 	if (tk.printed && !show) /* a small tensor's long calibration: its line goes */

@@ -131,8 +131,9 @@ typedef struct report_bufs {
 
 /* Quantizes tensor i; fills r (reported or skipped) and merges its sums
  * into total. Returns -1 only on a failure that ends the report. */
-static int run_tensor(ql_source *src, size_t i, const ql_scheme *s, int threads, row *r,
-		      ql_metrics_acc *total, report_bufs *bufs, ql_error *err)
+static int run_tensor(ql_source *src, size_t i, const ql_scheme *s, int threads,
+		      const volatile int *cancel, row *r, ql_metrics_acc *total, report_bufs *bufs,
+		      ql_error *err)
 {
 	const ql_tensor *t = ql_source_tensor(src, i);
 	memset(r, 0, sizeof *r);
@@ -160,7 +161,7 @@ static int run_tensor(ql_source *src, size_t i, const ql_scheme *s, int threads,
 		return -1; /* a damaged file: stop */
 	if (xin == bufs->x)
 		ql_source_release(src, i); /* a copy: the file's pages can go */
-	ql_qopts qo = { .no_codes = true, .threads = threads, .bufs = &bufs->q };
+	ql_qopts qo = { .no_codes = true, .threads = threads, .bufs = &bufs->q, .cancel = cancel };
 	ql_qresult q;
 	int qrc = ql_quantize(xin, t->shape, t->ndim, s, &qo, &q, &e);
 	if (!qrc && ql_qresult_check(&q, &e)) {
@@ -387,10 +388,16 @@ int ql_cmd_report(ql_cmd_ctx *ctx, int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		const ql_tensor *t = ql_source_tensor(src, i);
 		ql_progress_step(&pr, done, i + 1, n, t->name);
-		if (run_tensor(src, i, &s, threads, &rows[i], &total, &bufs, &err)) {
+		if (run_tensor(src, i, &s, threads, ctx->cancel, &rows[i], &total, &bufs, &err)) {
 			ql_progress_end(&pr);
 			fflush(ctx->out);
 			rc = ql_fail(ctx, "%s", err.msg);
+			goto out;
+		}
+		if (ctx->cancel && *ctx->cancel) {
+			ql_progress_end(&pr);
+			fflush(ctx->out);
+			rc = ql_fail(ctx, "%s: cancelled", file);
 			goto out;
 		}
 		done += (double)t->nelem;

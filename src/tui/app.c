@@ -16,7 +16,8 @@
  * asked every ~40 ms whether it has something new to draw (its tick).
  *
  * Signals: SIGINT/SIGTERM/SIGHUP only set a flag that the loop acts on (it
- * leaves curses and returns 128+signal); every other default-fatal signal
+ * leaves curses and returns 128+signal; while a command runs, signals.c
+ * takes them: the loop waits for it); every other default-fatal signal
  * restores the terminal and re-raises (signals.c). The keyboard is in raw mode, so Ctrl-C
  * arrives as a key (quit) and Ctrl-Z is sent on to ncurses' SIGTSTP handler.
  *
@@ -191,6 +192,24 @@ static int open_screen_here(ql_cmd_ctx *ctx, const char *screen, int argc, char 
 	return QL_EXIT_OK;
 }
 
+int ql_app_run_captured(ql_app *app, ql_cmd_ctx *ctx, int argc, char **argv)
+{
+	/* the loop draws nothing until the command returns: say so first, and
+	 * let the tty turn Ctrl-C into SIGINT meanwhile (raw mode reads it as
+	 * a key, which would wait for the end) */
+	ql_app_message(app, QL_R_INFO, "running %s...  Ctrl-C stops it", argv[0]);
+	ql_app_draw_frame(app);
+	ctx->cancel = ql_tui_command_begin();
+	if (!app->vin)
+		cbreak();
+	int rc = ql_command_run(ctx, argc, argv);
+	if (!app->vin)
+		raw();
+	ql_tui_command_end();
+	app->msg[0] = '\0';
+	return rc;
+}
+
 void ql_app_run_command(ql_app *app, const char *line)
 {
 	ql_error err = {{0}};
@@ -237,7 +256,7 @@ void ql_app_run_command(ql_app *app, const char *line)
 			  .open_screen = open_screen_here, .screen_data = app};
 	ql_screen_slot *before = top(app);
 	int depth = app->depth;
-	int rc = ql_command_run(&ctx, argc, argv);
+	int rc = ql_app_run_captured(app, &ctx, argc, argv);
 	fclose(out);
 	fclose(errf);
 	char first[QL_ERROR_MAX];
@@ -779,7 +798,8 @@ void ql_app_finish(ql_app *app)
 
 static void on_quit_signal(int sig)
 {
-	quit_signal = sig;
+	if (!ql_tui_signals_quit_request(sig))
+		quit_signal = sig;
 }
 
 static void set_handler(int sig, void (*fn)(int), int flags, struct sigaction *old)

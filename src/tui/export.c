@@ -104,7 +104,7 @@ static void run(ql_app *app, export_req *r)
 		return;
 	}
 	ql_cmd_ctx ctx = {.out = out, .err = err, .interactive = true, .progress = false};
-	int rc = ql_command_run(&ctx, n, argv);
+	int rc = ql_app_run_captured(app, &ctx, n, argv);
 	fclose(out);
 	fclose(err);
 	if (rc == 0) {

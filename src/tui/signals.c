@@ -20,6 +20,9 @@
  *
  * Only async-signal-safe calls in the handler: no endwin(), no stdio.
  * A signal that was ignored when qlens started stays ignored.
+ *
+ * While a command runs from the prompt the loop cannot act on SIGINT,
+ * SIGTERM or SIGHUP; ql_tui_signals_quit_request (below) does instead.
  */
 #include "tui_impl.h"
 
@@ -71,15 +74,21 @@ static void add_seq(const char *s)
 	}
 }
 
-static void on_fatal(int sig, siginfo_t *info, void *uctx)
+/* The leave sequences and the shell's tty modes, from a handler. */
+static void give_back_terminal(void)
 {
-	(void)uctx;
 	if (leave_len) {
 		ssize_t w = write(STDOUT_FILENO, leave_seq, leave_len);
 		(void)w;
 	}
 	if (have_tty)
 		tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_tty);
+}
+
+static void on_fatal(int sig, siginfo_t *info, void *uctx)
+{
+	(void)uctx;
+	give_back_terminal();
 	ql_cleanup_run();
 	if (sig == SIGBUS && info && ql_map_guard_message(info->si_addr))
 		_exit(1);
@@ -91,6 +100,40 @@ static void on_fatal(int sig, siginfo_t *info, void *uctx)
 	raise(sig);
 	/* A fault (SIGSEGV from a bad access) re-runs the instruction and dies
 	 * there; a signal whose default is to continue cannot be in the list. */
+	_exit(128 + sig);
+}
+
+/* A command run from the explorer (ql_app_run_captured) holds the loop
+ * that acts on the quit flag until it returns, which can be minutes: while
+ * it runs, the first SIGINT (Ctrl-C: the tty sends it then) asks it to stop
+ * and any other quit signal, or a second SIGINT, leaves at once, as a fatal
+ * signal does, with 128 + the signal (no handler waits for the command). */
+static volatile int command_cancel;
+static volatile sig_atomic_t command_running;
+
+const volatile int *ql_tui_command_begin(void)
+{
+	command_cancel = 0;
+	command_running = 1;
+	return &command_cancel;
+}
+
+bool ql_tui_command_end(void)
+{
+	command_running = 0;
+	return command_cancel != 0;
+}
+
+bool ql_tui_signals_quit_request(int sig)
+{
+	if (!command_running)
+		return false;
+	if (sig == SIGINT && !command_cancel) {
+		command_cancel = 1;
+		return true;
+	}
+	give_back_terminal();
+	ql_cleanup_run();
 	_exit(128 + sig);
 }
 

@@ -405,6 +405,14 @@ void ql_tui_signals_save_tty(void);
 void ql_tui_signals_install(void);
 /* Puts the previous handlers back. */
 void ql_tui_signals_remove(void);
+/* Around a command the loop waits for: begin gives the flag to pass as
+ * ql_cmd_ctx.cancel; end says whether it was set (Ctrl-C). */
+const volatile int *ql_tui_command_begin(void);
+bool ql_tui_command_end(void);
+/* From the SIGINT/SIGTERM/SIGHUP handler: false when no command runs (the
+ * loop quits); during one, the first SIGINT sets the cancel flag (true),
+ * anything else gives the terminal back and _exits with 128 + sig. */
+bool ql_tui_signals_quit_request(int sig);
 
 /* ---- the pager (screen_text.c: the help and output screens) -------------- */
 
@@ -491,7 +499,12 @@ ql_prompt *ql_app_prompt(ql_app *app);
 const char *ql_prompt_history_path(const ql_prompt *p);
 
 /* Runs a prompt line as a CLI command (app.c): built-ins quit/q, the rest
- * through ql_command_run with output captured. */
+ * through ql_app_run_captured with output captured. */
 void ql_app_run_command(ql_app *app, const char *line);
+/* ql_command_run for the explorer (ctx's streams set by the caller): the
+ * status line says it runs and that Ctrl-C stops it, and Ctrl-C sets
+ * ctx->cancel meanwhile (the message is cleared after). */
+struct ql_cmd_ctx;
+int ql_app_run_captured(ql_app *app, struct ql_cmd_ctx *ctx, int argc, char **argv);
 
 #endif
