@@ -124,6 +124,9 @@ static void test_tree_filter(void **state)
 	key(t, '\r');
 	expect_text(t, "lm_head.weight");
 	expect_no_text(t, "filter \"");
+	/* and the help says what Esc does (it said "Esc clears") */
+	key(t, '?');
+	expect_text(t, "Enter keeps it, Esc puts the one before back");
 	ql_tui_close(t);
 }
 

@@ -134,7 +134,7 @@ enum {
 	X(PATH_START, QL_SC_OPEN, '/', '~', '.', NULL, "Type a path that starts with this key: /, ~ or .") \
 	X(FORGET, QL_SC_OPEN, 'x', KEY_DC, 0, NULL, "Remove the file under the cursor from the recent list") \
 	X(SORT, QL_SC_FILE, 's', 0, 0, "sort", "Sort by name (layer 2 before 10) or by size") \
-	X(FILTER, QL_SC_FILE, '/', 0, 0, "filter", "Show only tensors whose name contains the text (as you type; Esc clears)") \
+	X(FILTER, QL_SC_FILE, '/', 0, 0, "filter", "Show only tensors whose name contains the text (as you type; Enter keeps it, Esc puts the one before back)") \
 	X(META, QL_SC_FILE, 'm', 0, 0, "metadata", "Show the file's metadata (GGUF key/values, safetensors __metadata__)") \
 	X(EXPAND_ALL, QL_SC_FILE, '*', 0, 0, "all", "Expand every group, or collapse them all") \
 	X(COLLAPSE, QL_SC_FILE, KEY_BACKSPACE, 0, 0, NULL, "Collapse the group (or go to the parent group)") \
