@@ -9,6 +9,7 @@
 # screen off, mouse reporting off, cursor shown) and the shell sees 128 +
 # the signal.
 # A long ':' command: Ctrl-C stops it, SIGTERM and SIGHUP end qlens at once.
+# Ctrl-L at the ':' prompt redraws, Ctrl-Z suspends qlens, the line kept.
 # Paste: 100,000 bytes at the ':' prompt (a command, then spaces): the line
 # is cut at the stated limit with a notice, the command still runs on
 # Enter, Esc and q still work, and the explorer spent under 100 ms of its
@@ -184,6 +185,49 @@ if [ "${TUI_SIGNALS_ONLY_PASTE:-}" = "" ]; then
 		wait_rc $((128 + $(signum "$s"))) "SIG$s during a long command"
 		check_restored "SIG$s during a long command"
 	done
+fi
+
+# Ctrl-L redraws and Ctrl-Z suspends qlens with the ':' prompt open too
+# (the help lists them under "Everywhere"; readline ignored them), and fg
+# brings it back with the line still there. qlens is started from an interactive shell here: a
+# stop signal to a process group without job control is discarded.
+$T kill-server >/dev/null 2>&1
+n=$((n + 1))
+T="tmux -L qlens-tuisig-$$-$n -f /dev/null"
+if $T new-session -d -s q -x 80 -y 24 "env PS1='$ ' ENV=/dev/null sh -i"; then
+	$T send-keys -t q "env TERM=xterm-256color LANG=C.UTF-8 XDG_STATE_HOME=$TMP INPUTRC=/dev/null ASAN_OPTIONS=detect_leaks=0 $BIN" Enter
+	if wait_for "Bit explorer" "Ctrl-Z at the prompt"; then
+		$T send-keys -t q ":bits 0.1"
+		wait_for ":bits 0.1" "the line before Ctrl-Z"
+		# Ctrl-L there redraws (text written over the screen goes)
+		printf 'SCRIBBLED-OVER' > "$($T display-message -p -t q '#{pane_tty}')"
+		wait_for "SCRIBBLED-OVER" "text written over the screen"
+		$T send-keys -t q C-l
+		i=0
+		while [ $i -lt 50 ] && screen | grep -qF "SCRIBBLED-OVER"; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		if screen | grep -qF "SCRIBBLED-OVER"; then
+			echo "tui_signals: Ctrl-L at the ':' prompt did not redraw"
+			fail=1
+		fi
+		wait_for ":bits 0.1" "the line after Ctrl-L"
+		$T send-keys -t q C-z
+		if wait_for "Stopped" "Ctrl-Z at the ':' prompt"; then
+			$T send-keys -t q "fg" Enter
+			wait_for ":bits 0.1" "the line after fg"
+			$T send-keys -t q Enter
+			wait_for "0.0999755859375" "the line run after fg"
+			$T send-keys -t q q
+			sleep 0.3
+			$T send-keys -t q q
+			sleep 0.3
+			$T send-keys -t q 'echo "fg: $?"' Enter # fg's status is the job's
+			wait_for "fg: 0" "quit after Ctrl-Z and fg"
+			check_restored "after Ctrl-Z and fg"
+		fi
+	fi
 fi
 
 [ $fail -eq 0 ] && echo "tui_signals: ok"

@@ -631,7 +631,12 @@ static void handle_key(ql_app *app, int key)
 	if (key == KEY_RESIZE)
 		return; /* the next frame lays out for the new size */
 	if (ql_prompt_active(app->prompt)) {
-		ql_prompt_key(app->prompt, app, key);
+		if (key == 26) /* Ctrl-Z, Ctrl-L: as everywhere (readline does nothing) */
+			suspend(app);
+		else if (key == 12)
+			clearok(curscr, TRUE);
+		else
+			ql_prompt_key(app->prompt, app, key);
 		return;
 	}
 	app->msg[0] = '\0';
