@@ -438,6 +438,27 @@ static void test_presenter_and_notes(void **state)
 	free(notes);
 }
 
+/* At the explorer's ':' prompt, lesson --notes (which follows the presenter
+ * until it is stopped) is refused with a word on --once, instead of holding
+ * the explorer; --notes --once answers in the output pane. (alarm: without
+ * the check the command never returns.) */
+static void test_notes_at_prompt(void **state)
+{
+	(void)state;
+	reset_state();
+	ql_tui *t = open_lesson(24, 80, "3", false);
+	alarm(60);
+	key(t, ':');
+	keys(t, "lesson 3 --notes\r");
+	alarm(0);
+	expect_text(t, "in a terminal of its own");
+	expect_text(t, "step 1/8"); /* the lesson is still there */
+	key(t, ':');
+	keys(t, "lesson 3 --notes --once\r");
+	expect_text(t, "Waiting for 03-basics to be presented"); /* not in presenter mode */
+	ql_tui_close(t);
+}
+
 /* Every step of every lesson is drawn whole: at 80x24 in the player (no
  * "more" marker, its last line on screen), and in presenter mode at 80x24
  * and 200x60 (title and last line on screen, nothing clipped). */
@@ -551,6 +572,7 @@ int main(void)
 		cmocka_unit_test(test_inline_widget),
 		cmocka_unit_test(test_writing_widget_asks),
 		cmocka_unit_test(test_presenter_and_notes),
+		cmocka_unit_test(test_notes_at_prompt),
 		cmocka_unit_test(test_every_step_fits),
 		cmocka_unit_test(test_ascii_monochrome),
 		cmocka_unit_test(test_home_opens_lesson),

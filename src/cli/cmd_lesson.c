@@ -379,6 +379,11 @@ int ql_cmd_lesson(ql_cmd_ctx *ctx, int argc, char **argv)
 		return ql_usage_error(ctx, "lesson", "--once goes with --notes");
 	if (saw_width && !print) /* the player and presenter fit the terminal */
 		return ql_usage_error(ctx, "lesson", "--width goes with --print");
+	/* at the explorer's prompt it would follow the presenter until Ctrl-C,
+	 * the explorer waiting and its screen unchanged */
+	if (notes_mode && !once && ctx->interactive)
+		return ql_usage_error(ctx, "lesson", "--notes follows the presenter in a terminal of "
+				      "its own; here, --notes --once shows the notes once");
 	ql_error err = {""};
 	ql_lesson *l;
 	if (ql_lesson_find(which, &l, &err) != 0)
