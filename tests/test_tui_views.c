@@ -189,6 +189,16 @@ static void test_cells_axes(void **state)
 	keys(t, "i9,9\r");
 	expect_text(t, "outside the 5x7 slice");
 	ql_tui_close(t);
+	/* a 2-D tensor: a says why it changes nothing (it did nothing, silently) */
+	char digits[600];
+	snprintf(digits, sizeof digits, "%s/../../../assets/models/digits/model.safetensors", tstats_dir);
+	char *args2[] = {digits, "--tensor", "fc1.weight", "--scheme", "int8", NULL};
+	t = open_args(24, 80, "cells", 5, args2);
+	wait_ready(t, "Quantizing");
+	key(t, 'a');
+	expect_text(t, "a: this tensor has 2 axes, all shown");
+	expect_text(t, "rows x columns");
+	ql_tui_close(t);
 }
 
 /* The stored blocks of a GGUF's Q4_0 and Q8_0 tensors decode to what the

@@ -248,8 +248,11 @@ static bool cells_action(ql_app *app, void *vst, ql_action a)
 	case QL_ACT_AXES: {
 		/* the next pair of axes (rows < columns), keeping the element */
 		const ql_tensor *t = tensor(st);
-		if (t->ndim < 3)
+		if (t->ndim < 3) { /* the key is on the status line: say why it does nothing */
+			ql_app_message(app, QL_R_INFO, "a: this tensor has %d ax%s, all shown (a picks "
+				       "other axes from 3-D on)", t->ndim, t->ndim == 1 ? "is" : "es");
 			break;
+		}
 		int64_t cur = flat(st, st->cr, st->cc);
 		do {
 			if (++st->ax_c >= t->ndim) {
