@@ -664,6 +664,18 @@ static void test_completion(void **state)
 	expect_row(t, H - 1, "fp8_e4m3");
 	expect_row(t, H - 1, "fp8_e5m2");
 	key(t, 21);
+	/* --dtype takes a quantization target, not a number format: q4_0 and
+	 * int5 are offered, fp16 (which --dtype refuses) is not */
+	keys(t, "quantize w.npy --dtype q4_\t");
+	expect_row(t, H - 1, "q4_0");
+	expect_row(t, H - 1, "q4_k");
+	key(t, 21);
+	keys(t, "quantize w.npy --dtype int5\tx");
+	expect_row(t, H - 1, ":quantize w.npy --dtype int5 x");
+	key(t, 21);
+	keys(t, "quantize w.npy --dtype fp1\tx");
+	expect_row(t, H - 1, ":quantize w.npy --dtype fp1x");
+	key(t, 21);
 	/* file paths */
 	keys(t, "dtypes tests/golden/gen_t\t");
 	expect_row(t, H - 1, "tests/golden/gen_tui.py");

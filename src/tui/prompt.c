@@ -22,7 +22,8 @@
  * $XDG_STATE_HOME/qlens/history (default ~/.local/state/qlens/history),
  * loaded at start, appended at each command, trimmed to 1000 lines.
  * Tab completes command names (first word), type names (after --types,
- * --type, -t, and for dtypes) and file paths (elsewhere).
+ * --type, -t, --to, and for dtypes), quantization targets (after --dtype)
+ * and file paths (elsewhere).
  */
 #include "tui_impl.h"
 
@@ -40,6 +41,7 @@
 
 #include "qlens/command.h"
 #include "qlens/format.h"
+#include "qlens/scheme.h"
 
 #define HISTORY_MAX 1000
 
@@ -153,7 +155,24 @@ static char *type_generator(const char *text, int state)
 	return NULL;
 }
 
-static bool wants_types(int start)
+/* Quantization targets (--dtype): int4, int5, q4_0, nf4, mxfp4, q6_k... */
+static char *target_generator(const char *text, int state)
+{
+	if (!state) {
+		comp_index = 0;
+		comp_len = strlen(text);
+	}
+	while (comp_index < ql_qdtype_count()) {
+		const char *name = ql_qdtype_name((ql_qdtype)comp_index++);
+		if (name && strncmp(name, text, comp_len) == 0)
+			return strdup(name);
+	}
+	return NULL;
+}
+
+/* What the word being completed names, from the one before it: 1 number
+ * formats (a list), 2 a quantization target, 0 neither. */
+static int wants_types(int start)
 {
 	/* The words before the one being completed. */
 	char buf[512];
@@ -167,9 +186,11 @@ static bool wants_types(int start)
 	if (nw == 0)
 		return false;
 	const char *prev = words[nw - 1];
+	if (strcmp(prev, "--dtype") == 0)
+		return 2;
 	if (strcmp(prev, "--types") == 0 || strcmp(prev, "-t") == 0 || strcmp(prev, "--type") == 0 ||
-	    strcmp(prev, "--to") == 0 || strcmp(prev, "--dtype") == 0)
-		return true;
+	    strcmp(prev, "--to") == 0)
+		return 1;
 	return strcmp(words[0], "dtypes") == 0 && prev[0] == '-';
 }
 
@@ -184,9 +205,10 @@ static char **complete(const char *text, int start, int end)
 		first++;
 	if (first == start)
 		return rl_completion_matches(text, command_generator);
-	if (wants_types(start)) {
+	int kind = wants_types(start);
+	if (kind) {
 		rl_completion_append_character = strchr(text, ',') ? '\0' : ' ';
-		return rl_completion_matches(text, type_generator);
+		return rl_completion_matches(text, kind == 2 ? target_generator : type_generator);
 	}
 	return rl_completion_matches(text, rl_filename_completion_function);
 }
