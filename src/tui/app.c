@@ -21,8 +21,9 @@
  * restores the terminal and re-raises (signals.c). The keyboard is in raw mode, so Ctrl-C
  * arrives as a key (quit) and Ctrl-Z is sent on to ncurses' SIGTSTP handler.
  *
- * Not here: what a screen shows (screen_*.c), line editing (prompt.c), the
- * virtual terminal of the tests (vterm.c).
+ * Not here: what a screen shows (screen_*.c), line editing (prompt.c),
+ * running the prompt's commands (command.c), the virtual terminal of the
+ * tests (vterm.c).
  */
 #include "app_impl.h"
 #include "qlens/io.h"
@@ -35,8 +36,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-#include <readline/tilde.h>
 
 #include "qlens/command.h"
 
@@ -165,121 +164,7 @@ void ql_app_show_text(ql_app *app, const char *title, const char *text, size_t l
 	free(copy);
 }
 
-/* ---- commands from the prompt ------------------------------------------- */
-
-static void first_line(const char *s, size_t len, char *out, size_t n)
-{
-	size_t i = 0;
-	while (i < len && s[i] != '\n' && i + 1 < n) {
-		out[i] = s[i];
-		i++;
-	}
-	out[i] = '\0';
-}
-
-/* The screen hook of commands run at the prompt: open it on top. */
-static int open_screen_here(ql_cmd_ctx *ctx, const char *screen, int argc, char **argv)
-{
-	ql_app *app = ctx->screen_data;
-	const ql_screen_ops *ops = ql_screen_find(screen);
-	if (!ops)
-		return ql_fail(ctx, "no screen called '%s'", screen);
-	if (ql_app_push(app, ops, argc, argv)) {
-		/* the message is on the status line; the command's error says it */
-		fprintf(ctx->err, "%s\n", app->msg);
-		return QL_EXIT_FAIL;
-	}
-	return QL_EXIT_OK;
-}
-
-int ql_app_run_captured(ql_app *app, ql_cmd_ctx *ctx, int argc, char **argv)
-{
-	/* the loop draws nothing until the command returns: say so first, and
-	 * let the tty turn Ctrl-C into SIGINT meanwhile (raw mode reads it as
-	 * a key, which would wait for the end) */
-	ql_app_message(app, QL_R_INFO, "running %s...  Ctrl-C stops it", argv[0]);
-	ql_app_draw_frame(app);
-	ctx->cancel = ql_tui_command_begin();
-	if (!app->vin)
-		cbreak();
-	int rc = ql_command_run(ctx, argc, argv);
-	if (!app->vin)
-		raw();
-	ql_tui_command_end();
-	app->msg[0] = '\0';
-	return rc;
-}
-
-void ql_app_run_command(ql_app *app, const char *line)
-{
-	ql_error err = {{0}};
-	int argc = 0;
-	char **argv = NULL;
-	if (ql_split_words(line, &argc, &argv, &err)) {
-		ql_app_message(app, QL_R_ERROR, "qlens: %s", err.msg);
-		return;
-	}
-	if (argc == 0) {
-		ql_free_words(argc, argv);
-		return;
-	}
-	/* ~/models/w.npy as the shell reads it: Tab completes such words, and
-	 * the commands open what they are given */
-	for (int i = 1; i < argc; i++)
-		if (argv[i][0] == '~') {
-			char *full = tilde_expand(argv[i]);
-			if (full) {
-				free(argv[i]);
-				argv[i] = full;
-			}
-		}
-	if (strcmp(argv[0], "quit") == 0 || strcmp(argv[0], "q") == 0 ||
-	    strcmp(argv[0], "exit") == 0) {
-		app->quit = true;
-		ql_free_words(argc, argv);
-		return;
-	}
-	char *obuf = NULL, *ebuf = NULL;
-	size_t olen = 0, elen = 0;
-	FILE *out = open_memstream(&obuf, &olen);
-	FILE *errf = open_memstream(&ebuf, &elen);
-	if (!out || !errf) {
-		if (out)
-			fclose(out);
-		if (errf)
-			fclose(errf);
-		ql_app_message(app, QL_R_ERROR, "qlens: out of memory");
-		ql_free_words(argc, argv);
-		return;
-	}
-	ql_cmd_ctx ctx = {.out = out, .err = errf, .interactive = true, .progress = false,
-			  .open_screen = open_screen_here, .screen_data = app};
-	ql_screen_slot *before = top(app);
-	int depth = app->depth;
-	int rc = ql_app_run_captured(app, &ctx, argc, argv);
-	fclose(out);
-	fclose(errf);
-	char first[QL_ERROR_MAX];
-	if (rc != 0) {
-		first_line(ebuf, elen, first, sizeof first);
-		if (first[0])
-			ql_app_message(app, QL_R_ERROR, "%s", first);
-		else
-			ql_app_message(app, QL_R_ERROR, "qlens %s: failed (status %d)", argv[0], rc);
-	} else if (app->depth == depth && top(app) == before) {
-		ql_screen_slot *s = top(app);
-		bool taken = s->ops->command && s->ops->command(app, s->st, argc, argv);
-		if (!taken && olen)
-			ql_app_show_text(app, line, obuf, olen);
-		else if (elen) {
-			first_line(ebuf, elen, first, sizeof first);
-			ql_app_message(app, QL_R_INFO, "%s", first);
-		}
-	}
-	free(obuf);
-	free(ebuf);
-	ql_free_words(argc, argv);
-}
+/* ---- commands from the prompt (run by command.c) ------------------------- */
 
 static void command_done(ql_app *app, void *data, const char *line)
 {
