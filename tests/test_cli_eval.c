@@ -329,6 +329,32 @@ static void expect_fail(int want_rc, const char *want, int argc, char **argv)
 	free(err);
 }
 
+/* Logits so sure and so wrong that perplexity passes a double (a mean
+ * -log p of 2000 nats): the line gives the exponents, not "inf ± -nan". */
+static void test_div_huge_perplexity(void **state)
+{
+	(void)state;
+	const float b[4] = { 1000, -1000, 1000, -1000 }, q[4] = { 500, -500, 500, -500 };
+	const int32_t lab[2] = { 1, 1 };
+	write_npy("hp_b.npy", "<f4", 2, 2, b, sizeof b);
+	write_npy("hp_q.npy", "<f4", 2, 2, q, sizeof q);
+	write_npy("hp_l.npy", "<i4", 2, 0, lab, sizeof lab);
+	char pb[256], pq[256], pl[256];
+	snprintf(pb, sizeof pb, "%s/hp_b.npy", tmpdir);
+	snprintf(pq, sizeof pq, "%s/hp_q.npy", tmpdir);
+	snprintf(pl, sizeof pl, "%s/hp_l.npy", tmpdir);
+	char *argv[] = { "divergence", pb, pq, "--labels", pl, NULL };
+	char *out, *err;
+	if (eg_run(&out, &err, 5, argv) != 0)
+		fail_msg("divergence: %s", err);
+	if (!strstr(out, "perplexity       e^2000.00000 -> e^1000.00000  (too large for a double; "
+			 "ln ratio -1000.00000)"))
+		fail_msg("no perplexity line of exponents in:\n%s", out);
+	assert_null(strstr(out, "nan"));
+	free(out);
+	free(err);
+}
+
 static void test_errors(void **state)
 {
 	(void)state;
@@ -463,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_layouts),
 		cmocka_unit_test(test_huge_loss),
+		cmocka_unit_test(test_div_huge_perplexity),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
