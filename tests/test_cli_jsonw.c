@@ -25,8 +25,9 @@
 #include "qlens/jsonw.h"
 #include "testutil.h"
 
-/* What the writer prints for v alone. */
-static void written(double v, char *out, size_t n)
+/* What the writer prints when fill(writer, arg) writes a document: a
+ * string to free. */
+static char *document(void (*fill)(ql_jsonw *, const void *), const void *arg, size_t *lenp)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -34,8 +35,22 @@ static void written(double v, char *out, size_t n)
 	assert_non_null(f);
 	ql_jsonw j;
 	ql_jsonw_init(&j, f);
-	ql_json_number(&j, v);
+	fill(&j, arg);
 	assert_int_equal(fclose(f), 0);
+	*lenp = len;
+	return buf;
+}
+
+static void one_number(ql_jsonw *j, const void *v)
+{
+	ql_json_number(j, *(const double *)v);
+}
+
+/* What the writer prints for v alone. */
+static void written(double v, char *out, size_t n)
+{
+	size_t len;
+	char *buf = document(one_number, &v, &len);
 	assert_true(len < n);
 	memcpy(out, buf, len + 1);
 	free(buf);
@@ -130,40 +145,40 @@ static void test_numbers_shortest(void **state)
 
 /* The layout: Python's json.dumps(doc, indent=2) byte for byte (the same
  * document), nesting, empty containers and the last newline included. */
+static void layout_doc(ql_jsonw *j, const void *arg)
+{
+	(void)arg;
+	ql_json_begin_object(j);
+	ql_json_key(j, "a");
+	ql_json_begin_array(j);
+	ql_json_int(j, 1);
+	ql_json_begin_array(j);
+	ql_json_end_array(j);
+	ql_json_begin_object(j);
+	ql_json_end_object(j);
+	ql_json_begin_object(j);
+	ql_json_key(j, "b");
+	ql_json_begin_array(j);
+	ql_json_bool(j, true);
+	ql_json_null(j);
+	ql_json_string(j, "x\"y");
+	ql_json_end_array(j);
+	ql_json_end_object(j);
+	ql_json_end_array(j);
+	ql_json_key(j, "c");
+	ql_json_begin_object(j);
+	ql_json_key(j, "d");
+	ql_json_number(j, -0.5);
+	ql_json_end_object(j);
+	ql_json_end_object(j);
+	ql_jsonw_finish(j);
+}
+
 static void test_layout(void **state)
 {
 	(void)state;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	assert_non_null(f);
-	ql_jsonw j;
-	ql_jsonw_init(&j, f);
-	ql_json_begin_object(&j);
-	ql_json_key(&j, "a");
-	ql_json_begin_array(&j);
-	ql_json_int(&j, 1);
-	ql_json_begin_array(&j);
-	ql_json_end_array(&j);
-	ql_json_begin_object(&j);
-	ql_json_end_object(&j);
-	ql_json_begin_object(&j);
-	ql_json_key(&j, "b");
-	ql_json_begin_array(&j);
-	ql_json_bool(&j, true);
-	ql_json_null(&j);
-	ql_json_string(&j, "x\"y");
-	ql_json_end_array(&j);
-	ql_json_end_object(&j);
-	ql_json_end_array(&j);
-	ql_json_key(&j, "c");
-	ql_json_begin_object(&j);
-	ql_json_key(&j, "d");
-	ql_json_number(&j, -0.5);
-	ql_json_end_object(&j);
-	ql_json_end_object(&j);
-	ql_jsonw_finish(&j);
-	assert_int_equal(fclose(f), 0);
+	size_t len;
+	char *buf = document(layout_doc, NULL, &len);
 	assert_string_equal(buf, "{\n"
 				 "  \"a\": [\n"
 				 "    1,\n"
