@@ -106,7 +106,7 @@ void ql_cli_print_div(FILE *out, const ql_div_stats *s, int accuracy)
 		/* exp(mean -log p) past a double (a mean over 709 nats): the
 		 * exponents themselves, not "inf ± nan" */
 		fprintf(out, "perplexity       e^%.5f -> e^%.5f  (too large for a double; ln ratio "
-			"%+.5f)\n", s->ln_ppl_base, s->ln_ppl_quant, s->ln_ppl_quant - s->ln_ppl_base);
+			"%+.5f)\n", s->ln_ppl_base, s->ln_ppl_quant, s->ln_ppl_ratio);
 	else if (s->labels)
 		fprintf(out, "perplexity       %.4f ± %.4f -> %.4f ± %.4f  (%+.4f; ln ratio %.5f ± "
 			"%.5f)\n", s->ppl_base, s->ppl_base_unc, s->ppl_quant, s->ppl_quant_unc,
