@@ -15,11 +15,6 @@
 
 #include "qlens/command.h"
 
-static const ql_screen_slot *top(const ql_app *app)
-{
-	return app->depth > 0 ? &app->stack[app->depth - 1] : NULL;
-}
-
 static void first_line(const char *s, size_t len, char *out, size_t n)
 {
 	size_t i = 0;
@@ -45,8 +40,24 @@ static int open_screen_here(ql_cmd_ctx *ctx, const char *screen, int argc, char 
 	return QL_EXIT_OK;
 }
 
-int ql_app_run_captured(ql_app *app, ql_cmd_ctx *ctx, int argc, char **argv)
+int ql_app_run_captured(ql_app *app, ql_cmd_ctx *ctx, int argc, char **argv, ql_captured *cap)
 {
+	memset(cap, 0, sizeof *cap);
+	FILE *out = open_memstream(&cap->out, &cap->out_len);
+	FILE *err = open_memstream(&cap->err, &cap->err_len);
+	if (!out || !err) {
+		if (out)
+			fclose(out);
+		if (err)
+			fclose(err);
+		free(cap->out);
+		free(cap->err);
+		memset(cap, 0, sizeof *cap);
+		ql_app_message(app, QL_R_ERROR, "qlens: out of memory");
+		return -1;
+	}
+	ctx->out = out;
+	ctx->err = err;
 	/* the loop draws nothing until the command returns: say so first, and
 	 * let the tty turn Ctrl-C into SIGINT meanwhile (raw mode reads it as
 	 * a key, which would wait for the end) */
@@ -60,6 +71,9 @@ int ql_app_run_captured(ql_app *app, ql_cmd_ctx *ctx, int argc, char **argv)
 		raw();
 	ql_tui_command_end();
 	app->msg[0] = '\0';
+	fclose(out);
+	fclose(err);
+	ctx->out = ctx->err = NULL;
 	return rc;
 }
 
@@ -92,26 +106,23 @@ void ql_app_run_command(ql_app *app, const char *line)
 		ql_free_words(argc, argv);
 		return;
 	}
-	char *obuf = NULL, *ebuf = NULL;
-	size_t olen = 0, elen = 0;
-	FILE *out = open_memstream(&obuf, &olen);
-	FILE *errf = open_memstream(&ebuf, &elen);
-	if (!out || !errf) {
-		if (out)
-			fclose(out);
-		if (errf)
-			fclose(errf);
-		ql_app_message(app, QL_R_ERROR, "qlens: out of memory");
+	ql_cmd_ctx ctx = {.interactive = true, .progress = false, .open_screen = open_screen_here,
+			  .screen_data = app};
+	void *before;
+	ql_app_top(app, &before);
+	int depth = app->depth;
+	ql_captured cap;
+	int rc = ql_app_run_captured(app, &ctx, argc, argv, &cap);
+	if (rc < 0) { /* no memory: said on the status line */
 		ql_free_words(argc, argv);
 		return;
 	}
-	ql_cmd_ctx ctx = {.out = out, .err = errf, .interactive = true, .progress = false,
-			  .open_screen = open_screen_here, .screen_data = app};
-	const ql_screen_slot *before = top(app);
-	int depth = app->depth;
-	int rc = ql_app_run_captured(app, &ctx, argc, argv);
-	fclose(out);
-	fclose(errf);
+	const char *obuf = cap.out, *ebuf = cap.err;
+	size_t olen = cap.out_len, elen = cap.err_len;
+	/* the same screen on top: the command opened none */
+	void *st;
+	const ql_screen_ops *ops = ql_app_top(app, &st);
+	bool same = app->depth == depth && st == before;
 	char first[QL_ERROR_MAX];
 	if (rc != 0) {
 		first_line(ebuf, elen, first, sizeof first);
@@ -119,9 +130,8 @@ void ql_app_run_command(ql_app *app, const char *line)
 			ql_app_message(app, QL_R_ERROR, "%s", first);
 		else
 			ql_app_message(app, QL_R_ERROR, "qlens %s: failed (status %d)", argv[0], rc);
-	} else if (app->depth == depth && top(app) == before) {
-		const ql_screen_slot *s = top(app);
-		bool taken = s->ops->command && s->ops->command(app, s->st, argc, argv);
+	} else if (same) {
+		bool taken = ops->command && ops->command(app, st, argc, argv);
 		if (!taken && olen)
 			ql_app_show_text(app, line, obuf, olen);
 		else if (elen) {
@@ -129,7 +139,7 @@ void ql_app_run_command(ql_app *app, const char *line)
 			ql_app_message(app, QL_R_INFO, "%s", first);
 		}
 	}
-	free(obuf);
-	free(ebuf);
+	free(cap.out);
+	free(cap.err);
 	ql_free_words(argc, argv);
 }

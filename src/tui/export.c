@@ -92,21 +92,12 @@ static void run(ql_app *app, export_req *r)
 	argv[n++] = r->out;
 	argv[n++] = "--force"; /* asked already; the writer still never replaces an input */
 	argv[n] = NULL;
-	char *obuf = NULL, *ebuf = NULL;
-	size_t olen = 0, elen = 0;
-	FILE *out = open_memstream(&obuf, &olen), *err = open_memstream(&ebuf, &elen);
-	if (!out || !err) {
-		if (out)
-			fclose(out);
-		if (err)
-			fclose(err);
-		ql_app_message(app, QL_R_ERROR, "qlens: out of memory");
+	ql_cmd_ctx ctx = {.interactive = true, .progress = false};
+	ql_captured cap;
+	int rc = ql_app_run_captured(app, &ctx, n, argv, &cap);
+	if (rc < 0) /* no memory: said on the status line */
 		return;
-	}
-	ql_cmd_ctx ctx = {.out = out, .err = err, .interactive = true, .progress = false};
-	int rc = ql_app_run_captured(app, &ctx, n, argv);
-	fclose(out);
-	fclose(err);
+	char *ebuf = cap.err;
 	if (rc == 0) {
 		ql_app_message(app, QL_R_INFO, "wrote %s (as qlens quantize -o writes it)", r->out);
 	} else {
@@ -115,8 +106,8 @@ static void run(ql_app *app, export_req *r)
 			ebuf[k] = '\0';
 		ql_app_message(app, QL_R_ERROR, "%s", ebuf && ebuf[0] ? ebuf : "qlens quantize: failed");
 	}
-	free(obuf);
-	free(ebuf);
+	free(cap.out);
+	free(cap.err);
 }
 
 static void confirm_done(ql_app *app, void *data, const char *line)

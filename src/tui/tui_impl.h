@@ -501,10 +501,18 @@ const char *ql_prompt_history_path(const ql_prompt *p);
 /* Runs a prompt line as a CLI command (app.c): built-ins quit/q, the rest
  * through ql_app_run_captured with output captured. */
 void ql_app_run_command(ql_app *app, const char *line);
-/* ql_command_run for the explorer (ctx's streams set by the caller): the
- * status line says it runs and that Ctrl-C stops it, and Ctrl-C sets
- * ctx->cancel meanwhile (the message is cleared after). */
+/* A command's output and errors, captured (free both). */
+typedef struct ql_captured {
+	char *out, *err;
+	size_t out_len, err_len;
+} ql_captured;
+/* ql_command_run for the explorer, its output and errors captured into
+ * *cap (ctx's out and err are set here): the status line says it runs and
+ * that Ctrl-C stops it, and Ctrl-C sets ctx->cancel meanwhile (the message
+ * is cleared after). Returns its exit status, or -1 with "out of memory"
+ * on the status line (nothing run, *cap empty). */
 struct ql_cmd_ctx;
-int ql_app_run_captured(ql_app *app, struct ql_cmd_ctx *ctx, int argc, char **argv);
+int ql_app_run_captured(ql_app *app, struct ql_cmd_ctx *ctx, int argc, char **argv,
+			ql_captured *cap);
 
 #endif
